@@ -1,0 +1,41 @@
+"""Audit action names. Every entry's ``action`` is one of these constants."""
+
+from __future__ import annotations
+
+
+class AuditAction:
+    LOGIN_SUCCEEDED = "auth.login_succeeded"
+    LOGIN_FAILED = "auth.login_failed"
+    LOGIN_THROTTLED = "auth.login_throttled"
+    PERMISSION_DENIED = "access.permission_denied"
+
+    REQUEST_CREATED = "request.created"
+    REQUEST_DOCUMENT_ADDED = "request.document_added"
+    REQUEST_TRANSITIONED = "request.transitioned"
+    REQUEST_VIEWED = "request.viewed"
+    REQUEST_CHECKED = "request.checked"
+    TARGET_RESOLVED = "request.target_resolved"
+
+    PROPOSAL_MADE = "review.proposal_made"
+    PROPOSAL_APPROVED = "review.proposal_approved"
+    PROPOSAL_SENT_BACK = "review.proposal_sent_back"
+
+    SNAPSHOT_FROZEN = "disclosure.snapshot_frozen"
+    SNAPSHOT_READ = "disclosure.snapshot_read"
+    DECRYPTION_REFUSED = "disclosure.decryption_refused"
+    KEYS_ROTATED = "keys.rotated"
+
+    RESPONSE_ISSUED = "response.issued"
+    RESPONSE_DOWNLOADED = "response.downloaded"
+    RESPONSE_PREVIEWED = "response.previewed"
+    RESPONSE_FAILED = "response.failed"
+
+    RULESET_CHANGED = "rules.version_created"
+    RULES_EXPORTED = "rules.exported"
+
+    SUBSCRIBERS_IMPORTED = "subscribers.imported"
+    PRESERVATION_HOLD = "subscribers.preservation_hold"
+
+    AUDIT_VERIFIED = "audit.verified"
+    AUDIT_CHECKPOINT = "audit.checkpoint"
+    REPORT_EXPORTED = "report.exported"
