@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.utils import timezone
+
+
+class ProcessType(models.TextChoices):
+    SUBPOENA = "subpoena"
+    COURT_ORDER = "court_order"
+    SEARCH_WARRANT = "search_warrant"
+    PRODUCTION_ORDER = "production_order"
+    PRESERVATION_ORDER = "preservation_order"
+    EMERGENCY_DISCLOSURE = "emergency_disclosure"
+    MLAT_REQUEST = "mlat_request"
+    OTHER = "other"
+
+
+class Category(models.TextChoices):
+    PHONE_NUMBER = "phone_number"
+    IP_ADDRESSES = "ip_addresses"
+    SUBSCRIBER_PROFILE = "subscriber_profile"
+    CONTENT = "content"
+
+
+class State(models.TextChoices):
+    DRAFT = "draft"
+    RECEIVED = "received"
+    NEEDS_INFO = "needs_info"
+    IN_REVIEW = "in_review"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    RESPONDED = "responded"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Outcome(models.TextChoices):
+    DISCLOSED = "disclosed"
+    PARTIALLY_DISCLOSED = "partially_disclosed"
+    NO_RECORDS = "no_records"
+    REJECTED = "rejected"
+
+
+class AuthorityType(models.TextChoices):
+    JUDGE = "judge"
+    COURT = "court"
+    PROSECUTOR = "prosecutor"
+    POLICE = "police"
+    OTHER = "other"
+
+
+class LegalChannel(models.TextChoices):
+    DIRECT = "direct", "Direct request to the provider"
+    MLAT = "mlat", "Mutual legal assistance"
+    AGREEMENT = "agreement", "Recognised international agreement"
+
+
+class OffenseCategory(models.TextChoices):
+    TERRORISM = "terrorism"
+    CHILD_SEXUAL_ABUSE = "child_sexual_abuse"
+    VIOLENT_CRIME = "violent_crime"
+    DRUG_TRAFFICKING = "drug_trafficking"
+    FRAUD = "fraud"
+    CYBERCRIME = "cybercrime"
+    OTHER = "other"
+
+
+class TargetType(models.TextChoices):
+    PHONE = "phone"
+    USERNAME = "username"
+    ACCOUNT_ID = "account_id"
+
+
+class Resolution(models.TextChoices):
+    PENDING = "pending"
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+
+
+class Jurisdiction(models.Model):
+    """A country (ISO 3166-1 alpha-2), a subdivision (``US-CA``) or a regional layer (``EU``)."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    is_region = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def country_code(self) -> str:
+        return self.code.split("-")[0]
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    country = models.CharField(max_length=2)
+    verified = models.BooleanField(default=False)
+    email_domains = models.JSONField(default=list, help_text="Official e-mail domains, e.g. [\"police.fr\"]")
+    callback_phone = models.CharField(
+        max_length=20, blank=True, help_text="E.164, from an independent directory, for out-of-band checks"
+    )
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Officer(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="officer")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="officers")
+    badge_number = models.CharField(max_length=50, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.agency})"
+
+    @property
+    def email_domain(self) -> str:
+        return self.user.email.rpartition("@")[2].lower()
+
+
+class RequestSequence(models.Model):
+    """The last reference number issued per year, locked while a new one is taken."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class LegalRequest(models.Model):
+    ref = models.CharField(max_length=20, unique=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="requests")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT, db_index=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, null=True, blank=True)
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="requests")
+    process_type = models.CharField(max_length=30, choices=ProcessType.choices)
+    legal_channel = models.CharField(max_length=20, choices=LegalChannel.choices, default=LegalChannel.DIRECT)
+    emergency = models.BooleanField(default=False, db_index=True)
+    emergency_justification = models.TextField(blank=True)
+    case_number = models.CharField(max_length=100, blank=True)
+    offense = models.TextField(blank=True)
+    offense_category = models.CharField(max_length=30, choices=OffenseCategory.choices, blank=True)
+    offense_max_sentence_years = models.PositiveSmallIntegerField(null=True, blank=True)
+    terms_violation = models.BooleanField(
+        default=False, help_text="The officer states the suspect's conduct breaks the platform's terms"
+    )
+    issuing_authority_type = models.CharField(max_length=20, choices=AuthorityType.choices, blank=True)
+    issuing_authority_name = models.CharField(max_length=200, blank=True)
+    issued_at = models.DateField(null=True, blank=True)
+    nondisclosure_until = models.DateField(null=True, blank=True)
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    categories = models.JSONField(default=list)
+    preservation_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="productions"
+    )
+
+    received_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    rejection_reasons = models.JSONField(default=list, blank=True)
+    info_requested = models.TextField(blank=True, help_text="What the legal team asks the officer to add")
+
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="unique_idempotency_key_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_from__isnull=True)
+                | models.Q(date_to__isnull=True)
+                | models.Q(date_from__lte=models.F("date_to")),
+                name="request_date_range_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "due_at"])]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def is_overdue(self) -> bool:
+        open_states = {State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW, State.PENDING_APPROVAL, State.APPROVED}
+        return bool(self.due_at and self.state in open_states and self.due_at < timezone.now())
+
+
+class Target(models.Model):
+    legal_request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="targets")
+    type = models.CharField(max_length=20, choices=TargetType.choices)
+    value = models.CharField(max_length=200, help_text="Normalised: E.164 phone, username without @")
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, default=Resolution.PENDING)
+    account_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["legal_request", "type", "value"], name="unique_target_per_request")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} target #{self.pk}"
+
+    @property
+    def display_value(self) -> str:
+        return f"@{self.value}" if self.type == TargetType.USERNAME else self.value
+
+
+class LegalDocument(models.Model):
+    legal_request = models.ForeignKey(LegalRequest, on_delete=models.PROTECT, related_name="documents")
+    file = models.FileField(upload_to="documents/%Y/%m/")
+    name = models.CharField(max_length=200, help_text="The uploaded file name, sanitised")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
