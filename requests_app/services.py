@@ -43,22 +43,33 @@ def _transition(
             actor=actor,
             obj=locked,
             request_ref=locked.ref,
-            details={"from": from_state, "to": to_state, **(details or {})},
+            # Jurisdiction, process type and emergency ride along so reports can be recounted
+            # from the audit trail alone.
+            details={
+                "from": from_state,
+                "to": to_state,
+                "jurisdiction": locked.jurisdiction.code,
+                "process_type": locked.process_type,
+                "emergency": locked.emergency,
+                **(details or {}),
+            },
         )
     legal_request.refresh_from_db()
     return legal_request
 
 
 def legal_request_start_review(*, legal_request: LegalRequest, actor=None, details: dict | None = None) -> LegalRequest:
-    return _transition(legal_request=legal_request, to_state=State.IN_REVIEW, actor=actor, details=details,
-                       info_requested="")
+    return _transition(
+        legal_request=legal_request, to_state=State.IN_REVIEW, actor=actor, details=details, info_requested=""
+    )
 
 
 def legal_request_ask_for_info(
     *, legal_request: LegalRequest, question: str, actor=None, details: dict | None = None
 ) -> LegalRequest:
-    return _transition(legal_request=legal_request, to_state=State.NEEDS_INFO, actor=actor, details=details,
-                       info_requested=question)
+    return _transition(
+        legal_request=legal_request, to_state=State.NEEDS_INFO, actor=actor, details=details, info_requested=question
+    )
 
 
 def legal_request_await_approval(*, legal_request: LegalRequest, actor, details: dict | None = None) -> LegalRequest:
@@ -76,12 +87,25 @@ def legal_request_approve(*, legal_request: LegalRequest, actor, details: dict |
 def legal_request_reject(
     *, legal_request: LegalRequest, actor, reasons: list[str], details: dict | None = None
 ) -> LegalRequest:
-    return _transition(legal_request=legal_request, to_state=State.REJECTED, actor=actor, details=details,
-                       rejection_reasons=reasons, outcome=Outcome.REJECTED)
+    return _transition(
+        legal_request=legal_request,
+        to_state=State.REJECTED,
+        actor=actor,
+        details=details,
+        rejection_reasons=reasons,
+        outcome=Outcome.REJECTED,
+    )
 
 
 def legal_request_mark_responded(
-    *, legal_request: LegalRequest, outcome: str, actor=None, details: dict | None = None
+    *, legal_request: LegalRequest, outcome: str, accounts_affected: int, actor=None, details: dict | None = None
 ) -> LegalRequest:
-    return _transition(legal_request=legal_request, to_state=State.RESPONDED, actor=actor, details=details,
-                       outcome=outcome, responded_at=timezone.now())
+    details = {"outcome": outcome, "accounts_affected": accounts_affected, **(details or {})}
+    return _transition(
+        legal_request=legal_request,
+        to_state=State.RESPONDED,
+        actor=actor,
+        details=details,
+        outcome=outcome,
+        responded_at=timezone.now(),
+    )

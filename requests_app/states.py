@@ -17,8 +17,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     State.WITHDRAWN: frozenset(),
 }
 
-OPEN_STATES = frozenset({State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW, State.PENDING_APPROVAL,
-                         State.APPROVED})
+OPEN_STATES = frozenset({State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW, State.PENDING_APPROVAL, State.APPROVED})
 
 
 def can_transition(from_state: str, to_state: str) -> bool:

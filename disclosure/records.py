@@ -1,0 +1,61 @@
+"""What an approved answer discloses, as plain data: the contract between the disclosure
+snapshot (which builds and decrypts it) and the letters (which render it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PhonePeriod:
+    number: str  # E.164
+    valid_from: dt.datetime
+    valid_to: dt.datetime | None  # None: still current
+
+
+@dataclass(frozen=True)
+class IpEvent:
+    ts: dt.datetime  # UTC
+    ip: str
+    port: int | None
+
+
+@dataclass(frozen=True)
+class DisclosedTarget:
+    target_id: int
+    target_type: str  # phone | username | account_id
+    target_value: str  # as the request named it, normalised
+    found: bool
+    account_id: str
+    categories: tuple[str, ...]  # approved categories for this target
+    date_from: dt.date
+    date_to: dt.date  # inclusive, UTC days
+    phone_numbers: tuple[PhonePeriod, ...] = ()
+    ip_events: Sequence[IpEvent] = ()
+    profile: dict | None = None  # subscriber_profile, when approved
+
+
+@dataclass(frozen=True)
+class RefusedItem:
+    what: str  # e.g. "content", "ip_addresses before 2026-01-01", "target #3"
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApprovedDecision:
+    decision: str  # disclose | reject
+    outcome: str  # disclosed | partially_disclosed | no_records | rejected
+    proposed_by_role: str
+    approved_by_role: str
+    proposed_by_name: str
+    approved_by_name: str
+    approved_at: dt.datetime
+    reasons: tuple[str, ...] = ()  # the reviewer's / analyst's reasons, shown in the letter
+    refused: tuple[RefusedItem, ...] = ()
+    targets: tuple[DisclosedTarget, ...] = field(default_factory=tuple)
+
+    @property
+    def accounts_affected(self) -> int:
+        return sum(1 for t in self.targets if t.found)
