@@ -10,9 +10,11 @@ class AuditAction:
     PERMISSION_DENIED = "access.permission_denied"
 
     REQUEST_CREATED = "request.created"
+    REQUEST_UPDATED = "request.updated"
     REQUEST_DOCUMENT_ADDED = "request.document_added"
     REQUEST_TRANSITIONED = "request.transitioned"
     REQUEST_VIEWED = "request.viewed"
+    DOCUMENT_DOWNLOADED = "request.document_downloaded"
     REQUEST_CHECKED = "request.checked"
     TARGET_RESOLVED = "request.target_resolved"
 

@@ -135,6 +135,9 @@ class RequestSequence(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
 
 class LegalRequest(models.Model):
     ref = models.CharField(max_length=20, unique=True)

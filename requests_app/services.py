@@ -2,18 +2,51 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from typing import Any
 
-from django.db import transaction
+import orjson
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from lawreq.errors import TransitionNotAllowed
-from requests_app.models import LegalRequest, Outcome, State
+from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
+from requests_app.deadlines import due_at_for
+from requests_app.documents import inspect_pdf, sanitize_filename
+from requests_app.models import (
+    Agency,
+    Jurisdiction,
+    LegalDocument,
+    LegalRequest,
+    Officer,
+    Outcome,
+    RequestSequence,
+    State,
+    Target,
+)
 from requests_app.states import can_transition
+from requests_app.targets import normalize_target
 
 ERR_TRANSITION = "A request in state '{from_state}' cannot move to '{to_state}'."
+ERR_NOT_OFFICER = "Only police officers of a registered agency can file requests."
+ERR_IDEMPOTENCY_CONFLICT = "This Idempotency-Key was already used with a different request body."
+ERR_DATE_RANGE = "date_from must not be after date_to."
+ERR_NO_TARGETS = "A request names at least one target."
+ERR_TOO_MANY_TARGETS = "A request names at most {limit} targets."
+ERR_JURISDICTION_REGION = "Choose a country or subdivision, not the regional layer '{code}'."
+ERR_NO_DOCUMENT = "Attach the legal document (a PDF) before submitting."
+ERR_DOCUMENT_STATE = "Documents can be added only while the request is a draft or awaits information."
+ERR_UPDATE_STATE = "A request can be changed only while it is a draft or awaits information."
+ERR_OFFICER_DOMAIN = "The officer's e-mail domain is not one of the agency's official domains."
+ERR_PRESERVATION_UNKNOWN = "No preservation request {ref} of your agency exists."
+
+MAX_TARGETS = 100
+PERMISSION_VIEW = "requests_app.view_legalrequest"
 
 
 def _transition(
@@ -109,3 +142,234 @@ def legal_request_mark_responded(
         outcome=outcome,
         responded_at=timezone.now(),
     )
+
+
+def legal_request_record_rejection_letter(*, legal_request: LegalRequest) -> LegalRequest:
+    """A rejected request's letter went out: record when. The caller audits RESPONSE_ISSUED."""
+    LegalRequest.objects.filter(pk=legal_request.pk, state=State.REJECTED).update(responded_at=timezone.now())
+    legal_request.refresh_from_db()
+    return legal_request
+
+
+@transaction.atomic
+def agency_create(
+    *, name: str, country: str, email_domains: list[str], verified: bool = False, callback_phone: str = ""
+) -> Agency:
+    group = Group.objects.create(name=f"agency:{uuid.uuid4().hex[:12]}")
+    agency = Agency(
+        name=name,
+        country=country.upper(),
+        email_domains=sorted({d.lower().lstrip("@") for d in email_domains}),
+        verified=verified,
+        callback_phone=callback_phone,
+        group=group,
+    )
+    agency.full_clean()
+    agency.save()
+    return agency
+
+
+@transaction.atomic
+def officer_create(*, user, agency: Agency, badge_number: str = "") -> Officer:
+    domain = user.email.rpartition("@")[2].lower()
+    if domain not in agency.email_domains:
+        raise InvalidInput(ERR_OFFICER_DOMAIN, field="email")
+    officer = Officer.objects.create(user=user, agency=agency, badge_number=badge_number)
+    user.groups.add(agency.group, Group.objects.get(name="officer"))
+    return officer
+
+
+def _next_reference(year: int) -> str:
+    sequence, _ = RequestSequence.objects.select_for_update().get_or_create(year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"LR-{year}-{sequence.last:06d}"
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+
+
+def legal_request_create(
+    *, actor, data: dict[str, Any], idempotency_key: str | None = None, raw_payload: dict | None = None
+) -> tuple[LegalRequest, bool]:
+    """Create a draft for the actor's agency. Returns (request, created).
+
+    With an idempotency key, a retry with the same body returns the first request; the same key
+    with another body is a conflict.
+    """
+    officer = getattr(actor, "officer", None)
+    if officer is None:
+        raise NotPermitted(ERR_NOT_OFFICER)
+    fingerprint = _fingerprint(raw_payload if raw_payload is not None else data) if idempotency_key else ""
+    if idempotency_key:
+        existing = LegalRequest.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _idempotent_replay(existing, fingerprint)
+    try:
+        with transaction.atomic():
+            return _create_draft(actor=actor, officer=officer, data=data, key=idempotency_key,
+                                 fingerprint=fingerprint), True
+    except IntegrityError:
+        # A concurrent retry with the same key won the race.
+        existing = LegalRequest.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
+        if idempotency_key and existing is not None:
+            return _idempotent_replay(existing, fingerprint)
+        raise
+
+
+def _idempotent_replay(existing: LegalRequest, fingerprint: str) -> tuple[LegalRequest, bool]:
+    if existing.idempotency_fingerprint != fingerprint:
+        raise Conflict(ERR_IDEMPOTENCY_CONFLICT)
+    return existing, False
+
+
+def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | None, fingerprint: str) -> LegalRequest:
+    data = dict(data)
+    targets = data.pop("targets", [])
+    jurisdiction: Jurisdiction = data["jurisdiction"]
+    _check_request_fields(jurisdiction=jurisdiction, data=data, targets=targets)
+    preservation_ref = data.pop("preservation_of", None)
+    legal_request = LegalRequest(
+        ref=_next_reference(timezone.now().year),
+        agency=officer.agency,
+        created_by=actor,
+        idempotency_key=key,
+        idempotency_fingerprint=fingerprint,
+        preservation_of=_preservation_for(officer.agency, preservation_ref),
+        **data,
+    )
+    legal_request.full_clean(exclude=["preservation_of"])
+    legal_request.save()
+    _replace_targets(legal_request, targets)
+    assign_perm(PERMISSION_VIEW, officer.agency.group, legal_request)
+    audit_record(
+        action=AuditAction.REQUEST_CREATED,
+        actor=actor,
+        obj=legal_request,
+        request_ref=legal_request.ref,
+        details={
+            "jurisdiction": jurisdiction.code,
+            "process_type": legal_request.process_type,
+            "emergency": legal_request.emergency,
+            "categories": legal_request.categories,
+            "target_count": len(targets),
+        },
+    )
+    return legal_request
+
+
+def _check_request_fields(*, jurisdiction: Jurisdiction, data: dict[str, Any], targets: list[dict]) -> None:
+    if jurisdiction.is_region:
+        raise InvalidInput(ERR_JURISDICTION_REGION.format(code=jurisdiction.code), field="jurisdiction")
+    date_from, date_to = data.get("date_from"), data.get("date_to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(ERR_DATE_RANGE, field="date_from")
+    if targets is not None and not targets:
+        raise InvalidInput(ERR_NO_TARGETS, field="targets")
+    if targets and len(targets) > MAX_TARGETS:
+        raise InvalidInput(ERR_TOO_MANY_TARGETS.format(limit=MAX_TARGETS), field="targets")
+
+
+def _preservation_for(agency: Agency, ref: str | None) -> LegalRequest | None:
+    if not ref:
+        return None
+    preservation = LegalRequest.objects.filter(ref=ref, agency=agency, process_type="preservation_order").first()
+    if preservation is None:
+        raise InvalidInput(ERR_PRESERVATION_UNKNOWN.format(ref=ref), field="preservation_of")
+    return preservation
+
+
+def _replace_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
+    region = legal_request.jurisdiction.country_code
+    normalized: dict[tuple[str, str], None] = {}
+    for index, target in enumerate(targets):
+        try:
+            value = normalize_target(target_type=target["type"], value=target["value"], region=region)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field=f"targets[{index}].value")
+        normalized[(target["type"], value)] = None
+    legal_request.targets.all().delete()
+    Target.objects.bulk_create(
+        Target(legal_request=legal_request, type=target_type, value=value) for target_type, value in normalized
+    )
+
+
+@transaction.atomic
+def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, Any]) -> LegalRequest:
+    """Officers correct a draft, or a request the legal team sent back with a question."""
+    locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    if locked.state not in (State.DRAFT, State.NEEDS_INFO):
+        raise TransitionNotAllowed(ERR_UPDATE_STATE)
+    data = dict(data)
+    targets = data.pop("targets", None)
+    merged_jurisdiction = data.get("jurisdiction", locked.jurisdiction)
+    merged = {"date_from": locked.date_from, "date_to": locked.date_to, **data}
+    _check_request_fields(jurisdiction=merged_jurisdiction, data=merged, targets=targets)
+    if "preservation_of" in data:
+        data["preservation_of"] = _preservation_for(locked.agency, data["preservation_of"])
+    for field, value in data.items():
+        setattr(locked, field, value)
+    locked.full_clean(exclude=["preservation_of"])
+    locked.save()
+    if targets is not None:
+        _replace_targets(locked, targets)
+    audit_record(
+        action=AuditAction.REQUEST_UPDATED,
+        actor=actor,
+        obj=locked,
+        request_ref=locked.ref,
+        details={"fields": sorted(data) + (["targets"] if targets is not None else [])},
+    )
+    legal_request.refresh_from_db()
+    return legal_request
+
+
+@transaction.atomic
+def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: UploadedFile) -> LegalDocument:
+    sha256 = inspect_pdf(upload)
+    locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    if locked.state not in (State.DRAFT, State.NEEDS_INFO):
+        raise TransitionNotAllowed(ERR_DOCUMENT_STATE)
+    name = sanitize_filename(upload.name)
+    upload.name = f"{uuid.uuid4().hex}.pdf"
+    document = LegalDocument.objects.create(
+        legal_request=locked, file=upload, name=name, sha256=sha256, size=upload.size, uploaded_by=actor
+    )
+    audit_record(
+        action=AuditAction.REQUEST_DOCUMENT_ADDED,
+        actor=actor,
+        obj=document,
+        request_ref=locked.ref,
+        details={"sha256": sha256, "size": document.size},
+    )
+    return document
+
+
+def legal_request_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
+    """Draft (or a request awaiting information) to ``received``; checks run after commit."""
+    with transaction.atomic():
+        if not legal_request.documents.exists():
+            if legal_request.state not in (State.DRAFT, State.NEEDS_INFO):
+                raise TransitionNotAllowed(
+                    ERR_TRANSITION.format(from_state=legal_request.state, to_state=State.RECEIVED)
+                )
+            raise Conflict(ERR_NO_DOCUMENT)
+        changes: dict[str, Any] = {}
+        if legal_request.received_at is None:
+            received_at = timezone.now()
+            changes = {"received_at": received_at, "due_at": due_at_for(legal_request, received_at=received_at)}
+        _transition(legal_request=legal_request, to_state=State.RECEIVED, actor=actor, **changes)
+        transaction.on_commit(lambda: _enqueue_validation(legal_request.pk))
+    return legal_request
+
+
+def _enqueue_validation(legal_request_id: int) -> None:
+    from rules.tasks import validate_request
+
+    validate_request.delay(legal_request_id)
+
+
+def legal_request_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> LegalRequest:
+    return _transition(legal_request=legal_request, to_state=State.WITHDRAWN, actor=actor,
+                       details={"reason_given": bool(reason)})

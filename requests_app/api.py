@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import django_filters
+from django.http import FileResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.actions import AuditAction
+from audit.services import audit_record
+from lawreq.errors import InvalidInput, NotFound
+from requests_app import selectors, services
+from requests_app.auth import token_obtain
+from requests_app.models import LegalRequest, State
+from requests_app.serializers import (
+    DocumentSerializer,
+    LegalRequestSerializer,
+    LegalRequestSummarySerializer,
+    LegalRequestWriteSerializer,
+    TokenRequestSerializer,
+    WithdrawSerializer,
+)
+from requests_app.states import OPEN_STATES
+
+ERR_IDEMPOTENCY_KEY = "Idempotency-Key must be 1 to 200 printable characters."
+ERR_NO_FILE = "Send the document as multipart form field 'file'."
+
+
+class TokenView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = token_obtain(
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+            client_ip=request.META.get("REMOTE_ADDR", ""),
+        )
+        return Response({"token": token})
+
+
+class LegalRequestFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=State.choices)
+    jurisdiction = django_filters.CharFilter(field_name="jurisdiction__code", lookup_expr="iexact")
+    emergency = django_filters.BooleanFilter()
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+
+    class Meta:
+        model = LegalRequest
+        fields = ["state", "jurisdiction", "emergency", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        late = {"state__in": OPEN_STATES, "due_at__lt": timezone.now()}
+        return queryset.filter(**late) if value else queryset.exclude(**late)
+
+
+@extend_schema(tags=["requests"])
+class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_field = "ref"
+    lookup_value_regex = r"LR-\d{4}-\d{6}"
+    filterset_class = LegalRequestFilter
+    serializer_class = LegalRequestSerializer
+
+    def get_queryset(self):
+        return selectors.legal_requests_visible_to(self.request.user).order_by("-created_at", "-id")
+
+    def get_serializer_class(self):
+        return LegalRequestSummarySerializer if self.action == "list" else LegalRequestSerializer
+
+    def _officer_request(self, ref: str) -> LegalRequest:
+        return selectors.legal_request_get_for_officer(user=self.request.user, ref=ref)
+
+    def _detail(self, legal_request: LegalRequest, status_code: int = status.HTTP_200_OK) -> Response:
+        legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
+        return Response(LegalRequestSerializer(legal_request).data, status=status_code)
+
+    @extend_schema(
+        request=LegalRequestWriteSerializer,
+        responses={201: LegalRequestSerializer, 200: LegalRequestSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+    )
+    def create(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not (0 < len(key) <= 200 and key.isprintable()):
+            raise InvalidInput(ERR_IDEMPOTENCY_KEY)
+        serializer = LegalRequestWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        legal_request, created = services.legal_request_create(
+            actor=request.user, data=serializer.validated_data, idempotency_key=key, raw_payload=request.data
+        )
+        return self._detail(legal_request, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def retrieve(self, request, ref=None):
+        legal_request = selectors.legal_request_get(user=request.user, ref=ref)
+        audit_record(action=AuditAction.REQUEST_VIEWED, actor=request.user, obj=legal_request,
+                     request_ref=legal_request.ref, details={"via": "api"})
+        return self._detail(legal_request)
+
+    @extend_schema(request=LegalRequestWriteSerializer, responses=LegalRequestSerializer)
+    def partial_update(self, request, ref=None):
+        legal_request = self._officer_request(ref)
+        serializer = LegalRequestWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.legal_request_update(legal_request=legal_request, actor=request.user, data=serializer.validated_data)
+        return self._detail(legal_request)
+
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("DocumentUpload", {"file": serializers.FileField()})},
+        responses={201: DocumentSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def documents(self, request, ref=None):
+        legal_request = self._officer_request(ref)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidInput(ERR_NO_FILE, field="file")
+        document = services.legal_request_add_document(legal_request=legal_request, actor=request.user, upload=upload)
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)")
+    def document_download(self, request, ref=None, document_id=None):
+        legal_request = selectors.legal_request_get(user=request.user, ref=ref)
+        document = legal_request.documents.filter(pk=document_id).first()
+        if document is None:
+            raise NotFound(selectors.ERR_NOT_FOUND)
+        audit_record(action=AuditAction.DOCUMENT_DOWNLOADED, actor=request.user, obj=document,
+                     request_ref=legal_request.ref, details={"sha256": document.sha256})
+        response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name,
+                                content_type="application/pdf")
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @extend_schema(request=None, responses=LegalRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, ref=None):
+        legal_request = self._officer_request(ref)
+        services.legal_request_submit(legal_request=legal_request, actor=request.user)
+        return self._detail(legal_request)
+
+    @extend_schema(request=WithdrawSerializer, responses=LegalRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, ref=None):
+        legal_request = self._officer_request(ref)
+        serializer = WithdrawSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        services.legal_request_withdraw(legal_request=legal_request, actor=request.user,
+                                        reason=serializer.validated_data["reason"])
+        return self._detail(legal_request)

@@ -1,0 +1,49 @@
+"""Logging in for an API token: throttled on failures, every attempt audited."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+
+from audit.actions import AuditAction
+from audit.services import audit_hash_identifier, audit_record
+from lawreq.errors import DomainError, InvalidInput
+
+ERR_BAD_CREDENTIALS = "Unable to log in with the credentials provided."
+ERR_THROTTLED = "Too many failed log-ins. Try again in a minute."
+
+MAX_FAILURES = 5
+FAILURE_WINDOW_SECONDS = 60
+
+
+class LoginThrottled(DomainError):
+    status_code = 429
+    code = "throttled"
+
+
+def _failure_keys(username: str, client_ip: str) -> list[str]:
+    return [
+        f"login-failures:user:{audit_hash_identifier(username.lower())}",
+        f"login-failures:ip:{audit_hash_identifier(client_ip)}",
+    ]
+
+
+def token_obtain(*, username: str, password: str, client_ip: str) -> str:
+    """A token for valid credentials. Five failures a minute, per username or per address, lock
+    out further attempts before any password is checked."""
+    keys = _failure_keys(username, client_ip)
+    if any((cache.get(key) or 0) >= MAX_FAILURES for key in keys):
+        audit_record(action=AuditAction.LOGIN_THROTTLED, details={"username": audit_hash_identifier(username)})
+        raise LoginThrottled(ERR_THROTTLED)
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        for key in keys:
+            cache.add(key, 0, FAILURE_WINDOW_SECONDS)
+            cache.incr(key)
+        # The attempted name may be a mistyped password: it is kept only as a keyed hash.
+        audit_record(action=AuditAction.LOGIN_FAILED, details={"username": audit_hash_identifier(username)})
+        raise InvalidInput(ERR_BAD_CREDENTIALS)
+    token, _ = Token.objects.get_or_create(user=user)
+    audit_record(action=AuditAction.LOGIN_SUCCEEDED, actor=user, details={"method": "token"})
+    return token.key

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from lawreq.fields import (
+    RejectUnknownFieldsMixin,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateField,
+    StrictIntegerField,
+)
+from requests_app.models import (
+    AuthorityType,
+    Category,
+    Jurisdiction,
+    LegalChannel,
+    LegalRequest,
+    OffenseCategory,
+    ProcessType,
+    TargetType,
+)
+from requests_app.services import MAX_TARGETS
+
+ERR_UNKNOWN_JURISDICTION = "Unknown jurisdiction '{code}'."
+ERR_DUPLICATE_CATEGORY = "Each category may appear once."
+
+
+class JurisdictionCodeField(serializers.Field):
+    default_error_messages = {"unknown": ERR_UNKNOWN_JURISDICTION, "invalid": "Not a valid jurisdiction code."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not 2 <= len(data) <= 10:
+            self.fail("invalid")
+        jurisdiction = Jurisdiction.objects.filter(code=data.upper()).first()
+        if jurisdiction is None:
+            self.fail("unknown", code=data[:10])
+        return jurisdiction
+
+    def to_representation(self, value):
+        return value.code
+
+
+class IssuingAuthoritySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    type = serializers.ChoiceField(choices=AuthorityType.choices)
+    name = StrictCharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class TargetInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    type = serializers.ChoiceField(choices=TargetType.choices)
+    value = StrictCharField(max_length=200, trim_whitespace=True)
+
+
+class LegalRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """What an officer sends to create or correct a request. Domain rules live in the services."""
+
+    jurisdiction = JurisdictionCodeField()
+    process_type = serializers.ChoiceField(choices=ProcessType.choices)
+    legal_channel = serializers.ChoiceField(choices=LegalChannel.choices, required=False)
+    emergency = StrictBooleanField(required=False)
+    emergency_justification = StrictCharField(max_length=5000, allow_blank=True, required=False)
+    case_number = StrictCharField(max_length=100, allow_blank=True, required=False)
+    offense = StrictCharField(max_length=5000, allow_blank=True, required=False)
+    offense_category = serializers.ChoiceField(choices=OffenseCategory.choices, allow_blank=True, required=False)
+    offense_max_sentence_years = StrictIntegerField(min_value=0, max_value=200, allow_null=True, required=False)
+    terms_violation = StrictBooleanField(required=False)
+    issuing_authority = IssuingAuthoritySerializer(required=False)
+    issued_at = StrictDateField(allow_null=True, required=False)
+    nondisclosure_until = StrictDateField(allow_null=True, required=False)
+    date_from = StrictDateField(allow_null=True, required=False)
+    date_to = StrictDateField(allow_null=True, required=False)
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Category.choices), min_length=1, max_length=len(Category.choices)
+    )
+    targets = serializers.ListField(child=TargetInputSerializer(), min_length=1, max_length=MAX_TARGETS)
+    preservation_of = StrictCharField(max_length=20, required=False, allow_blank=True)
+
+    def validate_categories(self, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError(ERR_DUPLICATE_CATEGORY)
+        return sorted(value)
+
+    def validate(self, attrs: dict) -> dict:
+        authority = attrs.pop("issuing_authority", None)
+        if authority is not None:
+            attrs["issuing_authority_type"] = authority["type"]
+            attrs["issuing_authority_name"] = authority.get("name", "")
+        return attrs
+
+
+class TargetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    value = serializers.CharField(source="display_value")
+
+
+class DocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+
+
+class IssuingAuthorityOutSerializer(serializers.Serializer):
+    type = serializers.CharField(source="issuing_authority_type")
+    name = serializers.CharField(source="issuing_authority_name")
+
+
+class LegalRequestSummarySerializer(serializers.ModelSerializer):
+    """The list view: no target identifiers, so a list read discloses no personal data."""
+
+    jurisdiction = serializers.CharField(source="jurisdiction.code")
+    agency = serializers.CharField(source="agency.name")
+    overdue = serializers.BooleanField(source="is_overdue")
+
+    class Meta:
+        model = LegalRequest
+        fields = [
+            "ref", "state", "outcome", "jurisdiction", "agency", "process_type", "emergency", "case_number",
+            "received_at", "due_at", "overdue", "created_at",
+        ]  # fmt: skip
+
+
+class LegalRequestSerializer(serializers.ModelSerializer):
+    """A request as GET returns it (API.md), plus a few additions."""
+
+    jurisdiction = serializers.CharField(source="jurisdiction.code")
+    agency = serializers.CharField(source="agency.name")
+    issuing_authority = IssuingAuthorityOutSerializer(source="*")
+    targets = TargetSerializer(many=True)
+    documents = DocumentSerializer(many=True)
+    preservation_of = serializers.CharField(source="preservation_of.ref", allow_null=True, default=None)
+    overdue = serializers.BooleanField(source="is_overdue")
+
+    class Meta:
+        model = LegalRequest
+        fields = [
+            "ref", "state", "outcome", "jurisdiction", "agency", "process_type", "legal_channel", "emergency",
+            "emergency_justification", "case_number", "offense", "offense_category", "offense_max_sentence_years",
+            "terms_violation", "issuing_authority", "issued_at", "nondisclosure_until", "date_from", "date_to",
+            "categories", "targets", "documents", "preservation_of", "received_at", "due_at", "overdue",
+            "responded_at", "rejection_reasons", "info_requested", "created_at",
+        ]  # fmt: skip
+
+
+class TokenRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=256, trim_whitespace=False)
+    otp = StrictCharField(max_length=12, required=False, allow_blank=True)
+
+
+class WithdrawSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    reason = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
