@@ -1,0 +1,51 @@
+# lawreq: `make run` for a first look, `make test` for the whole suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
+PYTEST_ARGS ?=
+DEMO_PASSWORD_FILE := data/demo-password
+
+.PHONY: run test lint bench migrations-check system-deps venv worker beat
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages: $$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: system-deps venv
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	@mkdir -p data; test -s $(DEMO_PASSWORD_FILE) || $(PY) -c "import secrets; print(secrets.token_urlsafe(12))" > $(DEMO_PASSWORD_FILE)
+	$(PY) manage.py demo_setup --password "$$(cat $(DEMO_PASSWORD_FILE))"
+	@echo; echo "Demo logins: officer.us officer.fr analyst reviewer auditor admin, password: $$(cat $(DEMO_PASSWORD_FILE))"
+	@echo "Web UI http://127.0.0.1:8000/   API docs http://127.0.0.1:8000/api/docs/"; echo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: system-deps venv
+	$(PY) -m pytest -n 2 --create-db $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+migrations-check: venv
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: venv
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+worker: venv
+	$(VENV)/bin/celery -A lawreq worker -l info
+
+beat: venv
+	$(VENV)/bin/celery -A lawreq beat -l info

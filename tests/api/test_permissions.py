@@ -1,0 +1,141 @@
+"""Who may do what to a request of agency A: the fixed cast over every officer-side endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.actions import AuditAction
+from audit.models import AuditEntry
+from tests.conftest import PASSWORD, us_request_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def _endpoints(ref: str, document_id: int) -> dict[str, tuple[str, str, dict | None]]:
+    base = f"/api/v1/requests/{ref}/"
+    return {
+        "detail": ("get", base, None),
+        "correct": ("patch", base, {"case_number": "X-1"}),
+        "document-download": ("get", f"{base}documents/{document_id}/", None),
+        "withdraw": ("post", f"{base}withdraw/", {}),
+        "submit": ("post", f"{base}submit/", None),
+    }
+
+
+# What each member of the cast gets from each endpoint on agency A's draft.
+EXPECTED = {
+    "officer_a": {"detail": 200, "correct": 200, "document-download": 200, "withdraw": 200, "submit": 200},
+    "officer_b": {"detail": 404, "correct": 404, "document-download": 404, "withdraw": 404, "submit": 404},
+    "analyst": {"detail": 200, "correct": 403, "document-download": 200, "withdraw": 403, "submit": 403},
+    "reviewer": {"detail": 200, "correct": 403, "document-download": 200, "withdraw": 403, "submit": 403},
+    "auditor": {"detail": 403, "correct": 403, "document-download": 403, "withdraw": 403, "submit": 403},
+}
+
+
+@pytest.mark.parametrize("who", EXPECTED)
+@pytest.mark.parametrize("endpoint", ["detail", "correct", "document-download", "withdraw", "submit"])
+def test_cast_on_agency_a_request(request, api, officer_a, draft_factory, who, endpoint):
+    legal_request = draft_factory(officer_a)
+    method, path, body = _endpoints(legal_request.ref, legal_request.documents.get().pk)[endpoint]
+    user = request.getfixturevalue(who)
+
+    response = getattr(api(user), method)(path, body, format="json")
+
+    assert response.status_code == EXPECTED[who][endpoint], response.content
+
+
+def test_other_agencys_request_id_looks_like_it_does_not_exist(api, officer_a, officer_b, draft_factory):
+    legal_request = draft_factory(officer_a)
+
+    response = api(officer_b).get(f"/api/v1/requests/{legal_request.ref}/")
+    missing = api(officer_b).get("/api/v1/requests/LR-2026-999999/")
+
+    assert response.status_code == missing.status_code == 404
+    assert response.json() == missing.json()
+    denial = AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED)
+    assert denial.actor_username == officer_b.username and denial.request_ref == legal_request.ref
+
+
+def test_list_shows_an_officer_only_their_agencys_requests(api, officer_a, officer_b, draft_factory):
+    mine = draft_factory(officer_a)
+    draft_factory(officer_b)
+
+    response = api(officer_a).get("/api/v1/requests/")
+
+    assert response.status_code == 200
+    assert [item["ref"] for item in response.json()["results"]] == [mine.ref]
+
+
+@pytest.mark.parametrize("who", ["analyst", "reviewer"])
+def test_list_shows_staff_every_request(request, api, officer_a, officer_b, draft_factory, who):
+    draft_factory(officer_a), draft_factory(officer_b)
+    response = api(request.getfixturevalue(who)).get("/api/v1/requests/")
+    assert response.json()["count"] == 2
+
+
+def test_list_is_refused_to_auditors(api, auditor):
+    assert api(auditor).get("/api/v1/requests/").status_code == 403
+
+
+def test_list_items_carry_no_target_identifiers(api, officer_a, draft_factory):
+    draft_factory(officer_a)
+    item = api(officer_a).get("/api/v1/requests/").json()["results"][0]
+    assert "targets" not in item
+
+
+def test_list_filters(api, officer_a, draft_factory, analyst):
+    draft_factory(officer_a, emergency=True, process_type="emergency_disclosure")
+    draft_factory(officer_a)
+    client = api(analyst)
+    assert client.get("/api/v1/requests/?emergency=true").json()["count"] == 1
+    assert client.get("/api/v1/requests/?state=draft").json()["count"] == 2
+    assert client.get("/api/v1/requests/?jurisdiction=fr").json()["count"] == 0
+    assert client.get("/api/v1/requests/?overdue=true").json()["count"] == 0
+    assert client.get("/api/v1/requests/?state=bogus").status_code == 400
+
+
+@pytest.mark.parametrize("who", ["analyst", "reviewer", "auditor"])
+def test_staff_cannot_create_requests(request, api, who):
+    response = api(request.getfixturevalue(who)).post("/api/v1/requests/", us_request_payload(), format="json")
+    assert response.status_code == 403
+
+
+def test_staff_detail_read_is_audited(api, officer_a, analyst, draft_factory):
+    legal_request = draft_factory(officer_a)
+    api(analyst).get(f"/api/v1/requests/{legal_request.ref}/")
+    entry = AuditEntry.objects.filter(action=AuditAction.REQUEST_VIEWED).latest("seq")
+    assert entry.actor_username == analyst.username and entry.role == "analyst"
+
+
+# --- the token endpoint ------------------------------------------------------------------------------
+
+
+def test_token_for_good_credentials_and_audit(api, officer_a):
+    response = api().post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD},
+                          format="json")
+    assert response.status_code == 200 and response.json()["token"]
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN_SUCCEEDED, actor_id=officer_a.pk).exists()
+
+
+def test_bad_credentials_are_400_and_audited_without_the_name(api, officer_a):
+    response = api().post("/api/v1/auth/token/", {"username": "hunter2-typed-here", "password": "x"}, format="json")
+    assert response.status_code == 400
+    failure = AuditEntry.objects.get(action=AuditAction.LOGIN_FAILED)
+    assert "hunter2" not in str(failure.details)
+
+
+def test_repeated_failures_are_throttled_even_with_the_right_password(api, officer_a):
+    client = api()
+    for _ in range(5):
+        client.post("/api/v1/auth/token/", {"username": officer_a.username, "password": "wrong"}, format="json")
+
+    response = client.post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD},
+                           format="json")
+
+    assert response.status_code == 429
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN_THROTTLED).exists()
+
+
+@pytest.mark.parametrize("body", [[], {"username": 1, "password": 2}, {"username": "a"}, "text"])
+def test_token_endpoint_bad_shapes_are_400(api, body):
+    assert api().post("/api/v1/auth/token/", body, format="json").status_code == 400
