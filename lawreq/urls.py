@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Each app mounts its own API paths (under api/v1/) and web pages.
     path("", include("requests_app.urls")),
+    path("", include("requests_app.web_urls")),
     path("", include("rules.urls")),
     path("", include("subscribers.urls")),
     path("", include("disclosure.urls")),
