@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class DisclosureConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "disclosure"
+
+    def ready(self) -> None:
+        from disclosure.crypto import register_sealed_field
+        from disclosure.models import SnapshotTarget
+
+        for field in SnapshotTarget.SEALED_FIELDS:
+            register_sealed_field(
+                "disclosure.SnapshotTarget", field, lambda entry, field=field: entry.seal_context(field)
+            )

@@ -23,6 +23,16 @@ class IpEvent:
 
 
 @dataclass(frozen=True)
+class AccountRecords:
+    """What a subscriber provider returns for one account: only the categories asked for."""
+
+    account_id: str
+    phone_numbers: tuple[PhonePeriod, ...] = ()
+    ip_events: Sequence[IpEvent] = ()
+    profile: dict | None = None
+
+
+@dataclass(frozen=True)
 class DisclosedTarget:
     target_id: int
     target_type: str  # phone | username | account_id

@@ -1,0 +1,225 @@
+"""REST endpoints of review and disclosure: proposal, approval, and the audited snapshot read.
+
+Only the legal team (analysts, reviewers) reaches these; for anyone else the resources do not
+exist (404), so an officer or an auditor learns nothing about the review from them.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.actions import AuditAction
+from audit.services import audit_record
+from disclosure import selectors, services
+from disclosure.models import Approval, Decision, Proposal
+from disclosure.records import ApprovedDecision
+from lawreq.errors import NotFound
+from lawreq.fields import (
+    RejectUnknownFieldsMixin,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateField,
+    StrictIntegerField,
+)
+from requests_app.models import Category, LegalRequest
+from requests_app.selectors import legal_request_get
+from requests_app.services import MAX_TARGETS
+
+ERR_TARGET_ITEM = "Each target is an id, or an object with 'id' and optional 'categories', 'date_from', 'date_to'."
+ERR_DUPLICATE_CATEGORY = "Each category may appear once."
+READ_PURPOSE_API = "api: snapshot viewed by the legal team"
+
+
+def _staff_request(request, ref: str) -> LegalRequest:
+    if not services.is_review_staff(request.user):
+        if LegalRequest.objects.filter(ref=ref).exists():
+            audit_record(
+                action=AuditAction.PERMISSION_DENIED,
+                actor=request.user,
+                request_ref=ref,
+                details={"reason": "review and disclosure are for the legal team only"},
+            )
+        raise NotFound(services.ERR_NOT_FOUND)
+    return legal_request_get(user=request.user, ref=ref)
+
+
+class CategoriesField(serializers.ListField):
+    child = serializers.ChoiceField(choices=Category.choices)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=len(Category.choices), **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError(ERR_DUPLICATE_CATEGORY)
+        return value
+
+
+class TargetScopeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    id = StrictIntegerField(min_value=1)
+    categories = CategoriesField(required=False, min_length=1)
+    date_from = StrictDateField(required=False)
+    date_to = StrictDateField(required=False)
+
+
+class TargetItemField(serializers.Field):
+    """A target id, or ``{"id", "categories"?, "date_from"?, "date_to"?}`` to narrow one target."""
+
+    default_error_messages = {"invalid": ERR_TARGET_ITEM}
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool):
+            if data < 1:
+                self.fail("invalid")
+            return data
+        if isinstance(data, dict):
+            scope = TargetScopeSerializer(data=data)
+            scope.is_valid(raise_exception=True)
+            return dict(scope.validated_data)
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+class ProposalWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    categories = CategoriesField(required=False)
+    date_from = StrictDateField(required=False, allow_null=True)
+    date_to = StrictDateField(required=False, allow_null=True)
+    targets = serializers.ListField(child=TargetItemField(), required=False, max_length=MAX_TARGETS)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=services.MAX_TEXT, default="")
+    reasons = serializers.ListField(
+        child=StrictCharField(max_length=services.MAX_TEXT), required=False, max_length=50, default=list
+    )
+
+
+class ApprovalWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    approve = StrictBooleanField()
+    comment = StrictCharField(required=False, allow_blank=True, max_length=services.MAX_TEXT, default="")
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    approved_by = serializers.CharField(source="approved_by.get_username")
+
+    class Meta:
+        model = Approval
+        fields = ["approve", "comment", "approved_by", "created_at"]
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    proposed_by = serializers.CharField(source="proposed_by.get_username")
+    targets = serializers.SerializerMethodField()
+    approval = serializers.SerializerMethodField()
+    state = serializers.CharField(source="legal_request.state")
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "decision",
+            "status",
+            "state",
+            "categories",
+            "date_from",
+            "date_to",
+            "targets",
+            "reason",
+            "reasons",
+            "rule_versions",
+            "proposed_by",
+            "created_at",
+            "approval",
+        ]
+
+    def get_targets(self, proposal: Proposal) -> list[dict]:
+        return [
+            {
+                "id": scope.target_id,
+                "categories": scope.categories,
+                "date_from": scope.date_from.isoformat(),
+                "date_to": scope.date_to.isoformat(),
+            }
+            for scope in proposal.targets.all()
+        ]
+
+    def get_approval(self, proposal: Proposal) -> dict | None:
+        approval = getattr(proposal, "approval", None)
+        return ApprovalSerializer(approval).data if approval is not None else None
+
+
+def _decision_json(decision: ApprovedDecision) -> dict:
+    return {
+        "decision": decision.decision,
+        "outcome": decision.outcome,
+        "approved_at": decision.approved_at,
+        "proposed_by_role": decision.proposed_by_role,
+        "approved_by_role": decision.approved_by_role,
+        "reasons": list(decision.reasons),
+        "refused": [{"what": item.what, "reason": item.reason} for item in decision.refused],
+        "accounts_affected": decision.accounts_affected,
+        "targets": [
+            {
+                "target_id": target.target_id,
+                "type": target.target_type,
+                "value": target.target_value,
+                "found": target.found,
+                "account_id": target.account_id,
+                "categories": list(target.categories),
+                "date_from": target.date_from,
+                "date_to": target.date_to,
+                "phone_numbers": [
+                    {"number": p.number, "valid_from": p.valid_from, "valid_to": p.valid_to}
+                    for p in target.phone_numbers
+                ],
+                "ip_events": [{"ts": e.ts, "ip": e.ip, "port": e.port} for e in target.ip_events],
+                "profile": target.profile,
+            }
+            for target in decision.targets
+        ],
+    }
+
+
+@extend_schema(tags=["review"])
+class ProposalView(APIView):
+    @extend_schema(responses=ProposalSerializer)
+    def get(self, request, ref: str):
+        legal_request = _staff_request(request, ref)
+        proposal = selectors.proposal_current(legal_request=legal_request, actor=request.user)
+        return Response(ProposalSerializer(proposal).data)
+
+    @extend_schema(request=ProposalWriteSerializer, responses={201: ProposalSerializer})
+    def post(self, request, ref: str):
+        legal_request = _staff_request(request, ref)
+        serializer = ProposalWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        proposal = services.proposal_create(legal_request=legal_request, actor=request.user, **data)
+        return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["review"])
+class ApprovalView(APIView):
+    @extend_schema(request=ApprovalWriteSerializer, responses=ProposalSerializer)
+    def post(self, request, ref: str):
+        legal_request = _staff_request(request, ref)
+        serializer = ApprovalWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        approval = services.proposal_decide(legal_request=legal_request, actor=request.user, **data)
+        return Response(ProposalSerializer(approval.proposal).data)
+
+
+@extend_schema(tags=["review"])
+class SnapshotView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request, ref: str):
+        legal_request = _staff_request(request, ref)
+        decision = selectors.approved_decision(
+            legal_request=legal_request, actor=request.user, purpose=READ_PURPOSE_API
+        )
+        return Response(_decision_json(decision))

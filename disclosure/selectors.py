@@ -1,0 +1,128 @@
+"""Reads of decisions and of the disclosed data. Every read of disclosed data is audited."""
+
+from __future__ import annotations
+
+from audit.actions import AuditAction
+from audit.services import audit_record
+from disclosure import codec
+from disclosure.crypto import unseal
+from disclosure.models import DisclosureSnapshot, Proposal, SnapshotTarget
+from disclosure.records import ApprovedDecision, DisclosedTarget, RefusedItem
+from lawreq.errors import InvalidInput, NotFound
+from lawreq.roles import Role, has_role
+from requests_app.models import LegalRequest
+
+ERR_NO_PROPOSAL = "This request has no proposal."
+ERR_NO_SNAPSHOT = "This request has no approved decision."
+ERR_NOT_FOUND = "No such request."
+ERR_PURPOSE = "Say why the disclosed data is read (1 to 200 characters)."
+
+
+def _require_reader(legal_request: LegalRequest, actor) -> None:
+    """Analysts and reviewers only (and the system itself, ``actor=None``, rendering letters).
+
+    Officers, auditors and everyone else get 404: disclosed data does not exist for them here.
+    """
+    if actor is None:
+        return
+    if not has_role(actor, Role.ANALYST, Role.REVIEWER) or actor.pk == legal_request.created_by_id:
+        raise NotFound(ERR_NOT_FOUND)
+
+
+def proposal_current(*, legal_request: LegalRequest, actor) -> Proposal:
+    """The latest proposal on the request, with its scopes and approval if any."""
+    _require_reader(legal_request, actor)
+    proposal = (
+        Proposal.objects.filter(legal_request=legal_request)
+        .select_related("proposed_by", "approval__approved_by")
+        .prefetch_related("targets__target")
+        .first()
+    )
+    if proposal is None:
+        raise NotFound(ERR_NO_PROPOSAL)
+    return proposal
+
+
+def _display_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _open_entry(entry: SnapshotTarget, *, actor, request_ref: str) -> DisclosedTarget:
+    def opened(field: str) -> bytes | None:
+        envelope = bytes(getattr(entry, field))
+        if not envelope:
+            return None
+        return unseal(envelope, context=entry.seal_context(field), actor=actor, request_ref=request_ref)
+
+    account = opened("account")
+    phone_numbers = opened("phone_numbers")
+    ip_events = opened("ip_events")
+    profile = opened("profile")
+    target = entry.target
+    return DisclosedTarget(
+        target_id=target.pk,
+        target_type=target.type,
+        target_value=target.value,
+        found=entry.found,
+        account_id=account.decode() if account is not None else "",
+        categories=tuple(entry.categories),
+        date_from=entry.date_from,
+        date_to=entry.date_to,
+        phone_numbers=codec.decode_phone_numbers(phone_numbers) if phone_numbers is not None else (),
+        ip_events=codec.decode_ip_events(ip_events) if ip_events is not None else (),
+        profile=codec.decode_profile(profile) if profile is not None else None,
+    )
+
+
+def approved_decision(*, legal_request: LegalRequest, actor, purpose: str) -> ApprovedDecision:
+    """The frozen decision with its disclosed records, decrypted; the read is audited (who, why).
+
+    ``actor=None`` is the system (the letter task). A tampered envelope raises
+    ``DecryptionRefused``, which ``unseal`` has already written to the audit trail.
+    """
+    _require_reader(legal_request, actor)
+    purpose = (purpose or "").strip()
+    if not purpose or len(purpose) > 200:
+        raise InvalidInput(ERR_PURPOSE, field="purpose")
+    snapshot = (
+        DisclosureSnapshot.objects.filter(legal_request=legal_request)
+        .select_related("proposal__proposed_by", "approval__approved_by")
+        .first()
+    )
+    if snapshot is None:
+        raise NotFound(ERR_NO_SNAPSHOT)
+    targets = tuple(
+        _open_entry(entry, actor=actor, request_ref=legal_request.ref)
+        for entry in snapshot.targets.select_related("target").order_by("target_id")
+    )
+    proposer, approver = snapshot.proposal.proposed_by, snapshot.approval.approved_by
+    audit_record(
+        action=AuditAction.SNAPSHOT_READ,
+        actor=actor,
+        obj=snapshot,
+        request_ref=legal_request.ref,
+        details={
+            "snapshot_id": snapshot.pk,
+            "purpose": purpose,
+            "outcome": snapshot.outcome,
+            "targets": len(targets),
+            "ip_events": sum(len(target.ip_events) for target in targets),
+        },
+    )
+    return ApprovedDecision(
+        decision=snapshot.decision,
+        outcome=snapshot.outcome,
+        # The roles they acted in (the services required them), whatever else they hold.
+        proposed_by_role=Role.ANALYST.value,
+        approved_by_role=Role.REVIEWER.value,
+        proposed_by_name=_display_name(proposer),
+        approved_by_name=_display_name(approver),
+        approved_at=snapshot.approval.created_at,
+        reasons=tuple(snapshot.reasons),
+        refused=tuple(RefusedItem(what=item["what"], reason=item["reason"]) for item in snapshot.refused),
+        targets=targets,
+    )
+
+
+def snapshot_exists(*, legal_request: LegalRequest) -> bool:
+    return DisclosureSnapshot.objects.filter(legal_request=legal_request).exists()

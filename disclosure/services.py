@@ -1,0 +1,559 @@
+"""Proposal, four-eyes approval, and the frozen, sealed disclosure snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from audit.actions import AuditAction
+from audit.services import audit_record
+from disclosure import codec
+from disclosure.crypto import envelope_key_id, key_ring, seal, sealed_fields, unseal
+from disclosure.models import (
+    Approval,
+    Decision,
+    DisclosureSnapshot,
+    Proposal,
+    ProposalStatus,
+    ProposalTarget,
+    SnapshotTarget,
+)
+from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from lawreq.roles import Role, has_role
+from requests_app.models import Category, LegalRequest, Outcome, Resolution, State, Target
+from requests_app.services import (
+    legal_request_approve,
+    legal_request_ask_for_info,
+    legal_request_await_approval,
+    legal_request_reject,
+    legal_request_send_back,
+)
+from subscribers.providers import get_provider
+
+ERR_NOT_FOUND = "No such request."
+ERR_NOT_ANALYST = "Only an analyst can propose a decision."
+ERR_NOT_REVIEWER = "Only a reviewer can approve or send back a proposal."
+ERR_OWN_PROPOSAL = "You made this proposal: another reviewer must decide on it (four eyes)."
+ERR_STATE_PROPOSAL = "A decision can be proposed only while the request is in review (it is '{state}')."
+ERR_STATE_APPROVAL = "There is no proposal waiting for approval (the request is '{state}')."
+ERR_NO_CHECKS = "The checks have not run for this request yet; run them before proposing."
+ERR_DECISION = "Choose one of: disclose, reject, need_info."
+ERR_TARGETS_EMPTY = "Name at least one target."
+ERR_TARGET_FOREIGN = "Target #{id} is not a target of this request."
+ERR_TARGET_DUPLICATE = "Target #{id} is named twice."
+ERR_TARGET_FORMAT = "Each target is an id, or an object with an 'id' and optional 'categories', 'date_from', 'date_to'."
+ERR_CATEGORIES_EMPTY = "A disclose proposal names at least one category."
+ERR_CATEGORY_UNKNOWN = "'{category}' is not a data category."
+ERR_CATEGORY_NOT_ASKED = "'{category}' was not asked for by the request."
+ERR_CATEGORY_NOT_ALLOWED = "'{category}' is not allowed by the checks of this request."
+ERR_DATE_MISSING = "The request has no date range: give one."
+ERR_DATE_BEFORE = "Cannot start before the requested {date}."
+ERR_DATE_AFTER = "Cannot end after the requested {date}."
+ERR_DATE_ORDER = "date_from must not be after date_to."
+ERR_REASONS_REQUIRED = "A rejection needs its reasons: they are shown in the letter."
+ERR_QUESTION_REQUIRED = "Asking for information needs the question to the officer (in 'reason')."
+ERR_COMMENT_REQUIRED = "Sending a proposal back needs a comment saying why."
+ERR_TEXT_TOO_LONG = "At most {max} characters."
+
+MAX_TEXT = 5000
+REASON_NOT_ALLOWED = "Not permitted by the rules in force for this request."
+REASON_NARROWED = "Narrowed by the legal review."
+REASON_NOT_PROPOSED = "Not included by the legal review."
+
+
+def is_review_staff(user) -> bool:
+    return has_role(user, Role.ANALYST, Role.REVIEWER)
+
+
+def _require_staff_on(legal_request: LegalRequest, actor) -> None:
+    """Outside the legal team, proposals and approvals do not exist: 404, never 403.
+
+    The requesting officer gets 404 even if they also hold a staff role: nobody reviews their own request.
+    """
+    if not is_review_staff(actor) or actor.pk == legal_request.created_by_id:
+        raise NotFound(ERR_NOT_FOUND)
+
+
+# The rule engine's verdict
+
+
+@dataclass(frozen=True)
+class ChecksInForce:
+    allowed_categories: frozenset[str]
+    rule_versions: list
+
+
+def checks_in_force(*, legal_request: LegalRequest) -> ChecksInForce:
+    from rules.selectors import latest_check_run
+
+    run = latest_check_run(legal_request=legal_request)
+    if run is None:
+        raise Conflict(ERR_NO_CHECKS)
+    versions = getattr(run, "rule_versions", None)
+    if versions is None:
+        versions = getattr(run, "versions_used", [])
+    return ChecksInForce(allowed_categories=frozenset(run.allowed_categories), rule_versions=_plain(versions))
+
+
+def _plain(value: Any) -> Any:
+    """Rule version descriptions as audit-safe JSON (no floats, string keys)."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+# Proposal
+
+
+@dataclass(frozen=True)
+class TargetScope:
+    target: Target
+    categories: tuple[str, ...]
+    date_from: dt.date
+    date_to: dt.date
+
+
+def _text(value: str | None, field: str) -> str:
+    value = (value or "").strip()
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(ERR_TEXT_TOO_LONG.format(max=MAX_TEXT), field=field)
+    return value
+
+
+def _check_categories(categories, *, asked: set[str], allowed: frozenset[str], label: str = "") -> tuple[str, ...]:
+    if not categories:
+        raise InvalidInput(ERR_CATEGORIES_EMPTY, field="categories")
+    result: list[str] = []
+    for category in categories:
+        if category not in Category.values:
+            raise InvalidInput(ERR_CATEGORY_UNKNOWN.format(category=str(category)[:40]) + label, field="categories")
+        if category not in asked:
+            raise InvalidInput(ERR_CATEGORY_NOT_ASKED.format(category=category) + label, field="categories")
+        if category not in allowed:
+            raise InvalidInput(ERR_CATEGORY_NOT_ALLOWED.format(category=category) + label, field="categories")
+        if category not in result:
+            result.append(category)
+    return tuple(result)
+
+
+def _check_dates(
+    date_from: dt.date | None, date_to: dt.date | None, *, legal_request: LegalRequest, label: str = ""
+) -> tuple[dt.date, dt.date]:
+    date_from = date_from or legal_request.date_from
+    date_to = date_to or legal_request.date_to
+    if date_from is None:
+        raise InvalidInput(ERR_DATE_MISSING, field="date_from")
+    if date_to is None:
+        raise InvalidInput(ERR_DATE_MISSING, field="date_to")
+    if legal_request.date_from and date_from < legal_request.date_from:
+        raise InvalidInput(ERR_DATE_BEFORE.format(date=legal_request.date_from) + label, field="date_from")
+    if legal_request.date_to and date_to > legal_request.date_to:
+        raise InvalidInput(ERR_DATE_AFTER.format(date=legal_request.date_to) + label, field="date_to")
+    if date_from > date_to:
+        raise InvalidInput(ERR_DATE_ORDER + label, field="date_from")
+    return date_from, date_to
+
+
+def _disclosure_scopes(
+    *,
+    legal_request: LegalRequest,
+    targets: Sequence[int | Mapping[str, Any]] | None,
+    categories: Sequence[str] | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    allowed: frozenset[str],
+) -> list[TargetScope]:
+    """Per target, what would be disclosed: never wider than asked, nor than the checks allow."""
+    asked = set(legal_request.categories)
+    request_targets = {target.pk: target for target in legal_request.targets.all()}
+    default_categories = _check_categories(categories, asked=asked, allowed=allowed)
+    default_from, default_to = _check_dates(date_from, date_to, legal_request=legal_request)
+
+    items = list(request_targets) if targets is None else list(targets)
+    if not items:
+        raise InvalidInput(ERR_TARGETS_EMPTY, field="targets")
+    scopes: list[TargetScope] = []
+    seen: set[int] = set()
+    for item in items:
+        overrides: Mapping[str, Any] = item if isinstance(item, Mapping) else {}
+        target_id = overrides.get("id") if isinstance(item, Mapping) else item
+        if isinstance(target_id, bool) or not isinstance(target_id, int):
+            raise InvalidInput(ERR_TARGET_FORMAT, field="targets")
+        target = request_targets.get(target_id)
+        if target is None:
+            raise InvalidInput(ERR_TARGET_FOREIGN.format(id=target_id), field="targets")
+        if target_id in seen:
+            raise InvalidInput(ERR_TARGET_DUPLICATE.format(id=target_id), field="targets")
+        seen.add(target_id)
+        label = f" (target #{target_id})"
+        scope_categories = (
+            _check_categories(overrides["categories"], asked=asked, allowed=allowed, label=label)
+            if overrides.get("categories") is not None
+            else default_categories
+        )
+        scope_from, scope_to = _check_dates(
+            overrides.get("date_from") or default_from,
+            overrides.get("date_to") or default_to,
+            legal_request=legal_request,
+            label=label,
+        )
+        scopes.append(TargetScope(target=target, categories=scope_categories, date_from=scope_from, date_to=scope_to))
+    return scopes
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    legal_request: LegalRequest,
+    actor,
+    decision: str,
+    targets: Sequence[int | Mapping[str, Any]] | None = None,
+    categories: Sequence[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    reason: str = "",
+    reasons: Sequence[str] | None = None,
+) -> Proposal:
+    """An analyst's proposed decision. ``disclose`` and ``reject`` wait for a reviewer;
+    ``need_info`` asks the officer at once (it discloses nothing)."""
+    _require_staff_on(legal_request, actor)
+    if not has_role(actor, Role.ANALYST):
+        raise NotPermitted(ERR_NOT_ANALYST)
+    # Lock first, check second: two analysts proposing at once see each other's result.
+    locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    if locked.state != State.IN_REVIEW:
+        raise TransitionNotAllowed(ERR_STATE_PROPOSAL.format(state=locked.state))
+    if decision not in Decision.values:
+        raise InvalidInput(ERR_DECISION, field="decision")
+    reason = _text(reason, "reason")
+    rejection_reasons = [_text(item, "reasons") for item in (reasons or []) if (item or "").strip()]
+
+    checks = checks_in_force(legal_request=locked)
+    scopes: list[TargetScope] = []
+    if decision == Decision.DISCLOSE:
+        scopes = _disclosure_scopes(
+            legal_request=locked,
+            targets=targets,
+            categories=categories,
+            date_from=date_from,
+            date_to=date_to,
+            allowed=checks.allowed_categories,
+        )
+    elif decision == Decision.REJECT:
+        rejection_reasons = rejection_reasons or ([reason] if reason else [])
+        if not rejection_reasons:
+            raise InvalidInput(ERR_REASONS_REQUIRED, field="reason")
+    elif not reason:
+        raise InvalidInput(ERR_QUESTION_REQUIRED, field="reason")
+
+    proposal = Proposal.objects.create(
+        legal_request=locked,
+        decision=decision,
+        status=ProposalStatus.CLOSED if decision == Decision.NEED_INFO else ProposalStatus.OPEN,
+        categories=sorted({c for scope in scopes for c in scope.categories}),
+        date_from=min((scope.date_from for scope in scopes), default=None),
+        date_to=max((scope.date_to for scope in scopes), default=None),
+        reason=reason,
+        reasons=rejection_reasons if decision == Decision.REJECT else [],
+        allowed_categories=sorted(checks.allowed_categories),
+        rule_versions=checks.rule_versions,
+        proposed_by=actor,
+    )
+    ProposalTarget.objects.bulk_create(
+        ProposalTarget(
+            proposal=proposal,
+            target=scope.target,
+            categories=list(scope.categories),
+            date_from=scope.date_from,
+            date_to=scope.date_to,
+        )
+        for scope in scopes
+    )
+    audit_record(
+        action=AuditAction.PROPOSAL_MADE,
+        actor=actor,
+        obj=proposal,
+        request_ref=locked.ref,
+        details={
+            "proposal_id": proposal.pk,
+            "decision": decision,
+            "targets": [scope.target.pk for scope in scopes],
+            "categories": proposal.categories,
+            "date_from": proposal.date_from.isoformat() if proposal.date_from else None,
+            "date_to": proposal.date_to.isoformat() if proposal.date_to else None,
+            "rule_versions": checks.rule_versions,
+        },
+    )
+    transition_details = {"proposal_id": proposal.pk, "decision": decision}
+    if decision == Decision.NEED_INFO:
+        legal_request_ask_for_info(legal_request=locked, question=reason, actor=actor, details=transition_details)
+    else:
+        legal_request_await_approval(legal_request=locked, actor=actor, details=transition_details)
+    legal_request.refresh_from_db()
+    return proposal
+
+
+# Approval
+
+
+def _enqueue_response_letter(legal_request_id: int) -> None:
+    from letters.tasks import generate_response
+
+    generate_response.delay(legal_request_id)
+
+
+@transaction.atomic
+def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, comment: str = "") -> Approval:
+    """A reviewer approves the open proposal, or sends it back to review with a comment.
+
+    Approving a disclosure freezes the snapshot in the same transaction; the letter is enqueued
+    after commit. The request row is locked first, then the proposal, so two reviewers approving
+    at once give one approval and one 409.
+    """
+    _require_staff_on(legal_request, actor)
+    if not has_role(actor, Role.REVIEWER):
+        raise NotPermitted(ERR_NOT_REVIEWER)
+    comment = _text(comment, "comment")
+    locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    proposal = (
+        Proposal.objects.select_for_update()
+        .filter(legal_request=locked, status=ProposalStatus.OPEN)
+        .select_related("proposed_by")
+        .first()
+    )
+    if proposal is None or locked.state != State.PENDING_APPROVAL:
+        raise TransitionNotAllowed(ERR_STATE_APPROVAL.format(state=locked.state))
+    if proposal.proposed_by_id == actor.pk:
+        raise Conflict(ERR_OWN_PROPOSAL)
+    if not approve and not comment:
+        raise InvalidInput(ERR_COMMENT_REQUIRED, field="comment")
+
+    approval = Approval.objects.create(
+        proposal=proposal,
+        approved_by=actor,
+        proposer=proposal.proposed_by,
+        request_creator_id=locked.created_by_id,
+        approve=approve,
+        comment=comment,
+    )
+    proposal.status = ProposalStatus.APPROVED if approve else ProposalStatus.SENT_BACK
+    proposal.save(update_fields=["status"])
+    details = {"proposal_id": proposal.pk, "decision": proposal.decision, "rule_versions": proposal.rule_versions}
+    audit_record(
+        action=AuditAction.PROPOSAL_APPROVED if approve else AuditAction.PROPOSAL_SENT_BACK,
+        actor=actor,
+        obj=approval,
+        request_ref=locked.ref,
+        details=details,
+    )
+    transition_details = {"proposal_id": proposal.pk, "decision": proposal.decision}
+    if not approve:
+        legal_request_send_back(legal_request=locked, actor=actor, details=transition_details)
+    elif proposal.decision == Decision.DISCLOSE:
+        legal_request_approve(legal_request=locked, actor=actor, details=transition_details)
+        snapshot_freeze(proposal=proposal, approval=approval, actor=actor)
+    else:
+        legal_request_reject(
+            legal_request=locked, actor=actor, reasons=list(proposal.reasons), details=transition_details
+        )
+        snapshot_freeze(proposal=proposal, approval=approval, actor=actor)
+    if approve:
+        transaction.on_commit(lambda: _enqueue_response_letter(locked.pk))
+    legal_request.refresh_from_db()
+    return approval
+
+
+# Snapshot
+
+
+def _refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> list[dict[str, str]]:
+    """What the request asked for and the approved answer does not give, each with why."""
+    legal_request = proposal.legal_request
+    allowed = set(proposal.allowed_categories)
+    narrowed = proposal.reason or REASON_NARROWED
+    per_scope: list[dict[str, str]] = []
+    for scope in scopes:
+        items: dict[str, str] = {}
+        for category in legal_request.categories:
+            if category not in scope.categories:
+                items[category] = REASON_NOT_ALLOWED if category not in allowed else narrowed
+        if legal_request.date_from and scope.date_from > legal_request.date_from:
+            items[f"records before {scope.date_from.isoformat()}"] = narrowed
+        if legal_request.date_to and scope.date_to < legal_request.date_to:
+            items[f"records after {scope.date_to.isoformat()}"] = narrowed
+        per_scope.append(items)
+
+    refused: list[dict[str, str]] = []
+    common = set.intersection(*(set(items) for items in per_scope)) if per_scope else set()
+    for what in sorted(common):
+        refused.append({"what": what, "reason": per_scope[0][what]})
+    for scope, items in zip(scopes, per_scope, strict=True):
+        for what, reason in items.items():
+            if what not in common:
+                refused.append({"what": f"{what} for target #{scope.target_id}", "reason": reason})
+    proposed_ids = {scope.target_id for scope in scopes}
+    for target in legal_request.targets.all():
+        if target.pk not in proposed_ids:
+            refused.append({"what": f"target #{target.pk}", "reason": proposal.reason or REASON_NOT_PROPOSED})
+    return refused
+
+
+def _account_for(target: Target, provider) -> str | None:
+    if target.resolution == Resolution.FOUND and target.account_id:
+        return target.account_id
+    if target.resolution == Resolution.NOT_FOUND:
+        return None
+    # Not resolved yet (validation did not run the resolver): ask the provider now.
+    return provider.lookup(target.type, target.value)
+
+
+def _seal_target(entry: SnapshotTarget, *, account_id: str, provider) -> None:
+    records = provider.records(account_id, entry.categories, entry.date_from, entry.date_to)
+    categories = set(entry.categories)
+    entry.account = seal(account_id.encode(), context=entry.seal_context("account"))
+    if Category.PHONE_NUMBER in categories:
+        entry.phone_numbers = seal(
+            codec.encode_phone_numbers(records.phone_numbers), context=entry.seal_context("phone_numbers")
+        )
+    if Category.IP_ADDRESSES in categories:
+        entry.ip_events = seal(codec.encode_ip_events(records.ip_events), context=entry.seal_context("ip_events"))
+        entry.ip_event_count = len(records.ip_events)
+    if Category.SUBSCRIBER_PROFILE in categories and records.profile is not None:
+        entry.profile = seal(codec.encode_profile(records.profile), context=entry.seal_context("profile"))
+    entry.save(update_fields=["account", "phone_numbers", "ip_events", "profile", "ip_event_count"])
+
+
+def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> DisclosureSnapshot:
+    """Freeze the approved answer: for each approved target, exactly the approved categories
+    within the approved days, read once from the provider and sealed per target and field.
+
+    Called by ``proposal_decide`` inside its transaction; a rejection freezes its reasons only.
+    """
+    legal_request = proposal.legal_request
+    snapshot = DisclosureSnapshot.objects.create(
+        legal_request=legal_request,
+        proposal=proposal,
+        approval=approval,
+        decision=proposal.decision,
+        reasons=list(proposal.reasons),
+        rule_versions=proposal.rule_versions,
+    )
+    accounts = events = 0
+    if proposal.decision == Decision.REJECT:
+        snapshot.outcome = Outcome.REJECTED
+    else:
+        provider = get_provider()
+        scopes = list(proposal.targets.select_related("target").order_by("target_id"))
+        for scope in scopes:
+            account_id = _account_for(scope.target, provider)
+            entry = SnapshotTarget.objects.create(
+                snapshot=snapshot,
+                target=scope.target,
+                found=account_id is not None,
+                categories=scope.categories,
+                date_from=scope.date_from,
+                date_to=scope.date_to,
+            )
+            if account_id is not None:
+                _seal_target(entry, account_id=account_id, provider=provider)
+                accounts += 1
+                events += entry.ip_event_count
+        snapshot.refused = _refused_items(proposal=proposal, scopes=scopes)
+        if accounts == 0:
+            snapshot.outcome = Outcome.NO_RECORDS
+        elif snapshot.refused:
+            snapshot.outcome = Outcome.PARTIALLY_DISCLOSED
+        else:
+            snapshot.outcome = Outcome.DISCLOSED
+    snapshot.save(update_fields=["outcome", "refused"])
+    audit_record(
+        action=AuditAction.SNAPSHOT_FROZEN,
+        actor=actor,
+        obj=snapshot,
+        request_ref=legal_request.ref,
+        details={
+            "snapshot_id": snapshot.pk,
+            "decision": snapshot.decision,
+            "outcome": snapshot.outcome,
+            "accounts_affected": accounts,
+            "ip_events": events,
+            "categories": proposal.categories,
+            "refused": len(snapshot.refused),
+            "key_id": key_ring().current_key_id,
+            "rule_versions": proposal.rule_versions,
+        },
+    )
+    return snapshot
+
+
+# Key rotation
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    key_id: str
+    resealed: dict[str, int]
+    already_current: int
+
+
+def sealed_values_count() -> int:
+    total = 0
+    for sealed in sealed_fields():
+        model = sealed.model_class()
+        total += model.objects.exclude(**{sealed.field: b""}).exclude(**{f"{sealed.field}__isnull": True}).count()
+    return total
+
+
+def keys_rotate(*, actor=None, progress: Callable[[int], None] | None = None, chunk_size: int = 200) -> RotationResult:
+    """Re-encrypt every registered sealed value to the newest key, a chunk of rows per transaction.
+
+    Values already under the newest key are left alone, so an interrupted rotation can be re-run.
+    """
+    current = key_ring().current_key_id
+    resealed: dict[str, int] = {}
+    already_current = 0
+    for sealed in sealed_fields():
+        model = sealed.model_class()
+        label = f"{model._meta.label_lower}.{sealed.field}"
+        resealed[label] = 0
+        pks = list(
+            model.objects.exclude(**{sealed.field: b""})
+            .exclude(**{f"{sealed.field}__isnull": True})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for start in range(0, len(pks), chunk_size):
+            with transaction.atomic():
+                rows = model.objects.select_for_update().filter(pk__in=pks[start : start + chunk_size]).order_by("pk")
+                for row in rows:
+                    envelope = bytes(getattr(row, sealed.field))
+                    if envelope_key_id(envelope) == current:
+                        already_current += 1
+                    else:
+                        context = sealed.context(row)
+                        plaintext = unseal(envelope, context=context, actor=actor)
+                        model.objects.filter(pk=row.pk).update(**{sealed.field: seal(plaintext, context=context)})
+                        resealed[label] += 1
+                    if progress is not None:
+                        progress(1)
+    with transaction.atomic():
+        audit_record(
+            action=AuditAction.KEYS_ROTATED,
+            actor=actor,
+            details={
+                "key_id": current,
+                "resealed": resealed,
+                "already_current": already_current,
+                "key_ids_configured": list(key_ring().ciphers),
+            },
+        )
+    return RotationResult(key_id=current, resealed=resealed, already_current=already_current)
+

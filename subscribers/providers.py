@@ -1,0 +1,121 @@
+"""Where the platform's records come from, behind one small interface.
+
+``settings.LAWREQ_SUBSCRIBER_PROVIDER`` names the class. The built-in ``DatabaseProvider`` reads
+this app's tables; a platform with its own store writes a class with the same two methods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Protocol
+
+from django.conf import settings
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from disclosure.records import AccountRecords, IpEvent, PhonePeriod
+from requests_app.models import Category, TargetType
+from subscribers.models import Account, PhoneHistory
+from subscribers.models import IpEvent as IpEventRow
+
+
+class SubscriberProvider(Protocol):
+    def lookup(self, target_type: str, value: str) -> str | None:
+        """The account id an identifier names, or None. Phones come in E.164, usernames without '@'."""
+
+    def records(
+        self, account_id: str, categories: Iterable[str], date_from: dt.date, date_to: dt.date
+    ) -> AccountRecords:
+        """Exactly the given categories of one account, within the inclusive UTC days given."""
+
+
+def get_provider() -> SubscriberProvider:
+    return import_string(settings.LAWREQ_SUBSCRIBER_PROVIDER)()
+
+
+def day_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The half-open UTC interval [date_from 00:00, the day after date_to 00:00) of inclusive days."""
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=dt.UTC)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    return start, end
+
+
+class DatabaseProvider:
+    """Reads the ``subscribers`` tables."""
+
+    def lookup(self, target_type: str, value: str) -> str | None:
+        if target_type == TargetType.ACCOUNT_ID:
+            return Account.objects.filter(account_id=value).values_list("account_id", flat=True).first()
+        if target_type == TargetType.USERNAME:
+            username = value.strip().removeprefix("@").lower()
+            return (
+                Account.objects.alias(username_lower=Lower("username"))
+                .filter(username_lower=username)
+                .values_list("account_id", flat=True)
+                .first()
+            )
+        if target_type == TargetType.PHONE:
+            current = Account.objects.filter(phone=value).values_list("account_id", flat=True).first()
+            if current is not None:
+                return current
+            # A number no account holds today may still name the account that held it last.
+            return (
+                PhoneHistory.objects.filter(number=value)
+                .order_by("-valid_from")
+                .values_list("account__account_id", flat=True)
+                .first()
+            )
+        return None
+
+    def records(
+        self, account_id: str, categories: Iterable[str], date_from: dt.date, date_to: dt.date
+    ) -> AccountRecords:
+        categories = set(categories)
+        account = Account.objects.filter(account_id=account_id).first()
+        if account is None:
+            return AccountRecords(account_id=account_id)
+        start, end = day_bounds(date_from, date_to)
+        phone_numbers: tuple[PhonePeriod, ...] = ()
+        ip_events: list[IpEvent] = []
+        profile = None
+        if Category.PHONE_NUMBER in categories:
+            phone_numbers = self._phone_periods(account, start, end)
+        if Category.IP_ADDRESSES in categories:
+            rows = (
+                IpEventRow.objects.filter(account=account, ts__gte=start, ts__lt=end)
+                .order_by("ts", "id")
+                .values_list("ts", "ip", "port")
+            )
+            ip_events = [IpEvent(ts=ts, ip=ip, port=port) for ts, ip, port in rows.iterator(chunk_size=10_000)]
+        if Category.SUBSCRIBER_PROFILE in categories:
+            profile = {
+                "account_id": account.account_id,
+                "username": account.username,
+                "display_name": account.display_name,
+                "email": account.email,
+                "registered_at": account.registered_at.astimezone(dt.UTC).isoformat(),
+            }
+        # Message content is never disclosed by this platform, whatever is asked.
+        return AccountRecords(account_id=account_id, phone_numbers=phone_numbers, ip_events=ip_events, profile=profile)
+
+    @staticmethod
+    def _phone_periods(account: Account, start: dt.datetime, end: dt.datetime) -> tuple[PhonePeriod, ...]:
+        """The numbers held during [start, end), each period cut to that window.
+
+        Cutting keeps minimisation exact: when the account got or gave up a number outside the
+        approved dates is itself not part of the answer.
+        """
+        last_instant = end - dt.timedelta(microseconds=1)
+        periods = PhoneHistory.objects.filter(account=account, valid_from__lt=end).exclude(valid_to__lte=start)
+        result = []
+        for period in periods.order_by("valid_from", "id"):
+            valid_from = max(period.valid_from, start)
+            if period.valid_to is None:
+                # "Still current" is only an answer when the approved window reaches today.
+                valid_to = None if end > timezone.now() else last_instant
+            else:
+                valid_to = min(period.valid_to, last_instant)
+            result.append(PhonePeriod(number=period.number, valid_from=valid_from, valid_to=valid_to))
+        return tuple(result)
