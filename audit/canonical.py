@@ -1,17 +1,29 @@
 """The canonical form of an audit entry: the bytes its hash is computed over.
 
 It must round-trip through the database unchanged: keys sorted, timestamps in UTC with fixed
-microsecond precision, no floats (a float's text form differs between JSON and jsonb).
+microsecond precision, no floats (a float's text form differs between JSON and jsonb), no NUL
+(jsonb refuses it) and no lone surrogates (neither UTF-8 nor jsonb can hold them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import orjson
 
 GENESIS_HASH = "0" * 64
+
+ERR_NAIVE_TIMESTAMP = "audit timestamps must be timezone-aware"
+ERR_NUL = "{path}: NUL characters cannot be stored"
+ERR_SURROGATE = "{path}: lone surrogate characters cannot be stored"
+ERR_INT_RANGE = "{path}: integer out of 64-bit range"
+ERR_FLOAT = "{path}: floats are not allowed in audit details"
+ERR_KEY_TYPE = "{path}: keys must be strings"
+ERR_TYPE = "{path}: {type} is not allowed in audit details"
+
+_SORTED = orjson.OPT_SORT_KEYS
 
 
 class NotCanonical(ValueError):
@@ -19,23 +31,36 @@ class NotCanonical(ValueError):
 
 
 def format_timestamp(value: dt.datetime) -> str:
+    """``2026-11-29T05:37:00.123456Z``: always UTC, always six fractional digits."""
     if value.tzinfo is None:
-        raise NotCanonical("audit timestamps must be timezone-aware")
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        raise NotCanonical(ERR_NAIVE_TIMESTAMP)
+    if value.utcoffset():
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def _check_text(value: str, path: str) -> None:
+    if "\x00" in value:
+        raise NotCanonical(ERR_NUL.format(path=path))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotCanonical(ERR_SURROGATE.format(path=path))
 
 
 def check_details(value: Any, path: str = "details") -> None:
     """Refuse what would not survive a database round trip byte for byte."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        if isinstance(value, str) and "\x00" in value:
-            raise NotCanonical(f"{path}: NUL characters cannot be stored")
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, str):
+        _check_text(value, path)
         return
     if isinstance(value, int):
         if not -(2**63) <= value < 2**63:
-            raise NotCanonical(f"{path}: integer out of 64-bit range")
+            raise NotCanonical(ERR_INT_RANGE.format(path=path))
         return
     if isinstance(value, float):
-        raise NotCanonical(f"{path}: floats are not allowed in audit details")
+        raise NotCanonical(ERR_FLOAT.format(path=path))
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
             check_details(item, f"{path}[{index}]")
@@ -43,13 +68,46 @@ def check_details(value: Any, path: str = "details") -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise NotCanonical(f"{path}: keys must be strings")
-            if "\x00" in key:
-                raise NotCanonical(f"{path}: NUL characters cannot be stored")
+                raise NotCanonical(ERR_KEY_TYPE.format(path=path))
+            _check_text(key, path)
             check_details(item, f"{path}.{key}")
         return
-    raise NotCanonical(f"{path}: {type(value).__name__} is not allowed in audit details")
+    raise NotCanonical(ERR_TYPE.format(path=path, type=type(value).__name__))
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
-    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+    return orjson.dumps(fields, option=_SORTED)
+
+
+def entry_hash(
+    *,
+    seq: int,
+    created_at: str,
+    actor_id: int | None,
+    actor_username: str,
+    role: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    request_ref: str,
+    details: Any,
+    prev_hash: str,
+) -> str:
+    """SHA-256 over the canonical JSON of one entry; ``created_at`` already formatted."""
+    body = orjson.dumps(
+        {
+            "seq": seq,
+            "created_at": created_at,
+            "actor_id": actor_id,
+            "actor_username": actor_username,
+            "role": role,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "request_ref": request_ref,
+            "details": details,
+            "prev_hash": prev_hash,
+        },
+        option=_SORTED,
+    )
+    return hashlib.sha256(body).hexdigest()

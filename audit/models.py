@@ -1,25 +1,43 @@
 from __future__ import annotations
 
-import hashlib
-
 from django.db import models
 
-from audit.canonical import GENESIS_HASH, canonical_bytes, format_timestamp
+from audit.canonical import entry_hash, format_timestamp
 
 
 class AppendOnlyError(Exception):
     pass
 
 
-class AuditEntryQuerySet(models.QuerySet):
+ERR_APPEND_ONLY = "audit records are append-only"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("audit entries are append-only")
+        raise AppendOnlyError(ERR_APPEND_ONLY)
 
     def delete(self):
-        raise AppendOnlyError("audit entries are append-only")
+        raise AppendOnlyError(ERR_APPEND_ONLY)
 
 
-class AuditEntry(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows are written once. On PostgreSQL a trigger enforces it for raw SQL too (migration 0004)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(ERR_APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(ERR_APPEND_ONLY)
+
+
+class AuditEntry(AppendOnlyModel):
     """One link of the hash chain. Written only by ``audit.services.audit_record``."""
 
     seq = models.PositiveBigIntegerField(unique=True)
@@ -35,12 +53,14 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
-    objects = AuditEntryQuerySet.as_manager()
-
     class Meta:
         ordering = ["seq"]
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["actor_id", "created_at"]), models.Index(fields=["created_at"])]
+        indexes = [
+            models.Index(fields=["actor_id", "created_at"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["action", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.request_ref}".strip()
@@ -61,23 +81,26 @@ class AuditEntry(models.Model):
         }
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(canonical_bytes(self.hashed_fields())).hexdigest()
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("audit entries are append-only")
+        return entry_hash(**self.hashed_fields())
 
 
-class AuditChainHead(models.Model):
-    """A single row locked by every append, so the chain never forks."""
+class AuditCheckpoint(AppendOnlyModel):
+    """A signed tree head: the log's size, its last entry hash and Merkle root, signed with Ed25519.
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    seq = models.PositiveBigIntegerField(default=0)
-    entry_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    ``document`` is the exact file exported for auditors; the other columns are copies for queries.
+    """
+
+    tree_size = models.PositiveBigIntegerField(db_index=True)
+    head_hash = models.CharField(max_length=64)
+    merkle_root = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+    document = models.TextField()
+    file_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-tree_size", "-id"]
+        get_latest_by = ["tree_size", "id"]
 
     def __str__(self) -> str:
-        return f"head #{self.seq}"
+        return f"checkpoint of {self.tree_size} entries"

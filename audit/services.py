@@ -1,17 +1,61 @@
+"""Write services of the audit trail: appending entries and signing checkpoints."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
-from dataclasses import dataclass
+import logging
+import os
+import tempfile
+from pathlib import Path
 
+import orjson
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from audit.canonical import GENESIS_HASH, check_details
-from audit.models import AuditChainHead, AuditEntry
+from audit.actions import AuditAction
+from audit.canonical import GENESIS_HASH, check_details, format_timestamp
+from audit.checkpoints import (
+    DEFAULT_MAX_ANCHORS,
+    Checkpoint,
+    CheckpointInvalid,
+    anchor_interval_for,
+    checkpoint_parse,
+    checkpoint_sign,
+)
+from audit.keys import checkpoint_signing_key, public_key_pem
+from audit.models import AuditCheckpoint, AuditEntry
+from audit.verification import ChainVerification, audit_chain_verify, stream_chain_rows, verify_chain_rows
 from lawreq.roles import primary_role
+
+__all__ = [
+    "ChainBroken",
+    "ChainVerification",
+    "audit_chain_verify",
+    "audit_checkpoint_create",
+    "audit_checkpoint_create_if_due",
+    "audit_hash_identifier",
+    "audit_login_failed",
+    "audit_login_succeeded",
+    "audit_permission_denied",
+    "audit_record",
+]
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key: "lawreq-a" as a signed 64-bit integer. Every append takes it, so
+# the next sequence number and previous hash are read by one writer at a time: no fork.
+CHAIN_LOCK_KEY = int.from_bytes(b"lawreq-a", "big")
+
+ERR_CHAIN_BROKEN = "refusing to sign a checkpoint over a broken chain: {problem}"
+ERR_STORED_CHECKPOINT = "the latest stored checkpoint cannot be trusted: {problem}"
+
+
+class ChainBroken(Exception):
+    def __init__(self, message: str, verification: ChainVerification | None = None):
+        super().__init__(message)
+        self.verification = verification
 
 
 def audit_hash_identifier(value: str) -> str:
@@ -22,6 +66,24 @@ def audit_hash_identifier(value: str) -> str:
     """
     digest = hmac.new(settings.AUDIT_HMAC_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
     return f"hmac:{digest[:32]}"
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    # SQLite: settings open every transaction with BEGIN IMMEDIATE, so this writer already holds
+    # the database's write lock; the unique ``seq`` refuses a fork on any other backend.
+
+
+def _role_of(actor, role: str | None) -> str:
+    if role is not None:
+        return role
+    if actor is None:
+        return "system"
+    if not getattr(actor, "is_authenticated", False):
+        return "anonymous"
+    return primary_role(actor)
 
 
 def audit_record(
@@ -36,59 +98,148 @@ def audit_record(
     """Append one entry to the chain, inside the caller's transaction.
 
     ``details`` must hold no raw personal data: pass identifiers through ``audit_hash_identifier``.
+    The chain lock is held until the caller's transaction ends, so call this as late in the
+    transaction as the business logic allows.
     """
     details = details or {}
     check_details(details)
+    # What is hashed must be exactly what the database gives back (tuples become lists, etc.).
+    details = orjson.loads(orjson.dumps(details))
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(id=1)
+    with transaction.atomic(savepoint=False):
+        _lock_chain()
+        last = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
         entry = AuditEntry(
-            seq=head.seq + 1,
+            seq=seq,
             created_at=timezone.now(),
             actor_id=actor.pk if authenticated else None,
             actor_username=actor.get_username() if authenticated else "",
-            role=role if role is not None else (primary_role(actor) if authenticated else "system"),
+            role=_role_of(actor, role),
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",
             request_ref=request_ref,
             details=details,
-            prev_hash=head.entry_hash,
+            prev_hash=prev_hash,
         )
         entry.entry_hash = entry.compute_hash()
-        entry.save()
-        AuditChainHead.objects.filter(id=1).update(seq=entry.seq, entry_hash=entry.entry_hash)
+        entry.save(force_insert=True)
     return entry
 
 
-@dataclass(frozen=True)
-class ChainVerification:
-    ok: bool
-    entries_checked: int
-    first_bad_seq: int | None = None
-    problem: str = ""
+def audit_login_succeeded(*, user, ip_address: str = "", method: str = "token") -> AuditEntry:
+    details = {"method": method}
+    if ip_address:
+        details["ip_hash"] = audit_hash_identifier(ip_address)
+    return audit_record(action=AuditAction.LOGIN_SUCCEEDED, actor=user, obj=user, details=details)
 
 
-def iter_chain(chunk_size: int = 5000) -> Iterator[AuditEntry]:
-    return AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size)
+def audit_login_failed(
+    *, username: str, ip_address: str = "", reason: str = "bad_credentials", throttled: bool = False
+) -> AuditEntry:
+    """A failed or throttled login. The typed username may be anything (even a password): hashed."""
+    details = {"reason": reason, "username_hash": audit_hash_identifier(username.strip().lower())}
+    if ip_address:
+        details["ip_hash"] = audit_hash_identifier(ip_address)
+    action = AuditAction.LOGIN_THROTTLED if throttled else AuditAction.LOGIN_FAILED
+    return audit_record(action=action, actor=None, role="anonymous", details=details)
 
 
-def audit_chain_verify(entries: Iterator[AuditEntry] | None = None, *, progress=None) -> ChainVerification:
-    """Recompute the chain from the genesis; name the first entry that does not fit."""
-    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
-    for entry in entries if entries is not None else iter_chain():
-        if entry.seq != expected_seq:
-            problem = f"sequence gap: expected #{expected_seq}, found #{entry.seq}"
-            return ChainVerification(False, checked, expected_seq, problem)
-        if entry.prev_hash != prev_hash:
-            return ChainVerification(False, checked, entry.seq, "previous hash does not match the chain")
-        if entry.compute_hash() != entry.entry_hash:
-            return ChainVerification(False, checked, entry.seq, "entry content does not match its hash")
-        prev_hash, expected_seq, checked = entry.entry_hash, expected_seq + 1, checked + 1
-        if progress is not None:
-            progress(1)
-    head = AuditChainHead.objects.filter(id=1).first()
-    if entries is None and head is not None and (head.seq != checked or head.entry_hash != prev_hash):
-        problem = f"chain ends at #{checked} but the head records #{head.seq}"
-        return ChainVerification(False, checked, checked + 1, problem)
-    return ChainVerification(True, checked)
+def audit_permission_denied(
+    *, actor, resource: str, obj: models.Model | None = None, request_ref: str = "", reason: str = ""
+) -> AuditEntry:
+    """Record a refused access to personal data (answered 403 or 404 alike).
+
+    Call it where the refusal is decided but outside any transaction that the refusal rolls back
+    (in the view, before raising), or the entry is rolled back with it.
+    """
+    details = {"resource": resource}
+    if reason:
+        details["reason"] = reason
+    return audit_record(
+        action=AuditAction.PERMISSION_DENIED, actor=actor, obj=obj, request_ref=request_ref, details=details
+    )
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)
+
+
+def latest_stored_checkpoint() -> Checkpoint | None:
+    """The most recent checkpoint kept in the database, its signature checked."""
+    stored = AuditCheckpoint.objects.order_by("-tree_size", "-id").first()
+    if stored is None:
+        return None
+    return checkpoint_parse(stored.document, trusted_key=checkpoint_signing_key().public_key())
+
+
+def audit_checkpoint_create(*, actor=None, trust_previous: bool = True) -> AuditCheckpoint:
+    """Verify the chain, then sign its size, head and Merkle root and export the file.
+
+    The whole chain is verified (against the previous checkpoint too), so a checkpoint never
+    vouches for history that was already rewritten.
+    """
+    private_key = checkpoint_signing_key()
+    previous = None
+    if trust_previous:
+        try:
+            previous = latest_stored_checkpoint()
+        except CheckpointInvalid as exc:
+            raise ChainBroken(ERR_STORED_CHECKPOINT.format(problem=exc))
+    size = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    max_anchors = getattr(settings, "AUDIT_CHECKPOINT_ANCHORS", DEFAULT_MAX_ANCHORS)
+    interval = anchor_interval_for(size, max_anchors)
+    result = verify_chain_rows(
+        stream_chain_rows(upto=size), checkpoint=previous, build_upto=size, build_interval=interval
+    )
+    if not result.ok:
+        raise ChainBroken(ERR_CHAIN_BROKEN.format(problem=result.problem), result)
+    now = timezone.now()
+    signed = checkpoint_sign(
+        log=f"lawreq audit log, {settings.LAWREQ_PLATFORM_NAME}",
+        tree_size=size,
+        head_hash=result.head_hash,
+        merkle_root=result.merkle_root,
+        created_at=format_timestamp(now),
+        anchor_interval=interval,
+        anchors=result.anchors,
+        private_key=private_key,
+    )
+    directory = Path(settings.AUDIT_CHECKPOINT_DIR)
+    file_name = f"audit-checkpoint-{size:012d}-{now:%Y%m%dT%H%M%S%fZ}.json"
+    document = signed.to_json()
+    _write_atomically(directory / file_name, document.encode())
+    _write_atomically(directory / "audit-checkpoint-public-key.pem", public_key_pem(private_key.public_key()))
+    with transaction.atomic():
+        stored = AuditCheckpoint.objects.create(
+            tree_size=size,
+            head_hash=signed.head_hash,
+            merkle_root=signed.merkle_root,
+            key_id=signed.key_id,
+            created_at=now,
+            document=document,
+            file_name=file_name,
+        )
+        audit_record(
+            action=AuditAction.AUDIT_CHECKPOINT,
+            actor=actor,
+            obj=stored,
+            details={"tree_size": size, "merkle_root": signed.merkle_root, "key_id": signed.key_id},
+        )
+    logger.info("audit checkpoint signed over %s entries", size)
+    return stored
+
+
+def audit_checkpoint_create_if_due() -> AuditCheckpoint | None:
+    """The periodic checkpoint: skipped when nothing but checkpoint entries was appended since."""
+    latest = AuditCheckpoint.objects.order_by("-tree_size", "-id").first()
+    if latest is not None:
+        since = AuditEntry.objects.filter(seq__gt=latest.tree_size).exclude(action=AuditAction.AUDIT_CHECKPOINT)
+        if not since.exists():
+            return None
+    return audit_checkpoint_create()

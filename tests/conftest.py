@@ -25,6 +25,9 @@ from requests_app.services import agency_create, legal_request_add_document, leg
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# The audit_trail fixture, and flushing the append-only audit tables between transactional tests.
+pytest_plugins = ["tests.audit.plugin"]
+
 PASSWORD = "correct horse battery staple"
 
 
