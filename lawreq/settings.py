@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "audit",
     "requests_app",
     "rules",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -218,6 +221,7 @@ LAWREQ_SUBSCRIBER_PROVIDER = os.environ.get(
     "LAWREQ_SUBSCRIBER_PROVIDER", "subscribers.providers.DatabaseProvider"
 )
 LAWREQ_PLATFORM_NAME = os.environ.get("LAWREQ_PLATFORM_NAME", "Example Messaging Platform")
+# A second factor (TOTP) for the legal team, auditors and operators; on in production.
 LAWREQ_REQUIRE_STAFF_OTP = env_bool("LAWREQ_REQUIRE_STAFF_OTP")
 
 LOGGING = {

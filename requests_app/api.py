@@ -47,6 +47,7 @@ class TokenView(APIView):
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
             client_ip=request.META.get("REMOTE_ADDR", ""),
+            otp=serializer.validated_data.get("otp", ""),
         )
         return Response({"token": token})
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
+from django_otp import match_token
 from rest_framework.authtoken.models import Token
 
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier, audit_record
 from lawreq.errors import DomainError, InvalidInput
+from lawreq.roles import Role, has_role
 
 ERR_BAD_CREDENTIALS = "Unable to log in with the credentials provided."
 ERR_THROTTLED = "Too many failed log-ins. Try again in a minute."
+ERR_OTP_REQUIRED = "A one-time code from your authenticator app (otp) is required for this account."
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 60
@@ -29,7 +33,20 @@ def _failure_keys(username: str, client_ip: str) -> list[str]:
     ]
 
 
-def token_obtain(*, username: str, password: str, client_ip: str) -> str:
+def second_factor_required(user) -> bool:
+    staff = has_role(user, Role.ANALYST, Role.REVIEWER, Role.AUDITOR, Role.ADMIN) or user.is_staff
+    return settings.LAWREQ_REQUIRE_STAFF_OTP and staff
+
+
+def _record_failure(keys: list[str], username: str, reason: str) -> None:
+    for key in keys:
+        cache.add(key, 0, FAILURE_WINDOW_SECONDS)
+        cache.incr(key)
+    # The attempted name may be a mistyped password: it is kept only as a keyed hash.
+    audit_record(action=AuditAction.LOGIN_FAILED, details={"username": audit_hash_identifier(username), "reason": reason})
+
+
+def token_obtain(*, username: str, password: str, client_ip: str, otp: str = "") -> str:
     """A token for valid credentials. Five failures a minute, per username or per address, lock
     out further attempts before any password is checked."""
     keys = _failure_keys(username, client_ip)
@@ -38,12 +55,12 @@ def token_obtain(*, username: str, password: str, client_ip: str) -> str:
         raise LoginThrottled(ERR_THROTTLED)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        for key in keys:
-            cache.add(key, 0, FAILURE_WINDOW_SECONDS)
-            cache.incr(key)
-        # The attempted name may be a mistyped password: it is kept only as a keyed hash.
-        audit_record(action=AuditAction.LOGIN_FAILED, details={"username": audit_hash_identifier(username)})
+        _record_failure(keys, username, "credentials")
         raise InvalidInput(ERR_BAD_CREDENTIALS)
+    second_factor = second_factor_required(user)
+    if second_factor and (not otp or match_token(user, otp) is None):
+        _record_failure(keys, username, "second factor")
+        raise InvalidInput(ERR_OTP_REQUIRED, field="otp")
     token, _ = Token.objects.get_or_create(user=user)
-    audit_record(action=AuditAction.LOGIN_SUCCEEDED, actor=user, details={"method": "token"})
+    audit_record(action=AuditAction.LOGIN_SUCCEEDED, actor=user, details={"method": "token", "otp": second_factor})
     return token.key

@@ -139,3 +139,30 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(api, offic
 @pytest.mark.parametrize("body", [[], {"username": 1, "password": 2}, {"username": "a"}, "text"])
 def test_token_endpoint_bad_shapes_are_400(api, body):
     assert api().post("/api/v1/auth/token/", body, format="json").status_code == 400
+
+
+def test_staff_need_a_second_factor_when_it_is_enforced(api, analyst, settings):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.LAWREQ_REQUIRE_STAFF_OTP = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's own back-off would delay the good code
+    device = TOTPDevice.objects.create(user=analyst, name="phone", confirmed=True)
+    credentials = {"username": analyst.username, "password": PASSWORD}
+    client = api()
+
+    without = client.post("/api/v1/auth/token/", credentials, format="json")
+    wrong = client.post("/api/v1/auth/token/", {**credentials, "otp": "000000"}, format="json")
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    right = client.post("/api/v1/auth/token/", {**credentials, "otp": code}, format="json")
+
+    assert without.status_code == 400 and "otp" in without.json()
+    assert wrong.status_code == 400 or code == "000000"
+    assert right.status_code == 200 and right.json()["token"]
+
+
+def test_officers_need_no_second_factor(api, officer_a, settings):
+    settings.LAWREQ_REQUIRE_STAFF_OTP = True
+    response = api().post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD},
+                          format="json")
+    assert response.status_code == 200

@@ -1,0 +1,201 @@
+"""Web forms: they parse and type what people type. Domain rules stay in the services."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from lawreq.errors import DomainError
+from requests_app.models import (
+    AuthorityType,
+    Category,
+    Jurisdiction,
+    LegalChannel,
+    LegalRequest,
+    OffenseCategory,
+    ProcessType,
+    State,
+    TargetType,
+)
+from requests_app.services import MAX_TARGETS
+from requests_app.states import OPEN_STATES
+
+ERR_TARGET_LINE = "Line {line}: write 'type:value', where type is phone, username or account_id."
+ERR_TARGET_TYPE = "Line {line}: '{type}' is not a target type (phone, username or account_id)."
+ERR_TARGET_EMPTY = "Line {line}: the value after '{type}:' is empty."
+ERR_TARGETS_NONE = "Name at least one target, one per line."
+ERR_TARGETS_TOO_MANY = "At most {limit} targets, one per line."
+ERR_IDEMPOTENCY = "This form is out of date: reload the page and try again."
+ERR_NO_FILE = "Choose the PDF file of the legal document."
+
+TARGET_TYPES = frozenset(TargetType.values)
+BLANK = [("", "—")]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def parse_targets(text: str) -> list[dict[str, str]]:
+    """'phone:+33 6 12 34 56 78' lines into target dicts; the services normalise the values."""
+    targets: list[dict[str, str]] = []
+    lines = [line.strip() for line in text.splitlines()]
+    numbered = [(number, line) for number, line in enumerate(lines, start=1) if line]
+    if not numbered:
+        raise forms.ValidationError(ERR_TARGETS_NONE)
+    if len(numbered) > MAX_TARGETS:
+        raise forms.ValidationError(ERR_TARGETS_TOO_MANY.format(limit=MAX_TARGETS))
+    errors: list[str] = []
+    for number, line in numbered:
+        target_type, separator, value = line.partition(":")
+        target_type, value = target_type.strip().lower(), value.strip()
+        if not separator:
+            errors.append(ERR_TARGET_LINE.format(line=number))
+        elif target_type not in TARGET_TYPES:
+            errors.append(ERR_TARGET_TYPE.format(line=number, type=target_type[:20]))
+        elif not value:
+            errors.append(ERR_TARGET_EMPTY.format(line=number, type=target_type))
+        else:
+            targets.append({"type": target_type, "value": value})
+    if errors:
+        raise forms.ValidationError(errors)
+    return targets
+
+
+def targets_as_text(legal_request: LegalRequest) -> str:
+    return "\n".join(f"{target.type}:{target.display_value}" for target in legal_request.targets.all())
+
+
+def add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[str, str] | None = None) -> bool:
+    """Put a service's error on the form field it names. False when it names none of them."""
+    field = error.field or ""
+    field = (field_map or {}).get(field, field)
+    if field.startswith("targets[") and "targets" in form.fields:
+        line = field[len("targets["):].partition("]")[0]
+        form.add_error("targets", f"Line {int(line) + 1}: {error.message}" if line.isdigit() else error.message)
+        return True
+    if field in form.fields:
+        form.add_error(field, error.message)
+        return True
+    return False
+
+
+class LegalRequestForm(forms.Form):
+    """Every field of the API's request body, for officers creating or correcting a request."""
+
+    jurisdiction = forms.ModelChoiceField(
+        queryset=Jurisdiction.objects.filter(is_region=False), to_field_name="code", empty_label="— choose —"
+    )
+    process_type = forms.ChoiceField(choices=BLANK + ProcessType.choices, label="Legal process")
+    legal_channel = forms.ChoiceField(choices=LegalChannel.choices, initial=LegalChannel.DIRECT)
+    emergency = forms.BooleanField(required=False, label="Emergency (danger of death or serious physical injury)")
+    emergency_justification = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    case_number = forms.CharField(required=False, max_length=100)
+    offense = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Offence under investigation"
+    )
+    offense_category = forms.ChoiceField(required=False, choices=BLANK + OffenseCategory.choices,
+                                         label="Offence category")
+    offense_max_sentence_years = forms.IntegerField(
+        required=False, min_value=0, max_value=200, label="Maximum sentence (years)"
+    )
+    terms_violation = forms.BooleanField(
+        required=False, label="The suspect's conduct breaks the platform's terms of service"
+    )
+    issuing_authority_type = forms.ChoiceField(
+        required=False, choices=BLANK + AuthorityType.choices, label="Issuing authority"
+    )
+    issuing_authority_name = forms.CharField(required=False, max_length=200, label="Name of the issuing authority")
+    issued_at = forms.DateField(required=False, widget=DateInput, label="Document issued on")
+    nondisclosure_until = forms.DateField(required=False, widget=DateInput, label="Non-disclosure order until")
+    date_from = forms.DateField(required=False, widget=DateInput, label="Data from")
+    date_to = forms.DateField(required=False, widget=DateInput, label="Data to")
+    categories = forms.MultipleChoiceField(
+        choices=Category.choices, widget=forms.CheckboxSelectMultiple, label="Data requested"
+    )
+    targets = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="One per line, as type:value, e.g. phone:+33 6 12 34 56 78, username:@someone, account_id:12345.",
+    )
+    preservation_of = forms.CharField(
+        required=False, max_length=20, label="Earlier preservation request",
+        help_text="The reference (LR-…) of your agency's preservation request for the same targets, if any.",
+    )
+    # A fresh key per rendered form, so a double-clicked "Create" makes one draft, not two.
+    idempotency_key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("idempotency_key"):
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+    def clean_targets(self) -> list[dict[str, str]]:
+        return parse_targets(self.cleaned_data["targets"])
+
+    def clean_categories(self) -> list[str]:
+        return sorted(set(self.cleaned_data["categories"]))
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data["idempotency_key"]
+        if key and not key.isprintable():
+            raise forms.ValidationError(ERR_IDEMPOTENCY)
+        return key
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned form as the request services take it."""
+        data = dict(self.cleaned_data)
+        data.pop("idempotency_key", None)
+        return data
+
+    @classmethod
+    def initial_from(cls, legal_request: LegalRequest) -> dict[str, Any]:
+        initial = {name: getattr(legal_request, name) for name in cls.base_fields
+                   if name not in {"targets", "preservation_of", "idempotency_key", "jurisdiction"}}
+        initial["jurisdiction"] = legal_request.jurisdiction.code
+        initial["targets"] = targets_as_text(legal_request)
+        initial["preservation_of"] = legal_request.preservation_of.ref if legal_request.preservation_of else ""
+        return initial
+
+
+class DocumentUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Legal document (PDF)", error_messages={"required": ERR_NO_FILE},
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                             label="Reason (optional)")
+
+
+QUEUE_STATES = [(state, label) for state, label in State.choices if state != State.DRAFT]
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, all in the query string; none of them is personal data."""
+
+    state = forms.ChoiceField(required=False, choices=[("", "All open")] + QUEUE_STATES)
+    jurisdiction = forms.ChoiceField(required=False)
+    emergency = forms.ChoiceField(required=False, choices=[("", "Any"), ("yes", "Emergency only"),
+                                                           ("no", "Not emergency")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = Jurisdiction.objects.filter(is_region=False).values_list("code", "name")
+        self.fields["jurisdiction"].choices = [("", "All")] + [(code, f"{code} {name}") for code, name in codes]
+
+    def apply(self, requests: QuerySet[LegalRequest]) -> QuerySet[LegalRequest]:
+        filters = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        state = filters.get("state")
+        requests = requests.filter(state=state) if state else requests.filter(state__in=OPEN_STATES)
+        if filters.get("jurisdiction"):
+            requests = requests.filter(jurisdiction__code=filters["jurisdiction"])
+        if filters.get("emergency"):
+            requests = requests.filter(emergency=filters["emergency"] == "yes")
+        return requests

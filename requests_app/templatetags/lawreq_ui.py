@@ -1,0 +1,52 @@
+"""Small display helpers for the web UI's templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+def _span(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+@register.filter
+def countdown(due_at: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """'3 d 4 h left' or 'overdue by 2 h 5 min': how a deadline reads in the queue."""
+    if due_at is None:
+        return "no deadline yet"
+    remaining = due_at - (now or timezone.now())
+    if remaining.total_seconds() < 0:
+        return f"overdue by {_span(-remaining)}"
+    return f"{_span(remaining)} left"
+
+
+@register.filter
+def due_soon(due_at: dt.datetime | None, hours: int = 24) -> bool:
+    if due_at is None:
+        return False
+    remaining = due_at - timezone.now()
+    return dt.timedelta(0) <= remaining <= dt.timedelta(hours=hours)
+
+
+@register.filter
+def label(value: str | None) -> str:
+    """'court_order' -> 'court order': enum values as words."""
+    return (value or "").replace("_", " ")
+
+
+@register.filter
+def field_value(form, name: str):
+    """A bound field by a computed name (the per-target fields of the proposal form)."""
+    return form[name]
