@@ -172,6 +172,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RequestOutcomeEnum": "requests_app.models.Outcome",
+        "RequestStateEnum": "requests_app.models.State",
+    },
 }
 
 CACHES = {

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lawreq.fields import (
@@ -25,6 +27,7 @@ ERR_UNKNOWN_JURISDICTION = "Unknown jurisdiction '{code}'."
 ERR_DUPLICATE_CATEGORY = "Each category may appear once."
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class JurisdictionCodeField(serializers.Field):
     default_error_messages = {"unknown": ERR_UNKNOWN_JURISDICTION, "invalid": "Not a valid jurisdiction code."}
 
