@@ -12,7 +12,7 @@ from django.db import transaction
 from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure import codec
-from disclosure.crypto import envelope_key_id, key_ring, seal, sealed_fields, unseal
+from disclosure.crypto import DecryptionRefused, envelope_key_id, key_ring, seal, sealed_fields, unseal
 from disclosure.models import (
     Approval,
     Decision,
@@ -93,10 +93,7 @@ def checks_in_force(*, legal_request: LegalRequest) -> ChecksInForce:
     run = latest_check_run(legal_request=legal_request)
     if run is None:
         raise Conflict(ERR_NO_CHECKS)
-    versions = getattr(run, "rule_versions", None)
-    if versions is None:
-        versions = getattr(run, "versions_used", [])
-    return ChecksInForce(allowed_categories=frozenset(run.allowed_categories), rule_versions=_plain(versions))
+    return ChecksInForce(allowed_categories=frozenset(run.allowed_categories), rule_versions=_plain(run.versions))
 
 
 def _plain(value: Any) -> Any:
@@ -502,6 +499,7 @@ class RotationResult:
     key_id: str
     resealed: dict[str, int]
     already_current: int
+    refused: int  # values that failed their integrity check: left as they are, audited one by one
 
 
 def sealed_values_count() -> int:
@@ -516,10 +514,12 @@ def keys_rotate(*, actor=None, progress: Callable[[int], None] | None = None, ch
     """Re-encrypt every registered sealed value to the newest key, a chunk of rows per transaction.
 
     Values already under the newest key are left alone, so an interrupted rotation can be re-run.
+    A value that fails its integrity check is left untouched (and audited by ``unseal``): rotation
+    must not launder a tampered ciphertext into a fresh, valid one.
     """
     current = key_ring().current_key_id
     resealed: dict[str, int] = {}
-    already_current = 0
+    already_current = refused = 0
     for sealed in sealed_fields():
         model = sealed.model_class()
         label = f"{model._meta.label_lower}.{sealed.field}"
@@ -535,13 +535,16 @@ def keys_rotate(*, actor=None, progress: Callable[[int], None] | None = None, ch
                 rows = model.objects.select_for_update().filter(pk__in=pks[start : start + chunk_size]).order_by("pk")
                 for row in rows:
                     envelope = bytes(getattr(row, sealed.field))
-                    if envelope_key_id(envelope) == current:
-                        already_current += 1
-                    else:
-                        context = sealed.context(row)
-                        plaintext = unseal(envelope, context=context, actor=actor)
-                        model.objects.filter(pk=row.pk).update(**{sealed.field: seal(plaintext, context=context)})
-                        resealed[label] += 1
+                    context = sealed.context(row)
+                    try:
+                        if envelope_key_id(envelope) == current:
+                            already_current += 1
+                        else:
+                            plaintext = unseal(envelope, context=context, actor=actor)
+                            model.objects.filter(pk=row.pk).update(**{sealed.field: seal(plaintext, context=context)})
+                            resealed[label] += 1
+                    except DecryptionRefused:
+                        refused += 1
                     if progress is not None:
                         progress(1)
     with transaction.atomic():
@@ -552,8 +555,9 @@ def keys_rotate(*, actor=None, progress: Callable[[int], None] | None = None, ch
                 "key_id": current,
                 "resealed": resealed,
                 "already_current": already_current,
+                "refused": refused,
                 "key_ids_configured": list(key_ring().ciphers),
             },
         )
-    return RotationResult(key_id=current, resealed=resealed, already_current=already_current)
+    return RotationResult(key_id=current, resealed=resealed, already_current=already_current, refused=refused)
 
