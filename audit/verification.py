@@ -29,7 +29,9 @@ PROBLEM_REWRITTEN = "entry #{seq} differs from the signed checkpoint: the log wa
 PROBLEM_REWRITTEN_WINDOW = (
     "entry #{seq} differs from the signed checkpoint: the log was rewritten at an entry between #{first} and #{seq}"
 )
-PROBLEM_TRUNCATED = "the log ends at #{last} but the checkpoint covers #{size}: entries #{first} to #{size} were removed"
+PROBLEM_TRUNCATED = (
+    "the log ends at #{last} but the checkpoint covers #{size}: entries #{first} to #{size} were removed"
+)
 PROBLEM_ROOT = "the Merkle root over the first {size} entries differs from the checkpoint"
 
 STREAM_FIELDS = (

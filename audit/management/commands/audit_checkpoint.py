@@ -26,7 +26,8 @@ class Command(BaseCommand):
         path = Path(settings.AUDIT_CHECKPOINT_DIR) / checkpoint.file_name
         self.stdout.write(
             self.style.SUCCESS(
-                f"Checkpoint over {checkpoint.tree_size} entries, root {checkpoint.merkle_root}, key {checkpoint.key_id}"
+                f"Checkpoint over {checkpoint.tree_size} entries, "
+                f"root {checkpoint.merkle_root}, key {checkpoint.key_id}"
             )
         )
         self.stdout.write(str(path))
