@@ -24,7 +24,9 @@ json_values = st.recursive(
     max_leaves=25,
 )
 details_strategy = st.dictionaries(text, json_values, max_size=8)
-fixture_settings = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+fixture_settings = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @fixture_settings

@@ -25,8 +25,8 @@ def role_statements(*, role: str, database: str, owner: str, with_password: bool
     app, db, schema_owner = quote(role), quote(database), quote(owner)
     tables = ", ".join(PROTECTED_TABLES)
     return [
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN "
-        "CREATE ROLE {app} LOGIN; END IF; END $$".format(name=role, app=app),
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
+        f"CREATE ROLE {app} LOGIN; END IF; END $$",
         f"ALTER ROLE {app} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
         + (" PASSWORD %s" if with_password else ""),
         f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {app}",
