@@ -19,7 +19,6 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,17 +30,21 @@ from requests_app import selectors, services
 from requests_app.forms import (
     DocumentUploadForm,
     LegalRequestForm,
+    LoginForm,
     QueueFilterForm,
     WithdrawForm,
     add_domain_error,
 )
 from requests_app.models import LegalRequest, State
 from requests_app.states import can_transition
+from rules.selectors import latest_check_run, officer_findings
+from rules.services import legal_request_check
 
 ERR_NO_ROLE = "Your account has no role in lawreq yet: ask an administrator to give you one."
 ERR_STAFF_ONLY = "This page is for the legal team (analysts and reviewers)."
 ERR_OFFICERS_ONLY = "This page is for police officers."
 ERR_AUDITORS_ONLY = "This page is for compliance auditors."
+ERR_ANALYSTS_ONLY = "Only analysts run the checks again."
 
 MSG_CREATED = "Draft {ref} created. Add the legal document (PDF), then submit the request."
 MSG_UPDATED = "Request {ref} updated."
@@ -51,6 +54,7 @@ MSG_WITHDRAWN = "Request {ref} withdrawn."
 MSG_CHECKS_RUN = "The checks ran again with the rules in force."
 
 QUEUE_PAGE_SIZE = 25
+CHECKABLE_STATES = frozenset({State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW})
 PORTAL_PAGE_SIZE = 25
 
 
@@ -71,8 +75,8 @@ def role_required(allowed: Callable[[Any], bool], message: str):
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not allowed(request.user):
                 if "ref" in kwargs:
-                    audit_record(action=AuditAction.PERMISSION_DENIED, actor=request.user, request_ref=kwargs["ref"][:20],
-                                 details={"reason": "role", "via": "web"})
+                    audit_record(action=AuditAction.PERMISSION_DENIED, actor=request.user,
+                                 request_ref=kwargs["ref"][:20], details={"reason": "role", "via": "web"})
                 raise PermissionDenied(message)
             return view(request, *args, **kwargs)
 
@@ -124,7 +128,11 @@ def query_without_page(request: HttpRequest) -> str:
 
 class WebLoginView(LoginView):
     template_name = "registration/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=429 if form.throttled else 200)
 
 
 @login_required
@@ -159,22 +167,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _latest_check_run(legal_request: LegalRequest):
-    from rules.selectors import latest_check_run
-
-    return latest_check_run(legal_request=legal_request)
-
-
 def staff_detail_context(request: HttpRequest, legal_request: LegalRequest, forms: dict | None = None) -> dict:
     from disclosure.views import decision_context
 
     legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
-    check_run = _latest_check_run(legal_request)
+    check_run = latest_check_run(legal_request)
     user = request.user
     return {
         "legal_request": legal_request,
         "check_run": check_run,
-        "can_run_checks": has_role(user, Role.ANALYST) and legal_request.state in (State.RECEIVED, State.IN_REVIEW),
+        "can_run_checks": has_role(user, Role.ANALYST) and legal_request.state in CHECKABLE_STATES,
         **decision_context(request, legal_request, check_run=check_run, forms=forms or {}),
     }
 
@@ -198,8 +200,8 @@ def staff_detail(request: HttpRequest, ref: str) -> HttpResponse:
 @staff_required
 @require_POST
 def checks_run(request: HttpRequest, ref: str) -> HttpResponse:
-    from rules.services import legal_request_check
-
+    if not has_role(request.user, Role.ANALYST):
+        raise PermissionDenied(ERR_ANALYSTS_ONLY)
     legal_request = visible_request(request, ref)
     try:
         legal_request_check(legal_request=legal_request, actor=request.user)
@@ -224,13 +226,6 @@ def portal(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _officer_findings(legal_request: LegalRequest) -> list:
-    from rules.selectors import officer_findings
-
-    check_run = _latest_check_run(legal_request)
-    return officer_findings(check_run) if check_run is not None else []
-
-
 def render_portal_detail(
     request: HttpRequest,
     legal_request: LegalRequest,
@@ -246,7 +241,7 @@ def render_portal_detail(
     correctable = can_transition(legal_request.state, State.RECEIVED)
     return render(request, "requests_app/portal_detail.html", {
         "legal_request": legal_request,
-        "findings": _officer_findings(legal_request) if legal_request.state != State.DRAFT else [],
+        "findings": officer_findings(latest_check_run(legal_request)),
         "can_edit": correctable,
         "can_submit": correctable,
         "can_withdraw": can_transition(legal_request.state, State.WITHDRAWN),

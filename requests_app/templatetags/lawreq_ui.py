@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 
 register = template.Library()
@@ -50,3 +51,30 @@ def label(value: str | None) -> str:
 def field_value(form, name: str):
     """A bound field by a computed name (the per-target fields of the proposal form)."""
     return form[name]
+
+
+@register.simple_tag
+def nav_for(user) -> list[tuple[str, str]]:
+    """The top navigation: one start page per role the user holds."""
+    from lawreq.roles import Role, has_role
+    from requests_app.selectors import is_request_staff
+
+    links: list[tuple[str, str]] = []
+    if not getattr(user, "is_authenticated", False):
+        return links
+    if hasattr(user, "officer"):
+        links += [("Requests", reverse("web:portal")), ("New request", reverse("web:portal-create"))]
+    if is_request_staff(user):
+        links.append(("Queue", reverse("web:queue")))
+    if has_role(user, Role.AUDITOR):
+        links.append(("Audit", reverse("web:auditor-home")))
+    if has_role(user, Role.ADMIN) or user.is_staff:
+        links.append(("Administration", reverse("admin:index")))
+    return links
+
+
+@register.simple_tag
+def role_label(user) -> str:
+    from lawreq.roles import primary_role
+
+    return primary_role(user)
