@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django_otp import match_token
 from rest_framework.authtoken.models import Token
@@ -43,12 +44,14 @@ def _record_failure(keys: list[str], username: str, reason: str) -> None:
         cache.add(key, 0, FAILURE_WINDOW_SECONDS)
         cache.incr(key)
     # The attempted name may be a mistyped password: it is kept only as a keyed hash.
-    audit_record(action=AuditAction.LOGIN_FAILED, details={"username": audit_hash_identifier(username), "reason": reason})
+    audit_record(action=AuditAction.LOGIN_FAILED,
+                 details={"username": audit_hash_identifier(username), "reason": reason})
 
 
-def token_obtain(*, username: str, password: str, client_ip: str, otp: str = "") -> str:
-    """A token for valid credentials. Five failures a minute, per username or per address, lock
-    out further attempts before any password is checked."""
+def credentials_check(*, username: str, password: str, client_ip: str, otp: str = "", method: str) -> AbstractBaseUser:
+    """The user for valid credentials (and second factor where enforced). Five failures a minute,
+    per username or per address, lock out further attempts before any password is checked.
+    ``method`` (``token``, ``web``) is recorded with the successful log-in."""
     keys = _failure_keys(username, client_ip)
     if any((cache.get(key) or 0) >= MAX_FAILURES for key in keys):
         audit_record(action=AuditAction.LOGIN_THROTTLED, details={"username": audit_hash_identifier(username)})
@@ -61,6 +64,12 @@ def token_obtain(*, username: str, password: str, client_ip: str, otp: str = "")
     if second_factor and (not otp or match_token(user, otp) is None):
         _record_failure(keys, username, "second factor")
         raise InvalidInput(ERR_OTP_REQUIRED, field="otp")
+    audit_record(action=AuditAction.LOGIN_SUCCEEDED, actor=user, details={"method": method, "otp": second_factor})
+    return user
+
+
+def token_obtain(*, username: str, password: str, client_ip: str, otp: str = "") -> str:
+    """A token for valid credentials (see ``credentials_check``)."""
+    user = credentials_check(username=username, password=password, client_ip=client_ip, otp=otp, method="token")
     token, _ = Token.objects.get_or_create(user=user)
-    audit_record(action=AuditAction.LOGIN_SUCCEEDED, actor=user, details={"method": "token", "otp": second_factor})
     return token.key
