@@ -1,0 +1,228 @@
+"""Reads of the rule sets: which versions are in force, and what they say about a request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from django.db.models import Q
+
+from requests_app.models import Jurisdiction, LegalRequest, ProcessType
+from rules.checks import CATEGORY_LABELS
+from rules.engine import (
+    CompiledRuleSet,
+    RuleResult,
+    compile_ruleset,
+    evaluate,
+    layers_in_force,
+    merged_rules,
+    version_in_force,
+)
+from rules.facts import RequestFacts
+from rules.models import CheckRun, RuleSet, RuleSetVersion, Scope
+
+MAX_JURISDICTION_DEPTH = 5
+
+
+@lru_cache(maxsize=1024)
+def _compiled(version_id: int, content_hash: str) -> CompiledRuleSet:
+    # Versions are immutable, so a version compiled once stays valid for the life of the process.
+    version = RuleSetVersion.objects.select_related("ruleset").get(pk=version_id)
+    return compile_ruleset(version.as_entry(), version=version.number, version_id=version.pk)
+
+
+def jurisdiction_chain(jurisdiction_code: str) -> list[str]:
+    """The codes whose rules apply to a jurisdiction, most general first: ``["EU", "FR"]``, ``["US", "US-CA"]``.
+
+    Parents come from the jurisdiction table; a subdivision without a recorded parent belongs to its country.
+    """
+    chain: list[str] = []
+    jurisdiction = Jurisdiction.objects.filter(code=jurisdiction_code).select_related("parent").first()
+    code: str | None = jurisdiction_code
+    while code and code not in chain and len(chain) < MAX_JURISDICTION_DEPTH:
+        chain.append(code)
+        if jurisdiction is not None and jurisdiction.parent_id:
+            code = jurisdiction.parent.code
+        elif "-" in code:
+            code = code.split("-")[0]
+        else:
+            code = None
+        jurisdiction = Jurisdiction.objects.filter(code=code).select_related("parent").first() if code else None
+    return list(reversed(chain))
+
+
+def _timelines(*, keys: list[str], at: dt.date) -> dict[str, list[CompiledRuleSet]]:
+    """The stored timelines of the named rule sets, up to ``at``, compiled (from the cache when known)."""
+    versions = (
+        RuleSetVersion.objects.filter(ruleset__key__in=keys, effective_from__lte=at, superseded_by__isnull=True)
+        .select_related("ruleset")
+        .only("id", "content_hash", "ruleset__key")
+    )
+    timelines: dict[str, list[CompiledRuleSet]] = {}
+    for version in versions:
+        timelines.setdefault(version.ruleset.key, []).append(_compiled(version.pk, version.content_hash))
+    return timelines
+
+
+def versions_in_force(*, keys: list[str], at: dt.date) -> dict[str, CompiledRuleSet]:
+    """The version of each named rule set in force on ``at``."""
+    in_force = {}
+    for key, timeline in _timelines(keys=keys, at=at).items():
+        version = version_in_force(timeline, at)
+        if version is not None:
+            in_force[key] = version
+    return in_force
+
+
+def ruleset_version_in_force(*, key: str, at: dt.date) -> RuleSetVersion | None:
+    compiled = versions_in_force(keys=[key], at=at).get(key)
+    return RuleSetVersion.objects.select_related("ruleset").get(pk=compiled.version_id) if compiled else None
+
+
+def rulesets_in_force(*, jurisdiction_code: str, at: dt.datetime) -> list[CompiledRuleSet]:
+    """The rule set versions that judge a request received at ``at``, most general first:
+    the platform policy, then the jurisdiction's layers (region, country, subdivision), or the
+    fallback when none of those layers has rules in force."""
+    day = at.astimezone(dt.UTC).date()
+    chain = jurisdiction_chain(jurisdiction_code)
+    return layers_in_force(_timelines(keys=[Scope.PLATFORM, Scope.FALLBACK, *chain], at=day), chain, day)
+
+
+def _facts_for(*, jurisdiction_code: str, process_type: str, emergency: bool, received_at: dt.datetime) -> RequestFacts:
+    return RequestFacts(
+        jurisdiction=jurisdiction_code, process_type=process_type, emergency=emergency, received_at=received_at
+    )
+
+
+def response_deadline(
+    *, jurisdiction_code: str, process_type: str, emergency: bool, received_at: dt.datetime
+) -> dt.datetime:
+    """When a request must be answered: the shortest deadline the rules in force set for it, else
+    10 days (8 hours in an emergency)."""
+    facts = _facts_for(
+        jurisdiction_code=jurisdiction_code, process_type=process_type, emergency=emergency, received_at=received_at
+    )
+    return evaluate(facts, rulesets_in_force(jurisdiction_code=jurisdiction_code, at=received_at)).response_deadline
+
+
+def preservation_period(*, jurisdiction_code: str, at: dt.datetime) -> tuple[int, int]:
+    """(days, extension days) a preservation request from the jurisdiction holds data for."""
+    facts = _facts_for(
+        jurisdiction_code=jurisdiction_code,
+        process_type=ProcessType.PRESERVATION_ORDER,
+        emergency=False,
+        received_at=at,
+    )
+    return evaluate(facts, rulesets_in_force(jurisdiction_code=jurisdiction_code, at=at)).preservation
+
+
+def _static_summary(rulesets: list[CompiledRuleSet]) -> dict:
+    """What a jurisdiction's rules accept, read from the rules without a request."""
+    rules = [rule for rule, _ in merged_rules(rulesets)]
+    recognised = [p.value for p in ProcessType]
+    channels = ["direct", "mlat", "agreement"]
+    for rule in rules:
+        if rule.check.name == "process_type_recognised":
+            recognised = [p for p in recognised if p in rule.params["process_types"]]
+        elif rule.check.name == "legal_channel" and rule.when is None:
+            channels = [c for c in channels if c in rule.params["channels"]]
+    categories: set[str] = set()
+    for process_type in recognised:
+        reachable = set(CATEGORY_LABELS)
+        for rule in rules:
+            if rule.check.name not in {"categories_allowed", "categories_never_disclosed"}:
+                continue
+            if rule.when is not None and (
+                rule.when.emergency is True
+                or (rule.when.process_types is not None and process_type not in rule.when.process_types)
+            ):
+                continue
+            if rule.check.name == "categories_allowed":
+                reachable &= set(rule.params["categories"])
+            else:
+                reachable -= set(rule.params["categories"])
+        categories |= reachable
+    return {
+        "process_types": recognised,
+        "categories": [category for category in CATEGORY_LABELS if category in categories],
+        "legal_channels": channels,
+    }
+
+
+def jurisdictions_in_force(*, at: dt.datetime) -> list[dict]:
+    """Every jurisdiction a request can name, with what the rules in force at ``at`` accept from it.
+
+    ``rules`` says where they come from: ``own`` (a rule set for the code), ``inherited`` (from a
+    region or country above it) or ``fallback`` (mutual legal assistance only).
+    """
+    day = at.astimezone(dt.UTC).date()
+    keys = list(RuleSet.objects.values_list("key", flat=True))
+    in_force = versions_in_force(keys=keys, at=day)
+    platform = in_force.get(Scope.PLATFORM)
+    fallback = in_force.get(Scope.FALLBACK)
+    jurisdictions = list(Jurisdiction.objects.filter(is_region=False).select_related("parent").order_by("code"))
+    parents = {j.code: j.parent.code if j.parent_id else None for j in Jurisdiction.objects.select_related("parent")}
+    summaries: dict[tuple, dict] = {}
+    listed = []
+    for jurisdiction in jurisdictions:
+        chain, code = [], jurisdiction.code
+        while code and code not in chain and len(chain) < MAX_JURISDICTION_DEPTH:
+            chain.append(code)
+            code = parents.get(code) or (code.split("-")[0] if "-" in code else None)
+        layers = [in_force[c] for c in reversed(chain) if c in in_force]
+        source = "own" if jurisdiction.code in in_force else ("inherited" if layers else "fallback")
+        if not layers:
+            layers = [fallback] if fallback else []
+        versions = ([platform] if platform else []) + layers
+        cache_key = tuple(v.version_id for v in versions)
+        if cache_key not in summaries:
+            summaries[cache_key] = _static_summary(versions)
+        listed.append({"code": jurisdiction.code, "name": jurisdiction.name, **summaries[cache_key], "rules": source})
+    return listed
+
+
+def latest_check_run(legal_request: LegalRequest) -> CheckRun | None:
+    return CheckRun.objects.filter(legal_request=legal_request).order_by("-created_at", "-id").first()
+
+
+def check_results(check_run: CheckRun) -> list[RuleResult]:
+    return [RuleResult(**result) for result in check_run.results]
+
+
+def officer_findings(check_run: CheckRun | None) -> list[str]:
+    """The failing findings an officer may read: missing or wrong information, never internal notes
+    or identity checks."""
+    if check_run is None:
+        return []
+    return [
+        result.explanation
+        for result in check_results(check_run)
+        if result.outcome == "fail" and (result.officer_visible or result.missing_information)
+    ]
+
+
+def ruleset_versions(*, key: str) -> list[RuleSetVersion]:
+    return list(RuleSetVersion.objects.filter(ruleset__key=key).select_related("ruleset", "author").order_by("-number"))
+
+
+def ruleset_timeline(*, keys: list[str] | None = None) -> list[RuleSetVersion]:
+    """The versions that make up each rule set's timeline (not replaced), ordered for export."""
+    queryset = RuleSetVersion.objects.filter(superseded_by__isnull=True).select_related("ruleset")
+    if keys is not None:
+        queryset = queryset.filter(ruleset__key__in=keys)
+    scope_order = {Scope.PLATFORM: 0, Scope.JURISDICTION: 1, Scope.FALLBACK: 2}
+    return sorted(queryset, key=lambda v: (scope_order[v.ruleset.scope], v.ruleset.key, v.effective_from))
+
+
+def overlapping_version(*, key: str, start: dt.date, end: dt.date | None) -> RuleSetVersion | None:
+    """A version on the rule set's timeline whose period collides with [start, end), other than one
+    starting on ``start`` (which a new version replaces)."""
+    timeline = RuleSetVersion.objects.filter(ruleset__key=key, superseded_by__isnull=True).exclude(effective_from=start)
+    before = timeline.filter(effective_from__lt=start).order_by("-effective_from").first()
+    if before is not None and before.effective_to is not None and before.effective_to > start:
+        return before
+    if end is not None:
+        return (
+            timeline.filter(Q(effective_from__gt=start) & Q(effective_from__lt=end)).order_by("effective_from").first()
+        )
+    return None

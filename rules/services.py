@@ -1,0 +1,259 @@
+"""Write services of the rule engine: loading rule sets, exporting them, checking requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from audit.actions import AuditAction
+from audit.services import audit_record
+from lawreq.errors import Conflict, NotFound
+from requests_app.models import Jurisdiction, LegalRequest, State
+from requests_app.services import legal_request_ask_for_info, legal_request_start_review
+from rules.documents import (
+    RuleFileInvalid,
+    RuleFileProblem,
+    content_hash,
+    dump_rule_document,
+    format_path,
+    parse_rule_text,
+    period_text,
+    scope_key,
+    validate_rule_document,
+)
+from rules.engine import FAIL, NEEDS_INFO, WARN, evaluate
+from rules.facts import facts_from_request
+from rules.models import CheckRun, RuleSet, RuleSetVersion, Scope
+from rules.selectors import overlapping_version, ruleset_timeline, rulesets_in_force
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
+SHIPPED_FILES = ("platform.yaml", "us.yaml", "eu.yaml", "gb.yaml", "fallback.yaml")
+
+ERR_OVERLAP_STORED = "the period {period} overlaps {label} ({other_period})"
+ERR_NO_RULESET = "No rule set for '{code}'."
+ERR_CHECK_DRAFT = "A draft has not been submitted; there is nothing to check yet."
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _known_jurisdictions(codes: set[str]) -> set[str]:
+    return set(Jurisdiction.objects.filter(code__in=codes).values_list("code", flat=True))
+
+
+def _locked_ruleset(entry: dict) -> RuleSet:
+    key = scope_key(entry)
+    jurisdiction = Jurisdiction.objects.get(code=key) if entry["scope"] == Scope.JURISDICTION else None
+    RuleSet.objects.get_or_create(key=key, defaults={"scope": entry["scope"], "jurisdiction": jurisdiction})
+    # The lock serialises version numbers and overlap checks between concurrent loads.
+    return RuleSet.objects.select_for_update().get(key=key)
+
+
+def _same_content_version(ruleset: RuleSet, start: dt.date, digest: str, *, any_earlier: bool) -> RuleSetVersion | None:
+    versions = RuleSetVersion.objects.filter(ruleset=ruleset, effective_from=start, content_hash=digest)
+    if not any_earlier:
+        versions = versions.filter(superseded_by__isnull=True)
+    return versions.first()
+
+
+def rules_load(*, text: str | bytes, actor=None, source: str = "file", skip_known_content: bool = False) -> LoadReport:
+    """Load a rule file's text; see ``rules_load_document``."""
+    return rules_load_document(
+        document=parse_rule_text(text), actor=actor, source=source, skip_known_content=skip_known_content
+    )
+
+
+@transaction.atomic
+def rules_load_document(
+    *, document: Any, actor=None, source: str = "file", skip_known_content: bool = False
+) -> LoadReport:
+    """Load a parsed rule file as a whole: every rule set version in it, or nothing.
+
+    An entry identical to the version in force for the same rule set and start creates nothing,
+    so loading an export changes nothing. A changed entry becomes a new version; one starting on the
+    same day as a stored version replaces it. ``skip_known_content`` also skips content that was
+    loaded once and replaced since (an operator's change is not undone by reloading shipped files).
+    """
+    document = validate_rule_document(document, known_jurisdictions=_known_jurisdictions)
+    report = LoadReport()
+    problems: list[RuleFileProblem] = []
+    # Earlier periods first, so a file may shorten a stored period and add the one that follows.
+    order = sorted(enumerate(document["rulesets"]), key=lambda item: (scope_key(item[1]), item[1]["effective_from"]))
+    for index, entry in order:
+        ruleset = _locked_ruleset(entry)
+        start = dt.date.fromisoformat(entry["effective_from"])
+        end = dt.date.fromisoformat(entry["effective_to"]) if entry["effective_to"] else None
+        digest = content_hash(entry)
+        same = _same_content_version(ruleset, start, digest, any_earlier=skip_known_content)
+        if same is not None:
+            report.unchanged.append(same.label)
+            continue
+        overlap = overlapping_version(key=ruleset.key, start=start, end=end)
+        if overlap is not None:
+            where = "effective_to" if overlap.effective_from > start else "effective_from"
+            problems.append(
+                RuleFileProblem(
+                    format_path(["rulesets", index, where]),
+                    ERR_OVERLAP_STORED.format(
+                        period=period_text(start, end),
+                        label=overlap.label,
+                        other_period=period_text(overlap.effective_from, overlap.effective_to),
+                    ),
+                )
+            )
+            continue
+        version = _version_create(ruleset=ruleset, entry=entry, digest=digest, actor=actor, source=source)
+        report.created.append(version.label)
+    if problems:
+        raise RuleFileInvalid(sorted(problems, key=lambda p: p.path))
+    return report
+
+
+def _version_create(*, ruleset: RuleSet, entry: dict, digest: str, actor, source: str) -> RuleSetVersion:
+    start = dt.date.fromisoformat(entry["effective_from"])
+    replaced = RuleSetVersion.objects.filter(ruleset=ruleset, effective_from=start, superseded_by__isnull=True).first()
+    last = ruleset.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = RuleSetVersion(
+        ruleset=ruleset,
+        number=last + 1,
+        name=entry["name"],
+        effective_from=start,
+        effective_to=dt.date.fromisoformat(entry["effective_to"]) if entry["effective_to"] else None,
+        rules=entry["rules"],
+        content_hash=digest,
+        change_note=entry["change_note"],
+        supersedes=replaced,
+        author=actor if actor is not None and actor.is_authenticated else None,
+    )
+    version.full_clean()
+    version.save()
+    audit_record(
+        action=AuditAction.RULESET_CHANGED,
+        actor=actor,
+        obj=version,
+        details={
+            "ruleset": ruleset.key,
+            "version": version.number,
+            "effective_from": version.effective_from.isoformat(),
+            "effective_to": version.effective_to.isoformat() if version.effective_to else None,
+            "replaces_version": replaced.number if replaced is not None else None,
+            "content_hash": digest,
+            "rules": len(version.rules),
+            "change_note": version.change_note,
+            "source": source,
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def rules_load_shipped(*, actor=None) -> LoadReport:
+    """Load the rule sets shipped in ``rules/shipped/``; a second call creates no new version."""
+    report = LoadReport()
+    for name in SHIPPED_FILES:
+        loaded = rules_load(
+            text=(SHIPPED_DIR / name).read_text(encoding="utf-8"),
+            actor=actor,
+            source=f"shipped:{name}",
+            skip_known_content=True,
+        )
+        report.created += loaded.created
+        report.unchanged += loaded.unchanged
+    return report
+
+
+@transaction.atomic
+def rules_export(*, jurisdiction_code: str | None = None, actor=None) -> str:
+    """The rule sets' timelines as a rule file (all of them, or one jurisdiction's), audited."""
+    keys = None
+    if jurisdiction_code:
+        code = jurisdiction_code.strip()
+        code = code if code in {Scope.PLATFORM, Scope.FALLBACK} else code.upper()
+        if not RuleSet.objects.filter(key=code).exists():
+            raise NotFound(ERR_NO_RULESET.format(code=jurisdiction_code))
+        keys = [code]
+    versions = ruleset_timeline(keys=keys)
+    text = dump_rule_document(version.as_entry() for version in versions)
+    audit_record(
+        action=AuditAction.RULES_EXPORTED,
+        actor=actor,
+        details={
+            "jurisdiction": keys[0] if keys else "",
+            "versions": [version.label for version in versions],
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        },
+    )
+    return text
+
+
+@transaction.atomic
+def legal_request_check(*, legal_request: LegalRequest, actor=None) -> CheckRun:
+    """Evaluate the request against the rules in force at its receipt; store and audit the result."""
+    if legal_request.state == State.DRAFT:
+        raise Conflict(ERR_CHECK_DRAFT)
+    facts = facts_from_request(legal_request)
+    rulesets = rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)
+    evaluation = evaluate(facts, rulesets)
+    check_run = CheckRun.objects.create(
+        legal_request=legal_request,
+        results=[result.as_dict() for result in evaluation.results],
+        versions=list(evaluation.rulesets),
+        recommendation=evaluation.recommendation,
+        allowed_categories=list(evaluation.allowed_categories),
+        missing_information=list(evaluation.missing_information),
+        response_deadline=evaluation.response_deadline,
+        out_of_band_verification=evaluation.out_of_band_verification,
+        run_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    check_run.rule_set_versions.set([ruleset.version_id for ruleset in rulesets if ruleset.version_id is not None])
+    audit_record(
+        action=AuditAction.REQUEST_CHECKED,
+        actor=actor,
+        obj=check_run,
+        request_ref=legal_request.ref,
+        details=check_run_audit_details(check_run),
+    )
+    return check_run
+
+
+def check_run_audit_details(check_run: CheckRun) -> dict:
+    return {
+        "check_run": check_run.pk,
+        "recommendation": check_run.recommendation,
+        "rule_versions": check_run.versions,
+        "failed_rules": [r["rule"] for r in check_run.results if r["outcome"] == FAIL],
+        "warned_rules": [r["rule"] for r in check_run.results if r["outcome"] == WARN],
+        "allowed_categories": check_run.allowed_categories,
+        "out_of_band_verification": check_run.out_of_band_verification,
+    }
+
+
+def legal_request_validate(*, legal_request_id: int) -> None:
+    """What runs after submission: check the request, then hand it to the legal team or ask the
+    officer for what is missing. The engine only recommends; humans decide. A request no longer
+    ``received`` (already validated, withdrawn) is left alone, so running twice is harmless."""
+    with transaction.atomic():
+        legal_request = LegalRequest.objects.select_for_update().filter(pk=legal_request_id).first()
+        if legal_request is None or legal_request.state != State.RECEIVED:
+            return
+        check_run = legal_request_check(legal_request=legal_request)
+        details = {
+            "check_run": check_run.pk,
+            "recommendation": check_run.recommendation,
+            "rule_versions": check_run.versions,
+            "out_of_band_verification": check_run.out_of_band_verification,
+        }
+        if check_run.recommendation == NEEDS_INFO:
+            legal_request_ask_for_info(
+                legal_request=legal_request, question="\n".join(check_run.missing_information), details=details
+            )
+        else:
+            legal_request_start_review(legal_request=legal_request, details=details)
