@@ -1,6 +1,15 @@
+import logging
+
 from django.apps import AppConfig
 
 
 class LettersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "letters"
+
+    def ready(self) -> None:
+        from disclosure.crypto import register_sealed_field
+
+        register_sealed_field("letters.Response", "pdf_sealed", lambda response: response.seal_context())
+        # WeasyPrint narrates every step at INFO, naming each URL it loads; letters are not worth a log line.
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

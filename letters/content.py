@@ -1,0 +1,111 @@
+"""What a letter says, as plain data: everything the renderer needs, nothing it must look up.
+
+A ``LetterContent`` is built from the request and the approved decision by
+``letters.selectors.letter_content_for``; the renderer is a pure function of it, so letters can be
+rendered and measured without a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from disclosure.records import ApprovedDecision, DisclosedTarget
+
+
+class LetterKind(StrEnum):
+    DISCLOSURE = "disclosure"
+    NO_RECORDS = "no_records"
+    REJECTION = "rejection"
+
+
+CATEGORY_LABELS = {
+    "phone_number": "Phone numbers",
+    "ip_addresses": "IP addresses (with timestamps and ports)",
+    "subscriber_profile": "Subscriber profile",
+    "content": "Message content",
+}
+PROCESS_TYPE_LABELS = {
+    "subpoena": "Subpoena",
+    "court_order": "Court order",
+    "search_warrant": "Search warrant",
+    "production_order": "European Production Order (EPOC)",
+    "preservation_order": "Preservation order",
+    "emergency_disclosure": "Emergency disclosure request",
+    "mlat_request": "Mutual legal assistance request",
+    "other": "Other legal process",
+}
+AUTHORITY_TYPE_LABELS = {
+    "judge": "Judge",
+    "court": "Court",
+    "prosecutor": "Prosecutor",
+    "police": "Police",
+    "other": "Other authority",
+}
+ROLE_LABELS = {
+    "analyst": "Legal analyst",
+    "reviewer": "Senior legal reviewer",
+    "admin": "Administrator",
+}
+TARGET_TYPE_LABELS = {"phone": "Phone number", "username": "Username", "account_id": "Account id"}
+
+
+@dataclass(frozen=True)
+class DocumentDigest:
+    name: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class AskedTarget:
+    target_id: int
+    target_type: str
+    display_value: str
+
+
+@dataclass(frozen=True)
+class RuleFinding:
+    rule: str
+    message: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    kind: LetterKind
+    platform_name: str
+    ref: str
+    agency_name: str
+    agency_country: str
+    jurisdiction_code: str
+    jurisdiction_name: str
+    case_number: str
+    process_type: str
+    legal_channel: str
+    issuing_authority_type: str
+    issuing_authority_name: str
+    issued_at: dt.date | None
+    received_at: dt.datetime | None
+    responded_at: dt.datetime
+    asked_categories: tuple[str, ...]
+    asked_date_from: dt.date | None
+    asked_date_to: dt.date | None
+    asked_targets: tuple[AskedTarget, ...]
+    documents: tuple[DocumentDigest, ...]
+    decision: ApprovedDecision | None
+    failing_rules: tuple[RuleFinding, ...] = ()
+    rejection_reasons: tuple[str, ...] = ()
+    verification_url: str = ""
+
+    @property
+    def disclosed_targets(self) -> tuple[DisclosedTarget, ...]:
+        return self.decision.targets if self.decision is not None else ()
+
+
+def letter_kind_for(*, outcome: str | None, decision: str | None = None) -> LetterKind:
+    if outcome == "rejected" or decision == "reject":
+        return LetterKind.REJECTION
+    if outcome == "no_records":
+        return LetterKind.NO_RECORDS
+    return LetterKind.DISCLOSURE

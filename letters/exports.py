@@ -1,0 +1,127 @@
+"""The disclosed records in machine-readable form, embedded in the letter as PDF attachments.
+
+An investigator loads these instead of retyping thousands of rows. Both files are written row by
+row, so memory stays proportional to the output, not to Python objects per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+import orjson
+
+from disclosure.records import DisclosedTarget
+
+IP_EVENTS_CSV = "ip_events.csv"
+PHONE_NUMBERS_CSV = "phone_numbers.csv"
+RECORDS_JSON = "records.json"
+IP_EVENT_COLUMNS = ["target_id", "account_id", "timestamp_utc", "ip", "port"]
+PHONE_COLUMNS = ["target_id", "account_id", "number", "valid_from_utc", "valid_to_utc"]
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+$")
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str
+    mime_type: str
+    description: str
+    data: bytes
+
+
+def iso_utc(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def records_exports(*, ref: str, targets: tuple[DisclosedTarget, ...], with_ip_events: bool,
+                    with_phone_numbers: bool) -> list[Export]:
+    exports = []
+    if with_ip_events:
+        exports.append(Export(IP_EVENTS_CSV, "text/csv", f"IP events disclosed in {ref}", _ip_events_csv(targets)))
+    if with_phone_numbers:
+        exports.append(
+            Export(PHONE_NUMBERS_CSV, "text/csv", f"Phone numbers disclosed in {ref}", _phone_numbers_csv(targets))
+        )
+    exports.append(Export(RECORDS_JSON, "application/json", f"All records disclosed in {ref}",
+                          _records_json(ref, targets)))
+    return exports
+
+
+def _ip_events_csv(targets: tuple[DisclosedTarget, ...]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(IP_EVENT_COLUMNS)
+    for target in targets:
+        if not target.found or "ip_addresses" not in target.categories:
+            continue
+        account = csv_cell(target.account_id)
+        writer.writerows(
+            (target.target_id, account, iso_utc(event.ts), csv_cell(event.ip), "" if event.port is None else event.port)
+            for event in target.ip_events
+        )
+    return out.getvalue().encode()
+
+
+def _phone_numbers_csv(targets: tuple[DisclosedTarget, ...]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(PHONE_COLUMNS)
+    for target in targets:
+        if not target.found or "phone_number" not in target.categories:
+            continue
+        for period in target.phone_numbers:
+            writer.writerow([target.target_id, csv_cell(target.account_id), csv_cell(period.number),
+                             iso_utc(period.valid_from), iso_utc(period.valid_to) or ""])
+    return out.getvalue().encode()
+
+
+def _records_json(ref: str, targets: tuple[DisclosedTarget, ...]) -> bytes:
+    """``{"ref", "targets": [...]}``, written piecewise: each IP event is serialised on its own."""
+    out = bytearray(b'{"ref":' + orjson.dumps(ref) + b',"targets":[')
+    for index, target in enumerate(targets):
+        if index:
+            out += b","
+        head = {
+            "target_id": target.target_id,
+            "target_type": target.target_type,
+            "target_value": target.target_value,
+            "found": target.found,
+            "account_id": target.account_id if target.found else None,
+            "categories": list(target.categories),
+            "date_from": target.date_from.isoformat(),
+            "date_to": target.date_to.isoformat(),
+        }
+        if target.found and "phone_number" in target.categories:
+            head["phone_numbers"] = [
+                {"number": p.number, "valid_from": iso_utc(p.valid_from), "valid_to": iso_utc(p.valid_to)}
+                for p in target.phone_numbers
+            ]
+        if target.found and "subscriber_profile" in target.categories:
+            head["profile"] = target.profile or {}
+        out += orjson.dumps(head, default=str)[:-1]
+        if target.found and "ip_addresses" in target.categories:
+            out += b',"ip_events":['
+            for number, event in enumerate(target.ip_events):
+                if number:
+                    out += b","
+                out += orjson.dumps({"ts": iso_utc(event.ts), "ip": event.ip, "port": event.port})
+            out += b"]"
+        out += b"}"
+    out += b"]}"
+    return bytes(out)

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from letters.selectors import response_verify
+
+
+class Command(BaseCommand):
+    help = "Check a response PDF: signature valid, covering the whole file, ours, and issued by this system."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, file: Path, **options):
+        try:
+            pdf = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}")
+        result = response_verify(pdf)
+        if result.valid:
+            stamp = ", timestamped" if result.timestamped else ""
+            self.stdout.write(self.style.SUCCESS(
+                f"VALID: response to {result.reference}, issued {result.issued_at:%Y-%m-%d %H:%M} UTC{stamp}."
+            ))
+            self.stdout.write(f"Signed by: {result.signer_subject}")
+            return
+        self.stdout.write(self.style.ERROR("NOT VALID"))
+        for problem in result.problems:
+            self.stdout.write(f"- {problem}")
+        raise SystemExit(1)

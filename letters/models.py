@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from letters.content import LetterKind
+from requests_app.models import LegalRequest
+
+
+class ResponseStatus(models.TextChoices):
+    CLAIMED = "claimed"  # a worker is rendering and signing it
+    STORED = "stored"  # signed, sealed and issued: final
+    FAILED = "failed"  # a permanent error; ``error`` says which, an operator re-runs after fixing it
+
+
+class Response(models.Model):
+    """The signed letter answering a request: at most one per request.
+
+    The PDF holds disclosed personal data, so it is kept sealed (``disclosure.crypto``, AES-GCM bound
+    to this row); ``sha256`` is the digest of the signed file as issued, which the public
+    verification page looks up.
+    """
+
+    legal_request = models.OneToOneField(LegalRequest, on_delete=models.PROTECT, related_name="response")
+    status = models.CharField(max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.CLAIMED)
+    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in LetterKind], blank=True)
+    claim_token = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    pdf_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    signer_fingerprint = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the signing certificate")
+    timestamped = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    stored_at = models.DateTimeField(null=True, blank=True)
+
+    SEALED_FIELD = "pdf_sealed"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sha256"], condition=~models.Q(sha256=""), name="unique_response_sha256"),
+            models.CheckConstraint(
+                condition=~models.Q(status="stored") | (~models.Q(sha256="") & models.Q(pdf_sealed__isnull=False)),
+                name="stored_response_has_pdf",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"response to {self.legal_request_id} ({self.status})"
+
+    def seal_context(self) -> str:
+        return f"letters.response:{self.pk}:{self.SEALED_FIELD}"

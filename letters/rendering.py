@@ -1,0 +1,354 @@
+"""Letter rendering: a pure function of a ``LetterContent`` to unsigned PDF bytes.
+
+The letter itself (letterhead, facts, what was asked and answered, refusals, small record tables)
+is a Django template laid out by WeasyPrint. The IP events, which may number in the hundreds of
+thousands, go to an annex drawn by ReportLab on a fixed grid (letters/annex.py). Both are joined
+with pypdf, the records are embedded as CSV and JSON attachments, and the result is signed by
+letters.signing.
+
+Page numbers run over the whole document. The annex's page count is known before anything is drawn,
+so the letter is laid out with a guess of its own length, and laid out again only when the guess was
+wrong (a letter's page count does not depend on the digits of its page numbers, in practice).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import zlib
+from dataclasses import dataclass
+
+import orjson
+from django.template.loader import render_to_string
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+    create_string_object,
+)
+from weasyprint import HTML
+
+from disclosure.records import DisclosedTarget
+from letters.annex import AnnexSection, annex_page_count, annex_render
+from letters.content import (
+    AUTHORITY_TYPE_LABELS,
+    CATEGORY_LABELS,
+    PROCESS_TYPE_LABELS,
+    ROLE_LABELS,
+    TARGET_TYPE_LABELS,
+    LetterContent,
+    LetterKind,
+)
+from letters.exports import Export, records_exports
+from letters.fetcher import StaticOnlyFetcher
+
+TEMPLATES = {
+    LetterKind.DISCLOSURE: "letters/disclosure.html",
+    LetterKind.NO_RECORDS: "letters/no_records.html",
+    LetterKind.REJECTION: "letters/rejection.html",
+}
+TITLES = {
+    LetterKind.DISCLOSURE: "Response to a request for user data: records disclosed",
+    LetterKind.NO_RECORDS: "Response to a request for user data: no records",
+    LetterKind.REJECTION: "Response to a request for user data: request rejected",
+}
+PARTIAL_TITLE = "Response to a request for user data: records partially disclosed"
+LEGAL_CHANNEL_LABELS = {
+    "direct": "direct request to the provider",
+    "mlat": "through mutual legal assistance",
+    "agreement": "under a recognised international agreement",
+}
+MAX_LAYOUT_PASSES = 4
+
+ERR_RECORDS_OUTSIDE_CATEGORIES = "Target #{target_id} carries {what}, a category the decision did not approve."
+ERR_RECORDS_FOR_UNKNOWN_ACCOUNT = "Target #{target_id} matched no account but carries records."
+ERR_EVENT_OUTSIDE_PERIOD = "Target #{target_id} carries an IP event outside its approved period."
+ERR_CONTENT_CATEGORY = "Message content is never disclosed; target #{target_id} lists it."
+ERR_RECORDS_IN_NEGATIVE_LETTER = "A {kind} letter cannot carry records (target #{target_id} has some)."
+ERR_DECISION_MISSING = "A {kind} letter needs the approved decision."
+
+
+class LetterContentError(ValueError):
+    """The content cannot be rendered as it stands: a letter never discloses beyond the approval."""
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    pdf: bytes
+    pages: int
+    letter_pages: int
+    annex_pages: int
+
+
+def letter_render(content: LetterContent) -> RenderedLetter:
+    counts = check_records_within_approval(content)
+    sections = [
+        AnnexSection(target_id=t.target_id, account_id=t.account_id, events=t.ip_events, count=counts[t.target_id])
+        for t in content.disclosed_targets
+        if counts.get(t.target_id)
+    ]
+    annex_pages = annex_page_count(sections)
+    exports = _exports_for(content)
+
+    letter_pdf, letter_pages = _render_letter_pages(content, counts, annex_pages, [e.name for e in exports])
+    total = letter_pages + annex_pages
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
+    if sections:
+        annex_pdf = annex_render(sections=sections, ref=content.ref, platform_name=content.platform_name,
+                                 first_page=letter_pages + 1, total_pages=total)
+        writer.append(PdfReader(io.BytesIO(annex_pdf)))
+    for export in exports:
+        _embed_file(writer, export, modified=content.responded_at)
+    writer.add_metadata({
+        "/Title": f"{_title(content)} ({content.ref})",
+        "/Author": content.platform_name,
+        "/Subject": f"{content.ref}: {content.kind}",
+    })
+    out = io.BytesIO()
+    writer.write(out)
+    return RenderedLetter(pdf=out.getvalue(), pages=total, letter_pages=letter_pages, annex_pages=annex_pages)
+
+
+def check_records_within_approval(content: LetterContent) -> dict[int, int]:
+    """The number of IP events per target, after checking every record lies inside the approval.
+
+    The snapshot is the authority on what is disclosed; this is the last gate before the records
+    reach paper, and it refuses rather than silently drops.
+    """
+    decision = content.decision
+    if decision is None:
+        if content.kind != LetterKind.REJECTION:
+            raise LetterContentError(ERR_DECISION_MISSING.format(kind=content.kind))
+        return {}
+    counts: dict[int, int] = {}
+    for target in decision.targets:
+        has_records = bool(target.phone_numbers or target.profile or len(target.ip_events))
+        if has_records and content.kind != LetterKind.DISCLOSURE:
+            raise LetterContentError(ERR_RECORDS_IN_NEGATIVE_LETTER.format(kind=content.kind,
+                                                                            target_id=target.target_id))
+        if "content" in target.categories:
+            raise LetterContentError(ERR_CONTENT_CATEGORY.format(target_id=target.target_id))
+        if not target.found:
+            if has_records:
+                raise LetterContentError(ERR_RECORDS_FOR_UNKNOWN_ACCOUNT.format(target_id=target.target_id))
+            continue
+        _check_category(target, "phone_number", bool(target.phone_numbers), "phone numbers")
+        _check_category(target, "subscriber_profile", bool(target.profile), "a subscriber profile")
+        _check_category(target, "ip_addresses", bool(len(target.ip_events)), "IP events")
+        counts[target.target_id] = _count_events_in_period(target)
+    return counts
+
+
+def _check_category(target: DisclosedTarget, category: str, present: bool, what: str) -> None:
+    if present and category not in target.categories:
+        raise LetterContentError(ERR_RECORDS_OUTSIDE_CATEGORIES.format(target_id=target.target_id, what=what))
+
+
+def _count_events_in_period(target: DisclosedTarget) -> int:
+    first = dt.datetime.combine(target.date_from, dt.time.min, tzinfo=dt.UTC)
+    end = dt.datetime.combine(target.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    count = 0
+    for event in target.ip_events:
+        ts = event.ts if event.ts.tzinfo is not None else event.ts.replace(tzinfo=dt.UTC)
+        if not first <= ts < end:
+            raise LetterContentError(ERR_EVENT_OUTSIDE_PERIOD.format(target_id=target.target_id))
+        count += 1
+    return count
+
+
+def _exports_for(content: LetterContent) -> list[Export]:
+    if content.kind != LetterKind.DISCLOSURE:
+        return []
+    targets = tuple(t for t in content.disclosed_targets if t.found)
+    return records_exports(
+        ref=content.ref,
+        targets=content.disclosed_targets,
+        with_ip_events=any("ip_addresses" in t.categories for t in targets),
+        with_phone_numbers=any("phone_number" in t.categories for t in targets),
+    )
+
+
+def _render_letter_pages(content: LetterContent, counts: dict[int, int], annex_pages: int,
+                         attachments: list[str]) -> tuple[bytes, int]:
+    fetcher = StaticOnlyFetcher()
+    shape = _letter_shape(content)
+    guess = _page_count_hints.get(shape, 1)
+    for _ in range(MAX_LAYOUT_PASSES):
+        html = render_to_string(
+            TEMPLATES[content.kind],
+            letter_context(content, counts=counts, letter_pages=guess, annex_pages=annex_pages,
+                           attachments=attachments),
+        )
+        document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).render()
+        if len(document.pages) == guess:
+            _page_count_hints[shape] = guess
+            return document.write_pdf(), guess
+        guess = len(document.pages)
+    raise LetterContentError("The letter's page count does not settle.")
+
+
+# The page count of the last letter of the same shape: the first layout's guess. Only the time it takes
+# depends on it; the output never does (a wrong guess costs one more layout).
+_page_count_hints: dict[tuple, int] = {}
+
+
+def _letter_shape(content: LetterContent) -> tuple:
+    decision = content.decision
+    return (
+        content.kind,
+        len(content.asked_targets),
+        len(content.documents),
+        len(content.failing_rules) + len(content.rejection_reasons),
+        len(decision.refused) + len(decision.reasons) if decision else 0,
+        tuple((t.found, t.categories, len(t.phone_numbers), len(t.profile or ())) for t in content.disclosed_targets),
+    )
+
+
+def _title(content: LetterContent) -> str:
+    if content.kind == LetterKind.DISCLOSURE and content.decision and content.decision.outcome == "partially_disclosed":
+        return PARTIAL_TITLE
+    return TITLES[content.kind]
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _period(date_from: dt.date | None, date_to: dt.date | None) -> str:
+    if date_from and date_to:
+        return f"{_date(date_from)} to {_date(date_to)}"
+    if date_from:
+        return f"from {_date(date_from)}"
+    if date_to:
+        return f"until {_date(date_to)}"
+    return "(not limited)"
+
+
+def _profile_rows(profile: dict | None) -> list[tuple[str, str]]:
+    rows = []
+    for key, value in (profile or {}).items():
+        text = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
+        rows.append((str(key).replace("_", " "), text))
+    return rows
+
+
+def letter_context(content: LetterContent, *, counts: dict[int, int], letter_pages: int, annex_pages: int,
+                   attachments: list[str]) -> dict:
+    decision = content.decision
+    next_annex_page = letter_pages + 1
+    targets = []
+    for target in content.disclosed_targets:
+        count = counts.get(target.target_id, 0)
+        pages = AnnexSection(target.target_id, target.account_id, (), count).pages
+        targets.append({
+            "target_id": target.target_id,
+            "type_label": TARGET_TYPE_LABELS.get(target.target_type, target.target_type),
+            "display_value": f"@{target.target_value}" if target.target_type == "username" else target.target_value,
+            "found": target.found,
+            "account_id": target.account_id,
+            "category_labels": [CATEGORY_LABELS.get(c, c) for c in target.categories] if target.found else [],
+            "period": _period(target.date_from, target.date_to),
+            "show_phone_numbers": "phone_number" in target.categories,
+            "phone_numbers": [
+                {"number": p.number, "valid_from": _datetime(p.valid_from),
+                 "valid_to": _datetime(p.valid_to) or "current"}
+                for p in target.phone_numbers
+            ],
+            "show_profile": "subscriber_profile" in target.categories,
+            "profile": _profile_rows(target.profile),
+            "show_ip_events": "ip_addresses" in target.categories,
+            "ip_event_count": count,
+            "ip_event_count_display": f"{count:,}",
+            "annex_first_page": next_annex_page,
+            "annex_last_page": next_annex_page + pages - 1,
+        })
+        next_annex_page += pages
+    reasons = list(content.rejection_reasons)
+    if decision is not None:
+        reasons += [reason for reason in decision.reasons if reason not in reasons]
+    return {
+        "c": content,
+        "title": _title(content),
+        "partial": bool(decision and decision.outcome == "partially_disclosed"),
+        "total_pages": letter_pages + annex_pages,
+        "authority_type": AUTHORITY_TYPE_LABELS.get(content.issuing_authority_type, "Issuing authority"),
+        "process_type": PROCESS_TYPE_LABELS.get(content.process_type, content.process_type),
+        "legal_channel": LEGAL_CHANNEL_LABELS.get(content.legal_channel, content.legal_channel),
+        "issued_at": _date(content.issued_at),
+        "received_at": _datetime(content.received_at),
+        "responded_at": _datetime(content.responded_at),
+        "asked_categories": [CATEGORY_LABELS.get(c, c) for c in content.asked_categories],
+        "asked_period": _period(content.asked_date_from, content.asked_date_to),
+        "targets": targets,
+        "refused": list(decision.refused) if decision else [],
+        "reasons": reasons,
+        "failing_rules": list(content.failing_rules),
+        "analyst": _person(decision.proposed_by_name, decision.proposed_by_role) if decision else None,
+        "reviewer": _person(decision.approved_by_name, decision.approved_by_role) if decision else None,
+        "approved_at": _datetime(decision.approved_at) if decision else "",
+        "attachments": attachments,
+    }
+
+
+def _person(name: str, role: str) -> dict | None:
+    if not name and not role:
+        return None
+    return {"name": name or "(name withheld)", "role": ROLE_LABELS.get(role, role)}
+
+
+def _embed_file(writer: PdfWriter, export: Export, *, modified: dt.datetime) -> None:
+    """Embed ``export`` compressed, listed in the catalog's EmbeddedFiles and AF (PDF/A-3 style)."""
+    stream = StreamObject()
+    stream.set_data(zlib.compress(export.data, 6))
+    stream.update({
+        NameObject("/Type"): NameObject("/EmbeddedFile"),
+        NameObject("/Subtype"): NameObject("/" + export.mime_type.replace("/", "#2F")),
+        NameObject("/Filter"): NameObject("/FlateDecode"),
+        NameObject("/Params"): DictionaryObject({
+            NameObject("/Size"): NumberObject(len(export.data)),
+            NameObject("/CheckSum"): create_string_object(hashlib.md5(export.data).digest()),  # noqa: S324 (PDF spec)
+            NameObject("/ModDate"): TextStringObject(_pdf_date(modified)),
+        }),
+    })
+    stream_ref = writer._add_object(stream)  # pypdf has no public way to add an indirect object
+    filespec = DictionaryObject({
+        NameObject("/Type"): NameObject("/Filespec"),
+        NameObject("/F"): TextStringObject(export.name),
+        NameObject("/UF"): TextStringObject(export.name),
+        NameObject("/Desc"): TextStringObject(export.description),
+        NameObject("/AFRelationship"): NameObject("/Data"),
+        NameObject("/EF"): DictionaryObject({
+            NameObject("/F"): stream_ref,
+            NameObject("/UF"): stream_ref,
+        }),
+    })
+    filespec_ref = writer._add_object(filespec)
+    root = writer.root_object
+    names = root.setdefault(NameObject("/Names"), DictionaryObject()).get_object()
+    embedded = names.setdefault(NameObject("/EmbeddedFiles"), DictionaryObject()).get_object()
+    array = embedded.setdefault(NameObject("/Names"), ArrayObject()).get_object()
+    entries = [(str(array[i]), array[i + 1]) for i in range(0, len(array), 2)]
+    entries.append((export.name, filespec_ref))
+    entries.sort(key=lambda pair: pair[0])
+    array.clear()
+    for name, ref in entries:
+        array.extend([TextStringObject(name), ref])
+    root.setdefault(NameObject("/AF"), ArrayObject()).get_object().append(filespec_ref)
+
+
+def _pdf_date(value: dt.datetime) -> str:
+    value = value.astimezone(dt.UTC) if value.tzinfo else value
+    return value.strftime("D:%Y%m%d%H%M%SZ")

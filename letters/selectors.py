@@ -1,0 +1,129 @@
+"""Reads of responses: who may fetch which letter, what a letter says, and whether a PDF is ours."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.urls import reverse
+
+from disclosure.records import ApprovedDecision
+from lawreq.errors import NotFound, NotPermitted
+from lawreq.roles import Role, has_role
+from letters.content import AskedTarget, DocumentDigest, LetterContent, RuleFinding, letter_kind_for
+from letters.models import Response, ResponseStatus
+from letters.verification import PROBLEM_NOT_ISSUED, Verification, pdf_signature_check
+from requests_app.models import LegalRequest, State
+from requests_app.selectors import legal_request_get
+
+ERR_NO_RESPONSE = "This request has no response yet."
+ERR_NOT_STAFF = "Only the legal team can preview responses."
+
+
+def letter_content_for(
+    *,
+    legal_request: LegalRequest,
+    decision: ApprovedDecision | None,
+    responded_at: dt.datetime,
+) -> LetterContent:
+    """Everything the letter says, gathered from the request, its decision and its latest checks."""
+    rejected = legal_request.state == State.REJECTED
+    kind = letter_kind_for(
+        outcome=State.REJECTED if rejected else (decision.outcome if decision else None),
+        decision=decision.decision if decision else None,
+    )
+    return LetterContent(
+        kind=kind,
+        platform_name=settings.LAWREQ_PLATFORM_NAME,
+        ref=legal_request.ref,
+        agency_name=legal_request.agency.name,
+        agency_country=legal_request.agency.country,
+        jurisdiction_code=legal_request.jurisdiction.code,
+        jurisdiction_name=legal_request.jurisdiction.name,
+        case_number=legal_request.case_number,
+        process_type=legal_request.process_type,
+        legal_channel=legal_request.legal_channel,
+        issuing_authority_type=legal_request.issuing_authority_type,
+        issuing_authority_name=legal_request.issuing_authority_name,
+        issued_at=legal_request.issued_at,
+        received_at=legal_request.received_at,
+        responded_at=responded_at,
+        asked_categories=tuple(legal_request.categories),
+        asked_date_from=legal_request.date_from,
+        asked_date_to=legal_request.date_to,
+        asked_targets=tuple(
+            AskedTarget(target_id=t.pk, target_type=t.type, display_value=t.display_value)
+            for t in legal_request.targets.order_by("id")
+        ),
+        documents=tuple(
+            DocumentDigest(name=d.name, sha256=d.sha256) for d in legal_request.documents.order_by("id")
+        ),
+        decision=decision,
+        failing_rules=failing_rules(legal_request=legal_request) if rejected else (),
+        rejection_reasons=tuple(legal_request.rejection_reasons or ()) if rejected else (),
+        verification_url=verification_url(),
+    )
+
+
+def failing_rules(*, legal_request: LegalRequest) -> tuple[RuleFinding, ...]:
+    """The failed rules of the latest checks an officer may read (internal notes never reach a letter)."""
+    from rules.selectors import latest_check_run
+
+    check_run = latest_check_run(legal_request)
+    if check_run is None:
+        return ()
+    return tuple(
+        RuleFinding(rule=result.get("rule", ""), message=result.get("message", ""),
+                    citation=result.get("citation", ""))
+        for result in check_run.results
+        if result.get("outcome") == "fail" and result.get("officer_visible", True)
+    )
+
+
+def verification_url() -> str:
+    base = getattr(settings, "LAWREQ_PUBLIC_URL", "").rstrip("/")
+    return f"{base}{reverse('letters:verify')}" if base else ""
+
+
+def response_stored(*, legal_request: LegalRequest) -> Response | None:
+    return Response.objects.filter(legal_request=legal_request, status=ResponseStatus.STORED).first()
+
+
+def response_for_download(*, user, ref: str) -> Response:
+    """The stored response of a request the user may see (its agency's officers, analysts and
+    reviewers); 404 when there is none yet or the request is outside reach, 403 for other roles
+    (auditors: they never see disclosed data)."""
+    legal_request = legal_request_get(user=user, ref=ref)
+    response = response_stored(legal_request=legal_request)
+    if response is None:
+        raise NotFound(ERR_NO_RESPONSE)
+    return response
+
+
+def response_for_preview(*, user, ref: str) -> Response:
+    if not has_role(user, Role.ANALYST, Role.REVIEWER):
+        raise NotPermitted(ERR_NOT_STAFF)
+    return response_for_download(user=user, ref=ref)
+
+
+def response_verify(pdf: bytes) -> Verification:
+    """The public verification: the file's own evidence, then our record of what was issued."""
+    check = pdf_signature_check(pdf)
+    issued = (
+        Response.objects.filter(sha256=check.sha256, status=ResponseStatus.STORED)
+        .select_related("legal_request")
+        .first()
+    )
+    problems = list(check.problems)
+    if issued is None or (check.signer_fingerprint and issued.signer_fingerprint != check.signer_fingerprint):
+        problems.append(PROBLEM_NOT_ISSUED)
+    if problems:
+        return Verification(valid=False, problems=tuple(problems))
+    return Verification(
+        valid=True,
+        problems=(),
+        reference=issued.legal_request.ref,
+        issued_at=issued.stored_at,
+        signer_subject=check.signer_subject,
+        timestamped=check.timestamped,
+    )

@@ -1,0 +1,250 @@
+"""Write services of responses: generate (claim, render, sign, store, issue), download and preview.
+
+Generation is idempotent by construction. A request has at most one ``Response`` row (unique), and
+a worker first *claims* it under the request's row lock; the signed letter is stored, and the request
+marked responded, in one transaction that first checks nobody stored one meanwhile. Running the task
+twice, or again after a worker died between rendering and storing, leaves one response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pyhanko.sign.general import SigningError
+
+from audit.actions import AuditAction
+from audit.services import audit_record
+from disclosure.crypto import DecryptionRefused, seal, unseal
+from disclosure.records import ApprovedDecision
+from disclosure.selectors import approved_decision
+from lawreq.errors import Conflict, NotFound
+from letters import selectors
+from letters.content import LetterKind
+from letters.models import Response, ResponseStatus
+from letters.rendering import LetterContentError, RenderedLetter, letter_render
+from letters.signing import pdf_sign, signer_load
+from requests_app.models import LegalRequest, State
+from requests_app.services import legal_request_mark_responded, legal_request_record_rejection_letter
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CLAIM_LEASE = dt.timedelta(minutes=15)
+READ_PURPOSE = "letter rendering"
+MAX_ERROR_LENGTH = 500
+
+ERR_BUSY = "Another worker is generating this response."
+ERR_NOT_ANSWERABLE = "A request in state '{state}' gets no response letter."
+ERR_STORED_MISMATCH = "The stored response does not match the digest recorded when it was issued."
+
+# Errors that a retry cannot fix: the response is marked failed, visibly, until an operator acts.
+PERMANENT_ERRORS = (LetterContentError, ImproperlyConfigured, SigningError, DecryptionRefused, NotFound)
+
+
+class ResponseBusy(Exception):
+    """Another worker holds a fresh claim on this response; try again later."""
+
+
+class ResponseNotDue(Exception):
+    """The request is in no state to be answered (withdrawn, still in review...)."""
+
+
+class ResponseGenerationFailed(Exception):
+    """A permanent error, recorded on the response as ``failed``."""
+
+
+@dataclass(frozen=True)
+class SignedLetter:
+    pdf: bytes
+    rendered: RenderedLetter
+    kind: LetterKind
+    decision: ApprovedDecision | None
+    signer_fingerprint: str
+    timestamped: bool
+
+
+def claim_lease() -> dt.timedelta:
+    seconds = getattr(settings, "LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS", None)
+    return dt.timedelta(seconds=seconds) if seconds is not None else DEFAULT_CLAIM_LEASE
+
+
+def response_generate(*, legal_request_id: int, claim_token: str | None = None) -> Response:
+    """Render, sign, seal and issue the request's response letter, once.
+
+    ``claim_token`` names the job (the Celery task id, the same across redeliveries and retries):
+    the same job may resume its own claim at once, another job only after the claim's lease.
+    Raises ``ResponseBusy`` (transient), ``ResponseNotDue`` or ``ResponseGenerationFailed``.
+    """
+    token = claim_token or uuid.uuid4().hex
+    response = _response_claim(legal_request_id=legal_request_id, token=token)
+    if response.status == ResponseStatus.STORED:
+        return response
+    try:
+        letter = _letter_sign(legal_request_id=legal_request_id)
+    except PERMANENT_ERRORS as error:
+        response_fail(legal_request_id=legal_request_id, error=error)
+        raise ResponseGenerationFailed(str(error)) from error
+    return _response_store(response_id=response.pk, letter=letter)
+
+
+@transaction.atomic
+def _response_claim(*, legal_request_id: int, token: str) -> Response:
+    legal_request = LegalRequest.objects.select_for_update().get(pk=legal_request_id)
+    response = Response.objects.select_for_update().filter(legal_request=legal_request).first()
+    if response is not None and response.status == ResponseStatus.STORED:
+        return response
+    if legal_request.state not in (State.APPROVED, State.REJECTED):
+        raise ResponseNotDue(ERR_NOT_ANSWERABLE.format(state=legal_request.state))
+    now = timezone.now()
+    if response is None:
+        try:
+            with transaction.atomic():
+                return Response.objects.create(legal_request=legal_request, claim_token=token, claimed_at=now,
+                                               attempts=1)
+        except IntegrityError:
+            # Only possible without the row lock (SQLite): another worker created it first.
+            raise ResponseBusy(ERR_BUSY)
+    fresh = response.claimed_at > now - claim_lease()
+    if response.status == ResponseStatus.CLAIMED and response.claim_token != token and fresh:
+        raise ResponseBusy(ERR_BUSY)
+    response.status = ResponseStatus.CLAIMED
+    response.claim_token = token
+    response.claimed_at = now
+    response.attempts += 1
+    response.error = ""
+    response.save(update_fields=["status", "claim_token", "claimed_at", "attempts", "error"])
+    return response
+
+
+def _letter_sign(*, legal_request_id: int) -> SignedLetter:
+    legal_request = (
+        LegalRequest.objects.select_related("agency", "jurisdiction").prefetch_related("targets", "documents")
+        .get(pk=legal_request_id)
+    )
+    try:
+        decision = approved_decision(legal_request=legal_request, actor=None, purpose=READ_PURPOSE)
+    except NotFound:
+        if legal_request.state != State.REJECTED:
+            raise
+        decision = None  # a rejection decided without a frozen snapshot still gets its letter
+    content = selectors.letter_content_for(legal_request=legal_request, decision=decision,
+                                           responded_at=timezone.now())
+    rendered = letter_render(content)
+    signer = signer_load()
+    pdf = pdf_sign(rendered.pdf, reason=f"{content.platform_name}: response to request {content.ref}")
+    return SignedLetter(pdf=pdf, rendered=rendered, kind=content.kind, decision=decision,
+                        signer_fingerprint=signer.fingerprint_sha256, timestamped=bool(settings.LAWREQ_TIMESTAMP_URL))
+
+
+@transaction.atomic
+def _response_store(*, response_id: int, letter: SignedLetter) -> Response:
+    response = Response.objects.select_for_update().select_related("legal_request").get(pk=response_id)
+    legal_request = LegalRequest.objects.select_for_update().select_related("jurisdiction").get(
+        pk=response.legal_request_id
+    )
+    if response.status == ResponseStatus.STORED:
+        return response  # another worker finished first; ours is discarded
+    if legal_request.state not in (State.APPROVED, State.REJECTED):
+        # Withdrawn while the letter was being made: nothing goes out.
+        _record_failure(response, ERR_NOT_ANSWERABLE.format(state=legal_request.state), "ResponseNotDue")
+        return response
+    sha256 = hashlib.sha256(letter.pdf).hexdigest()
+    response.pdf_sealed = seal(letter.pdf, context=response.seal_context())
+    response.sha256 = sha256
+    response.kind = letter.kind
+    response.size = len(letter.pdf)
+    response.pages = letter.rendered.pages
+    response.signer_fingerprint = letter.signer_fingerprint
+    response.timestamped = letter.timestamped
+    response.status = ResponseStatus.STORED
+    response.stored_at = timezone.now()
+    response.error = ""
+    response.save()
+    audit_record(
+        action=AuditAction.RESPONSE_ISSUED,
+        obj=response,
+        request_ref=legal_request.ref,
+        details={
+            "sha256": sha256,
+            "kind": letter.kind.value,
+            "pages": letter.rendered.pages,
+            "bytes": len(letter.pdf),
+            "signer_certificate_sha256": letter.signer_fingerprint,
+            "timestamped": letter.timestamped,
+        },
+    )
+    if letter.kind == LetterKind.REJECTION:
+        legal_request_record_rejection_letter(legal_request=legal_request)
+    else:
+        legal_request_mark_responded(
+            legal_request=legal_request,
+            outcome=letter.decision.outcome,
+            accounts_affected=letter.decision.accounts_affected,
+            details={"sha256": sha256},
+        )
+    return response
+
+
+@transaction.atomic
+def response_fail(*, legal_request_id: int, error: BaseException | str) -> Response | None:
+    """Record a permanent failure on the request's response (unless one was stored meanwhile)."""
+    response = Response.objects.select_for_update().select_related("legal_request").filter(
+        legal_request_id=legal_request_id
+    ).first()
+    if response is None or response.status == ResponseStatus.STORED:
+        return response
+    if isinstance(error, BaseException):
+        _record_failure(response, str(error), type(error).__name__)
+    else:
+        _record_failure(response, error, "Error")
+    return response
+
+
+def _record_failure(response: Response, message: str, error_type: str) -> None:
+    # Our error messages name targets by id and keys by path, never personal data.
+    message = f"{error_type}: {message}"[:MAX_ERROR_LENGTH]
+    response.status = ResponseStatus.FAILED
+    response.error = message
+    response.save(update_fields=["status", "error"])
+    audit_record(
+        action=AuditAction.RESPONSE_FAILED,
+        obj=response,
+        request_ref=response.legal_request.ref,
+        details={"error": message, "attempts": response.attempts},
+    )
+    logger.warning("response letter for request id %s failed: %s", response.legal_request_id, error_type)
+
+
+def _open(response: Response, *, user) -> bytes:
+    pdf = unseal(bytes(response.pdf_sealed), context=response.seal_context(), actor=user,
+                 request_ref=response.legal_request.ref)
+    if hashlib.sha256(pdf).hexdigest() != response.sha256:
+        raise Conflict(ERR_STORED_MISMATCH)
+    return pdf
+
+
+# Not atomic as a whole: a refused decryption is audited by ``unseal`` and that entry must survive the
+# error it raises. ``audit_record`` is atomic on its own.
+def response_download(*, user, ref: str, via: str = "api") -> tuple[Response, bytes]:
+    """The signed PDF for its agency's officers and the legal team; every download is audited."""
+    response = selectors.response_for_download(user=user, ref=ref)
+    pdf = _open(response, user=user)
+    audit_record(action=AuditAction.RESPONSE_DOWNLOADED, actor=user, obj=response, request_ref=ref,
+                 details={"sha256": response.sha256, "via": via})
+    return response, pdf
+
+
+def response_preview(*, user, ref: str) -> tuple[Response, bytes]:
+    """The signed PDF shown inline to the legal team; audited apart from downloads."""
+    response = selectors.response_for_preview(user=user, ref=ref)
+    pdf = _open(response, user=user)
+    audit_record(action=AuditAction.RESPONSE_PREVIEWED, actor=user, obj=response, request_ref=ref,
+                 details={"sha256": response.sha256})
+    return response, pdf

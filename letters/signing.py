@@ -1,0 +1,193 @@
+"""PAdES signatures with pyHanko: B-B, or B-T when a timestamp authority is configured.
+
+The signer is loaded once per process and kept: pyHanko's ``SimpleSigner`` parses its private key
+again for every signature (about 60 ms for RSA, most of a one-page letter's signing time), and
+without a reserved size it signs twice to measure the signature first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import pkcs12
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1, translate_pyca_cryptography_key_to_asn1
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+from letters.keys import dev_ca_cert_path
+
+SIGNATURE_FIELD = "LawreqResponseSignature"
+# Hex characters reserved for the CMS object: the RSA-3072 signature, the certificates and the
+# signed attributes take about 6,000; a timestamp token with its TSA chain adds up to 12,000.
+RESERVED_BB = 16_384
+RESERVED_BT = 40_960
+TIMESTAMP_TIMEOUT_SECONDS = 10
+
+ERR_NO_SIGNING_KEY = (
+    "No signing key at {path}. Run `manage.py signing_key init` (development) or set LAWREQ_SIGNING_P12."
+)
+ERR_BAD_SIGNING_KEY = "The signing key at {path} cannot be opened with LAWREQ_SIGNING_PASSPHRASE."
+
+
+class CachedKeySigner(signers.SimpleSigner):
+    """A ``SimpleSigner`` that keeps its parsed private key instead of re-parsing it per signature."""
+
+    def __init__(self, *, private_key, **kwargs):
+        super().__init__(**kwargs)
+        self._private_key = private_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        try:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        except ValueError:
+            return super().sign_raw(data, digest_algorithm)
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._private_key, RSAPrivateKey):
+            return self._private_key.sign(data, PKCS1v15(), hash_algo)
+        if mechanism == "ecdsa" and isinstance(self._private_key, EllipticCurvePrivateKey):
+            return self._private_key.sign(data, ECDSA(hash_algo))
+        return super().sign_raw(data, digest_algorithm)
+
+
+@dataclass(frozen=True)
+class LoadedSigner:
+    signer: CachedKeySigner
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+    fingerprint_sha256: str
+
+
+_lock = threading.Lock()
+_cache: dict[tuple, LoadedSigner] = {}
+_timestampers: dict[str, TimeStamper] = {}
+
+
+def certificate_fingerprint(cert: x509.Certificate) -> str:
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def signer_load() -> LoadedSigner:
+    """The configured signer, loaded once per (file, its modification time, passphrase)."""
+    path = Path(settings.LAWREQ_SIGNING_P12)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise ImproperlyConfigured(ERR_NO_SIGNING_KEY.format(path=path))
+    passphrase = settings.LAWREQ_SIGNING_PASSPHRASE.encode() or None
+    cache_key = (str(path), stat.st_mtime_ns, stat.st_size, hashlib.sha256(passphrase or b"").hexdigest())
+    with _lock:
+        loaded = _cache.get(cache_key)
+        if loaded is None:
+            _cache.clear()
+            loaded = _cache[cache_key] = _load_pkcs12(path, passphrase)
+    return loaded
+
+
+def _load_pkcs12(path: Path, passphrase: bytes | None) -> LoadedSigner:
+    try:
+        key, cert, chain = pkcs12.load_key_and_certificates(path.read_bytes(), passphrase)
+    except (OSError, ValueError):
+        raise ImproperlyConfigured(ERR_BAD_SIGNING_KEY.format(path=path))
+    if key is None or cert is None:
+        raise ImproperlyConfigured(ERR_BAD_SIGNING_KEY.format(path=path))
+    registry = SimpleCertificateStore()
+    registry.register_multiple(translate_pyca_cryptography_cert_to_asn1(c) for c in chain)
+    signer = CachedKeySigner(
+        private_key=key,
+        signing_cert=translate_pyca_cryptography_cert_to_asn1(cert),
+        signing_key=translate_pyca_cryptography_key_to_asn1(key),
+        cert_registry=registry,
+    )
+    return LoadedSigner(signer=signer, certificate=cert, chain=tuple(chain),
+                        fingerprint_sha256=certificate_fingerprint(cert))
+
+
+def signer_forget() -> None:
+    """Drop the cached signer (after a key rotation in the same process, and in tests)."""
+    with _lock:
+        _cache.clear()
+        _timestampers.clear()
+
+
+def _timestamper() -> TimeStamper | None:
+    url = settings.LAWREQ_TIMESTAMP_URL
+    if not url:
+        return None
+    with _lock:
+        if url not in _timestampers:
+            _timestampers[url] = HTTPTimeStamper(url, timeout=TIMESTAMP_TIMEOUT_SECONDS)
+        return _timestampers[url]
+
+
+def pdf_sign(pdf: bytes, *, reason: str, location: str = "") -> bytes:
+    """Sign ``pdf`` as a certifying PAdES signature that allows no later change.
+
+    Raises ``ImproperlyConfigured`` without a usable key, and pyHanko's ``SigningError`` (or a
+    network error from the timestamp authority, which the task retries) otherwise.
+    """
+    loaded = signer_load()
+    timestamper = _timestamper()
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location or None,
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+    )
+    pdf_signer = signers.PdfSigner(metadata, signer=loaded.signer, timestamper=timestamper)
+    reserved = RESERVED_BT if timestamper is not None else RESERVED_BB
+    try:
+        output = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), bytes_reserved=reserved)
+    except SigningError:
+        # A long certificate chain can outgrow the reservation: let pyHanko measure it instead.
+        output = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+    return output.getvalue()
+
+
+def trust_roots() -> list[x509.Certificate]:
+    """The CA certificates whose signatures count as ours.
+
+    The self-signed certificates of the configured PKCS#12's chain, the development CA when there
+    is one, and the PEM bundle named by ``LAWREQ_SIGNING_TRUST_ROOTS`` (production: the
+    organisation's CA, and the timestamp authority's).
+    """
+    roots: dict[str, x509.Certificate] = {}
+    try:
+        loaded = signer_load()
+    except ImproperlyConfigured:
+        loaded = None
+    if loaded is not None:
+        for cert in (loaded.certificate, *loaded.chain):
+            if cert.issuer == cert.subject:
+                roots[certificate_fingerprint(cert)] = cert
+    candidates = [dev_ca_cert_path()]
+    bundle = getattr(settings, "LAWREQ_SIGNING_TRUST_ROOTS", "")
+    if bundle:
+        candidates.append(Path(bundle))
+    for path in candidates:
+        if path.is_file():
+            for cert in x509.load_pem_x509_certificates(path.read_bytes()):
+                roots[certificate_fingerprint(cert)] = cert
+    return list(roots.values())
+
+
+def asn1_certificates(certs: list[x509.Certificate]) -> list[asn1_x509.Certificate]:
+    return [translate_pyca_cryptography_cert_to_asn1(cert) for cert in certs]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import logging
+import random
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from requests import RequestException
+
+from letters.services import ResponseBusy, ResponseGenerationFailed, ResponseNotDue, response_fail, response_generate
+
+logger = logging.getLogger(__name__)
+
+# A database hiccup, a busy claim, an unreachable timestamp authority: worth another try.
+TRANSIENT_ERRORS = (ResponseBusy, OperationalError, InterfaceError, TimestampRequestError, RequestException,
+                    ConnectionError, TimeoutError)
+MAX_RETRIES = 8
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_MAX_SECONDS = 600
+
+
+def retry_countdown(retries: int) -> int:
+    """Exponential backoff with jitter, so workers retrying together spread out."""
+    ceiling = min(BACKOFF_BASE_SECONDS * 2**retries, BACKOFF_MAX_SECONDS)
+    return random.randint(ceiling // 2, ceiling)
+
+
+@shared_task(bind=True, name="letters.generate_response", acks_late=True, max_retries=MAX_RETRIES)
+def generate_response(self, legal_request_id: int) -> str | None:
+    """Render, sign and issue the response letter; returns its SHA-256, or None if none was issued."""
+    try:
+        response = response_generate(legal_request_id=legal_request_id, claim_token=self.request.id)
+    except TRANSIENT_ERRORS as error:
+        if self.request.retries >= self.max_retries:
+            response_fail(legal_request_id=legal_request_id, error=error)
+            return None
+        raise self.retry(exc=error, countdown=retry_countdown(self.request.retries))
+    except ResponseNotDue:
+        logger.info("request id %s needs no response letter", legal_request_id)
+        return None
+    except ResponseGenerationFailed:
+        return None  # recorded on the response and in the audit trail
+    return response.sha256 or None
