@@ -363,7 +363,9 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
         )
         snapshot_freeze(proposal=proposal, approval=approval, actor=actor)
     if approve:
-        transaction.on_commit(lambda: _enqueue_response_letter(locked.pk))
+        # Robust: the decision is committed whatever happens to the enqueue; a failure is logged,
+        # and the approved request stays visible as waiting for its letter.
+        transaction.on_commit(lambda: _enqueue_response_letter(locked.pk), robust=True)
     legal_request.refresh_from_db()
     return approval
 

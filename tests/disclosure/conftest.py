@@ -30,3 +30,54 @@ def encryption_keys(settings, tmp_path) -> str:
     settings.LAWREQ_ENCRYPTION_KEYS = spec
     settings.LAWREQ_KEYS_DIR = tmp_path / "keys"
     return spec
+
+
+@pytest.fixture
+def shipped_rules(db):
+    from rules.services import rules_load_shipped
+
+    rules_load_shipped()
+
+
+@pytest.fixture
+def in_review_factory(draft_factory, shipped_rules, django_capture_on_commit_callbacks):
+    """A request filed, submitted, checked against the shipped rules and resolved: ``in_review``."""
+    from requests_app.models import State
+    from requests_app.services import legal_request_submit
+    from rules.services import legal_request_validate
+    from subscribers.services import legal_request_resolve_targets
+
+    def build(officer, **overrides):
+        legal_request = draft_factory(officer, **overrides)
+        # The validation task is enqueued on commit; here it runs in the test's own transaction.
+        with django_capture_on_commit_callbacks(execute=False):
+            legal_request_submit(legal_request=legal_request, actor=officer)
+        legal_request_validate(legal_request_id=legal_request.pk)
+        legal_request_resolve_targets(legal_request=legal_request)
+        legal_request.refresh_from_db()
+        assert legal_request.state == State.IN_REVIEW, legal_request.info_requested
+        return legal_request
+
+    return build
+
+
+@pytest.fixture
+def analyst_reviewer(db):
+    """Holds both staff roles: may propose, and approve others' proposals, never their own."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username="paula.both", email="paula@platform.example")
+    user.groups.add(*Group.objects.filter(name__in=["analyst", "reviewer"]))
+    return user
+
+
+@pytest.fixture
+def staff_superuser(db):
+    """A superuser in both staff groups: four eyes hold for them too."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_superuser(username="root", email="root@platform.example", password=None)
+    user.groups.add(*Group.objects.filter(name__in=["analyst", "reviewer"]))
+    return user
