@@ -12,7 +12,8 @@ import os
 import pytest
 from django.db import connection
 
-from tests.subscribers.conftest import make_account  # noqa: F401  (a fixture shared with the subscriber tests)
+# Fixtures shared with the subscriber tests.
+from tests.subscribers.conftest import make_account, shipped_rules  # noqa: F401
 
 POSTGRES_ONLY = "needs PostgreSQL: row locks with concurrent connections, and the full flow on the production database"
 
@@ -33,15 +34,9 @@ def encryption_keys(settings, tmp_path) -> str:
 
 
 @pytest.fixture
-def shipped_rules(db):
-    from rules.services import rules_load_shipped
-
-    rules_load_shipped()
-
-
-@pytest.fixture
-def in_review_factory(draft_factory, shipped_rules, django_capture_on_commit_callbacks):
+def in_review_factory(request, draft_factory, django_capture_on_commit_callbacks):
     """A request filed, submitted, checked against the shipped rules and resolved: ``in_review``."""
+    request.getfixturevalue("shipped_rules")
     from requests_app.models import State
     from requests_app.services import legal_request_submit
     from rules.services import legal_request_validate

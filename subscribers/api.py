@@ -1,0 +1,56 @@
+"""Preservation over the API: the legal team extends the holds a preservation order placed."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lawreq.errors import NotFound
+from lawreq.roles import Role, has_role
+from requests_app.selectors import legal_request_get
+from subscribers.selectors import preservation_holds_of
+from subscribers.services import preservation_holds_extend
+
+ERR_NOT_FOUND = "No such request."
+
+HoldsSerializer = inline_serializer(
+    "PreservationHolds",
+    {
+        "accounts_held": serializers.IntegerField(),
+        "expires_at": serializers.DateTimeField(allow_null=True),
+        "extended": serializers.BooleanField(),
+    },
+)
+
+
+def _holds_summary(legal_request) -> dict:
+    holds = preservation_holds_of(legal_request=legal_request)
+    return {
+        "accounts_held": len(holds),
+        "expires_at": max((hold.expires_at for hold in holds), default=None),
+        "extended": any(hold.extended_at is not None for hold in holds),
+    }
+
+
+def _staff_request(request, ref: str):
+    if not has_role(request.user, Role.ANALYST, Role.REVIEWER):
+        raise NotFound(ERR_NOT_FOUND)
+    return legal_request_get(user=request.user, ref=ref)
+
+
+@extend_schema(tags=["review"])
+class PreservationView(APIView):
+    @extend_schema(responses=HoldsSerializer)
+    def get(self, request, ref: str):
+        return Response(_holds_summary(_staff_request(request, ref)))
+
+
+@extend_schema(tags=["review"])
+class PreservationExtendView(APIView):
+    @extend_schema(request=None, responses=HoldsSerializer)
+    def post(self, request, ref: str):
+        legal_request = _staff_request(request, ref)
+        preservation_holds_extend(legal_request=legal_request, actor=request.user)
+        return Response(_holds_summary(legal_request))
