@@ -30,6 +30,7 @@ from rules.engine import FAIL, NEEDS_INFO, WARN, evaluate
 from rules.facts import facts_from_request
 from rules.models import CheckRun, RuleSet, RuleSetVersion, Scope
 from rules.selectors import overlapping_version, ruleset_timeline, rulesets_in_force
+from subscribers.services import legal_request_resolve_targets
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 SHIPPED_FILES = ("platform.yaml", "us.yaml", "eu.yaml", "gb.yaml", "fallback.yaml")
@@ -244,6 +245,7 @@ def legal_request_validate(*, legal_request_id: int) -> None:
         legal_request = LegalRequest.objects.select_for_update().filter(pk=legal_request_id).first()
         if legal_request is None or legal_request.state != State.RECEIVED:
             return
+        legal_request_resolve_targets(legal_request=legal_request)
         check_run = legal_request_check(legal_request=legal_request)
         details = {
             "check_run": check_run.pk,

@@ -1,0 +1,108 @@
+"""The rule engine's API: who reads and re-runs a request's checks, and the jurisdictions list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from audit.actions import AuditAction
+from audit.models import AuditEntry
+from requests_app.services import legal_request_submit
+from rules.models import CheckRun
+from rules.services import legal_request_validate
+
+JURISDICTIONS = "/api/v1/jurisdictions/"
+
+
+def checks_url(ref: str) -> str:
+    return f"/api/v1/requests/{ref}/checks/"
+
+
+@pytest.fixture
+def checked_request(shipped_rules, draft_factory, officer_a):
+    today = timezone.now().date()
+    legal_request = draft_factory(
+        officer_a,
+        issued_at=today - dt.timedelta(days=2),
+        date_from=today - dt.timedelta(days=60),
+        date_to=today - dt.timedelta(days=30),
+    )
+    legal_request_submit(legal_request=legal_request, actor=officer_a)
+    legal_request_validate(legal_request_id=legal_request.pk)
+    return legal_request
+
+
+def test_analyst_reads_the_latest_check_results_and_versions(api, analyst, checked_request):
+    response = api(analyst).get(checks_url(checked_request.ref))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["recommendation"] == "proceed"
+    assert body["rule_versions"] == [
+        {"ruleset": "platform", "version": 2, "effective_from": "2024-09-23"},
+        {"ruleset": "US", "version": 1, "effective_from": "2000-01-01"},
+    ]
+    first = body["results"][0]
+    assert {"rule", "outcome", "message", "citation"} <= set(first)
+    assert first["rule"] == "policy.never_content" and first["outcome"] == "pass"
+
+
+def test_reviewer_reads_the_check_results(api, reviewer, checked_request):
+    assert api(reviewer).get(checks_url(checked_request.ref)).status_code == 200
+
+
+def test_officer_is_told_the_checks_do_not_exist(api, officer_a, checked_request):
+    assert api(officer_a).get(checks_url(checked_request.ref)).status_code == 404
+    assert api(officer_a).post(checks_url(checked_request.ref)).status_code == 404
+
+
+def test_auditor_may_not_read_or_run_checks(api, auditor, checked_request):
+    assert api(auditor).get(checks_url(checked_request.ref)).status_code == 403
+    assert api(auditor).post(checks_url(checked_request.ref)).status_code == 403
+
+
+def test_anonymous_caller_must_authenticate(api, checked_request):
+    assert api().get(checks_url(checked_request.ref)).status_code == 401
+    assert api().get(JURISDICTIONS).status_code == 401
+
+
+def test_checks_of_an_unknown_request_are_not_found(api, analyst, shipped_rules):
+    assert api(analyst).get(checks_url("LR-2026-999999")).status_code == 404
+    assert api(analyst).post(checks_url("LR-2026-999999")).status_code == 404
+
+
+def test_analyst_runs_the_checks_again_and_it_is_audited(api, analyst, checked_request):
+    response = api(analyst).post(checks_url(checked_request.ref))
+
+    assert response.status_code == 201
+    assert response.json()["run_by"] == analyst.username
+    assert CheckRun.objects.filter(legal_request=checked_request).count() == 2
+    entry = AuditEntry.objects.filter(action=AuditAction.REQUEST_CHECKED, request_ref=checked_request.ref).last()
+    assert entry.actor_id == analyst.pk
+    assert entry.details["check_run"] == response.json()["check_run"]
+
+
+def test_reviewer_may_not_run_the_checks_again(api, reviewer, checked_request):
+    assert api(reviewer).post(checks_url(checked_request.ref)).status_code == 403
+    assert CheckRun.objects.filter(legal_request=checked_request).count() == 1
+
+
+def test_checks_of_a_draft_cannot_be_run(api, analyst, shipped_rules, draft_factory, officer_a):
+    draft = draft_factory(officer_a)
+
+    assert api(analyst).get(checks_url(draft.ref)).json()["results"] == []
+    assert api(analyst).post(checks_url(draft.ref)).status_code == 409
+
+
+def test_every_authenticated_user_lists_the_jurisdictions(api, officer_a, auditor, shipped_rules):
+    for user in (officer_a, auditor):
+        response = api(user).get(JURISDICTIONS)
+
+        assert response.status_code == 200
+        listed = {item["code"]: item for item in response.json()}
+        assert listed["US"]["name"] == "United States"
+        assert "subpoena" in listed["US"]["process_types"]
+        assert "content" not in listed["US"]["categories"]
+        assert {"code", "name", "process_types", "categories"} <= set(listed["FR"])
