@@ -48,8 +48,45 @@ def _check_text(value: str, path: str) -> None:
         raise NotCanonical(ERR_SURROGATE.format(path=path))
 
 
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
+def _clean_text(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_clean(value: Any) -> bool:
+    """The fast path of ``check_details``: no paths built unless something is wrong."""
+    kind = type(value)
+    if kind is str:
+        return _clean_text(value)
+    if kind is bool or value is None:
+        return True
+    if kind is int:
+        return _INT_MIN <= value <= _INT_MAX
+    if kind is dict:
+        return all(type(key) is str and _clean_text(key) and _is_clean(item) for key, item in value.items())
+    if kind is list or kind is tuple:
+        return all(_is_clean(item) for item in value)
+    return False
+
+
 def check_details(value: Any, path: str = "details") -> None:
     """Refuse what would not survive a database round trip byte for byte."""
+    if not _is_clean(value):
+        # Slow path: subclasses (str enums, for instance) pass here; anything else raises with its path.
+        _check_details_with_path(value, path)
+
+
+def _check_details_with_path(value: Any, path: str) -> None:
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, str):
@@ -63,14 +100,14 @@ def check_details(value: Any, path: str = "details") -> None:
         raise NotCanonical(ERR_FLOAT.format(path=path))
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            check_details(item, f"{path}[{index}]")
+            _check_details_with_path(item, f"{path}[{index}]")
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise NotCanonical(ERR_KEY_TYPE.format(path=path))
             _check_text(key, path)
-            check_details(item, f"{path}.{key}")
+            _check_details_with_path(item, f"{path}.{key}")
         return
     raise NotCanonical(ERR_TYPE.format(path=path, type=type(value).__name__))
 

@@ -117,3 +117,12 @@ def test_audit_trail_fixture_fails_when_the_entry_is_missing(audit_trail):
         audit_trail.assert_recorded(AuditAction.SNAPSHOT_READ)
     with pytest.raises(AssertionError):
         audit_trail.assert_recorded(AuditAction.REQUEST_VIEWED, request_ref="LR-2026-000002")
+
+
+def test_string_enums_in_details_are_stored_as_plain_strings():
+    from requests_app.models import State
+
+    entry = audit_record(action=AuditAction.REQUEST_TRANSITIONED, details={"to": State.RECEIVED})
+
+    assert AuditEntry.objects.get(seq=entry.seq).details == {"to": "received"}
+    assert audit_chain_verify().ok

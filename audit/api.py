@@ -1,0 +1,359 @@
+"""The auditors' API: entries, chain verification, proofs, per-request trails and reports.
+
+Reports answer JSON, CSV or PDF by ``?format=``; every report fetched is itself audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+import orjson
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, generics, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit import rendering, reports
+from audit.actions import AuditAction
+from audit.checkpoints import CheckpointInvalid
+from audit.keys import checkpoint_signing_key, public_key_pem
+from audit.models import AuditCheckpoint, AuditEntry
+from audit.selectors import entry_inclusion_proof, request_trail
+from audit.services import audit_record, latest_stored_checkpoint
+from audit.verification import audit_chain_verify
+from lawreq.errors import InvalidInput, NotFound
+from lawreq.roles import Role, has_role
+
+ERR_FORMAT = "format must be one of: {formats}"
+ERR_SIGNING_UNAVAILABLE = "The signing key is not configured, so no signed PDF can be made."
+ERR_NO_CHECKPOINT = "No checkpoint has been signed yet."
+ERR_TREE_SIZE_NUMBER = "tree_size must be a whole number"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "unavailable"
+
+
+class IsAuditor(BasePermission):
+    message = "Only compliance auditors may read the audit trail."
+
+    def has_permission(self, request, view) -> bool:
+        return has_role(request.user, Role.AUDITOR)
+
+
+class IsAuditorOrAdmin(BasePermission):
+    message = "Only compliance auditors and administrators may read reports."
+
+    def has_permission(self, request, view) -> bool:
+        return has_role(request.user, Role.AUDITOR, Role.ADMIN)
+
+
+class _BytesRenderer(BaseRenderer):
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else orjson.dumps(data)
+
+
+class CSVRenderer(_BytesRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+
+class PDFRenderer(_BytesRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+
+class FormatsMixin:
+    """``?format=json|csv|pdf`` (DRF's own URL override); errors are always answered in JSON."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            formats = ", ".join(renderer.format for renderer in self.get_renderers())
+            raise InvalidInput(ERR_FORMAT.format(formats=formats), field="format")
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    def output_format(self) -> str:
+        return self.request.accepted_renderer.format
+
+    def download(self, content: bytes, filename: str) -> Response:
+        return Response(content, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+    def audit_export(self, report: str, **parameters) -> None:
+        audit_record(
+            action=AuditAction.REPORT_EXPORTED,
+            actor=self.request.user,
+            details={"report": report, "format": self.output_format(), **parameters},
+        )
+
+
+# Entries
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_username")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["seq", "created_at", "actor_id", "actor", "role", "action", "object_type", "object_id",
+                  "request_ref", "details", "prev_hash", "entry_hash"]
+
+
+class AuditEntryFilter(django_filters.FilterSet):
+    request = django_filters.CharFilter(field_name="request_ref")
+    actor = django_filters.CharFilter(method="filter_actor", help_text="username, or user id")
+    action = django_filters.CharFilter(field_name="action")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["request", "actor", "action", "since", "until"]
+
+    def filter_actor(self, queryset, name, value):
+        if value.isdigit():
+            return queryset.filter(actor_id=int(value))
+        return queryset.filter(actor_username=value)
+
+
+class AuditEntryPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+@extend_schema(tags=["audit"])
+class AuditEntryListView(generics.ListAPIView):
+    """Audit entries in sequence order, filtered by request, actor, action and time (UTC, `until` exclusive)."""
+
+    permission_classes = [IsAuthenticated, IsAuditor]
+    serializer_class = AuditEntrySerializer
+    filterset_class = AuditEntryFilter
+    pagination_class = AuditEntryPagination
+    queryset = AuditEntry.objects.order_by("seq")
+
+
+@extend_schema(
+    tags=["audit"],
+    responses=inline_serializer("ChainVerification", {
+        "ok": serializers.BooleanField(),
+        "entries_checked": serializers.IntegerField(),
+        "first_bad_seq": serializers.IntegerField(allow_null=True),
+        "problem": serializers.CharField(),
+        "checkpoint_size": serializers.IntegerField(allow_null=True),
+    }),
+)
+class AuditVerifyView(APIView):
+    """Recompute the whole chain, and compare it with the latest signed checkpoint."""
+
+    permission_classes = [IsAuthenticated, IsAuditor]
+
+    def get(self, request):
+        problem = ""
+        try:
+            checkpoint = latest_stored_checkpoint()
+        except CheckpointInvalid as exc:
+            checkpoint, problem = None, f"the latest stored checkpoint cannot be trusted: {exc}"
+        result = audit_chain_verify(checkpoint=checkpoint)
+        body = {
+            "ok": result.ok and not problem,
+            "entries_checked": result.entries_checked,
+            "first_bad_seq": result.first_bad_seq,
+            "problem": result.problem or problem,
+            "checkpoint_size": result.checkpoint_size,
+        }
+        audit_record(action=AuditAction.AUDIT_VERIFIED, actor=request.user,
+                     details={key: body[key] for key in ("ok", "entries_checked", "first_bad_seq")})
+        return Response(body)
+
+
+@extend_schema(
+    tags=["audit"],
+    parameters=[OpenApiParameter("tree_size", int, description="a stored checkpoint's size (default: latest)")],
+    responses=OpenApiTypes.OBJECT,
+)
+class AuditEntryProofView(APIView):
+    """RFC 6962 inclusion proof of one entry in a signed checkpoint, with the checkpoint itself."""
+
+    permission_classes = [IsAuthenticated, IsAuditor]
+
+    def get(self, request, seq: int):
+        raw = request.query_params.get("tree_size")
+        if raw is not None and not raw.isdigit():
+            raise InvalidInput(ERR_TREE_SIZE_NUMBER, field="tree_size")
+        return Response(entry_inclusion_proof(seq=seq, tree_size=int(raw) if raw else None))
+
+
+@extend_schema(tags=["audit"], responses=OpenApiTypes.OBJECT)
+class AuditCheckpointLatestView(APIView):
+    """The latest signed checkpoint, as the file an auditor keeps, and the key that verifies it."""
+
+    permission_classes = [IsAuthenticated, IsAuditor]
+
+    def get(self, request):
+        stored = AuditCheckpoint.objects.order_by("-tree_size", "-id").first()
+        if stored is None:
+            raise NotFound(ERR_NO_CHECKPOINT)
+        return Response({
+            "checkpoint": orjson.loads(stored.document),
+            "public_key_pem": public_key_pem(checkpoint_signing_key().public_key()).decode(),
+        })
+
+
+# Reports
+
+
+@extend_schema(tags=["audit"], parameters=[OpenApiParameter("format", str, enum=["json", "csv", "pdf"])],
+               responses=OpenApiTypes.OBJECT)
+class RequestTrailView(FormatsMixin, APIView):
+    """Every entry naming one request, in order, each verified (hash, neighbours, inclusion proof)."""
+
+    permission_classes = [IsAuthenticated, IsAuditor]
+    renderer_classes = [JSONRenderer, CSVRenderer, PDFRenderer]
+
+    def get(self, request, ref: str):
+        trail = request_trail(ref=ref)
+        fmt = self.output_format()
+        if fmt == "pdf":
+            try:
+                content = rendering.trail_pdf(trail, platform=settings.LAWREQ_PLATFORM_NAME)
+            except ImproperlyConfigured:
+                raise ServiceUnavailable(ERR_SIGNING_UNAVAILABLE)
+        self.audit_export("request_trail", request_ref=ref)
+        if fmt == "csv":
+            return self.download(rendering.trail_csv(trail), f"audit-trail-{ref}.csv")
+        if fmt == "pdf":
+            return self.download(content, f"audit-trail-{ref}.pdf")
+        return Response({
+            "ref": trail.ref,
+            "ok": trail.ok,
+            "first_bad_seq": trail.first_bad_seq,
+            "checkpoint_problem": trail.checkpoint_problem,
+            "checkpoint": orjson.loads(trail.checkpoint_document) if trail.checkpoint_document else None,
+            "entries": [
+                {**AuditEntrySerializer(item.entry).data, "verified": item.ok, "problems": item.problems,
+                 "leaf_index": item.leaf_index, "inclusion_proof": item.inclusion_proof}
+                for item in trail.entries
+            ],
+        })
+
+
+class HalfYearQuery(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    half = serializers.ChoiceField(choices=[1, 2])
+
+
+class WindowQuery(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, default_timezone=dt.UTC)
+    until = serializers.DateTimeField(required=False, default_timezone=dt.UTC)
+    period = serializers.ChoiceField(choices=list(reports.PERIODS), required=False, default="month")
+
+
+def _query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@extend_schema(
+    tags=["reports"],
+    parameters=[HalfYearQuery, OpenApiParameter("format", str, enum=["json", "csv", "pdf"])],
+    responses=OpenApiTypes.OBJECT,
+)
+class TransparencyReportView(FormatsMixin, APIView):
+    """Per jurisdiction and half-year: received, by process type, emergency, outcomes, accounts affected."""
+
+    permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
+    renderer_classes = [JSONRenderer, CSVRenderer, PDFRenderer]
+
+    def get(self, request):
+        query = _query(HalfYearQuery, request)
+        report = reports.transparency_report(year=query["year"], half=int(query["half"]))
+        self.audit_export("transparency", year=report.year, half=report.half)
+        name = f"transparency-{report.year}-h{report.half}"
+        if self.output_format() == "csv":
+            return self.download(rendering.transparency_csv(report), f"{name}.csv")
+        if self.output_format() == "pdf":
+            return self.download(rendering.transparency_pdf(report, platform=settings.LAWREQ_PLATFORM_NAME),
+                                 f"{name}.pdf")
+        return Response(report.as_dict())
+
+
+class _WindowReportView(FormatsMixin, APIView):
+    permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
+    report_name = ""
+
+    def rows(self, query: dict) -> list[dict]:
+        raise NotImplementedError
+
+    def get(self, request):
+        query = _query(WindowQuery, request)
+        rows = self.rows(query)
+        window = {key: query[key].isoformat() for key in ("since", "until") if key in query}
+        self.audit_export(self.report_name, **window)
+        if self.output_format() == "csv":
+            return self.download(rendering.rows_csv(rows), f"{self.report_name}.csv")
+        return Response({**window, "rows": rows})
+
+
+@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
+class ActivityReportView(_WindowReportView):
+    """Audit entries counted by period (day, week, month), user, role and action."""
+
+    report_name = "activity"
+
+    def rows(self, query):
+        return reports.activity_report(since=query.get("since"), until=query.get("until"), period=query["period"])
+
+
+@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
+class PersonalDataAccessReportView(_WindowReportView):
+    """Reads of personal data per user: request pages, snapshots, letter previews and downloads."""
+
+    report_name = "personal_data_access"
+
+    def rows(self, query):
+        return reports.personal_data_access_report(since=query.get("since"), until=query.get("until"))
+
+
+@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
+class PermissionDenialsReportView(_WindowReportView):
+    """Refused accesses per user, role and resource."""
+
+    report_name = "permission_denials"
+
+    def rows(self, query):
+        return reports.permission_denials_report(since=query.get("since"), until=query.get("until"))
+
+
+@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
+class SlaReportView(FormatsMixin, APIView):
+    """Requests answered in the window, per jurisdiction: how many late and by how long."""
+
+    permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
+
+    def get(self, request):
+        query = _query(WindowQuery, request)
+        report = reports.sla_report(since=query.get("since"), until=query.get("until"))
+        self.audit_export("sla")
+        if self.output_format() == "csv":
+            return self.download(rendering.rows_csv(report["late_requests"]), "sla-late-requests.csv")
+        return Response(report)

@@ -1,0 +1,133 @@
+"""Reads of the audit trail: filtered entries, one request's trail with its proofs."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from audit.checkpoints import Checkpoint, CheckpointInvalid
+from audit.merkle import inclusion_proofs, leaf_hash, verify_inclusion
+from audit.models import AuditCheckpoint, AuditEntry
+from audit.services import latest_stored_checkpoint
+from lawreq.errors import InvalidInput, NotFound
+
+ERR_NO_TRAIL = "No audit entry names request {ref}."
+ERR_NO_CHECKPOINT = "No signed checkpoint covers {size} entries."
+ERR_TREE_SIZE = "tree_size must be the size of a stored checkpoint that includes the entry"
+
+PROBLEM_HASH = "its content does not match its hash"
+PROBLEM_PREVIOUS = "it does not follow entry #{seq}"
+PROBLEM_NEXT = "entry #{seq} does not follow it"
+PROBLEM_PROOF = "its inclusion proof does not lead to the signed root"
+
+
+def _leaf_hashes(size: int) -> list[bytes]:
+    sha256, prefix = hashlib.sha256, b"\x00"
+    hashes = AuditEntry.objects.filter(seq__lte=size).order_by("seq").values_list("entry_hash", flat=True)
+    return [sha256(prefix + bytes.fromhex(value)).digest() for value in hashes.iterator(chunk_size=20_000)]
+
+
+@dataclass
+class TrailEntry:
+    entry: AuditEntry
+    problems: list[str] = field(default_factory=list)
+    leaf_index: int | None = None
+    inclusion_proof: list[str] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class RequestTrail:
+    ref: str
+    entries: list[TrailEntry]
+    checkpoint: Checkpoint | None
+    checkpoint_document: str = ""
+    checkpoint_problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.checkpoint_problem and all(item.ok for item in self.entries)
+
+    @property
+    def proven(self) -> int:
+        return sum(1 for item in self.entries if item.inclusion_proof is not None and item.ok)
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        return next((item.entry.seq for item in self.entries if not item.ok), None)
+
+
+def request_trail(*, ref: str) -> RequestTrail:
+    """Every entry naming ``ref``, each checked on its own, against its neighbours, and by a Merkle
+    inclusion proof against the latest signed checkpoint when the checkpoint covers it."""
+    entries = list(AuditEntry.objects.filter(request_ref=ref).order_by("seq"))
+    if not entries:
+        raise NotFound(ERR_NO_TRAIL.format(ref=ref))
+    seqs = {entry.seq for entry in entries}
+    neighbours = dict(
+        AuditEntry.objects.filter(seq__in={s - 1 for s in seqs} | {s + 1 for s in seqs}).values_list(
+            "seq", "entry_hash"
+        )
+    )
+    next_prev = dict(AuditEntry.objects.filter(seq__in={s + 1 for s in seqs}).values_list("seq", "prev_hash"))
+    trail = [TrailEntry(entry) for entry in entries]
+    for item in trail:
+        entry = item.entry
+        if entry.compute_hash() != entry.entry_hash:
+            item.problems.append(PROBLEM_HASH)
+        expected_prev = neighbours.get(entry.seq - 1) if entry.seq > 1 else "0" * 64
+        if entry.prev_hash != expected_prev:
+            item.problems.append(PROBLEM_PREVIOUS.format(seq=entry.seq - 1))
+        if entry.seq + 1 in next_prev and next_prev[entry.seq + 1] != entry.entry_hash:
+            item.problems.append(PROBLEM_NEXT.format(seq=entry.seq + 1))
+
+    try:
+        checkpoint = latest_stored_checkpoint()
+    except CheckpointInvalid as exc:
+        return RequestTrail(ref, trail, None, checkpoint_problem=str(exc))
+    if checkpoint is None:
+        return RequestTrail(ref, trail, None)
+    covered = [item for item in trail if item.entry.seq <= checkpoint.tree_size]
+    if covered:
+        leaves = _leaf_hashes(checkpoint.tree_size)
+        proofs = inclusion_proofs(leaves, [item.entry.seq - 1 for item in covered]) if len(leaves) == \
+            checkpoint.tree_size else {}
+        root = bytes.fromhex(checkpoint.merkle_root)
+        for item in covered:
+            index = item.entry.seq - 1
+            proof = proofs.get(index)
+            hashed = leaf_hash(bytes.fromhex(item.entry.entry_hash))
+            if proof is None or not verify_inclusion(index, checkpoint.tree_size, hashed, proof, root):
+                item.problems.append(PROBLEM_PROOF)
+            else:
+                item.leaf_index, item.inclusion_proof = index, [node.hex() for node in proof]
+    stored = AuditCheckpoint.objects.filter(tree_size=checkpoint.tree_size).order_by("-id").first()
+    return RequestTrail(ref, trail, checkpoint, checkpoint_document=stored.document if stored else "")
+
+
+def entry_inclusion_proof(*, seq: int, tree_size: int | None = None) -> dict:
+    """An entry's inclusion proof against a stored checkpoint (the latest by default)."""
+    entry = AuditEntry.objects.filter(seq=seq).first()
+    if entry is None:
+        raise NotFound(f"No audit entry #{seq}.")
+    stored = AuditCheckpoint.objects.order_by("-tree_size", "-id")
+    if tree_size is not None:
+        stored = stored.filter(tree_size=tree_size)
+    checkpoint_row = stored.first()
+    if checkpoint_row is None or checkpoint_row.tree_size < seq:
+        raise InvalidInput(ERR_TREE_SIZE, field="tree_size")
+    leaves = _leaf_hashes(checkpoint_row.tree_size)
+    proof = inclusion_proofs(leaves, [seq - 1])[seq - 1] if len(leaves) == checkpoint_row.tree_size else []
+    return {
+        "seq": seq,
+        "leaf_index": seq - 1,
+        "tree_size": checkpoint_row.tree_size,
+        "entry_hash": entry.entry_hash,
+        "leaf_hash": leaf_hash(bytes.fromhex(entry.entry_hash)).hex(),
+        "inclusion_proof": [node.hex() for node in proof],
+        "merkle_root": checkpoint_row.merkle_root,
+        "checkpoint": checkpoint_row.document,
+    }

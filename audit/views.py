@@ -1,0 +1,68 @@
+"""The auditors' web pages: the reports index and one request's verified trail."""
+
+from __future__ import annotations
+
+import re
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from audit.selectors import request_trail
+from lawreq.errors import NotFound
+from lawreq.roles import Role, has_role
+
+REF_PATTERN = re.compile(r"^LR-\d{4}-\d{6}$")
+ERR_AUDITORS_ONLY = "These pages are for compliance auditors."
+
+
+def auditor_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not has_role(request.user, Role.AUDITOR):
+            raise PermissionDenied(ERR_AUDITORS_ONLY)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def report_links() -> list[tuple[str, str]]:
+    return [
+        ("Verify the whole chain", reverse("audit-verify")),
+        ("Latest signed checkpoint", reverse("audit-checkpoint-latest")),
+        ("Transparency report (JSON, add &format=csv or pdf)", reverse("report-transparency") + "?year=2026&half=2"),
+        ("Activity by user, action and month (CSV)", reverse("report-activity") + "?format=csv"),
+        ("Personal-data access by user (CSV)", reverse("report-personal-data-access") + "?format=csv"),
+        ("Permission denials (CSV)", reverse("report-permission-denials") + "?format=csv"),
+        ("Requests answered late (JSON)", reverse("report-sla")),
+    ]
+
+
+@auditor_required
+@require_GET
+def reports_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "audit/reports.html", {"links": report_links()})
+
+
+@auditor_required
+@require_GET
+def trail_lookup(request: HttpRequest) -> HttpResponse:
+    ref = request.GET.get("ref", "").strip().upper()
+    if not REF_PATTERN.match(ref):
+        return redirect("audit-reports")
+    return redirect("audit-trail-page", ref=ref)
+
+
+@auditor_required
+@require_GET
+def trail_page(request: HttpRequest, ref: str) -> HttpResponse:
+    try:
+        trail = request_trail(ref=ref)
+    except NotFound:
+        raise Http404(ref)
+    return render(request, "audit/trail.html", {"trail": trail})
