@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from django.conf import settings
+from django.db import connection
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -83,12 +84,7 @@ class DatabaseProvider:
         if Category.PHONE_NUMBER in categories:
             phone_numbers = self._phone_periods(account, start, end)
         if Category.IP_ADDRESSES in categories:
-            rows = (
-                IpEventRow.objects.filter(account=account, ts__gte=start, ts__lt=end)
-                .order_by("ts", "id")
-                .values_list("ts", "ip", "port")
-            )
-            ip_events = [IpEvent(ts=ts, ip=ip, port=port) for ts, ip, port in rows.iterator(chunk_size=10_000)]
+            ip_events = self._ip_events(account, start, end)
         if Category.SUBSCRIBER_PROFILE in categories:
             profile = {
                 "account_id": account.account_id,
@@ -99,6 +95,33 @@ class DatabaseProvider:
             }
         # Message content is never disclosed by this platform, whatever is asked.
         return AccountRecords(account_id=account_id, phone_numbers=phone_numbers, ip_events=ip_events, profile=profile)
+
+    @staticmethod
+    def _ip_events(account: Account, start: dt.datetime, end: dt.datetime) -> list[IpEvent]:
+        """One account's events in [start, end), in time order, read with the (account, ts) index.
+
+        The SQL is the ORM's; the rows skip the ORM's per-value converters, which cost more than
+        the query itself at 100,000 events. SQLite gives naive (or text) timestamps, always UTC.
+        """
+        queryset = (
+            IpEventRow.objects.filter(account=account, ts__gte=start, ts__lt=end)
+            .order_by("ts", "id")
+            .values_list("ts", "ip", "port")
+        )
+        sql, params = queryset.query.sql_with_params()
+        events: list[IpEvent] = []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(10_000):
+                for ts, ip, port in rows:
+                    if isinstance(ts, str):
+                        ts = dt.datetime.fromisoformat(ts)
+                    if ts.tzinfo is None:
+                        ts = ts.replace(tzinfo=dt.UTC)
+                    elif ts.tzinfo is not dt.UTC:
+                        ts = ts.astimezone(dt.UTC)
+                    events.append(IpEvent(ts=ts, ip=ip, port=port))
+        return events
 
     @staticmethod
     def _phone_periods(account: Account, start: dt.datetime, end: dt.datetime) -> tuple[PhonePeriod, ...]:
