@@ -113,7 +113,7 @@ def annex_render(
         row_number = 0
         for section_page in range(1, section_pages + 1):
             _draw_page_frame(pdf, fonts, section, section_page, section_pages, ref, platform_name)
-            rows = pdf.beginText(MARGIN_LEFT, PAGE_HEIGHT - MARGIN_TOP - 46)
+            rows = pdf.beginText(MARGIN_LEFT, PAGE_HEIGHT - MARGIN_TOP - 50)
             rows.setFont(fonts.mono, DATA_FONT_SIZE)
             rows.setLeading(ROW_LEADING)
             for event in _take(events, ROWS_PER_PAGE):

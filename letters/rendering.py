@@ -292,6 +292,11 @@ def letter_context(content: LetterContent, *, counts: dict[int, int], letter_pag
         "responded_at": _datetime(content.responded_at),
         "asked_categories": [CATEGORY_LABELS.get(c, c) for c in content.asked_categories],
         "asked_period": _period(content.asked_date_from, content.asked_date_to),
+        "asked_targets": [
+            {"target_id": t.target_id, "type_label": TARGET_TYPE_LABELS.get(t.target_type, t.target_type),
+             "display_value": t.display_value}
+            for t in content.asked_targets
+        ],
         "targets": targets,
         "refused": list(decision.refused) if decision else [],
         "reasons": reasons,

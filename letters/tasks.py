@@ -32,7 +32,9 @@ def generate_response(self, legal_request_id: int) -> str | None:
     try:
         response = response_generate(legal_request_id=legal_request_id, claim_token=self.request.id)
     except TRANSIENT_ERRORS as error:
-        if self.request.retries >= self.max_retries:
+        # Run eagerly (the embedded default), a retry would run again at once and then raise into
+        # the reviewer's request: record the failure instead, for an operator to generate again.
+        if self.request.is_eager or self.request.retries >= self.max_retries:
             response_fail(legal_request_id=legal_request_id, error=error)
             return None
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries))

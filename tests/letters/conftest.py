@@ -1,0 +1,281 @@
+"""Fixtures of the letter tests: signing keys, a foreign signer, a local timestamp authority, and
+requests taken through the real flow (intake, checks, proposal, approval) up to the letter.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import os
+import subprocess
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from asn1crypto import tsp
+from cryptography.hazmat.primitives import serialization
+from django.db import connection
+from django.test import override_settings
+from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1, translate_pyca_cryptography_key_to_asn1
+from pyhanko.sign.timestamps import DummyTimeStamper
+from pypdf import PdfReader
+
+from letters.keys import TIME_STAMPING, ca_create, certificate_issue, pkcs12_bytes, signing_key_init
+from letters.signing import signer_forget
+from tests.subscribers.conftest import make_account  # noqa: F401  (fixture shared with the subscriber tests)
+
+POSTGRES_ONLY = "needs PostgreSQL: concurrent workers holding real row locks"
+PASSPHRASE = "letters test passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _skip_postgres_only_tests_on_sqlite(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip(POSTGRES_ONLY)
+
+
+@pytest.fixture(scope="session")
+def signing_keys_dir(tmp_path_factory) -> Path:
+    """The development CA and signing key, made once by ``signing_key_init`` for the session."""
+    keys_dir = tmp_path_factory.mktemp("signing-keys")
+    with override_settings(LAWREQ_KEYS_DIR=keys_dir, LAWREQ_SIGNING_P12=str(keys_dir / "signing.p12"),
+                           LAWREQ_SIGNING_PASSPHRASE=PASSPHRASE):
+        signing_key_init()
+    return keys_dir
+
+
+@pytest.fixture(autouse=True)
+def signing_settings(settings, signing_keys_dir, tmp_path):
+    """Every letter test signs with the session's key; data keys are fresh per test."""
+    settings.LAWREQ_KEYS_DIR = signing_keys_dir
+    settings.LAWREQ_SIGNING_P12 = str(signing_keys_dir / "signing.p12")
+    settings.LAWREQ_SIGNING_PASSPHRASE = PASSPHRASE
+    settings.LAWREQ_TIMESTAMP_URL = ""
+    settings.LAWREQ_SIGNING_TRUST_ROOTS = ""
+    settings.LAWREQ_ENCRYPTION_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
+    signer_forget()
+    yield settings
+    signer_forget()
+
+
+@pytest.fixture(scope="session")
+def foreign_p12(tmp_path_factory) -> Path:
+    """A signing key from another CA: well-formed, valid, and not ours."""
+    folder = tmp_path_factory.mktemp("foreign")
+    ca_key, ca_cert = ca_create(common_name="Some Other Organisation CA")
+    key, cert = certificate_issue(ca_key=ca_key, ca_cert=ca_cert, common_name="Some Other Organisation")
+    path = folder / "foreign.p12"
+    path.write_bytes(pkcs12_bytes(key=key, cert=cert, chain=[ca_cert], passphrase=b"foreign"))
+    return path
+
+
+@pytest.fixture
+def sign_as_foreigner(settings, foreign_p12) -> Callable[[bytes], bytes]:
+    """Sign with the foreign key, then put our own key back."""
+    from letters.signing import pdf_sign
+
+    def sign(pdf: bytes) -> bytes:
+        ours = settings.LAWREQ_SIGNING_P12, settings.LAWREQ_SIGNING_PASSPHRASE
+        settings.LAWREQ_SIGNING_P12, settings.LAWREQ_SIGNING_PASSPHRASE = str(foreign_p12), "foreign"
+        try:
+            return pdf_sign(pdf, reason="Not from the platform")
+        finally:
+            settings.LAWREQ_SIGNING_P12, settings.LAWREQ_SIGNING_PASSPHRASE = ours
+            signer_forget()
+
+    return sign
+
+
+# A local RFC 3161 timestamp authority, on 127.0.0.1 only.
+
+
+@dataclass
+class TimestampAuthority:
+    url: str
+    root_pem: Path
+    requests: list[bytes]
+    server: ThreadingHTTPServer
+
+    def fail_next(self, count: int) -> None:
+        """Answer the next ``count`` requests with 503, as an overloaded authority would."""
+        self.server.failures_left = count
+
+
+class _TimestampHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.requests_seen.append(body)
+        if self.server.failures_left > 0:
+            self.server.failures_left -= 1
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        reply = self.server.stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def timestamp_authority(tmp_path_factory) -> TimestampAuthority:
+    """pyHanko's ``DummyTimeStamper`` behind a tiny HTTP server, with its own CA."""
+    folder = tmp_path_factory.mktemp("tsa")
+    ca_key, ca_cert = ca_create(common_name="Test Timestamp Root")
+    tsa_key, tsa_cert = certificate_issue(ca_key=ca_key, ca_cert=ca_cert, common_name="Test Timestamp Authority",
+                                          extended_key_usage=TIME_STAMPING)
+    root_pem = folder / "tsa_root.pem"
+    root_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TimestampHandler)
+    server.stamper = DummyTimeStamper(
+        tsa_cert=translate_pyca_cryptography_cert_to_asn1(tsa_cert),
+        tsa_key=translate_pyca_cryptography_key_to_asn1(tsa_key),
+        certs_to_embed=[translate_pyca_cryptography_cert_to_asn1(ca_cert)],
+    )
+    server.requests_seen = []
+    server.failures_left = 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield TimestampAuthority(url=f"http://127.0.0.1:{server.server_port}/", root_pem=root_pem,
+                             requests=server.requests_seen, server=server)
+    server.shutdown()
+
+
+# Looking into PDFs.
+
+
+def pdf_text(pdf: bytes, *, first: int | None = None, last: int | None = None) -> str:
+    args = ["pdftotext", "-layout"]
+    if first is not None:
+        args += ["-f", str(first)]
+    if last is not None:
+        args += ["-l", str(last)]
+    return subprocess.run([*args, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def pdfsig(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / f"pdfsig-{len(list(tmp_path.glob('pdfsig-*')))}.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+
+
+def attachments(pdf: bytes) -> dict[str, bytes]:
+    return {name: contents[0] for name, contents in PdfReader(io.BytesIO(pdf)).attachments.items()}
+
+
+def flip_byte(pdf: bytes, *, at_fraction: float = 0.4) -> bytes:
+    tampered = bytearray(pdf)
+    tampered[int(len(tampered) * at_fraction)] ^= 0x01
+    return bytes(tampered)
+
+
+def append_incremental_update(pdf: bytes) -> bytes:
+    """A harmless-looking incremental update: a new document title, appended after the signature."""
+    from pyhanko.pdf_utils.generic import pdf_name, pdf_string
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer.root[pdf_name("/Lang")] = pdf_string("fr")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# Requests taken through the real flow.
+
+
+@pytest.fixture
+def shipped_rules(db):
+    from rules.services import rules_load_shipped
+
+    rules_load_shipped()
+
+
+OCTOBER_EVENTS = [
+    ("2026-10-05 08:15:00", "198.51.100.23", 51234),
+    ("2026-10-12 21:40:10", "2001:db8:85a3::8a2e:370:7334", 443),
+    ("2026-10-19 06:05:59", "203.0.113.77", None),
+]
+EVENT_OUTSIDE_PERIOD = ("2026-09-20 10:00:00", "192.0.2.200", 40000)
+
+
+@pytest.fixture
+def account(make_account):  # noqa: F811 (the fixture imported above)
+    """The account behind the usual US request's '@someone' and '(202) 555-0199'."""
+    return make_account("acc-1", username="someone", phone="+12025550199",
+                        events=[*OCTOBER_EVENTS, EVENT_OUTSIDE_PERIOD])
+
+
+@pytest.fixture
+def in_review_factory(draft_factory, shipped_rules, django_capture_on_commit_callbacks):
+    from requests_app.models import State
+    from requests_app.services import legal_request_submit
+    from rules.services import legal_request_validate
+    from subscribers.services import legal_request_resolve_targets
+
+    def build(officer, **overrides):
+        legal_request = draft_factory(officer, **overrides)
+        with django_capture_on_commit_callbacks(execute=False):
+            legal_request_submit(legal_request=legal_request, actor=officer)
+        legal_request_validate(legal_request_id=legal_request.pk)
+        legal_request_resolve_targets(legal_request=legal_request)
+        legal_request.refresh_from_db()
+        assert legal_request.state == State.IN_REVIEW, legal_request.info_requested
+        return legal_request
+
+    return build
+
+
+@pytest.fixture
+def decided_factory(in_review_factory, analyst, reviewer, django_capture_on_commit_callbacks):
+    """A request approved by the reviewer, its letter task captured (not run) unless ``run_task``."""
+    from disclosure.services import proposal_create, proposal_decide
+
+    def build(officer, *, decision: str = "disclose", categories=("ip_addresses", "phone_number"),
+              date_from=dt.date(2026, 10, 1), date_to=dt.date(2026, 11, 1), run_task: bool = False, **overrides):
+        legal_request = in_review_factory(officer, **overrides)
+        if decision == "reject":
+            proposal_create(legal_request=legal_request, actor=analyst, decision="reject",
+                            reasons=["The subpoena does not name the offence under investigation."])
+        else:
+            proposal_create(legal_request=legal_request, actor=analyst, decision="disclose",
+                            categories=list(categories), date_from=date_from, date_to=date_to,
+                            reason="Proportionate to the investigation.")
+        with django_capture_on_commit_callbacks(execute=run_task):
+            proposal_decide(legal_request=legal_request, actor=reviewer, approve=True, comment="Agreed.")
+        legal_request.refresh_from_db()
+        return legal_request
+
+    return build
+
+
+@pytest.fixture
+def approved_request(decided_factory, officer_a, account):
+    return decided_factory(officer_a)
+
+
+@pytest.fixture
+def issued_response(approved_request):
+    from letters.services import response_generate
+
+    response = response_generate(legal_request_id=approved_request.pk)
+    approved_request.refresh_from_db()
+    return response
+
+
+@pytest.fixture
+def issued_pdf(issued_response) -> bytes:
+    from disclosure.crypto import unseal
+
+    return unseal(bytes(issued_response.pdf_sealed), context=issued_response.seal_context())
+
