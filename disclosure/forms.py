@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 
 from disclosure.models import Decision
-from requests_app.forms import DateInput
-from requests_app.models import Category, LegalRequest, Target
+from requests_app.forms import CATEGORY_CHOICES, DateInput
+from requests_app.models import LegalRequest, Target
 
 ERR_NO_TARGET = "Include at least one target in the disclosure."
 ERR_TARGET_CATEGORIES = "Choose at least one category for each included target."
@@ -40,7 +40,7 @@ class DiscloseForm(forms.Form):
         asked = set(legal_request.categories)
         allowed = set(asked if allowed_categories is None else allowed_categories)
         choices = [(value, label + ("" if value in allowed else LABEL_NOT_ALLOWED))
-                   for value, label in Category.choices if value in asked]
+                   for value, label in CATEGORY_CHOICES if value in asked]
         proposed = [value for value, _ in choices if value in allowed]
         self.targets = list(legal_request.targets.all())
         for target in self.targets:

@@ -36,6 +36,22 @@ ERR_NO_FILE = "Choose the PDF file of the legal document."
 
 TARGET_TYPES = frozenset(TargetType.values)
 BLANK = [("", "—")]
+CATEGORY_CHOICES = [
+    (Category.PHONE_NUMBER, "Phone number"),
+    (Category.IP_ADDRESSES, "IP addresses"),
+    (Category.SUBSCRIBER_PROFILE, "Subscriber profile"),
+    (Category.CONTENT, "Content"),
+]
+PROCESS_TYPE_CHOICES = [
+    (ProcessType.SUBPOENA, "Subpoena"),
+    (ProcessType.COURT_ORDER, "Court order"),
+    (ProcessType.SEARCH_WARRANT, "Search warrant"),
+    (ProcessType.PRODUCTION_ORDER, "Production order (EU EPOC)"),
+    (ProcessType.PRESERVATION_ORDER, "Preservation order (EU EPOC-PR, US 2703(f))"),
+    (ProcessType.EMERGENCY_DISCLOSURE, "Emergency disclosure request"),
+    (ProcessType.MLAT_REQUEST, "Mutual legal assistance (MLAT) request"),
+    (ProcessType.OTHER, "Other"),
+]
 
 
 class DateInput(forms.DateInput):
@@ -92,7 +108,7 @@ class LegalRequestForm(forms.Form):
     jurisdiction = forms.ModelChoiceField(
         queryset=Jurisdiction.objects.filter(is_region=False), to_field_name="code", empty_label="— choose —"
     )
-    process_type = forms.ChoiceField(choices=BLANK + ProcessType.choices, label="Legal process")
+    process_type = forms.ChoiceField(choices=BLANK + PROCESS_TYPE_CHOICES, label="Legal process")
     legal_channel = forms.ChoiceField(choices=LegalChannel.choices, initial=LegalChannel.DIRECT)
     emergency = forms.BooleanField(required=False, label="Emergency (danger of death or serious physical injury)")
     emergency_justification = forms.CharField(
@@ -119,7 +135,7 @@ class LegalRequestForm(forms.Form):
     date_from = forms.DateField(required=False, widget=DateInput, label="Data from")
     date_to = forms.DateField(required=False, widget=DateInput, label="Data to")
     categories = forms.MultipleChoiceField(
-        choices=Category.choices, widget=forms.CheckboxSelectMultiple, label="Data requested"
+        choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple, label="Data requested"
     )
     targets = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),

@@ -1,4 +1,4 @@
-"""The web UI: the officers' portal, the legal team's queue and request pages, the auditors' start page.
+"""The web UI: the officers' portal, the legal team's queue and request pages, and each role's start page.
 
 Views are thin: they check the page's role, call selectors and services, and turn a domain error
 into a message on the page with the error's HTTP status. Every page that shows a request's targets
@@ -26,6 +26,10 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import DomainError, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
+from letters.api import pdf_response, response_filename
+from letters.models import Response
+from letters.selectors import response_stored
+from letters.services import response_download
 from requests_app import selectors, services
 from requests_app.forms import (
     DocumentUploadForm,
@@ -43,7 +47,6 @@ from rules.services import legal_request_check
 ERR_NO_ROLE = "Your account has no role in lawreq yet: ask an administrator to give you one."
 ERR_STAFF_ONLY = "This page is for the legal team (analysts and reviewers)."
 ERR_OFFICERS_ONLY = "This page is for police officers."
-ERR_AUDITORS_ONLY = "This page is for compliance auditors."
 ERR_ANALYSTS_ONLY = "Only analysts run the checks again."
 
 MSG_CREATED = "Draft {ref} created. Add the legal document (PDF), then submit the request."
@@ -55,6 +58,10 @@ MSG_CHECKS_RUN = "The checks ran again with the rules in force."
 
 QUEUE_PAGE_SIZE = 25
 CHECKABLE_STATES = frozenset({State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW})
+# Failures first, then warnings: what the analyst must look at comes before what passed.
+OUTCOME_ORDER = {"fail": 0, "warn": 1, "pass": 2}
+# The officer reads the checks' failures when they are the reason for the state, not while staff deliberate.
+FINDINGS_STATES = frozenset({State.NEEDS_INFO, State.REJECTED})
 PORTAL_PAGE_SIZE = 25
 
 
@@ -87,7 +94,6 @@ def role_required(allowed: Callable[[Any], bool], message: str):
 
 staff_required = role_required(selectors.is_request_staff, ERR_STAFF_ONLY)
 officer_required = role_required(is_officer, ERR_OFFICERS_ONLY)
-auditor_required = role_required(is_auditor, ERR_AUDITORS_ONLY)
 
 
 def visible_request(request: HttpRequest, ref: str) -> LegalRequest:
@@ -145,7 +151,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if selectors.is_request_staff(user):
         return redirect("web:queue")
     if is_auditor(user):
-        return redirect("web:auditor-home")
+        return redirect("audit-reports")
     if has_role(user, Role.ADMIN) or user.is_staff:
         return redirect("admin:index")
     raise PermissionDenied(ERR_NO_ROLE)
@@ -167,6 +173,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _outcome_rank(result: dict) -> int:
+    return OUTCOME_ORDER.get(result.get("outcome"), len(OUTCOME_ORDER))
+
+
 def staff_detail_context(request: HttpRequest, legal_request: LegalRequest, forms: dict | None = None) -> dict:
     from disclosure.views import decision_context
 
@@ -176,6 +186,8 @@ def staff_detail_context(request: HttpRequest, legal_request: LegalRequest, form
     return {
         "legal_request": legal_request,
         "check_run": check_run,
+        "check_results": sorted(check_run.results, key=_outcome_rank) if check_run else [],
+        "letter": Response.objects.filter(legal_request=legal_request).first(),
         "can_run_checks": has_role(user, Role.ANALYST) and legal_request.state in CHECKABLE_STATES,
         **decision_context(request, legal_request, check_run=check_run, forms=forms or {}),
     }
@@ -241,11 +253,11 @@ def render_portal_detail(
     correctable = can_transition(legal_request.state, State.RECEIVED)
     return render(request, "requests_app/portal_detail.html", {
         "legal_request": legal_request,
-        "findings": officer_findings(latest_check_run(legal_request)),
+        "findings": officer_findings(latest_check_run(legal_request)) if legal_request.state in FINDINGS_STATES else [],
         "can_edit": correctable,
         "can_submit": correctable,
         "can_withdraw": can_transition(legal_request.state, State.WITHDRAWN),
-        "has_response": legal_request.responded_at is not None,
+        "response": response_stored(legal_request=legal_request),
         "upload_form": upload_form or DocumentUploadForm(),
         "withdraw_form": withdraw_form or WithdrawForm(),
     }, status=status)
@@ -348,22 +360,12 @@ def portal_withdraw(request: HttpRequest, ref: str) -> HttpResponse:
     return redirect("web:portal-detail", ref=legal_request.ref)
 
 
-# Compliance auditors
-
-
-@auditor_required
+@officer_required
 @require_GET
-def auditor_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "requests_app/auditor_home.html", {
-        "api_links": [
-            ("Audit entries (JSON)", "/api/v1/audit/entries/"),
-            ("Verify the audit chain (JSON)", "/api/v1/audit/verify/"),
-            ("Transparency report (JSON)", "/api/v1/reports/transparency/"),
-        ],
-        "report_links": _audit_report_links(),
-    })
-
-
-def _audit_report_links() -> list[tuple[str, str]]:
-    return []
-
+def portal_response(request: HttpRequest, ref: str) -> HttpResponse:
+    """The signed letter, as an attachment; the service audits the download."""
+    try:
+        response, pdf = response_download(user=request.user, ref=ref, via="web")
+    except DomainError as error:
+        return error_page(request, error)
+    return pdf_response(pdf, filename=response_filename(response.legal_request.ref))

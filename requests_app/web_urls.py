@@ -28,6 +28,5 @@ urlpatterns = [
     path(f"portal/{REF}/documents/", views.portal_upload, name="portal-upload"),
     path(f"portal/{REF}/submit/", views.portal_submit, name="portal-submit"),
     path(f"portal/{REF}/withdraw/", views.portal_withdraw, name="portal-withdraw"),
-    # Compliance auditors
-    path("auditor/", views.auditor_home, name="auditor-home"),
+    path(f"portal/{REF}/response.pdf", views.portal_response, name="portal-response"),
 ]

@@ -67,7 +67,7 @@ def nav_for(user) -> list[tuple[str, str]]:
     if is_request_staff(user):
         links.append(("Queue", reverse("web:queue")))
     if has_role(user, Role.AUDITOR):
-        links.append(("Audit", reverse("web:auditor-home")))
+        links.append(("Audit", reverse("audit-reports")))
     if has_role(user, Role.ADMIN) or user.is_staff:
         links.append(("Administration", reverse("admin:index")))
     return links
@@ -78,3 +78,16 @@ def role_label(user) -> str:
     from lawreq.roles import primary_role
 
     return primary_role(user)
+
+
+@register.filter
+def category(value: str) -> str:
+    """A data category as the forms name it: 'ip_addresses' -> 'IP addresses'."""
+    from requests_app.forms import CATEGORY_CHOICES
+
+    return dict(CATEGORY_CHOICES).get(value, label(value))
+
+
+@register.filter
+def categories(values) -> str:
+    return ", ".join(category(value) for value in values or ())

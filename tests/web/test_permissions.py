@@ -23,7 +23,7 @@ def _get(client_for, request, who: str, url: str):
 
 @pytest.mark.parametrize(("who", "expected"), [
     ("officer_a", "/portal/"), ("officer_b", "/portal/"), ("analyst", "/queue/"), ("reviewer", "/queue/"),
-    ("auditor", "/auditor/"),
+    ("auditor", "/audit/"),
 ])
 def test_home_sends_each_role_to_its_start_page(client_for, request, who, expected):
     response = _get(client_for, request, who, "/")
@@ -42,7 +42,7 @@ def test_home_refuses_a_user_without_a_role(client_for):
     assert client_for(nobody).get("/").status_code == 403
 
 
-@pytest.mark.parametrize("url_name", ["web:home", "web:queue", "web:portal", "web:portal-create", "web:auditor-home"])
+@pytest.mark.parametrize("url_name", ["web:home", "web:queue", "web:portal", "web:portal-create"])
 def test_anonymous_visitors_are_sent_to_the_login_page(client, url_name):
     url = reverse(url_name)
     response = client.get(url)
@@ -100,13 +100,6 @@ def test_correcting_a_draft_is_for_the_agency_that_filed_it(client_for, request,
                                                            status):
     draft = draft_factory(officer_a)
     assert _get(client_for, request, who, reverse("web:portal-edit", kwargs={"ref": draft.ref})).status_code == status
-
-
-@pytest.mark.parametrize(("who", "status"), [
-    ("officer_a", 403), ("officer_b", 403), ("analyst", 403), ("reviewer", 403), ("auditor", 200),
-])
-def test_audit_start_page_is_for_auditors(client_for, request, who, status):
-    assert _get(client_for, request, who, reverse("web:auditor-home")).status_code == status
 
 
 def test_officer_of_another_agency_cannot_submit_or_withdraw_and_gets_404(client_for, officer_a, officer_b,

@@ -1,0 +1,152 @@
+"""Real-browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Playwright's sync API keeps an event loop in the test thread, so Django must be told that its
+synchronous ORM calls there are safe (see /work/shared/BROWSER_TESTS.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+@pytest.fixture(scope="session")
+def _database_wrappers(django_db_setup) -> dict:
+    """The test thread's database connections, taken before Playwright starts."""
+    from django.db import connections
+
+    return {alias: connections[alias] for alias in connections}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, _database_wrappers):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--disable-gpu", "--disable-dev-shm-usage"]}
+
+
+@pytest.fixture(scope="session")
+def browser(browser, _database_wrappers):
+    """Playwright's sync API leaves its event loop marked as running in the test thread, so from
+    then on Django looks its connections up in a context variable instead of the thread's storage
+    and would open fresh ones, without the serialized contents that ``serialized_rollback`` restores
+    the migrations' data from (groups, jurisdictions). Hand it the thread's own connections back."""
+    from django.db import connections
+
+    for alias, wrapper in _database_wrappers.items():
+        connections[alias] = wrapper
+    return browser
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "accept_downloads": True}
+
+
+SIGNING_PASSPHRASE = "browser tests"
+
+
+@pytest.fixture(scope="session")
+def signing_keys_dir(tmp_path_factory) -> Path:
+    """A development CA and signing key for the session, made by the letters' own command code."""
+    from django.test import override_settings
+
+    from letters.keys import signing_key_init
+
+    keys_dir = tmp_path_factory.mktemp("signing-keys")
+    with override_settings(LAWREQ_KEYS_DIR=keys_dir, LAWREQ_SIGNING_P12=str(keys_dir / "signing.p12"),
+                           LAWREQ_SIGNING_PASSPHRASE=SIGNING_PASSPHRASE):
+        signing_key_init()
+    return keys_dir
+
+
+@pytest.fixture(autouse=True)
+def _throw_away_keys(settings, signing_keys_dir):
+    """Letters are signed with the session's key; data keys are fresh per test."""
+    from letters.signing import signer_forget
+
+    settings.LAWREQ_KEYS_DIR = signing_keys_dir
+    settings.LAWREQ_SIGNING_P12 = str(signing_keys_dir / "signing.p12")
+    settings.LAWREQ_SIGNING_PASSPHRASE = SIGNING_PASSPHRASE
+    settings.LAWREQ_TIMESTAMP_URL = ""
+    settings.LAWREQ_ENCRYPTION_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
+    signer_forget()
+    yield
+    signer_forget()
+
+
+@pytest.fixture
+def shipped_rules(transactional_db):
+    from rules.services import rules_load_shipped
+
+    rules_load_shipped()
+
+
+@pytest.fixture
+def screenshot() -> Callable:
+    """Keep a full-page picture of what a person would see, under test-artifacts/browser/."""
+
+    def take(page, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def browser_as(browser, live_server) -> Callable:
+    """A fresh browser context logged in as ``user`` through the log-in page; closed afterwards."""
+    from tests.conftest import PASSWORD
+
+    contexts = []
+
+    def open_as(user):
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900},
+                                      accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        log_in(page, live_server.url, user.get_username(), PASSWORD)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def platform_account(transactional_db):
+    """The platform's own record of the flow's username target, with a few IP events in the asked period."""
+    import datetime as dt
+
+    from subscribers.models import Account, IpEvent, PhoneHistory
+
+    def at(day: int, hour: int) -> dt.datetime:
+        return dt.datetime(2026, 10, day, hour, tzinfo=dt.UTC)
+
+    account = Account.objects.create(account_id="acc-1001", username="someone", phone="+12025550199",
+                                     registered_at=at(1, 0) - dt.timedelta(days=400))
+    PhoneHistory.objects.create(account=account, number="+12025550199", valid_from=account.registered_at)
+    IpEvent.objects.bulk_create([
+        IpEvent(account=account, ts=at(3, 9), ip="198.51.100.7", port=51234),
+        IpEvent(account=account, ts=at(17, 21), ip="2001:db8::42", port=443),
+    ])
+    return account
