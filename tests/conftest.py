@@ -12,6 +12,8 @@ from datetime import date
 from collections.abc import Callable
 
 import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,6 +21,7 @@ from reportlab.pdfgen import canvas
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from lawreq.celery import app as celery_app
 from lawreq.roles import Role
 from requests_app.models import Agency, Jurisdiction, LegalRequest
 from requests_app.services import agency_create, legal_request_add_document, legal_request_create, officer_create
@@ -29,6 +32,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytest_plugins = ["tests.audit.plugin"]
 
 PASSWORD = "correct horse battery staple"
+REDIS_URL = os.environ.get("LAWREQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture(autouse=True)
@@ -184,3 +188,25 @@ def draft_factory(pdf_upload) -> Callable[..., LegalRequest]:
         return legal_request
 
     return build
+
+
+@pytest.fixture
+def celery_redis_worker(settings, transactional_db):
+    """A real Celery worker thread consuming from Redis, for tests that go through the broker."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("a worker thread does not reliably share SQLite's in-memory test database; runs on PostgreSQL")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "result_backend")}
+    celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, result_backend=None)
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        celery_app.conf.update(previous)

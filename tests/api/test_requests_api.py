@@ -205,15 +205,18 @@ def test_submit_without_a_document_is_a_409(api, officer_a, draft_factory):
     assert legal_request.state == State.DRAFT
 
 
-def test_submit_moves_to_received_and_validation_runs(api, officer_a, draft_factory):
+def test_submit_moves_to_received_and_validation_runs(api, officer_a, draft_factory,
+                                                     django_capture_on_commit_callbacks):
     legal_request = draft_factory(officer_a)
 
-    response = api(officer_a).post(f"{REQUESTS}{legal_request.ref}/submit/")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api(officer_a).post(f"{REQUESTS}{legal_request.ref}/submit/")
 
     assert response.status_code == 200, response.content
     legal_request.refresh_from_db()
     assert legal_request.received_at is not None and legal_request.due_at is not None
-    # Checks run eagerly in tests: the request has already left "received".
+    # Validation is enqueued after commit and runs eagerly here: the request has left "received".
+    assert len(callbacks) == 1
     assert legal_request.state in {State.IN_REVIEW, State.NEEDS_INFO}
 
 
