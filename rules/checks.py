@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from rules.facts import RequestFacts
 
@@ -49,8 +49,9 @@ FIELD_LABELS = {
 CHANNEL_LABELS = {"direct": "a direct request", "mlat": "mutual legal assistance (MLAT)", "agreement": "an agreement"}
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    # A named tuple rather than a frozen dataclass: one is built per rule and request, and tuples
+    # are several times cheaper to build.
     ok: bool
     detail: str = ""
     # Failed only because something is missing that the officer can add.

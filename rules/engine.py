@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from rules.checks import CATEGORY_LABELS, CHECKS, PROCESS_TYPE_LABELS, Check, Finding
 from rules.facts import RequestFacts
@@ -150,8 +150,8 @@ def compile_ruleset(entry: Mapping[str, Any], *, version: int = 0, version_id: i
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RuleResult:
+class RuleResult(NamedTuple):
+    # A named tuple for the same reason as ``Finding``: one per rule and request.
     rule: str
     outcome: str
     message: str

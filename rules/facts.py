@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from requests_app.models import LegalRequest
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RequestFacts:
     jurisdiction: str
     process_type: str
@@ -40,12 +41,13 @@ class RequestFacts:
     agency_email_domains: tuple[str, ...] = ()
     officer_email_domain: str = ""
 
-    @property
+    # Cached: every date rule compares against it. (A frozen dataclass without slots keeps a __dict__.)
+    @cached_property
     def received_on(self) -> dt.date:
         """The day of receipt in UTC, against which document and data dates are compared."""
         return self.received_at.astimezone(dt.UTC).date()
 
-    @property
+    @cached_property
     def jurisdiction_country(self) -> str:
         return self.jurisdiction.split("-")[0]
 

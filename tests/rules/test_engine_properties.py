@@ -153,7 +153,7 @@ def test_the_strategies_cover_the_whole_vocabulary():
     assert set(PARAMS) == set(CHECKS)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facts=request_facts())
 def test_any_request_evaluates_against_the_shipped_rules_and_explains_every_result(facts):
     evaluation = judge(facts, SHIPPED)
@@ -174,13 +174,13 @@ def test_any_request_evaluates_against_the_shipped_rules_and_explains_every_resu
         assert evaluation.recommendation == PROCEED
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(facts=request_facts())
 def test_evaluation_is_deterministic(facts):
     assert judge(facts, SHIPPED) == judge(facts, SHIPPED)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=rule_documents(), facts=request_facts())
 def test_any_rule_set_the_schema_accepts_evaluates_any_request(document, facts):
     canonical = validate_rule_document(document)
@@ -194,7 +194,7 @@ def test_any_rule_set_the_schema_accepts_evaluates_any_request(document, facts):
     assert evaluation == evaluate(facts, rulesets)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=rule_documents())
 def test_a_rule_file_survives_dump_and_load(document):
     canonical = validate_rule_document(document)

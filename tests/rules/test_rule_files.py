@@ -90,6 +90,15 @@ def test_every_shipped_file_is_valid_and_every_rule_cites_its_source():
             assert all(rule["citation"].strip() for rule in entry["rules"])
 
 
+def test_the_documented_example_loads(shipped_rules):
+    readme = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+    example = readme.read_text().split("```yaml\n", 1)[1].split("```", 1)[0]
+
+    report = rules_load(text=example)
+
+    assert report.created == ["IT v1"]
+
+
 def test_shipped_rules_load_once(db):
     first = rules_load_shipped()
     versions = RuleSetVersion.objects.count()
