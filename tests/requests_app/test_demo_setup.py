@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from audit.models import AuditEntry
+from requests_app.models import Agency, LegalRequest, State
+from rules.models import RuleSetVersion
+
+
+@pytest.mark.django_db
+def test_demo_setup_creates_the_cast_and_is_idempotent(settings, tmp_path, capsys, django_capture_on_commit_callbacks):
+    settings.LAWREQ_KEYS_DIR = tmp_path / "keys"
+    settings.LAWREQ_SIGNING_P12 = str(tmp_path / "keys" / "signing.p12")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_setup", "--password", "demo-password-123")
+    first = capsys.readouterr().out
+    counts = (
+        get_user_model().objects.count(),
+        Agency.objects.count(),
+        LegalRequest.objects.count(),
+        RuleSetVersion.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    call_command("demo_setup")
+    second = capsys.readouterr().out
+
+    usernames = set(get_user_model().objects.values_list("username", flat=True))
+    assert {"officer.us", "officer.fr", "analyst", "reviewer", "auditor", "admin"} <= usernames
+    assert "demo-password-123" in first and "demo-password-123" not in second
+    assert get_user_model().objects.get(username="analyst").check_password("demo-password-123")
+    assert set(LegalRequest.objects.values_list("state", flat=True)) == {State.IN_REVIEW}
+    assert (
+        get_user_model().objects.count(),
+        Agency.objects.count(),
+        LegalRequest.objects.count(),
+        RuleSetVersion.objects.count(),
+        AuditEntry.objects.count(),
+    ) == counts
