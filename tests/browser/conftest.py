@@ -6,12 +6,13 @@ synchronous ORM calls there are safe (see /work/shared/BROWSER_TESTS.md).
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.web.conftest import _throw_away_keys, signing_keys_dir  # noqa: F401  (the same keys as the web tests)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -49,38 +50,6 @@ def browser(browser, _database_wrappers):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "accept_downloads": True}
-
-
-SIGNING_PASSPHRASE = "browser tests"
-
-
-@pytest.fixture(scope="session")
-def signing_keys_dir(tmp_path_factory) -> Path:
-    """A development CA and signing key for the session, made by the letters' own command code."""
-    from django.test import override_settings
-
-    from letters.keys import signing_key_init
-
-    keys_dir = tmp_path_factory.mktemp("signing-keys")
-    with override_settings(LAWREQ_KEYS_DIR=keys_dir, LAWREQ_SIGNING_P12=str(keys_dir / "signing.p12"),
-                           LAWREQ_SIGNING_PASSPHRASE=SIGNING_PASSPHRASE):
-        signing_key_init()
-    return keys_dir
-
-
-@pytest.fixture(autouse=True)
-def _throw_away_keys(settings, signing_keys_dir):
-    """Letters are signed with the session's key; data keys are fresh per test."""
-    from letters.signing import signer_forget
-
-    settings.LAWREQ_KEYS_DIR = signing_keys_dir
-    settings.LAWREQ_SIGNING_P12 = str(signing_keys_dir / "signing.p12")
-    settings.LAWREQ_SIGNING_PASSPHRASE = SIGNING_PASSPHRASE
-    settings.LAWREQ_TIMESTAMP_URL = ""
-    settings.LAWREQ_ENCRYPTION_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
-    signer_forget()
-    yield
-    signer_forget()
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def test_a_request_goes_from_the_portal_through_four_eyes_review(
     # a different reviewer approves
     review = browser_as(reviewer)
     review.goto(f"/queue/{ref}/")
-    expect(review.locator("#decision")).to_contain_text("ip addresses")
+    expect(review.locator("#decision")).to_contain_text("IP addresses")
     screenshot(review, "reviewer-approval")
     review.get_by_label("Comment (required to send back)").fill("Narrow and lawful.")
     review.locator("#approval-form").get_by_role("button", name="Approve").click()

@@ -1,26 +1,49 @@
-"""Fixtures of the web UI tests: requests brought to each stage through the services, and a
-client logged in as one of the cast."""
+"""Fixtures of the web UI tests: requests brought to each stage through the services, a client
+logged in as one of the cast, and the signing key letters need (shared with tests/browser)."""
 
 from __future__ import annotations
 
 import base64
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from disclosure.services import proposal_create
 from requests_app.models import LegalRequest, State
 from requests_app.services import legal_request_submit
 from rules.services import legal_request_validate
 
+SIGNING_PASSPHRASE = "web tests"
+
+
+@pytest.fixture(scope="session")
+def signing_keys_dir(tmp_path_factory) -> Path:
+    """A development CA and signing key for the session, made by the letters' own key code."""
+    from letters.keys import signing_key_init
+
+    keys_dir = tmp_path_factory.mktemp("signing-keys")
+    with override_settings(LAWREQ_KEYS_DIR=keys_dir, LAWREQ_SIGNING_P12=str(keys_dir / "signing.p12"),
+                           LAWREQ_SIGNING_PASSPHRASE=SIGNING_PASSPHRASE):
+        signing_key_init()
+    return keys_dir
+
 
 @pytest.fixture(autouse=True)
-def _throw_away_keys(settings, tmp_path):
-    """Data keys for the disclosure snapshot, never the development ones in data/."""
+def _throw_away_keys(settings, signing_keys_dir):
+    """Letters are signed with the session's key; data keys are fresh per test (never data/'s)."""
+    from letters.signing import signer_forget
+
+    settings.LAWREQ_KEYS_DIR = signing_keys_dir
+    settings.LAWREQ_SIGNING_P12 = str(signing_keys_dir / "signing.p12")
+    settings.LAWREQ_SIGNING_PASSPHRASE = SIGNING_PASSPHRASE
+    settings.LAWREQ_TIMESTAMP_URL = ""
     settings.LAWREQ_ENCRYPTION_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
-    settings.LAWREQ_KEYS_DIR = tmp_path / "keys"
+    signer_forget()
+    yield
+    signer_forget()
 
 
 @pytest.fixture
