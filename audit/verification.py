@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import orjson
-from django.db.models import TextField
+from django.db import connection
+from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Cast
 
 from audit.canonical import GENESIS_HASH, format_timestamp
@@ -36,7 +37,7 @@ PROBLEM_ROOT = "the Merkle root over the first {size} entries differs from the c
 
 STREAM_FIELDS = (
     "seq",
-    "created_at",
+    "created_text",
     "actor_id",
     "actor_username",
     "role",
@@ -64,9 +65,28 @@ class ChainVerification:
     anchors: list[str] = field(default_factory=list)
 
 
-def stream_chain_rows(*, chunk_size: int = 10_000, upto: int | None = None) -> Iterator[tuple]:
-    """Every entry in sequence order as a tuple of ``STREAM_FIELDS``, through a server-side cursor."""
-    queryset = AuditEntry.objects.order_by("seq").annotate(details_text=Cast("details", TextField()))
+def _created_at_text():
+    """On PostgreSQL the database writes the canonical timestamp itself: cheaper than building a
+    datetime per row and formatting it again (``format_timestamp`` gives the same text)."""
+    if connection.vendor == "postgresql":
+        return Func(
+            F("created_at"),
+            Value('YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+            function="to_char",
+            template="%(function)s(%(expressions)s)",
+            arg_joiner=" AT TIME ZONE 'UTC', ",
+            output_field=TextField(),
+        )
+    return F("created_at")
+
+
+def stream_chain_rows(*, chunk_size: int = 10_000, start: int = 1, upto: int | None = None) -> Iterator[tuple]:
+    """Entries in sequence order as tuples of ``STREAM_FIELDS``, through a server-side cursor."""
+    queryset = AuditEntry.objects.order_by("seq").annotate(
+        details_text=Cast("details", TextField()), created_text=_created_at_text()
+    )
+    if start > 1:
+        queryset = queryset.filter(seq__gte=start)
     if upto is not None:
         queryset = queryset.filter(seq__lte=upto)
     return queryset.values_list(*STREAM_FIELDS).iterator(chunk_size=chunk_size)
@@ -102,7 +122,7 @@ def verify_chain_rows(
         body = dumps(
             {
                 "seq": seq,
-                "created_at": format_timestamp(created_at),
+                "created_at": created_at if created_at.__class__ is str else format_timestamp(created_at),
                 "actor_id": actor_id,
                 "actor_username": username,
                 "role": role,

@@ -38,9 +38,10 @@ def test_arbitrary_details_round_trip_through_the_database(details, request_ref)
     stored = AuditEntry.objects.get(seq=entry.seq)
     assert stored.details == details
     assert stored.compute_hash() == entry.entry_hash
-    streamed = list(stream_chain_rows(upto=entry.seq))[-1]
+    (streamed,) = stream_chain_rows(start=entry.seq)
     assert streamed[-1] == entry.entry_hash
-    assert verify_chain_rows(stream_chain_rows()).ok
+    if entry.seq % 20 == 0:  # the whole chain now and then: verifying it every time is quadratic
+        assert verify_chain_rows(stream_chain_rows()).ok
 
 
 aware_datetimes = st.datetimes(
