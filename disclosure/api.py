@@ -96,6 +96,7 @@ class ProposalWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reasons = serializers.ListField(
         child=StrictCharField(max_length=services.MAX_TEXT), required=False, max_length=50, default=list
     )
+    out_of_band_verified = StrictBooleanField(required=False, default=False)
 
 
 class ApprovalWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -131,6 +132,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "reason",
             "reasons",
             "rule_versions",
+            "out_of_band_verified",
             "proposed_by",
             "created_at",
             "approval",

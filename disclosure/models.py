@@ -38,6 +38,9 @@ class Proposal(models.Model):
     # What the checks allowed when the proposal was made, kept so refusals can be explained later.
     allowed_categories = models.JSONField(default=list, blank=True)
     rule_versions = models.JSONField(default=list, blank=True)
+    out_of_band_verified = models.BooleanField(
+        default=False, help_text="The analyst confirmed the emergency was verified by calling the agency back"
+    )
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

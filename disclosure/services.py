@@ -41,6 +41,10 @@ ERR_OWN_PROPOSAL = "You made this proposal: another reviewer must decide on it (
 ERR_STATE_PROPOSAL = "A decision can be proposed only while the request is in review (it is '{state}')."
 ERR_STATE_APPROVAL = "There is no proposal waiting for approval (the request is '{state}')."
 ERR_NO_CHECKS = "The checks have not run for this request yet; run them before proposing."
+ERR_VERIFICATION_REQUIRED = (
+    "This emergency request must be verified out of band (a call back to the agency's number from an "
+    "independent directory) before any disclosure; confirm it was done."
+)
 ERR_DECISION = "Choose one of: disclose, reject, need_info."
 ERR_TARGETS_EMPTY = "Name at least one target."
 ERR_TARGET_FOREIGN = "Target #{id} is not a target of this request."
@@ -85,15 +89,26 @@ def _require_staff_on(legal_request: LegalRequest, actor) -> None:
 class ChecksInForce:
     allowed_categories: frozenset[str]
     rule_versions: list
+    out_of_band_verification: bool = False
 
 
-def checks_in_force(*, legal_request: LegalRequest) -> ChecksInForce:
+NO_CHECKS = ChecksInForce(allowed_categories=frozenset(), rule_versions=[])
+
+
+def checks_in_force(*, legal_request: LegalRequest, required: bool = True) -> ChecksInForce:
+    """What the latest check run allows; without one, a disclosure cannot be proposed (409)."""
     from rules.selectors import latest_check_run
 
     run = latest_check_run(legal_request=legal_request)
     if run is None:
-        raise Conflict(ERR_NO_CHECKS)
-    return ChecksInForce(allowed_categories=frozenset(run.allowed_categories), rule_versions=_plain(run.versions))
+        if required:
+            raise Conflict(ERR_NO_CHECKS)
+        return NO_CHECKS
+    return ChecksInForce(
+        allowed_categories=frozenset(run.allowed_categories),
+        rule_versions=_plain(run.versions),
+        out_of_band_verification=run.out_of_band_verification,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -218,9 +233,14 @@ def proposal_create(
     date_to: dt.date | None = None,
     reason: str = "",
     reasons: Sequence[str] | None = None,
+    out_of_band_verified: bool = False,
 ) -> Proposal:
     """An analyst's proposed decision. ``disclose`` and ``reject`` wait for a reviewer;
-    ``need_info`` asks the officer at once (it discloses nothing)."""
+    ``need_info`` asks the officer at once (it discloses nothing).
+
+    An emergency the checks flag for out-of-band verification can be proposed for disclosure only
+    once the analyst confirms the call back was made (``out_of_band_verified``), which is recorded.
+    """
     _require_staff_on(legal_request, actor)
     if not has_role(actor, Role.ANALYST):
         raise NotPermitted(ERR_NOT_ANALYST)
@@ -233,9 +253,11 @@ def proposal_create(
     reason = _text(reason, "reason")
     rejection_reasons = [_text(item, "reasons") for item in (reasons or []) if (item or "").strip()]
 
-    checks = checks_in_force(legal_request=locked)
+    checks = checks_in_force(legal_request=locked, required=decision == Decision.DISCLOSE)
     scopes: list[TargetScope] = []
     if decision == Decision.DISCLOSE:
+        if checks.out_of_band_verification and not out_of_band_verified:
+            raise InvalidInput(ERR_VERIFICATION_REQUIRED, field="out_of_band_verified")
         scopes = _disclosure_scopes(
             legal_request=locked,
             targets=targets,
@@ -262,6 +284,7 @@ def proposal_create(
         reasons=rejection_reasons if decision == Decision.REJECT else [],
         allowed_categories=sorted(checks.allowed_categories),
         rule_versions=checks.rule_versions,
+        out_of_band_verified=bool(out_of_band_verified) and decision == Decision.DISCLOSE,
         proposed_by=actor,
     )
     ProposalTarget.objects.bulk_create(
@@ -286,6 +309,8 @@ def proposal_create(
             "categories": proposal.categories,
             "date_from": proposal.date_from.isoformat() if proposal.date_from else None,
             "date_to": proposal.date_to.isoformat() if proposal.date_to else None,
+            "out_of_band_verification_required": checks.out_of_band_verification,
+            "out_of_band_verified": proposal.out_of_band_verified,
             "rule_versions": checks.rule_versions,
         },
     )

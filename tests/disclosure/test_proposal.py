@@ -23,6 +23,7 @@ from disclosure.services import (
     ERR_TARGET_DUPLICATE,
     ERR_TARGET_FOREIGN,
     ERR_TARGETS_EMPTY,
+    ERR_VERIFICATION_REQUIRED,
     proposal_create,
 )
 from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
@@ -242,3 +243,36 @@ def test_asking_for_information_goes_to_the_officer_at_once(in_review_factory, o
     assert legal_request.state == State.NEEDS_INFO
     assert legal_request.info_requested == "Please attach the signed order, not the draft."
     assert proposal.status == ProposalStatus.CLOSED
+
+
+@pytest.fixture
+def emergency(in_review_factory, officer_a):
+    legal_request = in_review_factory(officer_a, process_type="emergency_disclosure", emergency=True,
+                                      emergency_justification="Kidnapping in progress: the victim's life is at risk.")
+    from rules.selectors import latest_check_run
+
+    assert latest_check_run(legal_request).out_of_band_verification
+    return legal_request
+
+
+def test_an_emergency_disclosure_needs_the_call_back_confirmed(emergency, analyst):
+    with pytest.raises(InvalidInput, match=re.escape(ERR_VERIFICATION_REQUIRED)) as refused:
+        disclose(emergency, analyst)
+
+    assert refused.value.field == "out_of_band_verified"
+    assert emergency.state == State.IN_REVIEW
+
+
+def test_a_confirmed_call_back_is_recorded_with_the_proposal(emergency, analyst, audit_trail):
+    proposal = disclose(emergency, analyst, out_of_band_verified=True)
+
+    assert proposal.out_of_band_verified
+    audit_trail.assert_recorded(AuditAction.PROPOSAL_MADE, actor=analyst, out_of_band_verification_required=True,
+                                out_of_band_verified=True)
+
+
+def test_an_emergency_can_be_rejected_without_a_call_back(emergency, analyst):
+    proposal = proposal_create(legal_request=emergency, actor=analyst, decision=Decision.REJECT,
+                               reason="The agency could not be reached on its listed number.")
+
+    assert emergency.state == State.PENDING_APPROVAL and not proposal.out_of_band_verified
