@@ -37,17 +37,19 @@ def jurisdiction_chain(jurisdiction_code: str) -> list[str]:
     Parents come from the jurisdiction table; a subdivision without a recorded parent belongs to its country.
     """
     chain: list[str] = []
-    jurisdiction = Jurisdiction.objects.filter(code=jurisdiction_code).select_related("parent").first()
     code: str | None = jurisdiction_code
+    # Subdivision, country, region: two joins cover the usual depth; deeper parents load lazily.
+    jurisdiction = Jurisdiction.objects.select_related("parent__parent").filter(code=code).first()
     while code and code not in chain and len(chain) < MAX_JURISDICTION_DEPTH:
         chain.append(code)
-        if jurisdiction is not None and jurisdiction.parent_id:
-            code = jurisdiction.parent.code
+        parent = jurisdiction.parent if jurisdiction is not None else None
+        if parent is not None:
+            code, jurisdiction = parent.code, parent
         elif "-" in code:
             code = code.split("-")[0]
+            jurisdiction = Jurisdiction.objects.select_related("parent__parent").filter(code=code).first()
         else:
             code = None
-        jurisdiction = Jurisdiction.objects.filter(code=code).select_related("parent").first() if code else None
     return list(reversed(chain))
 
 
