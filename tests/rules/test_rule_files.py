@@ -235,3 +235,13 @@ def test_rule_set_versions_cannot_be_changed_or_deleted(shipped_rules):
         RuleSetVersion.objects.filter(pk=version.pk).update(name="rewritten")
     with pytest.raises(ImmutableError):
         RuleSetVersion.objects.all().delete()
+
+
+def test_export_rules_command_writes_a_file_that_load_rules_reads_back(shipped_rules, tmp_path):
+    target = tmp_path / "rules.yaml"
+
+    call_command("export_rules", "--output", str(target))
+    call_command("load_rules", str(target))
+
+    assert load_rule_text(target.read_text())["rulesets"][0]["scope"] == "platform"
+    assert RuleSetVersion.objects.count() == 8

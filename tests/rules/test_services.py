@@ -236,3 +236,28 @@ def test_check_runs_are_immutable(received, officer_a):
         check_run.save()
     with pytest.raises(ImmutableError):
         CheckRun.objects.filter(pk=check_run.pk).update(recommendation="reject")
+
+
+def test_the_task_retries_when_the_database_is_briefly_unavailable(received, officer_a, monkeypatch):
+    from django.db import OperationalError
+
+    import rules.tasks
+
+    legal_request = received(officer_a)
+    calls = []
+
+    def flaky_validate(*, legal_request_id):
+        calls.append(legal_request_id)
+        if len(calls) == 1:
+            raise OperationalError("could not connect to server")
+        legal_request_validate(legal_request_id=legal_request_id)
+
+    monkeypatch.setattr(rules.tasks, "legal_request_validate", flaky_validate)
+    monkeypatch.setattr(validate_request, "default_retry_delay", 0)
+
+    result = validate_request.apply(args=[legal_request.pk], throw=False)
+
+    legal_request.refresh_from_db()
+    assert result.successful()
+    assert calls == [legal_request.pk, legal_request.pk]
+    assert legal_request.state == State.IN_REVIEW
