@@ -105,7 +105,7 @@ def setup(events: int) -> tuple[Proposal, Approval]:
         step = dt.timedelta(days=31) / events
         with transaction.atomic():
             ip_events_insert(
-                (account.pk, start + step * i, f"198.51.{(i >> 8) & 255}.{i & 255}" if i % 5 else f"2001:db8::{i:x}",
+                (account.pk, start + step * i, f"198.51.{(i >> 8) & 255}.{i & 255}" if i % 5 else f"2001:db8::{i >> 16:x}:{i & 0xffff:x}",
                  1024 + i % 60000)
                 for i in range(events)
             )  # fmt: skip

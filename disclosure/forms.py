@@ -35,8 +35,15 @@ class DiscloseForm(forms.Form):
     reason = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
                              label="Justification for the reviewer")
 
-    def __init__(self, *args, legal_request: LegalRequest, allowed_categories=None, **kwargs):
+    def __init__(self, *args, legal_request: LegalRequest, allowed_categories=None, verification_required=False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        if verification_required:
+            number = legal_request.agency.callback_phone or "the number in the independent directory"
+            self.fields["out_of_band_verified"] = forms.BooleanField(
+                required=False,
+                label=f"I called the agency back on {number} and it confirmed this emergency request",
+            )
         asked = set(legal_request.categories)
         allowed = set(asked if allowed_categories is None else allowed_categories)
         choices = [(value, label + ("" if value in allowed else LABEL_NOT_ALLOWED))
@@ -93,6 +100,7 @@ class DiscloseForm(forms.Form):
         ]
         return {
             "decision": Decision.DISCLOSE,
+            "out_of_band_verified": bool(cleaned.get("out_of_band_verified")),
             "targets": scopes,
             "categories": sorted({category for scope in scopes for category in scope["categories"]}),
             "reason": cleaned["reason"],

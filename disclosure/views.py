@@ -16,6 +16,7 @@ from lawreq.errors import DomainError, NotFound
 from lawreq.roles import Role, has_role
 from requests_app.models import LegalRequest, State
 from requests_app.views import error_page, render_staff_detail, show_domain_error, staff_required, visible_request
+from rules.selectors import latest_check_run
 
 ERR_UNKNOWN_DECISION = "Choose a decision: disclose, reject or ask for information."
 
@@ -28,10 +29,13 @@ MSG_APPROVED = "Proposal approved. The signed letter is being prepared."
 MSG_SENT_BACK = "Proposal sent back to the analyst."
 
 
-def _proposal_form(decision: str, legal_request: LegalRequest, *, data=None, allowed_categories=None):
-    form_class = PROPOSAL_FORMS[decision]
-    extra = {"allowed_categories": allowed_categories} if decision == Decision.DISCLOSE else {}
-    return form_class(data, legal_request=legal_request, auto_id=f"id_{decision}_%s", **extra)
+def _proposal_form(decision: str, legal_request: LegalRequest, *, check_run, data=None):
+    """The form of one decision, shaped by the latest checks (allowed categories, emergency call back)."""
+    extra = {}
+    if decision == Decision.DISCLOSE and check_run is not None:
+        extra = {"allowed_categories": check_run.allowed_categories,
+                 "verification_required": check_run.out_of_band_verification}
+    return PROPOSAL_FORMS[decision](data, legal_request=legal_request, auto_id=f"id_{decision}_%s", **extra)
 
 
 def _current_proposal(legal_request: LegalRequest, user) -> Proposal | None:
@@ -48,11 +52,10 @@ def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check
     """
     user = request.user
     proposal = _current_proposal(legal_request, user)
-    allowed = check_run.allowed_categories if check_run is not None else None
     proposal_forms = {}
     if has_role(user, Role.ANALYST) and legal_request.state == State.IN_REVIEW:
         proposal_forms = {
-            decision: forms.get(decision) or _proposal_form(decision, legal_request, allowed_categories=allowed)
+            decision: forms.get(decision) or _proposal_form(decision, legal_request, check_run=check_run)
             for decision in PROPOSAL_FORMS
         }
     awaiting = (proposal is not None and proposal.status == ProposalStatus.OPEN
@@ -74,7 +77,7 @@ def proposal_submit(request: HttpRequest, ref: str) -> HttpResponse:
     if decision not in PROPOSAL_FORMS:
         messages.error(request, ERR_UNKNOWN_DECISION)
         return render_staff_detail(request, legal_request, status=400)
-    form = _proposal_form(decision, legal_request, data=request.POST)
+    form = _proposal_form(decision, legal_request, check_run=latest_check_run(legal_request), data=request.POST)
     if not form.is_valid():
         return render_staff_detail(request, legal_request, status=400, forms={decision: form})
     try:
