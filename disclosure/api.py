@@ -6,7 +6,7 @@ exist (404), so an officer or an auditor learns nothing about the review from th
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -66,6 +66,24 @@ class TargetScopeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     date_to = StrictDateField(required=False)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "description": "a target id of this request"},
+            {
+                "type": "object",
+                "required": ["id"],
+                "properties": {
+                    "id": {"type": "integer", "minimum": 1},
+                    "categories": {"type": "array", "items": {"type": "string", "enum": Category.values}},
+                    "date_from": {"type": "string", "format": "date"},
+                    "date_to": {"type": "string", "format": "date"},
+                },
+                "additionalProperties": False,
+            },
+        ]
+    }
+)
 class TargetItemField(serializers.Field):
     """A target id, or ``{"id", "categories"?, "date_from"?, "date_to"?}`` to narrow one target."""
 
