@@ -324,7 +324,8 @@ def portal_upload(request: HttpRequest, ref: str) -> HttpResponse:
             legal_request=legal_request, actor=request.user, upload=form.cleaned_data["file"]
         )
     except DomainError as error:
-        show_domain_error(request, error, form)
+        # The document checks name no field: everything they say is about the file.
+        show_domain_error(request, error, form, field_map={"": "file"})
         return render_portal_detail(request, legal_request, status=error.status_code, upload_form=form)
     messages.success(request, MSG_DOCUMENT_ADDED.format(name=document.name))
     return redirect("web:portal-detail", ref=legal_request.ref)

@@ -143,3 +143,11 @@ def test_role_refusal_on_a_request_page_is_audited(client_for, auditor, request_
     client_for(auditor).get(reverse("web:staff-detail", kwargs={"ref": request_a.ref}))
     entry = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, request_ref=request_a.ref).get()
     assert entry.details == {"reason": "role", "via": "web"}
+
+
+def test_a_role_refusal_says_whose_page_it_is(client_for, auditor):
+    from requests_app.views import ERR_STAFF_ONLY
+
+    response = client_for(auditor).get(reverse("web:queue"))
+    assert response.status_code == 403
+    assert ERR_STAFF_ONLY in response.content.decode()

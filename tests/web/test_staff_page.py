@@ -1,0 +1,100 @@
+"""The legal team's page of one request: everything about it, audited at every showing."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from audit.actions import AuditAction
+from audit.models import AuditEntry
+from rules.models import CheckRun
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_url(legal_request, name: str = "web:staff-detail") -> str:
+    return reverse(name, kwargs={"ref": legal_request.ref})
+
+
+def test_the_page_shows_fields_targets_documents_and_the_checks(client_for, analyst, request_a):
+    response = client_for(analyst).get(staff_url(request_a))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    for shown in ("2026-CR-0042", "Wire fraud", "U.S. District Court, D. Springfield", "@someone", "+12025550199",
+                  "order.pdf"):
+        assert shown in page
+    run = CheckRun.objects.get(legal_request=request_a)
+    assert run.versions_label in page
+    for result in run.results:
+        assert result["rule"] in page
+        assert result["citation"].replace("'", "&#x27;").replace('"', "&quot;") in page
+
+
+def test_failed_checks_come_first(client_for, analyst, officer_a, in_review_factory):
+    # a subpoena asking for content: the platform never discloses it
+    legal_request = in_review_factory(officer_a, categories=["content", "ip_addresses"])
+
+    response = client_for(analyst).get(staff_url(legal_request))
+
+    outcomes = [result["outcome"] for result in response.context["check_results"]]
+    assert outcomes[0] == "fail"
+    assert outcomes == sorted(outcomes, key=["fail", "warn", "pass"].index)
+
+
+def test_every_showing_is_audited_as_a_web_view(client_for, reviewer, request_a):
+    client = client_for(reviewer)
+    client.get(staff_url(request_a))
+    client.get(staff_url(request_a))
+
+    entries = AuditEntry.objects.filter(action=AuditAction.REQUEST_VIEWED, request_ref=request_a.ref)
+    assert entries.count() == 2
+    assert {(e.actor_id, tuple(e.details.items())) for e in entries} == {(reviewer.pk, (("via", "web"),))}
+
+
+def test_document_links_download_through_the_api_with_the_session(client_for, analyst, request_a):
+    client = client_for(analyst)
+    document = request_a.documents.get()
+    link = reverse("legalrequest-document-download", kwargs={"ref": request_a.ref, "document_id": document.pk})
+
+    assert f'href="{link}"' in client.get(staff_url(request_a)).content.decode()
+    download = client.get(link)
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_an_analyst_runs_the_checks_again(client_for, analyst, request_a):
+    client = client_for(analyst)
+    assert "Re-run checks" in client.get(staff_url(request_a)).content.decode()
+
+    response = client.post(staff_url(request_a, "web:checks-run"))
+
+    assert response.status_code == 302
+    runs = CheckRun.objects.filter(legal_request=request_a).order_by("id")
+    assert runs.count() == 2
+    assert runs.last().run_by == analyst
+
+
+def test_a_reviewer_is_not_offered_the_re_run(client_for, reviewer, request_a):
+    assert "Re-run checks" not in client_for(reviewer).get(staff_url(request_a)).content.decode()
+
+
+def test_re_running_the_checks_of_a_draft_says_why_with_409(client_for, analyst, officer_a, draft_factory):
+    draft = draft_factory(officer_a)
+    response = client_for(analyst).post(staff_url(draft, "web:checks-run"))
+    assert response.status_code == 409
+    assert not CheckRun.objects.filter(legal_request=draft).exists()
+
+
+def test_pages_with_personal_data_are_not_cached_and_not_framed(client_for, analyst, request_a):
+    response = client_for(analyst).get(staff_url(request_a))
+
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_every_form_on_the_page_carries_a_csrf_token(client_for, analyst, request_a):
+    page = client_for(analyst).get(staff_url(request_a)).content.decode()
+    assert page.count('method="post"') == page.count('name="csrfmiddlewaretoken"') > 1
