@@ -161,9 +161,15 @@ def seal(plaintext: bytes, *, context: str) -> bytearray:
     return envelope
 
 
+def _byte_view(envelope: bytes) -> memoryview:
+    # psycopg2 hands out memoryviews of format 'c', whose items are bytes, not ints.
+    view = memoryview(envelope)
+    return view if view.format == "B" else view.cast("B")
+
+
 def envelope_key_id(envelope: bytes) -> str:
     """The key id an envelope names, or raise ``DecryptionRefused`` if it has no valid header."""
-    view = memoryview(envelope)
+    view = _byte_view(envelope)
     if len(view) < 2 or view[0] != ENVELOPE_VERSION:
         raise DecryptionRefused(ERR_MALFORMED)
     kid_len = view[1]
@@ -177,7 +183,7 @@ def envelope_key_id(envelope: bytes) -> str:
 
 def unseal(envelope: bytes, *, context: str, actor=None, request_ref: str = "") -> bytes:
     """The plaintext, or ``DecryptionRefused``; every refusal is written to the audit trail."""
-    view = memoryview(envelope)  # the database hands out memoryviews; no copy of the ciphertext
+    view = _byte_view(envelope)  # no copy of the ciphertext
     kid = ""
     try:
         kid = envelope_key_id(view)

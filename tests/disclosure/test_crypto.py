@@ -147,3 +147,11 @@ def test_a_development_key_can_be_added_and_then_encrypts(settings, tmp_path):
     after = seal(b"after", context=CONTEXT)
     assert envelope_key_id(after) == "dev2"
     assert unseal(before, context=CONTEXT) == b"before"
+
+
+def test_memoryviews_from_the_database_are_read_as_bytes(encryption_keys):
+    envelope = bytes(seal(b"secret", context=CONTEXT))
+    as_chars = memoryview(envelope).cast("c")  # what psycopg2 returns for bytea
+
+    assert envelope_key_id(as_chars) == "k1"
+    assert unseal(as_chars, context=CONTEXT) == b"secret"
