@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -86,7 +87,7 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.legal_request_get_for_officer(user=self.request.user, ref=ref)
 
     def _detail(self, legal_request: LegalRequest, status_code: int = status.HTTP_200_OK) -> Response:
-        legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
+        prefetch_related_objects([legal_request], "targets", "documents")
         return Response(LegalRequestSerializer(legal_request).data, status=status_code)
 
     @extend_schema(

@@ -11,7 +11,9 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from guardian.models import GroupObjectPermission
 
 from audit.actions import AuditAction
 from audit.services import audit_record
@@ -47,6 +49,9 @@ ERR_PRESERVATION_UNKNOWN = "No preservation request {ref} of your agency exists.
 
 MAX_TARGETS = 100
 PERMISSION_VIEW = "requests_app.view_legalrequest"
+# These come from the service itself (the caller's agency, the serializer's jurisdiction lookup),
+# and the database enforces unique and check constraints: full_clean need not query for them.
+FOREIGN_KEYS_CHECKED_BY_SERVICE = ["agency", "created_by", "jurisdiction", "preservation_of"]
 
 
 def _transition(
@@ -198,7 +203,7 @@ def legal_request_create(
     With an idempotency key, a retry with the same body returns the first request; the same key
     with another body is a conflict.
     """
-    officer = getattr(actor, "officer", None)
+    officer = Officer.objects.select_related("agency").filter(user_id=actor.pk).first()
     if officer is None:
         raise NotPermitted(ERR_NOT_OFFICER)
     fingerprint = _fingerprint(raw_payload if raw_payload is not None else data) if idempotency_key else ""
@@ -239,10 +244,10 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
         preservation_of=_preservation_for(officer.agency, preservation_ref),
         **data,
     )
-    legal_request.full_clean(exclude=["preservation_of"])
+    legal_request.full_clean(exclude=FOREIGN_KEYS_CHECKED_BY_SERVICE, validate_unique=False, validate_constraints=False)
     legal_request.save()
     _replace_targets(legal_request, targets)
-    assign_perm(PERMISSION_VIEW, officer.agency.group, legal_request)
+    _grant_to_agency(legal_request, officer.agency)
     audit_record(
         action=AuditAction.REQUEST_CREATED,
         actor=actor,
@@ -271,6 +276,16 @@ def _check_request_fields(*, jurisdiction: Jurisdiction, data: dict[str, Any], t
         raise InvalidInput(ERR_TOO_MANY_TARGETS.format(limit=MAX_TARGETS), field="targets")
 
 
+def _grant_to_agency(legal_request: LegalRequest, agency: Agency) -> None:
+    """The agency's officers may see the request: a guardian object permission for its group."""
+    GroupObjectPermission.objects.create(
+        group_id=agency.group_id,
+        permission=Permission.objects.get(codename="view_legalrequest", content_type__app_label="requests_app"),
+        content_type=ContentType.objects.get_for_model(LegalRequest),
+        object_pk=str(legal_request.pk),
+    )
+
+
 def _preservation_for(agency: Agency, ref: str | None) -> LegalRequest | None:
     if not ref:
         return None
@@ -289,7 +304,7 @@ def _replace_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
         except InvalidInput as exc:
             raise InvalidInput(exc.message, field=f"targets[{index}].value")
         normalized[(target["type"], value)] = None
-    legal_request.targets.all().delete()
+    Target.objects.filter(legal_request=legal_request).delete()
     Target.objects.bulk_create(
         Target(legal_request=legal_request, type=target_type, value=value) for target_type, value in normalized
     )
@@ -310,7 +325,7 @@ def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, 
         data["preservation_of"] = _preservation_for(locked.agency, data["preservation_of"])
     for field, value in data.items():
         setattr(locked, field, value)
-    locked.full_clean(exclude=["preservation_of"])
+    locked.full_clean(exclude=FOREIGN_KEYS_CHECKED_BY_SERVICE, validate_unique=False, validate_constraints=False)
     locked.save()
     if targets is not None:
         _replace_targets(locked, targets)
