@@ -6,6 +6,9 @@ import pytest
 from django.db import connection
 
 POSTGRES_ONLY = "needs PostgreSQL: SQLite has no triggers, roles, advisory locks or concurrent writers"
+# Decided at collection, before any database fixture runs: a skipped transactional test must not
+# flush the database (the flush re-creates content types, which upsets serialized rollbacks later).
+requires_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason=POSTGRES_ONLY)
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,10 @@ from audit.actions import AuditAction
 from audit.models import AuditEntry
 from audit.services import audit_record
 from audit.verification import audit_chain_verify
+from tests.audit.conftest import requires_postgres
 
 WRITERS = 50
+pytestmark = requires_postgres
 
 
 @pytest.mark.postgres

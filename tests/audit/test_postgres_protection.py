@@ -9,8 +9,9 @@ from django.db import DatabaseError, connection, models, transaction
 from audit.actions import AuditAction
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.services import audit_checkpoint_create, audit_record
+from tests.audit.conftest import requires_postgres
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres, requires_postgres]
 
 APP_ROLE = "lawreq_audit_test_app"
 REFUSED = "append-only"
