@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from audit.canonical import GENESIS_HASH
 from audit.checkpoints import Checkpoint, CheckpointInvalid
 from audit.merkle import inclusion_proofs, leaf_hash, verify_inclusion
 from audit.models import AuditCheckpoint, AuditEntry
@@ -67,21 +68,22 @@ def request_trail(*, ref: str) -> RequestTrail:
     if not entries:
         raise NotFound(ERR_NO_TRAIL.format(ref=ref))
     seqs = {entry.seq for entry in entries}
-    neighbours = dict(
-        AuditEntry.objects.filter(seq__in={s - 1 for s in seqs} | {s + 1 for s in seqs}).values_list(
-            "seq", "entry_hash"
-        )
-    )
-    next_prev = dict(AuditEntry.objects.filter(seq__in={s + 1 for s in seqs}).values_list("seq", "prev_hash"))
+    around = {
+        seq: (entry_hash, prev_hash)
+        for seq, entry_hash, prev_hash in AuditEntry.objects.filter(
+            seq__in={s - 1 for s in seqs} | {s + 1 for s in seqs}
+        ).values_list("seq", "entry_hash", "prev_hash")
+    }
     trail = [TrailEntry(entry) for entry in entries]
     for item in trail:
         entry = item.entry
         if entry.compute_hash() != entry.entry_hash:
             item.problems.append(PROBLEM_HASH)
-        expected_prev = neighbours.get(entry.seq - 1) if entry.seq > 1 else "0" * 64
-        if entry.prev_hash != expected_prev:
+        before = around[entry.seq - 1][0] if entry.seq - 1 in around else None
+        if entry.prev_hash != (GENESIS_HASH if entry.seq == 1 else before):
             item.problems.append(PROBLEM_PREVIOUS.format(seq=entry.seq - 1))
-        if entry.seq + 1 in next_prev and next_prev[entry.seq + 1] != entry.entry_hash:
+        after = around.get(entry.seq + 1)
+        if after is not None and after[1] != entry.entry_hash:
             item.problems.append(PROBLEM_NEXT.format(seq=entry.seq + 1))
 
     try:
@@ -93,8 +95,8 @@ def request_trail(*, ref: str) -> RequestTrail:
     covered = [item for item in trail if item.entry.seq <= checkpoint.tree_size]
     if covered:
         leaves = _leaf_hashes(checkpoint.tree_size)
-        proofs = inclusion_proofs(leaves, [item.entry.seq - 1 for item in covered]) if len(leaves) == \
-            checkpoint.tree_size else {}
+        complete = len(leaves) == checkpoint.tree_size
+        proofs = inclusion_proofs(leaves, [item.entry.seq - 1 for item in covered]) if complete else {}
         root = bytes.fromhex(checkpoint.merkle_root)
         for item in covered:
             index = item.entry.seq - 1
