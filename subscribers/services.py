@@ -50,6 +50,7 @@ ERR_GENERATE_SIZE = "Accounts must be at least 1 and events per account at least
 
 MAX_IMPORT_ERRORS = 20
 IMPORT_BATCH_ACCOUNTS = 2000
+IMPORT_BATCH_EVENTS = 20_000  # a batch also ends here, so a few very active accounts stay small in memory
 _LINE_FIELDS = frozenset(
     {"account_id", "username", "phone", "registered_at", "ip_events", "display_name", "email", "phone_history"}
 )
@@ -324,12 +325,15 @@ def subscribers_import(*, path: Path, actor=None, progress: Progress | None = No
     accounts = periods = events = 0
     with transaction.atomic():
         batch: list[ParsedAccount] = []
+        batch_events = 0
         for line, raw in _iter_lines(path, progress):
-            batch.append(parse_subscriber_line(raw, line))
-            if len(batch) >= IMPORT_BATCH_ACCOUNTS:
+            parsed = parse_subscriber_line(raw, line)
+            batch.append(parsed)
+            batch_events += len(parsed.ip_events)
+            if len(batch) >= IMPORT_BATCH_ACCOUNTS or batch_events >= IMPORT_BATCH_EVENTS:
                 added_periods, added_events = _load_batch(batch)
                 accounts, periods, events = accounts + len(batch), periods + added_periods, events + added_events
-                batch = []
+                batch, batch_events = [], 0
         if batch:
             added_periods, added_events = _load_batch(batch)
             accounts, periods, events = accounts + len(batch), periods + added_periods, events + added_events

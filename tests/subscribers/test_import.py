@@ -175,3 +175,31 @@ def test_command_loads_a_good_file(tmp_path, capsys):
 
     assert "Loaded 2 accounts" in capsys.readouterr().out
     assert Account.objects.count() == 2 and IpEvent.objects.count() == 2
+
+
+def _import_peak_memory(path: Path) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        subscribers_import(path=path)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_large_file_is_streamed_not_held_in_memory(tmp_path, monkeypatch):
+    from subscribers import services
+
+    monkeypatch.setattr(services, "IMPORT_BATCH_EVENTS", 1_000)
+    events = [{"ts": f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:00:00Z", "ip": f"203.0.113.{i % 250}", "port": 40000 + i}
+              for i in range(100)]
+    small = write_jsonl(tmp_path / "small.jsonl", (line(index, ip_events=events) for index in range(60)))
+    large = write_jsonl(tmp_path / "large.jsonl", (line(index, ip_events=events) for index in range(1000, 1240)))
+
+    small_peak = _import_peak_memory(small)
+    large_peak = _import_peak_memory(large)
+
+    # Four times the file, about the same memory: it is read a batch at a time.
+    assert IpEvent.objects.count() == 30_000
+    assert large_peak < 1.5 * small_peak, f"{small_peak:,} bytes for 6,000 events, {large_peak:,} for 24,000"
