@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 
-from letters.models import Response
+from letters.models import Response, ResponseStatus
+from letters.tasks import generate_response
 
 
 @admin.register(Response)
@@ -17,6 +19,14 @@ class ResponseAdmin(admin.ModelAdmin):
         "attempts", "claim_token", "claimed_at", "created_at", "stored_at", "error",
     ]
     exclude = ["pdf_sealed"]
+    actions = ["generate_again"]
+
+    @admin.action(description="Generate the letter again (failed responses, after fixing the cause)")
+    def generate_again(self, request, queryset):
+        failed = list(queryset.filter(status=ResponseStatus.FAILED).values_list("legal_request_id", flat=True))
+        for legal_request_id in failed:
+            transaction.on_commit(lambda pk=legal_request_id: generate_response.delay(pk))
+        self.message_user(request, f"{len(failed)} letter(s) queued again.", messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -159,6 +159,23 @@ def test_run_eagerly_an_unreachable_timestamp_authority_is_a_visible_failure(app
     assert approved_request.state == State.APPROVED
 
 
+def test_an_operator_generates_a_failed_letter_again_from_the_admin(
+    approved_request, settings, tmp_path, admin_client, django_capture_on_commit_callbacks
+):
+    configured = settings.LAWREQ_SIGNING_P12
+    settings.LAWREQ_SIGNING_P12 = str(tmp_path / "missing.p12")
+    generate_response.delay(approved_request.pk).get()
+    failed = Response.objects.get()
+    settings.LAWREQ_SIGNING_P12 = configured
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = admin_client.post("/admin/letters/response/",
+                                  {"action": "generate_again", "_selected_action": [failed.pk]})
+
+    assert reply.status_code == 302
+    assert Response.objects.get().status == ResponseStatus.STORED
+
+
 def test_a_request_withdrawn_before_the_letter_gets_none(approved_request, officer_a):
     legal_request_withdraw(legal_request=approved_request, actor=officer_a, reason="Case closed.")
 
@@ -211,7 +228,7 @@ def test_a_ten_thousand_event_disclosure_is_issued_in_full(decided_factory, offi
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_workers_issue_one_response(decided_factory, officer_a, account):
     import threading
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -12,7 +13,15 @@ from lawreq.celery import app
 from letters import tasks
 from letters.models import Response, ResponseStatus
 from requests_app.models import State
-from tests.tasks.test_real_worker import REDIS_URL, _redis_available
+
+REDIS_URL = os.environ.get("LAWREQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_available() -> bool:
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
 
 
 @pytest.fixture
@@ -23,12 +32,16 @@ def redis_queue(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "result_backend")}
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False, result_backend=None)
+    # Producers made earlier in the process under the in-memory broker would otherwise be reused
+    # (by .delay here and by the worker's retry): drop them, as Celery does after a fork.
+    app._after_fork()
     redis.Redis.from_url(REDIS_URL).flushdb()
     yield
     app.conf.update(previous)
+    app._after_fork()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_retries_an_unavailable_timestamp_authority_then_issues_the_letter(
     redis_queue, settings, timestamp_authority, decided_factory, officer_a, account, monkeypatch
 ):
