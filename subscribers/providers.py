@@ -43,6 +43,12 @@ def day_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.da
     return start, end
 
 
+def _naive_utc(value: dt.datetime | str) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class DatabaseProvider:
     """Reads the ``subscribers`` tables."""
 
@@ -101,7 +107,8 @@ class DatabaseProvider:
         """One account's events in [start, end), in time order, read with the (account, ts) index.
 
         The SQL is the ORM's; the rows skip the ORM's per-value converters, which cost more than
-        the query itself at 100,000 events. SQLite gives naive (or text) timestamps, always UTC.
+        the query itself at 100,000 events. PostgreSQL connections run in UTC (Django sets it), so
+        its timestamps arrive aware and in UTC; SQLite's arrive naive (or as text), also UTC.
         """
         queryset = (
             IpEventRow.objects.filter(account=account, ts__gte=start, ts__lt=end)
@@ -109,18 +116,15 @@ class DatabaseProvider:
             .values_list("ts", "ip", "port")
         )
         sql, params = queryset.query.sql_with_params()
+        aware = connection.vendor == "postgresql"
         events: list[IpEvent] = []
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(10_000):
-                for ts, ip, port in rows:
-                    if isinstance(ts, str):
-                        ts = dt.datetime.fromisoformat(ts)
-                    if ts.tzinfo is None:
-                        ts = ts.replace(tzinfo=dt.UTC)
-                    elif ts.tzinfo is not dt.UTC:
-                        ts = ts.astimezone(dt.UTC)
-                    events.append(IpEvent(ts=ts, ip=ip, port=port))
+                if aware:
+                    events.extend([IpEvent(ts, ip, port) for ts, ip, port in rows])
+                else:
+                    events.extend([IpEvent(_naive_utc(ts), ip, port) for ts, ip, port in rows])
         return events
 
     @staticmethod
