@@ -277,3 +277,20 @@ def test_a_read_without_a_purpose_is_refused(in_review_factory, officer_a, analy
 
     with pytest.raises(InvalidInput, match=re.escape(ERR_PURPOSE)):
         approved_decision(legal_request=legal_request, actor=analyst, purpose=" ")
+
+
+def test_rotate_keys_command_adds_a_development_key_and_rotates_to_it(settings, tmp_path, in_review_factory,
+                                                                      officer_a, analyst, reviewer, platform_data,
+                                                                      capsys):
+    settings.LAWREQ_ENCRYPTION_KEYS = ""  # the embedded default: development keys in LAWREQ_KEYS_DIR
+    legal_request = in_review_factory(officer_a)
+    snapshot = approve(legal_request, analyst, reviewer)
+    before = approved_decision(legal_request=legal_request, actor=None, purpose="test")
+
+    call_command("rotate_keys", "--generate-key", "--no-progress")
+
+    out = capsys.readouterr().out
+    assert "Added development key 'dev2'" in out and "to key 'dev2'" in out
+    entries = SnapshotTarget.objects.filter(snapshot=snapshot)
+    assert {envelope_key_id(entry.ip_events) for entry in entries} == {"dev2"}
+    assert approved_decision(legal_request=legal_request, actor=None, purpose="test") == before
