@@ -91,3 +91,11 @@ def category(value: str) -> str:
 @register.filter
 def categories(values) -> str:
     return ", ".join(category(value) for value in values or ())
+
+
+@register.filter
+def is_open(legal_request) -> bool:
+    """Still waiting for an answer: a deadline only means something then."""
+    from requests_app.states import OPEN_STATES
+
+    return legal_request.state in OPEN_STATES

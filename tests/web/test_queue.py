@@ -112,3 +112,13 @@ def test_the_queue_shows_no_target_identifier(client_for, analyst, queued):
 
     assert "555" not in page
     assert "suspect.one" not in page
+
+
+def test_a_closed_request_shows_no_countdown(client_for, analyst, queued):
+    answered = queued(state=State.RESPONDED, due_in=-dt.timedelta(days=2))
+
+    page = client_for(analyst).get("/queue/?state=responded").content.decode()
+
+    assert refs_in(page) == [answered.ref]
+    assert "overdue" not in page
+    assert ">closed<" in page
