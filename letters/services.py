@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import traceback
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from requests import RequestException
 
 from audit.actions import AuditAction
 from audit.services import audit_record
@@ -44,8 +47,13 @@ ERR_BUSY = "Another worker is generating this response."
 ERR_NOT_ANSWERABLE = "A request in state '{state}' gets no response letter."
 ERR_STORED_MISMATCH = "The stored response does not match the digest recorded when it was issued."
 
-# Errors that a retry cannot fix: the response is marked failed, visibly, until an operator acts.
-PERMANENT_ERRORS = (LetterContentError, ImproperlyConfigured, SigningError, DecryptionRefused, NotFound)
+# A database hiccup, an unreachable timestamp authority: worth another try (the task retries them).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, TimestampRequestError, RequestException, ConnectionError,
+                    TimeoutError)
+# Errors whose message is ours (no personal data), recorded as they are. Any other error is
+# recorded by its type only: its message could quote a record.
+KNOWN_ERRORS = (LetterContentError, ImproperlyConfigured, SigningError, DecryptionRefused, NotFound)
+ERR_UNEXPECTED = "unexpected error while rendering or signing (the worker log has the stack)"
 
 
 class ResponseBusy(Exception):
@@ -88,9 +96,14 @@ def response_generate(*, legal_request_id: int, claim_token: str | None = None) 
         return response
     try:
         letter = _letter_sign(legal_request_id=legal_request_id)
-    except PERMANENT_ERRORS as error:
+    except TRANSIENT_ERRORS:
+        raise  # the claim stays ours: a retry of the same job resumes it
+    except Exception as error:
+        if not isinstance(error, KNOWN_ERRORS):
+            logger.error("response letter for request id %s: %s\n%s", legal_request_id, type(error).__name__,
+                         "".join(traceback.format_tb(error.__traceback__)))
         response_fail(legal_request_id=legal_request_id, error=error)
-        raise ResponseGenerationFailed(str(error)) from error
+        raise ResponseGenerationFailed(type(error).__name__) from error
     return _response_store(response_id=response.pk, letter=letter)
 
 
@@ -145,10 +158,10 @@ def _letter_sign(*, legal_request_id: int) -> SignedLetter:
 
 @transaction.atomic
 def _response_store(*, response_id: int, letter: SignedLetter) -> Response:
-    response = Response.objects.select_for_update().select_related("legal_request").get(pk=response_id)
-    legal_request = LegalRequest.objects.select_for_update().select_related("jurisdiction").get(
-        pk=response.legal_request_id
-    )
+    # The request first, then the response: the order the claim takes them in, so no deadlock.
+    legal_request_id = Response.objects.values_list("legal_request_id", flat=True).get(pk=response_id)
+    legal_request = LegalRequest.objects.select_for_update().get(pk=legal_request_id)
+    response = Response.objects.select_for_update().get(pk=response_id)
     if response.status == ResponseStatus.STORED:
         return response  # another worker finished first; ours is discarded
     if legal_request.state not in (State.APPROVED, State.REJECTED):
@@ -200,15 +213,16 @@ def response_fail(*, legal_request_id: int, error: BaseException | str) -> Respo
     ).first()
     if response is None or response.status == ResponseStatus.STORED:
         return response
-    if isinstance(error, BaseException):
+    if isinstance(error, KNOWN_ERRORS):
         _record_failure(response, str(error), type(error).__name__)
+    elif isinstance(error, BaseException):
+        _record_failure(response, ERR_UNEXPECTED, type(error).__name__)
     else:
         _record_failure(response, error, "Error")
     return response
 
 
 def _record_failure(response: Response, message: str, error_type: str) -> None:
-    # Our error messages name targets by id and keys by path, never personal data.
     message = f"{error_type}: {message}"[:MAX_ERROR_LENGTH]
     response.status = ResponseStatus.FAILED
     response.error = message
@@ -216,7 +230,7 @@ def _record_failure(response: Response, message: str, error_type: str) -> None:
     audit_record(
         action=AuditAction.RESPONSE_FAILED,
         obj=response,
-        request_ref=response.legal_request.ref,
+        request_ref=LegalRequest.objects.values_list("ref", flat=True).get(pk=response.legal_request_id),
         details={"error": message, "attempts": response.attempts},
     )
     logger.warning("response letter for request id %s failed: %s", response.legal_request_id, error_type)

@@ -156,7 +156,9 @@ def pdf_sign(pdf: bytes, *, reason: str, location: str = "") -> bytes:
     reserved = RESERVED_BT if timestamper is not None else RESERVED_BB
     try:
         output = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), bytes_reserved=reserved)
-    except SigningError:
+    except SigningError as error:
+        if "larger than expected" not in str(error):
+            raise
         # A long certificate chain can outgrow the reservation: let pyHanko measure it instead.
         output = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
     return output.getvalue()

@@ -4,17 +4,18 @@ import logging
 import random
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
-from pyhanko.sign.timestamps.common_utils import TimestampRequestError
-from requests import RequestException
 
-from letters.services import ResponseBusy, ResponseGenerationFailed, ResponseNotDue, response_fail, response_generate
+from letters.services import (
+    TRANSIENT_ERRORS,
+    ResponseBusy,
+    ResponseGenerationFailed,
+    ResponseNotDue,
+    response_fail,
+    response_generate,
+)
 
 logger = logging.getLogger(__name__)
 
-# A database hiccup, a busy claim, an unreachable timestamp authority: worth another try.
-TRANSIENT_ERRORS = (ResponseBusy, OperationalError, InterfaceError, TimestampRequestError, RequestException,
-                    ConnectionError, TimeoutError)
 MAX_RETRIES = 8
 BACKOFF_BASE_SECONDS = 10
 BACKOFF_MAX_SECONDS = 600
@@ -31,7 +32,7 @@ def generate_response(self, legal_request_id: int) -> str | None:
     """Render, sign and issue the response letter; returns its SHA-256, or None if none was issued."""
     try:
         response = response_generate(legal_request_id=legal_request_id, claim_token=self.request.id)
-    except TRANSIENT_ERRORS as error:
+    except (ResponseBusy, *TRANSIENT_ERRORS) as error:
         # Run eagerly (the embedded default), a retry would run again at once and then raise into
         # the reviewer's request: record the failure instead, for an operator to generate again.
         if self.request.is_eager or self.request.retries >= self.max_retries:

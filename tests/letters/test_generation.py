@@ -148,6 +148,20 @@ def test_a_missing_signing_key_is_a_visible_failure_and_a_rerun_after_the_fix_su
     assert Response.objects.get().status == ResponseStatus.STORED
 
 
+def test_an_unexpected_error_is_a_visible_failure_that_quotes_no_record(approved_request, monkeypatch, audit_trail):
+    def bug(content):
+        raise KeyError("198.51.100.23")
+
+    monkeypatch.setattr(services, "letter_render", bug)
+
+    assert generate_response.delay(approved_request.pk).get() is None
+
+    response = Response.objects.get()
+    assert response.status == ResponseStatus.FAILED and response.error.startswith("KeyError: unexpected error")
+    entry = audit_trail.assert_recorded(AuditAction.RESPONSE_FAILED, request_ref=approved_request.ref)
+    assert "198.51.100.23" not in response.error and "198.51.100.23" not in str(entry.details)
+
+
 def test_run_eagerly_an_unreachable_timestamp_authority_is_a_visible_failure(approved_request, settings):
     settings.LAWREQ_TIMESTAMP_URL = "http://127.0.0.1:9/"  # the discard port: nothing listens
 
