@@ -40,26 +40,28 @@ class AppendOnlyModel(models.Model):
 class AuditEntry(AppendOnlyModel):
     """One link of the hash chain. Written only by ``audit.services.audit_record``."""
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    # The sequence number is the key: every index is one more write per append, so there are few.
+    seq = models.PositiveBigIntegerField(primary_key=True)
     created_at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_username = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=20, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
-    request_ref = models.CharField(max_length=32, blank=True, db_index=True)
+    request_ref = models.CharField(max_length=32, blank=True)
     details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    entry_hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["seq"]
         verbose_name_plural = "audit entries"
         indexes = [
-            models.Index(fields=["actor_id", "created_at"]),
-            models.Index(fields=["created_at"]),
-            models.Index(fields=["action", "created_at"]),
+            models.Index(fields=["request_ref"], name="audit_entry_request_idx"),
+            models.Index(fields=["action", "created_at"], name="audit_entry_action_time_idx"),
+            models.Index(fields=["actor_id", "created_at"], name="audit_entry_actor_time_idx"),
+            models.Index(fields=["created_at"], name="audit_entry_time_idx"),
         ]
 
     def __str__(self) -> str:

@@ -143,7 +143,7 @@ def test_entries_reordered_and_rehashed_one_by_one_break_the_links(checkpoint_fi
         raw_sql("DELETE FROM audit_auditentry WHERE seq = %s", [seq])
     moved = []
     for new_seq, entry in ((6, entries[6]), (7, entries[5])):
-        entry.pk, entry.seq = None, new_seq
+        entry.seq = new_seq
         entry.entry_hash = entry.compute_hash()
         moved.append(entry)
     AuditEntry.objects.bulk_create(moved)
