@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import orjson
+
 from audit.canonical import GENESIS_HASH
 from audit.checkpoints import Checkpoint, CheckpointInvalid
 from audit.merkle import inclusion_proofs, leaf_hash, verify_inclusion
@@ -38,6 +40,10 @@ class TrailEntry:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def details_json(self) -> str:
+        return orjson.dumps(self.entry.details, option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass
