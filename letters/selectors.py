@@ -13,8 +13,9 @@ from lawreq.roles import Role, has_role
 from letters.content import AskedTarget, DocumentDigest, LetterContent, RuleFinding, letter_kind_for
 from letters.models import Response, ResponseStatus
 from letters.verification import PROBLEM_NOT_ISSUED, Verification, pdf_signature_check
-from requests_app.models import LegalRequest, State
+from requests_app.models import LegalRequest, Outcome, State
 from requests_app.selectors import legal_request_get
+from rules.selectors import latest_check_run
 
 ERR_NO_RESPONSE = "This request has no response yet."
 ERR_NOT_STAFF = "Only the legal team can preview responses."
@@ -29,7 +30,7 @@ def letter_content_for(
     """Everything the letter says, gathered from the request, its decision and its latest checks."""
     rejected = legal_request.state == State.REJECTED
     kind = letter_kind_for(
-        outcome=State.REJECTED if rejected else (decision.outcome if decision else None),
+        outcome=Outcome.REJECTED if rejected else (decision.outcome if decision else None),
         decision=decision.decision if decision else None,
     )
     return LetterContent(
@@ -67,8 +68,6 @@ def letter_content_for(
 
 def failing_rules(*, legal_request: LegalRequest) -> tuple[RuleFinding, ...]:
     """The failed rules of the latest checks an officer may read (internal notes never reach a letter)."""
-    from rules.selectors import latest_check_run
-
     check_run = latest_check_run(legal_request)
     if check_run is None:
         return ()

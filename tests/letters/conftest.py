@@ -242,7 +242,10 @@ def decided_factory(in_review_factory, analyst, reviewer, django_capture_on_comm
     from disclosure.services import proposal_create, proposal_decide
 
     def build(officer, *, decision: str = "disclose", categories=("ip_addresses", "phone_number"),
-              date_from=dt.date(2026, 10, 1), date_to=dt.date(2026, 11, 1), run_task: bool = False, **overrides):
+              date_from=dt.date(2026, 10, 1), date_to=dt.date(2026, 11, 1), run_task: bool = False,
+              request_categories=None, **overrides):
+        if request_categories is not None:
+            overrides["categories"] = list(request_categories)
         legal_request = in_review_factory(officer, **overrides)
         if decision == "reject":
             proposal_create(legal_request=legal_request, actor=analyst, decision="reject",

@@ -268,3 +268,19 @@ def test_concurrent_workers_issue_one_response(decided_factory, officer_a, accou
     assert Response.objects.filter(legal_request=legal_request).count() == 1
     stored = Response.objects.get(legal_request=legal_request).sha256
     assert stored in outcomes and set(outcomes) <= {stored, "busy"}
+
+
+def test_a_rejection_letter_quotes_the_failing_rules_of_the_latest_checks(decided_factory, officer_a, account):
+    from rules.selectors import latest_check_run
+
+    legal_request = decided_factory(officer_a, decision="reject", run_task=True,
+                                    request_categories=["content", "ip_addresses"])
+
+    failing = [r for r in latest_check_run(legal_request).results
+               if r["outcome"] == "fail" and r.get("officer_visible", True)]
+    assert failing, "the shipped rules refuse message content"
+    text = re.sub(r"\s+", " ", pdf_text(stored_pdf(Response.objects.get(legal_request=legal_request))))
+    for result in failing:
+        assert re.sub(r"\s+", " ", result["message"]) in text
+        if result["citation"]:
+            assert re.sub(r"\s+", " ", result["citation"]) in text
