@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from lawreq.errors import DomainError, NotFound, NotPermitted
+from lawreq.errors import DomainError, NotFound, NotPermitted, PayloadTooLarge, UnsupportedMediaType
 from lawreq.roles import Role, has_role
 from letters.api import pdf_response, response_filename
 from letters.models import Response
@@ -55,6 +55,7 @@ MSG_DOCUMENT_ADDED = "Document “{name}” added."
 MSG_SUBMITTED = "Request {ref} submitted. The legal team's checks are running."
 MSG_WITHDRAWN = "Request {ref} withdrawn."
 MSG_CHECKS_RUN = "The checks ran again with the rules in force."
+MSG_NOT_CORRECTABLE = "The legal team has this request now: it can be corrected only when they ask for information."
 
 QUEUE_PAGE_SIZE = 25
 CHECKABLE_STATES = frozenset({State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW})
@@ -92,7 +93,12 @@ def role_required(allowed: Callable[[Any], bool], message: str):
     return decorator
 
 
+def is_analyst(user) -> bool:
+    return has_role(user, Role.ANALYST)
+
+
 staff_required = role_required(selectors.is_request_staff, ERR_STAFF_ONLY)
+analyst_required = role_required(is_analyst, ERR_ANALYSTS_ONLY)
 officer_required = role_required(is_officer, ERR_OFFICERS_ONLY)
 
 
@@ -188,7 +194,7 @@ def staff_detail_context(request: HttpRequest, legal_request: LegalRequest, form
         "check_run": check_run,
         "check_results": sorted(check_run.results, key=_outcome_rank) if check_run else [],
         "letter": Response.objects.filter(legal_request=legal_request).first(),
-        "can_run_checks": has_role(user, Role.ANALYST) and legal_request.state in CHECKABLE_STATES,
+        "can_run_checks": is_analyst(user) and legal_request.state in CHECKABLE_STATES,
         **decision_context(request, legal_request, check_run=check_run, forms=forms or {}),
     }
 
@@ -209,11 +215,9 @@ def staff_detail(request: HttpRequest, ref: str) -> HttpResponse:
     return render_staff_detail(request, visible_request(request, ref))
 
 
-@staff_required
+@analyst_required
 @require_POST
 def checks_run(request: HttpRequest, ref: str) -> HttpResponse:
-    if not has_role(request.user, Role.ANALYST):
-        raise PermissionDenied(ERR_ANALYSTS_ONLY)
     legal_request = visible_request(request, ref)
     try:
         legal_request_check(legal_request=legal_request, actor=request.user)
@@ -297,6 +301,9 @@ def portal_create(request: HttpRequest) -> HttpResponse:
 @officer_required
 def portal_edit(request: HttpRequest, ref: str) -> HttpResponse:
     legal_request = visible_request(request, ref)
+    if request.method != "POST" and not can_transition(legal_request.state, State.RECEIVED):
+        messages.info(request, MSG_NOT_CORRECTABLE)
+        return redirect("web:portal-detail", ref=legal_request.ref)
     if request.method != "POST":
         form = LegalRequestForm(initial=LegalRequestForm.initial_from(legal_request))
         return _render_request_form(request, form, legal_request=legal_request)
@@ -324,8 +331,9 @@ def portal_upload(request: HttpRequest, ref: str) -> HttpResponse:
             legal_request=legal_request, actor=request.user, upload=form.cleaned_data["file"]
         )
     except DomainError as error:
-        # The document checks name no field: everything they say is about the file.
-        show_domain_error(request, error, form, field_map={"": "file"})
+        # What the document checks say is about the file itself; a refusal for the state goes on top.
+        about_the_file = isinstance(error, UnsupportedMediaType | PayloadTooLarge)
+        show_domain_error(request, error, form, field_map={"": "file"} if about_the_file else None)
         return render_portal_detail(request, legal_request, status=error.status_code, upload_form=form)
     messages.success(request, MSG_DOCUMENT_ADDED.format(name=document.name))
     return redirect("web:portal-detail", ref=legal_request.ref)

@@ -11,7 +11,7 @@ from letters.models import Response, ResponseStatus
 from requests_app.documents import ERR_NOT_PDF
 from requests_app.forms import ERR_TARGET_LINE, ERR_TARGET_TYPE
 from requests_app.models import LegalRequest, State
-from requests_app.services import ERR_DATE_RANGE, ERR_NO_DOCUMENT
+from requests_app.services import ERR_DATE_RANGE, ERR_DOCUMENT_STATE, ERR_NO_DOCUMENT
 from requests_app.targets import ERR_USERNAME
 from tests.conftest import make_pdf
 
@@ -130,6 +130,15 @@ def test_an_upload_without_a_file_is_400(client_for, officer_a, draft_factory):
     assert response.status_code == 400
 
 
+def test_a_document_cannot_be_added_once_the_legal_team_has_the_request(client_for, officer_a, request_a,
+                                                                        pdf_upload):
+    response = client_for(officer_a).post(detail_url(request_a, "web:portal-upload"), {"file": pdf_upload()})
+
+    assert response.status_code == 409
+    assert ERR_DOCUMENT_STATE in response.content.decode()
+    assert request_a.documents.count() == 1
+
+
 def test_submitting_without_a_document_says_why_with_409(client_for, officer_a, draft_factory):
     draft = draft_factory(officer_a, with_document=False)
 
@@ -211,7 +220,11 @@ def test_an_officer_answers_a_question_by_correcting_and_resubmitting(
 
 
 def test_a_request_in_review_cannot_be_corrected(client_for, officer_a, request_a):
-    response = client_for(officer_a).post(detail_url(request_a, "web:portal-edit"), form_data(case_number="X-1"))
+    client = client_for(officer_a)
+    assert client.get(detail_url(request_a, "web:portal-edit"))["Location"] == detail_url(request_a)
+
+    response = client.post(detail_url(request_a, "web:portal-edit"), form_data(case_number="X-1"))
+
     assert response.status_code == 409
     request_a.refresh_from_db()
     assert request_a.case_number == "2026-CR-0042"
