@@ -88,10 +88,16 @@ def annex_page_count(sections: Iterable[AnnexSection]) -> int:
     return sum(section.pages for section in sections)
 
 
-def format_timestamp(value: dt.datetime) -> str:
-    if value.tzinfo is not None:
+def utc_seconds(value: dt.datetime, separator: str = " ") -> str:
+    """``2026-10-01 12:03:04`` in UTC. ``isoformat`` is about three times faster than ``strftime``,
+    which adds up over a hundred thousand events formatted three times each (annex, CSV, JSON)."""
+    if value.tzinfo is not None and value.tzinfo is not dt.UTC:
         value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value.isoformat(separator, "seconds")[:19]
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    return utc_seconds(value)
 
 
 def annex_render(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import orjson
 
 from disclosure.records import DisclosedTarget
+from letters.annex import utc_seconds
 
 IP_EVENTS_CSV = "ip_events.csv"
 PHONE_NUMBERS_CSV = "phone_numbers.csv"
@@ -35,11 +36,7 @@ class Export:
 
 
 def iso_utc(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if value is None else utc_seconds(value, "T") + "Z"
 
 
 def csv_cell(value) -> str:
