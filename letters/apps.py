@@ -2,6 +2,10 @@ import logging
 
 from django.apps import AppConfig
 
+# WeasyPrint narrates every step at INFO, naming each URL it loads; letters are not worth a log line.
+# Set here, at app loading, because the admin's autodiscovery imports WeasyPrint before any ready().
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
 
 class LettersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -11,5 +15,3 @@ class LettersConfig(AppConfig):
         from disclosure.crypto import register_sealed_field
 
         register_sealed_field("letters.Response", "pdf_sealed", lambda response: response.seal_context())
-        # WeasyPrint narrates every step at INFO, naming each URL it loads; letters are not worth a log line.
-        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
