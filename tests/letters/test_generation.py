@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 
 import pytest
@@ -284,3 +286,18 @@ def test_a_rejection_letter_quotes_the_failing_rules_of_the_latest_checks(decide
         assert re.sub(r"\s+", " ", result["message"]) in text
         if result["citation"]:
             assert re.sub(r"\s+", " ", result["citation"]) in text
+
+
+def test_key_rotation_reseals_stored_letters_which_still_open(issued_response, issued_pdf, settings):
+    from disclosure.crypto import envelope_key_id
+    from disclosure.services import keys_rotate
+
+    assert envelope_key_id(bytes(issued_response.pdf_sealed)) == "k1"
+    settings.LAWREQ_ENCRYPTION_KEYS += f",k2:{base64.b64encode(os.urandom(32)).decode()}"
+
+    result = keys_rotate()
+
+    issued_response.refresh_from_db()
+    assert result.resealed["letters.response.pdf_sealed"] == 1
+    assert envelope_key_id(bytes(issued_response.pdf_sealed)) == "k2"
+    assert stored_pdf(issued_response) == issued_pdf
