@@ -11,11 +11,12 @@ from django.views.decorators.http import require_http_methods
 
 from lawreq.errors import NotFound, NotPermitted, PayloadTooLarge
 from letters import selectors, services
-from letters.api import pdf_response, response_filename
+from letters.api import VerificationThrottle, pdf_response, response_filename
 from letters.forms import VerifyForm
 from letters.uploads import read_pdf_upload
 
 VERIFY_TEMPLATE = "letters/verify.html"
+ERR_THROTTLED = "Too many checks from your address; try again in a minute."
 
 
 @never_cache
@@ -24,6 +25,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     """Upload a PDF, learn whether it is a response we issued, unaltered, and its reference."""
     form = VerifyForm(request.POST or None, request.FILES or None)
     result, status = None, 200
+    if request.method == "POST" and not VerificationThrottle().allow_request(request, None):
+        form.add_error(None, ERR_THROTTLED)
+        return render(request, VERIFY_TEMPLATE, {"form": form, "result": None}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             result = selectors.response_verify(read_pdf_upload(form.cleaned_data["file"]))

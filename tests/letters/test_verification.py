@@ -146,3 +146,13 @@ def test_verify_response_reports_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match=re.escape("Cannot read")):
         call_command("verify_response", str(tmp_path / "nope.pdf"))
 
+
+
+def test_checks_are_rate_limited_per_address(client, monkeypatch):
+    from letters.api import VerificationThrottle
+
+    monkeypatch.setattr(VerificationThrottle, "rate", "2/min")
+    for _ in range(2):
+        assert client.post("/verify/", upload(b"%PDF-1.7")).status_code == 200
+    assert client.post("/verify/", upload(b"%PDF-1.7")).status_code == 429
+    assert client.post("/api/v1/responses/verify/", upload(b"%PDF-1.7")).status_code == 429
