@@ -195,7 +195,7 @@ def audit_checkpoint_create(*, actor=None, trust_previous: bool = True) -> Audit
     max_anchors = getattr(settings, "AUDIT_CHECKPOINT_ANCHORS", DEFAULT_MAX_ANCHORS)
     interval = anchor_interval_for(size, max_anchors)
     result = verify_chain_rows(
-        stream_chain_rows(upto=size), checkpoint=previous, build_upto=size, build_interval=interval
+        stream_chain_rows(upto=size), checkpoint=previous, check_root=True, build_upto=size, build_interval=interval
     )
     if not result.ok:
         raise ChainBroken(ERR_CHAIN_BROKEN.format(problem=result.problem), result)

@@ -12,7 +12,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from audit.actions import AuditAction
-from audit.checkpoints import ERR_OTHER_KEY, ERR_SIGNATURE, CheckpointInvalid, anchor_interval_for, checkpoint_parse
+from audit.checkpoints import (
+    ERR_OTHER_KEY,
+    ERR_SIGNATURE,
+    CheckpointInvalid,
+    anchor_interval_for,
+    checkpoint_parse,
+    checkpoint_sign,
+)
 from audit.keys import checkpoint_signing_key, key_id, load_public_key
 from audit.merkle import leaf_hash, tree_root
 from audit.models import AuditCheckpoint, AuditEntry
@@ -24,6 +31,7 @@ from audit.verification import (
     PROBLEM_LINK,
     PROBLEM_REWRITTEN,
     PROBLEM_REWRITTEN_WINDOW,
+    PROBLEM_ROOT,
     PROBLEM_TRUNCATED,
     audit_chain_verify,
     stream_chain_rows,
@@ -174,6 +182,17 @@ def test_rewrite_in_a_large_log_is_located_within_one_anchor_interval(settings):
     result = verify_against(Path(settings.AUDIT_CHECKPOINT_DIR) / stored.file_name)
 
     assert (result.first_bad_seq, result.problem) == (9, PROBLEM_REWRITTEN_WINDOW.format(seq=12, first=9))
+
+
+def test_checkpoint_whose_signer_computed_a_wrong_root_is_caught_when_asked(checkpoint_file):
+    genuine = checkpoint_parse(checkpoint_file.read_bytes(), trusted_key=checkpoint_signing_key().public_key())
+    fields = {name: value for name, value in genuine.body().items() if name not in ("format", "key_id")}
+    wrong_root = checkpoint_sign(**{**fields, "merkle_root": "00" * 32}, private_key=checkpoint_signing_key())
+
+    assert audit_chain_verify(checkpoint=wrong_root).ok, "anchors and head alone prove the entries"
+    result = audit_chain_verify(checkpoint=wrong_root, check_root=True)
+    assert (result.ok, result.first_bad_seq, result.problem) == (False, SIZE, PROBLEM_ROOT.format(size=SIZE))
+    assert audit_chain_verify(checkpoint=genuine, check_root=True).ok
 
 
 def test_checkpoint_signed_by_another_key_is_refused(checkpoint_file):
