@@ -98,3 +98,24 @@ def test_pages_with_personal_data_are_not_cached_and_not_framed(client_for, anal
 def test_every_form_on_the_page_carries_a_csrf_token(client_for, analyst, request_a):
     page = client_for(analyst).get(staff_url(request_a)).content.decode()
     assert page.count('method="post"') == page.count('name="csrfmiddlewaretoken"') > 1
+
+
+def test_no_link_or_form_carries_a_target_identifier(client_for, analyst, officer_a, request_a):
+    import re
+
+    pages = [client_for(analyst).get(staff_url(request_a)).content.decode(),
+             client_for(officer_a).get(staff_url(request_a, "web:portal-detail")).content.decode()]
+
+    for page in pages:
+        addresses = re.findall(r'(?:href|action)="([^"]*)"', page)
+        assert addresses
+        for address in addresses:
+            assert "someone" not in address and "555" not in address and "+1" not in address
+
+
+def test_every_form_of_the_portal_carries_a_csrf_token(client_for, officer_a, draft_factory):
+    draft = draft_factory(officer_a)
+    client = client_for(officer_a)
+    for url in (staff_url(draft, "web:portal-detail"), staff_url(draft, "web:portal-edit"), "/portal/new/"):
+        page = client.get(url).content.decode()
+        assert page.count('method="post"') == page.count('name="csrfmiddlewaretoken"') >= 1
