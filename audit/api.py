@@ -26,7 +26,7 @@ from audit.actions import AuditAction
 from audit.checkpoints import CheckpointInvalid
 from audit.keys import checkpoint_signing_key, public_key_pem
 from audit.models import AuditCheckpoint, AuditEntry
-from audit.selectors import entry_inclusion_proof, request_trail
+from audit.selectors import ERR_NO_ENTRY, ERR_NO_TRAIL, REF_PATTERN, entry_inclusion_proof, request_trail
 from audit.services import audit_record, latest_stored_checkpoint
 from audit.verification import audit_chain_verify
 from lawreq.errors import InvalidInput, NotFound
@@ -36,6 +36,7 @@ ERR_FORMAT = "format must be one of: {formats}"
 ERR_SIGNING_UNAVAILABLE = "The signing key is not configured, so no signed PDF can be made."
 ERR_NO_CHECKPOINT = "No checkpoint has been signed yet."
 ERR_TREE_SIZE_NUMBER = "tree_size must be a whole number"
+MAX_BIGINT = 2**63 - 1
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -129,8 +130,8 @@ class AuditEntryFilter(django_filters.FilterSet):
         fields = ["request", "actor", "action", "since", "until"]
 
     def filter_actor(self, queryset, name, value):
-        if value.isdigit():
-            return queryset.filter(actor_id=int(value))
+        if value.isascii() and value.isdigit():
+            return queryset.filter(actor_id=int(value)) if int(value) <= MAX_BIGINT else queryset.none()
         return queryset.filter(actor_username=value)
 
 
@@ -197,8 +198,10 @@ class AuditEntryProofView(APIView):
 
     def get(self, request, seq: int):
         raw = request.query_params.get("tree_size")
-        if raw is not None and not raw.isdigit():
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_BIGINT):
             raise InvalidInput(ERR_TREE_SIZE_NUMBER, field="tree_size")
+        if seq > MAX_BIGINT:
+            raise NotFound(ERR_NO_ENTRY.format(seq=seq))
         return Response(entry_inclusion_proof(seq=seq, tree_size=int(raw) if raw else None))
 
 
@@ -230,6 +233,8 @@ class RequestTrailView(FormatsMixin, APIView):
     renderer_classes = [JSONRenderer, CSVRenderer, PDFRenderer]
 
     def get(self, request, ref: str):
+        if not REF_PATTERN.match(ref):
+            raise NotFound(ERR_NO_TRAIL.format(ref=ref[:40]))
         trail = request_trail(ref=ref)
         fmt = self.output_format()
         if fmt == "pdf":

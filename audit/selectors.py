@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 import orjson
@@ -15,7 +16,8 @@ from audit.services import latest_stored_checkpoint
 from lawreq.errors import InvalidInput, NotFound
 
 ERR_NO_TRAIL = "No audit entry names request {ref}."
-ERR_NO_CHECKPOINT = "No signed checkpoint covers {size} entries."
+REF_PATTERN = re.compile(r"^LR-\d{4}-\d{6}$")
+ERR_NO_ENTRY = "No audit entry #{seq}."
 ERR_TREE_SIZE = "tree_size must be the size of a stored checkpoint that includes the entry"
 
 PROBLEM_HASH = "its content does not match its hash"
@@ -120,7 +122,7 @@ def entry_inclusion_proof(*, seq: int, tree_size: int | None = None) -> dict:
     """An entry's inclusion proof against a stored checkpoint (the latest by default)."""
     entry = AuditEntry.objects.filter(seq=seq).first()
     if entry is None:
-        raise NotFound(f"No audit entry #{seq}.")
+        raise NotFound(ERR_NO_ENTRY.format(seq=seq))
     stored = AuditCheckpoint.objects.order_by("-tree_size", "-id")
     if tree_size is not None:
         stored = stored.filter(tree_size=tree_size)

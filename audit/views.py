@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -12,11 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from audit.selectors import request_trail
+from audit.selectors import REF_PATTERN, request_trail
 from lawreq.errors import NotFound
 from lawreq.roles import Role, has_role
 
-REF_PATTERN = re.compile(r"^LR-\d{4}-\d{6}$")
 ERR_AUDITORS_ONLY = "These pages are for compliance auditors."
 
 
@@ -61,8 +59,10 @@ def trail_lookup(request: HttpRequest) -> HttpResponse:
 @auditor_required
 @require_GET
 def trail_page(request: HttpRequest, ref: str) -> HttpResponse:
+    if not REF_PATTERN.match(ref):
+        raise Http404("no such request")
     try:
         trail = request_trail(ref=ref)
     except NotFound:
-        raise Http404(ref)
+        raise Http404("no such request")
     return render(request, "audit/trail.html", {"trail": trail})

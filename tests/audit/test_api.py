@@ -227,3 +227,28 @@ def test_trail_page_shows_the_verified_trail_to_auditors_only(client, auditor, a
     assert client.get("/audit/requests/LR-2026-999999/").status_code == 404
     assert client.get("/audit/trail/", {"ref": REF.lower()})["Location"] == f"/audit/requests/{REF}/"
     assert client.get("/audit/").status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/audit/entries/?request=LR%00x",
+    "/api/v1/audit/entries/?actor=%00",
+    "/api/v1/audit/entries/?action=" + "x" * 10_000,
+    "/api/v1/audit/entries/?actor=99999999999999999999999999",
+    "/api/v1/audit/entries/99999999999999999999999999/proof/",
+    "/api/v1/audit/entries/1/proof/?tree_size=99999999999999999999999",
+    "/api/v1/audit/entries/1/proof/?tree_size=%00",
+    "/api/v1/audit/requests/LR%00/trail/",
+    "/api/v1/audit/requests/" + "x" * 5000 + "/trail/",
+    "/api/v1/reports/activity/?period=%00",
+    "/api/v1/reports/transparency/?year=2026%00&half=1",
+])
+def test_hostile_input_never_gives_a_server_error(api, auditor, trail, path):
+    response = api(auditor).get(path)
+    assert response.status_code < 500, response.content[:200]
+    if response.status_code == 200:
+        assert response.json()["results"] == []
+
+
+def test_trail_page_with_a_malformed_reference_is_404(client, auditor):
+    client.force_login(auditor)
+    assert client.get("/audit/requests/LR%00/").status_code == 404
