@@ -11,13 +11,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.conftest import _throw_away_keys, signing_keys_dir  # noqa: F401  (the same keys as the web tests)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
+# Generous ceilings, never waits: Playwright acts and asserts as soon as the page is ready. The first
+# request of a worker imports the whole project (letters, PDF libraries), and CI shares two cores.
+ACTION_TIMEOUT_MS = 30_000
+ASSERTION_TIMEOUT_MS = 20_000
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _assertion_timeout():
+    expect.set_options(timeout=ASSERTION_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +94,7 @@ def browser_as(browser, live_server) -> Callable:
                                       accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
         log_in(page, live_server.url, user.get_username(), PASSWORD)
         return page
 
@@ -98,7 +108,8 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    # Logged in once the browser has left the log-in page for the role's start page.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 @pytest.fixture
