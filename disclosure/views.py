@@ -61,6 +61,12 @@ def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check
     awaiting = (proposal is not None and proposal.status == ProposalStatus.OPEN
                 and legal_request.state == State.PENDING_APPROVAL)
     may_approve = awaiting and has_role(user, Role.REVIEWER) and proposal.proposed_by_id != user.pk
+    # A refused form that is not offered any more (the state moved on) still says why, at the top.
+    shown = set(proposal_forms) | ({"approval"} if may_approve else set())
+    for name, form in forms.items():
+        if name not in shown:
+            for error in (e for errors in form.errors.values() for e in errors):
+                messages.error(request, error)
     return {
         "proposal": proposal,
         "proposal_forms": proposal_forms,

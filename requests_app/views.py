@@ -184,6 +184,7 @@ def _outcome_rank(result: dict) -> int:
 
 
 def staff_detail_context(request: HttpRequest, legal_request: LegalRequest, forms: dict | None = None) -> dict:
+    # disclosure.views builds on this module (its forms post back to this page): imported late.
     from disclosure.views import decision_context
 
     legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)

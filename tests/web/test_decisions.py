@@ -230,3 +230,13 @@ def test_a_verdict_that_is_neither_approve_nor_send_back_is_400(client_for, revi
     assert response.status_code == 400
     pending_approval_request.refresh_from_db()
     assert pending_approval_request.state == State.PENDING_APPROVAL
+
+
+def test_a_refused_form_that_is_no_longer_offered_still_says_why(client_for, analyst, pending_approval_request):
+    # the analyst's page is stale: the request already waits for approval
+    response = client_for(analyst).post(url(pending_approval_request, "web:proposal"),
+                                        {"decision": "reject", "reasons": ""})
+
+    assert response.status_code == 400
+    assert 'id="reject-form"' not in response.content.decode()
+    assert ERR_REASONS in response.content.decode()
