@@ -10,9 +10,7 @@ from requests_app.models import State
 from requests_app.services import legal_request_submit
 
 
-# serialized_rollback: the flush after this test must leave the migrations' data (groups,
-# jurisdictions, content types) for the transactional tests that follow it in the same worker.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_submission_is_validated_by_a_real_worker(celery_redis_worker, draft_factory, officer_a):
     legal_request = draft_factory(officer_a)
 

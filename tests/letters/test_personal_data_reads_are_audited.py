@@ -1,0 +1,98 @@
+"""Every API endpoint and web page that shows personal data leaves an audit entry naming the reader.
+
+It walks the whole set on one responded request (the end of the pipeline, where every kind of
+personal data exists: targets, the legal document, the snapshot, the signed letter), as the user
+each one is meant for.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import get_resolver
+
+from audit.models import AuditEntry
+from requests_app.models import State
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+# (who, how, path template): {ref} and {document} are filled in.
+PERSONAL_DATA_READS = [
+    ("officer_a", "api", "/api/v1/requests/{ref}/"),
+    ("analyst", "api", "/api/v1/requests/{ref}/"),
+    ("analyst", "api", "/api/v1/requests/{ref}/documents/{document}/"),
+    ("analyst", "api", "/api/v1/requests/{ref}/snapshot/"),
+    ("reviewer", "api", "/api/v1/requests/{ref}/snapshot/"),
+    ("officer_a", "api", "/api/v1/requests/{ref}/response.pdf"),
+    ("analyst", "api", "/api/v1/requests/{ref}/response.pdf"),
+    ("analyst", "web", "/queue/{ref}/"),
+    ("reviewer", "web", "/queue/{ref}/"),
+    ("officer_a", "web", "/portal/{ref}/"),
+    ("officer_a", "web", "/portal/{ref}/response.pdf"),
+    ("analyst", "web", "/requests/{ref}/response/preview/"),
+]
+
+# Routes that show no personal data, or only the caller's own input before it is stored; each
+# is named so that a new route cannot slip past this test unseen.
+NO_PERSONAL_DATA = {
+    "api-token", "schema", "swagger-ui", "legalrequest-list", "legalrequest-documents", "legalrequest-submit",
+    "legalrequest-withdraw", "home", "login", "logout", "queue", "checks-run", "proposal", "approval", "portal",
+    "portal-create", "portal-edit", "portal-upload", "portal-submit", "portal-withdraw", "api-jurisdictions",
+    "api-request-checks", "api-preservation", "api-preservation-extend", "api-proposal", "api-approval",
+    "verify-api", "verify", "audit-entries", "audit-entry-proof", "audit-verify", "audit-checkpoint-latest",
+    "audit-request-trail", "report-transparency", "report-activity", "report-personal-data-access",
+    "report-permission-denials", "report-sla", "audit-reports", "audit-trail-lookup", "audit-trail-page",
+}
+PERSONAL_DATA_ROUTES = {
+    "legalrequest-detail", "legalrequest-document-download", "api-snapshot", "response-pdf", "staff-detail",
+    "portal-detail", "portal-response", "preview",
+}
+
+
+def _route_names(patterns) -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            if not str(pattern.pattern).startswith("admin/"):
+                names |= _route_names(pattern.url_patterns)
+        elif pattern.name:
+            names.add(pattern.name)
+    return names
+
+
+def test_every_route_is_classified():
+    unclassified = _route_names(get_resolver().url_patterns) - NO_PERSONAL_DATA - PERSONAL_DATA_ROUTES
+    assert not unclassified, f"say whether these routes show personal data: {sorted(unclassified)}"
+
+
+def _client(user, how: str):
+    if how == "web":
+        client = Client()
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.mark.parametrize(("who", "how", "path"), PERSONAL_DATA_READS)
+def test_reading_personal_data_is_audited(request, issued_response, who, how, path):
+    legal_request = issued_response.legal_request
+    legal_request.refresh_from_db()
+    assert legal_request.state == State.RESPONDED
+    user = request.getfixturevalue(who)
+    url = path.format(ref=legal_request.ref, document=legal_request.documents.get().pk)
+    last_seq = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+
+    response = _client(user, how).get(url)
+
+    assert response.status_code == 200, (url, response.status_code)
+    reads = AuditEntry.objects.filter(seq__gt=last_seq, actor_id=user.pk, request_ref=legal_request.ref)
+    assert reads.exists(), f"{url} showed personal data to {who} without an audit entry"
+    for entry in reads:
+        assert entry.role and entry.created_at.utcoffset().total_seconds() == 0
+        assert "+1202" not in str(entry.details) and "someone" not in str(entry.details)
