@@ -32,7 +32,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytest_plugins = ["tests.audit.plugin"]
 
 PASSWORD = "correct horse battery staple"
-REDIS_URL = os.environ.get("LAWREQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_url_for_this_worker() -> str:
+    """One Redis database per xdist worker, so one worker's Celery never takes another's tasks."""
+    base = os.environ.get("LAWREQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    prefix, _, db = base.rpartition("/")
+    return f"{prefix}/{int(db) - index}"
+
+
+REDIS_URL = _redis_url_for_this_worker()
 
 
 def pytest_collection_modifyitems(items):
@@ -218,9 +228,13 @@ def celery_redis_worker(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "result_backend")}
     celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, result_backend=None)
+    # Producers made earlier under the in-memory broker would otherwise be reused: drop them, as
+    # Celery does after a fork.
+    celery_app._after_fork()
     redis.Redis.from_url(REDIS_URL).flushdb()
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         celery_app.conf.update(previous)
+        celery_app._after_fork()
