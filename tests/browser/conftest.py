@@ -7,11 +7,11 @@ synchronous ORM calls there are safe (see /work/shared/BROWSER_TESTS.md).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, BrowserType, Playwright, expect, sync_playwright
 
 from tests.web.conftest import _throw_away_keys, signing_keys_dir  # noqa: F401  (the same keys as the web tests)
 
@@ -30,36 +30,53 @@ def _assertion_timeout():
     expect.set_options(timeout=ASSERTION_TIMEOUT_MS)
 
 
-@pytest.fixture(scope="session")
-def _database_wrappers(django_db_setup) -> dict:
-    """The test thread's database connections, taken before Playwright starts."""
+# pytest-playwright keeps one Playwright for the whole session. Its sync API leaves an asyncio loop
+# marked as running in the test thread for as long as it lives, which changes the rest of the
+# worker's session: asyncio.run() refuses to start (pyHanko signs and validates with it), and
+# Django looks its connections up in a context variable instead of the thread's storage. So here
+# Playwright lives for this package only (the fixtures below replace pytest-playwright's
+# session-scoped ones; its ``page``, ``context`` and ``new_context`` use them), and while it lives
+# the test thread keeps its own connections, which hold the serialized contents that
+# ``serialized_rollback`` restores the migrations' data from (groups, jurisdictions).
+
+
+@pytest.fixture(scope="package")
+def playwright(django_db_setup) -> Generator[Playwright]:
     from django.db import connections
 
-    return {alias: connections[alias] for alias in connections}
+    wrappers = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as started:
+        for alias, wrapper in wrappers.items():
+            connections[alias] = wrapper
+        yield started
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return getattr(playwright, browser_name)
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args, _database_wrappers):
+def browser_type_launch_args(browser_type_launch_args) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM,
             "args": ["--disable-gpu", "--disable-dev-shm-usage"]}
 
 
-@pytest.fixture(scope="session")
-def browser(browser, _database_wrappers):
-    """Playwright's sync API leaves its event loop marked as running in the test thread, so from
-    then on Django looks its connections up in a context variable instead of the thread's storage
-    and would open fresh ones, without the serialized contents that ``serialized_rollback`` restores
-    the migrations' data from (groups, jurisdictions). Hand it the thread's own connections back."""
-    from django.db import connections
-
-    for alias, wrapper in _database_wrappers.items():
-        connections[alias] = wrapper
-    return browser
+@pytest.fixture(scope="package")
+def launch_browser(browser_type_launch_args: dict, browser_type: BrowserType) -> Callable[..., Browser]:
+    return lambda **options: browser_type.launch(**{**browser_type_launch_args, **options})
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "accept_downloads": True}
+@pytest.fixture(scope="package")
+def browser(launch_browser) -> Generator[Browser]:
+    browser = launch_browser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="package")
+def browser_context_args(live_server) -> dict:
+    return {"base_url": live_server.url, "viewport": {"width": 1280, "height": 900}, "accept_downloads": True}
 
 
 @pytest.fixture
@@ -83,24 +100,18 @@ def screenshot() -> Callable:
 
 
 @pytest.fixture
-def browser_as(browser, live_server) -> Callable:
-    """A fresh browser context logged in as ``user`` through the log-in page; closed afterwards."""
+def browser_as(new_context, live_server) -> Callable:
+    """A fresh browser context (pytest-playwright's, closed after the test) logged in as ``user``
+    through the log-in page."""
     from tests.conftest import PASSWORD
 
-    contexts = []
-
     def open_as(user):
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900},
-                                      accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
+        page = new_context().new_page()
         page.set_default_timeout(ACTION_TIMEOUT_MS)
         log_in(page, live_server.url, user.get_username(), PASSWORD)
         return page
 
-    yield open_as
-    for context in contexts:
-        context.close()
+    return open_as
 
 
 def log_in(page, base_url: str, username: str, password: str) -> None:
