@@ -98,10 +98,11 @@ class FormatsMixin:
     def download(self, content: bytes, filename: str) -> Response:
         return Response(content, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
-    def audit_export(self, report: str, **parameters) -> None:
+    def audit_export(self, report: str, *, request_ref: str = "", **parameters) -> None:
         audit_record(
             action=AuditAction.REPORT_EXPORTED,
             actor=self.request.user,
+            request_ref=request_ref,
             details={"report": report, "format": self.output_format(), **parameters},
         )
 

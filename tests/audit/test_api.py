@@ -132,7 +132,8 @@ def test_request_trail_lists_its_entries_verified_with_inclusion_proofs(api, aud
         proof = [bytes.fromhex(h) for h in entry["inclusion_proof"]]
         assert verify_inclusion(entry["leaf_index"], 3, leaf_hash(bytes.fromhex(entry["entry_hash"])), proof, root)
     assert after["inclusion_proof"] is None and after["verified"] is True
-    audit_trail.assert_recorded(AuditAction.REPORT_EXPORTED, actor=auditor, report="request_trail", format="json")
+    audit_trail.assert_recorded(AuditAction.REPORT_EXPORTED, actor=auditor, request_ref=REF, report="request_trail",
+                                format="json")
 
 
 def test_request_trail_flags_an_altered_entry(api, auditor, trail):

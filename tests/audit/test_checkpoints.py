@@ -105,6 +105,14 @@ def test_entry_altered_and_whole_chain_rehashed_is_caught_only_by_the_checkpoint
     assert (result.ok, result.first_bad_seq, result.problem) == (False, 7, PROBLEM_REWRITTEN.format(seq=7))
 
 
+def test_stored_hash_replaced_by_garbage_is_named(checkpoint_file):
+    raw_sql("UPDATE audit_auditentry SET entry_hash = 'not a hash' WHERE seq = 8")
+
+    result = verify_against(checkpoint_file)
+
+    assert (result.ok, result.first_bad_seq, result.problem) == (False, 8, PROBLEM_CONTENT.format(seq=8))
+
+
 def test_entry_removed_is_named(checkpoint_file):
     raw_sql("DELETE FROM audit_auditentry WHERE seq = 4")
 
