@@ -176,7 +176,7 @@ def canonical_blobs() -> list[bytes]:
 def raw_sha256(blobs: list[bytes]) -> None:
     sha256 = hashlib.sha256
     for blob in blobs:
-        sha256(blob).hexdigest()
+        sha256(blob).digest()
 
 
 def main() -> None:
