@@ -58,11 +58,10 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def parse_targets(text: str) -> list[dict[str, str]]:
-    """'phone:+33 6 12 34 56 78' lines into target dicts; the services normalise the values."""
-    targets: list[dict[str, str]] = []
-    lines = [line.strip() for line in text.splitlines()]
-    numbered = [(number, line) for number, line in enumerate(lines, start=1) if line]
+def parse_targets(text: str) -> list[tuple[int, dict[str, str]]]:
+    """'phone:+33 6 12 34 56 78' lines into (line number, target dict); the services normalise the values."""
+    targets: list[tuple[int, dict[str, str]]] = []
+    numbered = [(number, line.strip()) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if not numbered:
         raise forms.ValidationError(ERR_TARGETS_NONE)
     if len(numbered) > MAX_TARGETS:
@@ -78,7 +77,7 @@ def parse_targets(text: str) -> list[dict[str, str]]:
         elif not value:
             errors.append(ERR_TARGET_EMPTY.format(line=number, type=target_type))
         else:
-            targets.append({"type": target_type, "value": value})
+            targets.append((number, {"type": target_type, "value": value}))
     if errors:
         raise forms.ValidationError(errors)
     return targets
@@ -93,8 +92,11 @@ def add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[st
     field = error.field or ""
     field = (field_map or {}).get(field, field)
     if field.startswith("targets[") and "targets" in form.fields:
-        line = field[len("targets["):].partition("]")[0]
-        form.add_error("targets", f"Line {int(line) + 1}: {error.message}" if line.isdigit() else error.message)
+        # The services count targets from 0; people count the lines they typed, blank ones too.
+        index = field[len("targets["):].partition("]")[0]
+        lines = getattr(form, "target_line_numbers", [])
+        line = lines[int(index)] if index.isdigit() and int(index) < len(lines) else None
+        form.add_error("targets", f"Line {line}: {error.message}" if line else error.message)
         return True
     if field in form.fields:
         form.add_error(field, error.message)
@@ -138,6 +140,7 @@ class LegalRequestForm(forms.Form):
         choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple, label="Data requested"
     )
     targets = forms.CharField(
+        max_length=MAX_TARGETS * 250,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
         help_text="One per line, as type:value, e.g. phone:+33 6 12 34 56 78, username:@someone, account_id:12345.",
     )
@@ -154,7 +157,9 @@ class LegalRequestForm(forms.Form):
             self.initial["idempotency_key"] = uuid.uuid4().hex
 
     def clean_targets(self) -> list[dict[str, str]]:
-        return parse_targets(self.cleaned_data["targets"])
+        numbered = parse_targets(self.cleaned_data["targets"])
+        self.target_line_numbers = [number for number, _ in numbered]
+        return [target for _, target in numbered]
 
     def clean_categories(self) -> list[str]:
         return sorted(set(self.cleaned_data["categories"]))

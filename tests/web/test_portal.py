@@ -80,11 +80,12 @@ def test_target_lines_are_checked_one_by_one_and_nothing_is_filed(client_for, of
     assert not LegalRequest.objects.exists()
 
 
-def test_a_target_the_service_refuses_is_shown_on_its_line(client_for, officer_a):
-    response = client_for(officer_a).post(NEW, form_data(targets="phone:+12025550199\nusername:no spaces allowed"))
+def test_a_target_the_service_refuses_is_shown_on_the_line_typed(client_for, officer_a):
+    targets = "phone:+12025550199\n\n   \nusername:no spaces allowed"
+    response = client_for(officer_a).post(NEW, form_data(targets=targets))
 
     assert response.status_code == 400
-    assert response.context["form"].errors["targets"] == [f"Line 2: {ERR_USERNAME}"]
+    assert response.context["form"].errors["targets"] == [f"Line 4: {ERR_USERNAME}"]
     assert not LegalRequest.objects.exists()
 
 
