@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -51,7 +53,8 @@ class Command(BaseCommand):
 
         total = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
         disable = True if options["no_progress"] else None  # None: only on a terminal
-        with tqdm(total=total, unit=" entries", unit_scale=True, disable=disable, file=self.stderr) as bar:
+        # The raw stream, not self.stderr: Django would colour the bar as an error.
+        with tqdm(total=total, unit=" entries", unit_scale=True, disable=disable, file=sys.stderr) as bar:
             result = audit_chain_verify(checkpoint=checkpoint, check_root=options["check_root"], progress=bar.update)
 
         if not result.ok:
