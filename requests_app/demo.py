@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile

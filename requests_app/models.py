@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class ProcessType(models.TextChoices):
@@ -241,3 +242,14 @@ class LegalDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LegalRequestGroupObjectPermission(GroupObjectPermissionBase):
+    """guardian's direct foreign key: "which requests may this agency see" is an indexed join,
+    not a scan of every object permission with a text-to-integer cast."""
+
+    content_object = models.ForeignKey(LegalRequest, on_delete=models.CASCADE)
+
+
+class LegalRequestUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(LegalRequest, on_delete=models.CASCADE)

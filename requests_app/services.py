@@ -7,13 +7,10 @@ import uuid
 from typing import Any
 
 import orjson
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
-from guardian.models import GroupObjectPermission
 
 from audit.actions import AuditAction
 from audit.services import audit_record
@@ -25,6 +22,7 @@ from requests_app.models import (
     Jurisdiction,
     LegalDocument,
     LegalRequest,
+    LegalRequestGroupObjectPermission,
     Officer,
     Outcome,
     RequestSequence,
@@ -278,11 +276,10 @@ def _check_request_fields(*, jurisdiction: Jurisdiction, data: dict[str, Any], t
 
 def _grant_to_agency(legal_request: LegalRequest, agency: Agency) -> None:
     """The agency's officers may see the request: a guardian object permission for its group."""
-    GroupObjectPermission.objects.create(
+    LegalRequestGroupObjectPermission.objects.create(
         group_id=agency.group_id,
         permission=Permission.objects.get(codename="view_legalrequest", content_type__app_label="requests_app"),
-        content_type=ContentType.objects.get_for_model(LegalRequest),
-        object_pk=str(legal_request.pk),
+        content_object=legal_request,
     )
 
 
