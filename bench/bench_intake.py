@@ -113,7 +113,9 @@ def main() -> None:
     def intake(_):
         ref = client.post("/api/v1/requests/", PAYLOAD, format="json").json()["ref"]
         upload = SimpleUploadedFile("order.pdf", pdf, content_type="application/pdf")
-        assert client.post(f"/api/v1/requests/{ref}/documents/", {"file": upload}, format="multipart").status_code == 201
+        assert (
+            client.post(f"/api/v1/requests/{ref}/documents/", {"file": upload}, format="multipart").status_code == 201
+        )
         assert client.post(f"/api/v1/requests/{ref}/submit/").status_code == 200
 
     results = {}
@@ -128,8 +130,10 @@ def main() -> None:
     for name, rate in results.items():
         print(f"  {name:<18} {rate:8.1f} requests/s")
     print(f"  create / bare      {results['lawreq create'] / results['bare DRF create']:8.2f}  (target >= 0.5)")
-    print(f"  intake / bare      {results['lawreq intake'] / results['bare DRF create']:8.2f}  "
-          "(create + upload + submit + checks)")
+    print(
+        f"  intake / bare      {results['lawreq intake'] / results['bare DRF create']:8.2f}  "
+        "(create + upload + submit + checks)"
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,14 @@ from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
-from lawreq.errors import Conflict, InvalidInput, NotPermitted, PayloadTooLarge, TransitionNotAllowed, UnsupportedMediaType
+from lawreq.errors import (
+    Conflict,
+    InvalidInput,
+    NotPermitted,
+    PayloadTooLarge,
+    TransitionNotAllowed,
+    UnsupportedMediaType,
+)
 from requests_app import services
 from requests_app.documents import ERR_DAMAGED_PDF, ERR_NOT_PDF, sanitize_filename
 from requests_app.models import LegalRequest, State
@@ -157,7 +164,9 @@ def test_files_that_are_not_readable_pdfs_are_refused(draft_factory, officer_a, 
     legal_request = draft_factory(officer_a, with_document=False)
 
     with pytest.raises(UnsupportedMediaType) as error:
-        services.legal_request_add_document(legal_request=legal_request, actor=officer_a, upload=pdf_upload(content=content))
+        services.legal_request_add_document(
+            legal_request=legal_request, actor=officer_a, upload=pdf_upload(content=content)
+        )
 
     assert error.value.message == message
     assert not legal_request.documents.exists()
