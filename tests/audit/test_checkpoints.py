@@ -294,3 +294,20 @@ def test_audit_checkpoint_command_writes_the_file(settings, capsys):
     out = capsys.readouterr().out
     assert "Checkpoint over 2 entries" in out
     assert Path(out.strip().splitlines()[-1]).parent == Path(settings.AUDIT_CHECKPOINT_DIR)
+
+
+def test_beat_schedule_names_the_registered_checkpoint_task(settings):
+    from lawreq.celery import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "audit.checkpoint" in scheduled
+    assert app.tasks["audit.checkpoint"].name == audit_checkpoint_task.name == "audit.checkpoint"
+
+
+def test_checkpoint_task_runs_through_celery(settings):
+    append(2)
+
+    result = audit_checkpoint_task.delay()
+
+    assert result.get() == 2
+    assert (Path(settings.AUDIT_CHECKPOINT_DIR) / AuditCheckpoint.objects.get().file_name).exists()
