@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from typing import Any
@@ -368,10 +369,13 @@ def legal_request_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
                 )
             raise Conflict(ERR_NO_DOCUMENT)
         changes: dict[str, Any] = {}
+        details: dict[str, Any] = {}
         if legal_request.received_at is None:
             received_at = timezone.now()
             changes = {"received_at": received_at, "due_at": due_at_for(legal_request, received_at=received_at)}
-        _transition(legal_request=legal_request, to_state=State.RECEIVED, actor=actor, **changes)
+            # The deadline in the trail lets the SLA report be recounted from the audit log alone.
+            details = {"due_at": changes["due_at"].astimezone(dt.UTC).isoformat()}
+        _transition(legal_request=legal_request, to_state=State.RECEIVED, actor=actor, details=details, **changes)
         transaction.on_commit(lambda: _enqueue_validation(legal_request.pk))
     return legal_request
 
