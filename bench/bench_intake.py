@@ -11,34 +11,21 @@ Uses a throw-away SQLite database unless DATABASE_URL is set.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-_tmp = tempfile.mkdtemp(prefix="lawreq-bench-")
-os.environ.setdefault("LAWREQ_DATA_DIR", _tmp)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{_tmp}/bench.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lawreq.settings")
+import benchsetup  # noqa: F401  (Django, and the bench database)
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test.utils import override_settings
+from django.urls import include, path
+from rest_framework import generics, serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
-from django.urls import include, path  # noqa: E402
-from rest_framework import generics, serializers  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
-
-from requests_app.demo import demo_cast_create  # noqa: E402
-from requests_app.models import Agency, Jurisdiction, LegalRequest  # noqa: E402
+from requests_app.demo import demo_cast_create
+from requests_app.models import Agency, Jurisdiction, LegalRequest
 
 
 class BareSerializer(serializers.ModelSerializer):

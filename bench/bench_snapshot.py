@@ -20,60 +20,24 @@ import argparse
 import datetime as dt
 import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-_tmp = tempfile.mkdtemp(prefix="lawreq-bench-")
-os.environ.setdefault("LAWREQ_DATA_DIR", _tmp)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{_tmp}/bench.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lawreq.settings")
+import benchsetup  # noqa: F401  (Django, and the bench database)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import connection, transaction
 
-
-
-def _ensure_postgres_database(url: str) -> None:
-    """Create the bench database on first use (never the default one by accident)."""
-    if not url.startswith(("postgres://", "postgresql://")):
-        return
-    import dj_database_url
-    import psycopg2
-
-    config = dj_database_url.parse(url)
-    admin = psycopg2.connect(
-        dbname="postgres", user=config["USER"], host=config["HOST"], port=config["PORT"] or 5432,
-        password=config["PASSWORD"] or None,
-    )  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    admin.close()
-
-
-_ensure_postgres_database(os.environ["DATABASE_URL"])
-
-import django  # noqa: E402
-
-django.setup()
-
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-
-from disclosure import codec  # noqa: E402
-from disclosure.crypto import seal  # noqa: E402
-from disclosure.models import Approval, Decision, Proposal, ProposalStatus, ProposalTarget  # noqa: E402
-from disclosure.selectors import approved_decision  # noqa: E402
-from disclosure.services import snapshot_freeze  # noqa: E402
-from requests_app.models import Agency, Jurisdiction, LegalRequest, Resolution, State, Target  # noqa: E402
-from subscribers.bulk import ip_events_insert  # noqa: E402
-from subscribers.models import Account, PhoneHistory  # noqa: E402
-from subscribers.providers import DatabaseProvider  # noqa: E402
+from disclosure import codec
+from disclosure.crypto import seal
+from disclosure.models import Approval, Decision, Proposal, ProposalStatus, ProposalTarget
+from disclosure.selectors import approved_decision
+from disclosure.services import snapshot_freeze
+from requests_app.models import Agency, Jurisdiction, LegalRequest, Resolution, State, Target
+from subscribers.bulk import ip_events_insert
+from subscribers.models import Account, PhoneHistory
+from subscribers.providers import DatabaseProvider
 
 ACCOUNT_ID = "BENCH-SNAPSHOT-1"
 DAY_FROM, DAY_TO = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
