@@ -197,3 +197,16 @@ def test_a_wrong_passphrase_is_a_configuration_error(settings):
 
     with pytest.raises(ImproperlyConfigured, match=re.escape(ERR_BAD_SIGNING_KEY.split("{")[0])):
         signer_load()
+
+
+def test_the_signature_carries_the_pades_baseline_attributes(signed_letter):
+    signature = PdfFileReader(io.BytesIO(signed_letter), strict=False).embedded_signatures[0]
+
+    signed_attributes = {attr["type"].native for attr in signature.signer_info["signed_attrs"]}
+
+    assert signed_attributes == {"content_type", "message_digest", "signing_certificate_v2"}  # no signing-time
+    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert "/M" in signature.sig_object
+    signing_certificate = next(attr for attr in signature.signer_info["signed_attrs"]
+                               if attr["type"].native == "signing_certificate_v2")
+    assert signing_certificate["values"][0]["certs"][0]["cert_hash"].native == signature.signer_cert.sha256
