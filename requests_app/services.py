@@ -245,7 +245,7 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
     )
     legal_request.full_clean(exclude=FOREIGN_KEYS_CHECKED_BY_SERVICE, validate_unique=False, validate_constraints=False)
     legal_request.save()
-    _replace_targets(legal_request, targets)
+    _store_targets(legal_request, targets)
     _grant_to_agency(legal_request, officer.agency)
     audit_record(
         action=AuditAction.REQUEST_CREATED,
@@ -293,7 +293,7 @@ def _preservation_for(agency: Agency, ref: str | None) -> LegalRequest | None:
     return preservation
 
 
-def _replace_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
+def _store_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
     region = legal_request.jurisdiction.country_code
     normalized: dict[tuple[str, str], None] = {}
     for index, target in enumerate(targets):
@@ -302,7 +302,6 @@ def _replace_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
         except InvalidInput as exc:
             raise InvalidInput(exc.message, field=f"targets[{index}].value")
         normalized[(target["type"], value)] = None
-    Target.objects.filter(legal_request=legal_request).delete()
     Target.objects.bulk_create(
         Target(legal_request=legal_request, type=target_type, value=value) for target_type, value in normalized
     )
@@ -326,7 +325,8 @@ def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, 
     locked.full_clean(exclude=FOREIGN_KEYS_CHECKED_BY_SERVICE, validate_unique=False, validate_constraints=False)
     locked.save()
     if targets is not None:
-        _replace_targets(locked, targets)
+        Target.objects.filter(legal_request=locked).delete()
+        _store_targets(locked, targets)
     audit_record(
         action=AuditAction.REQUEST_UPDATED,
         actor=actor,

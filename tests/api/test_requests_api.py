@@ -270,3 +270,11 @@ def test_bad_token_is_401(api):
     client = api()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert client.get(REQUESTS).status_code == 401
+
+
+def test_correcting_the_targets_replaces_them(api, officer_a, draft_factory):
+    legal_request = draft_factory(officer_a)
+    response = api(officer_a).patch(f"{REQUESTS}{legal_request.ref}/",
+                                    {"targets": [{"type": "account_id", "value": "acct-9"}]}, format="json")
+    assert response.status_code == 200
+    assert [(t["type"], t["value"]) for t in response.json()["targets"]] == [("account_id", "acct-9")]
