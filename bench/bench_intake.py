@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import uuid
 
 import benchsetup  # noqa: F401  (Django, and the bench database)
 from django.conf import settings
@@ -85,10 +86,11 @@ def main() -> None:
 
     pdf = make_pdf("Subpoena")
     bare_counter = iter(range(10**9))
+    run_id = uuid.uuid4().hex[:8]
 
     def bare(_):
         body = {
-            "ref": f"B-{next(bare_counter)}", "agency": agency.pk, "created_by": officer.pk, "jurisdiction": us.pk,
+            "ref": f"B-{run_id}-{next(bare_counter)}", "agency": agency.pk, "created_by": officer.pk, "jurisdiction": us.pk,
             "process_type": "subpoena", "emergency": False, "case_number": "2026-CR-0042", "offense": "Wire fraud",
             "date_from": "2026-10-01", "date_to": "2026-11-01", "categories": ["ip_addresses"],
         }  # fmt: skip

@@ -18,7 +18,9 @@ from requests_app.models import (
     LegalChannel,
     LegalRequest,
     OffenseCategory,
+    Outcome,
     ProcessType,
+    State,
     TargetType,
 )
 from requests_app.services import MAX_TARGETS
@@ -124,26 +126,40 @@ class LegalRequestSummarySerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class LegalRequestSerializer(serializers.ModelSerializer):
-    """A request as GET returns it (API.md), plus a few additions."""
+class LegalRequestSerializer(serializers.Serializer):
+    """A request as GET returns it (API.md), plus a few additions. Declared field by field: a
+    ModelSerializer would introspect the model again on every response."""
 
+    ref = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_null=True)
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     agency = serializers.CharField(source="agency.name")
+    process_type = serializers.ChoiceField(choices=ProcessType.choices)
+    legal_channel = serializers.ChoiceField(choices=LegalChannel.choices)
+    emergency = serializers.BooleanField()
+    emergency_justification = serializers.CharField()
+    case_number = serializers.CharField()
+    offense = serializers.CharField()
+    offense_category = serializers.CharField()
+    offense_max_sentence_years = serializers.IntegerField(allow_null=True)
+    terms_violation = serializers.BooleanField()
     issuing_authority = IssuingAuthorityOutSerializer(source="*")
+    issued_at = serializers.DateField(allow_null=True)
+    nondisclosure_until = serializers.DateField(allow_null=True)
+    date_from = serializers.DateField(allow_null=True)
+    date_to = serializers.DateField(allow_null=True)
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices))
     targets = TargetSerializer(many=True)
     documents = DocumentSerializer(many=True)
     preservation_of = serializers.CharField(source="preservation_of.ref", allow_null=True, default=None)
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue")
-
-    class Meta:
-        model = LegalRequest
-        fields = [
-            "ref", "state", "outcome", "jurisdiction", "agency", "process_type", "legal_channel", "emergency",
-            "emergency_justification", "case_number", "offense", "offense_category", "offense_max_sentence_years",
-            "terms_violation", "issuing_authority", "issued_at", "nondisclosure_until", "date_from", "date_to",
-            "categories", "targets", "documents", "preservation_of", "received_at", "due_at", "overdue",
-            "responded_at", "rejection_reasons", "info_requested", "created_at",
-        ]  # fmt: skip
+    responded_at = serializers.DateTimeField(allow_null=True)
+    rejection_reasons = serializers.ListField(child=serializers.CharField())
+    info_requested = serializers.CharField()
+    created_at = serializers.DateTimeField()
 
 
 class TokenRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
