@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from django.db import connection
 
 from lawreq.celery import app
 from letters import tasks
 from letters.models import Response, ResponseStatus
 from requests_app.models import State
+from tests.conftest import REDIS_URL
 
-REDIS_URL = os.environ.get("LAWREQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SQLITE_SKIP = "a worker thread does not reliably share SQLite's in-memory test database; runs on PostgreSQL"
 
 
 def _redis_available() -> bool:
@@ -27,6 +28,8 @@ def _redis_available() -> bool:
 @pytest.fixture
 def redis_queue(settings):
     """Tasks go to Redis (no worker yet): the test decides when a worker starts."""
+    if connection.vendor == "sqlite":
+        pytest.skip(SQLITE_SKIP)
     if not _redis_available():
         pytest.skip(f"no Redis at {REDIS_URL}")
     settings.CELERY_TASK_ALWAYS_EAGER = False
