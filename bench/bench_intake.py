@@ -90,7 +90,8 @@ def main() -> None:
 
     def bare(_):
         body = {
-            "ref": f"B-{run_id}-{next(bare_counter)}", "agency": agency.pk, "created_by": officer.pk, "jurisdiction": us.pk,
+            "ref": f"B-{run_id}-{next(bare_counter)}", "agency": agency.pk, "created_by": officer.pk,
+            "jurisdiction": us.pk,
             "process_type": "subpoena", "emergency": False, "case_number": "2026-CR-0042", "offense": "Wire fraud",
             "date_from": "2026-10-01", "date_to": "2026-11-01", "categories": ["ip_addresses"],
         }  # fmt: skip

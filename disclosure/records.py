@@ -68,4 +68,5 @@ class ApprovedDecision:
 
     @property
     def accounts_affected(self) -> int:
-        return sum(1 for t in self.targets if t.found)
+        """Distinct accounts: a username and a phone number of the same person count once."""
+        return len({t.account_id for t in self.targets if t.found})

@@ -220,6 +220,10 @@ LAWREQ_ENCRYPTION_KEYS = os.environ.get("LAWREQ_ENCRYPTION_KEYS", "")
 LAWREQ_SIGNING_P12 = os.environ.get("LAWREQ_SIGNING_P12", str(LAWREQ_KEYS_DIR / "signing.p12"))
 LAWREQ_SIGNING_PASSPHRASE = os.environ.get("LAWREQ_SIGNING_PASSPHRASE", "")
 LAWREQ_TIMESTAMP_URL = os.environ.get("LAWREQ_TIMESTAMP_URL", "")
+# Extra roots a response may chain to (a PEM bundle, e.g. after a CA change), and the public
+# address printed in letters for their verification page.
+LAWREQ_SIGNING_TRUST_ROOTS = os.environ.get("LAWREQ_SIGNING_TRUST_ROOTS", "")
+LAWREQ_PUBLIC_URL = os.environ.get("LAWREQ_PUBLIC_URL", "")
 # Ed25519 key for audit checkpoints, and where checkpoints are exported.
 AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", str(LAWREQ_KEYS_DIR / "audit_checkpoint.pem"))
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", DATA_DIR / "checkpoints"))
