@@ -238,3 +238,30 @@ def celery_redis_worker(settings):
     finally:
         celery_app.conf.update(previous)
         celery_app._after_fork()
+
+
+@pytest.fixture
+def shipped_rules(db):
+    from rules.services import rules_load_shipped
+
+    rules_load_shipped()
+
+
+@pytest.fixture
+def in_review_factory(shipped_rules, draft_factory, django_capture_on_commit_callbacks) -> Callable[..., LegalRequest]:
+    """A request filed, submitted, checked against the shipped rules (targets resolved): ``in_review``."""
+    from requests_app.models import State
+    from requests_app.services import legal_request_submit
+    from rules.services import legal_request_validate
+
+    def build(officer, **overrides) -> LegalRequest:
+        legal_request = draft_factory(officer, **overrides)
+        # The validation task is enqueued on commit; here it runs in the test's own transaction.
+        with django_capture_on_commit_callbacks(execute=False):
+            legal_request_submit(legal_request=legal_request, actor=officer)
+        legal_request_validate(legal_request_id=legal_request.pk)
+        legal_request.refresh_from_db()
+        assert legal_request.state == State.IN_REVIEW, legal_request.info_requested
+        return legal_request
+
+    return build

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 # Fixtures shared with the subscriber tests.
-from tests.subscribers.conftest import make_account, shipped_rules  # noqa: F401
+from tests.subscribers.conftest import make_account  # noqa: F401
 
 POSTGRES_ONLY = "needs PostgreSQL: row locks with concurrent connections, and the full flow on the production database"
 
@@ -33,27 +33,6 @@ def encryption_keys(settings, tmp_path) -> str:
     return spec
 
 
-@pytest.fixture
-def in_review_factory(request, draft_factory, django_capture_on_commit_callbacks):
-    """A request filed, submitted, checked against the shipped rules and resolved: ``in_review``."""
-    request.getfixturevalue("shipped_rules")
-    from requests_app.models import State
-    from requests_app.services import legal_request_submit
-    from rules.services import legal_request_validate
-    from subscribers.services import legal_request_resolve_targets
-
-    def build(officer, **overrides):
-        legal_request = draft_factory(officer, **overrides)
-        # The validation task is enqueued on commit; here it runs in the test's own transaction.
-        with django_capture_on_commit_callbacks(execute=False):
-            legal_request_submit(legal_request=legal_request, actor=officer)
-        legal_request_validate(legal_request_id=legal_request.pk)
-        legal_request_resolve_targets(legal_request=legal_request)
-        legal_request.refresh_from_db()
-        assert legal_request.state == State.IN_REVIEW, legal_request.info_requested
-        return legal_request
-
-    return build
 
 
 @pytest.fixture

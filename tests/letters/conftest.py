@@ -194,11 +194,6 @@ def append_incremental_update(pdf: bytes) -> bytes:
 # Requests taken through the real flow.
 
 
-@pytest.fixture
-def shipped_rules(db):
-    from rules.services import rules_load_shipped
-
-    rules_load_shipped()
 
 
 OCTOBER_EVENTS = [
@@ -216,24 +211,6 @@ def account(make_account):  # noqa: F811 (the fixture imported above)
                         events=[*OCTOBER_EVENTS, EVENT_OUTSIDE_PERIOD])
 
 
-@pytest.fixture
-def in_review_factory(draft_factory, shipped_rules, django_capture_on_commit_callbacks):
-    from requests_app.models import State
-    from requests_app.services import legal_request_submit
-    from rules.services import legal_request_validate
-    from subscribers.services import legal_request_resolve_targets
-
-    def build(officer, **overrides):
-        legal_request = draft_factory(officer, **overrides)
-        with django_capture_on_commit_callbacks(execute=False):
-            legal_request_submit(legal_request=legal_request, actor=officer)
-        legal_request_validate(legal_request_id=legal_request.pk)
-        legal_request_resolve_targets(legal_request=legal_request)
-        legal_request.refresh_from_db()
-        assert legal_request.state == State.IN_REVIEW, legal_request.info_requested
-        return legal_request
-
-    return build
 
 
 @pytest.fixture

@@ -57,9 +57,3 @@ def make_account(db) -> Callable[..., Account]:
 
     return build
 
-
-@pytest.fixture
-def shipped_rules(db):
-    from rules.services import rules_load_shipped
-
-    rules_load_shipped()
