@@ -115,8 +115,20 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEntry
-        fields = ["seq", "created_at", "actor_id", "actor", "role", "action", "object_type", "object_id",
-                  "request_ref", "details", "prev_hash", "entry_hash"]
+        fields = [
+            "seq",
+            "created_at",
+            "actor_id",
+            "actor",
+            "role",
+            "action",
+            "object_type",
+            "object_id",
+            "request_ref",
+            "details",
+            "prev_hash",
+            "entry_hash",
+        ]
 
 
 class AuditEntryFilter(django_filters.FilterSet):
@@ -155,13 +167,16 @@ class AuditEntryListView(generics.ListAPIView):
 
 @extend_schema(
     tags=["audit"],
-    responses=inline_serializer("ChainVerification", {
-        "ok": serializers.BooleanField(),
-        "entries_checked": serializers.IntegerField(),
-        "first_bad_seq": serializers.IntegerField(allow_null=True),
-        "problem": serializers.CharField(),
-        "checkpoint_size": serializers.IntegerField(allow_null=True),
-    }),
+    responses=inline_serializer(
+        "ChainVerification",
+        {
+            "ok": serializers.BooleanField(),
+            "entries_checked": serializers.IntegerField(),
+            "first_bad_seq": serializers.IntegerField(allow_null=True),
+            "problem": serializers.CharField(),
+            "checkpoint_size": serializers.IntegerField(allow_null=True),
+        },
+    ),
 )
 class AuditVerifyView(APIView):
     """Recompute the whole chain, and compare it with the latest signed checkpoint."""
@@ -182,8 +197,11 @@ class AuditVerifyView(APIView):
             "problem": result.problem or problem,
             "checkpoint_size": result.checkpoint_size,
         }
-        audit_record(action=AuditAction.AUDIT_VERIFIED, actor=request.user,
-                     details={key: body[key] for key in ("ok", "entries_checked", "first_bad_seq")})
+        audit_record(
+            action=AuditAction.AUDIT_VERIFIED,
+            actor=request.user,
+            details={key: body[key] for key in ("ok", "entries_checked", "first_bad_seq")},
+        )
         return Response(body)
 
 
@@ -216,17 +234,22 @@ class AuditCheckpointLatestView(APIView):
         stored = AuditCheckpoint.objects.order_by("-tree_size", "-id").first()
         if stored is None:
             raise NotFound(ERR_NO_CHECKPOINT)
-        return Response({
-            "checkpoint": orjson.loads(stored.document),
-            "public_key_pem": public_key_pem(checkpoint_signing_key().public_key()).decode(),
-        })
+        return Response(
+            {
+                "checkpoint": orjson.loads(stored.document),
+                "public_key_pem": public_key_pem(checkpoint_signing_key().public_key()).decode(),
+            }
+        )
 
 
 # Reports
 
 
-@extend_schema(tags=["audit"], parameters=[OpenApiParameter("format", str, enum=["json", "csv", "pdf"])],
-               responses=OpenApiTypes.OBJECT)
+@extend_schema(
+    tags=["audit"],
+    parameters=[OpenApiParameter("format", str, enum=["json", "csv", "pdf"])],
+    responses=OpenApiTypes.OBJECT,
+)
 class RequestTrailView(FormatsMixin, APIView):
     """Every entry naming one request, in order, each verified (hash, neighbours, inclusion proof)."""
 
@@ -248,18 +271,25 @@ class RequestTrailView(FormatsMixin, APIView):
             return self.download(rendering.trail_csv(trail), f"audit-trail-{ref}.csv")
         if fmt == "pdf":
             return self.download(content, f"audit-trail-{ref}.pdf")
-        return Response({
-            "ref": trail.ref,
-            "ok": trail.ok,
-            "first_bad_seq": trail.first_bad_seq,
-            "checkpoint_problem": trail.checkpoint_problem,
-            "checkpoint": orjson.loads(trail.checkpoint_document) if trail.checkpoint_document else None,
-            "entries": [
-                {**AuditEntrySerializer(item.entry).data, "verified": item.ok, "problems": item.problems,
-                 "leaf_index": item.leaf_index, "inclusion_proof": item.inclusion_proof}
-                for item in trail.entries
-            ],
-        })
+        return Response(
+            {
+                "ref": trail.ref,
+                "ok": trail.ok,
+                "first_bad_seq": trail.first_bad_seq,
+                "checkpoint_problem": trail.checkpoint_problem,
+                "checkpoint": orjson.loads(trail.checkpoint_document) if trail.checkpoint_document else None,
+                "entries": [
+                    {
+                        **AuditEntrySerializer(item.entry).data,
+                        "verified": item.ok,
+                        "problems": item.problems,
+                        "leaf_index": item.leaf_index,
+                        "inclusion_proof": item.inclusion_proof,
+                    }
+                    for item in trail.entries
+                ],
+            }
+        )
 
 
 class HalfYearQuery(serializers.Serializer):
@@ -298,8 +328,9 @@ class TransparencyReportView(FormatsMixin, APIView):
         if self.output_format() == "csv":
             return self.download(rendering.transparency_csv(report), f"{name}.csv")
         if self.output_format() == "pdf":
-            return self.download(rendering.transparency_pdf(report, platform=settings.LAWREQ_PLATFORM_NAME),
-                                 f"{name}.pdf")
+            return self.download(
+                rendering.transparency_pdf(report, platform=settings.LAWREQ_PLATFORM_NAME), f"{name}.pdf"
+            )
         return Response(report.as_dict())
 
 

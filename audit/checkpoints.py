@@ -28,8 +28,17 @@ ERR_OTHER_KEY = "the checkpoint was signed by key {found}, not by the trusted ke
 ERR_SIGNATURE = "the checkpoint's signature does not match its content"
 ERR_ANCHORS = "the checkpoint's anchors do not fit its size"
 
-_FIELDS = ("format", "log", "tree_size", "head_hash", "merkle_root", "created_at", "anchor_interval", "anchors",
-           "key_id")
+_FIELDS = (
+    "format",
+    "log",
+    "tree_size",
+    "head_hash",
+    "merkle_root",
+    "created_at",
+    "anchor_interval",
+    "anchors",
+    "key_id",
+)
 
 
 class CheckpointInvalid(ValueError):

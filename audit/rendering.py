@@ -14,12 +14,38 @@ from django.utils import timezone
 from audit.reports import TransparencyReport
 from audit.selectors import RequestTrail
 
-TRANSPARENCY_COLUMNS = ("jurisdiction", "received", "emergency", "disclosed", "partially_disclosed", "no_records",
-                        "rejected", "withdrawn", "accounts_affected")
-CHART_SERIES = (("received", "#4c6ef5"), ("disclosed", "#2b8a3e"), ("partially_disclosed", "#94d82d"),
-                ("no_records", "#adb5bd"), ("rejected", "#e03131"))
-TRAIL_COLUMNS = ("seq", "created_at", "actor", "role", "action", "object_type", "object_id", "details", "entry_hash",
-                 "prev_hash", "verified", "problems")
+TRANSPARENCY_COLUMNS = (
+    "jurisdiction",
+    "received",
+    "emergency",
+    "disclosed",
+    "partially_disclosed",
+    "no_records",
+    "rejected",
+    "withdrawn",
+    "accounts_affected",
+)
+CHART_SERIES = (
+    ("received", "#4c6ef5"),
+    ("disclosed", "#2b8a3e"),
+    ("partially_disclosed", "#94d82d"),
+    ("no_records", "#adb5bd"),
+    ("rejected", "#e03131"),
+)
+TRAIL_COLUMNS = (
+    "seq",
+    "created_at",
+    "actor",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "details",
+    "entry_hash",
+    "prev_hash",
+    "verified",
+    "problems",
+)
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
@@ -43,8 +69,12 @@ def transparency_csv(report: TransparencyReport) -> bytes:
     lines = []
     for row in [*report.jurisdictions, report.totals]:
         values = row.as_dict()
-        lines.append([*(values[name] for name in TRANSPARENCY_COLUMNS),
-                      *(row.by_process_type.get(pt, 0) for pt in process_types)])
+        lines.append(
+            [
+                *(values[name] for name in TRANSPARENCY_COLUMNS),
+                *(row.by_process_type.get(pt, 0) for pt in process_types),
+            ]
+        )
     return _csv(header, lines)
 
 
@@ -56,8 +86,10 @@ def transparency_chart_svg(report: TransparencyReport, *, width: int = 640) -> s
     height = legend_height + max(1, len(rows)) * group_height + 10
     largest = max([1, *(getattr(row, name) for row in rows for name, _ in CHART_SERIES)])
     scale = (width - label_width - 50) / largest
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="9">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="9">'
+    ]
     x = label_width
     for name, colour in CHART_SERIES:
         parts.append(f'<rect x="{x}" y="4" width="9" height="9" fill="{colour}"/>')
@@ -69,10 +101,13 @@ def transparency_chart_svg(report: TransparencyReport, *, width: int = 640) -> s
         for offset, (name, colour) in enumerate(CHART_SERIES):
             value = getattr(row, name)
             y = top + offset * bar_height
-            parts.append(f'<rect x="{label_width}" y="{y}" width="{value * scale:.1f}" height="{bar_height - 1}" '
-                         f'fill="{colour}"><title>{escape(row.jurisdiction)} {name}: {value}</title></rect>')
-            parts.append(f'<text x="{label_width + value * scale + 3:.1f}" y="{y + bar_height - 1}" '
-                         f'font-size="6">{value}</text>')
+            parts.append(
+                f'<rect x="{label_width}" y="{y}" width="{value * scale:.1f}" height="{bar_height - 1}" '
+                f'fill="{colour}"><title>{escape(row.jurisdiction)} {name}: {value}</title></rect>'
+            )
+            parts.append(
+                f'<text x="{label_width + value * scale + 3:.1f}" y="{y + bar_height - 1}" font-size="6">{value}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -84,22 +119,36 @@ def _pdf(html: str) -> bytes:
 
 
 def transparency_pdf(report: TransparencyReport, *, platform: str) -> bytes:
-    html = render_to_string("audit/transparency_pdf.html", {
-        "report": report,
-        "data": report.as_dict(),
-        "chart": transparency_chart_svg(report),
-        "platform": platform,
-        "generated_at": timezone.now(),
-    })
+    html = render_to_string(
+        "audit/transparency_pdf.html",
+        {
+            "report": report,
+            "data": report.as_dict(),
+            "chart": transparency_chart_svg(report),
+            "platform": platform,
+            "generated_at": timezone.now(),
+        },
+    )
     return _pdf(html)
 
 
 def _trail_rows(trail: RequestTrail) -> Iterable[list]:
     for item in trail.entries:
         entry = item.entry
-        yield [entry.seq, entry.created_at.isoformat(), entry.actor_username, entry.role, entry.action,
-               entry.object_type, entry.object_id, orjson.dumps(entry.details, option=orjson.OPT_SORT_KEYS).decode(),
-               entry.entry_hash, entry.prev_hash, "yes" if item.ok else "no", "; ".join(item.problems)]
+        yield [
+            entry.seq,
+            entry.created_at.isoformat(),
+            entry.actor_username,
+            entry.role,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            orjson.dumps(entry.details, option=orjson.OPT_SORT_KEYS).decode(),
+            entry.entry_hash,
+            entry.prev_hash,
+            "yes" if item.ok else "no",
+            "; ".join(item.problems),
+        ]
 
 
 def trail_csv(trail: RequestTrail) -> bytes:
@@ -110,9 +159,12 @@ def trail_pdf(trail: RequestTrail, *, platform: str) -> bytes:
     """The trail as a PDF signed with the letters' key (PAdES), so a printout is evidence too."""
     from letters.signing import pdf_sign
 
-    html = render_to_string("audit/trail_pdf.html", {
-        "trail": trail,
-        "platform": platform,
-        "generated_at": timezone.now(),
-    })
+    html = render_to_string(
+        "audit/trail_pdf.html",
+        {
+            "trail": trail,
+            "platform": platform,
+            "generated_at": timezone.now(),
+        },
+    )
     return pdf_sign(_pdf(html), reason=f"Audit trail of {trail.ref}, verified {'intact' if trail.ok else 'BROKEN'}")

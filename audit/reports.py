@@ -91,8 +91,16 @@ class TransparencyReport:
     def totals(self) -> JurisdictionFigures:
         total = JurisdictionFigures(jurisdiction="total")
         for row in self.jurisdictions:
-            for name in ("received", "emergency", "disclosed", "partially_disclosed", "no_records", "rejected",
-                         "withdrawn", "accounts_affected"):
+            for name in (
+                "received",
+                "emergency",
+                "disclosed",
+                "partially_disclosed",
+                "no_records",
+                "rejected",
+                "withdrawn",
+                "accounts_affected",
+            ):
                 setattr(total, name, getattr(total, name) + getattr(row, name))
             for process_type, count in row.by_process_type.items():
                 total.by_process_type[process_type] = total.by_process_type.get(process_type, 0) + count
@@ -162,8 +170,13 @@ def _window(queryset, since: dt.datetime | None, until: dt.datetime | None):
     return queryset
 
 
-def activity_report(*, since: dt.datetime | None = None, until: dt.datetime | None = None,
-                    period: str = "month", actions: tuple[str, ...] | None = None) -> list[dict]:
+def activity_report(
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    period: str = "month",
+    actions: tuple[str, ...] | None = None,
+) -> list[dict]:
     """Entries counted by period, user, role and action."""
     if period not in PERIODS:
         raise InvalidInput(ERR_PERIOD, field="period")
@@ -265,18 +278,27 @@ def sla_report(*, since: dt.datetime | None = None, until: dt.datetime | None = 
             hours = round((at - due[ref]).total_seconds() / 3600, 1)
             row["late"] += 1
             row["late_hours"].append(hours)
-            late_requests.append({"ref": ref, "jurisdiction": code, "due_at": due[ref].isoformat(),
-                                  "answered_at": at.isoformat(), "late_by_hours": hours})
+            late_requests.append(
+                {
+                    "ref": ref,
+                    "jurisdiction": code,
+                    "due_at": due[ref].isoformat(),
+                    "answered_at": at.isoformat(),
+                    "late_by_hours": hours,
+                }
+            )
     jurisdictions = []
     for code in sorted(per_jurisdiction):
         row = per_jurisdiction[code]
         hours = sorted(row["late_hours"])
-        jurisdictions.append({
-            "jurisdiction": code,
-            "answered": row["answered"],
-            "late": row["late"],
-            "median_late_hours": hours[len(hours) // 2] if hours else None,
-            "max_late_hours": hours[-1] if hours else None,
-        })
+        jurisdictions.append(
+            {
+                "jurisdiction": code,
+                "answered": row["answered"],
+                "late": row["late"],
+                "median_late_hours": hours[len(hours) // 2] if hours else None,
+                "max_late_hours": hours[-1] if hours else None,
+            }
+        )
     late_requests.sort(key=lambda item: -item["late_by_hours"])
     return {"jurisdictions": jurisdictions, "late_requests": late_requests}

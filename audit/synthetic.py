@@ -22,8 +22,20 @@ from audit.canonical import GENESIS_HASH, check_details, entry_hash, format_time
 from audit.models import AuditEntry
 from audit.services import _lock_chain
 
-COLUMNS = ("seq", "created_at", "actor_id", "actor_username", "role", "action", "object_type", "object_id",
-           "request_ref", "details", "prev_hash", "entry_hash")
+COLUMNS = (
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_username",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "request_ref",
+    "details",
+    "prev_hash",
+    "entry_hash",
+)
 
 # Column names are constants of this module, never input.
 INSERT_SQL = f"INSERT INTO audit_auditentry ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
@@ -47,9 +59,20 @@ def _chained(rows: Iterable[dict], seq: int, previous: str) -> Iterator[tuple]:
             "prev_hash": previous,
         }
         previous = entry_hash(**values)
-        yield (seq, row["created_at"], values["actor_id"], values["actor_username"], values["role"],
-               values["action"], values["object_type"], values["object_id"], values["request_ref"], details,
-               values["prev_hash"], previous)
+        yield (
+            seq,
+            row["created_at"],
+            values["actor_id"],
+            values["actor_username"],
+            values["role"],
+            values["action"],
+            values["object_type"],
+            values["object_id"],
+            values["request_ref"],
+            details,
+            values["prev_hash"],
+            previous,
+        )
         seq += 1
 
 
@@ -57,17 +80,17 @@ def _copy_batch(cursor, batch: list[tuple]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in batch:
-        writer.writerow([
-            *row[:2],
-            "\\N" if row[2] is None else row[2],
-            *row[3:9],
-            orjson.dumps(row[9]).decode(),
-            *row[10:],
-        ])
+        writer.writerow(
+            [
+                *row[:2],
+                "\\N" if row[2] is None else row[2],
+                *row[3:9],
+                orjson.dumps(row[9]).decode(),
+                *row[10:],
+            ]
+        )
     buffer.seek(0)
-    cursor.copy_expert(
-        f"COPY audit_auditentry ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-    )
+    cursor.copy_expert(f"COPY audit_auditentry ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
 
 
 def _insert_batch(batch: list[tuple]) -> None:
@@ -108,8 +131,16 @@ def audit_bulk_append(rows: Iterable[dict], *, batch_size: int = 20_000) -> int:
 
 
 JURISDICTIONS = ("US", "FR", "DE", "GB", "BR", "IN", "ES", "IT")
-PROCESS_TYPES = ("subpoena", "court_order", "search_warrant", "production_order", "preservation_order",
-                 "emergency_disclosure", "mlat_request", "other")
+PROCESS_TYPES = (
+    "subpoena",
+    "court_order",
+    "search_warrant",
+    "production_order",
+    "preservation_order",
+    "emergency_disclosure",
+    "mlat_request",
+    "other",
+)
 
 
 @dataclass(frozen=True)
@@ -142,18 +173,20 @@ def synthetic_requests(count: int, *, start: dt.datetime, end: dt.datetime, seed
         answered_at = None
         if fate != "open":
             answered_at = received_at + dt.timedelta(hours=rng.uniform(1, 8 if emergency else 24 * 20))
-        requests.append(SyntheticRequest(
-            ref=f"LR-{received_at.year}-{number:06d}",
-            jurisdiction=rng.choice(JURISDICTIONS),
-            process_type="emergency_disclosure" if emergency else rng.choice(PROCESS_TYPES[:5]),
-            emergency=emergency,
-            received_at=received_at,
-            fate=fate,
-            outcome=outcome,
-            accounts_affected=accounts,
-            answered_at=answered_at,
-            asked_for_info=rng.random() < 0.1,
-        ))
+        requests.append(
+            SyntheticRequest(
+                ref=f"LR-{received_at.year}-{number:06d}",
+                jurisdiction=rng.choice(JURISDICTIONS),
+                process_type="emergency_disclosure" if emergency else rng.choice(PROCESS_TYPES[:5]),
+                emergency=emergency,
+                received_at=received_at,
+                fate=fate,
+                outcome=outcome,
+                accounts_affected=accounts,
+                answered_at=answered_at,
+                asked_for_info=rng.random() < 0.1,
+            )
+        )
     return requests
 
 
@@ -161,8 +194,11 @@ def synthetic_history_rows(requests: list[SyntheticRequest]) -> list[dict]:
     """The audit entries those requests' lives leave, in time order, shaped as the services write them."""
     rows = []
     for request in requests:
-        base = {"jurisdiction": request.jurisdiction, "process_type": request.process_type,
-                "emergency": request.emergency}
+        base = {
+            "jurisdiction": request.jurisdiction,
+            "process_type": request.process_type,
+            "emergency": request.emergency,
+        }
         moments = [(request.received_at - dt.timedelta(minutes=30), AuditAction.REQUEST_CREATED, None)]
         steps = [("draft", "received")]
         if request.asked_for_info:
@@ -186,7 +222,15 @@ def synthetic_history_rows(requests: list[SyntheticRequest]) -> list[dict]:
                 details = {"from": step[0], "to": step[1], **base}
                 if step[1] == "responded":
                     details |= {"outcome": request.outcome, "accounts_affected": request.accounts_affected}
-            rows.append({"created_at": at, "action": action, "role": "analyst", "request_ref": request.ref,
-                         "object_type": "requests_app.legalrequest", "details": details})
+            rows.append(
+                {
+                    "created_at": at,
+                    "action": action,
+                    "role": "analyst",
+                    "request_ref": request.ref,
+                    "object_type": "requests_app.legalrequest",
+                    "details": details,
+                }
+            )
     rows.sort(key=lambda row: row["created_at"])
     return rows

@@ -35,8 +35,13 @@ def ensure_database() -> None:
     config = dj_database_url.parse(os.environ["DATABASE_URL"])
     if "postgresql" not in config["ENGINE"]:
         return
-    admin = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"],
-                             host=config["HOST"], port=config["PORT"] or 5432)
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=config["USER"],
+        password=config["PASSWORD"],
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+    )
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
@@ -95,13 +100,18 @@ def best_of(runs: int, function):
 
 def scratch_insert(number: int, index: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO bench_audit_scratch (payload) VALUES (%s)",
-                       [orjson.dumps({"writer": number, "index": index}).decode()])
+        cursor.execute(
+            "INSERT INTO bench_audit_scratch (payload) VALUES (%s)",
+            [orjson.dumps({"writer": number, "index": index}).decode()],
+        )
 
 
 def audited_insert(number: int, index: int) -> None:
-    audit_record(action=AuditAction.REQUEST_VIEWED, request_ref=f"LR-2026-{number:06d}",
-                 details={"writer": number, "index": index})
+    audit_record(
+        action=AuditAction.REQUEST_VIEWED,
+        request_ref=f"LR-2026-{number:06d}",
+        details={"writer": number, "index": index},
+    )
 
 
 def bench_appends(count: int, writers: int, write=audited_insert) -> float:
@@ -137,19 +147,38 @@ def bench_appends(count: int, writers: int, write=audited_insert) -> float:
 def transition_rows(count: int) -> list[dict]:
     """``count`` entries shaped like the request services' transitions (about 200 bytes of details)."""
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    steps = [("draft", "received"), ("received", "in_review"), ("in_review", "pending_approval"),
-             ("pending_approval", "approved"), ("approved", "responded")]
+    steps = [
+        ("draft", "received"),
+        ("received", "in_review"),
+        ("in_review", "pending_approval"),
+        ("pending_approval", "approved"),
+        ("approved", "responded"),
+    ]
     rows = []
     for number in range(count):
         frm, to = steps[number % len(steps)]
-        details = {"from": frm, "to": to, "jurisdiction": ("US", "FR", "DE")[number % 3],
-                   "process_type": "court_order", "emergency": number % 13 == 0}
+        details = {
+            "from": frm,
+            "to": to,
+            "jurisdiction": ("US", "FR", "DE")[number % 3],
+            "process_type": "court_order",
+            "emergency": number % 13 == 0,
+        }
         if to == "responded":
             details |= {"outcome": "disclosed", "accounts_affected": 1 + number % 3}
-        rows.append({"created_at": start + dt.timedelta(seconds=number * 7), "action": AuditAction.REQUEST_TRANSITIONED,
-                     "actor_id": 1 + number % 50, "actor_username": f"analyst{number % 50}", "role": "analyst",
-                     "object_type": "requests_app.legalrequest", "object_id": str(number // 5),
-                     "request_ref": f"LR-2025-{number // 5:06d}", "details": details})
+        rows.append(
+            {
+                "created_at": start + dt.timedelta(seconds=number * 7),
+                "action": AuditAction.REQUEST_TRANSITIONED,
+                "actor_id": 1 + number % 50,
+                "actor_username": f"analyst{number % 50}",
+                "role": "analyst",
+                "object_type": "requests_app.legalrequest",
+                "object_id": str(number // 5),
+                "request_ref": f"LR-2025-{number // 5:06d}",
+                "details": details,
+            }
+        )
     return rows
 
 
@@ -165,11 +194,24 @@ def canonical_blobs() -> list[bytes]:
     for seq, created_at, actor_id, username, role, action, otype, oid, ref, details, prev, _ in stream_chain_rows():
         if not isinstance(created_at, str):
             created_at = format_timestamp(created_at)
-        blobs.append(orjson.dumps({
-            "seq": seq, "created_at": created_at, "actor_id": actor_id, "actor_username": username,
-            "role": role, "action": action, "object_type": otype, "object_id": oid, "request_ref": ref,
-            "details": orjson.loads(details), "prev_hash": prev,
-        }, option=orjson.OPT_SORT_KEYS))
+        blobs.append(
+            orjson.dumps(
+                {
+                    "seq": seq,
+                    "created_at": created_at,
+                    "actor_id": actor_id,
+                    "actor_username": username,
+                    "role": role,
+                    "action": action,
+                    "object_type": otype,
+                    "object_id": oid,
+                    "request_ref": ref,
+                    "details": orjson.loads(details),
+                    "prev_hash": prev,
+                },
+                option=orjson.OPT_SORT_KEYS,
+            )
+        )
     return blobs
 
 
@@ -182,8 +224,12 @@ def raw_sha256(blobs: list[bytes]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="1,000,000 entries and 100,000 requests")
-    parser.add_argument("--part", action="append", choices=["appends", "verify", "report"],
-                        help="run only these parts (repeatable; default all)")
+    parser.add_argument(
+        "--part",
+        action="append",
+        choices=["appends", "verify", "report"],
+        help="run only these parts (repeatable; default all)",
+    )
     options = parser.parse_args()
     parts = set(options.part or ["appends", "verify", "report"])
     entries = 1_000_000 if options.full else 100_000
@@ -210,8 +256,9 @@ def bench_all_appends(appends: int) -> None:
     for writers in (1, 8):
         audited = bench_appends(appends, writers)
         plain = bench_appends(appends, writers, write=scratch_insert)
-        print(f"{writers} writer(s): {audited:8.0f} audit appends/s   (plain one-row insert transactions: "
-              f"{plain:8.0f}/s)")
+        print(
+            f"{writers} writer(s): {audited:8.0f} audit appends/s   (plain one-row insert transactions: {plain:8.0f}/s)"
+        )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_audit_scratch")
 
@@ -247,20 +294,25 @@ def bench_verification(entries: int) -> None:
     stream_median = statistics.median(times["bare stream (same query, server-side cursor, no hashing)"])
     for name, measured in times.items():
         median = statistics.median(measured)
-        print(f"{name:56} median {median:6.2f} s (best {min(measured):6.2f} s) = {median / stream_median:4.2f}x "
-              f"the stream, {entries / median:,.0f} entries/s")
+        print(
+            f"{name:56} median {median:6.2f} s (best {min(measured):6.2f} s) = {median / stream_median:4.2f}x "
+            f"the stream, {entries / median:,.0f} entries/s"
+        )
     blobs = canonical_blobs()
     sha_best, _, _ = best_of(3, lambda: raw_sha256(blobs))
-    print(f"raw hashlib.sha256 over the same {len(blobs):,} canonical byte strings "
-          f"(avg {sum(map(len, blobs)) // len(blobs)} B): {sha_best:6.2f} s = {len(blobs) / sha_best:,.0f} hashes/s")
+    print(
+        f"raw hashlib.sha256 over the same {len(blobs):,} canonical byte strings "
+        f"(avg {sum(map(len, blobs)) // len(blobs)} B): {sha_best:6.2f} s = {len(blobs) / sha_best:,.0f} hashes/s"
+    )
     blobs.clear()
 
 
 def bench_report(requests: int) -> None:
     print(f"\n== transparency report over {requests:,} requests ==")
     empty_audit_tables()
-    history = synthetic_requests(requests, start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-                                 end=dt.datetime(2026, 12, 31, tzinfo=dt.UTC))
+    history = synthetic_requests(
+        requests, start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), end=dt.datetime(2026, 12, 31, tzinfo=dt.UTC)
+    )
     rows = synthetic_history_rows(history)
     elapsed, _ = timed(audit_bulk_append, rows)
     print(f"insert {len(rows):,} history entries: {elapsed:6.2f} s")
@@ -269,8 +321,10 @@ def bench_report(requests: int) -> None:
             cursor.execute("VACUUM ANALYZE audit_auditentry")
     for year, half in ((2025, 2), (2026, 1)):
         best, median, report = best_of(3, lambda y=year, h=half: transparency_report(year=y, half=h))
-        print(f"{year} H{half}: {report.totals.received:,} received in {len(report.jurisdictions)} jurisdictions: "
-              f"best {best:5.2f} s, median {median:5.2f} s")
+        print(
+            f"{year} H{half}: {report.totals.received:,} received in {len(report.jurisdictions)} jurisdictions: "
+            f"best {best:5.2f} s, median {median:5.2f} s"
+        )
     empty_audit_tables()
 
 

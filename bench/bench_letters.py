@@ -93,23 +93,31 @@ def run_reportlab_peer(size: int) -> dict:
     events = sample_ip_events(size)
     baseline = peak_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
-    rows = [(str(n), format_timestamp(e.ts), e.ip, "" if e.port is None else str(e.port))
-            for n, e in enumerate(events, 1)]
-    style = TableStyle([
-        ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
-    ])
+    rows = [
+        (str(n), format_timestamp(e.ts), e.ip, "" if e.port is None else str(e.port)) for n, e in enumerate(events, 1)
+    ]
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+        ]
+    )
     story = []
     for start in range(0, len(rows), 500):
-        table = Table([("No.", "Timestamp (UTC)", "IP address", "Port"), *rows[start:start + 500]], repeatRows=1)
+        table = Table([("No.", "Timestamp (UTC)", "IP address", "Port"), *rows[start : start + 500]], repeatRows=1)
         table.setStyle(style)
         story.append(table)
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4).build(story)
     finished = time.perf_counter()
-    return {"seconds": finished - started, "cpu_seconds": time.process_time() - cpu_started,
-            "bytes": len(buffer.getvalue()), "peak_mb": peak_rss_mb(), "baseline_mb": baseline}
+    return {
+        "seconds": finished - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "bytes": len(buffer.getvalue()),
+        "peak_mb": peak_rss_mb(),
+        "baseline_mb": baseline,
+    }
 
 
 def run_plain_weasyprint(size: int) -> dict:
@@ -128,17 +136,26 @@ def run_plain_weasyprint(size: int) -> dict:
     baseline = peak_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
     counts = check_records_within_approval(content)
-    html = render_to_string(TEMPLATES[content.kind], letter_context(content, counts=counts, letter_pages=1,
-                                                                     annex_pages=0, attachments=[]))
+    html = render_to_string(
+        TEMPLATES[content.kind], letter_context(content, counts=counts, letter_pages=1, annex_pages=0, attachments=[])
+    )
     table = ["<h2>IP events</h2><table><tr><th>No.</th><th>Timestamp (UTC)</th><th>IP address</th><th>Port</th></tr>"]
-    table += [f"<tr><td>{n}</td><td>{format_timestamp(e.ts)}</td><td class='mono'>{escape(e.ip)}</td>"
-              f"<td>{'' if e.port is None else e.port}</td></tr>" for n, e in enumerate(target.ip_events, 1)]
+    table += [
+        f"<tr><td>{n}</td><td>{format_timestamp(e.ts)}</td><td class='mono'>{escape(e.ip)}</td>"
+        f"<td>{'' if e.port is None else e.port}</td></tr>"
+        for n, e in enumerate(target.ip_events, 1)
+    ]
     table.append("</table>")
     html = html.replace("</body>", "".join(table) + "</body>")
     pdf = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).write_pdf()
     finished = time.perf_counter()
-    return {"seconds": finished - started, "cpu_seconds": time.process_time() - cpu_started, "bytes": len(pdf),
-            "peak_mb": peak_rss_mb(), "baseline_mb": baseline}
+    return {
+        "seconds": finished - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "bytes": len(pdf),
+        "peak_mb": peak_rss_mb(),
+        "baseline_mb": baseline,
+    }
 
 
 def run_signing(repeats: int = 30) -> dict:
@@ -164,10 +181,12 @@ def run_signing(repeats: int = 30) -> dict:
 
     # pyHanko as shipped: the stock SimpleSigner (loaded once too), which parses its key again for every
     # signature, and no reserved size, so it signs a dry run first to measure the signature.
-    signer = signers.SimpleSigner.load_pkcs12(settings.LAWREQ_SIGNING_P12,
-                                              passphrase=settings.LAWREQ_SIGNING_PASSPHRASE.encode())
-    metadata = signers.PdfSignatureMetadata(field_name=SIGNATURE_FIELD, md_algorithm="sha256",
-                                            subfilter=fields.SigSeedSubFilter.PADES)
+    signer = signers.SimpleSigner.load_pkcs12(
+        settings.LAWREQ_SIGNING_P12, passphrase=settings.LAWREQ_SIGNING_PASSPHRASE.encode()
+    )
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+    )
     shipped, shipped_cpu = [], []
     for _ in range(max(repeats // 3, 5)):
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -206,8 +225,11 @@ def run_verify_large(size: int, repeats: int = 5) -> dict:
         assert pdf_signature_check(signed).ok
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
-    return {"verify_ms": statistics.median(times) * 1000, "verify_cpu_ms": statistics.median(cpu) * 1000,
-            "bytes": len(signed)}
+    return {
+        "verify_ms": statistics.median(times) * 1000,
+        "verify_cpu_ms": statistics.median(cpu) * 1000,
+        "bytes": len(signed),
+    }
 
 
 JOBS = {
@@ -255,8 +277,12 @@ def times(result: dict | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="add 100,000 events (and plain WeasyPrint above 10,000)")
-    parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")], default=None,
-                        help="comma-separated event counts instead of the defaults")
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=None,
+        help="comma-separated event counts instead of the defaults",
+    )
     parser.add_argument("--child", nargs=3, metavar=("JOB", "SIZE", "KEYS_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -265,11 +291,15 @@ def main() -> None:
 
     sizes = args.sizes or (FULL_SIZES if args.full else QUICK_SIZES)
     with tempfile.TemporaryDirectory(prefix="bench-letters-") as keys_dir:
-        print(f"Response letters, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}. Each figure from a "
-              "fresh process; time as wall / CPU seconds (CPU time is the steadier figure on a shared machine); "
-              "peak RSS includes Python and Django.")
-        header = (f"{'events':>8} | {'ours (render+sign)':>18} {'sign':>6} {'peak':>7} {'pages':>5} | "
-                  f"{'ReportLab peer':>15} {'peak':>7} | {'plain WeasyPrint':>17} {'peak':>8} | {'ours/peer':>9}")
+        print(
+            f"Response letters, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}. Each figure from a "
+            "fresh process; time as wall / CPU seconds (CPU time is the steadier figure on a shared machine); "
+            "peak RSS includes Python and Django."
+        )
+        header = (
+            f"{'events':>8} | {'ours (render+sign)':>18} {'sign':>6} {'peak':>7} {'pages':>5} | "
+            f"{'ReportLab peer':>15} {'peak':>7} | {'plain WeasyPrint':>17} {'peak':>8} | {'ours/peer':>9}"
+        )
         print(header)
         print("-" * len(header))
         for size in sizes:
@@ -294,16 +324,24 @@ def main() -> None:
         if "error" in signing:
             print(f"signing: {signing['error']}")
         else:
-            print(f"Signing a {signing['pages']}-page letter: {signing['sign_ms']:.1f} ms wall median "
-                  f"(min {signing['sign_ms_min']:.1f} ms), {signing['sign_cpu_ms']:.1f} ms CPU median")
-            print(f"  pyHanko's stock signer (key parsed per signature, size measured by a dry run): "
-                  f"{signing['shipped_sign_ms']:.1f} ms wall, {signing['shipped_sign_cpu_ms']:.1f} ms CPU")
-            print(f"Verifying it (signature, coverage, trust; without the database look-up): "
-                  f"{signing['verify_ms']:.1f} ms wall, {signing['verify_cpu_ms']:.1f} ms CPU median")
+            print(
+                f"Signing a {signing['pages']}-page letter: {signing['sign_ms']:.1f} ms wall median "
+                f"(min {signing['sign_ms_min']:.1f} ms), {signing['sign_cpu_ms']:.1f} ms CPU median"
+            )
+            print(
+                f"  pyHanko's stock signer (key parsed per signature, size measured by a dry run): "
+                f"{signing['shipped_sign_ms']:.1f} ms wall, {signing['shipped_sign_cpu_ms']:.1f} ms CPU"
+            )
+            print(
+                f"Verifying it (signature, coverage, trust; without the database look-up): "
+                f"{signing['verify_ms']:.1f} ms wall, {signing['verify_cpu_ms']:.1f} ms CPU median"
+            )
         large = measure("verify", 10_000, keys_dir)
         if "error" not in large:
-            print(f"Verifying the 10,000-event letter ({large['bytes'] / 1e6:.1f} MB): "
-                  f"{large['verify_ms']:.1f} ms wall, {large['verify_cpu_ms']:.1f} ms CPU median")
+            print(
+                f"Verifying the 10,000-event letter ({large['bytes'] / 1e6:.1f} MB): "
+                f"{large['verify_ms']:.1f} ms wall, {large['verify_cpu_ms']:.1f} ms CPU median"
+            )
 
 
 if __name__ == "__main__":

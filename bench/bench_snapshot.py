@@ -67,8 +67,9 @@ def setup(events: int) -> tuple[Proposal, Approval]:
         PhoneHistory.objects.create(account=account, number="+33612345678", valid_from=account.registered_at)
         start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
         step = dt.timedelta(days=31) / events
+
         def address(i: int) -> str:
-            return f"198.51.{(i >> 8) & 255}.{i & 255}" if i % 5 else f"2001:db8::{i >> 16:x}:{i & 0xffff:x}"
+            return f"198.51.{(i >> 8) & 255}.{i & 255}" if i % 5 else f"2001:db8::{i >> 16:x}:{i & 0xFFFF:x}"
 
         with transaction.atomic():
             ip_events_insert((account.pk, start + step * i, address(i), 1024 + i % 60000) for i in range(events))

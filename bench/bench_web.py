@@ -84,7 +84,9 @@ def seed(officer, count: int) -> list[LegalRequest]:
     states = [State.IN_REVIEW, State.PENDING_APPROVAL, State.NEEDS_INFO, State.RECEIVED]
     for index, legal_request in enumerate(made):
         LegalRequest.objects.filter(pk=legal_request.pk).update(
-            state=states[index % len(states)], emergency=index % 17 == 0, received_at=now,
+            state=states[index % len(states)],
+            emergency=index % 17 == 0,
+            received_at=now,
             due_at=now + dt.timedelta(minutes=37 * (index % 500) - 3000),
         )
     return made

@@ -32,11 +32,16 @@ class DiscloseForm(forms.Form):
     """Per target: include it or not, and which of the asked categories for which days."""
 
     decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.DISCLOSE)
-    reason = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
-                             label="Justification for the reviewer")
+    reason = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Justification for the reviewer",
+    )
 
-    def __init__(self, *args, legal_request: LegalRequest, allowed_categories=None, verification_required=False,
-                 **kwargs):
+    def __init__(
+        self, *args, legal_request: LegalRequest, allowed_categories=None, verification_required=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         if verification_required:
             number = legal_request.agency.callback_phone or "the number in the independent directory"
@@ -46,15 +51,21 @@ class DiscloseForm(forms.Form):
             )
         asked = set(legal_request.categories)
         allowed = set(asked if allowed_categories is None else allowed_categories)
-        choices = [(value, label + ("" if value in allowed else LABEL_NOT_ALLOWED))
-                   for value, label in CATEGORY_CHOICES if value in asked]
+        choices = [
+            (value, label + ("" if value in allowed else LABEL_NOT_ALLOWED))
+            for value, label in CATEGORY_CHOICES
+            if value in asked
+        ]
         proposed = [value for value, _ in choices if value in allowed]
         self.targets = list(legal_request.targets.all())
         for target in self.targets:
             prefix = f"target_{target.pk}"
             self.fields[f"{prefix}_include"] = forms.BooleanField(required=False, initial=True, label="Include")
             self.fields[f"{prefix}_categories"] = forms.MultipleChoiceField(
-                required=False, choices=choices, initial=proposed, widget=forms.CheckboxSelectMultiple,
+                required=False,
+                choices=choices,
+                initial=proposed,
+                widget=forms.CheckboxSelectMultiple,
                 label="Categories",
             )
             self.fields[f"{prefix}_date_from"] = forms.DateField(
@@ -110,7 +121,9 @@ class DiscloseForm(forms.Form):
 class RejectForm(forms.Form):
     decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.REJECT)
     reasons = forms.CharField(
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Reasons (one per line, shown in the letter)",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reasons (one per line, shown in the letter)",
         error_messages={"required": ERR_REASONS},
     )
 
@@ -130,7 +143,9 @@ class RejectForm(forms.Form):
 class NeedInfoForm(forms.Form):
     decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.NEED_INFO)
     question = forms.CharField(
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Question to the officer",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Question to the officer",
         error_messages={"required": ERR_QUESTION},
     )
 
@@ -158,8 +173,12 @@ class ApprovalForm(forms.Form):
     APPROVE, SEND_BACK = "approve", "send_back"
 
     verdict = forms.ChoiceField(choices=[(APPROVE, "Approve"), (SEND_BACK, "Send back")])
-    comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
-                              label="Comment (required to send back)")
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Comment (required to send back)",
+    )
 
     def service_arguments(self) -> dict[str, Any]:
         return {"approve": self.cleaned_data["verdict"] == self.APPROVE, "comment": self.cleaned_data["comment"]}

@@ -101,9 +101,7 @@ class Approval(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(approved_by=models.F("proposer")), name="approval_four_eyes"
-            ),
+            models.CheckConstraint(condition=~models.Q(approved_by=models.F("proposer")), name="approval_four_eyes"),
             models.CheckConstraint(
                 condition=~models.Q(approved_by=models.F("request_creator")), name="approval_not_by_requester"
             ),

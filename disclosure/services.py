@@ -587,4 +587,3 @@ def keys_rotate(*, actor=None, progress: Callable[[int], None] | None = None, ch
             },
         )
     return RotationResult(key_id=current, resealed=resealed, already_current=already_current, refused=refused)
-

@@ -33,8 +33,10 @@ def _proposal_form(decision: str, legal_request: LegalRequest, *, check_run, dat
     """The form of one decision, shaped by the latest checks (allowed categories, emergency call back)."""
     extra = {}
     if decision == Decision.DISCLOSE and check_run is not None:
-        extra = {"allowed_categories": check_run.allowed_categories,
-                 "verification_required": check_run.out_of_band_verification}
+        extra = {
+            "allowed_categories": check_run.allowed_categories,
+            "verification_required": check_run.out_of_band_verification,
+        }
     return PROPOSAL_FORMS[decision](data, legal_request=legal_request, auto_id=f"id_{decision}_%s", **extra)
 
 
@@ -58,8 +60,11 @@ def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check
             decision: forms.get(decision) or _proposal_form(decision, legal_request, check_run=check_run)
             for decision in PROPOSAL_FORMS
         }
-    awaiting = (proposal is not None and proposal.status == ProposalStatus.OPEN
-                and legal_request.state == State.PENDING_APPROVAL)
+    awaiting = (
+        proposal is not None
+        and proposal.status == ProposalStatus.OPEN
+        and legal_request.state == State.PENDING_APPROVAL
+    )
     may_approve = awaiting and has_role(user, Role.REVIEWER) and proposal.proposed_by_id != user.pk
     # A refused form that is not offered any more (the state moved on) still says why, at the top.
     shown = set(proposal_forms) | ({"approval"} if may_approve else set())

@@ -21,6 +21,5 @@ class BodySizeLimitMiddleware:
         is_upload = request.content_type == "multipart/form-data"
         limit = settings.LAWREQ_MAX_DOCUMENT_BYTES + MULTIPART_OVERHEAD_BYTES if is_upload else MAX_JSON_BODY_BYTES
         if length > limit:
-            return JsonResponse({"detail": f"The request body is larger than the limit of {limit} bytes."},
-                                status=413)
+            return JsonResponse({"detail": f"The request body is larger than the limit of {limit} bytes."}, status=413)
         return self.get_response(request)

@@ -15,8 +15,20 @@ class ResponseAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "timestamped"]
     search_fields = ["legal_request__ref", "sha256"]
     readonly_fields = [
-        "legal_request", "status", "kind", "sha256", "size", "pages", "signer_fingerprint", "timestamped",
-        "attempts", "claim_token", "claimed_at", "created_at", "stored_at", "error",
+        "legal_request",
+        "status",
+        "kind",
+        "sha256",
+        "size",
+        "pages",
+        "signer_fingerprint",
+        "timestamped",
+        "attempts",
+        "claim_token",
+        "claimed_at",
+        "created_at",
+        "stored_at",
+        "error",
     ]
     exclude = ["pdf_sealed"]
     actions = ["generate_again"]

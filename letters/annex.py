@@ -144,8 +144,9 @@ def _take(iterator, count: int):
             return
 
 
-def _draw_page_frame(pdf, fonts: Fonts, section: AnnexSection, section_page: int, section_pages: int,
-                     ref: str, platform_name: str) -> None:
+def _draw_page_frame(
+    pdf, fonts: Fonts, section: AnnexSection, section_page: int, section_pages: int, ref: str, platform_name: str
+) -> None:
     top = PAGE_HEIGHT - MARGIN_TOP
     pdf.setFillColorRGB(*HEADING_COLOUR)
     pdf.setFont(fonts.bold, 10)

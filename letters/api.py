@@ -71,10 +71,14 @@ class VerifyView(APIView):
         if upload is None:
             raise InvalidInput(ERR_NO_FILE, field="file")
         result = selectors.response_verify(read_pdf_upload(upload))
-        return Response(VerificationSerializer({
-            "valid": result.valid,
-            "reference": result.reference,
-            "issued_at": result.issued_at,
-            "timestamped": result.timestamped,
-            "problems": list(result.problems),
-        }).data)
+        return Response(
+            VerificationSerializer(
+                {
+                    "valid": result.valid,
+                    "reference": result.reference,
+                    "issued_at": result.issued_at,
+                    "timestamped": result.timestamped,
+                    "problems": list(result.problems),
+                }
+            ).data
+        )

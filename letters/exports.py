@@ -46,8 +46,9 @@ def csv_cell(value) -> str:
     return text
 
 
-def records_exports(*, ref: str, targets: tuple[DisclosedTarget, ...], with_ip_events: bool,
-                    with_phone_numbers: bool) -> list[Export]:
+def records_exports(
+    *, ref: str, targets: tuple[DisclosedTarget, ...], with_ip_events: bool, with_phone_numbers: bool
+) -> list[Export]:
     exports = []
     if with_ip_events:
         exports.append(Export(IP_EVENTS_CSV, "text/csv", f"IP events disclosed in {ref}", _ip_events_csv(targets)))
@@ -55,8 +56,9 @@ def records_exports(*, ref: str, targets: tuple[DisclosedTarget, ...], with_ip_e
         exports.append(
             Export(PHONE_NUMBERS_CSV, "text/csv", f"Phone numbers disclosed in {ref}", _phone_numbers_csv(targets))
         )
-    exports.append(Export(RECORDS_JSON, "application/json", f"All records disclosed in {ref}",
-                          _records_json(ref, targets)))
+    exports.append(
+        Export(RECORDS_JSON, "application/json", f"All records disclosed in {ref}", _records_json(ref, targets))
+    )
     return exports
 
 
@@ -83,8 +85,15 @@ def _phone_numbers_csv(targets: tuple[DisclosedTarget, ...]) -> bytes:
         if not target.found or "phone_number" not in target.categories:
             continue
         for period in target.phone_numbers:
-            writer.writerow([target.target_id, csv_cell(target.account_id), csv_cell(period.number),
-                             iso_utc(period.valid_from), iso_utc(period.valid_to) or ""])
+            writer.writerow(
+                [
+                    target.target_id,
+                    csv_cell(target.account_id),
+                    csv_cell(period.number),
+                    iso_utc(period.valid_from),
+                    iso_utc(period.valid_to) or "",
+                ]
+            )
     return out.getvalue().encode()
 
 

@@ -68,11 +68,13 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "XX"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.LAWREQ_PLATFORM_NAME[:64]),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "XX"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.LAWREQ_PLATFORM_NAME[:64]),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
+        ]
+    )
 
 
 def ca_create(*, common_name: str, now: dt.datetime | None = None) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
@@ -89,9 +91,17 @@ def ca_create(*, common_name: str, now: dt.datetime | None = None) -> tuple[rsa.
         .not_valid_after(now + CA_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -122,15 +132,21 @@ def certificate_issue(
         .not_valid_after(min(now + validity, ca_cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
     )
     if extended_key_usage is not None:
         builder = builder.add_extension(x509.ExtendedKeyUsage([extended_key_usage]), critical=True)
@@ -138,9 +154,7 @@ def certificate_issue(
 
 
 def pkcs12_bytes(*, key, cert: x509.Certificate, chain: list[x509.Certificate], passphrase: bytes | None) -> bytes:
-    encryption = (
-        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
-    )
+    encryption = serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     return pkcs12.serialize_key_and_certificates(
         name=b"lawreq-signing", key=key, cert=cert, cas=chain, encryption_algorithm=encryption
     )
@@ -188,8 +202,9 @@ def signing_key_init(*, force: bool = False) -> SigningKeyStatus:
         encryption = (
             serialization.BestAvailableEncryption(_passphrase()) if _passphrase() else serialization.NoEncryption()
         )
-        _write_private(ca_key_path, ca_key.private_bytes(serialization.Encoding.PEM,
-                                                         serialization.PrivateFormat.PKCS8, encryption))
+        _write_private(
+            ca_key_path, ca_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+        )
         _write_private(ca_cert_path, ca_cert.public_bytes(serialization.Encoding.PEM))
     key, cert = certificate_issue(
         ca_key=ca_key, ca_cert=ca_cert, common_name=f"{settings.LAWREQ_PLATFORM_NAME} law enforcement responses"

@@ -99,16 +99,23 @@ def letter_render(content: LetterContent) -> RenderedLetter:
     total = letter_pages + annex_pages
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
     if sections:
-        annex_pdf = annex_render(sections=sections, ref=content.ref, platform_name=content.platform_name,
-                                 first_page=letter_pages + 1, total_pages=total)
+        annex_pdf = annex_render(
+            sections=sections,
+            ref=content.ref,
+            platform_name=content.platform_name,
+            first_page=letter_pages + 1,
+            total_pages=total,
+        )
         writer.append(PdfReader(io.BytesIO(annex_pdf)))
     for export in exports:
         _embed_file(writer, export, modified=content.responded_at)
-    writer.add_metadata({
-        "/Title": f"{_title(content)} ({content.ref})",
-        "/Author": content.platform_name,
-        "/Subject": f"{content.ref}: {content.kind}",
-    })
+    writer.add_metadata(
+        {
+            "/Title": f"{_title(content)} ({content.ref})",
+            "/Author": content.platform_name,
+            "/Subject": f"{content.ref}: {content.kind}",
+        }
+    )
     out = io.BytesIO()
     writer.write(out)
     return RenderedLetter(pdf=out.getvalue(), pages=total, letter_pages=letter_pages, annex_pages=annex_pages)
@@ -129,8 +136,9 @@ def check_records_within_approval(content: LetterContent) -> dict[int, int]:
     for target in decision.targets:
         has_records = bool(target.phone_numbers or target.profile or len(target.ip_events))
         if has_records and content.kind != LetterKind.DISCLOSURE:
-            raise LetterContentError(ERR_RECORDS_IN_NEGATIVE_LETTER.format(kind=content.kind,
-                                                                            target_id=target.target_id))
+            raise LetterContentError(
+                ERR_RECORDS_IN_NEGATIVE_LETTER.format(kind=content.kind, target_id=target.target_id)
+            )
         if "content" in target.categories:
             raise LetterContentError(ERR_CONTENT_CATEGORY.format(target_id=target.target_id))
         if not target.found:
@@ -173,16 +181,18 @@ def _exports_for(content: LetterContent) -> list[Export]:
     )
 
 
-def _render_letter_pages(content: LetterContent, counts: dict[int, int], annex_pages: int,
-                         attachments: list[str]) -> tuple[bytes, int]:
+def _render_letter_pages(
+    content: LetterContent, counts: dict[int, int], annex_pages: int, attachments: list[str]
+) -> tuple[bytes, int]:
     fetcher = StaticOnlyFetcher()
     shape = _letter_shape(content)
     guess = _page_count_hints.get(shape, 1)
     for _ in range(MAX_LAYOUT_PASSES):
         html = render_to_string(
             TEMPLATES[content.kind],
-            letter_context(content, counts=counts, letter_pages=guess, annex_pages=annex_pages,
-                           attachments=attachments),
+            letter_context(
+                content, counts=counts, letter_pages=guess, annex_pages=annex_pages, attachments=attachments
+            ),
         )
         document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).render()
         if len(document.pages) == guess:
@@ -245,36 +255,42 @@ def _profile_rows(profile: dict | None) -> list[tuple[str, str]]:
     return rows
 
 
-def letter_context(content: LetterContent, *, counts: dict[int, int], letter_pages: int, annex_pages: int,
-                   attachments: list[str]) -> dict:
+def letter_context(
+    content: LetterContent, *, counts: dict[int, int], letter_pages: int, annex_pages: int, attachments: list[str]
+) -> dict:
     decision = content.decision
     next_annex_page = letter_pages + 1
     targets = []
     for target in content.disclosed_targets:
         count = counts.get(target.target_id, 0)
         pages = AnnexSection(target.target_id, target.account_id, (), count).pages
-        targets.append({
-            "target_id": target.target_id,
-            "type_label": TARGET_TYPE_LABELS.get(target.target_type, target.target_type),
-            "display_value": f"@{target.target_value}" if target.target_type == "username" else target.target_value,
-            "found": target.found,
-            "account_id": target.account_id,
-            "category_labels": [CATEGORY_LABELS.get(c, c) for c in target.categories] if target.found else [],
-            "period": _period(target.date_from, target.date_to),
-            "show_phone_numbers": "phone_number" in target.categories,
-            "phone_numbers": [
-                {"number": p.number, "valid_from": _datetime(p.valid_from),
-                 "valid_to": _datetime(p.valid_to) or "current"}
-                for p in target.phone_numbers
-            ],
-            "show_profile": "subscriber_profile" in target.categories,
-            "profile": _profile_rows(target.profile),
-            "show_ip_events": "ip_addresses" in target.categories,
-            "ip_event_count": count,
-            "ip_event_count_display": f"{count:,}",
-            "annex_first_page": next_annex_page,
-            "annex_last_page": next_annex_page + pages - 1,
-        })
+        targets.append(
+            {
+                "target_id": target.target_id,
+                "type_label": TARGET_TYPE_LABELS.get(target.target_type, target.target_type),
+                "display_value": f"@{target.target_value}" if target.target_type == "username" else target.target_value,
+                "found": target.found,
+                "account_id": target.account_id,
+                "category_labels": [CATEGORY_LABELS.get(c, c) for c in target.categories] if target.found else [],
+                "period": _period(target.date_from, target.date_to),
+                "show_phone_numbers": "phone_number" in target.categories,
+                "phone_numbers": [
+                    {
+                        "number": p.number,
+                        "valid_from": _datetime(p.valid_from),
+                        "valid_to": _datetime(p.valid_to) or "current",
+                    }
+                    for p in target.phone_numbers
+                ],
+                "show_profile": "subscriber_profile" in target.categories,
+                "profile": _profile_rows(target.profile),
+                "show_ip_events": "ip_addresses" in target.categories,
+                "ip_event_count": count,
+                "ip_event_count_display": f"{count:,}",
+                "annex_first_page": next_annex_page,
+                "annex_last_page": next_annex_page + pages - 1,
+            }
+        )
         next_annex_page += pages
     reasons = list(content.rejection_reasons)
     if decision is not None:
@@ -293,8 +309,11 @@ def letter_context(content: LetterContent, *, counts: dict[int, int], letter_pag
         "asked_categories": [CATEGORY_LABELS.get(c, c) for c in content.asked_categories],
         "asked_period": _period(content.asked_date_from, content.asked_date_to),
         "asked_targets": [
-            {"target_id": t.target_id, "type_label": TARGET_TYPE_LABELS.get(t.target_type, t.target_type),
-             "display_value": t.display_value}
+            {
+                "target_id": t.target_id,
+                "type_label": TARGET_TYPE_LABELS.get(t.target_type, t.target_type),
+                "display_value": t.display_value,
+            }
             for t in content.asked_targets
         ],
         "targets": targets,
@@ -318,28 +337,36 @@ def _embed_file(writer: PdfWriter, export: Export, *, modified: dt.datetime) -> 
     """Embed ``export`` compressed, listed in the catalog's EmbeddedFiles and AF (PDF/A-3 style)."""
     stream = StreamObject()
     stream.set_data(zlib.compress(export.data, 6))
-    stream.update({
-        NameObject("/Type"): NameObject("/EmbeddedFile"),
-        NameObject("/Subtype"): NameObject("/" + export.mime_type.replace("/", "#2F")),
-        NameObject("/Filter"): NameObject("/FlateDecode"),
-        NameObject("/Params"): DictionaryObject({
-            NameObject("/Size"): NumberObject(len(export.data)),
-            NameObject("/CheckSum"): create_string_object(hashlib.md5(export.data).digest()),  # noqa: S324 (PDF spec)
-            NameObject("/ModDate"): TextStringObject(_pdf_date(modified)),
-        }),
-    })
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/EmbeddedFile"),
+            NameObject("/Subtype"): NameObject("/" + export.mime_type.replace("/", "#2F")),
+            NameObject("/Filter"): NameObject("/FlateDecode"),
+            NameObject("/Params"): DictionaryObject(
+                {
+                    NameObject("/Size"): NumberObject(len(export.data)),
+                    NameObject("/CheckSum"): create_string_object(hashlib.md5(export.data).digest()),  # noqa: S324 (PDF spec)
+                    NameObject("/ModDate"): TextStringObject(_pdf_date(modified)),
+                }
+            ),
+        }
+    )
     stream_ref = writer._add_object(stream)  # pypdf has no public way to add an indirect object
-    filespec = DictionaryObject({
-        NameObject("/Type"): NameObject("/Filespec"),
-        NameObject("/F"): TextStringObject(export.name),
-        NameObject("/UF"): TextStringObject(export.name),
-        NameObject("/Desc"): TextStringObject(export.description),
-        NameObject("/AFRelationship"): NameObject("/Data"),
-        NameObject("/EF"): DictionaryObject({
-            NameObject("/F"): stream_ref,
-            NameObject("/UF"): stream_ref,
-        }),
-    })
+    filespec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject(export.name),
+            NameObject("/UF"): TextStringObject(export.name),
+            NameObject("/Desc"): TextStringObject(export.description),
+            NameObject("/AFRelationship"): NameObject("/Data"),
+            NameObject("/EF"): DictionaryObject(
+                {
+                    NameObject("/F"): stream_ref,
+                    NameObject("/UF"): stream_ref,
+                }
+            ),
+        }
+    )
     filespec_ref = writer._add_object(filespec)
     root = writer.root_object
     names = root.setdefault(NameObject("/Names"), DictionaryObject()).get_object()

@@ -32,13 +32,26 @@ def sample_ip_events(count: int, *, start: dt.datetime | None = None, ipv6_every
     return events
 
 
-def sample_target(target_id: int = 1, *, events: int = 10, found: bool = True,
-                  categories: tuple[str, ...] = ("phone_number", "ip_addresses"),
-                  target_type: str = "username", target_value: str = "sample.user") -> DisclosedTarget:
+def sample_target(
+    target_id: int = 1,
+    *,
+    events: int = 10,
+    found: bool = True,
+    categories: tuple[str, ...] = ("phone_number", "ip_addresses"),
+    target_type: str = "username",
+    target_value: str = "sample.user",
+) -> DisclosedTarget:
     if not found:
-        return DisclosedTarget(target_id=target_id, target_type=target_type, target_value=target_value, found=False,
-                               account_id="", categories=categories, date_from=SAMPLE_DATE_FROM,
-                               date_to=SAMPLE_DATE_TO)
+        return DisclosedTarget(
+            target_id=target_id,
+            target_type=target_type,
+            target_value=target_value,
+            found=False,
+            account_id="",
+            categories=categories,
+            date_from=SAMPLE_DATE_FROM,
+            date_to=SAMPLE_DATE_TO,
+        )
     return DisclosedTarget(
         target_id=target_id,
         target_type=target_type,
@@ -49,18 +62,30 @@ def sample_target(target_id: int = 1, *, events: int = 10, found: bool = True,
         date_from=SAMPLE_DATE_FROM,
         date_to=SAMPLE_DATE_TO,
         phone_numbers=(
-            (PhonePeriod(number=f"+1202555{100 + target_id:04d}",
-                         valid_from=dt.datetime(2024, 3, 1, tzinfo=dt.UTC), valid_to=None),)
-            if "phone_number" in categories else ()
+            (
+                PhonePeriod(
+                    number=f"+1202555{100 + target_id:04d}",
+                    valid_from=dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
+                    valid_to=None,
+                ),
+            )
+            if "phone_number" in categories
+            else ()
         ),
         ip_events=sample_ip_events(events) if "ip_addresses" in categories else (),
         profile={"display_name": "Sample User", "registered_at": "2024-03-01T10:00:00Z"}
-        if "subscriber_profile" in categories else None,
+        if "subscriber_profile" in categories
+        else None,
     )
 
 
-def sample_decision(*, targets: tuple[DisclosedTarget, ...], outcome: str = "disclosed",
-                    refused: tuple[RefusedItem, ...] = (), reasons: tuple[str, ...] = ()) -> ApprovedDecision:
+def sample_decision(
+    *,
+    targets: tuple[DisclosedTarget, ...],
+    outcome: str = "disclosed",
+    refused: tuple[RefusedItem, ...] = (),
+    reasons: tuple[str, ...] = (),
+) -> ApprovedDecision:
     return ApprovedDecision(
         decision="reject" if outcome == "rejected" else "disclose",
         outcome=outcome,
@@ -75,13 +100,17 @@ def sample_decision(*, targets: tuple[DisclosedTarget, ...], outcome: str = "dis
     )
 
 
-def sample_letter_content(*, kind: LetterKind = LetterKind.DISCLOSURE, decision: ApprovedDecision | None = None,
-                          events: int = 10, **overrides) -> LetterContent:
+def sample_letter_content(
+    *, kind: LetterKind = LetterKind.DISCLOSURE, decision: ApprovedDecision | None = None, events: int = 10, **overrides
+) -> LetterContent:
     if decision is None and kind == LetterKind.DISCLOSURE:
         decision = sample_decision(targets=(sample_target(events=events),))
     asked = tuple(
-        AskedTarget(target_id=t.target_id, target_type=t.target_type,
-                    display_value=f"@{t.target_value}" if t.target_type == "username" else t.target_value)
+        AskedTarget(
+            target_id=t.target_id,
+            target_type=t.target_type,
+            display_value=f"@{t.target_value}" if t.target_type == "username" else t.target_value,
+        )
         for t in (decision.targets if decision else ())
     ) or (AskedTarget(target_id=1, target_type="username", display_value="@sample.user"),)
     fields = {
@@ -118,8 +147,13 @@ def sample_rejection_content(**overrides) -> LetterContent:
     fields = {
         "kind": LetterKind.REJECTION,
         "decision": None,
-        "failing_rules": (RuleFinding(rule="us.subpoena_scope", message="A subpoena cannot compel IP logs beyond "
-                                      "basic subscriber information.", citation="18 U.S.C. 2703(c)(2)"),),
+        "failing_rules": (
+            RuleFinding(
+                rule="us.subpoena_scope",
+                message="A subpoena cannot compel IP logs beyond basic subscriber information.",
+                citation="18 U.S.C. 2703(c)(2)",
+            ),
+        ),
         "rejection_reasons": ("The order does not name a criminal offence.",),
     }
     fields.update(overrides)

@@ -56,9 +56,7 @@ def letter_content_for(
             AskedTarget(target_id=t.pk, target_type=t.type, display_value=t.display_value)
             for t in legal_request.targets.order_by("id")
         ),
-        documents=tuple(
-            DocumentDigest(name=d.name, sha256=d.sha256) for d in legal_request.documents.order_by("id")
-        ),
+        documents=tuple(DocumentDigest(name=d.name, sha256=d.sha256) for d in legal_request.documents.order_by("id")),
         decision=decision,
         failing_rules=failing_rules(legal_request=legal_request) if rejected else (),
         rejection_reasons=tuple(legal_request.rejection_reasons or ()) if rejected else (),
@@ -72,8 +70,7 @@ def failing_rules(*, legal_request: LegalRequest) -> tuple[RuleFinding, ...]:
     if check_run is None:
         return ()
     return tuple(
-        RuleFinding(rule=result.get("rule", ""), message=result.get("message", ""),
-                    citation=result.get("citation", ""))
+        RuleFinding(rule=result.get("rule", ""), message=result.get("message", ""), citation=result.get("citation", ""))
         for result in check_run.results
         if result.get("outcome") == "fail" and result.get("officer_visible", True)
     )

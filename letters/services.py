@@ -48,8 +48,14 @@ ERR_NOT_ANSWERABLE = "A request in state '{state}' gets no response letter."
 ERR_STORED_MISMATCH = "The stored response does not match the digest recorded when it was issued."
 
 # A database hiccup, an unreachable timestamp authority: worth another try (the task retries them).
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, TimestampRequestError, RequestException, ConnectionError,
-                    TimeoutError)
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    TimestampRequestError,
+    RequestException,
+    ConnectionError,
+    TimeoutError,
+)
 # Errors whose message is ours (no personal data), recorded as they are. Any other error is
 # recorded by its type only: its message could quote a record.
 KNOWN_ERRORS = (LetterContentError, ImproperlyConfigured, SigningError, DecryptionRefused, NotFound)
@@ -100,8 +106,12 @@ def response_generate(*, legal_request_id: int, claim_token: str | None = None) 
         raise  # the claim stays ours: a retry of the same job resumes it
     except Exception as error:
         if not isinstance(error, KNOWN_ERRORS):
-            logger.error("response letter for request id %s: %s\n%s", legal_request_id, type(error).__name__,
-                         "".join(traceback.format_tb(error.__traceback__)))
+            logger.error(
+                "response letter for request id %s: %s\n%s",
+                legal_request_id,
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
         response_fail(legal_request_id=legal_request_id, error=error)
         raise ResponseGenerationFailed(type(error).__name__) from error
     return _response_store(response_id=response.pk, letter=letter)
@@ -119,8 +129,9 @@ def _response_claim(*, legal_request_id: int, token: str) -> Response:
     if response is None:
         try:
             with transaction.atomic():
-                return Response.objects.create(legal_request=legal_request, claim_token=token, claimed_at=now,
-                                               attempts=1)
+                return Response.objects.create(
+                    legal_request=legal_request, claim_token=token, claimed_at=now, attempts=1
+                )
         except IntegrityError:
             # Only possible without the row lock (SQLite): another worker created it first.
             raise ResponseBusy(ERR_BUSY)
@@ -138,7 +149,8 @@ def _response_claim(*, legal_request_id: int, token: str) -> Response:
 
 def _letter_sign(*, legal_request_id: int) -> SignedLetter:
     legal_request = (
-        LegalRequest.objects.select_related("agency", "jurisdiction").prefetch_related("targets", "documents")
+        LegalRequest.objects.select_related("agency", "jurisdiction")
+        .prefetch_related("targets", "documents")
         .get(pk=legal_request_id)
     )
     try:
@@ -147,13 +159,18 @@ def _letter_sign(*, legal_request_id: int) -> SignedLetter:
         if legal_request.state != State.REJECTED:
             raise
         decision = None  # a rejection decided without a frozen snapshot still gets its letter
-    content = selectors.letter_content_for(legal_request=legal_request, decision=decision,
-                                           responded_at=timezone.now())
+    content = selectors.letter_content_for(legal_request=legal_request, decision=decision, responded_at=timezone.now())
     rendered = letter_render(content)
     signer = signer_load()
     pdf = pdf_sign(rendered.pdf, reason=f"{content.platform_name}: response to request {content.ref}")
-    return SignedLetter(pdf=pdf, rendered=rendered, kind=content.kind, decision=decision,
-                        signer_fingerprint=signer.fingerprint_sha256, timestamped=bool(settings.LAWREQ_TIMESTAMP_URL))
+    return SignedLetter(
+        pdf=pdf,
+        rendered=rendered,
+        kind=content.kind,
+        decision=decision,
+        signer_fingerprint=signer.fingerprint_sha256,
+        timestamped=bool(settings.LAWREQ_TIMESTAMP_URL),
+    )
 
 
 @transaction.atomic
@@ -208,9 +225,12 @@ def _response_store(*, response_id: int, letter: SignedLetter) -> Response:
 @transaction.atomic
 def response_fail(*, legal_request_id: int, error: BaseException | str) -> Response | None:
     """Record a permanent failure on the request's response (unless one was stored meanwhile)."""
-    response = Response.objects.select_for_update().select_related("legal_request").filter(
-        legal_request_id=legal_request_id
-    ).first()
+    response = (
+        Response.objects.select_for_update()
+        .select_related("legal_request")
+        .filter(legal_request_id=legal_request_id)
+        .first()
+    )
     if response is None or response.status == ResponseStatus.STORED:
         return response
     if isinstance(error, KNOWN_ERRORS):
@@ -237,8 +257,9 @@ def _record_failure(response: Response, message: str, error_type: str) -> None:
 
 
 def _open(response: Response, *, user) -> bytes:
-    pdf = unseal(bytes(response.pdf_sealed), context=response.seal_context(), actor=user,
-                 request_ref=response.legal_request.ref)
+    pdf = unseal(
+        bytes(response.pdf_sealed), context=response.seal_context(), actor=user, request_ref=response.legal_request.ref
+    )
     if hashlib.sha256(pdf).hexdigest() != response.sha256:
         raise Conflict(ERR_STORED_MISMATCH)
     return pdf
@@ -250,8 +271,13 @@ def response_download(*, user, ref: str, via: str = "api") -> tuple[Response, by
     """The signed PDF for its agency's officers and the legal team; every download is audited."""
     response = selectors.response_for_download(user=user, ref=ref)
     pdf = _open(response, user=user)
-    audit_record(action=AuditAction.RESPONSE_DOWNLOADED, actor=user, obj=response, request_ref=ref,
-                 details={"sha256": response.sha256, "via": via})
+    audit_record(
+        action=AuditAction.RESPONSE_DOWNLOADED,
+        actor=user,
+        obj=response,
+        request_ref=ref,
+        details={"sha256": response.sha256, "via": via},
+    )
     return response, pdf
 
 
@@ -259,6 +285,11 @@ def response_preview(*, user, ref: str) -> tuple[Response, bytes]:
     """The signed PDF shown inline to the legal team; audited apart from downloads."""
     response = selectors.response_for_preview(user=user, ref=ref)
     pdf = _open(response, user=user)
-    audit_record(action=AuditAction.RESPONSE_PREVIEWED, actor=user, obj=response, request_ref=ref,
-                 details={"sha256": response.sha256})
+    audit_record(
+        action=AuditAction.RESPONSE_PREVIEWED,
+        actor=user,
+        obj=response,
+        request_ref=ref,
+        details={"sha256": response.sha256},
+    )
     return response, pdf

@@ -144,8 +144,9 @@ def _load_pkcs12(path: Path, passphrase: bytes | None) -> LoadedSigner:
         cert_registry=registry,
     )
     signer.signed_attr_prov_spec = PadesSignedAttributes(signer.signing_cert)
-    return LoadedSigner(signer=signer, certificate=cert, chain=tuple(chain),
-                        fingerprint_sha256=certificate_fingerprint(cert))
+    return LoadedSigner(
+        signer=signer, certificate=cert, chain=tuple(chain), fingerprint_sha256=certificate_fingerprint(cert)
+    )
 
 
 def signer_forget() -> None:

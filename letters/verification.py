@@ -81,8 +81,7 @@ def pdf_signature_check(pdf: bytes) -> SignatureCheck:
     roots = asn1_certificates(trust_roots())
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(signatures[0], signer_validation_context=context,
-                                        ts_validation_context=context)
+        status = validate_pdf_signature(signatures[0], signer_validation_context=context, ts_validation_context=context)
     except (PdfError, ValueError, KeyError, TypeError, AttributeError):
         return SignatureCheck(problems=(PROBLEM_BROKEN_SIGNATURE,), sha256=sha256)
     except Exception:  # a validator bug must turn neither into "valid" nor into a 500

@@ -108,8 +108,13 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, ref=None):
         legal_request = selectors.legal_request_get(user=request.user, ref=ref)
-        audit_record(action=AuditAction.REQUEST_VIEWED, actor=request.user, obj=legal_request,
-                     request_ref=legal_request.ref, details={"via": "api"})
+        audit_record(
+            action=AuditAction.REQUEST_VIEWED,
+            actor=request.user,
+            obj=legal_request,
+            request_ref=legal_request.ref,
+            details={"via": "api"},
+        )
         return self._detail(legal_request)
 
     @extend_schema(request=LegalRequestWriteSerializer, responses=LegalRequestSerializer)
@@ -140,10 +145,16 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         document = legal_request.documents.filter(pk=document_id).first()
         if document is None:
             raise NotFound(selectors.ERR_NOT_FOUND)
-        audit_record(action=AuditAction.DOCUMENT_DOWNLOADED, actor=request.user, obj=document,
-                     request_ref=legal_request.ref, details={"sha256": document.sha256})
-        response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name,
-                                content_type="application/pdf")
+        audit_record(
+            action=AuditAction.DOCUMENT_DOWNLOADED,
+            actor=request.user,
+            obj=document,
+            request_ref=legal_request.ref,
+            details={"sha256": document.sha256},
+        )
+        response = FileResponse(
+            document.file.open("rb"), as_attachment=True, filename=document.name, content_type="application/pdf"
+        )
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
@@ -160,6 +171,7 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         legal_request = self._officer_request(ref)
         serializer = WithdrawSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
-        services.legal_request_withdraw(legal_request=legal_request, actor=request.user,
-                                        reason=serializer.validated_data["reason"])
+        services.legal_request_withdraw(
+            legal_request=legal_request, actor=request.user, reason=serializer.validated_data["reason"]
+        )
         return self._detail(legal_request)

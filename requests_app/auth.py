@@ -44,8 +44,9 @@ def _record_failure(keys: list[str], username: str, reason: str) -> None:
         cache.add(key, 0, FAILURE_WINDOW_SECONDS)
         cache.incr(key)
     # The attempted name may be a mistyped password: it is kept only as a keyed hash.
-    audit_record(action=AuditAction.LOGIN_FAILED,
-                 details={"username": audit_hash_identifier(username), "reason": reason})
+    audit_record(
+        action=AuditAction.LOGIN_FAILED, details={"username": audit_hash_identifier(username), "reason": reason}
+    )
 
 
 def credentials_check(*, username: str, password: str, client_ip: str, otp: str = "", method: str) -> AbstractBaseUser:

@@ -68,8 +68,11 @@ def demo_cast_create(*, password: str | None = None) -> DemoCast:
         if not User.objects.filter(username=username).exists():
             is_admin = role == Role.ADMIN
             user = User.objects.create_user(
-                username=username, email=f"{username}@platform.example", password=password,
-                is_staff=is_admin, is_superuser=is_admin,
+                username=username,
+                email=f"{username}@platform.example",
+                password=password,
+                is_staff=is_admin,
+                is_superuser=is_admin,
             )
             user.groups.add(Group.objects.get(name=role.value))
     return DemoCast(password=password, usernames=usernames)

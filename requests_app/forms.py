@@ -93,7 +93,7 @@ def add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[st
     field = (field_map or {}).get(field, field)
     if field.startswith("targets[") and "targets" in form.fields:
         # The services count targets from 0; people count the lines they typed, blank ones too.
-        index = field[len("targets["):].partition("]")[0]
+        index = field[len("targets[") :].partition("]")[0]
         lines = getattr(form, "target_line_numbers", [])
         line = lines[int(index)] if index.isdigit() and int(index) < len(lines) else None
         form.add_error("targets", f"Line {line}: {error.message}" if line else error.message)
@@ -113,15 +113,14 @@ class LegalRequestForm(forms.Form):
     process_type = forms.ChoiceField(choices=BLANK + PROCESS_TYPE_CHOICES, label="Legal process")
     legal_channel = forms.ChoiceField(choices=LegalChannel.choices, initial=LegalChannel.DIRECT)
     emergency = forms.BooleanField(required=False, label="Emergency (danger of death or serious physical injury)")
-    emergency_justification = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    emergency_justification = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     case_number = forms.CharField(required=False, max_length=100)
     offense = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Offence under investigation"
     )
-    offense_category = forms.ChoiceField(required=False, choices=BLANK + OffenseCategory.choices,
-                                         label="Offence category")
+    offense_category = forms.ChoiceField(
+        required=False, choices=BLANK + OffenseCategory.choices, label="Offence category"
+    )
     offense_max_sentence_years = forms.IntegerField(
         required=False, min_value=0, max_value=200, label="Maximum sentence (years)"
     )
@@ -145,7 +144,9 @@ class LegalRequestForm(forms.Form):
         help_text="One per line, as type:value, e.g. phone:+33 6 12 34 56 78, username:@someone, account_id:12345.",
     )
     preservation_of = forms.CharField(
-        required=False, max_length=20, label="Earlier preservation request",
+        required=False,
+        max_length=20,
+        label="Earlier preservation request",
         help_text="The reference (LR-…) of your agency's preservation request for the same targets, if any.",
     )
     # A fresh key per rendered form, so a double-clicked "Create" makes one draft, not two.
@@ -178,8 +179,11 @@ class LegalRequestForm(forms.Form):
 
     @classmethod
     def initial_from(cls, legal_request: LegalRequest) -> dict[str, Any]:
-        initial = {name: getattr(legal_request, name) for name in cls.base_fields
-                   if name not in {"targets", "preservation_of", "idempotency_key", "jurisdiction"}}
+        initial = {
+            name: getattr(legal_request, name)
+            for name in cls.base_fields
+            if name not in {"targets", "preservation_of", "idempotency_key", "jurisdiction"}
+        }
         initial["jurisdiction"] = legal_request.jurisdiction.code
         initial["targets"] = targets_as_text(legal_request)
         initial["preservation_of"] = legal_request.preservation_of.ref if legal_request.preservation_of else ""
@@ -188,14 +192,16 @@ class LegalRequestForm(forms.Form):
 
 class DocumentUploadForm(forms.Form):
     file = forms.FileField(
-        label="Legal document (PDF)", error_messages={"required": ERR_NO_FILE},
+        label="Legal document (PDF)",
+        error_messages={"required": ERR_NO_FILE},
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-                             label="Reason (optional)")
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Reason (optional)"
+    )
 
 
 QUEUE_STATES = [(state, label) for state, label in State.choices if state != State.DRAFT]
@@ -206,8 +212,9 @@ class QueueFilterForm(forms.Form):
 
     state = forms.ChoiceField(required=False, choices=[("", "All open")] + QUEUE_STATES)
     jurisdiction = forms.ChoiceField(required=False)
-    emergency = forms.ChoiceField(required=False, choices=[("", "Any"), ("yes", "Emergency only"),
-                                                           ("no", "Not emergency")])
+    emergency = forms.ChoiceField(
+        required=False, choices=[("", "Any"), ("yes", "Emergency only"), ("no", "Not emergency")]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,9 +235,13 @@ class QueueFilterForm(forms.Form):
 class LoginForm(AuthenticationForm):
     """Django's log-in form, checked by the same throttled, audited service as the API token."""
 
-    otp = forms.CharField(required=False, max_length=12, label="One-time code",
-                          help_text="From your authenticator app (legal team and auditors).",
-                          widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    otp = forms.CharField(
+        required=False,
+        max_length=12,
+        label="One-time code",
+        help_text="From your authenticator app (legal team and auditors).",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
@@ -244,8 +255,13 @@ class LoginForm(AuthenticationForm):
             return self.cleaned_data
         client_ip = self.request.META.get("REMOTE_ADDR", "") if self.request is not None else ""
         try:
-            self.user_cache = credentials_check(username=username, password=password, client_ip=client_ip,
-                                                otp=self.cleaned_data.get("otp", ""), method="web")
+            self.user_cache = credentials_check(
+                username=username,
+                password=password,
+                client_ip=client_ip,
+                otp=self.cleaned_data.get("otp", ""),
+                method="web",
+            )
         except LoginThrottled as error:
             self.throttled = True
             raise forms.ValidationError(error.message, code="throttled")

@@ -103,7 +103,7 @@ class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     country = models.CharField(max_length=2)
     verified = models.BooleanField(default=False)
-    email_domains = models.JSONField(default=list, help_text="Official e-mail domains, e.g. [\"police.fr\"]")
+    email_domains = models.JSONField(default=list, help_text='Official e-mail domains, e.g. ["police.fr"]')
     callback_phone = models.CharField(
         max_length=20, blank=True, help_text="E.164, from an independent directory, for out-of-band checks"
     )

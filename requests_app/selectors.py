@@ -27,9 +27,7 @@ def legal_requests_visible_to(user) -> QuerySet[LegalRequest]:
     if is_request_staff(user):
         return base
     if hasattr(user, "officer"):
-        return get_objects_for_user(
-            user, PERMISSION_VIEW, klass=base, accept_global_perms=False, with_superuser=False
-        )
+        return get_objects_for_user(user, PERMISSION_VIEW, klass=base, accept_global_perms=False, with_superuser=False)
     raise NotPermitted(ERR_ROLE)
 
 
@@ -38,8 +36,12 @@ def legal_request_get(*, user, ref: str) -> LegalRequest:
     legal_request = legal_requests_visible_to(user).filter(ref=ref).first()
     if legal_request is None:
         if LegalRequest.objects.filter(ref=ref).exists():
-            audit_record(action=AuditAction.PERMISSION_DENIED, actor=user, request_ref=ref,
-                         details={"reason": "outside the caller's reach"})
+            audit_record(
+                action=AuditAction.PERMISSION_DENIED,
+                actor=user,
+                request_ref=ref,
+                details={"reason": "outside the caller's reach"},
+            )
         raise NotFound(ERR_NOT_FOUND)
     return legal_request
 

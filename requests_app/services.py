@@ -212,8 +212,9 @@ def legal_request_create(
             return _idempotent_replay(existing, fingerprint)
     try:
         with transaction.atomic():
-            return _create_draft(actor=actor, officer=officer, data=data, key=idempotency_key,
-                                 fingerprint=fingerprint), True
+            return _create_draft(
+                actor=actor, officer=officer, data=data, key=idempotency_key, fingerprint=fingerprint
+            ), True
     except IntegrityError:
         # A concurrent retry with the same key won the race.
         existing = LegalRequest.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
@@ -387,5 +388,6 @@ def _enqueue_validation(legal_request_id: int) -> None:
 
 
 def legal_request_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> LegalRequest:
-    return _transition(legal_request=legal_request, to_state=State.WITHDRAWN, actor=actor,
-                       details={"reason_given": bool(reason)})
+    return _transition(
+        legal_request=legal_request, to_state=State.WITHDRAWN, actor=actor, details={"reason_given": bool(reason)}
+    )

@@ -83,8 +83,12 @@ def role_required(allowed: Callable[[Any], bool], message: str):
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not allowed(request.user):
                 if "ref" in kwargs:
-                    audit_record(action=AuditAction.PERMISSION_DENIED, actor=request.user,
-                                 request_ref=kwargs["ref"][:20], details={"reason": "role", "via": "web"})
+                    audit_record(
+                        action=AuditAction.PERMISSION_DENIED,
+                        actor=request.user,
+                        request_ref=kwargs["ref"][:20],
+                        details={"reason": "role", "via": "web"},
+                    )
                 raise PermissionDenied(message)
             return view(request, *args, **kwargs)
 
@@ -172,11 +176,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = QueueFilterForm(request.GET or None)
     requests = filters.apply(selectors.legal_requests_visible_to(request.user))
     requests = requests.order_by(F("due_at").asc(nulls_last=True), "id")
-    return render(request, "requests_app/queue.html", {
-        "filters": filters,
-        "page": paginate(request, requests, QUEUE_PAGE_SIZE),
-        "query": query_without_page(request),
-    })
+    return render(
+        request,
+        "requests_app/queue.html",
+        {
+            "filters": filters,
+            "page": paginate(request, requests, QUEUE_PAGE_SIZE),
+            "query": query_without_page(request),
+        },
+    )
 
 
 def _outcome_rank(result: dict) -> int:
@@ -204,8 +212,13 @@ def render_staff_detail(
     request: HttpRequest, legal_request: LegalRequest, *, status: int = 200, forms: dict | None = None
 ) -> HttpResponse:
     """The request page for the legal team. It shows the targets, so each showing is audited."""
-    audit_record(action=AuditAction.REQUEST_VIEWED, actor=request.user, obj=legal_request,
-                 request_ref=legal_request.ref, details={"via": "web"})
+    audit_record(
+        action=AuditAction.REQUEST_VIEWED,
+        actor=request.user,
+        obj=legal_request,
+        request_ref=legal_request.ref,
+        details={"via": "web"},
+    )
     context = staff_detail_context(request, legal_request, forms)
     return render(request, "requests_app/staff_detail.html", context, status=status)
 
@@ -236,11 +249,15 @@ def checks_run(request: HttpRequest, ref: str) -> HttpResponse:
 @require_GET
 def portal(request: HttpRequest) -> HttpResponse:
     requests = selectors.legal_requests_visible_to(request.user).order_by("-created_at", "-id")
-    return render(request, "requests_app/portal.html", {
-        "agency": request.user.officer.agency,
-        "page": paginate(request, requests, PORTAL_PAGE_SIZE),
-        "query": "",
-    })
+    return render(
+        request,
+        "requests_app/portal.html",
+        {
+            "agency": request.user.officer.agency,
+            "page": paginate(request, requests, PORTAL_PAGE_SIZE),
+            "query": "",
+        },
+    )
 
 
 def render_portal_detail(
@@ -252,20 +269,32 @@ def render_portal_detail(
     withdraw_form: WithdrawForm | None = None,
 ) -> HttpResponse:
     """The officer's page of one request. It shows the targets, so each showing is audited."""
-    audit_record(action=AuditAction.REQUEST_VIEWED, actor=request.user, obj=legal_request,
-                 request_ref=legal_request.ref, details={"via": "web"})
+    audit_record(
+        action=AuditAction.REQUEST_VIEWED,
+        actor=request.user,
+        obj=legal_request,
+        request_ref=legal_request.ref,
+        details={"via": "web"},
+    )
     legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
     correctable = can_transition(legal_request.state, State.RECEIVED)
-    return render(request, "requests_app/portal_detail.html", {
-        "legal_request": legal_request,
-        "findings": officer_findings(latest_check_run(legal_request)) if legal_request.state in FINDINGS_STATES else [],
-        "can_edit": correctable,
-        "can_submit": correctable,
-        "can_withdraw": can_transition(legal_request.state, State.WITHDRAWN),
-        "response": response_stored(legal_request=legal_request),
-        "upload_form": upload_form or DocumentUploadForm(),
-        "withdraw_form": withdraw_form or WithdrawForm(),
-    }, status=status)
+    return render(
+        request,
+        "requests_app/portal_detail.html",
+        {
+            "legal_request": legal_request,
+            "findings": officer_findings(latest_check_run(legal_request))
+            if legal_request.state in FINDINGS_STATES
+            else [],
+            "can_edit": correctable,
+            "can_submit": correctable,
+            "can_withdraw": can_transition(legal_request.state, State.WITHDRAWN),
+            "response": response_stored(legal_request=legal_request),
+            "upload_form": upload_form or DocumentUploadForm(),
+            "withdraw_form": withdraw_form or WithdrawForm(),
+        },
+        status=status,
+    )
 
 
 @officer_required
@@ -275,8 +304,9 @@ def portal_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def _render_request_form(request, form, *, legal_request=None, status=200) -> HttpResponse:
-    return render(request, "requests_app/request_form.html", {"form": form, "legal_request": legal_request},
-                  status=status)
+    return render(
+        request, "requests_app/request_form.html", {"form": form, "legal_request": legal_request}, status=status
+    )
 
 
 @officer_required
@@ -361,8 +391,9 @@ def portal_withdraw(request: HttpRequest, ref: str) -> HttpResponse:
     if not form.is_valid():
         return render_portal_detail(request, legal_request, status=400, withdraw_form=form)
     try:
-        services.legal_request_withdraw(legal_request=legal_request, actor=request.user,
-                                        reason=form.cleaned_data["reason"])
+        services.legal_request_withdraw(
+            legal_request=legal_request, actor=request.user, reason=form.cleaned_data["reason"]
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return render_portal_detail(request, legal_request, status=error.status_code, withdraw_form=form)

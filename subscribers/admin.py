@@ -26,7 +26,13 @@ class PreservationHoldAdmin(admin.ModelAdmin):
     list_select_related = ("legal_request", "account")
     search_fields = ("legal_request__ref",)
     readonly_fields = (
-        "account", "legal_request", "starts_at", "expires_at", "extended_at", "extended_by", "created_at",
+        "account",
+        "legal_request",
+        "starts_at",
+        "expires_at",
+        "extended_at",
+        "extended_by",
+        "created_at",
     )
 
     def has_add_permission(self, request, obj=None):

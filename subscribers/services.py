@@ -414,9 +414,7 @@ def subscribers_generate(
             action=AuditAction.SUBSCRIBERS_IMPORTED,
             details={"synthetic": True, "accounts": accounts, "ip_events": total_events, "seed": seed},
         )
-    return GenerateResult(
-        accounts=accounts, ip_events=total_events, seconds=(timezone.now() - started).total_seconds()
-    )
+    return GenerateResult(accounts=accounts, ip_events=total_events, seconds=(timezone.now() - started).total_seconds())
 
 
 # Resolution and preservation
@@ -480,9 +478,7 @@ def preservation_holds_place(*, legal_request: LegalRequest, actor=None) -> list
     """Hold the found accounts' data for the period the rules give; idempotent per account."""
     if legal_request.process_type != ProcessType.PRESERVATION_ORDER:
         raise InvalidInput(ERR_HOLD_NOT_PRESERVATION)
-    account_ids = set(
-        legal_request.targets.filter(resolution=Resolution.FOUND).values_list("account_id", flat=True)
-    )
+    account_ids = set(legal_request.targets.filter(resolution=Resolution.FOUND).values_list("account_id", flat=True))
     if not account_ids:
         return []
     days, extension_days = _preservation_days(legal_request)
@@ -553,9 +549,7 @@ def legal_request_link_preservation(*, legal_request: LegalRequest) -> LegalRequ
     """Link a production request to the latest active preservation order of its agency holding a target."""
     if legal_request.preservation_of_id is not None or legal_request.process_type == ProcessType.PRESERVATION_ORDER:
         return None
-    account_ids = list(
-        legal_request.targets.filter(resolution=Resolution.FOUND).values_list("account_id", flat=True)
-    )
+    account_ids = list(legal_request.targets.filter(resolution=Resolution.FOUND).values_list("account_id", flat=True))
     if not account_ids:
         return None
     hold = (

@@ -15,10 +15,32 @@ import phonenumbers
 # Regions whose example mobile numbers stay valid when their last six digits change.
 PHONE_REGIONS = ("US", "FR", "DE", "GB", "IN", "BR", "ES", "IT", "NG", "ID", "TR", "MX")
 _WORDS_A = (
-    "blue", "quiet", "rapid", "north", "lucky", "silver", "urban", "wild", "tiny", "brave", "misty", "solar",
+    "blue",
+    "quiet",
+    "rapid",
+    "north",
+    "lucky",
+    "silver",
+    "urban",
+    "wild",
+    "tiny",
+    "brave",
+    "misty",
+    "solar",
 )
 _WORDS_B = (
-    "fox", "river", "falcon", "maple", "harbor", "comet", "otter", "cedar", "pixel", "tiger", "willow", "delta",
+    "fox",
+    "river",
+    "falcon",
+    "maple",
+    "harbor",
+    "comet",
+    "otter",
+    "cedar",
+    "pixel",
+    "tiger",
+    "willow",
+    "delta",
 )
 _FIRST = ("Alex", "Maria", "Jean", "Lena", "Omar", "Yuki", "Priya", "Lucas", "Amara", "Noah", "Sofia", "Ivan")
 _LAST = ("Martin", "Garcia", "Muller", "Rossi", "Okafor", "Tanaka", "Singh", "Silva", "Dubois", "Smith")

@@ -52,8 +52,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-                            append=False)
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}), append=False
+            )
 
 
 @pytest.fixture(autouse=True)
@@ -97,8 +98,13 @@ def _user(username: str, *, email: str, role: Role | None = None):
 
 @pytest.fixture
 def agency_a(db) -> Agency:
-    return agency_create(name="Springfield PD", country="US", email_domains=["springfield-pd.gov"], verified=True,
-                         callback_phone="+12025550143")
+    return agency_create(
+        name="Springfield PD",
+        country="US",
+        email_domains=["springfield-pd.gov"],
+        verified=True,
+        callback_phone="+12025550143",
+    )
 
 
 @pytest.fixture

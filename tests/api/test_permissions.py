@@ -111,8 +111,7 @@ def test_staff_detail_read_is_audited(api, officer_a, analyst, draft_factory):
 
 
 def test_token_for_good_credentials_and_audit(api, officer_a):
-    response = api().post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD},
-                          format="json")
+    response = api().post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD}, format="json")
     assert response.status_code == 200 and response.json()["token"]
     assert AuditEntry.objects.filter(action=AuditAction.LOGIN_SUCCEEDED, actor_id=officer_a.pk).exists()
 
@@ -129,8 +128,7 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(api, offic
     for _ in range(5):
         client.post("/api/v1/auth/token/", {"username": officer_a.username, "password": "wrong"}, format="json")
 
-    response = client.post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD},
-                           format="json")
+    response = client.post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD}, format="json")
 
     assert response.status_code == 429
     assert AuditEntry.objects.filter(action=AuditAction.LOGIN_THROTTLED).exists()
@@ -163,6 +161,5 @@ def test_staff_need_a_second_factor_when_it_is_enforced(api, analyst, settings):
 
 def test_officers_need_no_second_factor(api, officer_a, settings):
     settings.LAWREQ_REQUIRE_STAFF_OTP = True
-    response = api().post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD},
-                          format="json")
+    response = api().post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD}, format="json")
     assert response.status_code == 200

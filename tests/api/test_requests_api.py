@@ -38,9 +38,23 @@ def test_officer_creates_a_draft_shaped_like_the_contract(api, officer_a):
     assert body["issuing_authority"] == {"type": "court", "name": "U.S. District Court, D. Springfield"}
     assert body["targets"][0]["value"] == "@someone"
     assert body["targets"][1]["value"] == "+12025550199"
-    for field in ("jurisdiction", "process_type", "emergency", "emergency_justification", "case_number", "offense",
-                  "issued_at", "nondisclosure_until", "date_from", "date_to", "categories", "documents",
-                  "received_at", "due_at", "rejection_reasons"):
+    for field in (
+        "jurisdiction",
+        "process_type",
+        "emergency",
+        "emergency_justification",
+        "case_number",
+        "offense",
+        "issued_at",
+        "nondisclosure_until",
+        "date_from",
+        "date_to",
+        "categories",
+        "documents",
+        "received_at",
+        "due_at",
+        "rejection_reasons",
+    ):
         assert field in body
 
 
@@ -58,8 +72,7 @@ def test_same_idempotency_key_with_another_body_is_a_conflict(api, officer_a):
     client = api(officer_a)
     client.post(REQUESTS, us_request_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
 
-    response = client.post(REQUESTS, us_request_payload(case_number="other"), format="json",
-                           HTTP_IDEMPOTENCY_KEY="k-1")
+    response = client.post(REQUESTS, us_request_payload(case_number="other"), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
 
     assert response.status_code == 409
     assert LegalRequest.objects.count() == 1
@@ -67,8 +80,7 @@ def test_same_idempotency_key_with_another_body_is_a_conflict(api, officer_a):
 
 def test_idempotency_keys_are_per_user(api, officer_a, officer_b):
     api(officer_a).post(REQUESTS, us_request_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    response = api(officer_b).post(REQUESTS, fr_request_payload(), format="json",
-                                   HTTP_IDEMPOTENCY_KEY="k-1")
+    response = api(officer_b).post(REQUESTS, fr_request_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 201
     assert LegalRequest.objects.count() == 2
 
@@ -144,8 +156,7 @@ def test_phone_error_names_the_target(api, officer_a):
 
 
 def _upload(client, ref: str, content: bytes, name: str = "order.pdf"):
-    return client.post(f"{REQUESTS}{ref}/documents/", {"file": SimpleUploadedFile(name, content)},
-                       format="multipart")
+    return client.post(f"{REQUESTS}{ref}/documents/", {"file": SimpleUploadedFile(name, content)}, format="multipart")
 
 
 def test_officer_uploads_a_pdf_and_sees_its_hash(api, officer_a, draft_factory):
@@ -205,8 +216,9 @@ def test_submit_without_a_document_is_a_409(api, officer_a, draft_factory):
     assert legal_request.state == State.DRAFT
 
 
-def test_submit_moves_to_received_and_validation_runs(api, officer_a, draft_factory,
-                                                     django_capture_on_commit_callbacks):
+def test_submit_moves_to_received_and_validation_runs(
+    api, officer_a, draft_factory, django_capture_on_commit_callbacks
+):
     legal_request = draft_factory(officer_a)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -237,8 +249,7 @@ def test_withdraw_after_a_response_is_a_409(api, officer_a, draft_factory):
 
 def test_officer_withdraws_an_open_request(api, officer_a, draft_factory):
     legal_request = draft_factory(officer_a)
-    response = api(officer_a).post(f"{REQUESTS}{legal_request.ref}/withdraw/", {"reason": "Case closed"},
-                                   format="json")
+    response = api(officer_a).post(f"{REQUESTS}{legal_request.ref}/withdraw/", {"reason": "Case closed"}, format="json")
     assert response.status_code == 200
     assert response.json()["state"] == "withdrawn"
 
@@ -274,7 +285,8 @@ def test_bad_token_is_401(api):
 
 def test_correcting_the_targets_replaces_them(api, officer_a, draft_factory):
     legal_request = draft_factory(officer_a)
-    response = api(officer_a).patch(f"{REQUESTS}{legal_request.ref}/",
-                                    {"targets": [{"type": "account_id", "value": "acct-9"}]}, format="json")
+    response = api(officer_a).patch(
+        f"{REQUESTS}{legal_request.ref}/", {"targets": [{"type": "account_id", "value": "acct-9"}]}, format="json"
+    )
     assert response.status_code == 200
     assert [(t["type"], t["value"]) for t in response.json()["targets"]] == [("account_id", "acct-9")]

@@ -59,7 +59,8 @@ class AuditTrail:
         if request_ref is not None:
             filters["request_ref"] = request_ref
         matching = [
-            entry for entry in self.entries(action, **filters)
+            entry
+            for entry in self.entries(action, **filters)
             if all(entry.details.get(key) == value for key, value in details.items())
         ]
         if not matching:

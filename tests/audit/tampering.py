@@ -9,8 +9,20 @@ from django.db import connection
 from audit.canonical import GENESIS_HASH
 from audit.models import AuditEntry
 
-FIELDS = ("seq", "created_at", "actor_id", "actor_username", "role", "action", "object_type", "object_id",
-          "request_ref", "details", "prev_hash", "entry_hash")
+FIELDS = (
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_username",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "request_ref",
+    "details",
+    "prev_hash",
+    "entry_hash",
+)
 
 
 @contextmanager

@@ -30,16 +30,33 @@ def admin_user(django_user_model):
 def trail(analyst, reviewer):
     audit_record(action=AuditAction.REQUEST_CREATED, actor=analyst, request_ref=REF)
     audit_record(action=AuditAction.REQUEST_VIEWED, actor=analyst, request_ref="LR-2026-000001")
-    audit_record(action=AuditAction.REQUEST_TRANSITIONED, actor=reviewer, request_ref=REF,
-                 details={"from": "draft", "to": "received", "jurisdiction": "FR", "process_type": "court_order",
-                          "emergency": False})
+    audit_record(
+        action=AuditAction.REQUEST_TRANSITIONED,
+        actor=reviewer,
+        request_ref=REF,
+        details={
+            "from": "draft",
+            "to": "received",
+            "jurisdiction": "FR",
+            "process_type": "court_order",
+            "emergency": False,
+        },
+    )
     audit_checkpoint_create()
     audit_record(action=AuditAction.REQUEST_VIEWED, actor=reviewer, request_ref=REF)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/audit/entries/", "/api/v1/audit/verify/",
-                                  f"/api/v1/audit/requests/{REF}/trail/", "/api/v1/audit/checkpoints/latest/",
-                                  "/api/v1/reports/transparency/?year=2026&half=2", "/api/v1/reports/sla/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/audit/entries/",
+        "/api/v1/audit/verify/",
+        f"/api/v1/audit/requests/{REF}/trail/",
+        "/api/v1/audit/checkpoints/latest/",
+        "/api/v1/reports/transparency/?year=2026&half=2",
+        "/api/v1/reports/sla/",
+    ],
+)
 def test_staff_and_officers_may_not_read_the_audit_api(api, officer_a, analyst, reviewer, trail, path):
     for user in (officer_a, analyst, reviewer):
         assert api(user).get(path).status_code == 403, (user, path)
@@ -75,8 +92,9 @@ def test_entries_filter_by_time_window_and_paginate(api, auditor, trail):
     assert (page["count"], [e["seq"] for e in page["results"]]) == (5, [3, 4])
 
 
-@pytest.mark.parametrize("query", [{"since": "yesterday"}, {"until": "2026-13-45"}, {"page": "x"},
-                                   {"since": "2026-01-01\x00"}])
+@pytest.mark.parametrize(
+    "query", [{"since": "yesterday"}, {"until": "2026-13-45"}, {"page": "x"}, {"since": "2026-01-01\x00"}]
+)
 def test_bad_entry_filters_answer_4xx(api, auditor, trail, query):
     assert api(auditor).get("/api/v1/audit/entries/", query).status_code in (400, 404)
 
@@ -107,10 +125,15 @@ def test_entry_inclusion_proof_verifies_against_the_signed_root(api, auditor, tr
     assert verify_inclusion(2, 3, leaf, proof, bytes.fromhex(checkpoint["merkle_root"]))
 
 
-@pytest.mark.parametrize(("path", "status"), [("/api/v1/audit/entries/5/proof/", 400),
-                                              ("/api/v1/audit/entries/99/proof/", 404),
-                                              ("/api/v1/audit/entries/1/proof/?tree_size=x", 400),
-                                              ("/api/v1/audit/entries/1/proof/?tree_size=2", 400)])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/v1/audit/entries/5/proof/", 400),
+        ("/api/v1/audit/entries/99/proof/", 404),
+        ("/api/v1/audit/entries/1/proof/?tree_size=x", 400),
+        ("/api/v1/audit/entries/1/proof/?tree_size=2", 400),
+    ],
+)
 def test_proof_for_an_entry_outside_any_checkpoint_is_refused(api, auditor, trail, path, status):
     assert api(auditor).get(path).status_code == status
 
@@ -132,8 +155,9 @@ def test_request_trail_lists_its_entries_verified_with_inclusion_proofs(api, aud
         proof = [bytes.fromhex(h) for h in entry["inclusion_proof"]]
         assert verify_inclusion(entry["leaf_index"], 3, leaf_hash(bytes.fromhex(entry["entry_hash"])), proof, root)
     assert after["inclusion_proof"] is None and after["verified"] is True
-    audit_trail.assert_recorded(AuditAction.REPORT_EXPORTED, actor=auditor, request_ref=REF, report="request_trail",
-                                format="json")
+    audit_trail.assert_recorded(
+        AuditAction.REPORT_EXPORTED, actor=auditor, request_ref=REF, report="request_trail", format="json"
+    )
 
 
 def test_request_trail_flags_an_altered_entry(api, auditor, trail):
@@ -200,14 +224,29 @@ def trail_date() -> str:
     return timezone.now().date().isoformat()
 
 
-@pytest.mark.parametrize("query", [{}, {"year": "abc", "half": 1}, {"year": 2026, "half": 3}, {"year": 1900, "half": 1},
-                                   {"year": 2026, "half": 1, "format": "docx"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"year": "abc", "half": 1},
+        {"year": 2026, "half": 3},
+        {"year": 1900, "half": 1},
+        {"year": 2026, "half": 1, "format": "docx"},
+    ],
+)
 def test_transparency_report_refuses_bad_periods_with_400(api, auditor, query):
     assert api(auditor).get("/api/v1/reports/transparency/", query).status_code == 400
 
 
-@pytest.mark.parametrize("path", ["/api/v1/reports/activity/", "/api/v1/reports/personal-data-access/",
-                                  "/api/v1/reports/permission-denials/", "/api/v1/reports/sla/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/reports/activity/",
+        "/api/v1/reports/personal-data-access/",
+        "/api/v1/reports/permission-denials/",
+        "/api/v1/reports/sla/",
+    ],
+)
 def test_window_reports_answer_json_and_csv_and_refuse_backwards_windows(api, auditor, trail, path):
     client = api(auditor)
     assert client.get(path).status_code == 200
@@ -230,19 +269,22 @@ def test_trail_page_shows_the_verified_trail_to_auditors_only(client, auditor, a
     assert client.get("/audit/").status_code == 200
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/audit/entries/?request=LR%00x",
-    "/api/v1/audit/entries/?actor=%00",
-    "/api/v1/audit/entries/?action=" + "x" * 10_000,
-    "/api/v1/audit/entries/?actor=99999999999999999999999999",
-    "/api/v1/audit/entries/99999999999999999999999999/proof/",
-    "/api/v1/audit/entries/1/proof/?tree_size=99999999999999999999999",
-    "/api/v1/audit/entries/1/proof/?tree_size=%00",
-    "/api/v1/audit/requests/LR%00/trail/",
-    "/api/v1/audit/requests/" + "x" * 5000 + "/trail/",
-    "/api/v1/reports/activity/?period=%00",
-    "/api/v1/reports/transparency/?year=2026%00&half=1",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/audit/entries/?request=LR%00x",
+        "/api/v1/audit/entries/?actor=%00",
+        "/api/v1/audit/entries/?action=" + "x" * 10_000,
+        "/api/v1/audit/entries/?actor=99999999999999999999999999",
+        "/api/v1/audit/entries/99999999999999999999999999/proof/",
+        "/api/v1/audit/entries/1/proof/?tree_size=99999999999999999999999",
+        "/api/v1/audit/entries/1/proof/?tree_size=%00",
+        "/api/v1/audit/requests/LR%00/trail/",
+        "/api/v1/audit/requests/" + "x" * 5000 + "/trail/",
+        "/api/v1/reports/activity/?period=%00",
+        "/api/v1/reports/transparency/?year=2026%00&half=1",
+    ],
+)
 def test_hostile_input_never_gives_a_server_error(api, auditor, trail, path):
     response = api(auditor).get(path)
     assert response.status_code < 500, response.content[:200]

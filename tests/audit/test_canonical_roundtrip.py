@@ -30,8 +30,9 @@ fixture_settings = settings(
 
 
 @fixture_settings
-@given(details=details_strategy, request_ref=st.text(st.characters(codec="utf-8", exclude_characters="\x00"),
-                                                      max_size=32))
+@given(
+    details=details_strategy, request_ref=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=32)
+)
 def test_arbitrary_details_round_trip_through_the_database(details, request_ref):
     entry = audit_record(action=AuditAction.REQUEST_CHECKED, request_ref=request_ref, details=details)
 
@@ -45,9 +46,11 @@ def test_arbitrary_details_round_trip_through_the_database(details, request_ref)
 
 
 aware_datetimes = st.datetimes(
-    min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(9999, 12, 30),
-    timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)),
-                               dt.timezone(dt.timedelta(hours=-8))]),
+    min_value=dt.datetime(1970, 1, 1),
+    max_value=dt.datetime(9999, 12, 30),
+    timezones=st.sampled_from(
+        [dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)), dt.timezone(dt.timedelta(hours=-8))]
+    ),
 )
 
 

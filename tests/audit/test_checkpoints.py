@@ -133,8 +133,11 @@ def test_entry_removed_and_chain_renumbered_is_caught(checkpoint_file):
 
 def test_entry_inserted_and_chain_renumbered_is_caught(checkpoint_file):
     entries = current_entries()
-    forged = AuditEntry(**{name: getattr(entries[8], name) for name in ("created_at", "role", "action")},
-                        details={"n": "forged"}, request_ref="LR-2026-999999")
+    forged = AuditEntry(
+        **{name: getattr(entries[8], name) for name in ("created_at", "role", "action")},
+        details={"n": "forged"},
+        request_ref="LR-2026-999999",
+    )
     entries.insert(8, forged)
     rewrite_history(entries)
 

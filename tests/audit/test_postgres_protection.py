@@ -30,15 +30,18 @@ def refused(sql: str) -> str:
     return str(raised.value)
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE audit_auditentry SET role = 'admin' WHERE seq = 2",
-    "UPDATE audit_auditentry SET role = 'admin' WHERE false",
-    "DELETE FROM audit_auditentry WHERE seq = 3",
-    "DELETE FROM audit_auditentry",
-    "TRUNCATE audit_auditentry",
-    "TRUNCATE audit_auditcheckpoint",
-    "DELETE FROM audit_auditcheckpoint",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_auditentry SET role = 'admin' WHERE seq = 2",
+        "UPDATE audit_auditentry SET role = 'admin' WHERE false",
+        "DELETE FROM audit_auditentry WHERE seq = 3",
+        "DELETE FROM audit_auditentry",
+        "TRUNCATE audit_auditentry",
+        "TRUNCATE audit_auditcheckpoint",
+        "DELETE FROM audit_auditcheckpoint",
+    ],
+)
 def test_database_refuses_changes_through_the_application_connection(entries, sql):
     assert REFUSED in refused(sql)
     assert AuditEntry.objects.count() == 3

@@ -49,8 +49,9 @@ def test_floats_in_details_are_refused_and_nothing_is_written():
     assert not AuditEntry.objects.exists()
 
 
-@pytest.mark.parametrize("details", [{"a": "nul\x00byte"}, {"nul\x00key": 1}, {"a": "\ud800"}, {"a": 2**64},
-                                     {"a": {1, 2}}, {1: "int key"}])
+@pytest.mark.parametrize(
+    "details", [{"a": "nul\x00byte"}, {"nul\x00key": 1}, {"a": "\ud800"}, {"a": 2**64}, {"a": {1, 2}}, {1: "int key"}]
+)
 def test_details_that_would_not_survive_the_database_are_refused(details):
     with pytest.raises(NotCanonical):
         audit_record(action=AuditAction.REQUEST_CHECKED, details=details)
@@ -102,11 +103,16 @@ def test_successful_login_names_the_user_and_hashes_the_address(officer_a):
 
 
 def test_permission_denial_helper_records_who_was_refused_what(auditor, audit_trail):
-    audit_permission_denied(actor=auditor, resource="disclosure.snapshot", request_ref="LR-2026-000007",
-                            reason="auditors never see disclosed data")
+    audit_permission_denied(
+        actor=auditor,
+        resource="disclosure.snapshot",
+        request_ref="LR-2026-000007",
+        reason="auditors never see disclosed data",
+    )
 
-    entry = audit_trail.assert_recorded(AuditAction.PERMISSION_DENIED, actor=auditor, request_ref="LR-2026-000007",
-                                        resource="disclosure.snapshot")
+    entry = audit_trail.assert_recorded(
+        AuditAction.PERMISSION_DENIED, actor=auditor, request_ref="LR-2026-000007", resource="disclosure.snapshot"
+    )
     assert entry.role == "auditor"
 
 

@@ -28,14 +28,23 @@ from requests_app.models import LegalRequest, Outcome
 pytestmark = pytest.mark.django_db
 
 HALVES = [(2025, 1), (2025, 2), (2026, 1), (2026, 2)]
-FIGURES = ("received", "emergency", "disclosed", "partially_disclosed", "no_records", "rejected", "withdrawn",
-           "accounts_affected")
+FIGURES = (
+    "received",
+    "emergency",
+    "disclosed",
+    "partially_disclosed",
+    "no_records",
+    "rejected",
+    "withdrawn",
+    "accounts_affected",
+)
 
 
 @pytest.fixture
 def history():
-    requests = synthetic_requests(3000, start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-                                  end=dt.datetime(2026, 12, 31, tzinfo=dt.UTC), seed=2026)
+    requests = synthetic_requests(
+        3000, start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), end=dt.datetime(2026, 12, 31, tzinfo=dt.UTC), seed=2026
+    )
     audit_bulk_append(synthetic_history_rows(requests))
     return requests
 
@@ -113,8 +122,7 @@ def test_a_request_received_again_after_more_information_counts_once(history):
     assert transparency_report(year=2025, half=1).totals.received == received
 
 
-def test_transparency_report_counts_requests_moved_by_the_request_services(officer_a, analyst, reviewer,
-                                                                           draft_factory):
+def test_transparency_report_counts_requests_moved_by_the_request_services(officer_a, analyst, reviewer, draft_factory):
     # given two US requests taken through the services: one disclosed for two accounts, one rejected
     disclosed, rejected = draft_factory(officer_a), draft_factory(officer_a, emergency=False)
     for legal_request in (disclosed, rejected):
@@ -122,8 +130,9 @@ def test_transparency_report_counts_requests_moved_by_the_request_services(offic
         request_services.legal_request_start_review(legal_request=legal_request, actor=analyst)
         request_services.legal_request_await_approval(legal_request=legal_request, actor=analyst)
     request_services.legal_request_approve(legal_request=disclosed, actor=reviewer)
-    request_services.legal_request_mark_responded(legal_request=disclosed, outcome=Outcome.DISCLOSED,
-                                                  accounts_affected=2, actor=reviewer)
+    request_services.legal_request_mark_responded(
+        legal_request=disclosed, outcome=Outcome.DISCLOSED, accounts_affected=2, actor=reviewer
+    )
     request_services.legal_request_reject(legal_request=rejected, actor=reviewer, reasons=["no legal basis"])
     now = timezone.now()
 
@@ -164,8 +173,10 @@ def test_personal_data_access_report_counts_reads_and_distinct_requests(analyst,
 
     rows = {(r["actor"], r["action"]): (r["count"], r["requests"]) for r in personal_data_access_report()}
 
-    assert rows == {(analyst.username, AuditAction.REQUEST_VIEWED): (3, 2),
-                    (reviewer.username, AuditAction.SNAPSHOT_READ): (1, 1)}
+    assert rows == {
+        (analyst.username, AuditAction.REQUEST_VIEWED): (3, 2),
+        (reviewer.username, AuditAction.SNAPSHOT_READ): (1, 1),
+    }
 
 
 def test_permission_denials_report_groups_by_user_and_resource(officer_b, auditor):
@@ -175,8 +186,10 @@ def test_permission_denials_report_groups_by_user_and_resource(officer_b, audito
 
     rows = [(r["actor"], r["resource"], r["count"], r["requests"]) for r in permission_denials_report()]
 
-    assert rows == [(officer_b.username, "requests_app.legalrequest", 2, 2),
-                    (auditor.username, "disclosure.snapshot", 1, 1)]
+    assert rows == [
+        (officer_b.username, "requests_app.legalrequest", 2, 2),
+        (auditor.username, "disclosure.snapshot", 1, 1),
+    ]
 
 
 def test_sla_report_names_requests_answered_after_their_deadline(officer_a, analyst, reviewer, draft_factory):
@@ -190,8 +203,14 @@ def test_sla_report_names_requests_answered_after_their_deadline(officer_a, anal
 
     report = sla_report()
 
-    assert report["jurisdictions"] == [{"jurisdiction": "US", "answered": 2, "late": 1,
-                                        "median_late_hours": report["late_requests"][0]["late_by_hours"],
-                                        "max_late_hours": report["late_requests"][0]["late_by_hours"]}]
+    assert report["jurisdictions"] == [
+        {
+            "jurisdiction": "US",
+            "answered": 2,
+            "late": 1,
+            "median_late_hours": report["late_requests"][0]["late_by_hours"],
+            "max_late_hours": report["late_requests"][0]["late_by_hours"],
+        }
+    ]
     (late_row,) = report["late_requests"]
     assert late_row["ref"] == late.ref and 29.9 <= late_row["late_by_hours"] <= 30.5

@@ -58,8 +58,11 @@ def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args) -> dict:
-    return {**browser_type_launch_args, "executable_path": CHROMIUM,
-            "args": ["--disable-gpu", "--disable-dev-shm-usage"]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--disable-gpu", "--disable-dev-shm-usage"],
+    }
 
 
 @pytest.fixture(scope="package")
@@ -133,11 +136,14 @@ def platform_account(transactional_db):
     def at(day: int, hour: int) -> dt.datetime:
         return dt.datetime(2026, 10, day, hour, tzinfo=dt.UTC)
 
-    account = Account.objects.create(account_id="acc-1001", username="someone", phone="+12025550199",
-                                     registered_at=at(1, 0) - dt.timedelta(days=400))
+    account = Account.objects.create(
+        account_id="acc-1001", username="someone", phone="+12025550199", registered_at=at(1, 0) - dt.timedelta(days=400)
+    )
     PhoneHistory.objects.create(account=account, number="+12025550199", valid_from=account.registered_at)
-    IpEvent.objects.bulk_create([
-        IpEvent(account=account, ts=at(3, 9), ip="198.51.100.7", port=51234),
-        IpEvent(account=account, ts=at(17, 21), ip="2001:db8::42", port=443),
-    ])
+    IpEvent.objects.bulk_create(
+        [
+            IpEvent(account=account, ts=at(3, 9), ip="198.51.100.7", port=51234),
+            IpEvent(account=account, ts=at(17, 21), ip="2001:db8::42", port=443),
+        ]
+    )
     return account

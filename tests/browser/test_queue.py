@@ -19,14 +19,21 @@ def queue_of_requests(officer_a, officer_b, draft_factory) -> dict[str, LegalReq
     def place(officer, state: str, due_in: dt.timedelta, **overrides) -> LegalRequest:
         legal_request = draft_factory(officer, with_document=False, **overrides)
         now = timezone.now()
-        LegalRequest.objects.filter(pk=legal_request.pk).update(state=state, received_at=now - dt.timedelta(days=3),
-                                                                due_at=now + due_in)
+        LegalRequest.objects.filter(pk=legal_request.pk).update(
+            state=state, received_at=now - dt.timedelta(days=3), due_at=now + due_in
+        )
         return legal_request
 
     return {
         "overdue": place(officer_a, State.IN_REVIEW, -dt.timedelta(hours=30)),
-        "emergency": place(officer_a, State.IN_REVIEW, dt.timedelta(hours=5, minutes=30), emergency=True,
-                           process_type="emergency_disclosure", emergency_justification="Threat to life"),
+        "emergency": place(
+            officer_a,
+            State.IN_REVIEW,
+            dt.timedelta(hours=5, minutes=30),
+            emergency=True,
+            process_type="emergency_disclosure",
+            emergency_justification="Threat to life",
+        ),
         "waiting": place(officer_a, State.PENDING_APPROVAL, dt.timedelta(days=2)),
         "french": place(officer_b, State.NEEDS_INFO, dt.timedelta(days=6)),
     }

@@ -33,8 +33,6 @@ def encryption_keys(settings, tmp_path) -> str:
     return spec
 
 
-
-
 @pytest.fixture
 def analyst_reviewer(db):
     """Holds both staff roles: may propose, and approve others' proposals, never their own."""

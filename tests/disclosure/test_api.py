@@ -10,8 +10,13 @@ from requests_app.models import State
 
 pytestmark = pytest.mark.django_db
 
-GOOD_PROPOSAL = {"decision": "disclose", "categories": ["ip_addresses"], "date_from": "2026-10-10",
-                 "date_to": "2026-10-20", "reason": "Narrowed to the days of the offence."}
+GOOD_PROPOSAL = {
+    "decision": "disclose",
+    "categories": ["ip_addresses"],
+    "date_from": "2026-10-10",
+    "date_to": "2026-10-20",
+    "reason": "Narrowed to the days of the offence.",
+}
 
 
 @pytest.fixture
@@ -37,7 +42,10 @@ def test_an_analyst_proposes_through_the_api(in_review, api, analyst):
     assert response.status_code == 201
     body = response.json()
     assert (body["decision"], body["status"], body["state"], body["proposed_by"]) == (
-        "disclose", "open", "pending_approval", "anna.analyst"
+        "disclose",
+        "open",
+        "pending_approval",
+        "anna.analyst",
     )
     assert [t["categories"] for t in body["targets"]] == [["ip_addresses"], ["ip_addresses"]]
 
@@ -110,8 +118,9 @@ def test_anonymous_callers_get_401(pending, api, method, what):
 
 
 def test_an_unknown_request_is_404(api, analyst, db):
-    assert api(analyst).post("/api/v1/requests/LR-2026-999999/proposal/", GOOD_PROPOSAL,
-                             format="json").status_code == 404
+    assert (
+        api(analyst).post("/api/v1/requests/LR-2026-999999/proposal/", GOOD_PROPOSAL, format="json").status_code == 404
+    )
 
 
 def test_proposing_in_the_wrong_state_is_409(pending, api, analyst):
@@ -123,8 +132,9 @@ def test_approving_in_review_is_409(in_review, api, reviewer):
 
 
 def test_a_wider_proposal_names_the_field(in_review, api, analyst):
-    response = api(analyst).post(url(in_review, "proposal"), {**GOOD_PROPOSAL, "categories": ["subscriber_profile"]},
-                                 format="json")
+    response = api(analyst).post(
+        url(in_review, "proposal"), {**GOOD_PROPOSAL, "categories": ["subscriber_profile"]}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json() == {"categories": [ERR_CATEGORY_NOT_ASKED.format(category="subscriber_profile")]}
@@ -133,8 +143,7 @@ def test_a_wider_proposal_names_the_field(in_review, api, analyst):
 def test_a_target_of_another_request_names_the_field(in_review, in_review_factory, officer_a, api, analyst):
     foreign = in_review_factory(officer_a, case_number="2026-CR-0077").targets.first()
 
-    response = api(analyst).post(url(in_review, "proposal"), {**GOOD_PROPOSAL, "targets": [foreign.pk]},
-                                 format="json")
+    response = api(analyst).post(url(in_review, "proposal"), {**GOOD_PROPOSAL, "targets": [foreign.pk]}, format="json")
 
     assert response.status_code == 400
     assert response.json() == {"targets": [ERR_TARGET_FOREIGN.format(id=foreign.pk)]}
@@ -189,8 +198,16 @@ def test_malformed_json_is_400(in_review, api, analyst, raw):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"approve": "yes"}, {"approve": 1}, {"approve": None}, {"approve": True, "comment": 5},
-     {"approve": True, "comment": "x" * 10_000}, {"approve": True, "as_user": "rita.reviewer"}, [True]],
+    [
+        {},
+        {"approve": "yes"},
+        {"approve": 1},
+        {"approve": None},
+        {"approve": True, "comment": 5},
+        {"approve": True, "comment": "x" * 10_000},
+        {"approve": True, "as_user": "rita.reviewer"},
+        [True],
+    ],
 )
 def test_bad_approvals_are_400_and_change_nothing(pending, api, reviewer, body):
     response = api(reviewer).post(url(pending, "approval"), body, format="json")

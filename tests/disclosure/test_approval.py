@@ -25,10 +25,20 @@ pytestmark = pytest.mark.django_db
 
 def propose(legal_request, actor, decision=Decision.DISCLOSE) -> Proposal:
     if decision == Decision.REJECT:
-        return proposal_create(legal_request=legal_request, actor=actor, decision=decision,
-                               reasons=["The order names no criminal offence."])
-    return proposal_create(legal_request=legal_request, actor=actor, decision=decision, categories=["ip_addresses"],
-                           date_from=dt.date(2026, 10, 10), date_to=dt.date(2026, 10, 20))
+        return proposal_create(
+            legal_request=legal_request,
+            actor=actor,
+            decision=decision,
+            reasons=["The order names no criminal offence."],
+        )
+    return proposal_create(
+        legal_request=legal_request,
+        actor=actor,
+        decision=decision,
+        categories=["ip_addresses"],
+        date_from=dt.date(2026, 10, 10),
+        date_to=dt.date(2026, 10, 20),
+    )
 
 
 @pytest.fixture
@@ -164,23 +174,31 @@ def test_the_database_refuses_an_approval_by_the_proposer(pending, analyst):
     proposal = Proposal.objects.get(legal_request=pending)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Approval.objects.create(proposal=proposal, approved_by=analyst, proposer=analyst,
-                                request_creator=pending.created_by, approve=True)
+        Approval.objects.create(
+            proposal=proposal, approved_by=analyst, proposer=analyst, request_creator=pending.created_by, approve=True
+        )
 
 
 def test_the_database_refuses_an_approval_by_the_requesting_officer(pending, officer_a, analyst):
     proposal = Proposal.objects.get(legal_request=pending)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Approval.objects.create(proposal=proposal, approved_by=officer_a, proposer=analyst,
-                                request_creator=officer_a, approve=True)
+        Approval.objects.create(
+            proposal=proposal, approved_by=officer_a, proposer=analyst, request_creator=officer_a, approve=True
+        )
 
 
 def test_the_database_refuses_a_second_decision_on_one_proposal(pending, analyst, reviewer, second_reviewer):
     proposal = Proposal.objects.get(legal_request=pending)
-    Approval.objects.create(proposal=proposal, approved_by=reviewer, proposer=analyst,
-                            request_creator=pending.created_by, approve=True)
+    Approval.objects.create(
+        proposal=proposal, approved_by=reviewer, proposer=analyst, request_creator=pending.created_by, approve=True
+    )
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Approval.objects.create(proposal=proposal, approved_by=second_reviewer, proposer=analyst,
-                                request_creator=pending.created_by, approve=True)
+        Approval.objects.create(
+            proposal=proposal,
+            approved_by=second_reviewer,
+            proposer=analyst,
+            request_creator=pending.created_by,
+            approve=True,
+        )

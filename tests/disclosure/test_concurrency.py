@@ -21,8 +21,14 @@ def test_two_reviewers_approving_at_once_give_one_approval(
 ):
     make_account("acc-1", username="someone", events=[("2026-10-15 12:00:00", "203.0.113.7", 443)])
     legal_request = in_review_factory(officer_a)
-    proposal_create(legal_request=legal_request, actor=analyst, decision=Decision.DISCLOSE,
-                    categories=["ip_addresses"], date_from=dt.date(2026, 10, 1), date_to=dt.date(2026, 10, 31))
+    proposal_create(
+        legal_request=legal_request,
+        actor=analyst,
+        decision=Decision.DISCLOSE,
+        categories=["ip_addresses"],
+        date_from=dt.date(2026, 10, 1),
+        date_to=dt.date(2026, 10, 31),
+    )
     start = threading.Barrier(2)
     outcomes: dict[str, str] = {}
 

@@ -55,7 +55,10 @@ def test_a_narrower_disclosure_waits_for_approval(in_review_factory, officer_a, 
 
     assert legal_request.state == State.PENDING_APPROVAL
     assert (proposal.status, proposal.categories, proposal.date_from, proposal.date_to) == (
-        ProposalStatus.OPEN, ["ip_addresses"], OCT_10, OCT_20
+        ProposalStatus.OPEN,
+        ["ip_addresses"],
+        OCT_10,
+        OCT_20,
     )
     assert [(s.target_id, s.categories, s.date_from, s.date_to) for s in proposal.targets.all()] == [
         (first_target.pk, ["ip_addresses"], OCT_10, OCT_20)
@@ -68,8 +71,9 @@ def test_a_narrower_disclosure_waits_for_approval(in_review_factory, officer_a, 
 def test_without_targets_or_dates_the_whole_request_is_proposed(in_review_factory, officer_a, analyst):
     legal_request = in_review_factory(officer_a)
 
-    proposal = disclose(legal_request, analyst, categories=["ip_addresses", "phone_number"], date_from=None,
-                        date_to=None)
+    proposal = disclose(
+        legal_request, analyst, categories=["ip_addresses", "phone_number"], date_from=None, date_to=None
+    )
 
     assert [(s.target_id, s.date_from, s.date_to) for s in proposal.targets.all()] == [
         (target.pk, OCT_1, NOV_1) for target in legal_request.targets.order_by("id")
@@ -80,10 +84,14 @@ def test_each_target_can_be_narrowed_on_its_own(in_review_factory, officer_a, an
     legal_request = in_review_factory(officer_a)
     first, second = legal_request.targets.order_by("id")
 
-    proposal = disclose(legal_request, analyst, targets=[
-        {"id": first.pk, "categories": ["phone_number"]},
-        {"id": second.pk, "date_from": OCT_20, "date_to": OCT_20},
-    ])
+    proposal = disclose(
+        legal_request,
+        analyst,
+        targets=[
+            {"id": first.pk, "categories": ["phone_number"]},
+            {"id": second.pk, "date_from": OCT_20, "date_to": OCT_20},
+        ],
+    )
 
     assert [(s.categories, s.date_from, s.date_to) for s in proposal.targets.all()] == [
         (["phone_number"], OCT_10, OCT_20),
@@ -155,8 +163,9 @@ def test_a_target_named_twice_is_refused(in_review_factory, officer_a, analyst):
         disclose(legal_request, analyst, targets=[target.pk, {"id": target.pk}])
 
 
-@pytest.mark.parametrize("state", [State.RECEIVED, State.NEEDS_INFO, State.PENDING_APPROVAL, State.APPROVED,
-                                   State.REJECTED, State.WITHDRAWN])
+@pytest.mark.parametrize(
+    "state", [State.RECEIVED, State.NEEDS_INFO, State.PENDING_APPROVAL, State.APPROVED, State.REJECTED, State.WITHDRAWN]
+)
 def test_proposing_outside_review_is_a_conflict(in_review_factory, officer_a, analyst, state):
     legal_request = in_review_factory(officer_a)
     LegalRequest.objects.filter(pk=legal_request.pk).update(state=state)
@@ -219,8 +228,12 @@ def test_a_rejection_needs_reasons(in_review_factory, officer_a, analyst):
 def test_a_rejection_with_reasons_waits_for_approval(in_review_factory, officer_a, analyst):
     legal_request = in_review_factory(officer_a)
 
-    proposal = proposal_create(legal_request=legal_request, actor=analyst, decision=Decision.REJECT,
-                               reasons=["The order does not name a criminal offence.", ""])
+    proposal = proposal_create(
+        legal_request=legal_request,
+        actor=analyst,
+        decision=Decision.REJECT,
+        reasons=["The order does not name a criminal offence.", ""],
+    )
 
     assert legal_request.state == State.PENDING_APPROVAL
     assert proposal.reasons == ["The order does not name a criminal offence."]
@@ -237,8 +250,12 @@ def test_asking_for_information_needs_the_question(in_review_factory, officer_a,
 def test_asking_for_information_goes_to_the_officer_at_once(in_review_factory, officer_a, analyst):
     legal_request = in_review_factory(officer_a)
 
-    proposal = proposal_create(legal_request=legal_request, actor=analyst, decision=Decision.NEED_INFO,
-                               reason="Please attach the signed order, not the draft.")
+    proposal = proposal_create(
+        legal_request=legal_request,
+        actor=analyst,
+        decision=Decision.NEED_INFO,
+        reason="Please attach the signed order, not the draft.",
+    )
 
     assert legal_request.state == State.NEEDS_INFO
     assert legal_request.info_requested == "Please attach the signed order, not the draft."
@@ -247,8 +264,12 @@ def test_asking_for_information_goes_to_the_officer_at_once(in_review_factory, o
 
 @pytest.fixture
 def emergency(in_review_factory, officer_a):
-    legal_request = in_review_factory(officer_a, process_type="emergency_disclosure", emergency=True,
-                                      emergency_justification="Kidnapping in progress: the victim's life is at risk.")
+    legal_request = in_review_factory(
+        officer_a,
+        process_type="emergency_disclosure",
+        emergency=True,
+        emergency_justification="Kidnapping in progress: the victim's life is at risk.",
+    )
     from rules.selectors import latest_check_run
 
     assert latest_check_run(legal_request).out_of_band_verification
@@ -267,12 +288,17 @@ def test_a_confirmed_call_back_is_recorded_with_the_proposal(emergency, analyst,
     proposal = disclose(emergency, analyst, out_of_band_verified=True)
 
     assert proposal.out_of_band_verified
-    audit_trail.assert_recorded(AuditAction.PROPOSAL_MADE, actor=analyst, out_of_band_verification_required=True,
-                                out_of_band_verified=True)
+    audit_trail.assert_recorded(
+        AuditAction.PROPOSAL_MADE, actor=analyst, out_of_band_verification_required=True, out_of_band_verified=True
+    )
 
 
 def test_an_emergency_can_be_rejected_without_a_call_back(emergency, analyst):
-    proposal = proposal_create(legal_request=emergency, actor=analyst, decision=Decision.REJECT,
-                               reason="The agency could not be reached on its listed number.")
+    proposal = proposal_create(
+        legal_request=emergency,
+        actor=analyst,
+        decision=Decision.REJECT,
+        reason="The agency could not be reached on its listed number.",
+    )
 
     assert emergency.state == State.PENDING_APPROVAL and not proposal.out_of_band_verified

@@ -31,27 +31,48 @@ END_OF_OCT_20 = at("2026-10-21 00:00:00") - dt.timedelta(microseconds=1)
 @pytest.fixture
 def platform_data(make_account):
     """The suspect (@someone), the holder of the phone target, and a stranger nobody asked about."""
-    make_account("acc-1", username="someone", phone="+12025550100", events=[
-        ("2026-10-09 23:59:59", "203.0.113.1", 1001),  # one second before the approved days
-        ("2026-10-10 00:00:00", "203.0.113.2", 1002),
-        ("2026-10-15 12:30:00", "2001:db8::7", 1003),
-        ("2026-10-20 23:59:59", "203.0.113.4", None),
-        ("2026-10-21 00:00:00", "203.0.113.5", 1005),  # one second after
-    ])
-    make_account("acc-2", username="bob", phone="+12025550199", events=[
-        ("2026-10-12 10:00:00", "198.51.100.9", 2001),
-    ], phone_periods=[
-        ("+12025550111", "2024-01-01 00:00:00", "2026-10-12 09:00:00"),
-        ("+12025550199", "2026-10-12 09:00:00", None),
-    ])
-    make_account("acc-3", username="stranger", phone="+12025550142", events=[
-        ("2026-10-15 12:30:00", "192.0.2.55", 3001),
-    ])
+    make_account(
+        "acc-1",
+        username="someone",
+        phone="+12025550100",
+        events=[
+            ("2026-10-09 23:59:59", "203.0.113.1", 1001),  # one second before the approved days
+            ("2026-10-10 00:00:00", "203.0.113.2", 1002),
+            ("2026-10-15 12:30:00", "2001:db8::7", 1003),
+            ("2026-10-20 23:59:59", "203.0.113.4", None),
+            ("2026-10-21 00:00:00", "203.0.113.5", 1005),  # one second after
+        ],
+    )
+    make_account(
+        "acc-2",
+        username="bob",
+        phone="+12025550199",
+        events=[
+            ("2026-10-12 10:00:00", "198.51.100.9", 2001),
+        ],
+        phone_periods=[
+            ("+12025550111", "2024-01-01 00:00:00", "2026-10-12 09:00:00"),
+            ("+12025550199", "2026-10-12 09:00:00", None),
+        ],
+    )
+    make_account(
+        "acc-3",
+        username="stranger",
+        phone="+12025550142",
+        events=[
+            ("2026-10-15 12:30:00", "192.0.2.55", 3001),
+        ],
+    )
 
 
 def approve(legal_request, analyst, reviewer, **proposal):
-    arguments = {"decision": Decision.DISCLOSE, "categories": ["ip_addresses", "phone_number"],
-                 "date_from": OCT_10, "date_to": OCT_20, "reason": NARROWED}
+    arguments = {
+        "decision": Decision.DISCLOSE,
+        "categories": ["ip_addresses", "phone_number"],
+        "date_from": OCT_10,
+        "date_to": OCT_20,
+        "reason": NARROWED,
+    }
     arguments.update(proposal)
     proposal_create(legal_request=legal_request, actor=analyst, **arguments)
     proposal_decide(legal_request=legal_request, actor=reviewer, approve=True, comment="Agreed.")
@@ -75,11 +96,18 @@ def test_full_flow_from_submission_to_an_approved_snapshot(
     suspect, phone_target = legal_request.targets.order_by("id")
 
     # when: the analyst proposes ten days of IP addresses and phone numbers, and a reviewer approves
-    proposed = api(analyst).post(f"/api/v1/requests/{ref}/proposal/", {
-        "decision": "disclose", "categories": ["ip_addresses", "phone_number"],
-        "date_from": "2026-10-10", "date_to": "2026-10-20", "targets": [suspect.pk, phone_target.pk],
-        "reason": NARROWED,
-    }, format="json")
+    proposed = api(analyst).post(
+        f"/api/v1/requests/{ref}/proposal/",
+        {
+            "decision": "disclose",
+            "categories": ["ip_addresses", "phone_number"],
+            "date_from": "2026-10-10",
+            "date_to": "2026-10-20",
+            "targets": [suspect.pk, phone_target.pk],
+            "reason": NARROWED,
+        },
+        format="json",
+    )
     assert proposed.status_code == 201, proposed.json()
     with django_capture_on_commit_callbacks(execute=False) as enqueued:
         approved = api(reviewer).post(f"/api/v1/requests/{ref}/approval/", {"approve": True}, format="json")
@@ -97,7 +125,11 @@ def test_full_flow_from_submission_to_an_approved_snapshot(
     )
     first, second = decision.targets
     assert (first.target_id, first.target_type, first.target_value, first.found, first.account_id) == (
-        suspect.pk, "username", "someone", True, "acc-1"
+        suspect.pk,
+        "username",
+        "someone",
+        True,
+        "acc-1",
     )
     assert (first.categories, first.date_from, first.date_to) == (("ip_addresses", "phone_number"), OCT_10, OCT_20)
     assert list(first.ip_events) == [
@@ -121,8 +153,9 @@ def test_full_flow_from_submission_to_an_approved_snapshot(
     assert shown["outcome"] == "partially_disclosed"
 
 
-def test_nothing_outside_the_approval_is_in_the_sealed_rows(in_review_factory, officer_a, analyst, reviewer,
-                                                           platform_data):
+def test_nothing_outside_the_approval_is_in_the_sealed_rows(
+    in_review_factory, officer_a, analyst, reviewer, platform_data
+):
     legal_request = in_review_factory(officer_a)
     snapshot = approve(legal_request, analyst, reviewer, categories=["ip_addresses"])
 
@@ -137,8 +170,9 @@ def test_nothing_outside_the_approval_is_in_the_sealed_rows(in_review_factory, o
             assert b"203.0.113" not in stored and b"acc-" not in stored and b"+1202" not in stored
 
 
-def test_later_changes_to_the_platform_data_do_not_change_the_answer(in_review_factory, officer_a, analyst, reviewer,
-                                                                    platform_data):
+def test_later_changes_to_the_platform_data_do_not_change_the_answer(
+    in_review_factory, officer_a, analyst, reviewer, platform_data
+):
     legal_request = in_review_factory(officer_a)
     approve(legal_request, analyst, reviewer)
     before = approved_decision(legal_request=legal_request, actor=None, purpose="test")
@@ -151,8 +185,9 @@ def test_later_changes_to_the_platform_data_do_not_change_the_answer(in_review_f
     assert approved_decision(legal_request=legal_request, actor=None, purpose="test") == before
 
 
-def test_approving_everything_asked_is_a_full_disclosure(in_review_factory, officer_a, analyst, reviewer,
-                                                        platform_data):
+def test_approving_everything_asked_is_a_full_disclosure(
+    in_review_factory, officer_a, analyst, reviewer, platform_data
+):
     legal_request = in_review_factory(officer_a)
 
     snapshot = approve(legal_request, analyst, reviewer, date_from=None, date_to=None)
@@ -170,13 +205,21 @@ def test_unknown_targets_only_give_no_records(in_review_factory, officer_a, anal
     assert [(t.found, t.account_id, tuple(t.ip_events)) for t in decision.targets] == [(False, "", ())] * 2
 
 
-def test_what_was_asked_and_not_given_is_listed_with_why(in_review_factory, officer_a, analyst, reviewer,
-                                                        platform_data):
+def test_what_was_asked_and_not_given_is_listed_with_why(
+    in_review_factory, officer_a, analyst, reviewer, platform_data
+):
     legal_request = in_review_factory(officer_a, categories=["ip_addresses", "phone_number", "content"])
     suspect, phone_target = legal_request.targets.order_by("id")
 
-    snapshot = approve(legal_request, analyst, reviewer, targets=[suspect.pk], categories=["ip_addresses"],
-                       date_from=None, date_to=None)
+    snapshot = approve(
+        legal_request,
+        analyst,
+        reviewer,
+        targets=[suspect.pk],
+        categories=["ip_addresses"],
+        date_from=None,
+        date_to=None,
+    )
 
     assert snapshot.outcome == Outcome.PARTIALLY_DISCLOSED
     assert snapshot.refused == [
@@ -186,8 +229,9 @@ def test_what_was_asked_and_not_given_is_listed_with_why(in_review_factory, offi
     ]
 
 
-def test_a_tampered_ciphertext_is_refused_and_audited(in_review_factory, officer_a, analyst, reviewer,
-                                                     platform_data, audit_trail):
+def test_a_tampered_ciphertext_is_refused_and_audited(
+    in_review_factory, officer_a, analyst, reviewer, platform_data, audit_trail
+):
     legal_request = in_review_factory(officer_a)
     snapshot = approve(legal_request, analyst, reviewer)
     entry = SnapshotTarget.objects.filter(snapshot=snapshot).first()
@@ -199,13 +243,18 @@ def test_a_tampered_ciphertext_is_refused_and_audited(in_review_factory, officer
     with pytest.raises(DecryptionRefused, match=re.escape(ERR_TAMPERED)):
         approved_decision(legal_request=legal_request, actor=analyst, purpose="test")
 
-    audit_trail.assert_recorded(AuditAction.DECRYPTION_REFUSED, actor=analyst, request_ref=legal_request.ref,
-                                context=f"disclosure.snapshottarget:{entry.pk}:ip_events")
+    audit_trail.assert_recorded(
+        AuditAction.DECRYPTION_REFUSED,
+        actor=analyst,
+        request_ref=legal_request.ref,
+        context=f"disclosure.snapshottarget:{entry.pk}:ip_events",
+    )
     audit_trail.assert_not_recorded(AuditAction.SNAPSHOT_READ)
 
 
-def test_a_ciphertext_copied_to_another_row_does_not_decrypt(in_review_factory, officer_a, analyst, reviewer,
-                                                            platform_data):
+def test_a_ciphertext_copied_to_another_row_does_not_decrypt(
+    in_review_factory, officer_a, analyst, reviewer, platform_data
+):
     legal_request = in_review_factory(officer_a)
     snapshot = approve(legal_request, analyst, reviewer)
     first, second = SnapshotTarget.objects.filter(snapshot=snapshot).order_by("target_id")
@@ -215,8 +264,9 @@ def test_a_ciphertext_copied_to_another_row_does_not_decrypt(in_review_factory, 
         approved_decision(legal_request=legal_request, actor=None, purpose="test")
 
 
-def test_key_rotation_round_trip(settings, encryption_keys, in_review_factory, officer_a, analyst, reviewer,
-                                 platform_data, audit_trail):
+def test_key_rotation_round_trip(
+    settings, encryption_keys, in_review_factory, officer_a, analyst, reviewer, platform_data, audit_trail
+):
     legal_request = in_review_factory(officer_a)
     snapshot = approve(legal_request, analyst, reviewer)
     before = approved_decision(legal_request=legal_request, actor=None, purpose="test")
@@ -225,8 +275,11 @@ def test_key_rotation_round_trip(settings, encryption_keys, in_review_factory, o
 
     result = keys_rotate()
 
-    sealed = [bytes(getattr(entry, field)) for entry in SnapshotTarget.objects.filter(snapshot=snapshot)
-              for field in SnapshotTarget.SEALED_FIELDS]
+    sealed = [
+        bytes(getattr(entry, field))
+        for entry in SnapshotTarget.objects.filter(snapshot=snapshot)
+        for field in SnapshotTarget.SEALED_FIELDS
+    ]
     assert {envelope_key_id(envelope) for envelope in sealed if envelope} == {"k2"}
     assert result.resealed["disclosure.snapshottarget.ip_events"] == 2 and result.refused == 0
     audit_trail.assert_recorded(AuditAction.KEYS_ROTATED, key_id="k2")
@@ -235,8 +288,9 @@ def test_key_rotation_round_trip(settings, encryption_keys, in_review_factory, o
     assert keys_rotate().already_current == len([envelope for envelope in sealed if envelope])
 
 
-def test_rotation_leaves_a_tampered_value_alone_and_fails_loudly(settings, encryption_keys, in_review_factory,
-                                                                 officer_a, analyst, reviewer, platform_data):
+def test_rotation_leaves_a_tampered_value_alone_and_fails_loudly(
+    settings, encryption_keys, in_review_factory, officer_a, analyst, reviewer, platform_data
+):
     legal_request = in_review_factory(officer_a)
     snapshot = approve(legal_request, analyst, reviewer)
     entry = SnapshotTarget.objects.filter(snapshot=snapshot).first()
@@ -251,8 +305,9 @@ def test_rotation_leaves_a_tampered_value_alone_and_fails_loudly(settings, encry
 
 
 @pytest.mark.parametrize("who", ["officer_a", "auditor", "officer_b"])
-def test_disclosed_data_is_not_readable_outside_the_legal_team(in_review_factory, officer_a, analyst, reviewer,
-                                                               platform_data, request, who):
+def test_disclosed_data_is_not_readable_outside_the_legal_team(
+    in_review_factory, officer_a, analyst, reviewer, platform_data, request, who
+):
     legal_request = in_review_factory(officer_a)
     approve(legal_request, analyst, reviewer)
 
@@ -260,15 +315,21 @@ def test_disclosed_data_is_not_readable_outside_the_legal_team(in_review_factory
         approved_decision(legal_request=legal_request, actor=request.getfixturevalue(who), purpose="curious")
 
 
-def test_every_read_is_audited_with_who_and_why(in_review_factory, officer_a, analyst, reviewer, platform_data,
-                                                audit_trail):
+def test_every_read_is_audited_with_who_and_why(
+    in_review_factory, officer_a, analyst, reviewer, platform_data, audit_trail
+):
     legal_request = in_review_factory(officer_a)
     snapshot = approve(legal_request, analyst, reviewer)
 
     approved_decision(legal_request=legal_request, actor=reviewer, purpose="checking the answer before it is sent")
 
-    audit_trail.assert_recorded(AuditAction.SNAPSHOT_READ, actor=reviewer, request_ref=legal_request.ref,
-                                purpose="checking the answer before it is sent", snapshot_id=snapshot.pk)
+    audit_trail.assert_recorded(
+        AuditAction.SNAPSHOT_READ,
+        actor=reviewer,
+        request_ref=legal_request.ref,
+        purpose="checking the answer before it is sent",
+        snapshot_id=snapshot.pk,
+    )
 
 
 def test_a_read_without_a_purpose_is_refused(in_review_factory, officer_a, analyst, reviewer, platform_data):
@@ -279,9 +340,9 @@ def test_a_read_without_a_purpose_is_refused(in_review_factory, officer_a, analy
         approved_decision(legal_request=legal_request, actor=analyst, purpose=" ")
 
 
-def test_rotate_keys_command_adds_a_development_key_and_rotates_to_it(settings, tmp_path, in_review_factory,
-                                                                      officer_a, analyst, reviewer, platform_data,
-                                                                      capsys):
+def test_rotate_keys_command_adds_a_development_key_and_rotates_to_it(
+    settings, tmp_path, in_review_factory, officer_a, analyst, reviewer, platform_data, capsys
+):
     settings.LAWREQ_ENCRYPTION_KEYS = ""  # the embedded default: development keys in LAWREQ_KEYS_DIR
     legal_request = in_review_factory(officer_a)
     snapshot = approve(legal_request, analyst, reviewer)

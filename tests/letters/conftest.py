@@ -42,8 +42,9 @@ def _skip_postgres_only_tests_on_sqlite(request):
 def signing_keys_dir(tmp_path_factory) -> Path:
     """The development CA and signing key, made once by ``signing_key_init`` for the session."""
     keys_dir = tmp_path_factory.mktemp("signing-keys")
-    with override_settings(LAWREQ_KEYS_DIR=keys_dir, LAWREQ_SIGNING_P12=str(keys_dir / "signing.p12"),
-                           LAWREQ_SIGNING_PASSPHRASE=PASSPHRASE):
+    with override_settings(
+        LAWREQ_KEYS_DIR=keys_dir, LAWREQ_SIGNING_P12=str(keys_dir / "signing.p12"), LAWREQ_SIGNING_PASSPHRASE=PASSPHRASE
+    ):
         signing_key_init()
     return keys_dir
 
@@ -131,8 +132,9 @@ def timestamp_authority(tmp_path_factory) -> TimestampAuthority:
     """pyHanko's ``DummyTimeStamper`` behind a tiny HTTP server, with its own CA."""
     folder = tmp_path_factory.mktemp("tsa")
     ca_key, ca_cert = ca_create(common_name="Test Timestamp Root")
-    tsa_key, tsa_cert = certificate_issue(ca_key=ca_key, ca_cert=ca_cert, common_name="Test Timestamp Authority",
-                                          extended_key_usage=TIME_STAMPING)
+    tsa_key, tsa_cert = certificate_issue(
+        ca_key=ca_key, ca_cert=ca_cert, common_name="Test Timestamp Authority", extended_key_usage=TIME_STAMPING
+    )
     root_pem = folder / "tsa_root.pem"
     root_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     server = ThreadingHTTPServer(("127.0.0.1", 0), _TimestampHandler)
@@ -145,8 +147,9 @@ def timestamp_authority(tmp_path_factory) -> TimestampAuthority:
     server.failures_left = 0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield TimestampAuthority(url=f"http://127.0.0.1:{server.server_port}/", root_pem=root_pem,
-                             requests=server.requests_seen, server=server)
+    yield TimestampAuthority(
+        url=f"http://127.0.0.1:{server.server_port}/", root_pem=root_pem, requests=server.requests_seen, server=server
+    )
     server.shutdown()
 
 
@@ -194,8 +197,6 @@ def append_incremental_update(pdf: bytes) -> bytes:
 # Requests taken through the real flow.
 
 
-
-
 OCTOBER_EVENTS = [
     ("2026-10-05 08:15:00", "198.51.100.23", 51234),
     ("2026-10-12 21:40:10", "2001:db8:85a3::8a2e:370:7334", 443),
@@ -207,10 +208,9 @@ EVENT_OUTSIDE_PERIOD = ("2026-09-20 10:00:00", "192.0.2.200", 40000)
 @pytest.fixture
 def account(make_account):  # noqa: F811 (the fixture imported above)
     """The account behind the usual US request's '@someone' and '(202) 555-0199'."""
-    return make_account("acc-1", username="someone", phone="+12025550199",
-                        events=[*OCTOBER_EVENTS, EVENT_OUTSIDE_PERIOD])
-
-
+    return make_account(
+        "acc-1", username="someone", phone="+12025550199", events=[*OCTOBER_EVENTS, EVENT_OUTSIDE_PERIOD]
+    )
 
 
 @pytest.fixture
@@ -218,19 +218,37 @@ def decided_factory(in_review_factory, analyst, reviewer, django_capture_on_comm
     """A request approved by the reviewer, its letter task captured (not run) unless ``run_task``."""
     from disclosure.services import proposal_create, proposal_decide
 
-    def build(officer, *, decision: str = "disclose", categories=("ip_addresses", "phone_number"),
-              date_from=dt.date(2026, 10, 1), date_to=dt.date(2026, 11, 1), run_task: bool = False,
-              request_categories=None, **overrides):
+    def build(
+        officer,
+        *,
+        decision: str = "disclose",
+        categories=("ip_addresses", "phone_number"),
+        date_from=dt.date(2026, 10, 1),
+        date_to=dt.date(2026, 11, 1),
+        run_task: bool = False,
+        request_categories=None,
+        **overrides,
+    ):
         if request_categories is not None:
             overrides["categories"] = list(request_categories)
         legal_request = in_review_factory(officer, **overrides)
         if decision == "reject":
-            proposal_create(legal_request=legal_request, actor=analyst, decision="reject",
-                            reasons=["The subpoena does not name the offence under investigation."])
+            proposal_create(
+                legal_request=legal_request,
+                actor=analyst,
+                decision="reject",
+                reasons=["The subpoena does not name the offence under investigation."],
+            )
         else:
-            proposal_create(legal_request=legal_request, actor=analyst, decision="disclose",
-                            categories=list(categories), date_from=date_from, date_to=date_to,
-                            reason="Proportionate to the investigation.")
+            proposal_create(
+                legal_request=legal_request,
+                actor=analyst,
+                decision="disclose",
+                categories=list(categories),
+                date_from=date_from,
+                date_to=date_to,
+                reason="Proportionate to the investigation.",
+            )
         with django_capture_on_commit_callbacks(execute=run_task):
             proposal_decide(legal_request=legal_request, actor=reviewer, approve=True, comment="Agreed.")
         legal_request.refresh_from_db()
@@ -258,4 +276,3 @@ def issued_pdf(issued_response) -> bytes:
     from disclosure.crypto import unseal
 
     return unseal(bytes(issued_response.pdf_sealed), context=issued_response.seal_context())
-

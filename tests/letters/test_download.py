@@ -15,16 +15,22 @@ def url(ref: str) -> str:
     return f"/api/v1/requests/{ref}/response.pdf"
 
 
-def test_the_agencys_officer_downloads_the_signed_letter(api, officer_a, issued_response, approved_request,
-                                                         audit_trail):
+def test_the_agencys_officer_downloads_the_signed_letter(
+    api, officer_a, issued_response, approved_request, audit_trail
+):
     reply = api(officer_a).get(url(approved_request.ref))
 
     assert reply.status_code == 200
     assert reply["Content-Type"] == "application/pdf"
     assert reply["Content-Disposition"] == f'attachment; filename="{approved_request.ref}-response.pdf"'
     assert hashlib.sha256(reply.content).hexdigest() == issued_response.sha256
-    audit_trail.assert_recorded(AuditAction.RESPONSE_DOWNLOADED, actor=officer_a, request_ref=approved_request.ref,
-                                sha256=issued_response.sha256, via="api")
+    audit_trail.assert_recorded(
+        AuditAction.RESPONSE_DOWNLOADED,
+        actor=officer_a,
+        request_ref=approved_request.ref,
+        sha256=issued_response.sha256,
+        via="api",
+    )
 
 
 @pytest.mark.parametrize("staff", ["analyst", "reviewer"])
@@ -63,8 +69,9 @@ def test_an_unknown_reference_is_404(api, officer_a, issued_response):
     assert api(officer_a).get(url("not-a-reference")).status_code == 404
 
 
-def test_staff_preview_is_inline_and_audited_as_a_preview(client, analyst, issued_response, approved_request,
-                                                         audit_trail):
+def test_staff_preview_is_inline_and_audited_as_a_preview(
+    client, analyst, issued_response, approved_request, audit_trail
+):
     client.force_login(analyst)
 
     reply = client.get(f"/requests/{approved_request.ref}/response/preview/")
@@ -88,8 +95,9 @@ def test_the_preview_asks_for_a_login(client, issued_response, approved_request)
     assert reply.status_code == 302 and "/accounts/login/" in reply["Location"]
 
 
-def test_a_tampered_stored_letter_is_refused_and_the_refusal_audited(api, officer_a, issued_response,
-                                                                    approved_request, audit_trail):
+def test_a_tampered_stored_letter_is_refused_and_the_refusal_audited(
+    api, officer_a, issued_response, approved_request, audit_trail
+):
     sealed = bytearray(issued_response.pdf_sealed)
     sealed[-1] ^= 0x01
     type(issued_response).objects.filter(pk=issued_response.pk).update(pdf_sealed=bytes(sealed))

@@ -42,10 +42,16 @@ def test_approval_enqueues_the_task_that_issues_a_signed_letter(decided_factory,
     assert response.sha256 == hashlib.sha256(pdf).hexdigest()
     assert pdf_signature_check(pdf).ok
     assert legal_request.state == State.RESPONDED and legal_request.outcome == Outcome.DISCLOSED
-    issued = audit_trail.assert_recorded(AuditAction.RESPONSE_ISSUED, request_ref=legal_request.ref,
-                                         sha256=response.sha256, kind="disclosure")
-    transition = audit_trail.assert_recorded(AuditAction.REQUEST_TRANSITIONED, request_ref=legal_request.ref,
-                                             to="responded", sha256=response.sha256, outcome="disclosed")
+    issued = audit_trail.assert_recorded(
+        AuditAction.RESPONSE_ISSUED, request_ref=legal_request.ref, sha256=response.sha256, kind="disclosure"
+    )
+    transition = audit_trail.assert_recorded(
+        AuditAction.REQUEST_TRANSITIONED,
+        request_ref=legal_request.ref,
+        to="responded",
+        sha256=response.sha256,
+        outcome="disclosed",
+    )
     assert issued.seq < transition.seq
     audit_trail.assert_recorded(AuditAction.SNAPSHOT_READ, request_ref=legal_request.ref, purpose="letter rendering")
 
@@ -185,8 +191,9 @@ def test_an_operator_generates_a_failed_letter_again_from_the_admin(
     settings.LAWREQ_SIGNING_P12 = configured
 
     with django_capture_on_commit_callbacks(execute=True):
-        reply = admin_client.post("/admin/letters/response/",
-                                  {"action": "generate_again", "_selected_action": [failed.pk]})
+        reply = admin_client.post(
+            "/admin/letters/response/", {"action": "generate_again", "_selected_action": [failed.pk]}
+        )
 
     assert reply.status_code == 302
     assert Response.objects.get().status == ResponseStatus.STORED
@@ -229,16 +236,20 @@ def test_a_disclosure_where_no_target_has_an_account_gets_a_no_records_letter(de
 
 def test_a_ten_thousand_event_disclosure_is_issued_in_full(decided_factory, officer_a, make_account):
     start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
-    events = [((start + dt.timedelta(seconds=240 * i)).strftime("%Y-%m-%d %H:%M:%S"), f"198.51.100.{i % 250}",
-               1024 + i) for i in range(10_000)]
+    events = [
+        ((start + dt.timedelta(seconds=240 * i)).strftime("%Y-%m-%d %H:%M:%S"), f"198.51.100.{i % 250}", 1024 + i)
+        for i in range(10_000)
+    ]
     make_account("acc-1", username="someone", phone="+12025550199", events=events)
 
-    legal_request = decided_factory(officer_a, categories=("ip_addresses",), run_task=True,
-                                    targets=[{"type": "username", "value": "@someone"}])
+    legal_request = decided_factory(
+        officer_a, categories=("ip_addresses",), run_task=True, targets=[{"type": "username", "value": "@someone"}]
+    )
 
     pdf = stored_pdf(Response.objects.get(legal_request=legal_request))
-    rows = re.findall(r"^\s*(\d+)\s+2026-10-\d\d \d\d:\d\d:\d\d\s+198\.51\.100\.\d+\s+(\d+)", pdf_text(pdf),
-                      flags=re.MULTILINE)
+    rows = re.findall(
+        r"^\s*(\d+)\s+2026-10-\d\d \d\d:\d\d:\d\d\s+198\.51\.100\.\d+\s+(\d+)", pdf_text(pdf), flags=re.MULTILINE
+    )
     assert [int(port) for _, port in rows] == [1024 + i for i in range(10_000)]
     assert pdf_signature_check(pdf).ok
 
@@ -275,11 +286,13 @@ def test_concurrent_workers_issue_one_response(decided_factory, officer_a, accou
 def test_a_rejection_letter_quotes_the_failing_rules_of_the_latest_checks(decided_factory, officer_a, account):
     from rules.selectors import latest_check_run
 
-    legal_request = decided_factory(officer_a, decision="reject", run_task=True,
-                                    request_categories=["content", "ip_addresses"])
+    legal_request = decided_factory(
+        officer_a, decision="reject", run_task=True, request_categories=["content", "ip_addresses"]
+    )
 
-    failing = [r for r in latest_check_run(legal_request).results
-               if r["outcome"] == "fail" and r.get("officer_visible", True)]
+    failing = [
+        r for r in latest_check_run(legal_request).results if r["outcome"] == "fail" and r.get("officer_visible", True)
+    ]
     assert failing, "the shipped rules refuse message content"
     text = re.sub(r"\s+", " ", pdf_text(stored_pdf(Response.objects.get(legal_request=legal_request))))
     for result in failing:

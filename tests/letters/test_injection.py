@@ -53,11 +53,16 @@ def hostile_content(value: str, *, rejection: bool = False):
         return sample_rejection_content(
             failing_rules=(RuleFinding(rule="x", message=value, citation=value),), rejection_reasons=(value,), **fields
         )
-    target = sample_target(events=3, target_value=value, categories=("phone_number", "ip_addresses",
-                                                                     "subscriber_profile"))
+    target = sample_target(
+        events=3, target_value=value, categories=("phone_number", "ip_addresses", "subscriber_profile")
+    )
     target = type(target)(**{**target.__dict__, "profile": {"display_name": value, value: "key"}})
-    decision = sample_decision(targets=(target,), outcome="partially_disclosed",
-                               refused=(RefusedItem(what=value, reason=value),), reasons=(value,))
+    decision = sample_decision(
+        targets=(target,),
+        outcome="partially_disclosed",
+        refused=(RefusedItem(what=value, reason=value),),
+        reasons=(value,),
+    )
     return sample_letter_content(decision=decision, **fields)
 
 

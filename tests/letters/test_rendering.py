@@ -48,11 +48,25 @@ def test_a_disclosure_letter_carries_the_facts_the_records_and_the_roles():
 
     # then
     for expected in (
-        "Example Messaging Platform", "LR-2026-000042", "Springfield Police Department", "2026-CR-0042",
-        "Court: U.S. District Court, D. Springfield", "Subpoena, United States (US)", "issued 2026-11-20",
-        "Date of receipt 2026-11-20 14:03 UTC", "Date of response 2026-11-21 09:30 UTC", "ab" * 32,
-        "records disclosed", "@sample.user", "acct-100001", "+12025550101",
-        "Anna Analyst", "Legal analyst", "Rita Reviewer", "Senior legal reviewer", "#1 Username @sample.user",
+        "Example Messaging Platform",
+        "LR-2026-000042",
+        "Springfield Police Department",
+        "2026-CR-0042",
+        "Court: U.S. District Court, D. Springfield",
+        "Subpoena, United States (US)",
+        "issued 2026-11-20",
+        "Date of receipt 2026-11-20 14:03 UTC",
+        "Date of response 2026-11-21 09:30 UTC",
+        "ab" * 32,
+        "records disclosed",
+        "@sample.user",
+        "acct-100001",
+        "+12025550101",
+        "Anna Analyst",
+        "Legal analyst",
+        "Rita Reviewer",
+        "Senior legal reviewer",
+        "#1 Username @sample.user",
     ):
         assert expected in text, expected
     for event in target.ip_events:
@@ -122,8 +136,9 @@ def test_a_target_without_an_account_is_answered_without_records():
     found = sample_target(1, events=3)
     missing = sample_target(2, found=False, target_type="phone", target_value="+12025550142")
 
-    text = single_spaced(pdf_text(letter_render(sample_letter_content(
-        decision=sample_decision(targets=(found, missing)))).pdf))
+    text = single_spaced(
+        pdf_text(letter_render(sample_letter_content(decision=sample_decision(targets=(found, missing)))).pdf)
+    )
 
     assert "Target #2: Phone number +12025550142" in text
     assert "No account of the platform matches this target" in text
@@ -173,10 +188,14 @@ def test_a_ten_thousand_event_disclosure_renders_every_event():
     ("change", "message"),
     [
         ({"categories": ("phone_number",)}, ERR_RECORDS_OUTSIDE_CATEGORIES.format(target_id=1, what="IP events")),
-        ({"ip_events": [IpEvent(ts=dt.datetime(2026, 9, 30, 23, 59, 59, tzinfo=dt.UTC), ip="192.0.2.1", port=1)]},
-         ERR_EVENT_OUTSIDE_PERIOD.format(target_id=1)),
-        ({"ip_events": [IpEvent(ts=dt.datetime(2026, 11, 2, 0, 0, tzinfo=dt.UTC), ip="192.0.2.1", port=1)]},
-         ERR_EVENT_OUTSIDE_PERIOD.format(target_id=1)),
+        (
+            {"ip_events": [IpEvent(ts=dt.datetime(2026, 9, 30, 23, 59, 59, tzinfo=dt.UTC), ip="192.0.2.1", port=1)]},
+            ERR_EVENT_OUTSIDE_PERIOD.format(target_id=1),
+        ),
+        (
+            {"ip_events": [IpEvent(ts=dt.datetime(2026, 11, 2, 0, 0, tzinfo=dt.UTC), ip="192.0.2.1", port=1)]},
+            ERR_EVENT_OUTSIDE_PERIOD.format(target_id=1),
+        ),
         ({"found": False}, ERR_RECORDS_FOR_UNKNOWN_ACCOUNT.format(target_id=1)),
         ({"categories": ("ip_addresses", "phone_number", "content")}, ERR_CONTENT_CATEGORY.format(target_id=1)),
     ],
@@ -192,8 +211,9 @@ def test_a_letter_refuses_records_beyond_the_approval(change, message):
 def test_a_no_records_letter_refuses_to_carry_records():
     decision = sample_decision(targets=(sample_target(events=2),), outcome="no_records")
 
-    with pytest.raises(LetterContentError, match=re.escape(
-            ERR_RECORDS_IN_NEGATIVE_LETTER.format(kind="no_records", target_id=1))):
+    with pytest.raises(
+        LetterContentError, match=re.escape(ERR_RECORDS_IN_NEGATIVE_LETTER.format(kind="no_records", target_id=1))
+    ):
         letter_render(sample_letter_content(kind=LetterKind.NO_RECORDS, decision=decision))
 
 
@@ -209,14 +229,23 @@ def test_events_on_the_last_approved_day_are_inside_the_period():
 
 def test_phone_periods_show_current_numbers_as_current():
     target = sample_target(events=0, categories=("phone_number",))
-    target = type(target)(**{**target.__dict__, "phone_numbers": (
-        PhonePeriod(number="+12025550111", valid_from=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
-                    valid_to=dt.datetime(2024, 2, 29, tzinfo=dt.UTC)),
-        PhonePeriod(number="+12025550122", valid_from=dt.datetime(2024, 3, 1, tzinfo=dt.UTC), valid_to=None),
-    )})
+    target = type(target)(
+        **{
+            **target.__dict__,
+            "phone_numbers": (
+                PhonePeriod(
+                    number="+12025550111",
+                    valid_from=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+                    valid_to=dt.datetime(2024, 2, 29, tzinfo=dt.UTC),
+                ),
+                PhonePeriod(number="+12025550122", valid_from=dt.datetime(2024, 3, 1, tzinfo=dt.UTC), valid_to=None),
+            ),
+        }
+    )
 
-    text = single_spaced(pdf_text(letter_render(sample_letter_content(
-        decision=sample_decision(targets=(target,)))).pdf))
+    text = single_spaced(
+        pdf_text(letter_render(sample_letter_content(decision=sample_decision(targets=(target,)))).pdf)
+    )
 
     assert "+12025550111 2020-01-01 00:00 UTC 2024-02-29 00:00 UTC" in text
     assert "+12025550122 2024-03-01 00:00 UTC current" in text
@@ -227,4 +256,3 @@ def test_the_letter_is_a_pdf_with_title_and_author():
 
     assert reader.metadata.title.endswith("(LR-2026-000042)")
     assert reader.metadata.author == "Example Messaging Platform"
-

@@ -45,8 +45,11 @@ def signed_letter(unsigned_letter) -> bytes:
 
 def pyhanko_status(pdf: bytes, roots=None):
     signature = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[0]
-    context = ValidationContext(trust_roots=asn1_certificates(roots if roots is not None else trust_roots()),
-                                allow_fetching=False, revocation_mode="soft-fail")
+    context = ValidationContext(
+        trust_roots=asn1_certificates(roots if roots is not None else trust_roots()),
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
     return validate_pdf_signature(signature, signer_validation_context=context, ts_validation_context=context)
 
 
@@ -207,6 +210,7 @@ def test_the_signature_carries_the_pades_baseline_attributes(signed_letter):
     assert signed_attributes == {"content_type", "message_digest", "signing_certificate_v2"}  # no signing-time
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     assert "/M" in signature.sig_object
-    signing_certificate = next(attr for attr in signature.signer_info["signed_attrs"]
-                               if attr["type"].native == "signing_certificate_v2")
+    signing_certificate = next(
+        attr for attr in signature.signer_info["signed_attrs"] if attr["type"].native == "signing_certificate_v2"
+    )
     assert signing_certificate["values"][0]["certs"][0]["cert_hash"].native == signature.signer_cert.sha256

@@ -147,7 +147,6 @@ def test_verify_response_reports_a_missing_file(tmp_path):
         call_command("verify_response", str(tmp_path / "nope.pdf"))
 
 
-
 def test_checks_are_rate_limited_per_address(client, monkeypatch):
     from letters.api import VerificationThrottle
 

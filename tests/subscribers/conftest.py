@@ -56,4 +56,3 @@ def make_account(db) -> Callable[..., Account]:
         return account
 
     return build
-

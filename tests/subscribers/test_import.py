@@ -52,13 +52,19 @@ def nothing_loaded() -> bool:
 
 
 def test_import_loads_accounts_phone_history_and_events(tmp_path, audit_trail):
-    path = write_jsonl(tmp_path / "subs.jsonl", [
-        line(1, ip_events=[
-            {"ts": "2026-10-01T12:00:00Z", "ip": "203.0.113.7", "port": 51000},
-            {"ts": "2026-10-01T14:00:00+02:00", "ip": "2001:DB8:0:0::1", "port": None},
-        ]),
-        line(2, username="@Second", phone=None, display_name="Jane Roe", email="jane@example.net"),
-    ])
+    path = write_jsonl(
+        tmp_path / "subs.jsonl",
+        [
+            line(
+                1,
+                ip_events=[
+                    {"ts": "2026-10-01T12:00:00Z", "ip": "203.0.113.7", "port": 51000},
+                    {"ts": "2026-10-01T14:00:00+02:00", "ip": "2001:DB8:0:0::1", "port": None},
+                ],
+            ),
+            line(2, username="@Second", phone=None, display_name="Jane Roe", email="jane@example.net"),
+        ],
+    )
 
     result = subscribers_import(path=path)
 
@@ -103,10 +109,16 @@ def test_a_bad_line_at_50000_is_named_and_nothing_is_loaded(tmp_path):
         (line(2, phone="+1 202 555 0199"), "phone", ERR_PHONE),
         (line(2, registered_at="2024-03-01T10:00:00"), "registered_at", ERR_DATETIME),
         (line(2, registered_at="yesterday"), "registered_at", ERR_DATETIME),
-        (line(2, ip_events=[{"ts": "2026-10-01T12:00:00Z", "ip": "203.0.113.7", "port": 70000}]), "ip_events[0].port",
-         ERR_PORT),
-        (line(2, ip_events=[{"ts": "2026-10-01T12:00:00Z", "ip": "203.0.113.7", "port": True}]), "ip_events[0].port",
-         ERR_PORT),
+        (
+            line(2, ip_events=[{"ts": "2026-10-01T12:00:00Z", "ip": "203.0.113.7", "port": 70000}]),
+            "ip_events[0].port",
+            ERR_PORT,
+        ),
+        (
+            line(2, ip_events=[{"ts": "2026-10-01T12:00:00Z", "ip": "203.0.113.7", "port": True}]),
+            "ip_events[0].port",
+            ERR_PORT,
+        ),
         (line(2, ip_events=[{"ip": "203.0.113.7", "port": 1}]), "ip_events[0].ts", ERR_REQUIRED),
         (line(2, ip_events=[{"ts": "2026-10-01T12:00:00Z", "ip": "localhost"}]), "ip_events[0].ip", ERR_IP),
         (line(2, password="hunter2"), "password", ERR_UNKNOWN_FIELD),
@@ -192,8 +204,10 @@ def test_a_large_file_is_streamed_not_held_in_memory(tmp_path, monkeypatch):
     from subscribers import services
 
     monkeypatch.setattr(services, "IMPORT_BATCH_EVENTS", 1_000)
-    events = [{"ts": f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:00:00Z", "ip": f"203.0.113.{i % 250}", "port": 40000 + i}
-              for i in range(100)]
+    events = [
+        {"ts": f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:00:00Z", "ip": f"203.0.113.{i % 250}", "port": 40000 + i}
+        for i in range(100)
+    ]
     small = write_jsonl(tmp_path / "small.jsonl", (line(index, ip_events=events) for index in range(60)))
     large = write_jsonl(tmp_path / "large.jsonl", (line(index, ip_events=events) for index in range(1000, 1240)))
 

@@ -95,8 +95,9 @@ def test_a_later_production_request_for_the_same_account_links_to_the_preservati
 
     production.refresh_from_db()
     assert production.preservation_of == preservation
-    audit_trail.assert_recorded(AuditAction.PRESERVATION_HOLD, request_ref=production.ref, event="linked",
-                                preservation_request=preservation.ref)
+    audit_trail.assert_recorded(
+        AuditAction.PRESERVATION_HOLD, request_ref=production.ref, event="linked", preservation_request=preservation.ref
+    )
 
 
 def test_another_agencys_request_is_not_linked(preservation, draft_factory, officer_b, make_account):

@@ -51,31 +51,44 @@ def test_lookup_of_unknown_identifiers_finds_nothing(make_account):
 
 
 def test_lookup_by_phone_prefers_the_current_holder(make_account):
-    make_account("old", username="old", phone="+33699999999", phone_periods=[
-        ("+33612345678", "2020-01-01 00:00:00", "2023-01-01 00:00:00"),
-        ("+33699999999", "2023-01-01 00:00:00", None),
-    ])
+    make_account(
+        "old",
+        username="old",
+        phone="+33699999999",
+        phone_periods=[
+            ("+33612345678", "2020-01-01 00:00:00", "2023-01-01 00:00:00"),
+            ("+33699999999", "2023-01-01 00:00:00", None),
+        ],
+    )
     make_account("new", username="new", phone="+33612345678")
 
     assert DatabaseProvider().lookup("phone", "+33612345678") == "new"
 
 
 def test_lookup_by_phone_finds_a_number_no_longer_held(make_account):
-    make_account("old", username="old", phone="+33699999999", phone_periods=[
-        ("+33612345678", "2020-01-01 00:00:00", "2023-01-01 00:00:00"),
-        ("+33699999999", "2023-01-01 00:00:00", None),
-    ])
+    make_account(
+        "old",
+        username="old",
+        phone="+33699999999",
+        phone_periods=[
+            ("+33612345678", "2020-01-01 00:00:00", "2023-01-01 00:00:00"),
+            ("+33699999999", "2023-01-01 00:00:00", None),
+        ],
+    )
 
     assert DatabaseProvider().lookup("phone", "+33612345678") == "old"
 
 
 def test_records_hold_only_events_inside_the_inclusive_days(make_account):
-    make_account("acc-1", events=[
-        ("2026-09-30 23:59:59", "203.0.113.1", 1111),  # one second before
-        ("2026-10-01 00:00:00", "203.0.113.2", 2222),  # first instant
-        ("2026-10-31 23:59:59", "2001:db8::2", 3333),  # last second
-        ("2026-11-01 00:00:00", "203.0.113.4", 4444),  # one second after
-    ])
+    make_account(
+        "acc-1",
+        events=[
+            ("2026-09-30 23:59:59", "203.0.113.1", 1111),  # one second before
+            ("2026-10-01 00:00:00", "203.0.113.2", 2222),  # first instant
+            ("2026-10-31 23:59:59", "2001:db8::2", 3333),  # last second
+            ("2026-11-01 00:00:00", "203.0.113.4", 4444),  # one second after
+        ],
+    )
     make_account("acc-2", username="other", phone="+12025550100", events=[("2026-10-15 12:00:00", "198.51.100.7", 5)])
 
     records = DatabaseProvider().records("acc-1", ["ip_addresses"], *RANGE)
@@ -101,11 +114,15 @@ def test_records_hold_only_the_categories_asked(make_account):
 
 
 def test_phone_periods_are_cut_to_the_approved_days(make_account):
-    make_account("acc-1", phone="+33699999999", phone_periods=[
-        ("+33612345678", "2020-01-01 00:00:00", "2026-10-10 08:00:00"),
-        ("+33699999999", "2026-10-10 08:00:00", None),
-        ("+33600000000", "2019-01-01 00:00:00", "2020-01-01 00:00:00"),  # outside the days: not given
-    ])
+    make_account(
+        "acc-1",
+        phone="+33699999999",
+        phone_periods=[
+            ("+33612345678", "2020-01-01 00:00:00", "2026-10-10 08:00:00"),
+            ("+33699999999", "2026-10-10 08:00:00", None),
+            ("+33600000000", "2019-01-01 00:00:00", "2020-01-01 00:00:00"),  # outside the days: not given
+        ],
+    )
 
     periods = DatabaseProvider().records("acc-1", ["phone_number"], *RANGE).phone_numbers
 

@@ -44,11 +44,14 @@ def test_a_username_resolves_with_or_without_at_sign(draft_factory, officer_a, m
 
 def test_unknown_targets_are_marked_not_found(draft_factory, officer_a, make_account):
     make_account("acc-1", username="someone", phone="+12025550100")
-    legal_request = draft_factory(officer_a, targets=[
-        {"type": "username", "value": "@someone"},
-        {"type": "phone", "value": "(202) 555-0199"},
-        {"type": "account_id", "value": "acc-404"},
-    ])
+    legal_request = draft_factory(
+        officer_a,
+        targets=[
+            {"type": "username", "value": "@someone"},
+            {"type": "phone", "value": "(202) 555-0199"},
+            {"type": "account_id", "value": "acc-404"},
+        ],
+    )
 
     legal_request_resolve_targets(legal_request=legal_request)
 

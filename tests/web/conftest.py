@@ -25,8 +25,11 @@ def signing_keys_dir(tmp_path_factory) -> Path:
     from letters.keys import signing_key_init
 
     keys_dir = tmp_path_factory.mktemp("signing-keys")
-    with override_settings(LAWREQ_KEYS_DIR=keys_dir, LAWREQ_SIGNING_P12=str(keys_dir / "signing.p12"),
-                           LAWREQ_SIGNING_PASSPHRASE=SIGNING_PASSPHRASE):
+    with override_settings(
+        LAWREQ_KEYS_DIR=keys_dir,
+        LAWREQ_SIGNING_P12=str(keys_dir / "signing.p12"),
+        LAWREQ_SIGNING_PASSPHRASE=SIGNING_PASSPHRASE,
+    ):
         signing_key_init()
     return keys_dir
 
@@ -98,7 +101,6 @@ def request_a(officer_a, in_review_factory) -> LegalRequest:
 @pytest.fixture
 def pending_approval_request(request_a, analyst) -> LegalRequest:
     """Agency A's request with the analyst's disclosure proposal waiting for a reviewer."""
-    proposal_create(legal_request=request_a, actor=analyst, decision="disclose",
-                    categories=["ip_addresses"])
+    proposal_create(legal_request=request_a, actor=analyst, decision="disclose", categories=["ip_addresses"])
     request_a.refresh_from_db()
     return request_a

@@ -36,12 +36,14 @@ def disclose_data(legal_request, **per_target) -> dict:
     data = {"decision": "disclose", "reason": "Lawful subpoena."}
     for target in legal_request.targets.all():
         prefix = f"target_{target.pk}"
-        data.update({
-            f"{prefix}_include": "on",
-            f"{prefix}_categories": list(legal_request.categories),
-            f"{prefix}_date_from": legal_request.date_from.isoformat(),
-            f"{prefix}_date_to": legal_request.date_to.isoformat(),
-        })
+        data.update(
+            {
+                f"{prefix}_include": "on",
+                f"{prefix}_categories": list(legal_request.categories),
+                f"{prefix}_date_from": legal_request.date_from.isoformat(),
+                f"{prefix}_date_to": legal_request.date_to.isoformat(),
+            }
+        )
     data.update(per_target)
     return data
 
@@ -52,11 +54,14 @@ def html(text: str) -> str:
 
 def test_the_analyst_proposes_a_disclosure_narrowed_per_target(client_for, analyst, request_a):
     phone, username = (request_a.targets.get(type="phone"), request_a.targets.get(type="username"))
-    data = disclose_data(request_a, **{
-        f"target_{phone.pk}_include": "",
-        f"target_{username.pk}_categories": ["ip_addresses"],
-        f"target_{username.pk}_date_from": "2026-10-15",
-    })
+    data = disclose_data(
+        request_a,
+        **{
+            f"target_{phone.pk}_include": "",
+            f"target_{username.pk}_categories": ["ip_addresses"],
+            f"target_{username.pk}_date_from": "2026-10-15",
+        },
+    )
 
     response = client_for(analyst).post(url(request_a, "web:proposal"), data)
 
@@ -82,8 +87,7 @@ def test_a_scope_wider_than_asked_is_refused_with_the_services_message(client_fo
     assert request_a.state == State.IN_REVIEW
 
 
-def test_a_category_the_checks_do_not_allow_is_marked_and_refused(client_for, analyst, officer_a,
-                                                                 in_review_factory):
+def test_a_category_the_checks_do_not_allow_is_marked_and_refused(client_for, analyst, officer_a, in_review_factory):
     legal_request = in_review_factory(officer_a, categories=["content", "ip_addresses"])
     client = client_for(analyst)
 
@@ -98,8 +102,9 @@ def test_a_category_the_checks_do_not_allow_is_marked_and_refused(client_for, an
 
 def test_an_included_target_needs_a_category(client_for, analyst, request_a):
     target = request_a.targets.first()
-    response = client_for(analyst).post(url(request_a, "web:proposal"),
-                                        disclose_data(request_a, **{f"target_{target.pk}_categories": []}))
+    response = client_for(analyst).post(
+        url(request_a, "web:proposal"), disclose_data(request_a, **{f"target_{target.pk}_categories": []})
+    )
     assert response.status_code == 400
     assert response.context["proposal_forms"]["disclose"].errors[f"target_{target.pk}_categories"] == [
         ERR_TARGET_CATEGORIES
@@ -113,16 +118,16 @@ def test_a_rejection_needs_its_reasons(client_for, analyst, request_a):
 
 
 def test_the_analyst_proposes_a_rejection_with_reasons(client_for, analyst, request_a):
-    response = client_for(analyst).post(url(request_a, "web:proposal"),
-                                        {"decision": "reject", "reasons": "No criminal case.\nOut of scope."})
+    response = client_for(analyst).post(
+        url(request_a, "web:proposal"), {"decision": "reject", "reasons": "No criminal case.\nOut of scope."}
+    )
     assert response.status_code == 302
     assert Proposal.objects.get().reasons == ["No criminal case.", "Out of scope."]
 
 
 def test_asking_the_officer_a_question_puts_it_in_the_portal(client_for, analyst, officer_a, request_a):
     question = "Please attach the signed page of the order."
-    response = client_for(analyst).post(url(request_a, "web:proposal"), {"decision": "need_info",
-                                                                         "question": question})
+    response = client_for(analyst).post(url(request_a, "web:proposal"), {"decision": "need_info", "question": question})
 
     assert response.status_code == 302
     request_a.refresh_from_db()
@@ -150,15 +155,18 @@ def test_a_reviewer_gets_no_proposal_form_and_the_service_refuses_a_forced_one(c
 
 
 def test_an_emergency_disclosure_needs_the_call_back_confirmed(client_for, analyst, officer_a, in_review_factory):
-    legal_request = in_review_factory(officer_a, process_type="emergency_disclosure", emergency=True,
-                                      emergency_justification="Kidnapping in progress, victim's life at risk.")
+    legal_request = in_review_factory(
+        officer_a,
+        process_type="emergency_disclosure",
+        emergency=True,
+        emergency_justification="Kidnapping in progress, victim's life at risk.",
+    )
     client = client_for(analyst)
     page = client.get(url(legal_request, "web:staff-detail")).content.decode()
     assert "+12025550143" in page  # the agency's directory number, for the call back
 
     refused = client.post(url(legal_request, "web:proposal"), disclose_data(legal_request))
-    accepted = client.post(url(legal_request, "web:proposal"),
-                           disclose_data(legal_request, out_of_band_verified="on"))
+    accepted = client.post(url(legal_request, "web:proposal"), disclose_data(legal_request, out_of_band_verified="on"))
 
     assert refused.status_code == 400
     assert accepted.status_code == 302
@@ -184,8 +192,9 @@ def test_another_reviewer_approves_and_the_letter_is_signed(
 
 
 def test_sending_back_needs_a_comment(client_for, reviewer, pending_approval_request):
-    response = client_for(reviewer).post(url(pending_approval_request, "web:approval"),
-                                         {"verdict": "send_back", "comment": ""})
+    response = client_for(reviewer).post(
+        url(pending_approval_request, "web:approval"), {"verdict": "send_back", "comment": ""}
+    )
 
     assert response.status_code == 400
     assert response.context["approval_form"].errors["comment"] == [ERR_COMMENT_REQUIRED]
@@ -194,8 +203,9 @@ def test_sending_back_needs_a_comment(client_for, reviewer, pending_approval_req
 
 
 def test_a_proposal_sent_back_returns_to_review(client_for, reviewer, pending_approval_request):
-    response = client_for(reviewer).post(url(pending_approval_request, "web:approval"),
-                                         {"verdict": "send_back", "comment": "Narrow the period."})
+    response = client_for(reviewer).post(
+        url(pending_approval_request, "web:approval"), {"verdict": "send_back", "comment": "Narrow the period."}
+    )
     assert response.status_code == 302
     pending_approval_request.refresh_from_db()
     assert pending_approval_request.state == State.IN_REVIEW
@@ -234,8 +244,9 @@ def test_a_verdict_that_is_neither_approve_nor_send_back_is_400(client_for, revi
 
 def test_a_refused_form_that_is_no_longer_offered_still_says_why(client_for, analyst, pending_approval_request):
     # the analyst's page is stale: the request already waits for approval
-    response = client_for(analyst).post(url(pending_approval_request, "web:proposal"),
-                                        {"decision": "reject", "reasons": ""})
+    response = client_for(analyst).post(
+        url(pending_approval_request, "web:proposal"), {"decision": "reject", "reasons": ""}
+    )
 
     assert response.status_code == 400
     assert 'id="reject-form"' not in response.content.decode()

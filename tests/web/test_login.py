@@ -26,14 +26,15 @@ def test_an_officer_logs_in_and_lands_in_the_portal(client, officer_a):
 
 
 def test_log_in_returns_to_the_page_that_asked_for_it(client, analyst):
-    response = client.post(f"{LOGIN}?next=/queue/%3Fstate%3Din_review",
-                           {"username": analyst.username, "password": PASSWORD, "next": "/queue/?state=in_review"})
+    response = client.post(
+        f"{LOGIN}?next=/queue/%3Fstate%3Din_review",
+        {"username": analyst.username, "password": PASSWORD, "next": "/queue/?state=in_review"},
+    )
     assert response["Location"] == "/queue/?state=in_review"
 
 
 def test_log_in_never_redirects_to_another_site(client, analyst):
-    response = client.post(LOGIN, {"username": analyst.username, "password": PASSWORD,
-                                   "next": "https://evil.example/"})
+    response = client.post(LOGIN, {"username": analyst.username, "password": PASSWORD, "next": "https://evil.example/"})
     assert response["Location"] == "/"
 
 

@@ -21,10 +21,16 @@ def _get(client_for, request, who: str, url: str):
     return client_for(user).get(url)
 
 
-@pytest.mark.parametrize(("who", "expected"), [
-    ("officer_a", "/portal/"), ("officer_b", "/portal/"), ("analyst", "/queue/"), ("reviewer", "/queue/"),
-    ("auditor", "/audit/"),
-])
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("officer_a", "/portal/"),
+        ("officer_b", "/portal/"),
+        ("analyst", "/queue/"),
+        ("reviewer", "/queue/"),
+        ("auditor", "/audit/"),
+    ],
+)
 def test_home_sends_each_role_to_its_start_page(client_for, request, who, expected):
     response = _get(client_for, request, who, "/")
     assert response.status_code == 302
@@ -57,16 +63,30 @@ def test_anonymous_visitors_get_no_request_page(client, request_a, url_name):
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("officer_a", 403), ("officer_b", 403), ("analyst", 200), ("reviewer", 200), ("auditor", 403),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("officer_a", 403),
+        ("officer_b", 403),
+        ("analyst", 200),
+        ("reviewer", 200),
+        ("auditor", 403),
+    ],
+)
 def test_queue_is_for_the_legal_team(client_for, request, who, status):
     assert _get(client_for, request, who, reverse("web:queue")).status_code == status
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("officer_a", 403), ("officer_b", 403), ("analyst", 200), ("reviewer", 200), ("auditor", 403),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("officer_a", 403),
+        ("officer_b", 403),
+        ("analyst", 200),
+        ("reviewer", 200),
+        ("auditor", 403),
+    ],
+)
 def test_staff_request_page_is_for_the_legal_team(client_for, request, request_a, who, status):
     url = reverse("web:staff-detail", kwargs={"ref": request_a.ref})
     assert _get(client_for, request, who, url).status_code == status
@@ -77,33 +97,56 @@ def test_staff_request_page_of_an_unknown_reference_is_404(client_for, analyst):
     assert client_for(analyst).get(url).status_code == 404
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("officer_a", 200), ("officer_b", 200), ("analyst", 403), ("reviewer", 403), ("auditor", 403),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("officer_a", 200),
+        ("officer_b", 200),
+        ("analyst", 403),
+        ("reviewer", 403),
+        ("auditor", 403),
+    ],
+)
 def test_portal_is_for_officers(client_for, request, who, status):
     assert _get(client_for, request, who, reverse("web:portal")).status_code == status
     assert _get(client_for, request, who, reverse("web:portal-create")).status_code == status
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("officer_a", 200), ("officer_b", 404), ("analyst", 403), ("reviewer", 403), ("auditor", 403),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("officer_a", 200),
+        ("officer_b", 404),
+        ("analyst", 403),
+        ("reviewer", 403),
+        ("auditor", 403),
+    ],
+)
 def test_portal_request_page_is_for_the_agency_that_filed_it(client_for, request, request_a, who, status):
-    assert _get(client_for, request, who, reverse("web:portal-detail", kwargs={"ref": request_a.ref})).status_code \
+    assert (
+        _get(client_for, request, who, reverse("web:portal-detail", kwargs={"ref": request_a.ref})).status_code
         == status
+    )
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("officer_a", 200), ("officer_b", 404), ("analyst", 403), ("reviewer", 403), ("auditor", 403),
-])
-def test_correcting_a_draft_is_for_the_agency_that_filed_it(client_for, request, officer_a, draft_factory, who,
-                                                           status):
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("officer_a", 200),
+        ("officer_b", 404),
+        ("analyst", 403),
+        ("reviewer", 403),
+        ("auditor", 403),
+    ],
+)
+def test_correcting_a_draft_is_for_the_agency_that_filed_it(client_for, request, officer_a, draft_factory, who, status):
     draft = draft_factory(officer_a)
     assert _get(client_for, request, who, reverse("web:portal-edit", kwargs={"ref": draft.ref})).status_code == status
 
 
-def test_officer_of_another_agency_cannot_submit_or_withdraw_and_gets_404(client_for, officer_a, officer_b,
-                                                                         draft_factory):
+def test_officer_of_another_agency_cannot_submit_or_withdraw_and_gets_404(
+    client_for, officer_a, officer_b, draft_factory
+):
     draft = draft_factory(officer_a)
     client = client_for(officer_b)
     for name in ("web:portal-submit", "web:portal-withdraw", "web:portal-upload", "web:portal-edit"):
@@ -124,8 +167,7 @@ def test_staff_and_auditors_cannot_use_the_officer_actions(client_for, request, 
 
 
 @pytest.mark.parametrize("who", ["officer_a", "officer_b", "auditor"])
-def test_only_the_legal_team_posts_checks_proposals_and_approvals(client_for, request, pending_approval_request,
-                                                                  who):
+def test_only_the_legal_team_posts_checks_proposals_and_approvals(client_for, request, pending_approval_request, who):
     client = client_for(request.getfixturevalue(who))
     ref = pending_approval_request.ref
     for name in ("web:checks-run", "web:proposal", "web:approval"):

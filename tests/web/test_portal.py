@@ -56,7 +56,8 @@ def test_an_officer_files_a_draft_with_normalised_targets(client_for, officer_a)
     assert legal_request.state == State.DRAFT
     assert legal_request.agency == officer_a.officer.agency
     assert sorted((t.type, t.value) for t in legal_request.targets.all()) == [
-        ("phone", "+12025550199"), ("username", "someone")
+        ("phone", "+12025550199"),
+        ("username", "someone"),
     ]
     assert legal_request.categories == ["ip_addresses", "phone_number"]
     assert legal_request.issuing_authority_type == "court"
@@ -75,7 +76,8 @@ def test_target_lines_are_checked_one_by_one_and_nothing_is_filed(client_for, of
 
     assert response.status_code == 400
     assert response.context["form"].errors["targets"] == [
-        ERR_TARGET_LINE.format(line=2), ERR_TARGET_TYPE.format(line=3, type="fax")
+        ERR_TARGET_LINE.format(line=2),
+        ERR_TARGET_TYPE.format(line=3, type="fax"),
     ]
     assert not LegalRequest.objects.exists()
 
@@ -98,13 +100,24 @@ def test_a_backwards_period_is_shown_on_its_field(client_for, officer_a):
 
 
 def test_missing_and_malformed_fields_are_400_never_500(client_for, officer_a):
-    data = form_data(jurisdiction="XX", process_type="telepathy", categories=["dna"], issued_at="yesterday",
-                     offense_max_sentence_years="-3", targets="")
+    data = form_data(
+        jurisdiction="XX",
+        process_type="telepathy",
+        categories=["dna"],
+        issued_at="yesterday",
+        offense_max_sentence_years="-3",
+        targets="",
+    )
     response = client_for(officer_a).post(NEW, data)
 
     assert response.status_code == 400
     assert set(response.context["form"].errors) >= {
-        "jurisdiction", "process_type", "categories", "issued_at", "offense_max_sentence_years", "targets"
+        "jurisdiction",
+        "process_type",
+        "categories",
+        "issued_at",
+        "offense_max_sentence_years",
+        "targets",
     }
 
 
@@ -131,8 +144,7 @@ def test_an_upload_without_a_file_is_400(client_for, officer_a, draft_factory):
     assert response.status_code == 400
 
 
-def test_a_document_cannot_be_added_once_the_legal_team_has_the_request(client_for, officer_a, request_a,
-                                                                        pdf_upload):
+def test_a_document_cannot_be_added_once_the_legal_team_has_the_request(client_for, officer_a, request_a, pdf_upload):
     response = client_for(officer_a).post(detail_url(request_a, "web:portal-upload"), {"file": pdf_upload()})
 
     assert response.status_code == 409

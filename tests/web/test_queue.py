@@ -51,8 +51,12 @@ def test_open_requests_come_earliest_deadline_first(client_for, analyst, queued)
 
 def test_overdue_and_emergency_requests_stand_out(client_for, reviewer, queued):
     overdue = queued(due_in=-dt.timedelta(hours=5))
-    emergency = queued(due_in=dt.timedelta(hours=6), emergency=True,
-                       emergency_justification="Threat to life", process_type="emergency_disclosure")
+    emergency = queued(
+        due_in=dt.timedelta(hours=6),
+        emergency=True,
+        emergency_justification="Threat to life",
+        process_type="emergency_disclosure",
+    )
 
     page = client_for(reviewer).get("/queue/").content.decode()
 
@@ -62,15 +66,17 @@ def test_overdue_and_emergency_requests_stand_out(client_for, reviewer, queued):
     assert re.search(r"5 h \d+ min left", page)
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("state=pending_approval", ["waiting"]),
-    ("jurisdiction=FR", ["french"]),
-    ("emergency=yes", ["urgent"]),
-    ("emergency=no", ["waiting", "french", "plain"]),
-    ("state=responded", ["answered"]),
-])
-def test_the_queue_filters_by_state_jurisdiction_and_emergency(client_for, analyst, officer_b, queued, query,
-                                                              expected):
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("state=pending_approval", ["waiting"]),
+        ("jurisdiction=FR", ["french"]),
+        ("emergency=yes", ["urgent"]),
+        ("emergency=no", ["waiting", "french", "plain"]),
+        ("state=responded", ["answered"]),
+    ],
+)
+def test_the_queue_filters_by_state_jurisdiction_and_emergency(client_for, analyst, officer_b, queued, query, expected):
     requests = {
         "plain": queued(due_in=dt.timedelta(days=1)),
         "waiting": queued(state=State.PENDING_APPROVAL, due_in=dt.timedelta(days=2)),

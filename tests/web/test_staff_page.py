@@ -21,8 +21,14 @@ def test_the_page_shows_fields_targets_documents_and_the_checks(client_for, anal
 
     page = response.content.decode()
     assert response.status_code == 200
-    for shown in ("2026-CR-0042", "Wire fraud", "U.S. District Court, D. Springfield", "@someone", "+12025550199",
-                  "order.pdf"):
+    for shown in (
+        "2026-CR-0042",
+        "Wire fraud",
+        "U.S. District Court, D. Springfield",
+        "@someone",
+        "+12025550199",
+        "order.pdf",
+    ):
         assert shown in page
     run = CheckRun.objects.get(legal_request=request_a)
     assert run.versions_label in page
@@ -103,8 +109,10 @@ def test_every_form_on_the_page_carries_a_csrf_token(client_for, analyst, reques
 def test_no_link_or_form_carries_a_target_identifier(client_for, analyst, officer_a, request_a):
     import re
 
-    pages = [client_for(analyst).get(staff_url(request_a)).content.decode(),
-             client_for(officer_a).get(staff_url(request_a, "web:portal-detail")).content.decode()]
+    pages = [
+        client_for(analyst).get(staff_url(request_a)).content.decode(),
+        client_for(officer_a).get(staff_url(request_a, "web:portal-detail")).content.decode(),
+    ]
 
     for page in pages:
         addresses = re.findall(r'(?:href|action)="([^"]*)"', page)

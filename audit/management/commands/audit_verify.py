@@ -65,9 +65,7 @@ class Command(BaseCommand):
             )
         message = f"Audit chain intact: {result.entries_checked} entries"
         if checkpoint is not None:
-            message += (
-                f"; the first {checkpoint.tree_size} match the checkpoint signed {checkpoint.created_at}"
-            )
+            message += f"; the first {checkpoint.tree_size} match the checkpoint signed {checkpoint.created_at}"
             if options["check_root"]:
                 message += f", Merkle root {checkpoint.merkle_root[:16]}... recomputed"
         self.stdout.write(self.style.SUCCESS(message))

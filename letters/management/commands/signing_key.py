@@ -13,8 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         subcommands = parser.add_subparsers(dest="action", required=True)
         init = subcommands.add_parser("init", help="create the development signing key (does nothing if one exists)")
-        init.add_argument("--force", action="store_true",
-                          help="issue a new signing certificate from the same development CA")
+        init.add_argument(
+            "--force", action="store_true", help="issue a new signing certificate from the same development CA"
+        )
         subcommands.add_parser("show", help="describe the configured signing certificate")
 
     def handle(self, *args, action: str, force: bool = False, **options):

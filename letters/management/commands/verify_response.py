@@ -21,9 +21,11 @@ class Command(BaseCommand):
         result = response_verify(pdf)
         if result.valid:
             stamp = ", timestamped" if result.timestamped else ""
-            self.stdout.write(self.style.SUCCESS(
-                f"VALID: response to {result.reference}, issued {result.issued_at:%Y-%m-%d %H:%M} UTC{stamp}."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"VALID: response to {result.reference}, issued {result.issued_at:%Y-%m-%d %H:%M} UTC{stamp}."
+                )
+            )
             self.stdout.write(f"Signed by: {result.signer_subject}")
             return
         self.stdout.write(self.style.ERROR("NOT VALID"))

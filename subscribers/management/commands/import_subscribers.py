@@ -22,9 +22,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         # Two passes over the file: validation, then loading.
-        with tqdm(
-            total=file.stat().st_size * 2, unit="B", unit_scale=True, disable=no_progress, desc="import"
-        ) as bar:
+        with tqdm(total=file.stat().st_size * 2, unit="B", unit_scale=True, disable=no_progress, desc="import") as bar:
             try:
                 result = subscribers_import(path=file, progress=bar.update)
             except SubscriberImportError as refused:
