@@ -1,47 +1,31 @@
-"""The auditors' API: entries, chain verification, proofs, per-request trails and reports.
-
-Reports answer JSON, CSV or PDF by ``?format=``; every report fetched is itself audited.
-"""
+"""The auditors' API on the trail itself: entries, chain verification, inclusion proofs and the
+latest signed checkpoint. Reports built from the trail are in ``reports.api``."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
 import orjson
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, generics, serializers
+from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit import rendering, reports
 from audit.actions import AuditAction
 from audit.checkpoints import CheckpointInvalid
 from audit.keys import checkpoint_signing_key, public_key_pem
 from audit.models import AuditCheckpoint, AuditEntry
-from audit.selectors import ERR_NO_ENTRY, ERR_NO_TRAIL, REF_PATTERN, entry_inclusion_proof, request_trail
+from audit.selectors import ERR_NO_ENTRY, entry_inclusion_proof
 from audit.services import audit_record, latest_stored_checkpoint
 from audit.verification import audit_chain_verify
 from lawreq.errors import InvalidInput, NotFound
 from lawreq.roles import Role, has_role
 
-ERR_FORMAT = "format must be one of: {formats}"
-ERR_SIGNING_UNAVAILABLE = "The signing key is not configured, so no signed PDF can be made."
 ERR_NO_CHECKPOINT = "No checkpoint has been signed yet."
 ERR_TREE_SIZE_NUMBER = "tree_size must be a whole number"
 MAX_BIGINT = 2**63 - 1
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = 503
-    default_code = "unavailable"
 
 
 class IsAuditor(BasePermission):
@@ -49,62 +33,6 @@ class IsAuditor(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return has_role(request.user, Role.AUDITOR)
-
-
-class IsAuditorOrAdmin(BasePermission):
-    message = "Only compliance auditors and administrators may read reports."
-
-    def has_permission(self, request, view) -> bool:
-        return has_role(request.user, Role.AUDITOR, Role.ADMIN)
-
-
-class _BytesRenderer(BaseRenderer):
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else orjson.dumps(data)
-
-
-class CSVRenderer(_BytesRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-
-class PDFRenderer(_BytesRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-
-
-class FormatsMixin:
-    """``?format=json|csv|pdf`` (DRF's own URL override); errors are always answered in JSON."""
-
-    renderer_classes = [JSONRenderer, CSVRenderer]
-
-    def perform_content_negotiation(self, request, force=False):
-        try:
-            return super().perform_content_negotiation(request, force)
-        except Http404:
-            formats = ", ".join(renderer.format for renderer in self.get_renderers())
-            raise InvalidInput(ERR_FORMAT.format(formats=formats), field="format")
-
-    def handle_exception(self, exc):
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
-
-    def output_format(self) -> str:
-        return self.request.accepted_renderer.format
-
-    def download(self, content: bytes, filename: str) -> Response:
-        return Response(content, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-    def audit_export(self, report: str, *, request_ref: str = "", **parameters) -> None:
-        audit_record(
-            action=AuditAction.REPORT_EXPORTED,
-            actor=self.request.user,
-            request_ref=request_ref,
-            details={"report": report, "format": self.output_format(), **parameters},
-        )
 
 
 # Entries
@@ -240,157 +168,3 @@ class AuditCheckpointLatestView(APIView):
                 "public_key_pem": public_key_pem(checkpoint_signing_key().public_key()).decode(),
             }
         )
-
-
-# Reports
-
-
-@extend_schema(
-    tags=["audit"],
-    parameters=[OpenApiParameter("format", str, enum=["json", "csv", "pdf"])],
-    responses=OpenApiTypes.OBJECT,
-)
-class RequestTrailView(FormatsMixin, APIView):
-    """Every entry naming one request, in order, each verified (hash, neighbours, inclusion proof)."""
-
-    permission_classes = [IsAuthenticated, IsAuditor]
-    renderer_classes = [JSONRenderer, CSVRenderer, PDFRenderer]
-
-    def get(self, request, ref: str):
-        if not REF_PATTERN.match(ref):
-            raise NotFound(ERR_NO_TRAIL.format(ref=ref[:40]))
-        trail = request_trail(ref=ref)
-        fmt = self.output_format()
-        if fmt == "pdf":
-            try:
-                content = rendering.trail_pdf(trail, platform=settings.LAWREQ_PLATFORM_NAME)
-            except ImproperlyConfigured:
-                raise ServiceUnavailable(ERR_SIGNING_UNAVAILABLE)
-        self.audit_export("request_trail", request_ref=ref)
-        if fmt == "csv":
-            return self.download(rendering.trail_csv(trail), f"audit-trail-{ref}.csv")
-        if fmt == "pdf":
-            return self.download(content, f"audit-trail-{ref}.pdf")
-        return Response(
-            {
-                "ref": trail.ref,
-                "ok": trail.ok,
-                "first_bad_seq": trail.first_bad_seq,
-                "checkpoint_problem": trail.checkpoint_problem,
-                "checkpoint": orjson.loads(trail.checkpoint_document) if trail.checkpoint_document else None,
-                "entries": [
-                    {
-                        **AuditEntrySerializer(item.entry).data,
-                        "verified": item.ok,
-                        "problems": item.problems,
-                        "leaf_index": item.leaf_index,
-                        "inclusion_proof": item.inclusion_proof,
-                    }
-                    for item in trail.entries
-                ],
-            }
-        )
-
-
-class HalfYearQuery(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
-    half = serializers.ChoiceField(choices=[1, 2])
-
-
-class WindowQuery(serializers.Serializer):
-    since = serializers.DateTimeField(required=False, default_timezone=dt.UTC)
-    until = serializers.DateTimeField(required=False, default_timezone=dt.UTC)
-    period = serializers.ChoiceField(choices=list(reports.PERIODS), required=False, default="month")
-
-
-def _query(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-@extend_schema(
-    tags=["reports"],
-    parameters=[HalfYearQuery, OpenApiParameter("format", str, enum=["json", "csv", "pdf"])],
-    responses=OpenApiTypes.OBJECT,
-)
-class TransparencyReportView(FormatsMixin, APIView):
-    """Per jurisdiction and half-year: received, by process type, emergency, outcomes, accounts affected."""
-
-    permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
-    renderer_classes = [JSONRenderer, CSVRenderer, PDFRenderer]
-
-    def get(self, request):
-        query = _query(HalfYearQuery, request)
-        report = reports.transparency_report(year=query["year"], half=int(query["half"]))
-        self.audit_export("transparency", year=report.year, half=report.half)
-        name = f"transparency-{report.year}-h{report.half}"
-        if self.output_format() == "csv":
-            return self.download(rendering.transparency_csv(report), f"{name}.csv")
-        if self.output_format() == "pdf":
-            return self.download(
-                rendering.transparency_pdf(report, platform=settings.LAWREQ_PLATFORM_NAME), f"{name}.pdf"
-            )
-        return Response(report.as_dict())
-
-
-class _WindowReportView(FormatsMixin, APIView):
-    permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
-    report_name = ""
-
-    def rows(self, query: dict) -> list[dict]:
-        raise NotImplementedError
-
-    def get(self, request):
-        query = _query(WindowQuery, request)
-        rows = self.rows(query)
-        window = {key: query[key].isoformat() for key in ("since", "until") if key in query}
-        self.audit_export(self.report_name, **window)
-        if self.output_format() == "csv":
-            return self.download(rendering.rows_csv(rows), f"{self.report_name}.csv")
-        return Response({**window, "rows": rows})
-
-
-@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
-class ActivityReportView(_WindowReportView):
-    """Audit entries counted by period (day, week, month), user, role and action."""
-
-    report_name = "activity"
-
-    def rows(self, query):
-        return reports.activity_report(since=query.get("since"), until=query.get("until"), period=query["period"])
-
-
-@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
-class PersonalDataAccessReportView(_WindowReportView):
-    """Reads of personal data per user: request pages, snapshots, letter previews and downloads."""
-
-    report_name = "personal_data_access"
-
-    def rows(self, query):
-        return reports.personal_data_access_report(since=query.get("since"), until=query.get("until"))
-
-
-@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
-class PermissionDenialsReportView(_WindowReportView):
-    """Refused accesses per user, role and resource."""
-
-    report_name = "permission_denials"
-
-    def rows(self, query):
-        return reports.permission_denials_report(since=query.get("since"), until=query.get("until"))
-
-
-@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
-class SlaReportView(FormatsMixin, APIView):
-    """Requests answered in the window, per jurisdiction: how many late and by how long."""
-
-    permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
-
-    def get(self, request):
-        query = _query(WindowQuery, request)
-        report = reports.sla_report(since=query.get("since"), until=query.get("until"))
-        self.audit_export("sla")
-        if self.output_format() == "csv":
-            return self.download(rendering.rows_csv(report["late_requests"]), "sla-late-requests.csv")
-        return Response(report)

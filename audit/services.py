@@ -7,6 +7,9 @@ import hmac
 import logging
 import os
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -33,6 +36,7 @@ __all__ = [
     "ChainBroken",
     "ChainVerification",
     "audit_chain_verify",
+    "audit_batch",
     "audit_checkpoint_create",
     "audit_checkpoint_create_if_due",
     "audit_hash_identifier",
@@ -49,6 +53,7 @@ logger = logging.getLogger(__name__)
 CHAIN_LOCK_KEY = int.from_bytes(b"lawreq-a", "big")
 
 ERR_CHAIN_BROKEN = "refusing to sign a checkpoint over a broken chain: {problem}"
+ERR_BATCH_OUTSIDE_TRANSACTION = "audit_batch() belongs inside the transaction of the step it audits."
 ERR_STORED_CHECKPOINT = "the latest stored checkpoint cannot be trusted: {problem}"
 
 
@@ -68,12 +73,16 @@ def audit_hash_identifier(value: str) -> str:
     return f"hmac:{digest[:32]}"
 
 
-def _lock_chain() -> None:
+def audit_chain_head_locked() -> tuple[int, str]:
+    """Take the chain lock, held until the transaction ends, and return where the chain goes on
+    from: the last entry's (seq, hash), or (0, genesis) for an empty trail."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
     # SQLite: settings open every transaction with BEGIN IMMEDIATE, so this writer already holds
     # the database's write lock; the unique ``seq`` refuses a fork on any other backend.
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+    return (last[0], last[1]) if last else (0, GENESIS_HASH)
 
 
 def _role_of(actor, role: str | None) -> str:
@@ -95,37 +104,101 @@ def audit_record(
     request_ref: str = "",
     details: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction.
+    """Append one entry to the chain, inside the caller's transaction (or queue it, in an ``audit_batch``).
 
     ``details`` must hold no raw personal data: pass identifiers through ``audit_hash_identifier``.
     The chain lock is held until the caller's transaction ends, so call this as late in the
-    transaction as the business logic allows.
+    transaction as the business logic allows, or wrap a step's work in ``audit_batch``.
     """
     details = details or {}
     check_details(details)
-    # What is hashed must be exactly what the database gives back (tuples become lists, etc.).
-    details = orjson.loads(orjson.dumps(details))
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    with transaction.atomic(savepoint=False):
-        _lock_chain()
-        last = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        entry = AuditEntry(
-            seq=seq,
-            created_at=timezone.now(),
-            actor_id=actor.pk if authenticated else None,
-            actor_username=actor.get_username() if authenticated else "",
-            role=_role_of(actor, role),
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            request_ref=request_ref,
-            details=details,
-            prev_hash=prev_hash,
-        )
-        entry.entry_hash = entry.compute_hash()
-        entry.save(force_insert=True)
+    entry = AuditEntry(
+        actor_id=actor.pk if authenticated else None,
+        actor_username=actor.get_username() if authenticated else "",
+        role=_role_of(actor, role),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        request_ref=request_ref,
+        # What is hashed must be exactly what the database gives back (tuples become lists, etc.).
+        details=orjson.loads(orjson.dumps(details)),
+    )
+    batch = _open_batch()
+    if batch is not None:
+        batch.queue(entry)
+    else:
+        _append([entry])
     return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain and insert the entries under one hold of the chain lock."""
+    if not entries:
+        return
+    with transaction.atomic(savepoint=False):
+        seq, prev_hash = audit_chain_head_locked()
+        now = timezone.now()
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.created_at, entry.prev_hash = seq, now, prev_hash
+            entry.entry_hash = prev_hash = entry.compute_hash()
+        AuditEntry.objects.bulk_create(entries)
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.pending: list[_Pending] = []
+
+    def queue(self, entry: AuditEntry) -> None:
+        pending = _Pending(entry)
+        # Django forgets the on-commit callbacks of a savepoint that is rolled back; the entries
+        # queued there must be forgotten too, so each rides along as a callback that does nothing.
+        transaction.on_commit(pending)
+        self.pending.append(pending)
+
+    def surviving_entries(self) -> list[AuditEntry]:
+        registered = {id(callback) for _, callback, _ in connection.run_on_commit}
+        return [pending.entry for pending in self.pending if id(pending) in registered]
+
+
+class _Pending:
+    def __init__(self, entry: AuditEntry) -> None:
+        self.entry = entry
+
+    def __call__(self) -> None:
+        pass
+
+
+_batches = threading.local()
+
+
+def _open_batch() -> _Batch | None:
+    return getattr(_batches, "current", None)
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Within the block, ``audit_record`` queues its entries; at the block's end they are appended
+    together, under one hold of the chain lock.
+
+    A step that freezes, seals or resolves first and audits last holds the lock, which every audited
+    action of every process waits on, only from its appends to its commit. Use it inside the step's
+    transaction. Nested batches join the outer one; an error inside discards the queued entries
+    along with the transaction.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError(ERR_BATCH_OUTSIDE_TRANSACTION)
+    if _open_batch() is not None:
+        yield
+        return
+    batch = _Batch()
+    _batches.current = batch
+    try:
+        yield
+    finally:
+        _batches.current = None
+    _append(batch.surviving_entries())
 
 
 def audit_login_succeeded(*, user, ip_address: str = "", method: str = "token") -> AuditEntry:

@@ -62,10 +62,10 @@ from django.db import connection, connections, transaction  # noqa: E402
 
 from audit.actions import AuditAction  # noqa: E402
 from audit.canonical import format_timestamp  # noqa: E402
-from audit.reports import transparency_report  # noqa: E402
 from audit.services import audit_checkpoint_create, audit_record, latest_stored_checkpoint  # noqa: E402
-from audit.synthetic import audit_bulk_append, synthetic_history_rows, synthetic_requests  # noqa: E402
 from audit.verification import stream_chain_rows, verify_chain_rows  # noqa: E402
+from demo.audit_history import audit_bulk_append, synthetic_history_rows, synthetic_requests  # noqa: E402
+from reports.selectors import transparency_report  # noqa: E402
 
 
 def empty_audit_tables() -> None:

@@ -25,7 +25,7 @@ from rest_framework import generics, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from requests_app.demo import demo_cast_create
+from demo.cast import demo_cast_create
 from requests_app.models import Agency, Jurisdiction, LegalRequest
 
 

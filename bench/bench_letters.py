@@ -55,8 +55,8 @@ def peak_rss_mb() -> float:
 
 
 def run_ours(size: int) -> dict:
+    from demo.letter_samples import sample_decision, sample_letter_content, sample_target
     from letters.rendering import letter_render
-    from letters.samples import sample_decision, sample_letter_content, sample_target
     from letters.signing import pdf_sign, signer_load
 
     target = sample_target(events=size)
@@ -87,8 +87,8 @@ def run_reportlab_peer(size: int) -> dict:
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
+    from demo.letter_samples import sample_ip_events
     from letters.annex import format_timestamp
-    from letters.samples import sample_ip_events
 
     events = sample_ip_events(size)
     baseline = peak_rss_mb()
@@ -125,10 +125,10 @@ def run_plain_weasyprint(size: int) -> dict:
     from django.utils.html import escape
     from weasyprint import HTML
 
+    from demo.letter_samples import sample_decision, sample_letter_content, sample_target
     from letters.annex import format_timestamp
     from letters.fetcher import StaticOnlyFetcher
     from letters.rendering import TEMPLATES, check_records_within_approval, letter_context
-    from letters.samples import sample_decision, sample_letter_content, sample_target
 
     target = sample_target(events=size)
     content = sample_letter_content(decision=sample_decision(targets=(target,)))
@@ -162,8 +162,8 @@ def run_signing(repeats: int = 30) -> dict:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
+    from demo.letter_samples import sample_rejection_content
     from letters.rendering import letter_render
-    from letters.samples import sample_rejection_content
     from letters.signing import SIGNATURE_FIELD, pdf_sign, signer_load
     from letters.verification import pdf_signature_check
 
@@ -213,8 +213,8 @@ def run_signing(repeats: int = 30) -> dict:
 
 
 def run_verify_large(size: int, repeats: int = 5) -> dict:
+    from demo.letter_samples import sample_letter_content
     from letters.rendering import letter_render
-    from letters.samples import sample_letter_content
     from letters.signing import pdf_sign
     from letters.verification import pdf_signature_check
 

@@ -30,7 +30,6 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from disclosure import codec
-from disclosure.crypto import seal
 from disclosure.models import Approval, Decision, Proposal, ProposalStatus, ProposalTarget
 from disclosure.selectors import approved_decision
 from disclosure.services import snapshot_freeze
@@ -38,6 +37,7 @@ from requests_app.models import Agency, Jurisdiction, LegalRequest, Resolution, 
 from subscribers.bulk import ip_events_insert
 from subscribers.models import Account, PhoneHistory
 from subscribers.providers import DatabaseProvider
+from vault.crypto import seal
 
 ACCOUNT_ID = "BENCH-SNAPSHOT-1"
 DAY_FROM, DAY_TO = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
@@ -177,7 +177,7 @@ def main() -> None:
     print(f"snapshot_freeze (read + encode + seal + store + audit): {freeze:8.3f} s")
     print(f"  provider read                                       : {read:8.3f} s")
     print(f"  encoding                                            : {encode:8.3f} s")
-    print(f"  sealing the IP events (disclosure.crypto.seal)      : {sealing:8.4f} s")
+    print(f"  sealing the IP events (vault.crypto.seal)      : {sealing:8.4f} s")
     throughput = mb / raw_encrypt
     print(f"raw AES-GCM encrypt of the same bytes                 : {raw_encrypt:8.4f} s  ({throughput:,.0f} MB/s)")
     print(f"ratio snapshot_freeze / raw AES-GCM                   : {freeze / raw_encrypt:8.1f} x")

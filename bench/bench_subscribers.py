@@ -29,9 +29,9 @@ import benchsetup  # noqa: F401  (Django, and the bench database)
 from django.core.management import call_command
 from django.db import connection
 
+from demo.subscribers import subscribers_generate
 from subscribers.models import Account, IpEvent, PhoneHistory, PreservationHold
 from subscribers.providers import DatabaseProvider, day_bounds
-from subscribers.services import subscribers_generate
 
 
 def wipe() -> None:

@@ -44,7 +44,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.urls import include, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from requests_app.demo import demo_cast_create  # noqa: E402
+from demo.cast import demo_cast_create  # noqa: E402
 from requests_app.models import Jurisdiction, LegalRequest, State  # noqa: E402
 from requests_app.services import legal_request_create  # noqa: E402
 from requests_app.states import OPEN_STATES  # noqa: E402

@@ -3,8 +3,8 @@ and the sealed snapshot content is never shown (only its size and key id)."""
 
 from django.contrib import admin
 
-from disclosure.crypto import envelope_key_id
 from disclosure.models import Approval, DisclosureSnapshot, Proposal, ProposalTarget, SnapshotTarget
+from vault.crypto import envelope_key_id
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -7,16 +7,13 @@ exist (404), so an officer or an auditor learns nothing about the review from th
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.actions import AuditAction
-from audit.services import audit_record
 from disclosure import selectors, services
 from disclosure.models import Approval, Decision, Proposal
 from disclosure.records import ApprovedDecision
-from lawreq.errors import NotFound
 from lawreq.fields import (
     RejectUnknownFieldsMixin,
     StrictBooleanField,
@@ -24,26 +21,14 @@ from lawreq.fields import (
     StrictDateField,
     StrictIntegerField,
 )
-from requests_app.models import Category, LegalRequest
-from requests_app.selectors import legal_request_get
+from requests_app.models import Category
+from requests_app.selectors import legal_request_get_for_staff
 from requests_app.services import MAX_TARGETS
 
 ERR_TARGET_ITEM = "Each target is an id, or an object with 'id' and optional 'categories', 'date_from', 'date_to'."
 ERR_DUPLICATE_CATEGORY = "Each category may appear once."
 READ_PURPOSE_API = "api: snapshot viewed by the legal team"
-
-
-def _staff_request(request, ref: str) -> LegalRequest:
-    if not services.is_review_staff(request.user):
-        if LegalRequest.objects.filter(ref=ref).exists():
-            audit_record(
-                action=AuditAction.PERMISSION_DENIED,
-                actor=request.user,
-                request_ref=ref,
-                details={"reason": "review and disclosure are for the legal team only"},
-            )
-        raise NotFound(services.ERR_NOT_FOUND)
-    return legal_request_get(user=request.user, ref=ref)
+SNAPSHOT_RESOURCE = "disclosure.snapshot"
 
 
 class CategoriesField(serializers.ListField):
@@ -205,40 +190,10 @@ def _decision_json(decision: ApprovedDecision) -> dict:
 
 
 @extend_schema(tags=["review"])
-class ProposalView(APIView):
-    @extend_schema(responses=ProposalSerializer)
-    def get(self, request, ref: str):
-        legal_request = _staff_request(request, ref)
-        proposal = selectors.proposal_current(legal_request=legal_request, actor=request.user)
-        return Response(ProposalSerializer(proposal).data)
-
-    @extend_schema(request=ProposalWriteSerializer, responses={201: ProposalSerializer})
-    def post(self, request, ref: str):
-        legal_request = _staff_request(request, ref)
-        serializer = ProposalWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        proposal = services.proposal_create(legal_request=legal_request, actor=request.user, **data)
-        return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema(tags=["review"])
-class ApprovalView(APIView):
-    @extend_schema(request=ApprovalWriteSerializer, responses=ProposalSerializer)
-    def post(self, request, ref: str):
-        legal_request = _staff_request(request, ref)
-        serializer = ApprovalWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        approval = services.proposal_decide(legal_request=legal_request, actor=request.user, **data)
-        return Response(ProposalSerializer(approval.proposal).data)
-
-
-@extend_schema(tags=["review"])
 class SnapshotView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request, ref: str):
-        legal_request = _staff_request(request, ref)
+        legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=SNAPSHOT_RESOURCE)
         decision = selectors.approved_decision(
             legal_request=legal_request, actor=request.user, purpose=READ_PURPOSE_API
         )

@@ -6,8 +6,8 @@ class DisclosureConfig(AppConfig):
     name = "disclosure"
 
     def ready(self) -> None:
-        from disclosure.crypto import register_sealed_field
         from disclosure.models import SnapshotTarget
+        from vault.crypto import register_sealed_field
 
         for field in SnapshotTarget.SEALED_FIELDS:
             register_sealed_field(

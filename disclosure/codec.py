@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from disclosure.records import IpEvent, PhonePeriod
+from subscribers.records import IpEvent, PhonePeriod
 
 _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 

@@ -124,6 +124,9 @@ class DisclosureSnapshot(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     refused = models.JSONField(default=list, blank=True, help_text="[{what, reason}]: asked for, not given")
     rule_versions = models.JSONField(default=list, blank=True)
+    failing_rules = models.JSONField(
+        default=list, blank=True, help_text="[{rule, message, citation}]: for a rejection, what the rules said"
+    )
     frozen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -7,29 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True)
-class PhonePeriod:
-    number: str  # E.164
-    valid_from: dt.datetime
-    valid_to: dt.datetime | None  # None: still current
-
-
-@dataclass(frozen=True)
-class IpEvent:
-    ts: dt.datetime  # UTC
-    ip: str
-    port: int | None
-
-
-@dataclass(frozen=True)
-class AccountRecords:
-    """What a subscriber provider returns for one account: only the categories asked for."""
-
-    account_id: str
-    phone_numbers: tuple[PhonePeriod, ...] = ()
-    ip_events: Sequence[IpEvent] = ()
-    profile: dict | None = None
+from subscribers.records import IpEvent, PhonePeriod
 
 
 @dataclass(frozen=True)
@@ -54,6 +32,15 @@ class RefusedItem:
 
 
 @dataclass(frozen=True)
+class RuleFinding:
+    """A failed rule as an officer may read it: its id, message and citation, never its notes."""
+
+    rule: str
+    message: str
+    citation: str
+
+
+@dataclass(frozen=True)
 class ApprovedDecision:
     decision: str  # disclose | reject
     outcome: str  # disclosed | partially_disclosed | no_records | rejected
@@ -64,6 +51,7 @@ class ApprovedDecision:
     approved_at: dt.datetime
     reasons: tuple[str, ...] = ()  # the reviewer's / analyst's reasons, shown in the letter
     refused: tuple[RefusedItem, ...] = ()
+    failing_rules: tuple[RuleFinding, ...] = ()  # a rejection: the rules that failed, as frozen at decision time
     targets: tuple[DisclosedTarget, ...] = field(default_factory=tuple)
 
     @property

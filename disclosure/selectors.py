@@ -5,12 +5,13 @@ from __future__ import annotations
 from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure import codec
-from disclosure.crypto import unseal
 from disclosure.models import DisclosureSnapshot, Proposal, SnapshotTarget
-from disclosure.records import ApprovedDecision, DisclosedTarget, RefusedItem
+from disclosure.records import ApprovedDecision, DisclosedTarget, RefusedItem, RuleFinding
 from lawreq.errors import InvalidInput, NotFound
-from lawreq.roles import Role, has_role
+from lawreq.roles import Role
 from requests_app.models import LegalRequest
+from requests_app.selectors import require_legal_staff_on
+from vault.crypto import unseal
 
 ERR_NO_PROPOSAL = "This request has no proposal."
 ERR_NO_SNAPSHOT = "This request has no approved decision."
@@ -19,14 +20,12 @@ ERR_PURPOSE = "Say why the disclosed data is read (1 to 200 characters)."
 
 
 def _require_reader(legal_request: LegalRequest, actor) -> None:
-    """Analysts and reviewers only (and the system itself, ``actor=None``, rendering letters).
+    """The legal team only, and the system itself (``actor=None``, rendering letters).
 
     Officers, auditors and everyone else get 404: disclosed data does not exist for them here.
     """
-    if actor is None:
-        return
-    if not has_role(actor, Role.ANALYST, Role.REVIEWER) or actor.pk == legal_request.created_by_id:
-        raise NotFound(ERR_NOT_FOUND)
+    if actor is not None:
+        require_legal_staff_on(legal_request, actor)
 
 
 def proposal_current(*, legal_request: LegalRequest, actor) -> Proposal:
@@ -120,6 +119,7 @@ def approved_decision(*, legal_request: LegalRequest, actor, purpose: str) -> Ap
         approved_at=snapshot.approval.created_at,
         reasons=tuple(snapshot.reasons),
         refused=tuple(RefusedItem(what=item["what"], reason=item["reason"]) for item in snapshot.refused),
+        failing_rules=tuple(RuleFinding(**finding) for finding in snapshot.failing_rules),
         targets=targets,
     )
 

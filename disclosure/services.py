@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,6 @@ from django.db import transaction
 from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure import codec
-from disclosure.crypto import DecryptionRefused, envelope_key_id, key_ring, seal, sealed_fields, unseal
 from disclosure.models import (
     Approval,
     Decision,
@@ -22,17 +21,13 @@ from disclosure.models import (
     ProposalTarget,
     SnapshotTarget,
 )
-from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
 from requests_app.models import Category, LegalRequest, Outcome, Resolution, State, Target
-from requests_app.services import (
-    legal_request_approve,
-    legal_request_ask_for_info,
-    legal_request_await_approval,
-    legal_request_reject,
-    legal_request_send_back,
-)
+from requests_app.selectors import require_legal_staff_on
+from rules.selectors import latest_check_run, officer_failures
 from subscribers.providers import get_provider
+from vault.crypto import key_ring, seal
 
 ERR_NOT_FOUND = "No such request."
 ERR_NOT_ANALYST = "Only an analyst can propose a decision."
@@ -69,19 +64,6 @@ REASON_NARROWED = "Narrowed by the legal review."
 REASON_NOT_PROPOSED = "Not included by the legal review."
 
 
-def is_review_staff(user) -> bool:
-    return has_role(user, Role.ANALYST, Role.REVIEWER)
-
-
-def _require_staff_on(legal_request: LegalRequest, actor) -> None:
-    """Outside the legal team, proposals and approvals do not exist: 404, never 403.
-
-    The requesting officer gets 404 even if they also hold a staff role: nobody reviews their own request.
-    """
-    if not is_review_staff(actor) or actor.pk == legal_request.created_by_id:
-        raise NotFound(ERR_NOT_FOUND)
-
-
 # The rule engine's verdict
 
 
@@ -97,8 +79,6 @@ NO_CHECKS = ChecksInForce(allowed_categories=frozenset(), rule_versions=[])
 
 def checks_in_force(*, legal_request: LegalRequest, required: bool = True) -> ChecksInForce:
     """What the latest check run allows; without one, a disclosure cannot be proposed (409)."""
-    from rules.selectors import latest_check_run
-
     run = latest_check_run(legal_request=legal_request)
     if run is None:
         if required:
@@ -235,13 +215,14 @@ def proposal_create(
     reasons: Sequence[str] | None = None,
     out_of_band_verified: bool = False,
 ) -> Proposal:
-    """An analyst's proposed decision. ``disclose`` and ``reject`` wait for a reviewer;
+    """Record an analyst's proposed decision, checked against what was asked and what the checks
+    allow. The caller moves the request on: ``disclose`` and ``reject`` wait for a reviewer;
     ``need_info`` asks the officer at once (it discloses nothing).
 
     An emergency the checks flag for out-of-band verification can be proposed for disclosure only
     once the analyst confirms the call back was made (``out_of_band_verified``), which is recorded.
     """
-    _require_staff_on(legal_request, actor)
+    require_legal_staff_on(legal_request, actor)
     if not has_role(actor, Role.ANALYST):
         raise NotPermitted(ERR_NOT_ANALYST)
     # Lock first, check second: two analysts proposing at once see each other's result.
@@ -314,33 +295,21 @@ def proposal_create(
             "rule_versions": checks.rule_versions,
         },
     )
-    transition_details = {"proposal_id": proposal.pk, "decision": decision}
-    if decision == Decision.NEED_INFO:
-        legal_request_ask_for_info(legal_request=locked, question=reason, actor=actor, details=transition_details)
-    else:
-        legal_request_await_approval(legal_request=locked, actor=actor, details=transition_details)
-    legal_request.refresh_from_db()
     return proposal
 
 
 # Approval
 
 
-def _enqueue_response_letter(legal_request_id: int) -> None:
-    from letters.tasks import generate_response
-
-    generate_response.delay(legal_request_id)
-
-
 @transaction.atomic
 def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, comment: str = "") -> Approval:
-    """A reviewer approves the open proposal, or sends it back to review with a comment.
+    """Record a reviewer's approval of the open proposal, or its sending back with a comment.
 
-    Approving a disclosure freezes the snapshot in the same transaction; the letter is enqueued
-    after commit. The request row is locked first, then the proposal, so two reviewers approving
-    at once give one approval and one 409.
+    Four eyes: the reviewer is never the proposer, nor the requesting officer (also a database
+    constraint). The request row is locked first, then the proposal, so two reviewers approving at
+    once give one approval and one 409. The caller freezes the answer and moves the request on.
     """
-    _require_staff_on(legal_request, actor)
+    require_legal_staff_on(legal_request, actor)
     if not has_role(actor, Role.REVIEWER):
         raise NotPermitted(ERR_NOT_REVIEWER)
     comment = _text(comment, "comment")
@@ -376,22 +345,6 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
         request_ref=locked.ref,
         details=details,
     )
-    transition_details = {"proposal_id": proposal.pk, "decision": proposal.decision}
-    if not approve:
-        legal_request_send_back(legal_request=locked, actor=actor, details=transition_details)
-    elif proposal.decision == Decision.DISCLOSE:
-        legal_request_approve(legal_request=locked, actor=actor, details=transition_details)
-        snapshot_freeze(proposal=proposal, approval=approval, actor=actor)
-    else:
-        legal_request_reject(
-            legal_request=locked, actor=actor, reasons=list(proposal.reasons), details=transition_details
-        )
-        snapshot_freeze(proposal=proposal, approval=approval, actor=actor)
-    if approve:
-        # Robust: the decision is committed whatever happens to the enqueue; a failure is logged,
-        # and the approved request stays visible as waiting for its letter.
-        transaction.on_commit(lambda: _enqueue_response_letter(locked.pk), robust=True)
-    legal_request.refresh_from_db()
     return approval
 
 
@@ -459,7 +412,8 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
     """Freeze the approved answer: for each approved target, exactly the approved categories
     within the approved days, read once from the provider and sealed per target and field.
 
-    Called by ``proposal_decide`` inside its transaction; a rejection freezes its reasons only.
+    Called inside the approval's transaction; a rejection freezes its reasons and the failing rules
+    an officer may read.
     """
     legal_request = proposal.legal_request
     snapshot = DisclosureSnapshot.objects.create(
@@ -473,6 +427,12 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
     accounts = events = 0
     if proposal.decision == Decision.REJECT:
         snapshot.outcome = Outcome.REJECTED
+        # What the rules said at decision time is what the rejection letter quotes, whatever later
+        # checks say.
+        snapshot.failing_rules = [
+            {"rule": result.rule, "message": result.message, "citation": result.citation}
+            for result in officer_failures(latest_check_run(legal_request))
+        ]
     else:
         provider = get_provider()
         scopes = list(proposal.targets.select_related("target").order_by("target_id"))
@@ -497,7 +457,7 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
             snapshot.outcome = Outcome.PARTIALLY_DISCLOSED
         else:
             snapshot.outcome = Outcome.DISCLOSED
-    snapshot.save(update_fields=["outcome", "refused"])
+    snapshot.save(update_fields=["outcome", "refused", "failing_rules"])
     audit_record(
         action=AuditAction.SNAPSHOT_FROZEN,
         actor=actor,
@@ -516,74 +476,3 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
         },
     )
     return snapshot
-
-
-# Key rotation
-
-
-@dataclass(frozen=True)
-class RotationResult:
-    key_id: str
-    resealed: dict[str, int]
-    already_current: int
-    refused: int  # values that failed their integrity check: left as they are, audited one by one
-
-
-def sealed_values_count() -> int:
-    total = 0
-    for sealed in sealed_fields():
-        model = sealed.model_class()
-        total += model.objects.exclude(**{sealed.field: b""}).exclude(**{f"{sealed.field}__isnull": True}).count()
-    return total
-
-
-def keys_rotate(*, actor=None, progress: Callable[[int], None] | None = None, chunk_size: int = 200) -> RotationResult:
-    """Re-encrypt every registered sealed value to the newest key, a chunk of rows per transaction.
-
-    Values already under the newest key are left alone, so an interrupted rotation can be re-run.
-    A value that fails its integrity check is left untouched (and audited by ``unseal``): rotation
-    must not launder a tampered ciphertext into a fresh, valid one.
-    """
-    current = key_ring().current_key_id
-    resealed: dict[str, int] = {}
-    already_current = refused = 0
-    for sealed in sealed_fields():
-        model = sealed.model_class()
-        label = f"{model._meta.label_lower}.{sealed.field}"
-        resealed[label] = 0
-        pks = list(
-            model.objects.exclude(**{sealed.field: b""})
-            .exclude(**{f"{sealed.field}__isnull": True})
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        for start in range(0, len(pks), chunk_size):
-            with transaction.atomic():
-                rows = model.objects.select_for_update().filter(pk__in=pks[start : start + chunk_size]).order_by("pk")
-                for row in rows:
-                    envelope = bytes(getattr(row, sealed.field))
-                    context = sealed.context(row)
-                    try:
-                        if envelope_key_id(envelope) == current:
-                            already_current += 1
-                        else:
-                            plaintext = unseal(envelope, context=context, actor=actor)
-                            model.objects.filter(pk=row.pk).update(**{sealed.field: seal(plaintext, context=context)})
-                            resealed[label] += 1
-                    except DecryptionRefused:
-                        refused += 1
-                    if progress is not None:
-                        progress(1)
-    with transaction.atomic():
-        audit_record(
-            action=AuditAction.KEYS_ROTATED,
-            actor=actor,
-            details={
-                "key_id": current,
-                "resealed": resealed,
-                "already_current": already_current,
-                "refused": refused,
-                "key_ids_configured": list(key_ring().ciphers),
-            },
-        )
-    return RotationResult(key_id=current, resealed=resealed, already_current=already_current, refused=refused)

@@ -32,6 +32,11 @@ def has_role(user, *roles: Role) -> bool:
     return bool(roles_of(user) & {r.value for r in roles})
 
 
+def is_legal_staff(user) -> bool:
+    """The legal team: analysts and reviewers. They read every request; nobody else reviews one."""
+    return has_role(user, *STAFF_ROLES)
+
+
 def primary_role(user) -> str:
     """The role written in audit entries: the most privileged one the user holds."""
     held = roles_of(user)

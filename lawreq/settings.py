@@ -60,12 +60,18 @@ INSTALLED_APPS = [
     "guardian",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The project's apps, in their layers, lowest first (the import contract in pyproject.toml).
     "audit",
+    "vault",
     "requests_app",
     "rules",
     "subscribers",
     "disclosure",
     "letters",
+    "workflow",
+    "reports",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [

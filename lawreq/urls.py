@@ -6,12 +6,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    # Each app mounts its own API paths (under api/v1/) and web pages.
+    # Each app mounts its own API paths (under api/v1/); the web app every page.
     path("", include("requests_app.urls")),
-    path("", include("requests_app.web_urls")),
     path("", include("rules.urls")),
     path("", include("subscribers.urls")),
     path("", include("disclosure.urls")),
     path("", include("letters.urls")),
+    path("", include("workflow.urls")),
     path("", include("audit.urls")),
+    path("", include("reports.urls")),
+    path("", include("web.urls")),
 ]

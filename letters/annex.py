@@ -27,7 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from disclosure.records import IpEvent
+from subscribers.records import IpEvent
 
 # Flate alone: ReportLab's default ASCII85 wrapping costs a third of the drawing time and 15% size.
 reportlab.rl_config.useA85 = 0

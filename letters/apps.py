@@ -12,6 +12,6 @@ class LettersConfig(AppConfig):
     name = "letters"
 
     def ready(self) -> None:
-        from disclosure.crypto import register_sealed_field
+        from vault.crypto import register_sealed_field
 
         register_sealed_field("letters.Response", "pdf_sealed", lambda response: response.seal_context())

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from disclosure.records import ApprovedDecision, DisclosedTarget
+from disclosure.records import ApprovedDecision, DisclosedTarget, RuleFinding
 
 
 class LetterKind(StrEnum):
@@ -62,13 +62,6 @@ class AskedTarget:
     target_id: int
     target_type: str
     display_value: str
-
-
-@dataclass(frozen=True)
-class RuleFinding:
-    rule: str
-    message: str
-    citation: str
 
 
 @dataclass(frozen=True)

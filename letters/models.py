@@ -16,7 +16,7 @@ class ResponseStatus(models.TextChoices):
 class Response(models.Model):
     """The signed letter answering a request: at most one per request.
 
-    The PDF holds disclosed personal data, so it is kept sealed (``disclosure.crypto``, AES-GCM bound
+    The PDF holds disclosed personal data, so it is kept sealed (``vault.crypto``, AES-GCM bound
     to this row); ``sha256`` is the digest of the signed file as issued, which the public
     verification page looks up.
     """

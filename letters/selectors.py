@@ -10,12 +10,11 @@ from django.urls import reverse
 from disclosure.records import ApprovedDecision
 from lawreq.errors import NotFound, NotPermitted
 from lawreq.roles import Role, has_role
-from letters.content import AskedTarget, DocumentDigest, LetterContent, RuleFinding, letter_kind_for
+from letters.content import AskedTarget, DocumentDigest, LetterContent, letter_kind_for
 from letters.models import Response, ResponseStatus
 from letters.verification import PROBLEM_NOT_ISSUED, Verification, pdf_signature_check
 from requests_app.models import LegalRequest, Outcome, State
 from requests_app.selectors import legal_request_get
-from rules.selectors import latest_check_run
 
 ERR_NO_RESPONSE = "This request has no response yet."
 ERR_NOT_STAFF = "Only the legal team can preview responses."
@@ -27,7 +26,7 @@ def letter_content_for(
     decision: ApprovedDecision | None,
     responded_at: dt.datetime,
 ) -> LetterContent:
-    """Everything the letter says, gathered from the request, its decision and its latest checks."""
+    """Everything the letter says, gathered from the request and its frozen decision."""
     rejected = legal_request.state == State.REJECTED
     kind = letter_kind_for(
         outcome=Outcome.REJECTED if rejected else (decision.outcome if decision else None),
@@ -58,27 +57,20 @@ def letter_content_for(
         ),
         documents=tuple(DocumentDigest(name=d.name, sha256=d.sha256) for d in legal_request.documents.order_by("id")),
         decision=decision,
-        failing_rules=failing_rules(legal_request=legal_request) if rejected else (),
-        rejection_reasons=tuple(legal_request.rejection_reasons or ()) if rejected else (),
+        # A rejection says why as it was decided (frozen with the decision), not as the rules say now.
+        failing_rules=decision.failing_rules if rejected and decision else (),
+        rejection_reasons=_rejection_reasons(legal_request, decision) if rejected else (),
         verification_url=verification_url(),
     )
 
 
-def failing_rules(*, legal_request: LegalRequest) -> tuple[RuleFinding, ...]:
-    """The failed rules of the latest checks an officer may read (internal notes never reach a letter)."""
-    check_run = latest_check_run(legal_request)
-    if check_run is None:
-        return ()
-    return tuple(
-        RuleFinding(rule=result.get("rule", ""), message=result.get("message", ""), citation=result.get("citation", ""))
-        for result in check_run.results
-        if result.get("outcome") == "fail" and result.get("officer_visible", True)
-    )
+def _rejection_reasons(legal_request: LegalRequest, decision: ApprovedDecision | None) -> tuple[str, ...]:
+    return decision.reasons if decision is not None else tuple(legal_request.rejection_reasons or ())
 
 
 def verification_url() -> str:
     base = getattr(settings, "LAWREQ_PUBLIC_URL", "").rstrip("/")
-    return f"{base}{reverse('letters:verify')}" if base else ""
+    return f"{base}{reverse('web:verify')}" if base else ""
 
 
 def response_stored(*, legal_request: LegalRequest) -> Response | None:

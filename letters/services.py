@@ -1,9 +1,10 @@
-"""Write services of responses: generate (claim, render, sign, store, issue), download and preview.
+"""Write services of responses: the steps of issuing a letter (claim, sign, store), download and preview.
 
-Generation is idempotent by construction. A request has at most one ``Response`` row (unique), and
-a worker first *claims* it under the request's row lock; the signed letter is stored, and the request
-marked responded, in one transaction that first checks nobody stored one meanwhile. Running the task
-twice, or again after a worker died between rendering and storing, leaves one response.
+Issuing is idempotent by construction. A request has at most one ``Response`` row (unique), and
+a worker first *claims* it under the request's row lock; the signed letter is stored in a
+transaction that first checks nobody stored one meanwhile. ``workflow`` runs the steps and marks the
+request answered in the storing transaction. Running the job twice, or again after a worker died
+between rendering and storing, leaves one response.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import datetime as dt
 import hashlib
 import logging
 import traceback
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,7 +25,6 @@ from requests import RequestException
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from disclosure.crypto import DecryptionRefused, seal, unseal
 from disclosure.records import ApprovedDecision
 from disclosure.selectors import approved_decision
 from lawreq.errors import Conflict, NotFound
@@ -35,7 +34,8 @@ from letters.models import Response, ResponseStatus
 from letters.rendering import LetterContentError, RenderedLetter, letter_render
 from letters.signing import pdf_sign, signer_load
 from requests_app.models import LegalRequest, State
-from requests_app.services import legal_request_mark_responded, legal_request_record_rejection_letter
+from requests_app.states import ANSWERABLE_STATES
+from vault.crypto import DecryptionRefused, seal, unseal
 
 logger = logging.getLogger(__name__)
 
@@ -89,41 +89,18 @@ def claim_lease() -> dt.timedelta:
     return dt.timedelta(seconds=seconds) if seconds is not None else DEFAULT_CLAIM_LEASE
 
 
-def response_generate(*, legal_request_id: int, claim_token: str | None = None) -> Response:
-    """Render, sign, seal and issue the request's response letter, once.
-
-    ``claim_token`` names the job (the Celery task id, the same across redeliveries and retries):
-    the same job may resume its own claim at once, another job only after the claim's lease.
-    Raises ``ResponseBusy`` (transient), ``ResponseNotDue`` or ``ResponseGenerationFailed``.
-    """
-    token = claim_token or uuid.uuid4().hex
-    response = _response_claim(legal_request_id=legal_request_id, token=token)
-    if response.status == ResponseStatus.STORED:
-        return response
-    try:
-        letter = _letter_sign(legal_request_id=legal_request_id)
-    except TRANSIENT_ERRORS:
-        raise  # the claim stays ours: a retry of the same job resumes it
-    except Exception as error:
-        if not isinstance(error, KNOWN_ERRORS):
-            logger.error(
-                "response letter for request id %s: %s\n%s",
-                legal_request_id,
-                type(error).__name__,
-                "".join(traceback.format_tb(error.__traceback__)),
-            )
-        response_fail(legal_request_id=legal_request_id, error=error)
-        raise ResponseGenerationFailed(type(error).__name__) from error
-    return _response_store(response_id=response.pk, letter=letter)
-
-
 @transaction.atomic
-def _response_claim(*, legal_request_id: int, token: str) -> Response:
+def response_claim(*, legal_request_id: int, token: str) -> Response:
+    """Claim the request's response for the job ``token`` names (the Celery task id, the same across
+    redeliveries and retries): the same job may resume its own claim at once, another job only after
+    the claim's lease. A response already stored is returned as it is.
+    Raises ``ResponseBusy`` (transient) or ``ResponseNotDue``.
+    """
     legal_request = LegalRequest.objects.select_for_update().get(pk=legal_request_id)
     response = Response.objects.select_for_update().filter(legal_request=legal_request).first()
     if response is not None and response.status == ResponseStatus.STORED:
         return response
-    if legal_request.state not in (State.APPROVED, State.REJECTED):
+    if legal_request.state not in ANSWERABLE_STATES:
         raise ResponseNotDue(ERR_NOT_ANSWERABLE.format(state=legal_request.state))
     now = timezone.now()
     if response is None:
@@ -145,6 +122,28 @@ def _response_claim(*, legal_request_id: int, token: str) -> Response:
     response.error = ""
     response.save(update_fields=["status", "claim_token", "claimed_at", "attempts", "error"])
     return response
+
+
+def letter_sign(*, legal_request_id: int) -> SignedLetter:
+    """Render and sign the request's letter from its frozen decision.
+
+    Transient errors (``TRANSIENT_ERRORS``) are raised for a retry, the claim staying with the job;
+    any other error is recorded on the response as ``failed`` and raised as ``ResponseGenerationFailed``.
+    """
+    try:
+        return _letter_sign(legal_request_id=legal_request_id)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        if not isinstance(error, KNOWN_ERRORS):
+            logger.error(
+                "response letter for request id %s: %s\n%s",
+                legal_request_id,
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
+        response_fail(legal_request_id=legal_request_id, error=error)
+        raise ResponseGenerationFailed(type(error).__name__) from error
 
 
 def _letter_sign(*, legal_request_id: int) -> SignedLetter:
@@ -174,17 +173,19 @@ def _letter_sign(*, legal_request_id: int) -> SignedLetter:
 
 
 @transaction.atomic
-def _response_store(*, response_id: int, letter: SignedLetter) -> Response:
+def response_store(*, response_id: int, letter: SignedLetter) -> tuple[Response, bool]:
+    """Seal and store the signed letter, audited with its SHA-256; returns (response, newly stored).
+    Nothing is stored when another worker stored one first, or the request was withdrawn meanwhile."""
     # The request first, then the response: the order the claim takes them in, so no deadlock.
     legal_request_id = Response.objects.values_list("legal_request_id", flat=True).get(pk=response_id)
     legal_request = LegalRequest.objects.select_for_update().get(pk=legal_request_id)
     response = Response.objects.select_for_update().get(pk=response_id)
     if response.status == ResponseStatus.STORED:
-        return response  # another worker finished first; ours is discarded
-    if legal_request.state not in (State.APPROVED, State.REJECTED):
+        return response, False  # another worker finished first; ours is discarded
+    if legal_request.state not in ANSWERABLE_STATES:
         # Withdrawn while the letter was being made: nothing goes out.
         _record_failure(response, ERR_NOT_ANSWERABLE.format(state=legal_request.state), "ResponseNotDue")
-        return response
+        return response, False
     sha256 = hashlib.sha256(letter.pdf).hexdigest()
     response.pdf_sealed = seal(letter.pdf, context=response.seal_context())
     response.sha256 = sha256
@@ -210,16 +211,7 @@ def _response_store(*, response_id: int, letter: SignedLetter) -> Response:
             "timestamped": letter.timestamped,
         },
     )
-    if letter.kind == LetterKind.REJECTION:
-        legal_request_record_rejection_letter(legal_request=legal_request)
-    else:
-        legal_request_mark_responded(
-            legal_request=legal_request,
-            outcome=letter.decision.outcome,
-            accounts_affected=letter.decision.accounts_affected,
-            details={"sha256": sha256},
-        )
-    return response
+    return response, True
 
 
 @transaction.atomic

@@ -25,7 +25,6 @@ from requests_app.serializers import (
     LegalRequestSummarySerializer,
     LegalRequestWriteSerializer,
     TokenRequestSerializer,
-    WithdrawSerializer,
 )
 from requests_app.states import OPEN_STATES
 
@@ -51,6 +50,12 @@ class TokenView(APIView):
             otp=serializer.validated_data.get("otp", ""),
         )
         return Response({"token": token})
+
+
+def request_detail_response(legal_request: LegalRequest, status_code: int = status.HTTP_200_OK) -> Response:
+    """The request as GET returns it: every endpoint that acts on a request answers with it."""
+    prefetch_related_objects([legal_request], "targets", "documents")
+    return Response(LegalRequestSerializer(legal_request).data, status=status_code)
 
 
 class LegalRequestFilter(django_filters.FilterSet):
@@ -86,10 +91,6 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _officer_request(self, ref: str) -> LegalRequest:
         return selectors.legal_request_get_for_officer(user=self.request.user, ref=ref)
 
-    def _detail(self, legal_request: LegalRequest, status_code: int = status.HTTP_200_OK) -> Response:
-        prefetch_related_objects([legal_request], "targets", "documents")
-        return Response(LegalRequestSerializer(legal_request).data, status=status_code)
-
     @extend_schema(
         request=LegalRequestWriteSerializer,
         responses={201: LegalRequestSerializer, 200: LegalRequestSerializer},
@@ -104,18 +105,12 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         legal_request, created = services.legal_request_create(
             actor=request.user, data=serializer.validated_data, idempotency_key=key, raw_payload=request.data
         )
-        return self._detail(legal_request, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return request_detail_response(legal_request, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def retrieve(self, request, ref=None):
         legal_request = selectors.legal_request_get(user=request.user, ref=ref)
-        audit_record(
-            action=AuditAction.REQUEST_VIEWED,
-            actor=request.user,
-            obj=legal_request,
-            request_ref=legal_request.ref,
-            details={"via": "api"},
-        )
-        return self._detail(legal_request)
+        selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="api")
+        return request_detail_response(legal_request)
 
     @extend_schema(request=LegalRequestWriteSerializer, responses=LegalRequestSerializer)
     def partial_update(self, request, ref=None):
@@ -123,7 +118,7 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = LegalRequestWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.legal_request_update(legal_request=legal_request, actor=request.user, data=serializer.validated_data)
-        return self._detail(legal_request)
+        return request_detail_response(legal_request)
 
     @extend_schema(
         request={"multipart/form-data": inline_serializer("DocumentUpload", {"file": serializers.FileField()})},
@@ -157,21 +152,3 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
-
-    @extend_schema(request=None, responses=LegalRequestSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, ref=None):
-        legal_request = self._officer_request(ref)
-        services.legal_request_submit(legal_request=legal_request, actor=request.user)
-        return self._detail(legal_request)
-
-    @extend_schema(request=WithdrawSerializer, responses=LegalRequestSerializer)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, ref=None):
-        legal_request = self._officer_request(ref)
-        serializer = WithdrawSerializer(data=request.data or {})
-        serializer.is_valid(raise_exception=True)
-        services.legal_request_withdraw(
-            legal_request=legal_request, actor=request.user, reason=serializer.validated_data["reason"]
-        )
-        return self._detail(legal_request)

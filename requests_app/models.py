@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from requests_app.states import OPEN_STATES, State
+
 
 class ProcessType(models.TextChoices):
     SUBPOENA = "subpoena"
@@ -23,18 +25,6 @@ class Category(models.TextChoices):
     IP_ADDRESSES = "ip_addresses"
     SUBSCRIBER_PROFILE = "subscriber_profile"
     CONTENT = "content"
-
-
-class State(models.TextChoices):
-    DRAFT = "draft"
-    RECEIVED = "received"
-    NEEDS_INFO = "needs_info"
-    IN_REVIEW = "in_review"
-    PENDING_APPROVAL = "pending_approval"
-    APPROVED = "approved"
-    RESPONDED = "responded"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
 
 
 class Outcome(models.TextChoices):
@@ -203,8 +193,7 @@ class LegalRequest(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        open_states = {State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW, State.PENDING_APPROVAL, State.APPROVED}
-        return bool(self.due_at and self.state in open_states and self.due_at < timezone.now())
+        return bool(self.due_at and self.state in OPEN_STATES and self.due_at < timezone.now())
 
 
 class Target(models.Model):

@@ -6,25 +6,25 @@ from django.db.models import QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from audit.actions import AuditAction
-from audit.services import audit_record
+from audit.services import audit_permission_denied, audit_record
 from lawreq.errors import NotFound, NotPermitted
-from lawreq.roles import Role, has_role
+from lawreq.roles import is_legal_staff
 from requests_app.models import LegalRequest
 
 ERR_NOT_FOUND = "No such request."
 ERR_ROLE = "Your role has no access to requests."
+ERR_OFFICERS_ONLY = "Only the agency's officers can do this."
 
 PERMISSION_VIEW = "requests_app.view_legalrequest"
-
-
-def is_request_staff(user) -> bool:
-    return has_role(user, Role.ANALYST, Role.REVIEWER)
+RESOURCE = "requests_app.legalrequest"
+REASON_OUT_OF_REACH = "outside the caller's reach"
+REASON_STAFF_ONLY = "for the legal team only"
 
 
 def legal_requests_visible_to(user) -> QuerySet[LegalRequest]:
     """Staff see every request; an officer sees those granted to their agency's group."""
     base = LegalRequest.objects.select_related("jurisdiction", "agency")
-    if is_request_staff(user):
+    if is_legal_staff(user):
         return base
     if hasattr(user, "officer"):
         return get_objects_for_user(user, PERMISSION_VIEW, klass=base, accept_global_perms=False, with_superuser=False)
@@ -36,18 +36,43 @@ def legal_request_get(*, user, ref: str) -> LegalRequest:
     legal_request = legal_requests_visible_to(user).filter(ref=ref).first()
     if legal_request is None:
         if LegalRequest.objects.filter(ref=ref).exists():
-            audit_record(
-                action=AuditAction.PERMISSION_DENIED,
-                actor=user,
-                request_ref=ref,
-                details={"reason": "outside the caller's reach"},
-            )
+            audit_permission_denied(actor=user, resource=RESOURCE, request_ref=ref, reason=REASON_OUT_OF_REACH)
         raise NotFound(ERR_NOT_FOUND)
     return legal_request
+
+
+def legal_request_shown(*, user, legal_request: LegalRequest, via: str) -> None:
+    """Record that a page or an answer showed the request, targets included (personal data)."""
+    audit_record(
+        action=AuditAction.REQUEST_VIEWED,
+        actor=user,
+        obj=legal_request,
+        request_ref=legal_request.ref,
+        details={"via": via},
+    )
 
 
 def legal_request_get_for_officer(*, user, ref: str) -> LegalRequest:
     """Officer-only actions (submit, withdraw, documents): staff get 403, others 404."""
     if not hasattr(user, "officer"):
-        raise NotPermitted("Only the agency's officers can do this.")
+        raise NotPermitted(ERR_OFFICERS_ONLY)
     return legal_request_get(user=user, ref=ref)
+
+
+def require_legal_staff_on(legal_request: LegalRequest, actor) -> None:
+    """Outside the legal team, a request's review does not exist: 404, never 403. The requesting
+    officer gets 404 even if they also hold a staff role: nobody reviews their own request."""
+    if not is_legal_staff(actor) or actor.pk == legal_request.created_by_id:
+        raise NotFound(ERR_NOT_FOUND)
+
+
+def legal_request_get_for_staff(*, user, ref: str, resource: str) -> LegalRequest:
+    """The request, for the legal team's resources on it (``resource``: what was asked for, as
+    written in the audit trail); anyone else gets 404 and a denial in the audit trail."""
+    if not is_legal_staff(user):
+        if LegalRequest.objects.filter(ref=ref).exists():
+            audit_permission_denied(actor=user, resource=resource, request_ref=ref, reason=REASON_STAFF_ONLY)
+        raise NotFound(ERR_NOT_FOUND)
+    legal_request = legal_request_get(user=user, ref=ref)
+    require_legal_staff_on(legal_request, user)
+    return legal_request

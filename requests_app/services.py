@@ -16,7 +16,6 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
-from requests_app.deadlines import due_at_for
 from requests_app.documents import inspect_pdf, sanitize_filename
 from requests_app.models import (
     Agency,
@@ -30,7 +29,7 @@ from requests_app.models import (
     State,
     Target,
 )
-from requests_app.states import can_transition
+from requests_app.states import EDITABLE_STATES, can_transition
 from requests_app.targets import normalize_target
 
 ERR_TRANSITION = "A request in state '{from_state}' cannot move to '{to_state}'."
@@ -312,7 +311,7 @@ def _store_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
 def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, Any]) -> LegalRequest:
     """Officers correct a draft, or a request the legal team sent back with a question."""
     locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
-    if locked.state not in (State.DRAFT, State.NEEDS_INFO):
+    if locked.state not in EDITABLE_STATES:
         raise TransitionNotAllowed(ERR_UPDATE_STATE)
     data = dict(data)
     targets = data.pop("targets", None)
@@ -343,7 +342,7 @@ def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, 
 def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: UploadedFile) -> LegalDocument:
     sha256 = inspect_pdf(upload)
     locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
-    if locked.state not in (State.DRAFT, State.NEEDS_INFO):
+    if locked.state not in EDITABLE_STATES:
         raise TransitionNotAllowed(ERR_DOCUMENT_STATE)
     name = sanitize_filename(upload.name)
     upload.name = f"{uuid.uuid4().hex}.pdf"
@@ -360,11 +359,14 @@ def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: Up
     return document
 
 
-def legal_request_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
-    """Draft (or a request awaiting information) to ``received``; checks run after commit."""
+def legal_request_submit(
+    *, legal_request: LegalRequest, actor, received_at: dt.datetime, due_at: dt.datetime | None
+) -> LegalRequest:
+    """Draft (or a request awaiting information) to ``received``. A first submission records when
+    it was received and when it is due; an answer to a question keeps both."""
     with transaction.atomic():
         if not legal_request.documents.exists():
-            if legal_request.state not in (State.DRAFT, State.NEEDS_INFO):
+            if legal_request.state not in EDITABLE_STATES:
                 raise TransitionNotAllowed(
                     ERR_TRANSITION.format(from_state=legal_request.state, to_state=State.RECEIVED)
                 )
@@ -372,19 +374,12 @@ def legal_request_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
         changes: dict[str, Any] = {}
         details: dict[str, Any] = {}
         if legal_request.received_at is None:
-            received_at = timezone.now()
-            changes = {"received_at": received_at, "due_at": due_at_for(legal_request, received_at=received_at)}
+            changes = {"received_at": received_at, "due_at": due_at}
             # The deadline in the trail lets the SLA report be recounted from the audit log alone.
-            details = {"due_at": changes["due_at"].astimezone(dt.UTC).isoformat()}
-        _transition(legal_request=legal_request, to_state=State.RECEIVED, actor=actor, details=details, **changes)
-        transaction.on_commit(lambda: _enqueue_validation(legal_request.pk))
-    return legal_request
-
-
-def _enqueue_validation(legal_request_id: int) -> None:
-    from rules.tasks import validate_request
-
-    validate_request.delay(legal_request_id)
+            details = {"due_at": due_at.astimezone(dt.UTC).isoformat()}
+        return _transition(
+            legal_request=legal_request, to_state=State.RECEIVED, actor=actor, details=details, **changes
+        )
 
 
 def legal_request_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> LegalRequest:

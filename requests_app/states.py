@@ -1,8 +1,22 @@
-"""The request life cycle: the only place that says which state may follow which."""
+"""The request life cycle: its states, the only table of which state may follow which, and the
+named sets of states every other module uses instead of spelling them out again."""
 
 from __future__ import annotations
 
-from requests_app.models import State
+from django.db import models
+
+
+class State(models.TextChoices):
+    DRAFT = "draft"
+    RECEIVED = "received"
+    NEEDS_INFO = "needs_info"
+    IN_REVIEW = "in_review"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    RESPONDED = "responded"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
 
 # Withdrawal is possible until a response exists.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -17,6 +31,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     State.WITHDRAWN: frozenset(),
 }
 
+# The officer may change the request, add documents and (re)submit it.
+EDITABLE_STATES = frozenset({State.DRAFT, State.NEEDS_INFO})
+# Submitted and not yet decided: the rule checks may run (again).
+CHECKABLE_STATES = frozenset({State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW})
+# Decided: a response letter is due (a disclosure, no records, or a rejection).
+ANSWERABLE_STATES = frozenset({State.APPROVED, State.REJECTED})
+# Waiting for the platform's answer: a deadline means something only then.
 OPEN_STATES = frozenset({State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW, State.PENDING_APPROVAL, State.APPROVED})
 
 

@@ -10,6 +10,7 @@ from django.db.models import Q
 from requests_app.models import Jurisdiction, LegalRequest, ProcessType
 from rules.checks import CATEGORY_LABELS
 from rules.engine import (
+    FAIL,
     CompiledRuleSet,
     RuleResult,
     compile_ruleset,
@@ -191,16 +192,20 @@ def check_results(check_run: CheckRun) -> list[RuleResult]:
     return [RuleResult(**result) for result in check_run.results]
 
 
-def officer_findings(check_run: CheckRun | None) -> list[str]:
-    """The failing findings an officer may read: missing or wrong information, never internal notes
-    or identity checks."""
+def officer_failures(check_run: CheckRun | None) -> list[RuleResult]:
+    """The failed rules an officer may read (the portal and the rejection letter show these):
+    missing or wrong information, never internal notes or identity checks."""
     if check_run is None:
         return []
     return [
-        result.explanation
+        result
         for result in check_results(check_run)
-        if result.outcome == "fail" and (result.officer_visible or result.missing_information)
+        if result.outcome == FAIL and (result.officer_visible or result.missing_information)
     ]
+
+
+def officer_findings(check_run: CheckRun | None) -> list[str]:
+    return [result.explanation for result in officer_failures(check_run)]
 
 
 def ruleset_versions(*, key: str) -> list[RuleSetVersion]:

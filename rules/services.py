@@ -14,7 +14,6 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, NotFound
 from requests_app.models import Jurisdiction, LegalRequest, State
-from requests_app.services import legal_request_ask_for_info, legal_request_start_review
 from rules.documents import (
     RuleFileInvalid,
     RuleFileProblem,
@@ -26,11 +25,10 @@ from rules.documents import (
     scope_key,
     validate_rule_document,
 )
-from rules.engine import FAIL, NEEDS_INFO, WARN, evaluate
+from rules.engine import FAIL, WARN, evaluate
 from rules.facts import facts_from_request
 from rules.models import CheckRun, RuleSet, RuleSetVersion, Scope
 from rules.selectors import overlapping_version, ruleset_timeline, rulesets_in_force
-from subscribers.services import legal_request_resolve_targets
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 SHIPPED_FILES = ("platform.yaml", "us.yaml", "eu.yaml", "gb.yaml", "fallback.yaml")
@@ -235,27 +233,3 @@ def check_run_audit_details(check_run: CheckRun) -> dict:
         "allowed_categories": check_run.allowed_categories,
         "out_of_band_verification": check_run.out_of_band_verification,
     }
-
-
-def legal_request_validate(*, legal_request_id: int) -> None:
-    """What runs after submission: check the request, then hand it to the legal team or ask the
-    officer for what is missing. The engine only recommends; humans decide. A request no longer
-    ``received`` (already validated, withdrawn) is left alone, so running twice is harmless."""
-    with transaction.atomic():
-        legal_request = LegalRequest.objects.select_for_update().filter(pk=legal_request_id).first()
-        if legal_request is None or legal_request.state != State.RECEIVED:
-            return
-        legal_request_resolve_targets(legal_request=legal_request)
-        check_run = legal_request_check(legal_request=legal_request)
-        details = {
-            "check_run": check_run.pk,
-            "recommendation": check_run.recommendation,
-            "rule_versions": check_run.versions,
-            "out_of_band_verification": check_run.out_of_band_verification,
-        }
-        if check_run.recommendation == NEEDS_INFO:
-            legal_request_ask_for_info(
-                legal_request=legal_request, question="\n".join(check_run.missing_information), details=details
-            )
-        else:
-            legal_request_start_review(legal_request=legal_request, details=details)

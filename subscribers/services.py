@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
-import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -22,10 +21,10 @@ from lawreq.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
 from requests_app.models import LegalRequest, ProcessType, Resolution, Target, TargetType
 from requests_app.targets import normalize_phone
-from subscribers.bulk import ip_events_insert
-from subscribers.models import Account, PhoneHistory, PreservationHold
+from rules.selectors import preservation_period
+from subscribers.bulk import NewAccount, accounts_insert
+from subscribers.models import Account, PreservationHold
 from subscribers.providers import get_provider
-from subscribers.synthetic import PhoneFactory, synthetic_account
 
 Progress = Callable[[int], None]
 
@@ -46,7 +45,6 @@ ERR_HOLD_NOT_PRESERVATION = "Only a preservation order places a hold."
 ERR_HOLD_ALREADY_EXTENDED = "This preservation has already been extended once."
 ERR_HOLD_NONE = "This request has no active preservation hold."
 ERR_HOLD_ROLE = "Only the legal team can extend a preservation."
-ERR_GENERATE_SIZE = "Accounts must be at least 1 and events per account at least 0."
 
 MAX_IMPORT_ERRORS = 20
 IMPORT_BATCH_ACCOUNTS = 2000
@@ -77,17 +75,9 @@ class SubscriberImportError(InvalidInput):
         super().__init__("; ".join(str(error) for error in errors), field="file")
 
 
-@dataclass
-class ParsedAccount:
+@dataclass(frozen=True, kw_only=True)
+class ParsedAccount(NewAccount):
     line: int
-    account_id: str
-    username: str
-    phone: str
-    registered_at: dt.datetime
-    display_name: str = ""
-    email: str = ""
-    phone_history: list[tuple[str, dt.datetime, dt.datetime | None]] = field(default_factory=list)
-    ip_events: list[tuple[dt.datetime, str, int | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -287,34 +277,6 @@ def subscribers_validate_file(*, path: Path, progress: Progress | None = None) -
     return digest.hexdigest()
 
 
-def _load_batch(batch: list[ParsedAccount]) -> tuple[int, int]:
-    accounts = Account.objects.bulk_create(
-        [
-            Account(
-                account_id=parsed.account_id,
-                username=parsed.username,
-                phone=parsed.phone,
-                registered_at=parsed.registered_at,
-                display_name=parsed.display_name,
-                email=parsed.email,
-            )
-            for parsed in batch
-        ]
-    )
-    periods = [
-        PhoneHistory(account_id=account.pk, number=number, valid_from=valid_from, valid_to=valid_to)
-        for account, parsed in zip(accounts, batch, strict=True)
-        for number, valid_from, valid_to in parsed.phone_history
-    ]
-    PhoneHistory.objects.bulk_create(periods, batch_size=5000)
-    events = ip_events_insert(
-        (account.pk, ts, ip, port)
-        for account, parsed in zip(accounts, batch, strict=True)
-        for ts, ip, port in parsed.ip_events
-    )
-    return len(periods), events
-
-
 def subscribers_import(*, path: Path, actor=None, progress: Progress | None = None) -> ImportResult:
     """Validate the whole file, then load it in one transaction: all of it or nothing.
 
@@ -331,11 +293,11 @@ def subscribers_import(*, path: Path, actor=None, progress: Progress | None = No
             batch.append(parsed)
             batch_events += len(parsed.ip_events)
             if len(batch) >= IMPORT_BATCH_ACCOUNTS or batch_events >= IMPORT_BATCH_EVENTS:
-                added_periods, added_events = _load_batch(batch)
+                added_periods, added_events = accounts_insert(batch)
                 accounts, periods, events = accounts + len(batch), periods + added_periods, events + added_events
                 batch, batch_events = [], 0
         if batch:
-            added_periods, added_events = _load_batch(batch)
+            added_periods, added_events = accounts_insert(batch)
             accounts, periods, events = accounts + len(batch), periods + added_periods, events + added_events
         audit_record(
             action=AuditAction.SUBSCRIBERS_IMPORTED,
@@ -346,75 +308,6 @@ def subscribers_import(*, path: Path, actor=None, progress: Progress | None = No
 
 
 # Synthetic data
-
-
-@dataclass(frozen=True)
-class GenerateResult:
-    accounts: int
-    ip_events: int
-    seconds: float
-
-
-def subscribers_generate(
-    *,
-    accounts: int,
-    events_per_account: int,
-    seed: int = 1,
-    chunk_accounts: int = 1000,
-    progress: Progress | None = None,
-) -> GenerateResult:
-    """Synthetic accounts and events, committed one chunk of accounts at a time.
-
-    Account ids continue after the synthetic accounts already stored, so running it again adds.
-    """
-    if accounts < 1 or events_per_account < 0:
-        raise InvalidInput(ERR_GENERATE_SIZE)
-    started = timezone.now()
-    rng = random.Random(seed)
-    phones = PhoneFactory()
-    now = started.replace(microsecond=0)
-    first_index = Account.objects.filter(account_id__startswith="S").count()
-    total_events = 0
-    for chunk_start in range(first_index, first_index + accounts, chunk_accounts):
-        chunk_end = min(chunk_start + chunk_accounts, first_index + accounts)
-        generated = [
-            synthetic_account(index=index, rng=rng, phones=phones, events=events_per_account, now=now, id_prefix="S")
-            for index in range(chunk_start, chunk_end)
-        ]
-        with transaction.atomic():
-            stored = Account.objects.bulk_create(
-                [
-                    Account(
-                        account_id=item.account_id,
-                        username=item.username,
-                        phone=item.phone,
-                        registered_at=item.registered_at,
-                        display_name=item.display_name,
-                        email=item.email,
-                    )
-                    for item in generated
-                ]
-            )
-            PhoneHistory.objects.bulk_create(
-                [
-                    PhoneHistory(account_id=account.pk, number=number, valid_from=valid_from, valid_to=valid_to)
-                    for account, item in zip(stored, generated, strict=True)
-                    for number, valid_from, valid_to in item.phone_periods
-                ]
-            )
-            total_events += ip_events_insert(
-                (account.pk, ts, ip, port)
-                for account, item in zip(stored, generated, strict=True)
-                for ts, ip, port in item.events
-            )
-        if progress is not None:
-            progress(chunk_end - chunk_start)
-    with transaction.atomic():
-        audit_record(
-            action=AuditAction.SUBSCRIBERS_IMPORTED,
-            details={"synthetic": True, "accounts": accounts, "ip_events": total_events, "seed": seed},
-        )
-    return GenerateResult(accounts=accounts, ip_events=total_events, seconds=(timezone.now() - started).total_seconds())
 
 
 # Resolution and preservation
@@ -442,12 +335,16 @@ def legal_request_resolve_targets(*, legal_request: LegalRequest) -> None:
     """
     provider = get_provider()
     region = legal_request.jurisdiction.country_code
-    for target in legal_request.targets.all():
+    targets = list(legal_request.targets.all())
+    looked_up = []
+    for target in targets:
         value = _lookup_value(target, region)
         account_id = provider.lookup(target.type, value)
         target.resolution = Resolution.FOUND if account_id else Resolution.NOT_FOUND
         target.account_id = account_id or ""
-        target.save(update_fields=["resolution", "account_id"])
+        looked_up.append(value)
+    Target.objects.bulk_update(targets, ["resolution", "account_id"])
+    for target, value in zip(targets, looked_up, strict=True):
         audit_record(
             action=AuditAction.TARGET_RESOLVED,
             obj=target,
@@ -456,8 +353,8 @@ def legal_request_resolve_targets(*, legal_request: LegalRequest) -> None:
                 "target_id": target.pk,
                 "type": target.type,
                 "identifier": audit_hash_identifier(value),
-                "found": bool(account_id),
-                "account": audit_hash_identifier(account_id) if account_id else None,
+                "found": bool(target.account_id),
+                "account": audit_hash_identifier(target.account_id) if target.account_id else None,
             },
         )
     if legal_request.process_type == ProcessType.PRESERVATION_ORDER:
@@ -467,8 +364,6 @@ def legal_request_resolve_targets(*, legal_request: LegalRequest) -> None:
 
 
 def _preservation_days(legal_request: LegalRequest) -> tuple[int, int]:
-    from rules.selectors import preservation_period  # the rule engine owns the numbers
-
     at = legal_request.received_at or timezone.now()
     return preservation_period(jurisdiction_code=legal_request.jurisdiction.code, at=at)
 

@@ -257,15 +257,14 @@ def shipped_rules(db):
 def in_review_factory(shipped_rules, draft_factory, django_capture_on_commit_callbacks) -> Callable[..., LegalRequest]:
     """A request filed, submitted, checked against the shipped rules (targets resolved): ``in_review``."""
     from requests_app.models import State
-    from requests_app.services import legal_request_submit
-    from rules.services import legal_request_validate
+    from workflow.services import do_submit, do_validate
 
     def build(officer, **overrides) -> LegalRequest:
         legal_request = draft_factory(officer, **overrides)
         # The validation task is enqueued on commit; here it runs in the test's own transaction.
         with django_capture_on_commit_callbacks(execute=False):
-            legal_request_submit(legal_request=legal_request, actor=officer)
-        legal_request_validate(legal_request_id=legal_request.pk)
+            do_submit(legal_request=legal_request, actor=officer)
+        do_validate(legal_request_id=legal_request.pk)
         legal_request.refresh_from_db()
         assert legal_request.state == State.IN_REVIEW, legal_request.info_requested
         return legal_request

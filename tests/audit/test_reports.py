@@ -10,7 +10,11 @@ from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
-from audit.reports import (
+from audit.services import audit_permission_denied, audit_record
+from audit.verification import audit_chain_verify
+from demo.audit_history import audit_bulk_append, synthetic_history_rows, synthetic_requests
+from lawreq.errors import InvalidInput
+from reports.selectors import (
     activity_report,
     half_year_bounds,
     permission_denials_report,
@@ -18,12 +22,9 @@ from audit.reports import (
     sla_report,
     transparency_report,
 )
-from audit.services import audit_permission_denied, audit_record
-from audit.synthetic import audit_bulk_append, synthetic_history_rows, synthetic_requests
-from audit.verification import audit_chain_verify
-from lawreq.errors import InvalidInput
 from requests_app import services as request_services
 from requests_app.models import LegalRequest, Outcome
+from workflow.services import do_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def test_transparency_report_counts_requests_moved_by_the_request_services(offic
     # given two US requests taken through the services: one disclosed for two accounts, one rejected
     disclosed, rejected = draft_factory(officer_a), draft_factory(officer_a, emergency=False)
     for legal_request in (disclosed, rejected):
-        request_services.legal_request_submit(legal_request=legal_request, actor=officer_a)
+        do_submit(legal_request=legal_request, actor=officer_a)
         request_services.legal_request_start_review(legal_request=legal_request, actor=analyst)
         request_services.legal_request_await_approval(legal_request=legal_request, actor=analyst)
     request_services.legal_request_approve(legal_request=disclosed, actor=reviewer)
@@ -195,7 +196,7 @@ def test_permission_denials_report_groups_by_user_and_resource(officer_b, audito
 def test_sla_report_names_requests_answered_after_their_deadline(officer_a, analyst, reviewer, draft_factory):
     on_time, late = draft_factory(officer_a), draft_factory(officer_a)
     for legal_request in (on_time, late):
-        request_services.legal_request_submit(legal_request=legal_request, actor=officer_a)
+        do_submit(legal_request=legal_request, actor=officer_a)
         request_services.legal_request_start_review(legal_request=legal_request, actor=analyst)
         request_services.legal_request_await_approval(legal_request=legal_request, actor=analyst)
         request_services.legal_request_reject(legal_request=legal_request, actor=reviewer, reasons=["x"])

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from disclosure.services import proposal_create
 from lawreq.roles import Role
 from letters.models import Response
 from requests_app.models import State
 from tests.conftest import make_pdf
+from workflow.services import do_propose
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -113,15 +113,15 @@ def test_the_proposer_cannot_approve_even_when_also_a_reviewer(
 ):
     from django.contrib.auth.models import Group
 
-    from requests_app.services import legal_request_submit
+    from workflow.services import do_submit
 
     # given a request in review and an analyst who also holds the reviewer role proposes on it
     analyst.groups.add(Group.objects.get(name=Role.REVIEWER.value))
     legal_request = draft_factory(officer_a)
-    legal_request_submit(legal_request=legal_request, actor=officer_a)  # validation runs on commit
+    do_submit(legal_request=legal_request, actor=officer_a)  # validation runs on commit
     legal_request.refresh_from_db()
     assert legal_request.state == State.IN_REVIEW
-    proposal_create(legal_request=legal_request, actor=analyst, decision="disclose", categories=["ip_addresses"])
+    do_propose(legal_request=legal_request, actor=analyst, decision="disclose", categories=["ip_addresses"])
 
     # when they open the request, the approval form is absent and the page says why
     page = browser_as(analyst)

@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from requests_app.forms import ERR_TARGET_LINE
 from requests_app.models import LegalRequest
 from requests_app.services import ERR_DATE_RANGE
+from web.forms import ERR_TARGET_LINE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

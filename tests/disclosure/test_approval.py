@@ -9,29 +9,23 @@ from django.db import IntegrityError, transaction
 from audit.actions import AuditAction
 from disclosure.models import Approval, Decision, DisclosureSnapshot, Proposal, ProposalStatus
 from disclosure.selectors import approved_decision
-from disclosure.services import (
-    ERR_COMMENT_REQUIRED,
-    ERR_NOT_REVIEWER,
-    ERR_OWN_PROPOSAL,
-    ERR_STATE_APPROVAL,
-    proposal_create,
-    proposal_decide,
-)
+from disclosure.services import ERR_COMMENT_REQUIRED, ERR_NOT_REVIEWER, ERR_OWN_PROPOSAL, ERR_STATE_APPROVAL
 from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from requests_app.models import Outcome, State
+from workflow.services import do_decide, do_propose
 
 pytestmark = pytest.mark.django_db
 
 
 def propose(legal_request, actor, decision=Decision.DISCLOSE) -> Proposal:
     if decision == Decision.REJECT:
-        return proposal_create(
+        return do_propose(
             legal_request=legal_request,
             actor=actor,
             decision=decision,
             reasons=["The order names no criminal offence."],
         )
-    return proposal_create(
+    return do_propose(
         legal_request=legal_request,
         actor=actor,
         decision=decision,
@@ -53,7 +47,7 @@ def test_a_reviewer_approves_another_analysts_disclosure(
     pending, reviewer, audit_trail, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        approval = proposal_decide(legal_request=pending, actor=reviewer, approve=True, comment="Proportionate.")
+        approval = do_decide(legal_request=pending, actor=reviewer, approve=True, comment="Proportionate.")
 
     assert pending.state == State.APPROVED
     assert approval.proposal.status == ProposalStatus.APPROVED
@@ -69,7 +63,7 @@ def test_the_proposer_cannot_approve_their_own_proposal(in_review_factory, offic
     propose(legal_request, analyst_reviewer)
 
     with pytest.raises(Conflict, match=re.escape(ERR_OWN_PROPOSAL)):
-        proposal_decide(legal_request=legal_request, actor=analyst_reviewer, approve=True)
+        do_decide(legal_request=legal_request, actor=analyst_reviewer, approve=True)
 
     assert legal_request.state == State.PENDING_APPROVAL and not Approval.objects.exists()
     audit_trail.assert_not_recorded(AuditAction.PROPOSAL_APPROVED)
@@ -80,7 +74,7 @@ def test_four_eyes_hold_for_superusers(in_review_factory, officer_a, staff_super
     propose(legal_request, staff_superuser)
 
     with pytest.raises(Conflict):
-        proposal_decide(legal_request=legal_request, actor=staff_superuser, approve=True)
+        do_decide(legal_request=legal_request, actor=staff_superuser, approve=True)
 
 
 def test_an_analyst_without_the_reviewer_role_may_not_approve(pending, officer_a, django_user_model):
@@ -90,13 +84,13 @@ def test_an_analyst_without_the_reviewer_role_may_not_approve(pending, officer_a
     other_analyst.groups.add(Group.objects.get(name="analyst"))
 
     with pytest.raises(NotPermitted, match=re.escape(ERR_NOT_REVIEWER)):
-        proposal_decide(legal_request=pending, actor=other_analyst, approve=True)
+        do_decide(legal_request=pending, actor=other_analyst, approve=True)
 
 
 @pytest.mark.parametrize("who", ["officer_a", "officer_b", "auditor"])
 def test_outside_the_legal_team_approval_does_not_exist(pending, request, who):
     with pytest.raises(NotFound):
-        proposal_decide(legal_request=pending, actor=request.getfixturevalue(who), approve=True)
+        do_decide(legal_request=pending, actor=request.getfixturevalue(who), approve=True)
 
     assert pending.state == State.PENDING_APPROVAL
 
@@ -108,18 +102,18 @@ def test_the_requesting_officer_cannot_approve_even_with_a_reviewer_role(pending
     officer_a._lawreq_roles = None
 
     with pytest.raises(NotFound):
-        proposal_decide(legal_request=pending, actor=officer_a, approve=True)
+        do_decide(legal_request=pending, actor=officer_a, approve=True)
 
 
 def test_sending_back_needs_a_comment(pending, reviewer):
     with pytest.raises(InvalidInput, match=re.escape(ERR_COMMENT_REQUIRED)):
-        proposal_decide(legal_request=pending, actor=reviewer, approve=False, comment=" ")
+        do_decide(legal_request=pending, actor=reviewer, approve=False, comment=" ")
 
     assert pending.state == State.PENDING_APPROVAL
 
 
 def test_a_sent_back_proposal_returns_the_request_to_review(pending, reviewer, analyst, audit_trail):
-    approval = proposal_decide(legal_request=pending, actor=reviewer, approve=False, comment="Too wide: 2 days.")
+    approval = do_decide(legal_request=pending, actor=reviewer, approve=False, comment="Too wide: 2 days.")
 
     assert pending.state == State.IN_REVIEW
     assert approval.proposal.status == ProposalStatus.SENT_BACK
@@ -133,7 +127,7 @@ def test_approving_a_rejection_rejects_the_request_with_its_reasons(in_review_fa
     legal_request = in_review_factory(officer_a)
     propose(legal_request, analyst, Decision.REJECT)
 
-    proposal_decide(legal_request=legal_request, actor=reviewer, approve=True)
+    do_decide(legal_request=legal_request, actor=reviewer, approve=True)
 
     assert legal_request.state == State.REJECTED
     assert legal_request.outcome == Outcome.REJECTED
@@ -147,25 +141,25 @@ def test_nothing_to_approve_while_in_review_is_a_conflict(in_review_factory, off
     legal_request = in_review_factory(officer_a)
 
     with pytest.raises(TransitionNotAllowed, match=re.escape(ERR_STATE_APPROVAL.format(state="in_review"))):
-        proposal_decide(legal_request=legal_request, actor=reviewer, approve=True)
+        do_decide(legal_request=legal_request, actor=reviewer, approve=True)
 
 
 def test_a_second_approval_is_a_conflict(pending, reviewer, second_reviewer):
-    proposal_decide(legal_request=pending, actor=reviewer, approve=True)
+    do_decide(legal_request=pending, actor=reviewer, approve=True)
 
     with pytest.raises(TransitionNotAllowed):
-        proposal_decide(legal_request=pending, actor=second_reviewer, approve=True)
+        do_decide(legal_request=pending, actor=second_reviewer, approve=True)
 
     assert Approval.objects.count() == 1
 
 
 def test_a_withdrawn_request_cannot_be_approved(pending, reviewer, officer_a):
-    from requests_app.services import legal_request_withdraw
+    from workflow.services import do_withdraw
 
-    legal_request_withdraw(legal_request=pending, actor=officer_a)
+    do_withdraw(legal_request=pending, actor=officer_a)
 
     with pytest.raises(TransitionNotAllowed):
-        proposal_decide(legal_request=pending, actor=reviewer, approve=True)
+        do_decide(legal_request=pending, actor=reviewer, approve=True)
 
     assert not DisclosureSnapshot.objects.exists()
 

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 
 from disclosure.models import Approval, Decision, DisclosureSnapshot
-from disclosure.services import proposal_create, proposal_decide
 from lawreq.errors import DomainError
 from requests_app.models import LegalRequest, State
+from workflow.services import do_decide, do_propose
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def test_two_reviewers_approving_at_once_give_one_approval(
 ):
     make_account("acc-1", username="someone", events=[("2026-10-15 12:00:00", "203.0.113.7", 443)])
     legal_request = in_review_factory(officer_a)
-    proposal_create(
+    do_propose(
         legal_request=legal_request,
         actor=analyst,
         decision=Decision.DISCLOSE,
@@ -35,7 +35,7 @@ def test_two_reviewers_approving_at_once_give_one_approval(
     def approve(user) -> None:
         try:
             start.wait()
-            proposal_decide(legal_request=LegalRequest.objects.get(pk=legal_request.pk), actor=user, approve=True)
+            do_decide(legal_request=LegalRequest.objects.get(pk=legal_request.pk), actor=user, approve=True)
             outcomes[user.username] = "approved"
         except DomainError as refused:
             outcomes[user.username] = f"{refused.status_code}"

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from audit.actions import AuditAction
-from disclosure.crypto import (
+from vault.crypto import (
     ERR_KEYS_DUPLICATE,
     ERR_TAMPERED,
     ERR_UNKNOWN_KEY,

@@ -24,10 +24,10 @@ from disclosure.services import (
     ERR_TARGET_FOREIGN,
     ERR_TARGETS_EMPTY,
     ERR_VERIFICATION_REQUIRED,
-    proposal_create,
 )
 from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from requests_app.models import LegalRequest, State
+from workflow.services import do_propose
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def disclose(legal_request, actor, **overrides) -> Proposal:
         "reason": "Only the IP addresses around the offence are needed.",
     }
     arguments.update(overrides)
-    return proposal_create(legal_request=legal_request, actor=actor, **arguments)
+    return do_propose(legal_request=legal_request, actor=actor, **arguments)
 
 
 def test_a_narrower_disclosure_waits_for_approval(in_review_factory, officer_a, analyst, audit_trail):
@@ -222,13 +222,13 @@ def test_a_rejection_needs_reasons(in_review_factory, officer_a, analyst):
     legal_request = in_review_factory(officer_a)
 
     with pytest.raises(InvalidInput, match=re.escape(ERR_REASONS_REQUIRED)):
-        proposal_create(legal_request=legal_request, actor=analyst, decision=Decision.REJECT, reason="  ")
+        do_propose(legal_request=legal_request, actor=analyst, decision=Decision.REJECT, reason="  ")
 
 
 def test_a_rejection_with_reasons_waits_for_approval(in_review_factory, officer_a, analyst):
     legal_request = in_review_factory(officer_a)
 
-    proposal = proposal_create(
+    proposal = do_propose(
         legal_request=legal_request,
         actor=analyst,
         decision=Decision.REJECT,
@@ -244,13 +244,13 @@ def test_asking_for_information_needs_the_question(in_review_factory, officer_a,
     legal_request = in_review_factory(officer_a)
 
     with pytest.raises(InvalidInput, match=re.escape(ERR_QUESTION_REQUIRED)):
-        proposal_create(legal_request=legal_request, actor=analyst, decision=Decision.NEED_INFO)
+        do_propose(legal_request=legal_request, actor=analyst, decision=Decision.NEED_INFO)
 
 
 def test_asking_for_information_goes_to_the_officer_at_once(in_review_factory, officer_a, analyst):
     legal_request = in_review_factory(officer_a)
 
-    proposal = proposal_create(
+    proposal = do_propose(
         legal_request=legal_request,
         actor=analyst,
         decision=Decision.NEED_INFO,
@@ -294,7 +294,7 @@ def test_a_confirmed_call_back_is_recorded_with_the_proposal(emergency, analyst,
 
 
 def test_an_emergency_can_be_rejected_without_a_call_back(emergency, analyst):
-    proposal = proposal_create(
+    proposal = do_propose(
         legal_request=emergency,
         actor=analyst,
         decision=Decision.REJECT,

@@ -8,18 +8,21 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.actions import AuditAction
-from disclosure.crypto import ERR_TAMPERED, DecryptionRefused, envelope_key_id
 from disclosure.models import Decision, DisclosureSnapshot, SnapshotTarget
-from disclosure.records import IpEvent, PhonePeriod, RefusedItem
+from disclosure.records import RefusedItem
 from disclosure.selectors import ERR_PURPOSE, approved_decision
-from disclosure.services import REASON_NOT_ALLOWED, keys_rotate, proposal_create, proposal_decide
+from disclosure.services import REASON_NOT_ALLOWED
 from lawreq.errors import InvalidInput, NotFound
 from requests_app.models import LegalRequest, Outcome
 from subscribers.models import Account
 from subscribers.models import IpEvent as IpEventRow
+from subscribers.records import IpEvent, PhonePeriod
 from subscribers.services import legal_request_resolve_targets
 from tests.conftest import us_request_payload
 from tests.subscribers.conftest import at
+from vault.crypto import ERR_TAMPERED, DecryptionRefused, envelope_key_id
+from vault.services import keys_rotate
+from workflow.services import do_decide, do_propose
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +77,8 @@ def approve(legal_request, analyst, reviewer, **proposal):
         "reason": NARROWED,
     }
     arguments.update(proposal)
-    proposal_create(legal_request=legal_request, actor=analyst, **arguments)
-    proposal_decide(legal_request=legal_request, actor=reviewer, approve=True, comment="Agreed.")
+    do_propose(legal_request=legal_request, actor=analyst, **arguments)
+    do_decide(legal_request=legal_request, actor=reviewer, approve=True, comment="Agreed.")
     return DisclosureSnapshot.objects.get(legal_request=legal_request)
 
 

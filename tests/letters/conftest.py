@@ -216,7 +216,7 @@ def account(make_account):  # noqa: F811 (the fixture imported above)
 @pytest.fixture
 def decided_factory(in_review_factory, analyst, reviewer, django_capture_on_commit_callbacks):
     """A request approved by the reviewer, its letter task captured (not run) unless ``run_task``."""
-    from disclosure.services import proposal_create, proposal_decide
+    from workflow.services import do_decide, do_propose
 
     def build(
         officer,
@@ -233,14 +233,14 @@ def decided_factory(in_review_factory, analyst, reviewer, django_capture_on_comm
             overrides["categories"] = list(request_categories)
         legal_request = in_review_factory(officer, **overrides)
         if decision == "reject":
-            proposal_create(
+            do_propose(
                 legal_request=legal_request,
                 actor=analyst,
                 decision="reject",
                 reasons=["The subpoena does not name the offence under investigation."],
             )
         else:
-            proposal_create(
+            do_propose(
                 legal_request=legal_request,
                 actor=analyst,
                 decision="disclose",
@@ -250,7 +250,7 @@ def decided_factory(in_review_factory, analyst, reviewer, django_capture_on_comm
                 reason="Proportionate to the investigation.",
             )
         with django_capture_on_commit_callbacks(execute=run_task):
-            proposal_decide(legal_request=legal_request, actor=reviewer, approve=True, comment="Agreed.")
+            do_decide(legal_request=legal_request, actor=reviewer, approve=True, comment="Agreed.")
         legal_request.refresh_from_db()
         return legal_request
 
@@ -264,15 +264,15 @@ def approved_request(decided_factory, officer_a, account):
 
 @pytest.fixture
 def issued_response(approved_request):
-    from letters.services import response_generate
+    from workflow.services import do_issue_response
 
-    response = response_generate(legal_request_id=approved_request.pk)
+    response = do_issue_response(legal_request_id=approved_request.pk)
     approved_request.refresh_from_db()
     return response
 
 
 @pytest.fixture
 def issued_pdf(issued_response) -> bytes:
-    from disclosure.crypto import unseal
+    from vault.crypto import unseal
 
     return unseal(bytes(issued_response.pdf_sealed), context=issued_response.seal_context())

@@ -13,16 +13,16 @@ import re
 import pytest
 
 from audit.actions import AuditAction
-from disclosure.crypto import unseal
 from letters import services
 from letters.exports import IP_EVENTS_CSV
 from letters.models import Response, ResponseStatus
-from letters.services import ERR_BUSY, ResponseBusy, ResponseNotDue, response_generate
-from letters.tasks import generate_response
+from letters.services import ERR_BUSY, ResponseBusy, ResponseNotDue
 from letters.verification import pdf_signature_check
 from requests_app.models import Outcome, State
-from requests_app.services import legal_request_withdraw
 from tests.letters.conftest import EVENT_OUTSIDE_PERIOD, OCTOBER_EVENTS, attachments, pdf_text
+from vault.crypto import unseal
+from workflow.services import do_issue_response, do_withdraw
+from workflow.tasks import issue_response
 
 pytestmark = pytest.mark.django_db
 
@@ -82,8 +82,8 @@ def test_the_letter_holds_exactly_the_approved_records(issued_response, issued_p
 
 
 def test_running_the_task_twice_issues_one_response(approved_request, audit_trail):
-    first = generate_response.delay(approved_request.pk).get()
-    second = generate_response.delay(approved_request.pk).get()
+    first = issue_response.delay(approved_request.pk).get()
+    second = issue_response.delay(approved_request.pk).get()
 
     assert first == second == Response.objects.get().sha256
     assert Response.objects.count() == 1
@@ -102,7 +102,7 @@ def test_a_crash_between_rendering_and_storing_then_a_rerun_issues_one_response(
 
     monkeypatch.setattr(services, "_response_store", crash)
     with pytest.raises(SystemExit):
-        response_generate(legal_request_id=approved_request.pk, claim_token="job-1")
+        do_issue_response(legal_request_id=approved_request.pk, claim_token="job-1")
     claimed = Response.objects.get()
     assert claimed.status == ResponseStatus.CLAIMED and not claimed.sha256
     approved_request.refresh_from_db()
@@ -110,7 +110,7 @@ def test_a_crash_between_rendering_and_storing_then_a_rerun_issues_one_response(
 
     # when: the broker redelivers the same job (acks_late)
     monkeypatch.setattr(services, "_response_store", real_store)
-    response = response_generate(legal_request_id=approved_request.pk, claim_token="job-1")
+    response = do_issue_response(legal_request_id=approved_request.pk, claim_token="job-1")
 
     # then
     assert Response.objects.count() == 1 and response.status == ResponseStatus.STORED
@@ -123,14 +123,14 @@ def test_a_crash_between_rendering_and_storing_then_a_rerun_issues_one_response(
 def test_another_job_waits_for_a_fresh_claim_and_takes_over_a_stale_one(approved_request, settings, monkeypatch):
     monkeypatch.setattr(services, "_response_store", lambda **kwargs: (_ for _ in ()).throw(SystemExit()))
     with pytest.raises(SystemExit):
-        response_generate(legal_request_id=approved_request.pk, claim_token="job-1")
+        do_issue_response(legal_request_id=approved_request.pk, claim_token="job-1")
     monkeypatch.undo()
 
     with pytest.raises(ResponseBusy, match=ERR_BUSY):
-        response_generate(legal_request_id=approved_request.pk, claim_token="job-2")
+        do_issue_response(legal_request_id=approved_request.pk, claim_token="job-2")
 
     settings.LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS = 0
-    response = response_generate(legal_request_id=approved_request.pk, claim_token="job-2")
+    response = do_issue_response(legal_request_id=approved_request.pk, claim_token="job-2")
     assert response.status == ResponseStatus.STORED and response.claim_token == "job-2"
 
 
@@ -142,7 +142,7 @@ def test_a_missing_signing_key_is_a_visible_failure_and_a_rerun_after_the_fix_su
     settings.LAWREQ_SIGNING_P12 = str(tmp_path / "missing.p12")
 
     # when
-    assert generate_response.delay(approved_request.pk).get() is None
+    assert issue_response.delay(approved_request.pk).get() is None
 
     # then
     failed = Response.objects.get()
@@ -152,7 +152,7 @@ def test_a_missing_signing_key_is_a_visible_failure_and_a_rerun_after_the_fix_su
     assert approved_request.state == State.APPROVED
 
     settings.LAWREQ_SIGNING_P12 = configured
-    assert generate_response.delay(approved_request.pk).get() == Response.objects.get().sha256
+    assert issue_response.delay(approved_request.pk).get() == Response.objects.get().sha256
     assert Response.objects.get().status == ResponseStatus.STORED
 
 
@@ -162,7 +162,7 @@ def test_an_unexpected_error_is_a_visible_failure_that_quotes_no_record(approved
 
     monkeypatch.setattr(services, "letter_render", bug)
 
-    assert generate_response.delay(approved_request.pk).get() is None
+    assert issue_response.delay(approved_request.pk).get() is None
 
     response = Response.objects.get()
     assert response.status == ResponseStatus.FAILED and response.error.startswith("KeyError: unexpected error")
@@ -173,7 +173,7 @@ def test_an_unexpected_error_is_a_visible_failure_that_quotes_no_record(approved
 def test_run_eagerly_an_unreachable_timestamp_authority_is_a_visible_failure(approved_request, settings):
     settings.LAWREQ_TIMESTAMP_URL = "http://127.0.0.1:9/"  # the discard port: nothing listens
 
-    assert generate_response.delay(approved_request.pk).get() is None
+    assert issue_response.delay(approved_request.pk).get() is None
 
     response = Response.objects.get()
     assert response.status == ResponseStatus.FAILED and response.error.startswith("TimestampRequestError")
@@ -186,7 +186,7 @@ def test_an_operator_generates_a_failed_letter_again_from_the_admin(
 ):
     configured = settings.LAWREQ_SIGNING_P12
     settings.LAWREQ_SIGNING_P12 = str(tmp_path / "missing.p12")
-    generate_response.delay(approved_request.pk).get()
+    issue_response.delay(approved_request.pk).get()
     failed = Response.objects.get()
     settings.LAWREQ_SIGNING_P12 = configured
 
@@ -200,11 +200,11 @@ def test_an_operator_generates_a_failed_letter_again_from_the_admin(
 
 
 def test_a_request_withdrawn_before_the_letter_gets_none(approved_request, officer_a):
-    legal_request_withdraw(legal_request=approved_request, actor=officer_a, reason="Case closed.")
+    do_withdraw(legal_request=approved_request, actor=officer_a, reason="Case closed.")
 
     with pytest.raises(ResponseNotDue):
-        response_generate(legal_request_id=approved_request.pk)
-    assert generate_response.delay(approved_request.pk).get() is None
+        do_issue_response(legal_request_id=approved_request.pk)
+    assert issue_response.delay(approved_request.pk).get() is None
     assert not Response.objects.exists()
 
 
@@ -266,7 +266,7 @@ def test_concurrent_workers_issue_one_response(decided_factory, officer_a, accou
 
     def work(token: str) -> None:
         try:
-            outcomes.append(response_generate(legal_request_id=legal_request.pk, claim_token=token).sha256)
+            outcomes.append(do_issue_response(legal_request_id=legal_request.pk, claim_token=token).sha256)
         except ResponseBusy:
             outcomes.append("busy")
         finally:
@@ -302,8 +302,8 @@ def test_a_rejection_letter_quotes_the_failing_rules_of_the_latest_checks(decide
 
 
 def test_key_rotation_reseals_stored_letters_which_still_open(issued_response, issued_pdf, settings):
-    from disclosure.crypto import envelope_key_id
-    from disclosure.services import keys_rotate
+    from vault.crypto import envelope_key_id
+    from vault.services import keys_rotate
 
     assert envelope_key_id(bytes(issued_response.pdf_sealed)) == "k1"
     settings.LAWREQ_ENCRYPTION_KEYS += f",k2:{base64.b64encode(os.urandom(32)).decode()}"

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from disclosure.records import RefusedItem
+from demo.letter_samples import sample_decision, sample_letter_content, sample_rejection_content, sample_target
+from disclosure.records import RefusedItem, RuleFinding
 from letters import rendering
-from letters.content import AskedTarget, DocumentDigest, RuleFinding
+from letters.content import AskedTarget, DocumentDigest
 from letters.fetcher import FetchRefused, StaticOnlyFetcher, letters_static_dir
 from letters.rendering import letter_render
-from letters.samples import sample_decision, sample_letter_content, sample_rejection_content, sample_target
 from tests.letters.conftest import pdf_text
 
 METADATA_URL = '<img src="http://169.254.169.254/latest/meta-data/">'

@@ -74,9 +74,9 @@ NO_PERSONAL_DATA = {
     "report-personal-data-access",
     "report-permission-denials",
     "report-sla",
-    "audit-reports",
-    "audit-trail-lookup",
-    "audit-trail-page",
+    "web:audit-reports",
+    "web:audit-trail-lookup",
+    "web:audit-trail-page",
 }
 PERSONAL_DATA_ROUTES = {
     "legalrequest-detail",

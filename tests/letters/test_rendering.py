@@ -11,7 +11,13 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from disclosure.records import IpEvent, PhonePeriod, RefusedItem
+from demo.letter_samples import (
+    sample_decision,
+    sample_letter_content,
+    sample_rejection_content,
+    sample_target,
+)
+from disclosure.records import RefusedItem
 from letters.annex import ROWS_PER_PAGE
 from letters.content import LetterKind
 from letters.exports import IP_EVENTS_CSV, PHONE_NUMBERS_CSV, RECORDS_JSON
@@ -24,12 +30,7 @@ from letters.rendering import (
     LetterContentError,
     letter_render,
 )
-from letters.samples import (
-    sample_decision,
-    sample_letter_content,
-    sample_rejection_content,
-    sample_target,
-)
+from subscribers.records import IpEvent, PhonePeriod
 from tests.letters.conftest import attachments, pdf_text
 
 

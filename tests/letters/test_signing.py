@@ -16,9 +16,9 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from demo.letter_samples import sample_letter_content
 from letters.keys import ERR_KEYS_IN_REPOSITORY, dev_ca_cert_path, signing_key_init
 from letters.rendering import letter_render
-from letters.samples import sample_letter_content
 from letters.signing import ERR_BAD_SIGNING_KEY, asn1_certificates, pdf_sign, signer_load, trust_roots
 from letters.verification import (
     PROBLEM_BAD_TIMESTAMP,

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from demo.letter_samples import sample_letter_content
 from letters.rendering import letter_render
-from letters.samples import sample_letter_content
 from letters.signing import pdf_sign
 from letters.verification import (
     PROBLEM_BROKEN_SIGNATURE,

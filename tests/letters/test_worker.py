@@ -10,10 +10,10 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
 from lawreq.celery import app
-from letters import tasks
 from letters.models import Response, ResponseStatus
 from requests_app.models import State
 from tests.conftest import REDIS_URL
+from workflow import tasks
 
 SQLITE_SKIP = "a worker thread does not reliably share SQLite's in-memory test database; runs on PostgreSQL"
 
@@ -59,7 +59,7 @@ def test_a_real_worker_retries_an_unavailable_timestamp_authority_then_issues_th
 
     # when
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        tasks.generate_response.delay(legal_request.pk)
+        tasks.issue_response.delay(legal_request.pk)
         deadline = time.monotonic() + 60
         response = None
         while time.monotonic() < deadline:

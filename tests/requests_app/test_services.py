@@ -20,6 +20,7 @@ from requests_app.documents import ERR_DAMAGED_PDF, ERR_NOT_PDF, sanitize_filena
 from requests_app.models import LegalRequest, State
 from requests_app.states import TRANSITIONS
 from tests.conftest import make_pdf
+from workflow.services import do_submit, do_withdraw
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ TRANSITION_SERVICES = {
     State.RESPONDED: lambda r: services.legal_request_mark_responded(
         legal_request=r, outcome="disclosed", accounts_affected=1
     ),
-    State.WITHDRAWN: lambda r: services.legal_request_withdraw(legal_request=r, actor=None),
+    State.WITHDRAWN: lambda r: do_withdraw(legal_request=r, actor=None),
 }
 
 
@@ -86,7 +87,7 @@ def test_references_are_sequential_per_year(draft_factory, officer_a):
 def test_submit_sets_receipt_and_deadline(draft_factory, officer_a):
     legal_request = draft_factory(officer_a)
 
-    services.legal_request_submit(legal_request=legal_request, actor=officer_a)
+    do_submit(legal_request=legal_request, actor=officer_a)
 
     legal_request.refresh_from_db()
     assert legal_request.received_at is not None
@@ -98,7 +99,7 @@ def test_submit_without_document_is_a_conflict(draft_factory, officer_a):
     legal_request = draft_factory(officer_a, with_document=False)
 
     with pytest.raises(Conflict):
-        services.legal_request_submit(legal_request=legal_request, actor=officer_a)
+        do_submit(legal_request=legal_request, actor=officer_a)
 
     legal_request.refresh_from_db()
     assert legal_request.state == State.DRAFT
@@ -198,6 +199,6 @@ def test_sanitize_filename(name, expected):
 
 def test_withdrawn_request_can_no_longer_be_submitted(draft_factory, officer_a):
     legal_request = draft_factory(officer_a)
-    services.legal_request_withdraw(legal_request=legal_request, actor=officer_a)
+    do_withdraw(legal_request=legal_request, actor=officer_a)
     with pytest.raises(TransitionNotAllowed):
-        services.legal_request_submit(legal_request=legal_request, actor=officer_a)
+        do_submit(legal_request=legal_request, actor=officer_a)

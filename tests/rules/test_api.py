@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
-from requests_app.services import legal_request_submit
 from rules.models import CheckRun
-from rules.services import legal_request_validate
+from workflow.services import do_submit, do_validate
 
 JURISDICTIONS = "/api/v1/jurisdictions/"
 
@@ -29,8 +28,8 @@ def checked_request(shipped_rules, draft_factory, officer_a):
         date_from=today - dt.timedelta(days=60),
         date_to=today - dt.timedelta(days=30),
     )
-    legal_request_submit(legal_request=legal_request, actor=officer_a)
-    legal_request_validate(legal_request_id=legal_request.pk)
+    do_submit(legal_request=legal_request, actor=officer_a)
+    do_validate(legal_request_id=legal_request.pk)
     return legal_request
 
 

@@ -11,11 +11,11 @@ from audit.actions import AuditAction
 from audit.models import AuditEntry
 from lawreq.errors import Conflict
 from requests_app.models import State
-from requests_app.services import legal_request_submit, legal_request_withdraw
 from rules.models import CheckRun, ImmutableError, RuleSetVersion
 from rules.selectors import latest_check_run, officer_findings
-from rules.services import legal_request_check, legal_request_validate
-from rules.tasks import validate_request
+from rules.services import legal_request_check
+from workflow.services import do_submit, do_validate, do_withdraw
+from workflow.tasks import validate_request
 
 
 def _recent(**overrides) -> dict:
@@ -34,7 +34,7 @@ def received(shipped_rules, draft_factory):
 
     def build(officer, **overrides):
         legal_request = draft_factory(officer, **_recent(**overrides))
-        legal_request_submit(legal_request=legal_request, actor=officer)
+        do_submit(legal_request=legal_request, actor=officer)
         legal_request.refresh_from_db()
         assert legal_request.state == State.RECEIVED
         return legal_request
@@ -45,7 +45,7 @@ def received(shipped_rules, draft_factory):
 def test_a_valid_request_goes_to_review_with_a_proceed_recommendation(received, officer_a):
     legal_request = received(officer_a)
 
-    legal_request_validate(legal_request_id=legal_request.pk)
+    do_validate(legal_request_id=legal_request.pk)
 
     legal_request.refresh_from_db()
     check_run = latest_check_run(legal_request)
@@ -68,7 +68,7 @@ def test_a_french_court_order_is_judged_by_eu_and_french_rules(received, officer
 def test_missing_information_sends_the_request_back_to_the_officer_with_what_is_missing(received, officer_a):
     legal_request = received(officer_a, case_number="")
 
-    legal_request_validate(legal_request_id=legal_request.pk)
+    do_validate(legal_request_id=legal_request.pk)
 
     legal_request.refresh_from_db()
     assert legal_request.state == State.NEEDS_INFO
@@ -79,7 +79,7 @@ def test_missing_information_sends_the_request_back_to_the_officer_with_what_is_
 def test_a_failing_request_goes_to_review_with_a_reject_recommendation(received, officer_a):
     legal_request = received(officer_a, categories=["content"])
 
-    legal_request_validate(legal_request_id=legal_request.pk)
+    do_validate(legal_request_id=legal_request.pk)
 
     legal_request.refresh_from_db()
     check_run = latest_check_run(legal_request)
@@ -91,7 +91,7 @@ def test_a_failing_request_goes_to_review_with_a_reject_recommendation(received,
 def test_the_decision_in_the_audit_log_names_the_rule_versions(received, officer_a):
     legal_request = received(officer_a)
 
-    legal_request_validate(legal_request_id=legal_request.pk)
+    do_validate(legal_request_id=legal_request.pk)
 
     checked = AuditEntry.objects.get(action=AuditAction.REQUEST_CHECKED, request_ref=legal_request.ref)
     moved = AuditEntry.objects.filter(action=AuditAction.REQUEST_TRANSITIONED, request_ref=legal_request.ref).last()
@@ -109,17 +109,17 @@ def test_the_decision_in_the_audit_log_names_the_rule_versions(received, officer
 def test_validation_runs_once_even_when_the_task_is_delivered_twice(received, officer_a):
     legal_request = received(officer_a)
 
-    legal_request_validate(legal_request_id=legal_request.pk)
-    legal_request_validate(legal_request_id=legal_request.pk)
+    do_validate(legal_request_id=legal_request.pk)
+    do_validate(legal_request_id=legal_request.pk)
 
     assert CheckRun.objects.filter(legal_request=legal_request).count() == 1
 
 
 def test_a_request_withdrawn_before_validation_is_left_alone(received, officer_a):
     legal_request = received(officer_a)
-    legal_request_withdraw(legal_request=legal_request, actor=officer_a)
+    do_withdraw(legal_request=legal_request, actor=officer_a)
 
-    legal_request_validate(legal_request_id=legal_request.pk)
+    do_validate(legal_request_id=legal_request.pk)
 
     legal_request.refresh_from_db()
     assert legal_request.state == State.WITHDRAWN
@@ -127,7 +127,7 @@ def test_a_request_withdrawn_before_validation_is_left_alone(received, officer_a
 
 
 def test_validating_an_unknown_request_does_nothing(shipped_rules):
-    legal_request_validate(legal_request_id=987654)
+    do_validate(legal_request_id=987654)
 
     assert not CheckRun.objects.exists()
 
@@ -137,7 +137,7 @@ def test_an_emergency_is_flagged_for_out_of_band_verification(received, officer_
         officer_a, process_type="emergency_disclosure", emergency=True, emergency_justification="Threat to life"
     )
 
-    legal_request_validate(legal_request_id=legal_request.pk)
+    do_validate(legal_request_id=legal_request.pk)
 
     check_run = latest_check_run(legal_request)
     assert check_run.out_of_band_verification is True
@@ -191,7 +191,7 @@ def test_submission_enqueues_validation_after_commit(
     legal_request = draft_factory(officer_a, **_recent())
 
     with django_capture_on_commit_callbacks(execute=True):
-        legal_request_submit(legal_request=legal_request, actor=officer_a)
+        do_submit(legal_request=legal_request, actor=officer_a)
 
     legal_request.refresh_from_db()
     assert legal_request.state == State.IN_REVIEW
@@ -204,8 +204,8 @@ def test_submission_uses_the_rules_deadline(shipped_rules, draft_factory, office
         officer_b, **_recent(process_type="production_order", emergency=True, emergency_justification="Threat to life")
     )
 
-    legal_request_submit(legal_request=us_request, actor=officer_a)
-    legal_request_submit(legal_request=fr_emergency, actor=officer_b)
+    do_submit(legal_request=us_request, actor=officer_a)
+    do_submit(legal_request=fr_emergency, actor=officer_b)
 
     us_request.refresh_from_db()
     fr_emergency.refresh_from_db()
@@ -239,9 +239,8 @@ def test_check_runs_are_immutable(received, officer_a):
 
 
 def test_the_task_retries_when_the_database_is_briefly_unavailable(received, officer_a, monkeypatch):
-    from django.db import OperationalError
-
     import rules.tasks
+    from django.db import OperationalError
 
     legal_request = received(officer_a)
     calls = []
@@ -250,9 +249,9 @@ def test_the_task_retries_when_the_database_is_briefly_unavailable(received, off
         calls.append(legal_request_id)
         if len(calls) == 1:
             raise OperationalError("could not connect to server")
-        legal_request_validate(legal_request_id=legal_request_id)
+        do_validate(legal_request_id=legal_request_id)
 
-    monkeypatch.setattr(rules.tasks, "legal_request_validate", flaky_validate)
+    monkeypatch.setattr(rules.tasks, "do_validate", flaky_validate)
     monkeypatch.setattr(validate_request, "default_retry_delay", 0)
 
     result = validate_request.apply(args=[legal_request.pk], throw=False)

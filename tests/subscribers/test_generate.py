@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from audit.actions import AuditAction
+from demo.subscribers import ERR_GENERATE_SIZE, subscribers_generate
 from lawreq.errors import InvalidInput
 from subscribers.models import Account, IpEvent, PhoneHistory
-from subscribers.services import ERR_GENERATE_SIZE, subscribers_generate
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from disclosure.records import IpEvent, PhonePeriod
 from subscribers.providers import DatabaseProvider, day_bounds, get_provider
+from subscribers.records import IpEvent, PhonePeriod
 from tests.subscribers.conftest import at
 
 pytestmark = pytest.mark.django_db

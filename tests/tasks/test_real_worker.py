@@ -7,14 +7,14 @@ import time
 import pytest
 
 from requests_app.models import State
-from requests_app.services import legal_request_submit
+from workflow.services import do_submit
 
 
 @pytest.mark.django_db(transaction=True)
 def test_submission_is_validated_by_a_real_worker(celery_redis_worker, draft_factory, officer_a):
     legal_request = draft_factory(officer_a)
 
-    legal_request_submit(legal_request=legal_request, actor=officer_a)
+    do_submit(legal_request=legal_request, actor=officer_a)
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

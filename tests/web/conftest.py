@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 from django.test import Client, override_settings
 
-from disclosure.services import proposal_create
 from requests_app.models import LegalRequest, State
-from requests_app.services import legal_request_submit
-from rules.services import legal_request_validate
+from workflow.services import do_propose, do_submit, do_validate
 
 SIGNING_PASSPHRASE = "web tests"
 
@@ -74,8 +72,8 @@ def submitted_factory(draft_factory, shipped_rules, django_capture_on_commit_cal
     def build(officer, **overrides) -> LegalRequest:
         legal_request = draft_factory(officer, **overrides)
         with django_capture_on_commit_callbacks(execute=False):
-            legal_request_submit(legal_request=legal_request, actor=officer)
-        legal_request_validate(legal_request_id=legal_request.pk)
+            do_submit(legal_request=legal_request, actor=officer)
+        do_validate(legal_request_id=legal_request.pk)
         legal_request.refresh_from_db()
         return legal_request
 
@@ -101,6 +99,6 @@ def request_a(officer_a, in_review_factory) -> LegalRequest:
 @pytest.fixture
 def pending_approval_request(request_a, analyst) -> LegalRequest:
     """Agency A's request with the analyst's disclosure proposal waiting for a reviewer."""
-    proposal_create(legal_request=request_a, actor=analyst, decision="disclose", categories=["ip_addresses"])
+    do_propose(legal_request=request_a, actor=analyst, decision="disclose", categories=["ip_addresses"])
     request_a.refresh_from_db()
     return request_a

@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from disclosure.forms import ERR_REASONS, ERR_TARGET_CATEGORIES
 from disclosure.models import Proposal, ProposalStatus
 from disclosure.services import (
     ERR_CATEGORY_NOT_ALLOWED,
@@ -18,11 +17,12 @@ from disclosure.services import (
     ERR_NOT_ANALYST,
     ERR_OWN_PROPOSAL,
     ERR_STATE_APPROVAL,
-    proposal_create,
 )
-from disclosure.views import ERR_UNKNOWN_DECISION
 from lawreq.roles import Role
 from requests_app.models import State
+from web.forms import ERR_REASONS, ERR_TARGET_CATEGORIES
+from web.views.staff import ERR_UNKNOWN_DECISION
+from workflow.services import do_propose
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +188,7 @@ def test_another_reviewer_approves_and_the_letter_is_signed(
     assert pending_approval_request.state == State.RESPONDED
     page = client.get(url(pending_approval_request, "web:staff-detail")).content.decode()
     assert "signed and issued" in page
-    assert reverse("letters:preview", kwargs={"ref": pending_approval_request.ref}) in page
+    assert reverse("web:preview", kwargs={"ref": pending_approval_request.ref}) in page
 
 
 def test_sending_back_needs_a_comment(client_for, reviewer, pending_approval_request):
@@ -215,7 +215,7 @@ def test_a_proposal_sent_back_returns_to_review(client_for, reviewer, pending_ap
 def test_the_proposer_gets_no_approval_form_and_a_forced_approval_is_409(client_for, analyst, request_a):
     # an analyst who is also a reviewer proposes
     analyst.groups.add(Group.objects.get(name=Role.REVIEWER.value))
-    proposal_create(legal_request=request_a, actor=analyst, decision="disclose", categories=["ip_addresses"])
+    do_propose(legal_request=request_a, actor=analyst, decision="disclose", categories=["ip_addresses"])
     client = client_for(analyst)
 
     page = client.get(url(request_a, "web:staff-detail")).content.decode()

@@ -188,7 +188,7 @@ def test_role_refusal_on_a_request_page_is_audited(client_for, auditor, request_
 
 
 def test_a_role_refusal_says_whose_page_it_is(client_for, auditor):
-    from requests_app.views import ERR_STAFF_ONLY
+    from web.views.common import ERR_STAFF_ONLY
 
     response = client_for(auditor).get(reverse("web:queue"))
     assert response.status_code == 403

@@ -9,11 +9,11 @@ from audit.actions import AuditAction
 from audit.models import AuditEntry
 from letters.models import Response, ResponseStatus
 from requests_app.documents import ERR_NOT_PDF
-from requests_app.forms import ERR_TARGET_LINE, ERR_TARGET_TYPE
 from requests_app.models import LegalRequest, State
 from requests_app.services import ERR_DATE_RANGE, ERR_DOCUMENT_STATE, ERR_NO_DOCUMENT
 from requests_app.targets import ERR_USERNAME
 from tests.conftest import make_pdf
+from web.forms import ERR_TARGET_LINE, ERR_TARGET_TYPE
 
 pytestmark = pytest.mark.django_db
 
@@ -269,11 +269,11 @@ def test_there_is_no_letter_to_download_before_the_answer(client_for, officer_a,
 def test_the_officer_downloads_the_signed_letter_and_the_download_is_audited(
     client_for, officer_a, officer_b, reviewer, pending_approval_request, django_capture_on_commit_callbacks
 ):
-    from disclosure.services import proposal_decide
+    from workflow.services import do_decide
 
     # given an approved request whose letter the task signed after commit
     with django_capture_on_commit_callbacks(execute=True):
-        proposal_decide(legal_request=pending_approval_request, actor=reviewer, approve=True)
+        do_decide(legal_request=pending_approval_request, actor=reviewer, approve=True)
     stored = Response.objects.get(legal_request=pending_approval_request)
     assert stored.status == ResponseStatus.STORED
     client = client_for(officer_a)

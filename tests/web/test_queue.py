@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from requests_app.models import LegalRequest, State
-from requests_app.views import QUEUE_PAGE_SIZE
+from web.views.staff import QUEUE_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 

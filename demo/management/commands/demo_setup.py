@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from demo.cast import demo_cast_create, demo_requests_create, demo_subscribers_create
+from letters.keys import signing_key_init
+from rules.services import rules_load_shipped
+
+
+class Command(BaseCommand):
+    help = "Create the demo agencies, users, rule sets, signing key and synthetic subscribers (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", help="Password for every demo user (default: generated, printed once)")
+
+    def handle(self, *args, password=None, **options):
+        report = rules_load_shipped()
+        self.stdout.write(f"Rule sets loaded: {', '.join(report.created) or 'none new'}")
+        key = signing_key_init()
+        state = "created" if key.created else "kept"
+        self.stdout.write(f"Development signing key {state}: {key.subject}, SHA-256 {key.fingerprint_sha256[:16]}...")
+        accounts = demo_subscribers_create()
+        self.stdout.write(f"Subscriber accounts added: {accounts}")
+        cast = demo_cast_create(password=password)
+        if cast.password is None:
+            self.stdout.write("Demo users already exist; their passwords are unchanged.")
+        else:
+            self.stdout.write(self.style.SUCCESS("Demo users (all with the same password):"))
+            for username in cast.usernames:
+                self.stdout.write(f"  {username:<12} {cast.password}")
+        refs = demo_requests_create()
+        if refs:
+            self.stdout.write(f"Demo requests submitted: {', '.join(refs)}")

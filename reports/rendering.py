@@ -1,0 +1,169 @@
+"""Reports as CSV, SVG and PDF (WeasyPrint). The per-request trail PDF is signed like a letter."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape
+
+import orjson
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from audit.selectors import RequestTrail
+from letters.signing import pdf_sign
+from reports.selectors import TransparencyReport
+
+TRANSPARENCY_COLUMNS = (
+    "jurisdiction",
+    "received",
+    "emergency",
+    "disclosed",
+    "partially_disclosed",
+    "no_records",
+    "rejected",
+    "withdrawn",
+    "accounts_affected",
+)
+CHART_SERIES = (
+    ("received", "#4c6ef5"),
+    ("disclosed", "#2b8a3e"),
+    ("partially_disclosed", "#94d82d"),
+    ("no_records", "#adb5bd"),
+    ("rejected", "#e03131"),
+)
+TRAIL_COLUMNS = (
+    "seq",
+    "created_at",
+    "actor",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "details",
+    "entry_hash",
+    "prev_hash",
+    "verified",
+    "problems",
+)
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        # A leading =, +, - or @ would make a spreadsheet evaluate the cell.
+        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
+    return buffer.getvalue().encode()
+
+
+def rows_csv(rows: list[dict]) -> bytes:
+    header = list(rows[0]) if rows else []
+    return _csv(header, ([row[name] for name in header] for row in rows))
+
+
+def transparency_csv(report: TransparencyReport) -> bytes:
+    process_types = sorted({pt for row in report.jurisdictions for pt in row.by_process_type})
+    header = [*TRANSPARENCY_COLUMNS, *(f"received_{pt}" for pt in process_types)]
+    lines = []
+    for row in [*report.jurisdictions, report.totals]:
+        values = row.as_dict()
+        lines.append(
+            [
+                *(values[name] for name in TRANSPARENCY_COLUMNS),
+                *(row.by_process_type.get(pt, 0) for pt in process_types),
+            ]
+        )
+    return _csv(header, lines)
+
+
+def transparency_chart_svg(report: TransparencyReport, *, width: int = 640) -> str:
+    """Grouped horizontal bars per jurisdiction: received and each outcome."""
+    rows = report.jurisdictions
+    label_width, bar_height, group_gap, legend_height = 60, 7, 10, 24
+    group_height = bar_height * len(CHART_SERIES) + group_gap
+    height = legend_height + max(1, len(rows)) * group_height + 10
+    largest = max([1, *(getattr(row, name) for row in rows for name, _ in CHART_SERIES)])
+    scale = (width - label_width - 50) / largest
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="9">'
+    ]
+    x = label_width
+    for name, colour in CHART_SERIES:
+        parts.append(f'<rect x="{x}" y="4" width="9" height="9" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 12}" y="12">{escape(name.replace("_", " "))}</text>')
+        x += 14 + 6 * len(name)
+    for index, row in enumerate(rows):
+        top = legend_height + index * group_height
+        parts.append(f'<text x="0" y="{top + group_height / 2}">{escape(row.jurisdiction)}</text>')
+        for offset, (name, colour) in enumerate(CHART_SERIES):
+            value = getattr(row, name)
+            y = top + offset * bar_height
+            parts.append(
+                f'<rect x="{label_width}" y="{y}" width="{value * scale:.1f}" height="{bar_height - 1}" '
+                f'fill="{colour}"><title>{escape(row.jurisdiction)} {name}: {value}</title></rect>'
+            )
+            parts.append(
+                f'<text x="{label_width + value * scale + 3:.1f}" y="{y + bar_height - 1}" font-size="6">{value}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()
+
+
+def transparency_pdf(report: TransparencyReport, *, platform: str) -> bytes:
+    html = render_to_string(
+        "reports/transparency_pdf.html",
+        {
+            "report": report,
+            "data": report.as_dict(),
+            "chart": transparency_chart_svg(report),
+            "platform": platform,
+            "generated_at": timezone.now(),
+        },
+    )
+    return _pdf(html)
+
+
+def _trail_rows(trail: RequestTrail) -> Iterable[list]:
+    for item in trail.entries:
+        entry = item.entry
+        yield [
+            entry.seq,
+            entry.created_at.isoformat(),
+            entry.actor_username,
+            entry.role,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            orjson.dumps(entry.details, option=orjson.OPT_SORT_KEYS).decode(),
+            entry.entry_hash,
+            entry.prev_hash,
+            "yes" if item.ok else "no",
+            "; ".join(item.problems),
+        ]
+
+
+def trail_csv(trail: RequestTrail) -> bytes:
+    return _csv(TRAIL_COLUMNS, _trail_rows(trail))
+
+
+def trail_pdf(trail: RequestTrail, *, platform: str) -> bytes:
+    """The trail as a PDF signed with the letters' key (PAdES), so a printout is evidence too."""
+    html = render_to_string(
+        "reports/trail_pdf.html",
+        {
+            "trail": trail,
+            "platform": platform,
+            "generated_at": timezone.now(),
+        },
+    )
+    return pdf_sign(_pdf(html), reason=f"Audit trail of {trail.ref}, verified {'intact' if trail.ok else 'BROKEN'}")

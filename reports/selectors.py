@@ -1,0 +1,303 @@
+"""Report selectors. Every figure is computed from the audit trail, so it can be recounted from it.
+
+Transition entries carry ``{from, to, jurisdiction, process_type, emergency}`` and the responded
+transition also ``{outcome, accounts_affected}`` (requests_app.services._transition).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import BigIntegerField, Count, Max, Min, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
+
+from audit.actions import AuditAction
+from audit.models import AuditEntry
+from lawreq.errors import InvalidInput
+from requests_app.models import LegalRequest
+
+ERR_YEAR = "year must be a whole number between 2000 and 2100"
+ERR_HALF = "half must be 1 (January to June) or 2 (July to December)"
+ERR_PERIOD = "period must be day, week or month"
+ERR_RANGE = "since must be before until"
+
+OUTCOMES = ("disclosed", "partially_disclosed", "no_records", "rejected")
+# Reads of personal data: staff request pages, snapshots, letter previews and downloads, look-ups.
+PERSONAL_DATA_READS = (
+    AuditAction.REQUEST_VIEWED,
+    AuditAction.SNAPSHOT_READ,
+    AuditAction.RESPONSE_PREVIEWED,
+    AuditAction.RESPONSE_DOWNLOADED,
+    AuditAction.TARGET_RESOLVED,
+)
+ANSWERS = ["responded", "rejected", "withdrawn"]
+PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def half_year_bounds(year: int, half: int) -> tuple[dt.datetime, dt.datetime]:
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(ERR_YEAR, field="year")
+    if half not in (1, 2):
+        raise InvalidInput(ERR_HALF, field="half")
+    start = dt.datetime(year, 1 if half == 1 else 7, 1, tzinfo=dt.UTC)
+    end = dt.datetime(year, 7, 1, tzinfo=dt.UTC) if half == 1 else dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC)
+    return start, end
+
+
+def _truthy(value) -> bool:
+    # jsonb ->> gives 'true'; SQLite's json_extract gives 1.
+    return value in (True, 1, "true", "1")
+
+
+@dataclass
+class JurisdictionFigures:
+    jurisdiction: str
+    received: int = 0
+    by_process_type: dict[str, int] = field(default_factory=dict)
+    emergency: int = 0
+    disclosed: int = 0
+    partially_disclosed: int = 0
+    no_records: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+    accounts_affected: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "jurisdiction": self.jurisdiction,
+            "received": self.received,
+            "by_process_type": dict(sorted(self.by_process_type.items())),
+            "emergency": self.emergency,
+            "disclosed": self.disclosed,
+            "partially_disclosed": self.partially_disclosed,
+            "no_records": self.no_records,
+            "rejected": self.rejected,
+            "withdrawn": self.withdrawn,
+            "accounts_affected": self.accounts_affected,
+        }
+
+
+@dataclass
+class TransparencyReport:
+    year: int
+    half: int
+    start: dt.datetime
+    end: dt.datetime
+    jurisdictions: list[JurisdictionFigures]
+
+    @property
+    def totals(self) -> JurisdictionFigures:
+        total = JurisdictionFigures(jurisdiction="total")
+        for row in self.jurisdictions:
+            for name in (
+                "received",
+                "emergency",
+                "disclosed",
+                "partially_disclosed",
+                "no_records",
+                "rejected",
+                "withdrawn",
+                "accounts_affected",
+            ):
+                setattr(total, name, getattr(total, name) + getattr(row, name))
+            for process_type, count in row.by_process_type.items():
+                total.by_process_type[process_type] = total.by_process_type.get(process_type, 0) + count
+        return total
+
+    def as_dict(self) -> dict:
+        return {
+            "year": self.year,
+            "half": self.half,
+            "period": {
+                "start": self.start.date().isoformat(),
+                "end": (self.end - dt.timedelta(days=1)).date().isoformat(),
+            },
+            "method": (
+                "Counted from the audit trail: received, by process type and emergency by the time a request was "
+                "first received; outcomes and accounts affected by the time it was answered."
+            ),
+            "jurisdictions": [row.as_dict() for row in self.jurisdictions],
+            "totals": self.totals.as_dict(),
+        }
+
+
+def transparency_report(*, year: int, half: int) -> TransparencyReport:
+    start, end = half_year_bounds(year, half)
+    rows = (
+        AuditEntry.objects.filter(action=AuditAction.REQUEST_TRANSITIONED, created_at__gte=start, created_at__lt=end)
+        .filter(Q(details__from="draft", details__to="received") | Q(details__to__in=ANSWERS))
+        .annotate(
+            jurisdiction=KT("details__jurisdiction"),
+            to_state=KT("details__to"),
+            process_type=KT("details__process_type"),
+            emergency=KT("details__emergency"),
+            outcome=KT("details__outcome"),
+        )
+        .values("jurisdiction", "to_state", "process_type", "emergency", "outcome")
+        .annotate(count=Count("seq"), accounts=Sum(Cast(KT("details__accounts_affected"), BigIntegerField())))
+        .order_by()
+    )
+    figures: dict[str, JurisdictionFigures] = {}
+    for row in rows:
+        code = row["jurisdiction"] or "unknown"
+        target = figures.setdefault(code, JurisdictionFigures(jurisdiction=code))
+        count = row["count"]
+        if row["to_state"] == "received":
+            target.received += count
+            target.by_process_type[row["process_type"]] = target.by_process_type.get(row["process_type"], 0) + count
+            if _truthy(row["emergency"]):
+                target.emergency += count
+        elif row["to_state"] == "responded":
+            outcome = row["outcome"] if row["outcome"] in OUTCOMES else "disclosed"
+            setattr(target, outcome, getattr(target, outcome) + count)
+            target.accounts_affected += row["accounts"] or 0
+        elif row["to_state"] == "rejected":
+            target.rejected += count
+        else:
+            target.withdrawn += count
+    return TransparencyReport(year, half, start, end, [figures[code] for code in sorted(figures)])
+
+
+def _window(queryset, since: dt.datetime | None, until: dt.datetime | None):
+    if since and until and since >= until:
+        raise InvalidInput(ERR_RANGE, field="since")
+    if since:
+        queryset = queryset.filter(created_at__gte=since)
+    if until:
+        queryset = queryset.filter(created_at__lt=until)
+    return queryset
+
+
+def activity_report(
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    period: str = "month",
+    actions: tuple[str, ...] | None = None,
+) -> list[dict]:
+    """Entries counted by period, user, role and action."""
+    if period not in PERIODS:
+        raise InvalidInput(ERR_PERIOD, field="period")
+    queryset = _window(AuditEntry.objects.all(), since, until)
+    if actions:
+        queryset = queryset.filter(action__in=actions)
+    rows = (
+        queryset.annotate(period_start=PERIODS[period]("created_at"))
+        .values("period_start", "actor_id", "actor_username", "role", "action")
+        .annotate(count=Count("seq"))
+        .order_by("period_start", "actor_username", "action")
+    )
+    return [
+        {
+            "period_start": row["period_start"].date().isoformat(),
+            "actor_id": row["actor_id"],
+            "actor": row["actor_username"],
+            "role": row["role"],
+            "action": row["action"],
+            "count": row["count"],
+        }
+        for row in rows
+    ]
+
+
+def personal_data_access_report(*, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[dict]:
+    """Who read personal data: per user and kind of read, how often, over how many requests."""
+    rows = (
+        _window(AuditEntry.objects.filter(action__in=PERSONAL_DATA_READS), since, until)
+        .values("actor_id", "actor_username", "role", "action")
+        .annotate(
+            count=Count("seq"),
+            requests=Count("request_ref", distinct=True),
+            first=Min("created_at"),
+            last=Max("created_at"),
+        )
+        .order_by("actor_username", "action")
+    )
+    return [
+        {
+            "actor_id": row["actor_id"],
+            "actor": row["actor_username"],
+            "role": row["role"],
+            "action": row["action"],
+            "count": row["count"],
+            "requests": row["requests"],
+            "first": row["first"].isoformat(),
+            "last": row["last"].isoformat(),
+        }
+        for row in rows
+    ]
+
+
+def permission_denials_report(*, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[dict]:
+    """Refused accesses, per user, role and resource."""
+    rows = (
+        _window(AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED), since, until)
+        .annotate(resource=KT("details__resource"))
+        .values("actor_id", "actor_username", "role", "resource")
+        .annotate(count=Count("seq"), requests=Count("request_ref", distinct=True), last=Max("created_at"))
+        .order_by("-count", "actor_username")
+    )
+    return [
+        {
+            "actor_id": row["actor_id"],
+            "actor": row["actor_username"],
+            "role": row["role"],
+            "resource": row["resource"] or "",
+            "count": row["count"],
+            "requests": row["requests"],
+            "last": row["last"].isoformat(),
+        }
+        for row in rows
+    ]
+
+
+def sla_report(*, since: dt.datetime | None = None, until: dt.datetime | None = None) -> dict:
+    """Requests answered (responded or rejected) in the window, per jurisdiction: how many late, by how long.
+
+    The answer time comes from the audit trail; the deadline is the request's ``due_at``.
+    """
+    answers = _window(
+        AuditEntry.objects.filter(action=AuditAction.REQUEST_TRANSITIONED, details__to__in=["responded", "rejected"]),
+        since,
+        until,
+    ).values_list("request_ref", "created_at", KT("details__jurisdiction"))
+    answered_at: dict[str, tuple[dt.datetime, str]] = {ref: (at, code) for ref, at, code in answers}
+    due = dict(
+        LegalRequest.objects.filter(ref__in=list(answered_at), due_at__isnull=False).values_list("ref", "due_at")
+    )
+    per_jurisdiction: dict[str, dict] = defaultdict(lambda: {"answered": 0, "late": 0, "late_hours": []})
+    late_requests = []
+    for ref, (at, code) in sorted(answered_at.items()):
+        row = per_jurisdiction[code or "unknown"]
+        row["answered"] += 1
+        if ref in due and at > due[ref]:
+            hours = round((at - due[ref]).total_seconds() / 3600, 1)
+            row["late"] += 1
+            row["late_hours"].append(hours)
+            late_requests.append(
+                {
+                    "ref": ref,
+                    "jurisdiction": code,
+                    "due_at": due[ref].isoformat(),
+                    "answered_at": at.isoformat(),
+                    "late_by_hours": hours,
+                }
+            )
+    jurisdictions = []
+    for code in sorted(per_jurisdiction):
+        row = per_jurisdiction[code]
+        hours = sorted(row["late_hours"])
+        jurisdictions.append(
+            {
+                "jurisdiction": code,
+                "answered": row["answered"],
+                "late": row["late"],
+                "median_late_hours": hours[len(hours) // 2] if hours else None,
+                "max_late_hours": hours[-1] if hours else None,
+            }
+        )
+    late_requests.sort(key=lambda item: -item["late_by_hours"])
+    return {"jurisdictions": jurisdictions, "late_requests": late_requests}

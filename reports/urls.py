@@ -1,0 +1,20 @@
+from django.urls import path
+
+from reports import api
+
+urlpatterns = [
+    path("api/v1/audit/requests/<str:ref>/trail/", api.RequestTrailView.as_view(), name="audit-request-trail"),
+    path("api/v1/reports/transparency/", api.TransparencyReportView.as_view(), name="report-transparency"),
+    path("api/v1/reports/activity/", api.ActivityReportView.as_view(), name="report-activity"),
+    path(
+        "api/v1/reports/personal-data-access/",
+        api.PersonalDataAccessReportView.as_view(),
+        name="report-personal-data-access",
+    ),
+    path(
+        "api/v1/reports/permission-denials/",
+        api.PermissionDenialsReportView.as_view(),
+        name="report-permission-denials",
+    ),
+    path("api/v1/reports/sla/", api.SlaReportView.as_view(), name="report-sla"),
+]

@@ -1,0 +1,455 @@
+"""Web forms: they parse and type what people type. Domain rules stay in the services."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
+
+from disclosure.models import Decision
+from lawreq.errors import DomainError
+from requests_app.auth import LoginThrottled, credentials_check
+from requests_app.models import (
+    AuthorityType,
+    Category,
+    Jurisdiction,
+    LegalChannel,
+    LegalRequest,
+    OffenseCategory,
+    ProcessType,
+    State,
+    Target,
+    TargetType,
+)
+from requests_app.services import MAX_TARGETS
+from requests_app.states import OPEN_STATES
+
+ERR_TARGET_LINE = "Line {line}: write 'type:value', where type is phone, username or account_id."
+ERR_TARGET_TYPE = "Line {line}: '{type}' is not a target type (phone, username or account_id)."
+ERR_TARGET_EMPTY = "Line {line}: the value after '{type}:' is empty."
+ERR_TARGETS_NONE = "Name at least one target, one per line."
+ERR_TARGETS_TOO_MANY = "At most {limit} targets, one per line."
+ERR_IDEMPOTENCY = "This form is out of date: reload the page and try again."
+ERR_NO_FILE = "Choose the PDF file of the legal document."
+ERR_NO_TARGET = "Include at least one target in the disclosure."
+ERR_TARGET_CATEGORIES = "Choose at least one category for each included target."
+ERR_REASONS = "Give at least one reason, one per line: they are shown in the letter."
+ERR_QUESTION = "Write the question to the officer."
+
+LABEL_NOT_ALLOWED = " (not allowed by the checks)"
+
+TARGET_TYPES = frozenset(TargetType.values)
+BLANK = [("", "—")]
+CATEGORY_CHOICES = [
+    (Category.PHONE_NUMBER, "Phone number"),
+    (Category.IP_ADDRESSES, "IP addresses"),
+    (Category.SUBSCRIBER_PROFILE, "Subscriber profile"),
+    (Category.CONTENT, "Content"),
+]
+PROCESS_TYPE_CHOICES = [
+    (ProcessType.SUBPOENA, "Subpoena"),
+    (ProcessType.COURT_ORDER, "Court order"),
+    (ProcessType.SEARCH_WARRANT, "Search warrant"),
+    (ProcessType.PRODUCTION_ORDER, "Production order (EU EPOC)"),
+    (ProcessType.PRESERVATION_ORDER, "Preservation order (EU EPOC-PR, US 2703(f))"),
+    (ProcessType.EMERGENCY_DISCLOSURE, "Emergency disclosure request"),
+    (ProcessType.MLAT_REQUEST, "Mutual legal assistance (MLAT) request"),
+    (ProcessType.OTHER, "Other"),
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def parse_targets(text: str) -> list[tuple[int, dict[str, str]]]:
+    """'phone:+33 6 12 34 56 78' lines into (line number, target dict); the services normalise the values."""
+    targets: list[tuple[int, dict[str, str]]] = []
+    numbered = [(number, line.strip()) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not numbered:
+        raise forms.ValidationError(ERR_TARGETS_NONE)
+    if len(numbered) > MAX_TARGETS:
+        raise forms.ValidationError(ERR_TARGETS_TOO_MANY.format(limit=MAX_TARGETS))
+    errors: list[str] = []
+    for number, line in numbered:
+        target_type, separator, value = line.partition(":")
+        target_type, value = target_type.strip().lower(), value.strip()
+        if not separator:
+            errors.append(ERR_TARGET_LINE.format(line=number))
+        elif target_type not in TARGET_TYPES:
+            errors.append(ERR_TARGET_TYPE.format(line=number, type=target_type[:20]))
+        elif not value:
+            errors.append(ERR_TARGET_EMPTY.format(line=number, type=target_type))
+        else:
+            targets.append((number, {"type": target_type, "value": value}))
+    if errors:
+        raise forms.ValidationError(errors)
+    return targets
+
+
+def targets_as_text(legal_request: LegalRequest) -> str:
+    return "\n".join(f"{target.type}:{target.display_value}" for target in legal_request.targets.all())
+
+
+def add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[str, str] | None = None) -> bool:
+    """Put a service's error on the form field it names. False when it names none of them."""
+    field = error.field or ""
+    field = (field_map or {}).get(field, field)
+    if field.startswith("targets[") and "targets" in form.fields:
+        # The services count targets from 0; people count the lines they typed, blank ones too.
+        index = field[len("targets[") :].partition("]")[0]
+        lines = getattr(form, "target_line_numbers", [])
+        line = lines[int(index)] if index.isdigit() and int(index) < len(lines) else None
+        form.add_error("targets", f"Line {line}: {error.message}" if line else error.message)
+        return True
+    if field in form.fields:
+        form.add_error(field, error.message)
+        return True
+    return False
+
+
+class LegalRequestForm(forms.Form):
+    """Every field of the API's request body, for officers creating or correcting a request."""
+
+    jurisdiction = forms.ModelChoiceField(
+        queryset=Jurisdiction.objects.filter(is_region=False), to_field_name="code", empty_label="— choose —"
+    )
+    process_type = forms.ChoiceField(choices=BLANK + PROCESS_TYPE_CHOICES, label="Legal process")
+    legal_channel = forms.ChoiceField(choices=LegalChannel.choices, initial=LegalChannel.DIRECT)
+    emergency = forms.BooleanField(required=False, label="Emergency (danger of death or serious physical injury)")
+    emergency_justification = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    case_number = forms.CharField(required=False, max_length=100)
+    offense = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Offence under investigation"
+    )
+    offense_category = forms.ChoiceField(
+        required=False, choices=BLANK + OffenseCategory.choices, label="Offence category"
+    )
+    offense_max_sentence_years = forms.IntegerField(
+        required=False, min_value=0, max_value=200, label="Maximum sentence (years)"
+    )
+    terms_violation = forms.BooleanField(
+        required=False, label="The suspect's conduct breaks the platform's terms of service"
+    )
+    issuing_authority_type = forms.ChoiceField(
+        required=False, choices=BLANK + AuthorityType.choices, label="Issuing authority"
+    )
+    issuing_authority_name = forms.CharField(required=False, max_length=200, label="Name of the issuing authority")
+    issued_at = forms.DateField(required=False, widget=DateInput, label="Document issued on")
+    nondisclosure_until = forms.DateField(required=False, widget=DateInput, label="Non-disclosure order until")
+    date_from = forms.DateField(required=False, widget=DateInput, label="Data from")
+    date_to = forms.DateField(required=False, widget=DateInput, label="Data to")
+    categories = forms.MultipleChoiceField(
+        choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple, label="Data requested"
+    )
+    targets = forms.CharField(
+        max_length=MAX_TARGETS * 250,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="One per line, as type:value, e.g. phone:+33 6 12 34 56 78, username:@someone, account_id:12345.",
+    )
+    preservation_of = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Earlier preservation request",
+        help_text="The reference (LR-…) of your agency's preservation request for the same targets, if any.",
+    )
+    # A fresh key per rendered form, so a double-clicked "Create" makes one draft, not two.
+    idempotency_key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("idempotency_key"):
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+    def clean_targets(self) -> list[dict[str, str]]:
+        numbered = parse_targets(self.cleaned_data["targets"])
+        self.target_line_numbers = [number for number, _ in numbered]
+        return [target for _, target in numbered]
+
+    def clean_categories(self) -> list[str]:
+        return sorted(set(self.cleaned_data["categories"]))
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data["idempotency_key"]
+        if key and not key.isprintable():
+            raise forms.ValidationError(ERR_IDEMPOTENCY)
+        return key
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned form as the request services take it."""
+        data = dict(self.cleaned_data)
+        data.pop("idempotency_key", None)
+        return data
+
+    @classmethod
+    def initial_from(cls, legal_request: LegalRequest) -> dict[str, Any]:
+        initial = {
+            name: getattr(legal_request, name)
+            for name in cls.base_fields
+            if name not in {"targets", "preservation_of", "idempotency_key", "jurisdiction"}
+        }
+        initial["jurisdiction"] = legal_request.jurisdiction.code
+        initial["targets"] = targets_as_text(legal_request)
+        initial["preservation_of"] = legal_request.preservation_of.ref if legal_request.preservation_of else ""
+        return initial
+
+
+class DocumentUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Legal document (PDF)",
+        error_messages={"required": ERR_NO_FILE},
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Reason (optional)"
+    )
+
+
+QUEUE_STATES = [(state, label) for state, label in State.choices if state != State.DRAFT]
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, all in the query string; none of them is personal data."""
+
+    state = forms.ChoiceField(required=False, choices=[("", "All open")] + QUEUE_STATES)
+    jurisdiction = forms.ChoiceField(required=False)
+    emergency = forms.ChoiceField(
+        required=False, choices=[("", "Any"), ("yes", "Emergency only"), ("no", "Not emergency")]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = Jurisdiction.objects.filter(is_region=False).values_list("code", "name")
+        self.fields["jurisdiction"].choices = [("", "All")] + [(code, f"{code} {name}") for code, name in codes]
+
+    def apply(self, requests: QuerySet[LegalRequest]) -> QuerySet[LegalRequest]:
+        filters = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        state = filters.get("state")
+        requests = requests.filter(state=state) if state else requests.filter(state__in=OPEN_STATES)
+        if filters.get("jurisdiction"):
+            requests = requests.filter(jurisdiction__code=filters["jurisdiction"])
+        if filters.get("emergency"):
+            requests = requests.filter(emergency=filters["emergency"] == "yes")
+        return requests
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form, checked by the same throttled, audited service as the API token."""
+
+    otp = forms.CharField(
+        required=False,
+        max_length=12,
+        label="One-time code",
+        help_text="From your authenticator app (legal team and auditors).",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.throttled = False
+        if not settings.LAWREQ_REQUIRE_STAFF_OTP:
+            del self.fields["otp"]
+
+    def clean(self) -> dict[str, Any]:
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not username or not password:
+            return self.cleaned_data
+        client_ip = self.request.META.get("REMOTE_ADDR", "") if self.request is not None else ""
+        try:
+            self.user_cache = credentials_check(
+                username=username,
+                password=password,
+                client_ip=client_ip,
+                otp=self.cleaned_data.get("otp", ""),
+                method="web",
+            )
+        except LoginThrottled as error:
+            self.throttled = True
+            raise forms.ValidationError(error.message, code="throttled")
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code="invalid_login")
+        self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+# The legal team's decision forms. What may be proposed or approved is the services' call.
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    target: Target
+    include: forms.BoundField
+    categories: forms.BoundField
+    date_from: forms.BoundField
+    date_to: forms.BoundField
+
+
+class DiscloseForm(forms.Form):
+    """Per target: include it or not, and which of the asked categories for which days."""
+
+    decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.DISCLOSE)
+    reason = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Justification for the reviewer",
+    )
+
+    def __init__(
+        self, *args, legal_request: LegalRequest, allowed_categories=None, verification_required=False, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        if verification_required:
+            number = legal_request.agency.callback_phone or "the number in the independent directory"
+            self.fields["out_of_band_verified"] = forms.BooleanField(
+                required=False,
+                label=f"I called the agency back on {number} and it confirmed this emergency request",
+            )
+        asked = set(legal_request.categories)
+        allowed = set(asked if allowed_categories is None else allowed_categories)
+        choices = [
+            (value, label + ("" if value in allowed else LABEL_NOT_ALLOWED))
+            for value, label in CATEGORY_CHOICES
+            if value in asked
+        ]
+        proposed = [value for value, _ in choices if value in allowed]
+        self.targets = list(legal_request.targets.all())
+        for target in self.targets:
+            prefix = f"target_{target.pk}"
+            self.fields[f"{prefix}_include"] = forms.BooleanField(required=False, initial=True, label="Include")
+            self.fields[f"{prefix}_categories"] = forms.MultipleChoiceField(
+                required=False,
+                choices=choices,
+                initial=proposed,
+                widget=forms.CheckboxSelectMultiple,
+                label="Categories",
+            )
+            self.fields[f"{prefix}_date_from"] = forms.DateField(
+                required=False, initial=legal_request.date_from, widget=DateInput, label="From"
+            )
+            self.fields[f"{prefix}_date_to"] = forms.DateField(
+                required=False, initial=legal_request.date_to, widget=DateInput, label="To"
+            )
+
+    def rows(self) -> list[TargetRow]:
+        return [
+            TargetRow(
+                target=target,
+                include=self[f"target_{target.pk}_include"],
+                categories=self[f"target_{target.pk}_categories"],
+                date_from=self[f"target_{target.pk}_date_from"],
+                date_to=self[f"target_{target.pk}_date_to"],
+            )
+            for target in self.targets
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        included = [t for t in self.targets if cleaned.get(f"target_{t.pk}_include")]
+        if not included:
+            raise forms.ValidationError(ERR_NO_TARGET)
+        for target in included:
+            if not cleaned.get(f"target_{target.pk}_categories"):
+                self.add_error(f"target_{target.pk}_categories", ERR_TARGET_CATEGORIES)
+        return cleaned
+
+    def service_arguments(self) -> dict[str, Any]:
+        cleaned = self.cleaned_data
+        scopes = [
+            {
+                "id": target.pk,
+                "categories": sorted(cleaned[f"target_{target.pk}_categories"]),
+                "date_from": cleaned.get(f"target_{target.pk}_date_from"),
+                "date_to": cleaned.get(f"target_{target.pk}_date_to"),
+            }
+            for target in self.targets
+            if cleaned.get(f"target_{target.pk}_include")
+        ]
+        return {
+            "decision": Decision.DISCLOSE,
+            "out_of_band_verified": bool(cleaned.get("out_of_band_verified")),
+            "targets": scopes,
+            "categories": sorted({category for scope in scopes for category in scope["categories"]}),
+            "reason": cleaned["reason"],
+        }
+
+
+class RejectForm(forms.Form):
+    decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.REJECT)
+    reasons = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reasons (one per line, shown in the letter)",
+        error_messages={"required": ERR_REASONS},
+    )
+
+    def __init__(self, *args, legal_request: LegalRequest | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean_reasons(self) -> list[str]:
+        reasons = [line.strip() for line in self.cleaned_data["reasons"].splitlines() if line.strip()]
+        if not reasons:
+            raise forms.ValidationError(ERR_REASONS)
+        return reasons
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {"decision": Decision.REJECT, "reasons": self.cleaned_data["reasons"]}
+
+
+class NeedInfoForm(forms.Form):
+    decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.NEED_INFO)
+    question = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Question to the officer",
+        error_messages={"required": ERR_QUESTION},
+    )
+
+    def __init__(self, *args, legal_request: LegalRequest | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {"decision": Decision.NEED_INFO, "reason": self.cleaned_data["question"]}
+
+
+PROPOSAL_FORMS: dict[str, type[forms.Form]] = {
+    Decision.DISCLOSE: DiscloseForm,
+    Decision.REJECT: RejectForm,
+    Decision.NEED_INFO: NeedInfoForm,
+}
+# The services name the free-text field 'reason' for every decision; each form calls it its own way.
+SERVICE_FIELD_NAMES: dict[str, dict[str, str]] = {
+    Decision.DISCLOSE: {},
+    Decision.REJECT: {"reason": "reasons"},
+    Decision.NEED_INFO: {"reason": "question"},
+}
+
+
+class ApprovalForm(forms.Form):
+    APPROVE, SEND_BACK = "approve", "send_back"
+
+    verdict = forms.ChoiceField(choices=[(APPROVE, "Approve"), (SEND_BACK, "Send back")])
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Comment (required to send back)",
+    )
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {"approve": self.cleaned_data["verdict"] == self.APPROVE, "comment": self.cleaned_data["comment"]}
+
+
+# The public verification page
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(label="Signed response (PDF)", allow_empty_file=False)

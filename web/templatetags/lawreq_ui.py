@@ -1,0 +1,96 @@
+"""Small display helpers for the web UI's templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+
+from lawreq.roles import Role, has_role, is_legal_staff, primary_role
+from requests_app.states import OPEN_STATES
+from web.forms import CATEGORY_CHOICES
+
+register = template.Library()
+
+
+def _span(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+@register.filter
+def countdown(due_at: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """'3 d 4 h left' or 'overdue by 2 h 5 min': how a deadline reads in the queue."""
+    if due_at is None:
+        return "no deadline yet"
+    remaining = due_at - (now or timezone.now())
+    if remaining.total_seconds() < 0:
+        return f"overdue by {_span(-remaining)}"
+    return f"{_span(remaining)} left"
+
+
+@register.filter
+def due_soon(due_at: dt.datetime | None, hours: int = 24) -> bool:
+    if due_at is None:
+        return False
+    remaining = due_at - timezone.now()
+    return dt.timedelta(0) <= remaining <= dt.timedelta(hours=hours)
+
+
+@register.filter
+def label(value: str | None) -> str:
+    """'court_order' -> 'court order': enum values as words."""
+    return (value or "").replace("_", " ")
+
+
+@register.filter
+def field_value(form, name: str):
+    """A bound field by a computed name (the per-target fields of the proposal form)."""
+    return form[name]
+
+
+@register.simple_tag
+def nav_for(user) -> list[tuple[str, str]]:
+    """The top navigation: one start page per role the user holds."""
+    links: list[tuple[str, str]] = []
+    if not getattr(user, "is_authenticated", False):
+        return links
+    if hasattr(user, "officer"):
+        links += [("Requests", reverse("web:portal")), ("New request", reverse("web:portal-create"))]
+    if is_legal_staff(user):
+        links.append(("Queue", reverse("web:queue")))
+    if has_role(user, Role.AUDITOR):
+        links.append(("Audit", reverse("web:audit-reports")))
+    if has_role(user, Role.ADMIN) or user.is_staff:
+        links.append(("Administration", reverse("admin:index")))
+    return links
+
+
+@register.simple_tag
+def role_label(user) -> str:
+    return primary_role(user)
+
+
+@register.filter
+def category(value: str) -> str:
+    """A data category as the forms name it: 'ip_addresses' -> 'IP addresses'."""
+    return dict(CATEGORY_CHOICES).get(value, label(value))
+
+
+@register.filter
+def categories(values) -> str:
+    return ", ".join(category(value) for value in values or ())
+
+
+@register.filter
+def is_open(legal_request) -> bool:
+    """Still waiting for an answer: a deadline only means something then."""
+    return legal_request.state in OPEN_STATES

@@ -1,0 +1,38 @@
+"""The web UI's pages. References (LR-YYYY-NNNNNN) are the only identifiers in these paths."""
+
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from web.views import audit, common, portal, public, staff
+
+app_name = "web"
+
+REF = "<str:ref>"
+
+urlpatterns = [
+    path("", common.home, name="home"),
+    path("accounts/login/", common.WebLoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    # The legal team
+    path("queue/", staff.queue, name="queue"),
+    path(f"queue/{REF}/", staff.staff_detail, name="staff-detail"),
+    path(f"queue/{REF}/checks/", staff.checks_run, name="checks-run"),
+    path(f"queue/{REF}/proposal/", staff.proposal_submit, name="proposal"),
+    path(f"queue/{REF}/approval/", staff.approval_submit, name="approval"),
+    path(f"requests/{REF}/response/preview/", staff.preview, name="preview"),
+    # Police officers
+    path("portal/", portal.portal, name="portal"),
+    path("portal/new/", portal.portal_create, name="portal-create"),
+    path(f"portal/{REF}/", portal.portal_detail, name="portal-detail"),
+    path(f"portal/{REF}/edit/", portal.portal_edit, name="portal-edit"),
+    path(f"portal/{REF}/documents/", portal.portal_upload, name="portal-upload"),
+    path(f"portal/{REF}/submit/", portal.portal_submit, name="portal-submit"),
+    path(f"portal/{REF}/withdraw/", portal.portal_withdraw, name="portal-withdraw"),
+    path(f"portal/{REF}/response.pdf", portal.portal_response, name="portal-response"),
+    # Compliance auditors
+    path("audit/", audit.reports_page, name="audit-reports"),
+    path("audit/trail/", audit.trail_lookup, name="audit-trail-lookup"),
+    path(f"audit/requests/{REF}/", audit.trail_page, name="audit-trail-page"),
+    # Anyone
+    path("verify/", public.verify, name="verify"),
+]

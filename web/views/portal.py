@@ -1,0 +1,189 @@
+"""The officers' portal: their agency's requests, filing and correcting one, its documents,
+submitting and withdrawing it, and the signed answer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from lawreq.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
+from letters.api import pdf_response, response_filename
+from letters.selectors import response_stored
+from letters.services import response_download
+from requests_app import selectors, services
+from requests_app.models import LegalRequest, State
+from requests_app.states import can_transition
+from rules.selectors import latest_check_run, officer_findings
+from web.forms import DocumentUploadForm, LegalRequestForm, WithdrawForm
+from web.views.common import error_page, officer_required, paginate, show_domain_error, visible_request
+from workflow.services import do_submit, do_withdraw
+
+MSG_CREATED = "Draft {ref} created. Add the legal document (PDF), then submit the request."
+MSG_UPDATED = "Request {ref} updated."
+MSG_DOCUMENT_ADDED = "Document “{name}” added."
+MSG_SUBMITTED = "Request {ref} submitted. The legal team's checks are running."
+MSG_WITHDRAWN = "Request {ref} withdrawn."
+MSG_NOT_CORRECTABLE = "The legal team has this request now: it can be corrected only when they ask for information."
+
+PORTAL_PAGE_SIZE = 25
+# The officer reads the checks' failures when they are the reason for the state, not while staff deliberate.
+FINDINGS_STATES = frozenset({State.NEEDS_INFO, State.REJECTED})
+
+
+@officer_required
+@require_GET
+def portal(request: HttpRequest) -> HttpResponse:
+    requests = selectors.legal_requests_visible_to(request.user).order_by("-created_at", "-id")
+    return render(
+        request,
+        "web/portal.html",
+        {
+            "agency": request.user.officer.agency,
+            "page": paginate(request, requests, PORTAL_PAGE_SIZE),
+            "query": "",
+        },
+    )
+
+
+def render_portal_detail(
+    request: HttpRequest,
+    legal_request: LegalRequest,
+    *,
+    status: int = 200,
+    upload_form: DocumentUploadForm | None = None,
+    withdraw_form: WithdrawForm | None = None,
+) -> HttpResponse:
+    """The officer's page of one request. It shows the targets, so each showing is audited."""
+    selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="web")
+    legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
+    correctable = can_transition(legal_request.state, State.RECEIVED)
+    return render(
+        request,
+        "web/portal_detail.html",
+        {
+            "legal_request": legal_request,
+            "findings": officer_findings(latest_check_run(legal_request))
+            if legal_request.state in FINDINGS_STATES
+            else [],
+            "can_edit": correctable,
+            "can_submit": correctable,
+            "can_withdraw": can_transition(legal_request.state, State.WITHDRAWN),
+            "response": response_stored(legal_request=legal_request),
+            "upload_form": upload_form or DocumentUploadForm(),
+            "withdraw_form": withdraw_form or WithdrawForm(),
+        },
+        status=status,
+    )
+
+
+@officer_required
+@require_GET
+def portal_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    return render_portal_detail(request, visible_request(request, ref))
+
+
+def _render_request_form(request, form, *, legal_request=None, status=200) -> HttpResponse:
+    return render(request, "web/request_form.html", {"form": form, "legal_request": legal_request}, status=status)
+
+
+@officer_required
+def portal_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _render_request_form(request, LegalRequestForm())
+    form = LegalRequestForm(request.POST)
+    if not form.is_valid():
+        return _render_request_form(request, form, status=400)
+    try:
+        legal_request, _ = services.legal_request_create(
+            actor=request.user,
+            data=form.service_data(),
+            idempotency_key=form.cleaned_data["idempotency_key"] or None,
+        )
+    except DomainError as error:
+        show_domain_error(request, error, form)
+        return _render_request_form(request, form, status=error.status_code)
+    messages.success(request, MSG_CREATED.format(ref=legal_request.ref))
+    return redirect("web:portal-detail", ref=legal_request.ref)
+
+
+@officer_required
+def portal_edit(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = visible_request(request, ref)
+    if request.method != "POST" and not can_transition(legal_request.state, State.RECEIVED):
+        messages.info(request, MSG_NOT_CORRECTABLE)
+        return redirect("web:portal-detail", ref=legal_request.ref)
+    if request.method != "POST":
+        form = LegalRequestForm(initial=LegalRequestForm.initial_from(legal_request))
+        return _render_request_form(request, form, legal_request=legal_request)
+    form = LegalRequestForm(request.POST)
+    if not form.is_valid():
+        return _render_request_form(request, form, legal_request=legal_request, status=400)
+    try:
+        services.legal_request_update(legal_request=legal_request, actor=request.user, data=form.service_data())
+    except DomainError as error:
+        show_domain_error(request, error, form)
+        return _render_request_form(request, form, legal_request=legal_request, status=error.status_code)
+    messages.success(request, MSG_UPDATED.format(ref=legal_request.ref))
+    return redirect("web:portal-detail", ref=legal_request.ref)
+
+
+@officer_required
+@require_POST
+def portal_upload(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = visible_request(request, ref)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render_portal_detail(request, legal_request, status=400, upload_form=form)
+    try:
+        document = services.legal_request_add_document(
+            legal_request=legal_request, actor=request.user, upload=form.cleaned_data["file"]
+        )
+    except DomainError as error:
+        # What the document checks say is about the file itself; a refusal for the state goes on top.
+        about_the_file = isinstance(error, UnsupportedMediaType | PayloadTooLarge)
+        show_domain_error(request, error, form, field_map={"": "file"} if about_the_file else None)
+        return render_portal_detail(request, legal_request, status=error.status_code, upload_form=form)
+    messages.success(request, MSG_DOCUMENT_ADDED.format(name=document.name))
+    return redirect("web:portal-detail", ref=legal_request.ref)
+
+
+@officer_required
+@require_POST
+def portal_submit(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = visible_request(request, ref)
+    try:
+        do_submit(legal_request=legal_request, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return render_portal_detail(request, legal_request, status=error.status_code)
+    messages.success(request, MSG_SUBMITTED.format(ref=legal_request.ref))
+    return redirect("web:portal-detail", ref=legal_request.ref)
+
+
+@officer_required
+@require_POST
+def portal_withdraw(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = visible_request(request, ref)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return render_portal_detail(request, legal_request, status=400, withdraw_form=form)
+    try:
+        do_withdraw(legal_request=legal_request, actor=request.user, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        messages.error(request, error.message)
+        return render_portal_detail(request, legal_request, status=error.status_code, withdraw_form=form)
+    messages.success(request, MSG_WITHDRAWN.format(ref=legal_request.ref))
+    return redirect("web:portal-detail", ref=legal_request.ref)
+
+
+@officer_required
+@require_GET
+def portal_response(request: HttpRequest, ref: str) -> HttpResponse:
+    """The signed letter, as an attachment; the service audits the download."""
+    try:
+        response, pdf = response_download(user=request.user, ref=ref, via="web")
+    except DomainError as error:
+        return error_page(request, error)
+    return pdf_response(pdf, filename=response_filename(response.legal_request.ref))

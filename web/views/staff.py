@@ -1,0 +1,226 @@
+"""The legal team's pages: the queue, a request's page with its checks, the decision forms
+(propose: analysts; approve or send back: reviewers), and the signed letter's preview.
+
+Which forms show is a courtesy; a forced POST meets the same refusal from the services (four eyes
+included)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from disclosure.models import Decision, Proposal, ProposalStatus
+from disclosure.selectors import proposal_current
+from lawreq.errors import DomainError, NotFound, NotPermitted
+from lawreq.roles import Role, has_role
+from letters.api import pdf_response, response_filename
+from letters.models import Response
+from letters.services import response_preview
+from requests_app import selectors
+from requests_app.models import LegalRequest, State
+from requests_app.states import CHECKABLE_STATES
+from rules.selectors import latest_check_run
+from rules.services import legal_request_check
+from web.forms import PROPOSAL_FORMS, SERVICE_FIELD_NAMES, ApprovalForm, QueueFilterForm
+from web.views.common import (
+    analyst_required,
+    error_page,
+    is_analyst,
+    paginate,
+    query_without_page,
+    show_domain_error,
+    staff_required,
+    visible_request,
+)
+from workflow.services import do_decide, do_propose
+
+ERR_UNKNOWN_DECISION = "Choose a decision: disclose, reject or ask for information."
+
+MSG_CHECKS_RUN = "The checks ran again with the rules in force."
+MSG_PROPOSED = {
+    Decision.DISCLOSE: "Disclosure proposed. A reviewer other than you must approve it.",
+    Decision.REJECT: "Rejection proposed. A reviewer other than you must approve it.",
+    Decision.NEED_INFO: "Question sent to the officer; the request waits for their answer.",
+}
+MSG_APPROVED = "Proposal approved. The signed letter is being prepared."
+MSG_SENT_BACK = "Proposal sent back to the analyst."
+
+QUEUE_PAGE_SIZE = 25
+# Failures first, then warnings: what the analyst must look at comes before what passed.
+OUTCOME_ORDER = {"fail": 0, "warn": 1, "pass": 2}
+
+
+@staff_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    filters = QueueFilterForm(request.GET or None)
+    requests = filters.apply(selectors.legal_requests_visible_to(request.user))
+    requests = requests.order_by(F("due_at").asc(nulls_last=True), "id")
+    return render(
+        request,
+        "web/queue.html",
+        {
+            "filters": filters,
+            "page": paginate(request, requests, QUEUE_PAGE_SIZE),
+            "query": query_without_page(request),
+        },
+    )
+
+
+def _outcome_rank(result: dict) -> int:
+    return OUTCOME_ORDER.get(result.get("outcome"), len(OUTCOME_ORDER))
+
+
+def staff_detail_context(request: HttpRequest, legal_request: LegalRequest, forms: dict | None = None) -> dict:
+    legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
+    check_run = latest_check_run(legal_request)
+    user = request.user
+    return {
+        "legal_request": legal_request,
+        "check_run": check_run,
+        "check_results": sorted(check_run.results, key=_outcome_rank) if check_run else [],
+        "letter": Response.objects.filter(legal_request=legal_request).first(),
+        "can_run_checks": is_analyst(user) and legal_request.state in CHECKABLE_STATES,
+        **decision_context(request, legal_request, check_run=check_run, forms=forms or {}),
+    }
+
+
+def render_staff_detail(
+    request: HttpRequest, legal_request: LegalRequest, *, status: int = 200, forms: dict | None = None
+) -> HttpResponse:
+    """The request page for the legal team. It shows the targets, so each showing is audited."""
+    selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="web")
+    context = staff_detail_context(request, legal_request, forms)
+    return render(request, "web/staff_detail.html", context, status=status)
+
+
+@staff_required
+@require_GET
+def staff_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    return render_staff_detail(request, visible_request(request, ref))
+
+
+@analyst_required
+@require_POST
+def checks_run(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = visible_request(request, ref)
+    try:
+        legal_request_check(legal_request=legal_request, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return render_staff_detail(request, legal_request, status=error.status_code)
+    messages.success(request, MSG_CHECKS_RUN)
+    return redirect("web:staff-detail", ref=legal_request.ref)
+
+
+# Decisions
+
+
+def _proposal_form(decision: str, legal_request: LegalRequest, *, check_run, data=None):
+    """The form of one decision, shaped by the latest checks (allowed categories, emergency call back)."""
+    extra = {}
+    if decision == Decision.DISCLOSE and check_run is not None:
+        extra = {
+            "allowed_categories": check_run.allowed_categories,
+            "verification_required": check_run.out_of_band_verification,
+        }
+    return PROPOSAL_FORMS[decision](data, legal_request=legal_request, auto_id=f"id_{decision}_%s", **extra)
+
+
+def _current_proposal(legal_request: LegalRequest, user) -> Proposal | None:
+    try:
+        return proposal_current(legal_request=legal_request, actor=user)
+    except NotFound:
+        return None
+
+
+def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check_run, forms: dict) -> dict:
+    """The current proposal and the decision forms this user may use now.
+
+    Which forms show is a courtesy; a forced POST meets the same refusal from the services.
+    """
+    user = request.user
+    proposal = _current_proposal(legal_request, user)
+    proposal_forms = {}
+    if has_role(user, Role.ANALYST) and legal_request.state == State.IN_REVIEW:
+        proposal_forms = {
+            decision: forms.get(decision) or _proposal_form(decision, legal_request, check_run=check_run)
+            for decision in PROPOSAL_FORMS
+        }
+    awaiting = (
+        proposal is not None
+        and proposal.status == ProposalStatus.OPEN
+        and legal_request.state == State.PENDING_APPROVAL
+    )
+    may_approve = awaiting and has_role(user, Role.REVIEWER) and proposal.proposed_by_id != user.pk
+    # A refused form that is not offered any more (the state moved on) still says why, at the top.
+    shown = set(proposal_forms) | ({"approval"} if may_approve else set())
+    for name, form in forms.items():
+        if name not in shown:
+            for error in (e for errors in form.errors.values() for e in errors):
+                messages.error(request, error)
+    return {
+        "proposal": proposal,
+        "proposal_forms": proposal_forms,
+        "approval_form": (forms.get("approval") or ApprovalForm(auto_id="id_approval_%s")) if may_approve else None,
+        "own_proposal_awaiting": awaiting and proposal.proposed_by_id == user.pk,
+    }
+
+
+@staff_required
+@require_POST
+def proposal_submit(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = visible_request(request, ref)
+    decision = request.POST.get("decision", "")
+    if decision not in PROPOSAL_FORMS:
+        messages.error(request, ERR_UNKNOWN_DECISION)
+        return render_staff_detail(request, legal_request, status=400)
+    form = _proposal_form(decision, legal_request, check_run=latest_check_run(legal_request), data=request.POST)
+    if not form.is_valid():
+        return render_staff_detail(request, legal_request, status=400, forms={decision: form})
+    try:
+        do_propose(legal_request=legal_request, actor=request.user, **form.service_arguments())
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            return error_page(request, error)
+        show_domain_error(request, error, form, field_map=SERVICE_FIELD_NAMES[decision])
+        return render_staff_detail(request, legal_request, status=error.status_code, forms={decision: form})
+    messages.success(request, MSG_PROPOSED[decision])
+    return redirect("web:staff-detail", ref=legal_request.ref)
+
+
+@staff_required
+@require_POST
+def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = visible_request(request, ref)
+    form = ApprovalForm(request.POST, auto_id="id_approval_%s")
+    if not form.is_valid():
+        return render_staff_detail(request, legal_request, status=400, forms={"approval": form})
+    try:
+        approval = do_decide(legal_request=legal_request, actor=request.user, **form.service_arguments())
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            return error_page(request, error)
+        show_domain_error(request, error, form)
+        return render_staff_detail(request, legal_request, status=error.status_code, forms={"approval": form})
+    messages.success(request, MSG_APPROVED if approval.approve else MSG_SENT_BACK)
+    return redirect("web:staff-detail", ref=legal_request.ref)
+
+
+@login_required
+@never_cache
+def preview(request: HttpRequest, ref: str) -> HttpResponse:
+    """The signed letter shown inline to analysts and reviewers (audited as a preview)."""
+    try:
+        response, pdf = response_preview(user=request.user, ref=ref)
+    except NotFound as error:
+        raise Http404(error.message)
+    except NotPermitted as error:
+        raise PermissionDenied(error.message)
+    return pdf_response(pdf, filename=response_filename(response.legal_request.ref), inline=True)

@@ -1,0 +1,187 @@
+"""The journey of a request, one ``do_*`` function per step: submit, validate, propose, decide, issue,
+withdraw.
+
+This is the only module that moves a request from one step to the next and fans out what follows
+(the checks after a submission, the letter after a decision). The apps below it each offer single
+steps; here they are put together, each journey step in one transaction. Steps that freeze, seal or
+resolve run inside ``audit_batch``: their audit entries are appended last, so the chain lock, which
+every audited action waits on, is held only from those appends to the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_batch
+from disclosure.models import Approval, Decision, Proposal
+from disclosure.services import proposal_create, proposal_decide, snapshot_freeze
+from letters.content import LetterKind
+from letters.models import Response, ResponseStatus
+from letters.services import letter_sign, response_claim, response_store
+from requests_app.models import LegalRequest, State
+from requests_app.services import (
+    legal_request_approve,
+    legal_request_ask_for_info,
+    legal_request_await_approval,
+    legal_request_mark_responded,
+    legal_request_record_rejection_letter,
+    legal_request_reject,
+    legal_request_send_back,
+    legal_request_start_review,
+    legal_request_submit,
+    legal_request_withdraw,
+)
+from rules.engine import NEEDS_INFO
+from rules.selectors import response_deadline
+from rules.services import legal_request_check
+from subscribers.services import legal_request_resolve_targets
+from workflow import tasks
+
+
+def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
+    """The officer files the request (or answers a question): it is ``received``, due by the
+    deadline its jurisdiction's rules set, and validated in the background after commit."""
+    received_at = timezone.now()
+    first_submission = legal_request.received_at is None
+    due_at = _deadline(legal_request, received_at) if first_submission else None
+    with transaction.atomic():
+        legal_request_submit(legal_request=legal_request, actor=actor, received_at=received_at, due_at=due_at)
+        transaction.on_commit(lambda: tasks.validate_request.delay(legal_request.pk))
+    return legal_request
+
+
+def _deadline(legal_request: LegalRequest, received_at: dt.datetime) -> dt.datetime:
+    return response_deadline(
+        jurisdiction_code=legal_request.jurisdiction.code,
+        process_type=legal_request.process_type,
+        emergency=legal_request.emergency,
+        received_at=received_at,
+    )
+
+
+def do_validate(*, legal_request_id: int) -> None:
+    """What runs after submission: resolve the targets, check the request against the rules in
+    force at its receipt, then hand it to the legal team or ask the officer for what is missing.
+    The engine only recommends; humans decide. A request no longer ``received`` (already validated,
+    withdrawn) is left alone, so running twice is harmless."""
+    with transaction.atomic(), audit_batch():
+        legal_request = LegalRequest.objects.select_for_update().filter(pk=legal_request_id).first()
+        if legal_request is None or legal_request.state != State.RECEIVED:
+            return
+        legal_request_resolve_targets(legal_request=legal_request)
+        check_run = legal_request_check(legal_request=legal_request)
+        details = {
+            "check_run": check_run.pk,
+            "recommendation": check_run.recommendation,
+            "rule_versions": check_run.versions,
+            "out_of_band_verification": check_run.out_of_band_verification,
+        }
+        if check_run.recommendation == NEEDS_INFO:
+            question = "\n".join(check_run.missing_information)
+            legal_request_ask_for_info(legal_request=legal_request, question=question, details=details)
+        else:
+            legal_request_start_review(legal_request=legal_request, details=details)
+
+
+def do_propose(
+    *,
+    legal_request: LegalRequest,
+    actor,
+    decision: str,
+    targets: Sequence[int | Mapping[str, Any]] | None = None,
+    categories: Sequence[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    reason: str = "",
+    reasons: Sequence[str] | None = None,
+    out_of_band_verified: bool = False,
+) -> Proposal:
+    """An analyst proposes: ``disclose`` and ``reject`` wait for a reviewer's approval,
+    ``need_info`` asks the officer at once."""
+    with transaction.atomic():
+        proposal = proposal_create(
+            legal_request=legal_request,
+            actor=actor,
+            decision=decision,
+            targets=targets,
+            categories=categories,
+            date_from=date_from,
+            date_to=date_to,
+            reason=reason,
+            reasons=reasons,
+            out_of_band_verified=out_of_band_verified,
+        )
+        details = {"proposal_id": proposal.pk, "decision": decision}
+        if decision == Decision.NEED_INFO:
+            legal_request_ask_for_info(
+                legal_request=legal_request, question=proposal.reason, actor=actor, details=details
+            )
+        else:
+            legal_request_await_approval(legal_request=legal_request, actor=actor, details=details)
+    legal_request.refresh_from_db()
+    return proposal
+
+
+def do_decide(*, legal_request: LegalRequest, actor, approve: bool, comment: str = "") -> Approval:
+    """A reviewer other than the proposer approves the proposal or sends it back.
+
+    An approval freezes the answer (exactly the approved records, sealed; or a rejection's reasons)
+    in the same transaction, and the letter is issued after commit.
+    """
+    with transaction.atomic(), audit_batch():
+        approval = proposal_decide(legal_request=legal_request, actor=actor, approve=approve, comment=comment)
+        proposal = approval.proposal
+        details = {"proposal_id": proposal.pk, "decision": proposal.decision}
+        if not approve:
+            legal_request_send_back(legal_request=legal_request, actor=actor, details=details)
+        else:
+            snapshot_freeze(proposal=proposal, approval=approval, actor=actor)
+            if proposal.decision == Decision.DISCLOSE:
+                legal_request_approve(legal_request=legal_request, actor=actor, details=details)
+            else:
+                legal_request_reject(
+                    legal_request=legal_request, actor=actor, reasons=list(proposal.reasons), details=details
+                )
+            # Robust: the decision is committed whatever happens to the enqueue; a failure is logged,
+            # and the approved request stays visible as waiting for its letter.
+            transaction.on_commit(lambda: tasks.issue_response.delay(legal_request.pk), robust=True)
+    legal_request.refresh_from_db()
+    return approval
+
+
+def do_issue_response(*, legal_request_id: int, claim_token: str | None = None) -> Response:
+    """Render, sign, seal and issue the request's response letter, once; the request is then
+    answered (``responded``, or a rejection with the date its letter went out).
+
+    ``claim_token`` names the job (see ``letters.services.response_claim``). Raises ``ResponseBusy``
+    and ``TRANSIENT_ERRORS`` (worth a retry), ``ResponseNotDue`` or ``ResponseGenerationFailed``.
+    """
+    response = response_claim(legal_request_id=legal_request_id, token=claim_token or uuid.uuid4().hex)
+    if response.status == ResponseStatus.STORED:
+        return response
+    letter = letter_sign(legal_request_id=legal_request_id)
+    with transaction.atomic():
+        response, issued = response_store(response_id=response.pk, letter=letter)
+        if issued:
+            legal_request = LegalRequest.objects.get(pk=legal_request_id)
+            if letter.kind == LetterKind.REJECTION:
+                legal_request_record_rejection_letter(legal_request=legal_request)
+            else:
+                legal_request_mark_responded(
+                    legal_request=legal_request,
+                    outcome=letter.decision.outcome,
+                    accounts_affected=letter.decision.accounts_affected,
+                    details={"sha256": response.sha256},
+                )
+    return response
+
+
+def do_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> LegalRequest:
+    """The officer withdraws a request that has no response yet; a letter being made is not sent."""
+    return legal_request_withdraw(legal_request=legal_request, actor=actor, reason=reason)

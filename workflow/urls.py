@@ -1,0 +1,12 @@
+from django.urls import path
+
+from workflow import api
+
+REQUEST = "api/v1/requests/<str:ref>"
+
+urlpatterns = [
+    path(f"{REQUEST}/submit/", api.SubmitView.as_view(), name="api-submit"),
+    path(f"{REQUEST}/withdraw/", api.WithdrawView.as_view(), name="api-withdraw"),
+    path(f"{REQUEST}/proposal/", api.ProposalView.as_view(), name="api-proposal"),
+    path(f"{REQUEST}/approval/", api.ApprovalView.as_view(), name="api-approval"),
+]
