@@ -38,8 +38,11 @@ test: system-deps venv
 	$(PY) -m pytest -n 2 --create-db -m "not browser" $(PYTEST_ARGS)
 	$(PY) -m pytest --create-db -m browser $(PYTEST_ARGS)
 
+# ruff (rules and formatting), then the import contract: the apps' layers never point back up.
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run

@@ -148,26 +148,10 @@ def _append(entries: list[AuditEntry]) -> None:
 
 class _Batch:
     def __init__(self) -> None:
-        self.pending: list[_Pending] = []
+        self.entries: list[AuditEntry] = []
 
     def queue(self, entry: AuditEntry) -> None:
-        pending = _Pending(entry)
-        # Django forgets the on-commit callbacks of a savepoint that is rolled back; the entries
-        # queued there must be forgotten too, so each rides along as a callback that does nothing.
-        transaction.on_commit(pending)
-        self.pending.append(pending)
-
-    def surviving_entries(self) -> list[AuditEntry]:
-        registered = {id(callback) for _, callback, _ in connection.run_on_commit}
-        return [pending.entry for pending in self.pending if id(pending) in registered]
-
-
-class _Pending:
-    def __init__(self, entry: AuditEntry) -> None:
-        self.entry = entry
-
-    def __call__(self) -> None:
-        pass
+        self.entries.append(entry)
 
 
 _batches = threading.local()
@@ -184,8 +168,9 @@ def audit_batch() -> Iterator[None]:
 
     A step that freezes, seals or resolves first and audits last holds the lock, which every audited
     action of every process waits on, only from its appends to its commit. Use it inside the step's
-    transaction. Nested batches join the outer one; an error inside discards the queued entries
-    along with the transaction.
+    transaction, and let errors propagate out of it: an error discards the queued entries along with
+    the transaction, but one caught inside the block would not take back the entries queued before
+    it. Nested batches join the outer one.
     """
     if not connection.in_atomic_block:
         raise RuntimeError(ERR_BATCH_OUTSIDE_TRANSACTION)
@@ -198,7 +183,7 @@ def audit_batch() -> Iterator[None]:
         yield
     finally:
         _batches.current = None
-    _append(batch.surviving_entries())
+    _append(batch.entries)
 
 
 def audit_login_succeeded(*, user, ip_address: str = "", method: str = "token") -> AuditEntry:

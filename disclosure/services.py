@@ -322,6 +322,7 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
     )
     if proposal is None or locked.state != State.PENDING_APPROVAL:
         raise TransitionNotAllowed(ERR_STATE_APPROVAL.format(state=locked.state))
+    proposal.legal_request = locked
     if proposal.proposed_by_id == actor.pk:
         raise Conflict(ERR_OWN_PROPOSAL)
     if not approve and not comment:

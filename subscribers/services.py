@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import ipaddress
@@ -262,8 +263,7 @@ def subscribers_validate_file(*, path: Path, progress: Progress | None = None) -
                 seen_ids[account.account_id] = line
                 seen_usernames[account.username.lower()] = line
                 # Only the key fields are kept; events are dropped as soon as they are checked.
-                account.ip_events = []
-                pending.append(account)
+                pending.append(dataclasses.replace(account, ip_events=()))
         if len(pending) >= IMPORT_BATCH_ACCOUNTS:
             check_stored(pending)
             pending = []

@@ -117,13 +117,12 @@ def do_propose(
             reasons=reasons,
             out_of_band_verified=out_of_band_verified,
         )
+        locked = proposal.legal_request
         details = {"proposal_id": proposal.pk, "decision": decision}
         if decision == Decision.NEED_INFO:
-            legal_request_ask_for_info(
-                legal_request=legal_request, question=proposal.reason, actor=actor, details=details
-            )
+            legal_request_ask_for_info(legal_request=locked, question=proposal.reason, actor=actor, details=details)
         else:
-            legal_request_await_approval(legal_request=legal_request, actor=actor, details=details)
+            legal_request_await_approval(legal_request=locked, actor=actor, details=details)
     legal_request.refresh_from_db()
     return proposal
 
@@ -137,17 +136,16 @@ def do_decide(*, legal_request: LegalRequest, actor, approve: bool, comment: str
     with transaction.atomic(), audit_batch():
         approval = proposal_decide(legal_request=legal_request, actor=actor, approve=approve, comment=comment)
         proposal = approval.proposal
+        locked = proposal.legal_request
         details = {"proposal_id": proposal.pk, "decision": proposal.decision}
         if not approve:
-            legal_request_send_back(legal_request=legal_request, actor=actor, details=details)
+            legal_request_send_back(legal_request=locked, actor=actor, details=details)
         else:
             snapshot_freeze(proposal=proposal, approval=approval, actor=actor)
             if proposal.decision == Decision.DISCLOSE:
-                legal_request_approve(legal_request=legal_request, actor=actor, details=details)
+                legal_request_approve(legal_request=locked, actor=actor, details=details)
             else:
-                legal_request_reject(
-                    legal_request=legal_request, actor=actor, reasons=list(proposal.reasons), details=details
-                )
+                legal_request_reject(legal_request=locked, actor=actor, reasons=list(proposal.reasons), details=details)
             # Robust: the decision is committed whatever happens to the enqueue; a failure is logged,
             # and the approved request stays visible as waiting for its letter.
             transaction.on_commit(lambda: tasks.issue_response.delay(legal_request.pk), robust=True)

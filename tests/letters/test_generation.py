@@ -21,6 +21,7 @@ from letters.verification import pdf_signature_check
 from requests_app.models import Outcome, State
 from tests.letters.conftest import EVENT_OUTSIDE_PERIOD, OCTOBER_EVENTS, attachments, pdf_text
 from vault.crypto import unseal
+from workflow import services as workflow_services
 from workflow.services import do_issue_response, do_withdraw
 from workflow.tasks import issue_response
 
@@ -95,12 +96,12 @@ def test_a_crash_between_rendering_and_storing_then_a_rerun_issues_one_response(
     approved_request, monkeypatch, audit_trail
 ):
     # given: the worker dies after signing, before storing
-    real_store = services._response_store
+    real_store = workflow_services.response_store
 
     def crash(**kwargs):
         raise SystemExit("worker lost")
 
-    monkeypatch.setattr(services, "_response_store", crash)
+    monkeypatch.setattr(workflow_services, "response_store", crash)
     with pytest.raises(SystemExit):
         do_issue_response(legal_request_id=approved_request.pk, claim_token="job-1")
     claimed = Response.objects.get()
@@ -109,7 +110,7 @@ def test_a_crash_between_rendering_and_storing_then_a_rerun_issues_one_response(
     assert approved_request.state == State.APPROVED
 
     # when: the broker redelivers the same job (acks_late)
-    monkeypatch.setattr(services, "_response_store", real_store)
+    monkeypatch.setattr(workflow_services, "response_store", real_store)
     response = do_issue_response(legal_request_id=approved_request.pk, claim_token="job-1")
 
     # then
@@ -121,7 +122,7 @@ def test_a_crash_between_rendering_and_storing_then_a_rerun_issues_one_response(
 
 
 def test_another_job_waits_for_a_fresh_claim_and_takes_over_a_stale_one(approved_request, settings, monkeypatch):
-    monkeypatch.setattr(services, "_response_store", lambda **kwargs: (_ for _ in ()).throw(SystemExit()))
+    monkeypatch.setattr(workflow_services, "response_store", lambda **kwargs: (_ for _ in ()).throw(SystemExit()))
     with pytest.raises(SystemExit):
         do_issue_response(legal_request_id=approved_request.pk, claim_token="job-1")
     monkeypatch.undo()

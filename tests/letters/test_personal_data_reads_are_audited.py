@@ -41,8 +41,8 @@ NO_PERSONAL_DATA = {
     "swagger-ui",
     "legalrequest-list",
     "legalrequest-documents",
-    "legalrequest-submit",
-    "legalrequest-withdraw",
+    "api-submit",
+    "api-withdraw",
     "home",
     "login",
     "logout",
@@ -74,9 +74,9 @@ NO_PERSONAL_DATA = {
     "report-personal-data-access",
     "report-permission-denials",
     "report-sla",
-    "web:audit-reports",
-    "web:audit-trail-lookup",
-    "web:audit-trail-page",
+    "audit-reports",
+    "audit-trail-lookup",
+    "audit-trail-page",
 }
 PERSONAL_DATA_ROUTES = {
     "legalrequest-detail",

@@ -239,8 +239,9 @@ def test_check_runs_are_immutable(received, officer_a):
 
 
 def test_the_task_retries_when_the_database_is_briefly_unavailable(received, officer_a, monkeypatch):
-    import rules.tasks
     from django.db import OperationalError
+
+    import workflow.services
 
     legal_request = received(officer_a)
     calls = []
@@ -251,7 +252,7 @@ def test_the_task_retries_when_the_database_is_briefly_unavailable(received, off
             raise OperationalError("could not connect to server")
         do_validate(legal_request_id=legal_request_id)
 
-    monkeypatch.setattr(rules.tasks, "do_validate", flaky_validate)
+    monkeypatch.setattr(workflow.services, "do_validate", flaky_validate)
     monkeypatch.setattr(validate_request, "default_retry_delay", 0)
 
     result = validate_request.apply(args=[legal_request.pk], throw=False)

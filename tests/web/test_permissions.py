@@ -10,6 +10,7 @@ from django.urls import reverse
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from requests_app.models import State
+from web.views.common import REASON_ROLE
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +185,7 @@ def test_a_reviewer_cannot_run_the_checks_again(client_for, reviewer, request_a)
 def test_role_refusal_on_a_request_page_is_audited(client_for, auditor, request_a):
     client_for(auditor).get(reverse("web:staff-detail", kwargs={"ref": request_a.ref}))
     entry = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, request_ref=request_a.ref).get()
-    assert entry.details == {"reason": "role", "via": "web"}
+    assert entry.details == {"resource": "web:staff-detail", "reason": REASON_ROLE}
 
 
 def test_a_role_refusal_says_whose_page_it_is(client_for, auditor):
