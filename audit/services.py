@@ -186,8 +186,10 @@ def audit_batch() -> Iterator[None]:
     _append(batch.entries)
 
 
-def audit_login_succeeded(*, user, ip_address: str = "", method: str = "token") -> AuditEntry:
-    details = {"method": method}
+def audit_login_succeeded(
+    *, user, ip_address: str = "", method: str = "token", second_factor: bool = False
+) -> AuditEntry:
+    details = {"method": method, "second_factor": second_factor}
     if ip_address:
         details["ip_hash"] = audit_hash_identifier(ip_address)
     return audit_record(action=AuditAction.LOGIN_SUCCEEDED, actor=user, obj=user, details=details)

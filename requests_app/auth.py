@@ -9,14 +9,16 @@ from django.core.cache import cache
 from django_otp import match_token
 from rest_framework.authtoken.models import Token
 
-from audit.actions import AuditAction
-from audit.services import audit_hash_identifier, audit_record
+from audit.services import audit_hash_identifier, audit_login_failed, audit_login_succeeded
 from lawreq.errors import DomainError, InvalidInput
 from lawreq.roles import Role, has_role
 
 ERR_BAD_CREDENTIALS = "Unable to log in with the credentials provided."
 ERR_THROTTLED = "Too many failed log-ins. Try again in a minute."
 ERR_OTP_REQUIRED = "A one-time code from your authenticator app (otp) is required for this account."
+
+REASON_CREDENTIALS = "bad_credentials"
+REASON_SECOND_FACTOR = "second_factor"
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 60
@@ -39,14 +41,11 @@ def second_factor_required(user) -> bool:
     return settings.LAWREQ_REQUIRE_STAFF_OTP and staff
 
 
-def _record_failure(keys: list[str], username: str, reason: str) -> None:
+def _record_failure(keys: list[str], *, username: str, client_ip: str, reason: str) -> None:
     for key in keys:
         cache.add(key, 0, FAILURE_WINDOW_SECONDS)
         cache.incr(key)
-    # The attempted name may be a mistyped password: it is kept only as a keyed hash.
-    audit_record(
-        action=AuditAction.LOGIN_FAILED, details={"username": audit_hash_identifier(username), "reason": reason}
-    )
+    audit_login_failed(username=username, ip_address=client_ip, reason=reason)
 
 
 def credentials_check(*, username: str, password: str, client_ip: str, otp: str = "", method: str) -> AbstractBaseUser:
@@ -55,17 +54,17 @@ def credentials_check(*, username: str, password: str, client_ip: str, otp: str 
     ``method`` (``token``, ``web``) is recorded with the successful log-in."""
     keys = _failure_keys(username, client_ip)
     if any((cache.get(key) or 0) >= MAX_FAILURES for key in keys):
-        audit_record(action=AuditAction.LOGIN_THROTTLED, details={"username": audit_hash_identifier(username)})
+        audit_login_failed(username=username, ip_address=client_ip, reason="throttled", throttled=True)
         raise LoginThrottled(ERR_THROTTLED)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        _record_failure(keys, username, "credentials")
+        _record_failure(keys, username=username, client_ip=client_ip, reason=REASON_CREDENTIALS)
         raise InvalidInput(ERR_BAD_CREDENTIALS)
     second_factor = second_factor_required(user)
     if second_factor and (not otp or match_token(user, otp) is None):
-        _record_failure(keys, username, "second factor")
+        _record_failure(keys, username=username, client_ip=client_ip, reason=REASON_SECOND_FACTOR)
         raise InvalidInput(ERR_OTP_REQUIRED, field="otp")
-    audit_record(action=AuditAction.LOGIN_SUCCEEDED, actor=user, details={"method": method, "otp": second_factor})
+    audit_login_succeeded(user=user, ip_address=client_ip, method=method, second_factor=second_factor)
     return user
 
 

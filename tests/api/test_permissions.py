@@ -6,6 +6,8 @@ import pytest
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
+from audit.services import audit_hash_identifier
+from requests_app.auth import REASON_CREDENTIALS
 from tests.conftest import PASSWORD, us_request_payload
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +165,30 @@ def test_officers_need_no_second_factor(api, officer_a, settings):
     settings.LAWREQ_REQUIRE_STAFF_OTP = True
     response = api().post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD}, format="json")
     assert response.status_code == 200
+
+
+def test_log_in_entries_are_written_by_the_audit_helpers(api, officer_a):
+    # given: one wrong password, one throttled-free success, from the same client address
+    client = api()
+    client.post("/api/v1/auth/token/", {"username": "Alice.Officer ", "password": "wrong"}, format="json")
+    client.post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD}, format="json")
+
+    # then: the entries have the shape docs/audit.md promises (audit_login_failed / audit_login_succeeded)
+    failure = AuditEntry.objects.get(action=AuditAction.LOGIN_FAILED)
+    address = audit_hash_identifier("127.0.0.1")
+    assert failure.details == {
+        "reason": REASON_CREDENTIALS,
+        "username_hash": audit_hash_identifier("alice.officer"),
+        "ip_hash": address,
+    }
+    success = AuditEntry.objects.get(action=AuditAction.LOGIN_SUCCEEDED)
+    assert success.details == {"method": "token", "second_factor": False, "ip_hash": address}
+
+
+def test_an_outside_denial_is_written_by_the_audit_helper(api, officer_b, draft_factory, officer_a):
+    legal_request = draft_factory(officer_a)
+
+    api(officer_b).get(f"/api/v1/requests/{legal_request.ref}/")
+
+    denial = AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED)
+    assert denial.details == {"resource": "requests_app.legalrequest", "reason": "outside the caller's reach"}

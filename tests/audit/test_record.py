@@ -99,7 +99,11 @@ def test_successful_login_names_the_user_and_hashes_the_address(officer_a):
     entry = audit_login_succeeded(user=officer_a, ip_address="198.51.100.2")
 
     assert (entry.actor_id, entry.role) == (officer_a.pk, "officer")
-    assert entry.details == {"method": "token", "ip_hash": audit_hash_identifier("198.51.100.2")}
+    assert entry.details == {
+        "method": "token",
+        "second_factor": False,
+        "ip_hash": audit_hash_identifier("198.51.100.2"),
+    }
 
 
 def test_permission_denial_helper_records_who_was_refused_what(auditor, audit_trail):

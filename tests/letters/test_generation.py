@@ -284,22 +284,36 @@ def test_concurrent_workers_issue_one_response(decided_factory, officer_a, accou
     assert stored in outcomes and set(outcomes) <= {stored, "busy"}
 
 
-def test_a_rejection_letter_quotes_the_failing_rules_of_the_latest_checks(decided_factory, officer_a, account):
-    from rules.selectors import latest_check_run
+def test_a_rejection_letter_quotes_the_failing_rules_as_they_were_when_it_was_decided(
+    decided_factory, officer_a, account
+):
+    from rules.models import CheckRun
+    from rules.selectors import latest_check_run, officer_failures
 
-    legal_request = decided_factory(
-        officer_a, decision="reject", run_task=True, request_categories=["content", "ip_addresses"]
+    # given: a rejection, decided on checks that refuse message content
+    legal_request = decided_factory(officer_a, decision="reject", request_categories=["content", "ip_addresses"])
+    decided_on = latest_check_run(legal_request)
+    failing = officer_failures(decided_on)
+    assert failing, "the shipped rules refuse message content"
+    # and checks that ran again after the decision and say something else
+    later = {**failing[0]._asdict(), "rule": "later.rule", "message": "A later check that nobody decided on."}
+    CheckRun.objects.create(
+        legal_request=legal_request,
+        results=[later],
+        recommendation=decided_on.recommendation,
+        response_deadline=decided_on.response_deadline,
     )
 
-    failing = [
-        r for r in latest_check_run(legal_request).results if r["outcome"] == "fail" and r.get("officer_visible", True)
-    ]
-    assert failing, "the shipped rules refuse message content"
-    text = re.sub(r"\s+", " ", pdf_text(stored_pdf(Response.objects.get(legal_request=legal_request))))
+    # when: the letter is made
+    response = do_issue_response(legal_request_id=legal_request.pk)
+
+    # then: it quotes what the decision was made on
+    text = re.sub(r"\s+", " ", pdf_text(stored_pdf(response)))
     for result in failing:
-        assert re.sub(r"\s+", " ", result["message"]) in text
-        if result["citation"]:
-            assert re.sub(r"\s+", " ", result["citation"]) in text
+        assert re.sub(r"\s+", " ", result.message) in text
+        if result.citation:
+            assert re.sub(r"\s+", " ", result.citation) in text
+    assert "A later check" not in text
 
 
 def test_key_rotation_reseals_stored_letters_which_still_open(issued_response, issued_pdf, settings):
