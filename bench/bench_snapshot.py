@@ -33,7 +33,9 @@ from disclosure import codec
 from disclosure.models import Approval, Decision, Proposal, ProposalStatus, ProposalTarget
 from disclosure.selectors import approved_decision
 from disclosure.services import snapshot_freeze
-from requests_app.models import Agency, Jurisdiction, LegalRequest, Resolution, State, Target
+from requests_app.choices import Resolution
+from requests_app.models import Agency, Jurisdiction, LegalRequest, Target
+from requests_app.states import State
 from subscribers.bulk import ip_events_insert
 from subscribers.models import Account, PhoneHistory
 from subscribers.providers import DatabaseProvider

@@ -21,7 +21,7 @@ from lawreq.fields import (
     StrictDateField,
     StrictIntegerField,
 )
-from requests_app.models import Category
+from requests_app.choices import Category
 from requests_app.selectors import legal_request_get_for_staff
 from requests_app.services import MAX_TARGETS
 

@@ -13,16 +13,16 @@ from django.utils import timezone
 
 
 class Decision(models.TextChoices):
-    DISCLOSE = "disclose"
-    REJECT = "reject"
-    NEED_INFO = "need_info"
+    DISCLOSE = "disclose", "Disclose"
+    REJECT = "reject", "Reject"
+    NEED_INFO = "need_info", "Ask the officer for information"
 
 
 class ProposalStatus(models.TextChoices):
-    OPEN = "open"  # waiting for a reviewer
-    APPROVED = "approved"
-    SENT_BACK = "sent_back"
-    CLOSED = "closed"  # a need_info question: it needs no approval and discloses nothing
+    OPEN = "open", "Waiting for a reviewer"
+    APPROVED = "approved", "Approved"
+    SENT_BACK = "sent_back", "Sent back"
+    CLOSED = "closed", "Closed"  # a need_info question: it needs no approval and discloses nothing
 
 
 class Proposal(models.Model):

@@ -23,8 +23,10 @@ from disclosure.models import (
 )
 from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
-from requests_app.models import Category, LegalRequest, Outcome, Resolution, State, Target
+from requests_app.choices import Category, Outcome, Resolution
+from requests_app.models import LegalRequest, Target
 from requests_app.selectors import require_legal_staff_on
+from requests_app.states import State
 from rules.selectors import latest_check_run, officer_failures
 from subscribers.providers import get_provider
 from vault.crypto import key_ring, seal

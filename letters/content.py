@@ -9,46 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
+
+from django.db import models
 
 from disclosure.records import ApprovedDecision, DisclosedTarget, RuleFinding
 
 
-class LetterKind(StrEnum):
-    DISCLOSURE = "disclosure"
-    NO_RECORDS = "no_records"
-    REJECTION = "rejection"
+class LetterKind(models.TextChoices):
+    DISCLOSURE = "disclosure", "Disclosure"
+    NO_RECORDS = "no_records", "No records"
+    REJECTION = "rejection", "Rejection"
 
 
-CATEGORY_LABELS = {
-    "phone_number": "Phone numbers",
-    "ip_addresses": "IP addresses (with timestamps and ports)",
-    "subscriber_profile": "Subscriber profile",
-    "content": "Message content",
-}
-PROCESS_TYPE_LABELS = {
-    "subpoena": "Subpoena",
-    "court_order": "Court order",
-    "search_warrant": "Search warrant",
-    "production_order": "European Production Order (EPOC)",
-    "preservation_order": "Preservation order",
-    "emergency_disclosure": "Emergency disclosure request",
-    "mlat_request": "Mutual legal assistance request",
-    "other": "Other legal process",
-}
-AUTHORITY_TYPE_LABELS = {
-    "judge": "Judge",
-    "court": "Court",
-    "prosecutor": "Prosecutor",
-    "police": "Police",
-    "other": "Other authority",
-}
 ROLE_LABELS = {
     "analyst": "Legal analyst",
     "reviewer": "Senior legal reviewer",
     "admin": "Administrator",
 }
-TARGET_TYPE_LABELS = {"phone": "Phone number", "username": "Username", "account_id": "Account id"}
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from requests_app.models import LegalRequest
 
 
 class ResponseStatus(models.TextChoices):
-    CLAIMED = "claimed"  # a worker is rendering and signing it
-    STORED = "stored"  # signed, sealed and issued: final
-    FAILED = "failed"  # a permanent error; ``error`` says which, an operator re-runs after fixing it
+    CLAIMED = "claimed", "Being rendered and signed"
+    STORED = "stored", "Issued"  # signed, sealed and issued: final
+    FAILED = "failed", "Failed"  # a permanent error; ``error`` says which, an operator re-runs after fixing it
 
 
 class Response(models.Model):
@@ -23,7 +23,7 @@ class Response(models.Model):
 
     legal_request = models.OneToOneField(LegalRequest, on_delete=models.PROTECT, related_name="response")
     status = models.CharField(max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.CLAIMED)
-    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in LetterKind], blank=True)
+    kind = models.CharField(max_length=20, choices=LetterKind.choices, blank=True)
     claim_token = models.CharField(max_length=64, blank=True)
     claimed_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveIntegerField(default=0)

@@ -35,17 +35,18 @@ from weasyprint import HTML
 
 from disclosure.records import DisclosedTarget
 from letters.annex import AnnexSection, annex_page_count, annex_render
-from letters.content import (
-    AUTHORITY_TYPE_LABELS,
-    CATEGORY_LABELS,
-    PROCESS_TYPE_LABELS,
-    ROLE_LABELS,
-    TARGET_TYPE_LABELS,
-    LetterContent,
-    LetterKind,
-)
+from letters.content import ROLE_LABELS, LetterContent, LetterKind
 from letters.exports import Export, records_exports
 from letters.fetcher import StaticOnlyFetcher
+from requests_app.choices import (
+    AuthorityType,
+    Category,
+    LegalChannel,
+    ProcessType,
+    TargetType,
+    in_sentence,
+    label_of,
+)
 
 TEMPLATES = {
     LetterKind.DISCLOSURE: "letters/disclosure.html",
@@ -58,11 +59,6 @@ TITLES = {
     LetterKind.REJECTION: "Response to a request for user data: request rejected",
 }
 PARTIAL_TITLE = "Response to a request for user data: records partially disclosed"
-LEGAL_CHANNEL_LABELS = {
-    "direct": "direct request to the provider",
-    "mlat": "through mutual legal assistance",
-    "agreement": "under a recognised international agreement",
-}
 MAX_LAYOUT_PASSES = 4
 
 ERR_RECORDS_OUTSIDE_CATEGORIES = "Target #{target_id} carries {what}, a category the decision did not approve."
@@ -267,11 +263,11 @@ def letter_context(
         targets.append(
             {
                 "target_id": target.target_id,
-                "type_label": TARGET_TYPE_LABELS.get(target.target_type, target.target_type),
+                "type_label": label_of(TargetType, target.target_type),
                 "display_value": f"@{target.target_value}" if target.target_type == "username" else target.target_value,
                 "found": target.found,
                 "account_id": target.account_id,
-                "category_labels": [CATEGORY_LABELS.get(c, c) for c in target.categories] if target.found else [],
+                "category_labels": [label_of(Category, c) for c in target.categories] if target.found else [],
                 "period": _period(target.date_from, target.date_to),
                 "show_phone_numbers": "phone_number" in target.categories,
                 "phone_numbers": [
@@ -300,18 +296,20 @@ def letter_context(
         "title": _title(content),
         "partial": bool(decision and decision.outcome == "partially_disclosed"),
         "total_pages": letter_pages + annex_pages,
-        "authority_type": AUTHORITY_TYPE_LABELS.get(content.issuing_authority_type, "Issuing authority"),
-        "process_type": PROCESS_TYPE_LABELS.get(content.process_type, content.process_type),
-        "legal_channel": LEGAL_CHANNEL_LABELS.get(content.legal_channel, content.legal_channel),
+        "authority_type": label_of(AuthorityType, content.issuing_authority_type)
+        if content.issuing_authority_type
+        else "Issuing authority",
+        "process_type": label_of(ProcessType, content.process_type),
+        "legal_channel": in_sentence(label_of(LegalChannel, content.legal_channel)),
         "issued_at": _date(content.issued_at),
         "received_at": _datetime(content.received_at),
         "responded_at": _datetime(content.responded_at),
-        "asked_categories": [CATEGORY_LABELS.get(c, c) for c in content.asked_categories],
+        "asked_categories": [label_of(Category, c) for c in content.asked_categories],
         "asked_period": _period(content.asked_date_from, content.asked_date_to),
         "asked_targets": [
             {
                 "target_id": t.target_id,
-                "type_label": TARGET_TYPE_LABELS.get(t.target_type, t.target_type),
+                "type_label": label_of(TargetType, t.target_type),
                 "display_value": t.display_value,
             }
             for t in content.asked_targets

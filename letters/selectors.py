@@ -13,8 +13,10 @@ from lawreq.roles import Role, has_role
 from letters.content import AskedTarget, DocumentDigest, LetterContent, letter_kind_for
 from letters.models import Response, ResponseStatus
 from letters.verification import PROBLEM_NOT_ISSUED, Verification, pdf_signature_check
-from requests_app.models import LegalRequest, Outcome, State
+from requests_app.choices import Outcome
+from requests_app.models import LegalRequest
 from requests_app.selectors import legal_request_get
+from requests_app.states import State
 
 ERR_NO_RESPONSE = "This request has no response yet."
 ERR_NOT_STAFF = "Only the legal team can preview responses."

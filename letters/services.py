@@ -33,8 +33,8 @@ from letters.content import LetterKind
 from letters.models import Response, ResponseStatus
 from letters.rendering import LetterContentError, RenderedLetter, letter_render
 from letters.signing import pdf_sign, signer_load
-from requests_app.models import LegalRequest, State
-from requests_app.states import ANSWERABLE_STATES
+from requests_app.models import LegalRequest
+from requests_app.states import ANSWERABLE_STATES, State
 from vault.crypto import DecryptionRefused, seal, unseal
 
 logger = logging.getLogger(__name__)

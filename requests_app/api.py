@@ -18,7 +18,7 @@ from audit.services import audit_record
 from lawreq.errors import InvalidInput, NotFound
 from requests_app import selectors, services
 from requests_app.auth import token_obtain
-from requests_app.models import LegalRequest, State
+from requests_app.models import LegalRequest
 from requests_app.serializers import (
     DocumentSerializer,
     LegalRequestSerializer,
@@ -26,7 +26,7 @@ from requests_app.serializers import (
     LegalRequestWriteSerializer,
     TokenRequestSerializer,
 )
-from requests_app.states import OPEN_STATES
+from requests_app.states import OPEN_STATES, State
 
 ERR_IDEMPOTENCY_KEY = "Idempotency-Key must be 1 to 200 printable characters."
 ERR_NO_FILE = "Send the document as multipart form field 'file'."

@@ -6,68 +6,16 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from requests_app.choices import (
+    AuthorityType,
+    LegalChannel,
+    OffenseCategory,
+    Outcome,
+    ProcessType,
+    Resolution,
+    TargetType,
+)
 from requests_app.states import OPEN_STATES, State
-
-
-class ProcessType(models.TextChoices):
-    SUBPOENA = "subpoena"
-    COURT_ORDER = "court_order"
-    SEARCH_WARRANT = "search_warrant"
-    PRODUCTION_ORDER = "production_order"
-    PRESERVATION_ORDER = "preservation_order"
-    EMERGENCY_DISCLOSURE = "emergency_disclosure"
-    MLAT_REQUEST = "mlat_request"
-    OTHER = "other"
-
-
-class Category(models.TextChoices):
-    PHONE_NUMBER = "phone_number"
-    IP_ADDRESSES = "ip_addresses"
-    SUBSCRIBER_PROFILE = "subscriber_profile"
-    CONTENT = "content"
-
-
-class Outcome(models.TextChoices):
-    DISCLOSED = "disclosed"
-    PARTIALLY_DISCLOSED = "partially_disclosed"
-    NO_RECORDS = "no_records"
-    REJECTED = "rejected"
-
-
-class AuthorityType(models.TextChoices):
-    JUDGE = "judge"
-    COURT = "court"
-    PROSECUTOR = "prosecutor"
-    POLICE = "police"
-    OTHER = "other"
-
-
-class LegalChannel(models.TextChoices):
-    DIRECT = "direct", "Direct request to the provider"
-    MLAT = "mlat", "Mutual legal assistance"
-    AGREEMENT = "agreement", "Recognised international agreement"
-
-
-class OffenseCategory(models.TextChoices):
-    TERRORISM = "terrorism"
-    CHILD_SEXUAL_ABUSE = "child_sexual_abuse"
-    VIOLENT_CRIME = "violent_crime"
-    DRUG_TRAFFICKING = "drug_trafficking"
-    FRAUD = "fraud"
-    CYBERCRIME = "cybercrime"
-    OTHER = "other"
-
-
-class TargetType(models.TextChoices):
-    PHONE = "phone"
-    USERNAME = "username"
-    ACCOUNT_ID = "account_id"
-
-
-class Resolution(models.TextChoices):
-    PENDING = "pending"
-    FOUND = "found"
-    NOT_FOUND = "not_found"
 
 
 class Jurisdiction(models.Model):

@@ -11,19 +11,18 @@ from lawreq.fields import (
     StrictDateField,
     StrictIntegerField,
 )
-from requests_app.models import (
+from requests_app.choices import (
     AuthorityType,
     Category,
-    Jurisdiction,
     LegalChannel,
-    LegalRequest,
     OffenseCategory,
     Outcome,
     ProcessType,
-    State,
     TargetType,
 )
+from requests_app.models import Jurisdiction, LegalRequest
 from requests_app.services import MAX_TARGETS
+from requests_app.states import State
 
 ERR_UNKNOWN_JURISDICTION = "Unknown jurisdiction '{code}'."
 ERR_DUPLICATE_CATEGORY = "Each category may appear once."

@@ -16,6 +16,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
+from requests_app.choices import Outcome
 from requests_app.documents import inspect_pdf, sanitize_filename
 from requests_app.models import (
     Agency,
@@ -24,12 +25,10 @@ from requests_app.models import (
     LegalRequest,
     LegalRequestGroupObjectPermission,
     Officer,
-    Outcome,
     RequestSequence,
-    State,
     Target,
 )
-from requests_app.states import EDITABLE_STATES, can_transition
+from requests_app.states import EDITABLE_STATES, State, can_transition
 from requests_app.targets import normalize_target
 
 ERR_TRANSITION = "A request in state '{from_state}' cannot move to '{to_state}'."

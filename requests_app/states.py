@@ -7,15 +7,15 @@ from django.db import models
 
 
 class State(models.TextChoices):
-    DRAFT = "draft"
-    RECEIVED = "received"
-    NEEDS_INFO = "needs_info"
-    IN_REVIEW = "in_review"
-    PENDING_APPROVAL = "pending_approval"
-    APPROVED = "approved"
-    RESPONDED = "responded"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
+    DRAFT = "draft", "Draft"
+    RECEIVED = "received", "Received"
+    NEEDS_INFO = "needs_info", "Needs information"
+    IN_REVIEW = "in_review", "In review"
+    PENDING_APPROVAL = "pending_approval", "Pending approval"
+    APPROVED = "approved", "Approved"
+    RESPONDED = "responded", "Responded"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 # Withdrawal is possible until a response exists.

@@ -7,7 +7,7 @@ import re
 import phonenumbers
 
 from lawreq.errors import InvalidInput
-from requests_app.models import TargetType
+from requests_app.choices import TargetType
 
 ERR_PHONE = "'{value}' is not a valid phone number for region {region}."
 ERR_USERNAME = "A username has 1 to 64 letters, digits, '_' or '.', optionally after one '@'."

@@ -15,24 +15,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from django.db.models import TextChoices
+
+from requests_app.choices import Category, LegalChannel, ProcessType, in_sentence, label_of
 from rules.facts import RequestFacts
 
-CATEGORY_LABELS = {
-    "phone_number": "phone number",
-    "ip_addresses": "IP addresses",
-    "subscriber_profile": "subscriber profile",
-    "content": "content",
-}
-PROCESS_TYPE_LABELS = {
-    "subpoena": "subpoena",
-    "court_order": "court order",
-    "search_warrant": "search warrant",
-    "production_order": "production order",
-    "preservation_order": "preservation order",
-    "emergency_disclosure": "emergency disclosure request",
-    "mlat_request": "MLAT request",
-    "other": "other process",
-}
 FIELD_LABELS = {
     "case_number": "the case number",
     "offense": "the offence under investigation",
@@ -46,7 +33,6 @@ FIELD_LABELS = {
     "targets": "at least one target account",
     "emergency_justification": "the emergency justification",
 }
-CHANNEL_LABELS = {"direct": "a direct request", "mlat": "mutual legal assistance (MLAT)", "agreement": "an agreement"}
 
 
 class Finding(NamedTuple):
@@ -68,6 +54,11 @@ def not_applicable(reason: str) -> Finding:
     return Finding(ok=True, detail=f"Not applicable: {reason}.", applicable=False)
 
 
+def words(choices: type[TextChoices], values) -> str:
+    """Coded values as words in a sentence: ``court_order, search_warrant`` -> 'court order, search warrant'."""
+    return ", ".join(in_sentence(label_of(choices, value)) for value in values)
+
+
 def _labels(values, labels: Mapping[str, str]) -> str:
     return ", ".join(labels.get(value, value) for value in values)
 
@@ -79,12 +70,12 @@ def _missing(*fields: str) -> Finding:
 def check_process_type_recognised(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
     recognised = params["process_types"]
     if facts.process_type in recognised:
-        return Finding(ok=True, detail=f"A {PROCESS_TYPE_LABELS.get(facts.process_type)} is recognised.")
+        return Finding(ok=True, detail=f"A {words(ProcessType, [facts.process_type])} is recognised.")
     return Finding(
         ok=False,
         detail=(
-            f"A {PROCESS_TYPE_LABELS.get(facts.process_type, facts.process_type)} is not recognised here; "
-            f"recognised: {_labels(recognised, PROCESS_TYPE_LABELS)}. "
+            f"A {words(ProcessType, [facts.process_type])} is not recognised here; "
+            f"recognised: {words(ProcessType, recognised)}. "
             "Other process must come through mutual legal assistance (MLAT)."
         ),
     )
@@ -97,7 +88,7 @@ def check_categories_allowed(facts: RequestFacts, params: Mapping[str, Any]) -> 
         return Finding(ok=True, detail="Every requested category may be reached.")
     return Finding(
         ok=False,
-        detail=f"Not reachable: {_labels(refused, CATEGORY_LABELS)}.",
+        detail=f"Not reachable: {words(Category, refused)}.",
         permitted_categories=frozenset(allowed),
     )
 
@@ -107,10 +98,8 @@ def check_categories_never_disclosed(facts: RequestFacts, params: Mapping[str, A
     refused = [category for category in facts.categories if category in never]
     if not refused:
         return Finding(ok=True, detail="No category that is never disclosed was requested.")
-    permitted = frozenset(category for category in CATEGORY_LABELS if category not in never)
-    return Finding(
-        ok=False, detail=f"Never disclosed: {_labels(refused, CATEGORY_LABELS)}.", permitted_categories=permitted
-    )
+    permitted = frozenset(category for category in Category.values if category not in never)
+    return Finding(ok=False, detail=f"Never disclosed: {words(Category, refused)}.", permitted_categories=permitted)
 
 
 def check_issuing_authority(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
@@ -233,7 +222,7 @@ def check_emergency(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
         if refused:
             return Finding(
                 ok=False,
-                detail=f"Not available in an emergency: {_labels(refused, CATEGORY_LABELS)}.",
+                detail=f"Not available in an emergency: {words(Category, refused)}.",
                 permitted_categories=frozenset(categories),
                 deadline=deadline,
                 out_of_band_verification=verification,
@@ -288,13 +277,10 @@ def check_preservation(facts: RequestFacts, params: Mapping[str, Any]) -> Findin
 def check_legal_channel(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
     channels = params["channels"]
     if facts.legal_channel in channels:
-        return Finding(ok=True, detail=f"Received through {CHANNEL_LABELS.get(facts.legal_channel)}.")
+        return Finding(ok=True, detail=f"Channel: {words(LegalChannel, [facts.legal_channel])}.")
     return Finding(
         ok=False,
-        detail=(
-            f"Received as {CHANNEL_LABELS.get(facts.legal_channel, facts.legal_channel)}; "
-            f"it must come through {' or '.join(CHANNEL_LABELS.get(c, c) for c in channels)}."
-        ),
+        detail=f"Channel: {words(LegalChannel, [facts.legal_channel])}; accepted: {words(LegalChannel, channels)}.",
     )
 
 

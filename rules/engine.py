@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from rules.checks import CATEGORY_LABELS, CHECKS, PROCESS_TYPE_LABELS, Check, Finding
+from requests_app.choices import Category, LegalChannel, ProcessType
+from rules.checks import CHECKS, Check, Finding, words
 from rules.facts import RequestFacts
 
 PASS, FAIL, WARN = "pass", "fail", "warn"
@@ -53,20 +54,16 @@ class When:
         )
 
 
-def _ordered(values, labels: Mapping[str, str]) -> str:
-    return ", ".join(labels.get(value, value) for value in values)
-
-
 def compile_when(spec: Mapping[str, Any] | None) -> When | None:
     if not spec:
         return None
     conditions = []
     if "process_types" in spec:
-        conditions.append(f"applies to {_ordered(spec['process_types'], PROCESS_TYPE_LABELS)} only")
+        conditions.append(f"applies to {words(ProcessType, spec['process_types'])} only")
     if "categories" in spec:
-        conditions.append(f"applies when {_ordered(spec['categories'], CATEGORY_LABELS)} are requested")
+        conditions.append(f"applies when {words(Category, spec['categories'])} are requested")
     if "legal_channels" in spec:
-        conditions.append(f"applies to requests through {', '.join(spec['legal_channels'])} only")
+        conditions.append(f"applies to requests made as {words(LegalChannel, spec['legal_channels'])} only")
     if "emergency" in spec:
         conditions.append("applies to emergency requests only" if spec["emergency"] else "applies outside emergencies")
     return When(
@@ -308,7 +305,7 @@ def evaluate(facts: RequestFacts, rulesets: Sequence[CompiledRuleSet]) -> Evalua
         rulesets=tuple(ruleset.reference() for ruleset in rulesets),
         recommendation=REJECT if rejecting else (NEEDS_INFO if needs_info else PROCEED),
         missing_information=tuple(missing),
-        allowed_categories=tuple(category for category in CATEGORY_LABELS if category in allowed),
+        allowed_categories=tuple(category for category in Category.values if category in allowed),
         response_deadline=facts.received_at + deadline,
         deadline_rule=deadline_rule,
         out_of_band_verification=verification,

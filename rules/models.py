@@ -43,9 +43,9 @@ class Scope(models.TextChoices):
 
 
 class Recommendation(models.TextChoices):
-    PROCEED = "proceed"
-    REJECT = "reject"
-    NEEDS_INFO = "needs_info"
+    PROCEED = "proceed", "Proceed with the review"
+    REJECT = "reject", "Reject"
+    NEEDS_INFO = "needs_info", "Ask the officer for information"
 
 
 class RuleSet(models.Model):

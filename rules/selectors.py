@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from django.db.models import Q
 
-from requests_app.models import Jurisdiction, LegalRequest, ProcessType
-from rules.checks import CATEGORY_LABELS
+from requests_app.choices import Category, ProcessType
+from requests_app.models import Jurisdiction, LegalRequest
 from rules.engine import (
     FAIL,
     CompiledRuleSet,
@@ -131,7 +131,7 @@ def _static_summary(rulesets: list[CompiledRuleSet]) -> dict:
             channels = [c for c in channels if c in rule.params["channels"]]
     categories: set[str] = set()
     for process_type in recognised:
-        reachable = set(CATEGORY_LABELS)
+        reachable = set(Category.values)
         for rule in rules:
             if rule.check.name not in {"categories_allowed", "categories_never_disclosed"}:
                 continue
@@ -147,7 +147,7 @@ def _static_summary(rulesets: list[CompiledRuleSet]) -> dict:
         categories |= reachable
     return {
         "process_types": recognised,
-        "categories": [category for category in CATEGORY_LABELS if category in categories],
+        "categories": [category for category in Category.values if category in categories],
         "legal_channels": channels,
     }
 

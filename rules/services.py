@@ -13,7 +13,8 @@ from django.db import transaction
 from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, NotFound
-from requests_app.models import Jurisdiction, LegalRequest, State
+from requests_app.models import Jurisdiction, LegalRequest
+from requests_app.states import State
 from rules.documents import (
     RuleFileInvalid,
     RuleFileProblem,

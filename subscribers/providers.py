@@ -16,7 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from requests_app.models import Category, TargetType
+from requests_app.choices import Category, TargetType
 from subscribers.models import Account, PhoneHistory
 from subscribers.models import IpEvent as IpEventRow
 from subscribers.records import AccountRecords, IpEvent, PhonePeriod

@@ -20,7 +20,8 @@ from audit.actions import AuditAction
 from audit.services import audit_hash_identifier, audit_record
 from lawreq.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
-from requests_app.models import LegalRequest, ProcessType, Resolution, Target, TargetType
+from requests_app.choices import ProcessType, Resolution, TargetType
+from requests_app.models import LegalRequest, Target
 from requests_app.targets import normalize_phone
 from rules.selectors import preservation_period
 from subscribers.bulk import NewAccount, accounts_insert

@@ -14,20 +14,10 @@ from django.db.models import QuerySet
 from disclosure.models import Decision
 from lawreq.errors import DomainError
 from requests_app.auth import LoginThrottled, credentials_check
-from requests_app.models import (
-    AuthorityType,
-    Category,
-    Jurisdiction,
-    LegalChannel,
-    LegalRequest,
-    OffenseCategory,
-    ProcessType,
-    State,
-    Target,
-    TargetType,
-)
+from requests_app.choices import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType, TargetType
+from requests_app.models import Jurisdiction, LegalRequest, Target
 from requests_app.services import MAX_TARGETS
-from requests_app.states import OPEN_STATES
+from requests_app.states import OPEN_STATES, State
 
 ERR_TARGET_LINE = "Line {line}: write 'type:value', where type is phone, username or account_id."
 ERR_TARGET_TYPE = "Line {line}: '{type}' is not a target type (phone, username or account_id)."
@@ -45,22 +35,7 @@ LABEL_NOT_ALLOWED = " (not allowed by the checks)"
 
 TARGET_TYPES = frozenset(TargetType.values)
 BLANK = [("", "—")]
-CATEGORY_CHOICES = [
-    (Category.PHONE_NUMBER, "Phone number"),
-    (Category.IP_ADDRESSES, "IP addresses"),
-    (Category.SUBSCRIBER_PROFILE, "Subscriber profile"),
-    (Category.CONTENT, "Content"),
-]
-PROCESS_TYPE_CHOICES = [
-    (ProcessType.SUBPOENA, "Subpoena"),
-    (ProcessType.COURT_ORDER, "Court order"),
-    (ProcessType.SEARCH_WARRANT, "Search warrant"),
-    (ProcessType.PRODUCTION_ORDER, "Production order (EU EPOC)"),
-    (ProcessType.PRESERVATION_ORDER, "Preservation order (EU EPOC-PR, US 2703(f))"),
-    (ProcessType.EMERGENCY_DISCLOSURE, "Emergency disclosure request"),
-    (ProcessType.MLAT_REQUEST, "Mutual legal assistance (MLAT) request"),
-    (ProcessType.OTHER, "Other"),
-]
+CATEGORY_CHOICES = Category.choices
 
 
 class DateInput(forms.DateInput):
@@ -119,7 +94,7 @@ class LegalRequestForm(forms.Form):
     jurisdiction = forms.ModelChoiceField(
         queryset=Jurisdiction.objects.filter(is_region=False), to_field_name="code", empty_label="— choose —"
     )
-    process_type = forms.ChoiceField(choices=BLANK + PROCESS_TYPE_CHOICES, label="Legal process")
+    process_type = forms.ChoiceField(choices=BLANK + ProcessType.choices, label="Legal process")
     legal_channel = forms.ChoiceField(choices=LegalChannel.choices, initial=LegalChannel.DIRECT)
     emergency = forms.BooleanField(required=False, label="Emergency (danger of death or serious physical injury)")
     emergency_justification = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -24,7 +24,7 @@ from disclosure.services import proposal_create, proposal_decide, snapshot_freez
 from letters.content import LetterKind
 from letters.models import Response, ResponseStatus
 from letters.services import letter_sign, response_claim, response_store
-from requests_app.models import LegalRequest, State
+from requests_app.models import LegalRequest
 from requests_app.services import (
     legal_request_approve,
     legal_request_ask_for_info,
@@ -37,6 +37,7 @@ from requests_app.services import (
     legal_request_submit,
     legal_request_withdraw,
 )
+from requests_app.states import State
 from rules.engine import NEEDS_INFO
 from rules.selectors import response_deadline
 from rules.services import legal_request_check

@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
-from requests_app.models import LegalRequest, State
+from requests_app.models import LegalRequest
+from requests_app.states import State
 from tests.conftest import fr_request_payload, make_pdf, us_request_payload
 
 pytestmark = pytest.mark.django_db

@@ -130,7 +130,7 @@ def test_audit_trail_fixture_fails_when_the_entry_is_missing(audit_trail):
 
 
 def test_string_enums_in_details_are_stored_as_plain_strings():
-    from requests_app.models import State
+    from requests_app.states import State
 
     entry = audit_record(action=AuditAction.REQUEST_TRANSITIONED, details={"to": State.RECEIVED})
 

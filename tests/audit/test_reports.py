@@ -23,7 +23,8 @@ from reports.selectors import (
     transparency_report,
 )
 from requests_app import services as request_services
-from requests_app.models import LegalRequest, Outcome
+from requests_app.choices import Outcome
+from requests_app.models import LegalRequest
 from workflow.services import do_submit
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from lawreq.roles import Role
 from letters.models import Response
-from requests_app.models import State
+from requests_app.states import State
 from tests.conftest import make_pdf
 from workflow.services import do_propose
 

@@ -6,7 +6,7 @@ import pytest
 
 from disclosure.models import Approval, Proposal
 from disclosure.services import ERR_CATEGORY_NOT_ASKED, ERR_OWN_PROPOSAL, ERR_TARGET_FOREIGN
-from requests_app.models import State
+from requests_app.states import State
 
 pytestmark = pytest.mark.django_db
 

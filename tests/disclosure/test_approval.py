@@ -11,7 +11,8 @@ from disclosure.models import Approval, Decision, DisclosureSnapshot, Proposal, 
 from disclosure.selectors import approved_decision
 from disclosure.services import ERR_COMMENT_REQUIRED, ERR_NOT_REVIEWER, ERR_OWN_PROPOSAL, ERR_STATE_APPROVAL
 from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
-from requests_app.models import Outcome, State
+from requests_app.choices import Outcome
+from requests_app.states import State
 from workflow.services import do_decide, do_propose
 
 pytestmark = pytest.mark.django_db

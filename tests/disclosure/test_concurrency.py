@@ -10,7 +10,8 @@ from django.db import connection
 
 from disclosure.models import Approval, Decision, DisclosureSnapshot
 from lawreq.errors import DomainError
-from requests_app.models import LegalRequest, State
+from requests_app.models import LegalRequest
+from requests_app.states import State
 from workflow.services import do_decide, do_propose
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

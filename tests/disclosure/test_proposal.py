@@ -26,7 +26,8 @@ from disclosure.services import (
     ERR_VERIFICATION_REQUIRED,
 )
 from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
-from requests_app.models import LegalRequest, State
+from requests_app.models import LegalRequest
+from requests_app.states import State
 from workflow.services import do_propose
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,8 @@ from disclosure.records import RefusedItem
 from disclosure.selectors import ERR_PURPOSE, approved_decision
 from disclosure.services import REASON_NOT_ALLOWED
 from lawreq.errors import InvalidInput, NotFound
-from requests_app.models import LegalRequest, Outcome
+from requests_app.choices import Outcome
+from requests_app.models import LegalRequest
 from subscribers.models import Account
 from subscribers.models import IpEvent as IpEventRow
 from subscribers.records import IpEvent, PhonePeriod

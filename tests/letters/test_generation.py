@@ -18,7 +18,8 @@ from letters.exports import IP_EVENTS_CSV
 from letters.models import Response, ResponseStatus
 from letters.services import ERR_BUSY, ResponseBusy, ResponseNotDue
 from letters.verification import pdf_signature_check
-from requests_app.models import Outcome, State
+from requests_app.choices import Outcome
+from requests_app.states import State
 from tests.letters.conftest import EVENT_OUTSIDE_PERIOD, OCTOBER_EVENTS, attachments, pdf_text
 from vault.crypto import unseal
 from workflow import services as workflow_services

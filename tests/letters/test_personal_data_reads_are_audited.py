@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import get_resolver
 
 from audit.models import AuditEntry
-from requests_app.models import State
+from requests_app.states import State
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.db import connection
 
 from lawreq.celery import app
 from letters.models import Response, ResponseStatus
-from requests_app.models import State
+from requests_app.states import State
 from tests.conftest import REDIS_URL
 from workflow import tasks
 

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from audit.models import AuditEntry
-from requests_app.models import Agency, LegalRequest, State
+from requests_app.models import Agency, LegalRequest
+from requests_app.states import State
 from rules.models import RuleSetVersion
 
 

@@ -17,8 +17,8 @@ from lawreq.errors import (
 )
 from requests_app import services
 from requests_app.documents import ERR_DAMAGED_PDF, ERR_NOT_PDF, sanitize_filename
-from requests_app.models import LegalRequest, State
-from requests_app.states import TRANSITIONS
+from requests_app.models import LegalRequest
+from requests_app.states import TRANSITIONS, State
 from tests.conftest import make_pdf
 from workflow.services import do_submit, do_withdraw
 

@@ -9,7 +9,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from requests_app.models import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType
+from requests_app.choices import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType
 from rules.checks import CHECKS
 from rules.documents import dump_rule_document, load_rule_text, rule_file_schema, validate_rule_document
 from rules.engine import FAIL, NEEDS_INFO, PROCEED, REJECT, compile_ruleset, evaluate

@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from lawreq.errors import Conflict
-from requests_app.models import State
+from requests_app.states import State
 from rules.models import CheckRun, ImmutableError, RuleSetVersion
 from rules.selectors import latest_check_run, officer_findings
 from rules.services import legal_request_check

@@ -5,7 +5,8 @@ import pytest
 
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier
-from requests_app.models import Resolution, Target
+from requests_app.choices import Resolution
+from requests_app.models import Target
 from subscribers.services import legal_request_resolve_targets
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from requests_app.models import State
+from requests_app.states import State
 from workflow.services import do_submit
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.test import Client, override_settings
 
-from requests_app.models import LegalRequest, State
+from requests_app.models import LegalRequest
+from requests_app.states import State
 from workflow.services import do_propose, do_submit, do_validate
 
 SIGNING_PASSPHRASE = "web tests"

@@ -19,7 +19,7 @@ from disclosure.services import (
     ERR_STATE_APPROVAL,
 )
 from lawreq.roles import Role
-from requests_app.models import State
+from requests_app.states import State
 from web.forms import ERR_REASONS, ERR_TARGET_CATEGORIES
 from web.views.staff import ERR_UNKNOWN_DECISION
 from workflow.services import do_propose
@@ -94,7 +94,7 @@ def test_a_category_the_checks_do_not_allow_is_marked_and_refused(client_for, an
     page = client.get(url(legal_request, "web:staff-detail")).content.decode()
     response = client.post(url(legal_request, "web:proposal"), disclose_data(legal_request))
 
-    assert "Content (not allowed by the checks)" in page
+    assert "Message content (not allowed by the checks)" in page
     assert response.status_code == 400
     assert html(ERR_CATEGORY_NOT_ALLOWED.format(category="content")) in response.content.decode()
     assert not Proposal.objects.exists()

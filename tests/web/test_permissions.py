@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
-from requests_app.models import State
+from requests_app.states import State
 from web.views.common import REASON_ROLE
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ from audit.actions import AuditAction
 from audit.models import AuditEntry
 from letters.models import Response, ResponseStatus
 from requests_app.documents import ERR_NOT_PDF
-from requests_app.models import LegalRequest, State
+from requests_app.models import LegalRequest
 from requests_app.services import ERR_DATE_RANGE, ERR_DOCUMENT_STATE, ERR_NO_DOCUMENT
+from requests_app.states import State
 from requests_app.targets import ERR_USERNAME
 from tests.conftest import make_pdf
 from web.forms import ERR_TARGET_LINE, ERR_TARGET_TYPE

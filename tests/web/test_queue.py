@@ -8,7 +8,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from requests_app.models import LegalRequest, State
+from requests_app.models import LegalRequest
+from requests_app.states import State
 from web.views.staff import QUEUE_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db

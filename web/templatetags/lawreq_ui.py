@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lawreq.roles import Role, has_role, is_legal_staff, primary_role
+from requests_app.choices import Category, label_of
 from requests_app.states import OPEN_STATES
-from web.forms import CATEGORY_CHOICES
 
 register = template.Library()
 
@@ -46,12 +46,6 @@ def due_soon(due_at: dt.datetime | None, hours: int = 24) -> bool:
 
 
 @register.filter
-def label(value: str | None) -> str:
-    """'court_order' -> 'court order': enum values as words."""
-    return (value or "").replace("_", " ")
-
-
-@register.filter
 def field_value(form, name: str):
     """A bound field by a computed name (the per-target fields of the proposal form)."""
     return form[name]
@@ -81,8 +75,8 @@ def role_label(user) -> str:
 
 @register.filter
 def category(value: str) -> str:
-    """A data category as the forms name it: 'ip_addresses' -> 'IP addresses'."""
-    return dict(CATEGORY_CHOICES).get(value, label(value))
+    """A data category by its label: 'ip_addresses' -> 'IP addresses (with timestamps and ports)'."""
+    return label_of(Category, value)
 
 
 @register.filter

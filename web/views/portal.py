@@ -13,8 +13,8 @@ from letters.api import pdf_response, response_filename
 from letters.selectors import response_stored
 from letters.services import response_download
 from requests_app import selectors, services
-from requests_app.models import LegalRequest, State
-from requests_app.states import can_transition
+from requests_app.models import LegalRequest
+from requests_app.states import State, can_transition
 from rules.selectors import latest_check_run, officer_findings
 from web.forms import DocumentUploadForm, LegalRequestForm, WithdrawForm
 from web.views.common import error_page, officer_required, paginate, show_domain_error, visible_request

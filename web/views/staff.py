@@ -23,8 +23,8 @@ from letters.api import pdf_response, response_filename
 from letters.models import Response
 from letters.services import response_preview
 from requests_app import selectors
-from requests_app.models import LegalRequest, State
-from requests_app.states import CHECKABLE_STATES
+from requests_app.models import LegalRequest
+from requests_app.states import CHECKABLE_STATES, State
 from rules.selectors import latest_check_run
 from rules.services import legal_request_check
 from web.forms import PROPOSAL_FORMS, SERVICE_FIELD_NAMES, ApprovalForm, QueueFilterForm
