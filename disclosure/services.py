@@ -23,7 +23,7 @@ from disclosure.models import (
 )
 from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
-from requests_app.choices import Category, Outcome, Resolution
+from requests_app.choices import Category, Outcome, Resolution, label_of
 from requests_app.models import LegalRequest, Target
 from requests_app.selectors import require_legal_staff_on
 from requests_app.states import State
@@ -364,7 +364,7 @@ def _refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> l
         items: dict[str, str] = {}
         for category in legal_request.categories:
             if category not in scope.categories:
-                items[category] = REASON_NOT_ALLOWED if category not in allowed else narrowed
+                items[label_of(Category, category)] = REASON_NOT_ALLOWED if category not in allowed else narrowed
         if legal_request.date_from and scope.date_from > legal_request.date_from:
             items[f"records before {scope.date_from.isoformat()}"] = narrowed
         if legal_request.date_to and scope.date_to < legal_request.date_to:

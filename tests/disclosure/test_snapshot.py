@@ -227,8 +227,8 @@ def test_what_was_asked_and_not_given_is_listed_with_why(
 
     assert snapshot.outcome == Outcome.PARTIALLY_DISCLOSED
     assert snapshot.refused == [
-        {"what": "content", "reason": REASON_NOT_ALLOWED},
-        {"what": "phone_number", "reason": NARROWED},
+        {"what": "Message content", "reason": REASON_NOT_ALLOWED},
+        {"what": "Phone numbers", "reason": NARROWED},
         {"what": f"target #{phone_target.pk}", "reason": NARROWED},
     ]
 
