@@ -6,25 +6,21 @@ row, so memory stays proportional to the output, not to Python objects per row.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
 from dataclasses import dataclass
 
 import orjson
 
 from disclosure.records import DisclosedTarget
+from lawreq.spreadsheets import csv_document
 from letters.annex import utc_seconds
+from requests_app.choices import Category
 
 IP_EVENTS_CSV = "ip_events.csv"
 PHONE_NUMBERS_CSV = "phone_numbers.csv"
 RECORDS_JSON = "records.json"
 IP_EVENT_COLUMNS = ["target_id", "account_id", "timestamp_utc", "ip", "port"]
 PHONE_COLUMNS = ["target_id", "account_id", "number", "valid_from_utc", "valid_to_utc"]
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+$")
 
 
 @dataclass(frozen=True)
@@ -37,13 +33,6 @@ class Export:
 
 def iso_utc(value: dt.datetime | None) -> str | None:
     return None if value is None else utc_seconds(value, "T") + "Z"
-
-
-def csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def records_exports(
@@ -63,38 +52,27 @@ def records_exports(
 
 
 def _ip_events_csv(targets: tuple[DisclosedTarget, ...]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(IP_EVENT_COLUMNS)
-    for target in targets:
-        if not target.found or "ip_addresses" not in target.categories:
-            continue
-        account = csv_cell(target.account_id)
-        writer.writerows(
-            (target.target_id, account, iso_utc(event.ts), csv_cell(event.ip), "" if event.port is None else event.port)
+    return csv_document(
+        IP_EVENT_COLUMNS,
+        (
+            (target.target_id, target.account_id, iso_utc(event.ts), event.ip, event.port)
+            for target in targets
+            if target.found and Category.IP_ADDRESSES in target.categories
             for event in target.ip_events
-        )
-    return out.getvalue().encode()
+        ),
+    )
 
 
 def _phone_numbers_csv(targets: tuple[DisclosedTarget, ...]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(PHONE_COLUMNS)
-    for target in targets:
-        if not target.found or "phone_number" not in target.categories:
-            continue
-        for period in target.phone_numbers:
-            writer.writerow(
-                [
-                    target.target_id,
-                    csv_cell(target.account_id),
-                    csv_cell(period.number),
-                    iso_utc(period.valid_from),
-                    iso_utc(period.valid_to) or "",
-                ]
-            )
-    return out.getvalue().encode()
+    return csv_document(
+        PHONE_COLUMNS,
+        (
+            (target.target_id, target.account_id, period.number, iso_utc(period.valid_from), iso_utc(period.valid_to))
+            for target in targets
+            if target.found and Category.PHONE_NUMBER in target.categories
+            for period in target.phone_numbers
+        ),
+    )
 
 
 def _records_json(ref: str, targets: tuple[DisclosedTarget, ...]) -> bytes:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
 import orjson
 from django.template.loader import render_to_string
 from django.utils import timezone
+from weasyprint import HTML
 
 from audit.selectors import RequestTrail
+from lawreq.spreadsheets import csv_document
 from letters.signing import pdf_sign
 from reports.selectors import TransparencyReport
 
@@ -49,19 +49,9 @@ TRAIL_COLUMNS = (
 )
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        # A leading =, +, - or @ would make a spreadsheet evaluate the cell.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
-    return buffer.getvalue().encode()
-
-
 def rows_csv(rows: list[dict]) -> bytes:
     header = list(rows[0]) if rows else []
-    return _csv(header, ([row[name] for name in header] for row in rows))
+    return csv_document(header, ([row[name] for name in header] for row in rows))
 
 
 def transparency_csv(report: TransparencyReport) -> bytes:
@@ -76,7 +66,7 @@ def transparency_csv(report: TransparencyReport) -> bytes:
                 *(row.by_process_type.get(pt, 0) for pt in process_types),
             ]
         )
-    return _csv(header, lines)
+    return csv_document(header, lines)
 
 
 def transparency_chart_svg(report: TransparencyReport, *, width: int = 640) -> str:
@@ -114,8 +104,6 @@ def transparency_chart_svg(report: TransparencyReport, *, width: int = 640) -> s
 
 
 def _pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
     return HTML(string=html).write_pdf()
 
 
@@ -153,7 +141,7 @@ def _trail_rows(trail: RequestTrail) -> Iterable[list]:
 
 
 def trail_csv(trail: RequestTrail) -> bytes:
-    return _csv(TRAIL_COLUMNS, _trail_rows(trail))
+    return csv_document(TRAIL_COLUMNS, _trail_rows(trail))
 
 
 def trail_pdf(trail: RequestTrail, *, platform: str) -> bytes:
