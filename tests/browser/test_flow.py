@@ -33,7 +33,7 @@ def file_request_in_the_portal(page, screenshot=None) -> str:
     form.get_by_label("Offence under investigation").fill("Wire fraud (18 U.S.C. 1343)")
     form.get_by_label("The suspect's conduct breaks the platform's terms of service").check()
     form.get_by_label("IP addresses").check()
-    form.get_by_label("Phone number", exact=True).check()
+    form.get_by_label("Phone numbers", exact=True).check()
     form.get_by_label("Data from").fill("2026-10-01")
     form.get_by_label("Data to").fill("2026-11-01")
     form.get_by_label("Targets").fill("username:@someone\nphone:(202) 555-0199")
