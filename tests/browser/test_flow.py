@@ -62,7 +62,7 @@ def test_a_request_goes_from_the_portal_through_four_eyes_review(
 
     # when they file and submit a request, then they see it in review
     ref = file_request_in_the_portal(officer, screenshot)
-    expect(officer.locator("#request-state")).to_have_text("in review")
+    expect(officer.locator("#request-state")).to_have_text("In review")
     screenshot(officer, "officer-request-in-review")
 
     # an analyst finds it in the queue and sees the check results
@@ -99,7 +99,7 @@ def test_a_request_goes_from_the_portal_through_four_eyes_review(
 
     # the officer follows the state in the portal and downloads the signed letter
     officer.reload()
-    expect(officer.locator("#request-state")).to_have_text("responded")
+    expect(officer.locator("#request-state")).to_have_text("Responded")
     screenshot(officer, "officer-responded")
     with officer.expect_download() as download_info:
         officer.get_by_role("link", name="Download the signed letter (PDF)").click()
