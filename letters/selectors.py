@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from disclosure.records import ApprovedDecision
 from lawreq.errors import NotFound, NotPermitted
-from lawreq.roles import Role, has_role
+from lawreq.roles import is_legal_staff
 from letters.content import AskedTarget, DocumentDigest, LetterContent, letter_kind_for
 from letters.models import Response, ResponseStatus
 from letters.verification import PROBLEM_NOT_ISSUED, Verification, pdf_signature_check
@@ -91,7 +91,7 @@ def response_for_download(*, user, ref: str) -> Response:
 
 
 def response_for_preview(*, user, ref: str) -> Response:
-    if not has_role(user, Role.ANALYST, Role.REVIEWER):
+    if not is_legal_staff(user):
         raise NotPermitted(ERR_NOT_STAFF)
     return response_for_download(user=user, ref=ref)
 

@@ -8,15 +8,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lawreq.errors import NotFound, NotPermitted
-from lawreq.roles import Role, has_role
-from requests_app.models import LegalRequest
+from requests_app.selectors import legal_request_get_for_staff
 from rules.selectors import jurisdictions_in_force, latest_check_run
 from rules.services import legal_request_check
 
-ERR_REQUEST_NOT_FOUND = "No such request."
-ERR_CHECKS_ROLE = "Only the legal team reads check results."
-ERR_RERUN_ROLE = "Only analysts run checks again."
+CHECKS_RESOURCE = "rules.checkrun"
 
 
 class JurisdictionSerializer(serializers.Serializer):
@@ -66,23 +62,10 @@ class JurisdictionListView(APIView):
         return Response(JurisdictionSerializer(jurisdictions_in_force(at=timezone.now()), many=True).data)
 
 
-def _request_for_legal_team(user, ref: str) -> LegalRequest:
-    """Analysts and reviewers reach every request; an officer is told nothing exists (404), other
-    roles that they may not (403)."""
-    if not has_role(user, Role.ANALYST, Role.REVIEWER):
-        if has_role(user, Role.OFFICER) or hasattr(user, "officer"):
-            raise NotFound(ERR_REQUEST_NOT_FOUND)
-        raise NotPermitted(ERR_CHECKS_ROLE)
-    legal_request = LegalRequest.objects.filter(ref=ref).first()
-    if legal_request is None:
-        raise NotFound(ERR_REQUEST_NOT_FOUND)
-    return legal_request
-
-
 class RequestChecksView(APIView):
     @extend_schema(responses=CheckRunSerializer)
     def get(self, request, ref: str):
-        legal_request = _request_for_legal_team(request.user, ref)
+        legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=CHECKS_RESOURCE)
         check_run = latest_check_run(legal_request)
         if check_run is None:
             return Response({"ref": legal_request.ref, "check_run": None, "rule_versions": [], "results": []})
@@ -90,8 +73,6 @@ class RequestChecksView(APIView):
 
     @extend_schema(request=None, responses={201: CheckRunSerializer})
     def post(self, request, ref: str):
-        legal_request = _request_for_legal_team(request.user, ref)
-        if not has_role(request.user, Role.ANALYST):
-            raise NotPermitted(ERR_RERUN_ROLE)
+        legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=CHECKS_RESOURCE)
         check_run = legal_request_check(legal_request=legal_request, actor=request.user)
         return Response(CheckRunSerializer(check_run).data, status=status.HTTP_201_CREATED)

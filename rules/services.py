@@ -12,7 +12,8 @@ from django.db import transaction
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from lawreq.errors import Conflict, NotFound
+from lawreq.errors import Conflict, NotFound, NotPermitted
+from lawreq.roles import Role, has_role
 from requests_app.models import Jurisdiction, LegalRequest
 from requests_app.states import State
 from rules.documents import (
@@ -36,6 +37,7 @@ SHIPPED_FILES = ("platform.yaml", "us.yaml", "eu.yaml", "gb.yaml", "fallback.yam
 
 ERR_OVERLAP_STORED = "the period {period} overlaps {label} ({other_period})"
 ERR_NO_RULESET = "No rule set for '{code}'."
+ERR_RERUN_ROLE = "Only analysts run checks again."
 ERR_CHECK_DRAFT = "A draft has not been submitted; there is nothing to check yet."
 
 
@@ -196,7 +198,12 @@ def rules_export(*, jurisdiction_code: str | None = None, actor=None) -> str:
 
 @transaction.atomic
 def legal_request_check(*, legal_request: LegalRequest, actor=None) -> CheckRun:
-    """Evaluate the request against the rules in force at its receipt; store and audit the result."""
+    """Evaluate the request against the rules in force at its receipt; store and audit the result.
+
+    ``actor=None`` is the system validating a submission; a person running them again is an analyst.
+    """
+    if actor is not None and not has_role(actor, Role.ANALYST):
+        raise NotPermitted(ERR_RERUN_ROLE)
     if legal_request.state == State.DRAFT:
         raise Conflict(ERR_CHECK_DRAFT)
     facts = facts_from_request(legal_request)

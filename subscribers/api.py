@@ -7,13 +7,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lawreq.errors import NotFound
-from lawreq.roles import Role, has_role
-from requests_app.selectors import legal_request_get
+from requests_app.selectors import legal_request_get_for_staff
 from subscribers.selectors import preservation_holds_of
 from subscribers.services import preservation_holds_extend
 
-ERR_NOT_FOUND = "No such request."
+HOLDS_RESOURCE = "subscribers.preservationhold"
 
 HoldsSerializer = inline_serializer(
     "PreservationHolds",
@@ -34,23 +32,19 @@ def _holds_summary(legal_request) -> dict:
     }
 
 
-def _staff_request(request, ref: str):
-    if not has_role(request.user, Role.ANALYST, Role.REVIEWER):
-        raise NotFound(ERR_NOT_FOUND)
-    return legal_request_get(user=request.user, ref=ref)
-
-
 @extend_schema(tags=["review"])
 class PreservationView(APIView):
     @extend_schema(responses=HoldsSerializer)
     def get(self, request, ref: str):
-        return Response(_holds_summary(_staff_request(request, ref)))
+        return Response(
+            _holds_summary(legal_request_get_for_staff(user=request.user, ref=ref, resource=HOLDS_RESOURCE))
+        )
 
 
 @extend_schema(tags=["review"])
 class PreservationExtendView(APIView):
     @extend_schema(request=None, responses=HoldsSerializer)
     def post(self, request, ref: str):
-        legal_request = _staff_request(request, ref)
+        legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=HOLDS_RESOURCE)
         preservation_holds_extend(legal_request=legal_request, actor=request.user)
         return Response(_holds_summary(legal_request))

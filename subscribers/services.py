@@ -19,7 +19,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier, audit_record
 from lawreq.errors import InvalidInput, NotPermitted, TransitionNotAllowed
-from lawreq.roles import Role, has_role
+from lawreq.roles import is_legal_staff
 from requests_app.choices import ProcessType, Resolution, TargetType
 from requests_app.models import LegalRequest, Target
 from requests_app.targets import normalize_phone
@@ -406,7 +406,7 @@ def preservation_holds_place(*, legal_request: LegalRequest, actor=None) -> list
 @transaction.atomic
 def preservation_holds_extend(*, legal_request: LegalRequest, actor) -> list[PreservationHold]:
     """Extend every active hold of a preservation order once, by the rules' extension period."""
-    if not has_role(actor, Role.ANALYST, Role.REVIEWER):
+    if not is_legal_staff(actor):
         raise NotPermitted(ERR_HOLD_ROLE)
     now = timezone.now()
     holds = list(
