@@ -13,19 +13,9 @@ from weasyprint import HTML
 from audit.selectors import RequestTrail
 from lawreq.spreadsheets import csv_document
 from letters.signing import pdf_sign
-from reports.selectors import TransparencyReport
+from reports.selectors import TRANSPARENCY_FIGURES, TransparencyReport
 
-TRANSPARENCY_COLUMNS = (
-    "jurisdiction",
-    "received",
-    "emergency",
-    "disclosed",
-    "partially_disclosed",
-    "no_records",
-    "rejected",
-    "withdrawn",
-    "accounts_affected",
-)
+TRANSPARENCY_COLUMNS = ("jurisdiction", *TRANSPARENCY_FIGURES)
 CHART_SERIES = (
     ("received", "#4c6ef5"),
     ("disclosed", "#2b8a3e"),

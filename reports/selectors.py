@@ -80,6 +80,19 @@ class JurisdictionFigures:
         }
 
 
+# The counted figures of a jurisdiction's row, in the order reports print them.
+TRANSPARENCY_FIGURES = (
+    "received",
+    "emergency",
+    "disclosed",
+    "partially_disclosed",
+    "no_records",
+    "rejected",
+    "withdrawn",
+    "accounts_affected",
+)
+
+
 @dataclass
 class TransparencyReport:
     year: int
@@ -92,16 +105,7 @@ class TransparencyReport:
     def totals(self) -> JurisdictionFigures:
         total = JurisdictionFigures(jurisdiction="total")
         for row in self.jurisdictions:
-            for name in (
-                "received",
-                "emergency",
-                "disclosed",
-                "partially_disclosed",
-                "no_records",
-                "rejected",
-                "withdrawn",
-                "accounts_affected",
-            ):
+            for name in TRANSPARENCY_FIGURES:
                 setattr(total, name, getattr(total, name) + getattr(row, name))
             for process_type, count in row.by_process_type.items():
                 total.by_process_type[process_type] = total.by_process_type.get(process_type, 0) + count

@@ -15,7 +15,7 @@ from audit.services import audit_record
 from lawreq.errors import Conflict, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
 from requests_app.models import Jurisdiction, LegalRequest
-from requests_app.states import State
+from requests_app.states import CHECKABLE_STATES
 from rules.documents import (
     RuleFileInvalid,
     RuleFileProblem,
@@ -38,7 +38,7 @@ SHIPPED_FILES = ("platform.yaml", "us.yaml", "eu.yaml", "gb.yaml", "fallback.yam
 ERR_OVERLAP_STORED = "the period {period} overlaps {label} ({other_period})"
 ERR_NO_RULESET = "No rule set for '{code}'."
 ERR_RERUN_ROLE = "Only analysts run checks again."
-ERR_CHECK_DRAFT = "A draft has not been submitted; there is nothing to check yet."
+ERR_CHECK_STATE = "The checks run on a submitted request that is not decided yet; this one is '{state}'."
 
 
 @dataclass
@@ -204,8 +204,8 @@ def legal_request_check(*, legal_request: LegalRequest, actor=None) -> CheckRun:
     """
     if actor is not None and not has_role(actor, Role.ANALYST):
         raise NotPermitted(ERR_RERUN_ROLE)
-    if legal_request.state == State.DRAFT:
-        raise Conflict(ERR_CHECK_DRAFT)
+    if legal_request.state not in CHECKABLE_STATES:
+        raise Conflict(ERR_CHECK_STATE.format(state=legal_request.state))
     facts = facts_from_request(legal_request)
     rulesets = rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)
     evaluation = evaluate(facts, rulesets)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -90,38 +89,17 @@ def do_validate(*, legal_request_id: int) -> None:
             legal_request_start_review(legal_request=legal_request, details=details)
 
 
-def do_propose(
-    *,
-    legal_request: LegalRequest,
-    actor,
-    decision: str,
-    targets: Sequence[int | Mapping[str, Any]] | None = None,
-    categories: Sequence[str] | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    reason: str = "",
-    reasons: Sequence[str] | None = None,
-    out_of_band_verified: bool = False,
-) -> Proposal:
+def do_propose(*, legal_request: LegalRequest, actor, decision: str, **terms: Any) -> Proposal:
     """An analyst proposes: ``disclose`` and ``reject`` wait for a reviewer's approval,
-    ``need_info`` asks the officer at once."""
+    ``need_info`` asks the officer at once. ``terms`` are the scope and reasons that
+    ``disclosure.services.proposal_create`` takes (targets, categories, dates, reason, reasons)."""
     with transaction.atomic():
-        proposal = proposal_create(
-            legal_request=legal_request,
-            actor=actor,
-            decision=decision,
-            targets=targets,
-            categories=categories,
-            date_from=date_from,
-            date_to=date_to,
-            reason=reason,
-            reasons=reasons,
-            out_of_band_verified=out_of_band_verified,
-        )
+        proposal = proposal_create(legal_request=legal_request, actor=actor, decision=decision, **terms)
         locked = proposal.legal_request
         details = {"proposal_id": proposal.pk, "decision": decision}
         if decision == Decision.NEED_INFO:
-            legal_request_ask_for_info(legal_request=locked, question=proposal.reason, actor=actor, details=details)
+            question = proposal.reason
+            legal_request_ask_for_info(legal_request=locked, question=question, actor=actor, details=details)
         else:
             legal_request_await_approval(legal_request=locked, actor=actor, details=details)
     legal_request.refresh_from_db()

@@ -106,3 +106,13 @@ def test_every_authenticated_user_lists_the_jurisdictions(api, officer_a, audito
         assert "subpoena" in listed["US"]["process_types"]
         assert "content" not in listed["US"]["categories"]
         assert {"code", "name", "process_types", "categories"} <= set(listed["FR"])
+
+
+def test_checks_of_a_decided_request_cannot_be_run_again(api, analyst, reviewer, checked_request):
+    from workflow.services import do_decide, do_propose
+
+    do_propose(legal_request=checked_request, actor=analyst, decision="reject", reasons=["Out of scope."])
+    do_decide(legal_request=checked_request, actor=reviewer, approve=True)
+
+    assert api(analyst).post(checks_url(checked_request.ref)).status_code == 409
+    assert CheckRun.objects.filter(legal_request=checked_request).count() == 1
