@@ -176,9 +176,14 @@ def envelope_key_id(envelope: bytes) -> str:
     if len(view) < 2 + kid_len + NONCE_BYTES + TAG_BYTES:
         raise DecryptionRefused(ERR_MALFORMED)
     try:
-        return view[2 : 2 + kid_len].tobytes().decode()
+        kid = view[2 : 2 + kid_len].tobytes().decode()
     except UnicodeDecodeError:
         raise DecryptionRefused(ERR_MALFORMED)
+    # The header is the ciphertext's own word: anything but a well-formed key id (a NUL byte, say)
+    # is refused here, before it can reach the audit trail.
+    if not _KEY_ID.match(kid):
+        raise DecryptionRefused(ERR_MALFORMED)
+    return kid
 
 
 def unseal(envelope: bytes, *, context: str, actor=None, request_ref: str = "") -> bytes:

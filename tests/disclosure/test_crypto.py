@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from audit.actions import AuditAction
 from vault.crypto import (
     ERR_KEYS_DUPLICATE,
+    ERR_MALFORMED,
     ERR_TAMPERED,
     ERR_UNKNOWN_KEY,
     DecryptionRefused,
@@ -65,6 +66,19 @@ def test_a_flipped_byte_anywhere_is_refused_and_audited(encryption_keys, audit_t
         unseal(bytes(envelope), context=CONTEXT)
 
     audit_trail.assert_recorded(AuditAction.DECRYPTION_REFUSED, context=CONTEXT)
+
+
+@pytest.mark.parametrize("first_nonce_byte", [0x00, 0x20, 0xFF])
+def test_a_key_id_stretched_over_the_nonce_is_refused_as_malformed(encryption_keys, audit_trail, first_nonce_byte):
+    # given: the key id's length byte bumped by one, so the key id takes in the nonce's first byte
+    envelope = bytearray(seal(b"secret payload", context=CONTEXT))
+    envelope[1] += 1
+    envelope[2 + envelope[1] - 1] = first_nonce_byte
+
+    with pytest.raises(DecryptionRefused, match=ERR_MALFORMED):
+        unseal(bytes(envelope), context=CONTEXT)
+
+    audit_trail.assert_recorded(AuditAction.DECRYPTION_REFUSED, context=CONTEXT, key_id="", reason=ERR_MALFORMED)
 
 
 def test_a_truncated_envelope_is_refused(encryption_keys):

@@ -179,7 +179,7 @@ def test_an_officer_uploads_the_pdf_submits_and_sees_the_request_in_review(
     draft.refresh_from_db()
     assert draft.state == State.IN_REVIEW
     assert draft.due_at is not None
-    assert 'id="request-state">in review<' in page.content.decode()
+    assert 'id="request-state">In review<' in page.content.decode()
 
 
 def test_submitting_twice_is_409_and_changes_nothing(client_for, officer_a, request_a):

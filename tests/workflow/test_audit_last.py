@@ -9,7 +9,7 @@ from django.db import connection
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from subscribers.providers import DatabaseProvider
-from workflow.services import do_decide, do_propose, do_submit
+from workflow.services import do_decide, do_propose, do_submit, do_validate
 
 CHAIN_LOCK_KEY = int.from_bytes(b"lawreq-a", "big")
 
@@ -44,17 +44,20 @@ class Observer:
 def test_validation_and_approval_read_the_records_before_any_audit_entry(
     shipped_rules, draft_factory, make_account, officer_a, analyst, reviewer, monkeypatch
 ):
-    # given: the letter is not the subject here
+    # given: the tasks are run by hand here, each in its own transaction as a worker would
+    monkeypatch.setattr("workflow.tasks.validate_request.delay", lambda legal_request_id: None)
     monkeypatch.setattr("workflow.tasks.issue_response.delay", lambda legal_request_id: None)
     make_account(
         "acc-1", username="someone", phone="+12025550199", events=[("2026-10-05 08:15:00", "198.51.100.23", 1)]
     )
     legal_request = draft_factory(officer_a)
 
-    # when: submitted (validation runs on commit, resolving the targets) ...
+    do_submit(legal_request=legal_request, actor=officer_a)
+
+    # when: validated (the targets are resolved) ...
     validation = Observer()
     monkeypatch.setattr(DatabaseProvider, "lookup", _observed(DatabaseProvider.lookup, validation, "lookup"))
-    do_submit(legal_request=legal_request, actor=officer_a)
+    do_validate(legal_request_id=legal_request.pk)
     legal_request.refresh_from_db()
     assert legal_request.state == "in_review"
     do_propose(legal_request=legal_request, actor=analyst, decision="disclose", categories=["ip_addresses"])
@@ -64,9 +67,8 @@ def test_validation_and_approval_read_the_records_before_any_audit_entry(
     monkeypatch.setattr(DatabaseProvider, "records", _observed(DatabaseProvider.records, approval, "records"))
     do_decide(legal_request=legal_request, actor=reviewer, approve=True)
 
-    # then: validation resolved both targets before its entries; submission's own entry came first
-    submitted = 1  # request.transitioned draft -> received, committed before validation ran
-    assert [(what, appended) for what, appended, _ in validation.seen] == [("lookup", submitted)] * 2
+    # then: validation resolved both targets before appending any entry
+    assert [(what, appended) for what, appended, _ in validation.seen] == [("lookup", 0)] * 2
     assert [(what, appended) for what, appended, _ in approval.seen] == [("records", 0)] * 2
     assert not any(held for *_, held in validation.seen + approval.seen)
     # and the approval's entries were appended together, in the order the step wrote them
