@@ -6,9 +6,6 @@ in review with a stored check run, as the validation task would leave them.
 
 from __future__ import annotations
 
-import base64
-import os
-
 import pytest
 from django.db import connection
 
@@ -25,12 +22,12 @@ def _skip_postgres_only_tests_on_sqlite(request):
 
 
 @pytest.fixture(autouse=True)
-def encryption_keys(settings, tmp_path) -> str:
-    """A fresh data key per test; development key files go to a temporary folder."""
-    spec = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
-    settings.LAWREQ_ENCRYPTION_KEYS = spec
+def encryption_keys(settings, tmp_path, data_key) -> str:
+    """A fresh data key per test (or per module, when the module shares data sealed with its key);
+    development key files go to a temporary folder."""
+    settings.LAWREQ_ENCRYPTION_KEYS = data_key
     settings.LAWREQ_KEYS_DIR = tmp_path / "keys"
-    return spec
+    return data_key
 
 
 @pytest.fixture

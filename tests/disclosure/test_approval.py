@@ -13,9 +13,10 @@ from disclosure.services import ERR_COMMENT_REQUIRED, ERR_NOT_REVIEWER, ERR_OWN_
 from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from requests_app.choices import Outcome
 from requests_app.states import State
+from tests.conftest import SHARED_PER_MODULE
 from workflow.services import do_decide, do_propose
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
 
 def propose(legal_request, actor, decision=Decision.DISCLOSE) -> Proposal:

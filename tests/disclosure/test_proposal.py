@@ -28,9 +28,10 @@ from disclosure.services import (
 from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from requests_app.models import LegalRequest
 from requests_app.states import State
+from tests.conftest import SHARED_PER_MODULE
 from workflow.services import do_propose
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
 OCT_1, OCT_10, OCT_20 = dt.date(2026, 10, 1), dt.date(2026, 10, 10), dt.date(2026, 10, 20)
 NOV_1, NOV_2 = dt.date(2026, 11, 1), dt.date(2026, 11, 2)

@@ -19,13 +19,13 @@ from subscribers.models import Account
 from subscribers.models import IpEvent as IpEventRow
 from subscribers.records import IpEvent, PhonePeriod
 from subscribers.services import legal_request_resolve_targets
-from tests.conftest import us_request_payload
+from tests.conftest import SHARED_PER_MODULE, us_request_payload
 from tests.subscribers.conftest import at
 from vault.crypto import ERR_TAMPERED, DecryptionRefused, envelope_key_id
 from vault.services import keys_rotate
 from workflow.services import do_decide, do_propose
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
 OCT_10, OCT_20 = dt.date(2026, 10, 10), dt.date(2026, 10, 20)
 NARROWED = "Ten days around the offence are enough."

@@ -4,10 +4,9 @@ requests taken through the real flow (intake, checks, proposal, approval) up to 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
+import functools
 import io
-import os
 import subprocess
 import threading
 from collections.abc import Callable
@@ -19,14 +18,21 @@ import pytest
 from asn1crypto import tsp
 from cryptography.hazmat.primitives import serialization
 from django.db import connection
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1, translate_pyca_cryptography_key_to_asn1
 from pyhanko.sign.timestamps import DummyTimeStamper
 from pypdf import PdfReader
 
 from letters.keys import TIME_STAMPING, ca_create, certificate_issue, pkcs12_bytes, signing_key_init
+from letters.models import Response
 from letters.signing import signer_forget
-from tests.subscribers.conftest import make_account  # noqa: F401  (fixture shared with the subscriber tests)
+from requests_app.models import LegalRequest
+from subscribers.models import Account
+from tests.conftest import in_review_create
+from tests.subscribers.conftest import (
+    make_account,  # noqa: F401  (fixture shared with the subscriber tests)
+    make_account_row,
+)
 
 POSTGRES_ONLY = "needs PostgreSQL: concurrent workers holding real row locks"
 PASSPHRASE = "letters test passphrase"
@@ -49,15 +55,24 @@ def signing_keys_dir(tmp_path_factory) -> Path:
     return keys_dir
 
 
+def signing_with(keys_dir: Path) -> dict:
+    """The settings that sign with the session's key, and with no timestamp authority."""
+    return {
+        "LAWREQ_KEYS_DIR": keys_dir,
+        "LAWREQ_SIGNING_P12": str(keys_dir / "signing.p12"),
+        "LAWREQ_SIGNING_PASSPHRASE": PASSPHRASE,
+        "LAWREQ_TIMESTAMP_URL": "",
+        "LAWREQ_SIGNING_TRUST_ROOTS": "",
+    }
+
+
 @pytest.fixture(autouse=True)
-def signing_settings(settings, signing_keys_dir, tmp_path):
-    """Every letter test signs with the session's key; data keys are fresh per test."""
-    settings.LAWREQ_KEYS_DIR = signing_keys_dir
-    settings.LAWREQ_SIGNING_P12 = str(signing_keys_dir / "signing.p12")
-    settings.LAWREQ_SIGNING_PASSPHRASE = PASSPHRASE
-    settings.LAWREQ_TIMESTAMP_URL = ""
-    settings.LAWREQ_SIGNING_TRUST_ROOTS = ""
-    settings.LAWREQ_ENCRYPTION_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
+def signing_settings(settings, signing_keys_dir, data_key):
+    """Every letter test signs with the session's key; data keys are fresh per test (or per module,
+    when the module shares a letter sealed with its key)."""
+    for name, value in signing_with(signing_keys_dir).items():
+        setattr(settings, name, value)
+    settings.LAWREQ_ENCRYPTION_KEYS = data_key
     signer_forget()
     yield settings
     signer_forget()
@@ -205,61 +220,76 @@ OCTOBER_EVENTS = [
 EVENT_OUTSIDE_PERIOD = ("2026-09-20 10:00:00", "192.0.2.200", 40000)
 
 
-@pytest.fixture
-def account(make_account):  # noqa: F811 (the fixture imported above)
+def account_create():
     """The account behind the usual US request's '@someone' and '(202) 555-0199'."""
-    return make_account(
+    return make_account_row(
         "acc-1", username="someone", phone="+12025550199", events=[*OCTOBER_EVENTS, EVENT_OUTSIDE_PERIOD]
     )
 
 
 @pytest.fixture
-def decided_factory(in_review_factory, analyst, reviewer, django_capture_on_commit_callbacks):
+def account(db, request):
+    if "module_account" in request.fixturenames:
+        return Account.objects.get(pk=request.getfixturevalue("module_account"))
+    return account_create()
+
+
+def decided_create(
+    officer,
+    *,
+    analyst,
+    reviewer,
+    decision: str = "disclose",
+    categories=("ip_addresses", "phone_number"),
+    date_from=dt.date(2026, 10, 1),
+    date_to=dt.date(2026, 11, 1),
+    run_task: bool = False,
+    request_categories=None,
+    **overrides,
+):
     """A request approved by the reviewer, its letter task captured (not run) unless ``run_task``."""
     from workflow.services import do_decide, do_propose
 
-    def build(
-        officer,
-        *,
-        decision: str = "disclose",
-        categories=("ip_addresses", "phone_number"),
-        date_from=dt.date(2026, 10, 1),
-        date_to=dt.date(2026, 11, 1),
-        run_task: bool = False,
-        request_categories=None,
-        **overrides,
-    ):
-        if request_categories is not None:
-            overrides["categories"] = list(request_categories)
-        legal_request = in_review_factory(officer, **overrides)
-        if decision == "reject":
-            do_propose(
-                legal_request=legal_request,
-                actor=analyst,
-                decision="reject",
-                reasons=["The subpoena does not name the offence under investigation."],
-            )
-        else:
-            do_propose(
-                legal_request=legal_request,
-                actor=analyst,
-                decision="disclose",
-                categories=list(categories),
-                date_from=date_from,
-                date_to=date_to,
-                reason="Proportionate to the investigation.",
-            )
-        with django_capture_on_commit_callbacks(execute=run_task):
-            do_decide(legal_request=legal_request, actor=reviewer, approve=True, comment="Agreed.")
-        legal_request.refresh_from_db()
-        return legal_request
+    if request_categories is not None:
+        overrides["categories"] = list(request_categories)
+    legal_request = in_review_create(officer, **overrides)
+    if decision == "reject":
+        do_propose(
+            legal_request=legal_request,
+            actor=analyst,
+            decision="reject",
+            reasons=["The subpoena does not name the offence under investigation."],
+        )
+    else:
+        do_propose(
+            legal_request=legal_request,
+            actor=analyst,
+            decision="disclose",
+            categories=list(categories),
+            date_from=date_from,
+            date_to=date_to,
+            reason="Proportionate to the investigation.",
+        )
+    with TestCase.captureOnCommitCallbacks(execute=run_task):
+        do_decide(legal_request=legal_request, actor=reviewer, approve=True, comment="Agreed.")
+    legal_request.refresh_from_db()
+    return legal_request
 
-    return build
+
+@pytest.fixture
+def decided_factory(shipped_rules, analyst, reviewer):
+    return functools.partial(decided_create, analyst=analyst, reviewer=reviewer)
 
 
 @pytest.fixture
 def approved_request(decided_factory, officer_a, account):
     return decided_factory(officer_a)
+
+
+def issued_pdf_of(response) -> bytes:
+    from vault.crypto import unseal
+
+    return unseal(bytes(response.pdf_sealed), context=response.seal_context())
 
 
 @pytest.fixture
@@ -273,6 +303,57 @@ def issued_response(approved_request):
 
 @pytest.fixture
 def issued_pdf(issued_response) -> bytes:
-    from vault.crypto import unseal
+    return issued_pdf_of(issued_response)
 
-    return unseal(bytes(issued_response.pdf_sealed), context=issued_response.seal_context())
+
+# One issued letter for a whole module (see SHARED_PER_MODULE in tests/conftest.py): the tests that
+# only read a letter take ``shared_issued_response``, ``shared_issued_request``, ``shared_issued_pdf``.
+
+SHARED_LETTER_PER_MODULE = pytest.mark.usefixtures("module_cast", "module_shipped_rules", "module_issued_letter")
+
+
+@dataclass(frozen=True)
+class IssuedLetter:
+    request_pk: int
+    response_pk: int
+    pdf: bytes
+
+
+@pytest.fixture(scope="module")
+def module_account(module_transaction, django_db_blocker) -> int:
+    with django_db_blocker.unblock():
+        return account_create().pk
+
+
+@pytest.fixture(scope="module")
+def module_issued_letter(
+    module_cast, module_shipped_rules, module_account, signing_keys_dir, django_db_blocker
+) -> IssuedLetter:
+    """The usual US request, approved as ``approved_request`` is, and its letter issued."""
+    from workflow.services import do_issue_response
+
+    with django_db_blocker.unblock(), override_settings(**signing_with(signing_keys_dir)):
+        signer_forget()
+        legal_request = decided_create(
+            module_cast.get("officer_a"), analyst=module_cast.get("analyst"), reviewer=module_cast.get("reviewer")
+        )
+        response = do_issue_response(legal_request_id=legal_request.pk)
+        pdf = issued_pdf_of(response)
+        signer_forget()
+    return IssuedLetter(request_pk=legal_request.pk, response_pk=response.pk, pdf=pdf)
+
+
+@pytest.fixture
+def shared_issued_response(module_issued_letter) -> Response:
+    return Response.objects.get(pk=module_issued_letter.response_pk)
+
+
+@pytest.fixture
+def shared_issued_request(module_issued_letter) -> LegalRequest:
+    """The request of ``shared_issued_response``: responded."""
+    return LegalRequest.objects.get(pk=module_issued_letter.request_pk)
+
+
+@pytest.fixture
+def shared_issued_pdf(module_issued_letter) -> bytes:
+    return module_issued_letter.pdf

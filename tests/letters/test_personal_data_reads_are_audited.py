@@ -14,8 +14,9 @@ from django.urls import get_resolver
 from audit.models import AuditEntry
 from requests_app.states import State
 from tests.conftest import PASSWORD
+from tests.letters.conftest import SHARED_LETTER_PER_MODULE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, SHARED_LETTER_PER_MODULE]
 
 # (who, how, path template): {ref} and {document} are filled in.
 PERSONAL_DATA_READS = [
@@ -120,8 +121,8 @@ def _client(user, how: str):
 
 
 @pytest.mark.parametrize(("who", "how", "path"), PERSONAL_DATA_READS)
-def test_reading_personal_data_is_audited(request, issued_response, who, how, path):
-    legal_request = issued_response.legal_request
+def test_reading_personal_data_is_audited(request, shared_issued_response, who, how, path):
+    legal_request = shared_issued_response.legal_request
     legal_request.refresh_from_db()
     assert legal_request.state == State.RESPONDED
     user = request.getfixturevalue(who)

@@ -8,6 +8,7 @@ import re
 import pytest
 from cryptography import x509
 from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
@@ -19,7 +20,7 @@ from pyhanko_certvalidator import ValidationContext
 from demo.letter_samples import sample_letter_content
 from letters.keys import ERR_KEYS_IN_REPOSITORY, dev_ca_cert_path, signing_key_init
 from letters.rendering import letter_render
-from letters.signing import ERR_BAD_SIGNING_KEY, asn1_certificates, pdf_sign, signer_load, trust_roots
+from letters.signing import ERR_BAD_SIGNING_KEY, asn1_certificates, pdf_sign, signer_forget, signer_load, trust_roots
 from letters.verification import (
     PROBLEM_BAD_TIMESTAMP,
     PROBLEM_BROKEN_SIGNATURE,
@@ -30,7 +31,7 @@ from letters.verification import (
     PROBLEM_UNTRUSTED_SIGNER,
     pdf_signature_check,
 )
-from tests.letters.conftest import append_incremental_update, flip_byte, pdf_text, pdfsig
+from tests.letters.conftest import append_incremental_update, flip_byte, pdf_text, pdfsig, signing_with
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +39,15 @@ def unsigned_letter() -> bytes:
     return letter_render(sample_letter_content(events=40)).pdf
 
 
-@pytest.fixture
-def signed_letter(unsigned_letter) -> bytes:
-    return pdf_sign(unsigned_letter, reason="Response to LR-2026-000042")
+@pytest.fixture(scope="module")
+def signed_letter(unsigned_letter, signing_keys_dir) -> bytes:
+    """Signed once for the module (bytes: no test can change it), with the key every letter test uses."""
+    with override_settings(**signing_with(signing_keys_dir)):
+        signer_forget()
+        try:
+            return pdf_sign(unsigned_letter, reason="Response to LR-2026-000042")
+        finally:
+            signer_forget()
 
 
 def pyhanko_status(pdf: bytes, roots=None):

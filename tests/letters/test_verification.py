@@ -18,9 +18,9 @@ from letters.verification import (
     PROBLEM_NOT_WHOLE_FILE,
     PROBLEM_UNTRUSTED_SIGNER,
 )
-from tests.letters.conftest import append_incremental_update, flip_byte
+from tests.letters.conftest import SHARED_LETTER_PER_MODULE, append_incremental_update, flip_byte
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, SHARED_LETTER_PER_MODULE]
 
 PERSONAL_DATA = ["198.51.100.23", "203.0.113.77", "2001:db8:85a3::8a2e:370:7334", "+12025550199", "someone", "acc-1"]
 
@@ -40,16 +40,18 @@ def verify_command(path) -> tuple[int, str]:
     return 0, out.getvalue()
 
 
-def test_the_page_says_a_genuine_letter_is_valid_and_names_only_its_reference(client, issued_pdf, approved_request):
+def test_the_page_says_a_genuine_letter_is_valid_and_names_only_its_reference(
+    client, shared_issued_pdf, shared_issued_request
+):
     page = client.get("/verify/")
     assert page.status_code == 200
 
-    reply = client.post("/verify/", upload(issued_pdf))
+    reply = client.post("/verify/", upload(shared_issued_pdf))
 
     html = reply.content.decode()
     assert reply.status_code == 200
-    assert 'data-valid="true"' in html and approved_request.ref in html
-    for value in PERSONAL_DATA + [approved_request.case_number, approved_request.agency.name]:
+    assert 'data-valid="true"' in html and shared_issued_request.ref in html
+    for value in PERSONAL_DATA + [shared_issued_request.case_number, shared_issued_request.agency.name]:
         assert value not in html
 
 
@@ -61,12 +63,12 @@ def test_the_page_says_a_genuine_letter_is_valid_and_names_only_its_reference(cl
         (lambda pdf: b"plain text, not a PDF", PROBLEM_NOT_PDF),
     ],
 )
-def test_the_page_says_a_tampered_letter_is_not_valid(client, issued_pdf, approved_request, spoil, problem):
-    reply = client.post("/verify/", upload(spoil(issued_pdf)))
+def test_the_page_says_a_tampered_letter_is_not_valid(client, shared_issued_pdf, shared_issued_request, spoil, problem):
+    reply = client.post("/verify/", upload(spoil(shared_issued_pdf)))
 
     html = reply.content.decode()
     assert 'data-valid="false"' in html and problem in html
-    assert approved_request.ref not in html
+    assert shared_issued_request.ref not in html
 
 
 def test_the_page_says_a_foreign_signed_letter_is_not_valid(client, sign_as_foreigner):
@@ -77,7 +79,7 @@ def test_the_page_says_a_foreign_signed_letter_is_not_valid(client, sign_as_fore
     assert 'data-valid="false"' in html and PROBLEM_UNTRUSTED_SIGNER in html and PROBLEM_NOT_ISSUED in html
 
 
-def test_a_letter_signed_with_our_key_but_never_issued_is_not_valid(client, issued_response):
+def test_a_letter_signed_with_our_key_but_never_issued_is_not_valid(client, shared_issued_response):
     forged = pdf_sign(letter_render(sample_letter_content(events=5)).pdf, reason="Response to LR-2026-000042")
 
     html = client.post("/verify/", upload(forged)).content.decode()
@@ -92,11 +94,11 @@ def test_the_page_without_a_file_asks_for_one(client):
     assert reply.status_code == 400 and "verification-result" not in reply.content.decode()
 
 
-def test_the_api_answers_in_json(client, issued_pdf, approved_request):
-    valid = client.post("/api/v1/responses/verify/", upload(issued_pdf)).json()
-    tampered = client.post("/api/v1/responses/verify/", upload(flip_byte(issued_pdf))).json()
+def test_the_api_answers_in_json(client, shared_issued_pdf, shared_issued_request):
+    valid = client.post("/api/v1/responses/verify/", upload(shared_issued_pdf)).json()
+    tampered = client.post("/api/v1/responses/verify/", upload(flip_byte(shared_issued_pdf))).json()
 
-    assert valid["valid"] is True and valid["reference"] == approved_request.ref and valid["problems"] == []
+    assert valid["valid"] is True and valid["reference"] == shared_issued_request.ref and valid["problems"] == []
     assert tampered["valid"] is False and tampered["reference"] == ""
     assert PROBLEM_BROKEN_SIGNATURE in tampered["problems"]
 
@@ -105,26 +107,26 @@ def test_the_api_refuses_a_request_without_a_file(client):
     assert client.post("/api/v1/responses/verify/", {}).status_code == 400
 
 
-def test_uploads_above_the_limit_are_refused(client, settings, issued_pdf):
+def test_uploads_above_the_limit_are_refused(client, settings, shared_issued_pdf):
     settings.LAWREQ_MAX_VERIFY_BYTES = 1000
 
-    assert client.post("/api/v1/responses/verify/", upload(issued_pdf)).status_code == 413
-    assert client.post("/verify/", upload(issued_pdf)).status_code == 413
+    assert client.post("/api/v1/responses/verify/", upload(shared_issued_pdf)).status_code == 413
+    assert client.post("/verify/", upload(shared_issued_pdf)).status_code == 413
 
 
-def test_verify_response_exits_0_for_a_genuine_letter(tmp_path, issued_pdf, approved_request):
+def test_verify_response_exits_0_for_a_genuine_letter(tmp_path, shared_issued_pdf, shared_issued_request):
     path = tmp_path / "genuine.pdf"
-    path.write_bytes(issued_pdf)
+    path.write_bytes(shared_issued_pdf)
 
     code, output = verify_command(path)
 
-    assert code == 0 and f"VALID: response to {approved_request.ref}" in output
+    assert code == 0 and f"VALID: response to {shared_issued_request.ref}" in output
 
 
 @pytest.mark.parametrize("spoil", [flip_byte, append_incremental_update])
-def test_verify_response_exits_1_for_a_tampered_letter(tmp_path, issued_pdf, spoil):
+def test_verify_response_exits_1_for_a_tampered_letter(tmp_path, shared_issued_pdf, spoil):
     path = tmp_path / "tampered.pdf"
-    path.write_bytes(spoil(issued_pdf))
+    path.write_bytes(spoil(shared_issued_pdf))
 
     code, output = verify_command(path)
 

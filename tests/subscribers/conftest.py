@@ -25,34 +25,35 @@ def at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def make_account_row(
+    account_id: str = "acc-1",
+    *,
+    username: str = "someone",
+    phone: str = "+12025550199",
+    registered_at: dt.datetime | None = None,
+    events: list[tuple[str, str, int | None]] = (),
+    phone_periods: list[tuple[str, str, str | None]] | None = None,
+    display_name: str = "",
+    email: str = "",
+) -> Account:
+    registered_at = registered_at or at("2024-01-01 00:00:00")
+    account = Account.objects.create(
+        account_id=account_id,
+        username=username,
+        phone=phone,
+        registered_at=registered_at,
+        display_name=display_name,
+        email=email,
+    )
+    periods = phone_periods if phone_periods is not None else [(phone, "2024-01-01 00:00:00", None)]
+    for number, valid_from, valid_to in periods:
+        PhoneHistory.objects.create(
+            account=account, number=number, valid_from=at(valid_from), valid_to=at(valid_to) if valid_to else None
+        )
+    IpEvent.objects.bulk_create(IpEvent(account=account, ts=at(ts), ip=ip, port=port) for ts, ip, port in events)
+    return account
+
+
 @pytest.fixture
 def make_account(db) -> Callable[..., Account]:
-    def build(
-        account_id: str = "acc-1",
-        *,
-        username: str = "someone",
-        phone: str = "+12025550199",
-        registered_at: dt.datetime | None = None,
-        events: list[tuple[str, str, int | None]] = (),
-        phone_periods: list[tuple[str, str, str | None]] | None = None,
-        display_name: str = "",
-        email: str = "",
-    ) -> Account:
-        registered_at = registered_at or at("2024-01-01 00:00:00")
-        account = Account.objects.create(
-            account_id=account_id,
-            username=username,
-            phone=phone,
-            registered_at=registered_at,
-            display_name=display_name,
-            email=email,
-        )
-        periods = phone_periods if phone_periods is not None else [(phone, "2024-01-01 00:00:00", None)]
-        for number, valid_from, valid_to in periods:
-            PhoneHistory.objects.create(
-                account=account, number=number, valid_from=at(valid_from), valid_to=at(valid_to) if valid_to else None
-            )
-        IpEvent.objects.bulk_create(IpEvent(account=account, ts=at(ts), ip=ip, port=port) for ts, ip, port in events)
-        return account
-
-    return build
+    return make_account_row

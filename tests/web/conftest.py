@@ -3,8 +3,6 @@ logged in as one of the cast, and the signing key letters need (shared with test
 
 from __future__ import annotations
 
-import base64
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,8 +10,8 @@ import pytest
 from django.test import Client, override_settings
 
 from requests_app.models import LegalRequest
-from requests_app.states import State
-from workflow.services import do_propose, do_submit, do_validate
+from tests.conftest import in_review_create, submitted_create
+from workflow.services import do_propose
 
 SIGNING_PASSPHRASE = "web tests"
 
@@ -34,25 +32,19 @@ def signing_keys_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _throw_away_keys(settings, signing_keys_dir):
-    """Letters are signed with the session's key; data keys are fresh per test (never data/'s)."""
+def _throw_away_keys(settings, signing_keys_dir, data_key):
+    """Letters are signed with the session's key; data keys are fresh per test, or per module when
+    the module shares its data (never data/'s)."""
     from letters.signing import signer_forget
 
     settings.LAWREQ_KEYS_DIR = signing_keys_dir
     settings.LAWREQ_SIGNING_P12 = str(signing_keys_dir / "signing.p12")
     settings.LAWREQ_SIGNING_PASSPHRASE = SIGNING_PASSPHRASE
     settings.LAWREQ_TIMESTAMP_URL = ""
-    settings.LAWREQ_ENCRYPTION_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
+    settings.LAWREQ_ENCRYPTION_KEYS = data_key
     signer_forget()
     yield
     signer_forget()
-
-
-@pytest.fixture
-def shipped_rules(db):
-    from rules.services import rules_load_shipped
-
-    rules_load_shipped()
 
 
 @pytest.fixture
@@ -67,28 +59,15 @@ def client_for() -> Callable[..., Client]:
 
 
 @pytest.fixture
-def submitted_factory(draft_factory, shipped_rules, django_capture_on_commit_callbacks):
+def submitted_factory(shipped_rules) -> Callable[..., LegalRequest]:
     """A request filed and submitted by ``officer``; the validation task has run."""
-
-    def build(officer, **overrides) -> LegalRequest:
-        legal_request = draft_factory(officer, **overrides)
-        with django_capture_on_commit_callbacks(execute=False):
-            do_submit(legal_request=legal_request, actor=officer)
-        do_validate(legal_request_id=legal_request.pk)
-        legal_request.refresh_from_db()
-        return legal_request
-
-    return build
+    return submitted_create
 
 
-@pytest.fixture
-def in_review_factory(submitted_factory):
-    def build(officer, **overrides) -> LegalRequest:
-        legal_request = submitted_factory(officer, **overrides)
-        assert legal_request.state == State.IN_REVIEW, legal_request.info_requested
-        return legal_request
-
-    return build
+def disclosure_proposed(legal_request: LegalRequest, analyst) -> LegalRequest:
+    do_propose(legal_request=legal_request, actor=analyst, decision="disclose", categories=["ip_addresses"])
+    legal_request.refresh_from_db()
+    return legal_request
 
 
 @pytest.fixture
@@ -100,6 +79,30 @@ def request_a(officer_a, in_review_factory) -> LegalRequest:
 @pytest.fixture
 def pending_approval_request(request_a, analyst) -> LegalRequest:
     """Agency A's request with the analyst's disclosure proposal waiting for a reviewer."""
-    do_propose(legal_request=request_a, actor=analyst, decision="disclose", categories=["ip_addresses"])
-    request_a.refresh_from_db()
-    return request_a
+    return disclosure_proposed(request_a, analyst)
+
+
+# The same two requests built once for a module (see SHARED_PER_MODULE in tests/conftest.py), for
+# the tests that do not change them.
+
+
+@pytest.fixture(scope="module")
+def module_request_a(module_cast, module_shipped_rules, django_db_blocker) -> int:
+    with django_db_blocker.unblock():
+        return in_review_create(module_cast.get("officer_a")).pk
+
+
+@pytest.fixture(scope="module")
+def module_pending_approval_request(module_cast, module_shipped_rules, django_db_blocker) -> int:
+    with django_db_blocker.unblock():
+        return disclosure_proposed(in_review_create(module_cast.get("officer_a")), module_cast.get("analyst")).pk
+
+
+@pytest.fixture
+def shared_request_a(module_request_a) -> LegalRequest:
+    return LegalRequest.objects.get(pk=module_request_a)
+
+
+@pytest.fixture
+def shared_pending_approval_request(module_pending_approval_request) -> LegalRequest:
+    return LegalRequest.objects.get(pk=module_pending_approval_request)

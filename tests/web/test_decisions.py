@@ -20,11 +20,12 @@ from disclosure.services import (
 )
 from lawreq.roles import Role
 from requests_app.states import State
+from tests.conftest import SHARED_PER_MODULE
 from web.forms import ERR_REASONS, ERR_TARGET_CATEGORIES
 from web.views.staff import ERR_UNKNOWN_DECISION
 from workflow.services import do_propose
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
 
 def url(legal_request, name: str) -> str:
@@ -74,17 +75,17 @@ def test_the_analyst_proposes_a_disclosure_narrowed_per_target(client_for, analy
     ]
 
 
-def test_a_scope_wider_than_asked_is_refused_with_the_services_message(client_for, analyst, request_a):
-    target = request_a.targets.first()
-    data = disclose_data(request_a, **{f"target_{target.pk}_date_to": "2026-12-31"})
+def test_a_scope_wider_than_asked_is_refused_with_the_services_message(client_for, analyst, shared_request_a):
+    target = shared_request_a.targets.first()
+    data = disclose_data(shared_request_a, **{f"target_{target.pk}_date_to": "2026-12-31"})
 
-    response = client_for(analyst).post(url(request_a, "web:proposal"), data)
+    response = client_for(analyst).post(url(shared_request_a, "web:proposal"), data)
 
     assert response.status_code == 400
-    assert html(ERR_DATE_AFTER.format(date=request_a.date_to)) in response.content.decode()
+    assert html(ERR_DATE_AFTER.format(date=shared_request_a.date_to)) in response.content.decode()
     assert not Proposal.objects.exists()
-    request_a.refresh_from_db()
-    assert request_a.state == State.IN_REVIEW
+    shared_request_a.refresh_from_db()
+    assert shared_request_a.state == State.IN_REVIEW
 
 
 def test_a_category_the_checks_do_not_allow_is_marked_and_refused(client_for, analyst, officer_a, in_review_factory):
@@ -100,10 +101,10 @@ def test_a_category_the_checks_do_not_allow_is_marked_and_refused(client_for, an
     assert not Proposal.objects.exists()
 
 
-def test_an_included_target_needs_a_category(client_for, analyst, request_a):
-    target = request_a.targets.first()
+def test_an_included_target_needs_a_category(client_for, analyst, shared_request_a):
+    target = shared_request_a.targets.first()
     response = client_for(analyst).post(
-        url(request_a, "web:proposal"), disclose_data(request_a, **{f"target_{target.pk}_categories": []})
+        url(shared_request_a, "web:proposal"), disclose_data(shared_request_a, **{f"target_{target.pk}_categories": []})
     )
     assert response.status_code == 400
     assert response.context["proposal_forms"]["disclose"].errors[f"target_{target.pk}_categories"] == [
@@ -111,8 +112,10 @@ def test_an_included_target_needs_a_category(client_for, analyst, request_a):
     ]
 
 
-def test_a_rejection_needs_its_reasons(client_for, analyst, request_a):
-    response = client_for(analyst).post(url(request_a, "web:proposal"), {"decision": "reject", "reasons": " \n "})
+def test_a_rejection_needs_its_reasons(client_for, analyst, shared_request_a):
+    response = client_for(analyst).post(
+        url(shared_request_a, "web:proposal"), {"decision": "reject", "reasons": " \n "}
+    )
     assert response.status_code == 400
     assert response.context["proposal_forms"]["reject"].errors["reasons"] == [ERR_REASONS]
 
@@ -135,23 +138,23 @@ def test_asking_the_officer_a_question_puts_it_in_the_portal(client_for, analyst
     assert question in client_for(officer_a).get(url(request_a, "web:portal-detail")).content.decode()
 
 
-def test_an_unknown_decision_is_400(client_for, analyst, request_a):
-    response = client_for(analyst).post(url(request_a, "web:proposal"), {"decision": "shrug"})
+def test_an_unknown_decision_is_400(client_for, analyst, shared_request_a):
+    response = client_for(analyst).post(url(shared_request_a, "web:proposal"), {"decision": "shrug"})
     assert response.status_code == 400
     assert ERR_UNKNOWN_DECISION in response.content.decode()
 
 
-def test_a_reviewer_gets_no_proposal_form_and_the_service_refuses_a_forced_one(client_for, reviewer, request_a):
+def test_a_reviewer_gets_no_proposal_form_and_the_service_refuses_a_forced_one(client_for, reviewer, shared_request_a):
     client = client_for(reviewer)
-    assert 'id="disclose-form"' not in client.get(url(request_a, "web:staff-detail")).content.decode()
+    assert 'id="disclose-form"' not in client.get(url(shared_request_a, "web:staff-detail")).content.decode()
 
-    response = client.post(url(request_a, "web:proposal"), {"decision": "need_info", "question": "Why?"})
+    response = client.post(url(shared_request_a, "web:proposal"), {"decision": "need_info", "question": "Why?"})
 
     assert response.status_code == 403
     assert ERR_NOT_ANALYST in response.content.decode()
     assert not Proposal.objects.exists()
-    request_a.refresh_from_db()
-    assert request_a.state == State.IN_REVIEW
+    shared_request_a.refresh_from_db()
+    assert shared_request_a.state == State.IN_REVIEW
 
 
 def test_an_emergency_disclosure_needs_the_call_back_confirmed(client_for, analyst, officer_a, in_review_factory):
@@ -229,8 +232,8 @@ def test_the_proposer_gets_no_approval_form_and_a_forced_approval_is_409(client_
     assert request_a.state == State.PENDING_APPROVAL
 
 
-def test_approving_when_nothing_waits_is_409(client_for, reviewer, request_a):
-    response = client_for(reviewer).post(url(request_a, "web:approval"), {"verdict": "approve"})
+def test_approving_when_nothing_waits_is_409(client_for, reviewer, shared_request_a):
+    response = client_for(reviewer).post(url(shared_request_a, "web:approval"), {"verdict": "approve"})
     assert response.status_code == 409
     assert html(ERR_STATE_APPROVAL.format(state="in_review")) in response.content.decode()
 

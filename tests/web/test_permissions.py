@@ -10,9 +10,10 @@ from django.urls import reverse
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from requests_app.states import State
+from tests.conftest import SHARED_PER_MODULE
 from web.views.common import REASON_ROLE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
 CAST = ["officer_a", "officer_b", "analyst", "reviewer", "auditor"]
 
@@ -58,8 +59,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, url_name):
 
 
 @pytest.mark.parametrize("url_name", ["web:staff-detail", "web:portal-detail", "web:portal-edit"])
-def test_anonymous_visitors_get_no_request_page(client, request_a, url_name):
-    response = client.get(reverse(url_name, kwargs={"ref": request_a.ref}))
+def test_anonymous_visitors_get_no_request_page(client, shared_request_a, url_name):
+    response = client.get(reverse(url_name, kwargs={"ref": shared_request_a.ref}))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
@@ -88,8 +89,8 @@ def test_queue_is_for_the_legal_team(client_for, request, who, status):
         ("auditor", 403),
     ],
 )
-def test_staff_request_page_is_for_the_legal_team(client_for, request, request_a, who, status):
-    url = reverse("web:staff-detail", kwargs={"ref": request_a.ref})
+def test_staff_request_page_is_for_the_legal_team(client_for, request, shared_request_a, who, status):
+    url = reverse("web:staff-detail", kwargs={"ref": shared_request_a.ref})
     assert _get(client_for, request, who, url).status_code == status
 
 
@@ -123,9 +124,9 @@ def test_portal_is_for_officers(client_for, request, who, status):
         ("auditor", 403),
     ],
 )
-def test_portal_request_page_is_for_the_agency_that_filed_it(client_for, request, request_a, who, status):
+def test_portal_request_page_is_for_the_agency_that_filed_it(client_for, request, shared_request_a, who, status):
     assert (
-        _get(client_for, request, who, reverse("web:portal-detail", kwargs={"ref": request_a.ref})).status_code
+        _get(client_for, request, who, reverse("web:portal-detail", kwargs={"ref": shared_request_a.ref})).status_code
         == status
     )
 
@@ -168,23 +169,25 @@ def test_staff_and_auditors_cannot_use_the_officer_actions(client_for, request, 
 
 
 @pytest.mark.parametrize("who", ["officer_a", "officer_b", "auditor"])
-def test_only_the_legal_team_posts_checks_proposals_and_approvals(client_for, request, pending_approval_request, who):
+def test_only_the_legal_team_posts_checks_proposals_and_approvals(
+    client_for, request, shared_pending_approval_request, who
+):
     client = client_for(request.getfixturevalue(who))
-    ref = pending_approval_request.ref
+    ref = shared_pending_approval_request.ref
     for name in ("web:checks-run", "web:proposal", "web:approval"):
         assert client.post(reverse(name, kwargs={"ref": ref}), {"verdict": "approve"}).status_code == 403
-    pending_approval_request.refresh_from_db()
-    assert pending_approval_request.state == State.PENDING_APPROVAL
+    shared_pending_approval_request.refresh_from_db()
+    assert shared_pending_approval_request.state == State.PENDING_APPROVAL
 
 
-def test_a_reviewer_cannot_run_the_checks_again(client_for, reviewer, request_a):
-    response = client_for(reviewer).post(reverse("web:checks-run", kwargs={"ref": request_a.ref}))
+def test_a_reviewer_cannot_run_the_checks_again(client_for, reviewer, shared_request_a):
+    response = client_for(reviewer).post(reverse("web:checks-run", kwargs={"ref": shared_request_a.ref}))
     assert response.status_code == 403
 
 
-def test_role_refusal_on_a_request_page_is_audited(client_for, auditor, request_a):
-    client_for(auditor).get(reverse("web:staff-detail", kwargs={"ref": request_a.ref}))
-    entry = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, request_ref=request_a.ref).get()
+def test_role_refusal_on_a_request_page_is_audited(client_for, auditor, shared_request_a):
+    client_for(auditor).get(reverse("web:staff-detail", kwargs={"ref": shared_request_a.ref}))
+    entry = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, request_ref=shared_request_a.ref).get()
     assert entry.details == {"resource": "web:staff-detail", "reason": REASON_ROLE}
 
 

@@ -13,10 +13,10 @@ from requests_app.models import LegalRequest
 from requests_app.services import ERR_DATE_RANGE, ERR_DOCUMENT_STATE, ERR_NO_DOCUMENT
 from requests_app.states import State
 from requests_app.targets import ERR_USERNAME
-from tests.conftest import make_pdf
+from tests.conftest import SHARED_PER_MODULE, make_pdf
 from web.forms import ERR_TARGET_LINE, ERR_TARGET_TYPE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
 NEW = "/portal/new/"
 

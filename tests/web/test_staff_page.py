@@ -8,16 +8,17 @@ from django.urls import reverse
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from rules.models import CheckRun
+from tests.conftest import SHARED_PER_MODULE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
 
 def staff_url(legal_request, name: str = "web:staff-detail") -> str:
     return reverse(name, kwargs={"ref": legal_request.ref})
 
 
-def test_the_page_shows_fields_targets_documents_and_the_checks(client_for, analyst, request_a):
-    response = client_for(analyst).get(staff_url(request_a))
+def test_the_page_shows_fields_targets_documents_and_the_checks(client_for, analyst, shared_request_a):
+    response = client_for(analyst).get(staff_url(shared_request_a))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -30,7 +31,7 @@ def test_the_page_shows_fields_targets_documents_and_the_checks(client_for, anal
         "order.pdf",
     ):
         assert shown in page
-    run = CheckRun.objects.get(legal_request=request_a)
+    run = CheckRun.objects.get(legal_request=shared_request_a)
     assert run.versions_label in page
     for result in run.results:
         assert result["rule"] in page
@@ -48,22 +49,22 @@ def test_failed_checks_come_first(client_for, analyst, officer_a, in_review_fact
     assert outcomes == sorted(outcomes, key=["fail", "warn", "pass"].index)
 
 
-def test_every_showing_is_audited_as_a_web_view(client_for, reviewer, request_a):
+def test_every_showing_is_audited_as_a_web_view(client_for, reviewer, shared_request_a):
     client = client_for(reviewer)
-    client.get(staff_url(request_a))
-    client.get(staff_url(request_a))
+    client.get(staff_url(shared_request_a))
+    client.get(staff_url(shared_request_a))
 
-    entries = AuditEntry.objects.filter(action=AuditAction.REQUEST_VIEWED, request_ref=request_a.ref)
+    entries = AuditEntry.objects.filter(action=AuditAction.REQUEST_VIEWED, request_ref=shared_request_a.ref)
     assert entries.count() == 2
     assert {(e.actor_id, tuple(e.details.items())) for e in entries} == {(reviewer.pk, (("via", "web"),))}
 
 
-def test_document_links_download_through_the_api_with_the_session(client_for, analyst, request_a):
+def test_document_links_download_through_the_api_with_the_session(client_for, analyst, shared_request_a):
     client = client_for(analyst)
-    document = request_a.documents.get()
-    link = reverse("legalrequest-document-download", kwargs={"ref": request_a.ref, "document_id": document.pk})
+    document = shared_request_a.documents.get()
+    link = reverse("legalrequest-document-download", kwargs={"ref": shared_request_a.ref, "document_id": document.pk})
 
-    assert f'href="{link}"' in client.get(staff_url(request_a)).content.decode()
+    assert f'href="{link}"' in client.get(staff_url(shared_request_a)).content.decode()
     download = client.get(link)
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
@@ -81,8 +82,8 @@ def test_an_analyst_runs_the_checks_again(client_for, analyst, request_a):
     assert runs.last().run_by == analyst
 
 
-def test_a_reviewer_is_not_offered_the_re_run(client_for, reviewer, request_a):
-    assert "Re-run checks" not in client_for(reviewer).get(staff_url(request_a)).content.decode()
+def test_a_reviewer_is_not_offered_the_re_run(client_for, reviewer, shared_request_a):
+    assert "Re-run checks" not in client_for(reviewer).get(staff_url(shared_request_a)).content.decode()
 
 
 def test_re_running_the_checks_of_a_draft_says_why_with_409(client_for, analyst, officer_a, draft_factory):
@@ -92,8 +93,8 @@ def test_re_running_the_checks_of_a_draft_says_why_with_409(client_for, analyst,
     assert not CheckRun.objects.filter(legal_request=draft).exists()
 
 
-def test_pages_with_personal_data_are_not_cached_and_not_framed(client_for, analyst, request_a):
-    response = client_for(analyst).get(staff_url(request_a))
+def test_pages_with_personal_data_are_not_cached_and_not_framed(client_for, analyst, shared_request_a):
+    response = client_for(analyst).get(staff_url(shared_request_a))
 
     assert "no-store" in response["Cache-Control"]
     assert response["X-Frame-Options"] == "DENY"
@@ -101,17 +102,17 @@ def test_pages_with_personal_data_are_not_cached_and_not_framed(client_for, anal
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_every_form_on_the_page_carries_a_csrf_token(client_for, analyst, request_a):
-    page = client_for(analyst).get(staff_url(request_a)).content.decode()
+def test_every_form_on_the_page_carries_a_csrf_token(client_for, analyst, shared_request_a):
+    page = client_for(analyst).get(staff_url(shared_request_a)).content.decode()
     assert page.count('method="post"') == page.count('name="csrfmiddlewaretoken"') > 1
 
 
-def test_no_link_or_form_carries_a_target_identifier(client_for, analyst, officer_a, request_a):
+def test_no_link_or_form_carries_a_target_identifier(client_for, analyst, officer_a, shared_request_a):
     import re
 
     pages = [
-        client_for(analyst).get(staff_url(request_a)).content.decode(),
-        client_for(officer_a).get(staff_url(request_a, "web:portal-detail")).content.decode(),
+        client_for(analyst).get(staff_url(shared_request_a)).content.decode(),
+        client_for(officer_a).get(staff_url(shared_request_a, "web:portal-detail")).content.decode(),
     ]
 
     for page in pages:
