@@ -34,7 +34,7 @@ def every_kind(process_type: str, authority: str, channel: str):
 
 @pytest.mark.parametrize(
     ("process_type", "authority", "channel"),
-    zip(ProcessType.values, [*AuthorityType.values] * 2, [*LegalChannel.values] * 3, strict=False),
+    list(zip(ProcessType.values, [*AuthorityType.values] * 2, [*LegalChannel.values] * 3, strict=False)),
 )
 def test_no_letter_prints_a_code(process_type, authority, channel):
     for content in every_kind(process_type, authority, channel):
