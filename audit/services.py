@@ -183,7 +183,8 @@ def audit_batch() -> Iterator[None]:
         yield
     finally:
         _batches.current = None
-    _append(batch.entries)
+    if not transaction.get_rollback():  # a step that undoes its work leaves nothing to record
+        _append(batch.entries)
 
 
 def audit_login_succeeded(

@@ -1,4 +1,5 @@
-"""REST endpoints of review and disclosure: proposal, approval, and the audited snapshot read.
+"""REST pieces of review and disclosure: the proposal and approval serializers (their endpoints are
+journey steps, in ``workflow.api``) and the audited snapshot read.
 
 Only the legal team (analysts, reviewers) reaches these; for anyone else the resources do not
 exist (404), so an officer or an auditor learns nothing about the review from them.

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from disclosure.models import Decision
 from disclosure.records import ApprovedDecision, DisclosedTarget, RuleFinding
+from requests_app.choices import Outcome
 
 
 class LetterKind(models.TextChoices):
@@ -74,8 +76,8 @@ class LetterContent:
 
 
 def letter_kind_for(*, outcome: str | None, decision: str | None = None) -> LetterKind:
-    if outcome == "rejected" or decision == "reject":
+    if outcome == Outcome.REJECTED or decision == Decision.REJECT:
         return LetterKind.REJECTION
-    if outcome == "no_records":
+    if outcome == Outcome.NO_RECORDS:
         return LetterKind.NO_RECORDS
     return LetterKind.DISCLOSURE

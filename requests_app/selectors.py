@@ -18,7 +18,10 @@ ERR_OFFICERS_ONLY = "Only the agency's officers can do this."
 PERMISSION_VIEW = "requests_app.view_legalrequest"
 RESOURCE = "requests_app.legalrequest"
 REASON_OUT_OF_REACH = "outside the caller's reach"
+REASON_ROLE = "the caller's role has no access to requests"
+REASON_OFFICERS_ONLY = "for the agency's officers only"
 REASON_STAFF_ONLY = "for the legal team only"
+REASON_OWN_REQUEST = "nobody reviews their own request"
 
 
 def legal_requests_visible_to(user) -> QuerySet[LegalRequest]:
@@ -31,12 +34,24 @@ def legal_requests_visible_to(user) -> QuerySet[LegalRequest]:
     raise NotPermitted(ERR_ROLE)
 
 
+def legal_request_refused(*, user, ref: str, resource: str, reason: str) -> None:
+    """Record a refused access to a request in the audit trail, when the request exists (a made-up
+    reference names nothing worth recording, and must not be written into the trail)."""
+    if LegalRequest.objects.filter(ref=ref).exists():
+        audit_permission_denied(actor=user, resource=resource, request_ref=ref, reason=reason)
+
+
 def legal_request_get(*, user, ref: str) -> LegalRequest:
-    """The request, if the user may see it; otherwise 404 and a denial in the audit trail."""
-    legal_request = legal_requests_visible_to(user).filter(ref=ref).first()
+    """The request, if the user may see it; otherwise 404 (403 for a role without access to
+    requests) and a denial in the audit trail."""
+    try:
+        visible = legal_requests_visible_to(user)
+    except NotPermitted:
+        legal_request_refused(user=user, ref=ref, resource=RESOURCE, reason=REASON_ROLE)
+        raise
+    legal_request = visible.filter(ref=ref).first()
     if legal_request is None:
-        if LegalRequest.objects.filter(ref=ref).exists():
-            audit_permission_denied(actor=user, resource=RESOURCE, request_ref=ref, reason=REASON_OUT_OF_REACH)
+        legal_request_refused(user=user, ref=ref, resource=RESOURCE, reason=REASON_OUT_OF_REACH)
         raise NotFound(ERR_NOT_FOUND)
     return legal_request
 
@@ -55,6 +70,7 @@ def legal_request_shown(*, user, legal_request: LegalRequest, via: str) -> None:
 def legal_request_get_for_officer(*, user, ref: str) -> LegalRequest:
     """Officer-only actions (submit, withdraw, documents): staff get 403, others 404."""
     if not hasattr(user, "officer"):
+        legal_request_refused(user=user, ref=ref, resource=RESOURCE, reason=REASON_OFFICERS_ONLY)
         raise NotPermitted(ERR_OFFICERS_ONLY)
     return legal_request_get(user=user, ref=ref)
 
@@ -67,12 +83,16 @@ def require_legal_staff_on(legal_request: LegalRequest, actor) -> None:
 
 
 def legal_request_get_for_staff(*, user, ref: str, resource: str) -> LegalRequest:
-    """The request, for the legal team's resources on it (``resource``: what was asked for, as
-    written in the audit trail); anyone else gets 404 and a denial in the audit trail."""
+    """The request, for the legal team's resources on it and pages about it (``resource``: what was
+    asked for, as the audit trail names it); anyone else, the requesting officer included, gets 404
+    and a denial in the audit trail."""
     if not is_legal_staff(user):
-        if LegalRequest.objects.filter(ref=ref).exists():
-            audit_permission_denied(actor=user, resource=resource, request_ref=ref, reason=REASON_STAFF_ONLY)
+        legal_request_refused(user=user, ref=ref, resource=resource, reason=REASON_STAFF_ONLY)
         raise NotFound(ERR_NOT_FOUND)
     legal_request = legal_request_get(user=user, ref=ref)
-    require_legal_staff_on(legal_request, user)
+    try:
+        require_legal_staff_on(legal_request, user)
+    except NotFound:
+        legal_request_refused(user=user, ref=ref, resource=resource, reason=REASON_OWN_REQUEST)
+        raise
     return legal_request

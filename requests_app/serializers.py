@@ -167,5 +167,9 @@ class TokenRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     otp = StrictCharField(max_length=12, required=False, allow_blank=True)
 
 
+class SubmitSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Submitting takes no field; a body, if any, must still be a well-formed empty object."""
+
+
 class WithdrawSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")

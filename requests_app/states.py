@@ -37,6 +37,8 @@ EDITABLE_STATES = frozenset({State.DRAFT, State.NEEDS_INFO})
 CHECKABLE_STATES = frozenset({State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW})
 # Decided: a response letter is due (a disclosure, no records, or a rejection).
 ANSWERABLE_STATES = frozenset({State.APPROVED, State.REJECTED})
+# The checks' failures are why the request is here: the officer reads them (never while staff deliberate).
+EXPLAINED_BY_CHECKS_STATES = frozenset({State.NEEDS_INFO, State.REJECTED})
 # Waiting for the platform's answer: a deadline means something only then.
 OPEN_STATES = frozenset({State.RECEIVED, State.NEEDS_INFO, State.IN_REVIEW, State.PENDING_APPROVAL, State.APPROVED})
 

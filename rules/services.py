@@ -15,6 +15,7 @@ from audit.services import audit_record
 from lawreq.errors import Conflict, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
 from requests_app.models import Jurisdiction, LegalRequest
+from requests_app.selectors import require_legal_staff_on
 from requests_app.states import CHECKABLE_STATES
 from rules.documents import (
     RuleFileInvalid,
@@ -202,8 +203,10 @@ def legal_request_check(*, legal_request: LegalRequest, actor=None) -> CheckRun:
 
     ``actor=None`` is the system validating a submission; a person running them again is an analyst.
     """
-    if actor is not None and not has_role(actor, Role.ANALYST):
-        raise NotPermitted(ERR_RERUN_ROLE)
+    if actor is not None:
+        require_legal_staff_on(legal_request, actor)
+        if not has_role(actor, Role.ANALYST):
+            raise NotPermitted(ERR_RERUN_ROLE)
     if legal_request.state not in CHECKABLE_STATES:
         raise Conflict(ERR_CHECK_STATE.format(state=legal_request.state))
     facts = facts_from_request(legal_request)

@@ -12,7 +12,7 @@ from disclosure.api import ApprovalWriteSerializer, ProposalSerializer, Proposal
 from disclosure.selectors import proposal_current
 from requests_app.api import request_detail_response
 from requests_app.selectors import legal_request_get_for_officer, legal_request_get_for_staff
-from requests_app.serializers import LegalRequestSerializer, WithdrawSerializer
+from requests_app.serializers import LegalRequestSerializer, SubmitSerializer, WithdrawSerializer
 from workflow.services import do_decide, do_propose, do_submit, do_withdraw
 
 PROPOSAL_RESOURCE = "disclosure.proposal"
@@ -23,6 +23,7 @@ class SubmitView(APIView):
     @extend_schema(request=None, responses=LegalRequestSerializer)
     def post(self, request, ref: str):
         legal_request = legal_request_get_for_officer(user=request.user, ref=ref)
+        SubmitSerializer(data=request.data or {}).is_valid(raise_exception=True)
         do_submit(legal_request=legal_request, actor=request.user)
         return request_detail_response(legal_request)
 

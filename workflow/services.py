@@ -53,6 +53,7 @@ def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
     with transaction.atomic():
         legal_request_submit(legal_request=legal_request, actor=actor, received_at=received_at, due_at=due_at)
         transaction.on_commit(lambda: tasks.validate_request.delay(legal_request.pk))
+    legal_request.refresh_from_db()  # run eagerly (the embedded default), validation has moved it on
     return legal_request
 
 

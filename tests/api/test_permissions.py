@@ -8,6 +8,7 @@ from audit.actions import AuditAction
 from audit.models import AuditEntry
 from audit.services import audit_hash_identifier
 from requests_app.auth import REASON_CREDENTIALS
+from requests_app.selectors import REASON_ROLE
 from tests.conftest import PASSWORD, us_request_payload
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +193,29 @@ def test_an_outside_denial_is_written_by_the_audit_helper(api, officer_b, draft_
 
     denial = AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED)
     assert denial.details == {"resource": "requests_app.legalrequest", "reason": "outside the caller's reach"}
+
+
+def test_a_role_without_access_to_requests_is_refused_and_recorded(api, auditor, draft_factory, officer_a):
+    legal_request = draft_factory(officer_a)
+
+    assert api(auditor).get(f"/api/v1/requests/{legal_request.ref}/").status_code == 403
+    assert api(auditor).get("/api/v1/requests/LR-2026-999999/").status_code == 403
+
+    denial = AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED)
+    assert (denial.request_ref, denial.details) == (
+        legal_request.ref,
+        {"resource": "requests_app.legalrequest", "reason": REASON_ROLE},
+    )
+
+
+@pytest.mark.parametrize("body", ["{bad", '{"foo": 1}', "[1]"])
+def test_submit_refuses_a_body_it_cannot_read_and_changes_nothing(api, officer_a, draft_factory, body):
+    legal_request = draft_factory(officer_a)
+
+    response = api(officer_a).post(
+        f"/api/v1/requests/{legal_request.ref}/submit/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    legal_request.refresh_from_db()
+    assert legal_request.state == "draft"

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 
 from audit.actions import AuditAction
 from audit.canonical import ERR_FLOAT, GENESIS_HASH, NotCanonical
 from audit.models import AppendOnlyError, AuditEntry
 from audit.services import (
+    audit_batch,
     audit_hash_identifier,
     audit_login_failed,
     audit_login_succeeded,
@@ -136,3 +138,25 @@ def test_string_enums_in_details_are_stored_as_plain_strings():
 
     assert AuditEntry.objects.get(seq=entry.seq).details == {"to": "received"}
     assert audit_chain_verify().ok
+
+
+def test_a_batch_appends_its_entries_at_its_end_in_the_order_they_were_written():
+    with transaction.atomic(), audit_batch():
+        audit_record(action=AuditAction.PROPOSAL_APPROVED, request_ref="LR-2026-000001")
+        audit_record(action=AuditAction.SNAPSHOT_FROZEN, request_ref="LR-2026-000001")
+        assert not AuditEntry.objects.exists()  # queued, the chain lock not taken yet
+
+    actions = list(AuditEntry.objects.values_list("action", flat=True))
+    assert actions == [AuditAction.PROPOSAL_APPROVED, AuditAction.SNAPSHOT_FROZEN]
+    assert audit_chain_verify().ok
+
+
+def test_a_batch_that_fails_or_is_rolled_back_appends_nothing():
+    with pytest.raises(ValueError), transaction.atomic(), audit_batch():
+        audit_record(action=AuditAction.PROPOSAL_APPROVED)
+        raise ValueError("the step failed")
+    with transaction.atomic(), audit_batch():
+        audit_record(action=AuditAction.PROPOSAL_APPROVED)
+        transaction.set_rollback(True)
+
+    assert not AuditEntry.objects.exists()

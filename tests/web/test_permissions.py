@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
+from lawreq.errors import NotFound
 from requests_app.states import State
 from tests.conftest import SHARED_PER_MODULE
 from web.views.common import REASON_ROLE
@@ -197,3 +198,36 @@ def test_a_role_refusal_says_whose_page_it_is(client_for, auditor):
     response = client_for(auditor).get(reverse("web:queue"))
     assert response.status_code == 403
     assert ERR_STAFF_ONLY in response.content.decode()
+
+
+def test_a_made_up_reference_on_a_refused_page_is_not_written_into_the_trail(client_for, auditor):
+    before = AuditEntry.objects.count()
+
+    for ref in ("LR-2026-999999", "NOT-A-REF-<script>"):
+        assert client_for(auditor).get(f"/queue/{ref}/").status_code == 403
+
+    assert AuditEntry.objects.count() == before
+
+
+def test_the_requesting_officer_never_reviews_their_own_request_even_with_a_staff_role(
+    client_for, officer_a, shared_request_a
+):
+    from django.contrib.auth.models import Group
+
+    from requests_app.selectors import REASON_OWN_REQUEST
+    from rules.models import CheckRun
+    from rules.services import legal_request_check
+
+    # given: the officer who filed the request also holds the analyst role
+    officer_a.groups.add(Group.objects.get(name="analyst"))
+    client = client_for(get_user_model().objects.get(pk=officer_a.pk))
+    checks = CheckRun.objects.filter(legal_request=shared_request_a).count()
+
+    # when / then: the legal team's page and actions on it do not exist for them, whatever the way in
+    assert client.get(reverse("web:staff-detail", kwargs={"ref": shared_request_a.ref})).status_code == 404
+    assert client.post(reverse("web:checks-run", kwargs={"ref": shared_request_a.ref})).status_code == 404
+    with pytest.raises(NotFound):
+        legal_request_check(legal_request=shared_request_a, actor=get_user_model().objects.get(pk=officer_a.pk))
+    assert CheckRun.objects.filter(legal_request=shared_request_a).count() == checks
+    denial = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, request_ref=shared_request_a.ref).last()
+    assert denial.details == {"resource": "web:checks-run", "reason": REASON_OWN_REQUEST}

@@ -22,7 +22,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from audit.services import audit_permission_denied
 from lawreq.errors import DomainError, NotFound, NotPermitted
 from lawreq.roles import Role, has_role, is_legal_staff
 from requests_app import selectors
@@ -60,11 +59,8 @@ def role_required(allowed: Callable[[Any], bool], message: str):
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not allowed(request.user):
                 if "ref" in kwargs:
-                    audit_permission_denied(
-                        actor=request.user,
-                        resource=f"web:{request.resolver_match.url_name}",
-                        request_ref=kwargs["ref"][:20],
-                        reason=REASON_ROLE,
+                    selectors.legal_request_refused(
+                        user=request.user, ref=kwargs["ref"], resource=page_resource(request), reason=REASON_ROLE
                     )
                 raise PermissionDenied(message)
             return view(request, *args, **kwargs)
@@ -80,10 +76,24 @@ officer_required = role_required(is_officer, ERR_OFFICERS_ONLY)
 auditor_required = role_required(is_auditor, ERR_AUDITORS_ONLY)
 
 
+def page_resource(request: HttpRequest) -> str:
+    """The page, as a refusal names it in the audit trail."""
+    return f"web:{request.resolver_match.url_name}"
+
+
 def visible_request(request: HttpRequest, ref: str) -> LegalRequest:
     """The request if the user may see it; 404 (audited by the selector) otherwise."""
     try:
         return selectors.legal_request_get(user=request.user, ref=ref)
+    except NotFound:
+        raise Http404(selectors.ERR_NOT_FOUND)
+
+
+def request_under_review(request: HttpRequest, ref: str) -> LegalRequest:
+    """The request, for the legal team's pages about it; 404 (audited by the selector) for anyone
+    else, the requesting officer included even if they hold a staff role."""
+    try:
+        return selectors.legal_request_get_for_staff(user=request.user, ref=ref, resource=page_resource(request))
     except NotFound:
         raise Http404(selectors.ERR_NOT_FOUND)
 

@@ -14,7 +14,7 @@ from letters.selectors import response_stored
 from letters.services import response_download
 from requests_app import selectors, services
 from requests_app.models import LegalRequest
-from requests_app.states import State, can_transition
+from requests_app.states import EDITABLE_STATES, EXPLAINED_BY_CHECKS_STATES, State, can_transition
 from rules.selectors import latest_check_run, officer_findings
 from web.forms import DocumentUploadForm, LegalRequestForm, WithdrawForm
 from web.views.common import error_page, officer_required, paginate, show_domain_error, visible_request
@@ -28,8 +28,6 @@ MSG_WITHDRAWN = "Request {ref} withdrawn."
 MSG_NOT_CORRECTABLE = "The legal team has this request now: it can be corrected only when they ask for information."
 
 PORTAL_PAGE_SIZE = 25
-# The officer reads the checks' failures when they are the reason for the state, not while staff deliberate.
-FINDINGS_STATES = frozenset({State.NEEDS_INFO, State.REJECTED})
 
 
 @officer_required
@@ -58,14 +56,14 @@ def render_portal_detail(
     """The officer's page of one request. It shows the targets, so each showing is audited."""
     selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="web")
     legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
-    correctable = can_transition(legal_request.state, State.RECEIVED)
+    correctable = legal_request.state in EDITABLE_STATES
     return render(
         request,
         "web/portal_detail.html",
         {
             "legal_request": legal_request,
             "findings": officer_findings(latest_check_run(legal_request))
-            if legal_request.state in FINDINGS_STATES
+            if legal_request.state in EXPLAINED_BY_CHECKS_STATES
             else [],
             "can_edit": correctable,
             "can_submit": correctable,
@@ -111,7 +109,7 @@ def portal_create(request: HttpRequest) -> HttpResponse:
 @officer_required
 def portal_edit(request: HttpRequest, ref: str) -> HttpResponse:
     legal_request = visible_request(request, ref)
-    if request.method != "POST" and not can_transition(legal_request.state, State.RECEIVED):
+    if request.method != "POST" and legal_request.state not in EDITABLE_STATES:
         messages.info(request, MSG_NOT_CORRECTABLE)
         return redirect("web:portal-detail", ref=legal_request.ref)
     if request.method != "POST":

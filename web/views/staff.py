@@ -34,9 +34,9 @@ from web.views.common import (
     is_analyst,
     paginate,
     query_without_page,
+    request_under_review,
     show_domain_error,
     staff_required,
-    visible_request,
 )
 from workflow.services import do_decide, do_propose
 
@@ -103,13 +103,13 @@ def render_staff_detail(
 @staff_required
 @require_GET
 def staff_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    return render_staff_detail(request, visible_request(request, ref))
+    return render_staff_detail(request, request_under_review(request, ref))
 
 
 @analyst_required
 @require_POST
 def checks_run(request: HttpRequest, ref: str) -> HttpResponse:
-    legal_request = visible_request(request, ref)
+    legal_request = request_under_review(request, ref)
     try:
         legal_request_check(legal_request=legal_request, actor=request.user)
     except DomainError as error:
@@ -176,7 +176,7 @@ def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check
 @staff_required
 @require_POST
 def proposal_submit(request: HttpRequest, ref: str) -> HttpResponse:
-    legal_request = visible_request(request, ref)
+    legal_request = request_under_review(request, ref)
     decision = request.POST.get("decision", "")
     if decision not in PROPOSAL_FORMS:
         messages.error(request, ERR_UNKNOWN_DECISION)
@@ -198,7 +198,7 @@ def proposal_submit(request: HttpRequest, ref: str) -> HttpResponse:
 @staff_required
 @require_POST
 def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
-    legal_request = visible_request(request, ref)
+    legal_request = request_under_review(request, ref)
     form = ApprovalForm(request.POST, auto_id="id_approval_%s")
     if not form.is_valid():
         return render_staff_detail(request, legal_request, status=400, forms={"approval": form})
