@@ -73,7 +73,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
-        raise SystemExit("PostgreSQL only: set DATABASE_URL (see the docstring).")
+        print("Skipped: PostgreSQL only (SQLite holds one write lock per transaction anyway); set DATABASE_URL.")
+        return
     call_command("migrate", verbosity=0)
     proposal, approval = setup(args.events)
     print(f"A step freezing {args.events:,} IP events while another writer appends every 10 ms:")
