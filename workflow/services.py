@@ -3,9 +3,11 @@ withdraw.
 
 This is the only module that moves a request from one step to the next and fans out what follows
 (the checks after a submission, the letter after a decision). The apps below it each offer single
-steps; here they are put together, each journey step in one transaction. Steps that freeze, seal or
-resolve run inside ``audit_batch``: their audit entries are appended last, so the chain lock, which
-every audited action waits on, is held only from those appends to the commit.
+steps; here they are put together, each step's writes in one transaction (issuing a letter first
+claims it in a transaction of its own, so that a worker lost between signing and storing is
+resumed). Steps that freeze, seal or resolve run inside ``audit_batch``: their audit entries are
+appended last, so the chain lock, which every audited action waits on, is held only from those
+appends to the commit.
 """
 
 from __future__ import annotations
