@@ -13,10 +13,11 @@ from audit.checkpoints import Checkpoint, CheckpointInvalid
 from audit.merkle import inclusion_proofs, leaf_hash, verify_inclusion
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.services import latest_stored_checkpoint
+from lawreq.converters import REF_REGEX
 from lawreq.errors import InvalidInput, NotFound
 
 ERR_NO_TRAIL = "No audit entry names request {ref}."
-REF_PATTERN = re.compile(r"^LR-\d{4}-\d{6}$")
+REF_PATTERN = re.compile(rf"^{REF_REGEX}$")
 ERR_NO_ENTRY = "No audit entry #{seq}."
 ERR_TREE_SIZE = "tree_size must be the size of a stored checkpoint that includes the entry"
 

@@ -1,7 +1,8 @@
 from django.urls import path
 
 from disclosure.api import SnapshotView
+from lawreq.converters import REF
 
 urlpatterns = [
-    path("api/v1/requests/<str:ref>/snapshot/", SnapshotView.as_view(), name="api-snapshot"),
+    path(f"api/v1/requests/{REF}/snapshot/", SnapshotView.as_view(), name="api-snapshot"),
 ]

@@ -22,9 +22,9 @@ from rest_framework.views import APIView
 
 from audit.actions import AuditAction
 from audit.api import AuditEntrySerializer, IsAuditor
-from audit.selectors import ERR_NO_TRAIL, REF_PATTERN, request_trail
+from audit.selectors import request_trail
 from audit.services import audit_record
-from lawreq.errors import InvalidInput, NotFound
+from lawreq.errors import InvalidInput
 from lawreq.roles import Role, has_role
 from reports import rendering
 from reports import selectors as reports
@@ -109,8 +109,6 @@ class RequestTrailView(FormatsMixin, APIView):
     renderer_classes = [JSONRenderer, CSVRenderer, PDFRenderer]
 
     def get(self, request, ref: str):
-        if not REF_PATTERN.match(ref):
-            raise NotFound(ERR_NO_TRAIL.format(ref=ref[:40]))
         trail = request_trail(ref=ref)
         fmt = self.output_format()
         if fmt == "pdf":

@@ -1,9 +1,10 @@
 from django.urls import path
 
+from lawreq.converters import REF
 from reports import api
 
 urlpatterns = [
-    path("api/v1/audit/requests/<str:ref>/trail/", api.RequestTrailView.as_view(), name="audit-request-trail"),
+    path(f"api/v1/audit/requests/{REF}/trail/", api.RequestTrailView.as_view(), name="audit-request-trail"),
     path("api/v1/reports/transparency/", api.TransparencyReportView.as_view(), name="report-transparency"),
     path("api/v1/reports/activity/", api.ActivityReportView.as_view(), name="report-activity"),
     path(

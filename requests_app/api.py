@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from audit.actions import AuditAction
 from audit.services import audit_record
+from lawreq.converters import REF_REGEX
 from lawreq.errors import InvalidInput, NotFound
 from requests_app import selectors, services
 from requests_app.auth import token_obtain
@@ -76,7 +77,7 @@ class LegalRequestFilter(django_filters.FilterSet):
 @extend_schema(tags=["requests"])
 class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_field = "ref"
-    lookup_value_regex = r"LR-\d{4}-\d{6}"
+    lookup_value_regex = REF_REGEX
     filterset_class = LegalRequestFilter
     serializer_class = LegalRequestSerializer
 

@@ -22,6 +22,7 @@ from lawreq.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import is_legal_staff
 from requests_app.choices import ProcessType, Resolution, TargetType
 from requests_app.models import LegalRequest, Target
+from requests_app.selectors import require_legal_staff_on
 from requests_app.targets import normalize_phone
 from rules.selectors import preservation_period
 from subscribers.bulk import NewAccount, accounts_insert
@@ -408,6 +409,7 @@ def preservation_holds_extend(*, legal_request: LegalRequest, actor) -> list[Pre
     """Extend every active hold of a preservation order once, by the rules' extension period."""
     if not is_legal_staff(actor):
         raise NotPermitted(ERR_HOLD_ROLE)
+    require_legal_staff_on(legal_request, actor)
     now = timezone.now()
     holds = list(
         PreservationHold.objects.select_for_update()

@@ -3,11 +3,10 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
+from lawreq.converters import REF
 from web.views import audit, common, portal, public, staff
 
 app_name = "web"
-
-REF = "<str:ref>"
 
 urlpatterns = [
     path("", common.home, name="home"),

@@ -1,8 +1,9 @@
 from django.urls import path
 
+from lawreq.converters import REF
 from workflow import api
 
-REQUEST = "api/v1/requests/<str:ref>"
+REQUEST = f"api/v1/requests/{REF}"
 
 urlpatterns = [
     path(f"{REQUEST}/submit/", api.SubmitView.as_view(), name="api-submit"),

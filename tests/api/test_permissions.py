@@ -219,3 +219,24 @@ def test_submit_refuses_a_body_it_cannot_read_and_changes_nothing(api, officer_a
     assert response.status_code == 400
     legal_request.refresh_from_db()
     assert legal_request.state == "draft"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/requests/%00/",
+        "/api/v1/requests/%00/submit/",
+        "/api/v1/requests/%00/proposal/",
+        "/api/v1/requests/%00/checks/",
+        "/api/v1/requests/%00/preservation/",
+        "/api/v1/requests/%00/snapshot/",
+        "/api/v1/requests/%00/response.pdf",
+        "/api/v1/audit/requests/%00/trail/",
+        f"/api/v1/requests/LR-2026-{'9' * 5000}/proposal/",
+    ],
+)
+def test_a_reference_that_is_not_one_matches_nothing(api, analyst, officer_a, auditor, path):
+    # A NUL byte reached the database through these paths and answered 500 on PostgreSQL.
+    for user in (analyst, officer_a, auditor):
+        assert api(user).get(path).status_code == 404
+        assert api(user).post(path, {}, format="json").status_code in (404, 405)

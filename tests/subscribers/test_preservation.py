@@ -130,3 +130,17 @@ def test_the_api_extends_for_staff_and_hides_holds_from_others(preservation, api
     response = api(reviewer).post(url + "extend/")
     assert response.status_code == 200 and response.json()["extended"] is True
     assert api(reviewer).post(url + "extend/").status_code == 409
+
+
+def test_the_requesting_officer_cannot_extend_their_own_hold_even_with_a_staff_role(preservation, officer_a):
+    from django.contrib.auth.models import Group
+
+    from lawreq.errors import NotFound
+    from subscribers.models import PreservationHold
+
+    officer_a.groups.add(Group.objects.get(name="analyst"))
+    officer = type(officer_a).objects.get(pk=officer_a.pk)  # roles read afresh
+
+    with pytest.raises(NotFound):
+        preservation_holds_extend(legal_request=preservation, actor=officer)
+    assert not PreservationHold.objects.filter(legal_request=preservation, extended_at__isnull=False).exists()

@@ -203,8 +203,8 @@ def test_a_role_refusal_says_whose_page_it_is(client_for, auditor):
 def test_a_made_up_reference_on_a_refused_page_is_not_written_into_the_trail(client_for, auditor):
     before = AuditEntry.objects.count()
 
-    for ref in ("LR-2026-999999", "NOT-A-REF-<script>"):
-        assert client_for(auditor).get(f"/queue/{ref}/").status_code == 403
+    assert client_for(auditor).get("/queue/LR-2026-999999/").status_code == 403
+    assert client_for(auditor).get("/queue/NOT-A-REF-<script>/").status_code == 404  # matches no page
 
     assert AuditEntry.objects.count() == before
 
@@ -231,3 +231,9 @@ def test_the_requesting_officer_never_reviews_their_own_request_even_with_a_staf
     assert CheckRun.objects.filter(legal_request=shared_request_a).count() == checks
     denial = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, request_ref=shared_request_a.ref).last()
     assert denial.details == {"resource": "web:checks-run", "reason": REASON_OWN_REQUEST}
+
+
+@pytest.mark.parametrize("path", ["/queue/%00/", "/portal/%00/", "/audit/requests/%00/", "/queue/%00/checks/"])
+def test_a_page_for_a_reference_that_is_not_one_is_404(client_for, analyst, officer_a, auditor, path):
+    for user in (analyst, officer_a, auditor):
+        assert client_for(user).get(path).status_code == 404

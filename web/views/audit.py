@@ -42,8 +42,6 @@ def trail_lookup(request: HttpRequest) -> HttpResponse:
 @auditor_required
 @require_GET
 def trail_page(request: HttpRequest, ref: str) -> HttpResponse:
-    if not REF_PATTERN.match(ref):
-        raise Http404("no such request")
     try:
         trail = request_trail(ref=ref)
     except NotFound:
