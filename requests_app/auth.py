@@ -19,6 +19,7 @@ ERR_OTP_REQUIRED = "A one-time code from your authenticator app (otp) is require
 
 REASON_CREDENTIALS = "bad_credentials"
 REASON_SECOND_FACTOR = "second_factor"
+REASON_THROTTLED = "throttled"
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 60
@@ -54,7 +55,7 @@ def credentials_check(*, username: str, password: str, client_ip: str, otp: str 
     ``method`` (``token``, ``web``) is recorded with the successful log-in."""
     keys = _failure_keys(username, client_ip)
     if any((cache.get(key) or 0) >= MAX_FAILURES for key in keys):
-        audit_login_failed(username=username, ip_address=client_ip, reason="throttled", throttled=True)
+        audit_login_failed(username=username, ip_address=client_ip, reason=REASON_THROTTLED, throttled=True)
         raise LoginThrottled(ERR_THROTTLED)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
