@@ -7,6 +7,8 @@ class AuditAction:
     LOGIN_SUCCEEDED = "auth.login_succeeded"
     LOGIN_FAILED = "auth.login_failed"
     LOGIN_THROTTLED = "auth.login_throttled"
+    PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105
+    SECOND_FACTOR_ENROLLED = "auth.second_factor_enrolled"
     PERMISSION_DENIED = "access.permission_denied"
 
     REQUEST_CREATED = "request.created"

@@ -22,10 +22,10 @@ from django.core.management import call_command
 from django.test.utils import override_settings
 from django.urls import include, path
 from rest_framework import generics, serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from demo.cast import demo_cast_create
+from requests_app.auth import token_create
 from requests_app.models import Agency, Jurisdiction, LegalRequest
 
 
@@ -79,7 +79,7 @@ def main() -> None:
 
     officer = get_user_model().objects.get(username="officer.us")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=officer)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=officer)[0]}")
     agency = Agency.objects.get(name__startswith="Springfield")
     us = Jurisdiction.objects.get(code="US")
     from tests.conftest import make_pdf

@@ -46,14 +46,14 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "requests_app.admin_apps.StaffAdminConfig",  # django.contrib.admin with the one log-in path
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "requests_app.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -126,8 +127,10 @@ AUTHENTICATION_BACKENDS = [
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user object
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en"
@@ -147,6 +150,14 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after a time without activity and, active or not, some hours after the log-in
+# (requests_app.middleware.SessionPolicyMiddleware). Staff (the legal team, auditors, admins) see
+# personal data of many people: 30 minutes idle. Officers see their own agency's answers: 2 hours.
+# Nobody keeps a session past a working day (12 hours); the cookie lives no longer than that.
+LAWREQ_STAFF_SESSION_IDLE_SECONDS = env_int("LAWREQ_STAFF_SESSION_IDLE_MINUTES", 30) * 60
+LAWREQ_OFFICER_SESSION_IDLE_SECONDS = env_int("LAWREQ_OFFICER_SESSION_IDLE_MINUTES", 120) * 60
+LAWREQ_SESSION_MAX_AGE_SECONDS = env_int("LAWREQ_SESSION_MAX_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = LAWREQ_SESSION_MAX_AGE_SECONDS
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 X_FRAME_OPTIONS = "DENY"
@@ -159,11 +170,37 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
+# The client's address: the connecting address, unless the deployment names its reverse proxies,
+# by count (each appends to X-Forwarded-For) or by networks (CIDRs); lawreq.clientip reads it for
+# every throttle and every audited log-in. Never a header by default.
+LAWREQ_TRUSTED_PROXY_COUNT = env_int("LAWREQ_TRUSTED_PROXY_COUNT", 0)
+LAWREQ_TRUSTED_PROXY_NETWORKS = env_list("LAWREQ_TRUSTED_PROXY_NETWORKS")
+
+# Log-in throttle (requests_app.auth): attempts are counted before the password is checked, in the
+# shared cache. Per username and address together a short window, per address alone a longer one;
+# throttled attempts go to the audit trail as one entry per address and window.
+LAWREQ_LOGIN_MAX_ATTEMPTS = env_int("LAWREQ_LOGIN_MAX_ATTEMPTS", 5)
+LAWREQ_LOGIN_WINDOW_SECONDS = env_int("LAWREQ_LOGIN_WINDOW_SECONDS", 60)
+LAWREQ_LOGIN_MAX_ATTEMPTS_PER_ADDRESS = env_int("LAWREQ_LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 50)
+LAWREQ_LOGIN_ADDRESS_WINDOW_SECONDS = env_int("LAWREQ_LOGIN_ADDRESS_WINDOW_SECONDS", 3600)
+LAWREQ_LOGIN_THROTTLE_AUDIT_WINDOW_SECONDS = env_int("LAWREQ_LOGIN_THROTTLE_AUDIT_WINDOW_SECONDS", 300)
+LAWREQ_THROTTLE_CACHE = "default"
+
+# API tokens (django-rest-knox): stored as digests, valid until they expire, the user logs out,
+# changes password or is deactivated. Staff within a working day, officers' integrations 30 days.
+LAWREQ_STAFF_TOKEN_TTL = timedelta(hours=env_int("LAWREQ_STAFF_TOKEN_HOURS", 8))
+LAWREQ_OFFICER_TOKEN_TTL = timedelta(days=env_int("LAWREQ_OFFICER_TOKEN_DAYS", 30))
+# knox's own migrations create its default table even when the model is swapped: not wanted.
+MIGRATION_MODULES = {"knox": None}
+KNOX_TOKEN_MODEL = "requests_app.ApiToken"  # noqa: S105 (a model name)
+REST_KNOX = {"TOKEN_TTL": LAWREQ_STAFF_TOKEN_TTL, "AUTO_REFRESH": False, "AUTH_HEADER_PREFIX": "Token"}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "requests_app.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "NUM_PROXIES": LAWREQ_TRUSTED_PROXY_COUNT or None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -171,7 +208,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "lawreq.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login_failures": "5/min"},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -212,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {
         "task": "audit.checkpoint",
         "schedule": timedelta(minutes=env_int("AUDIT_CHECKPOINT_MINUTES", 60)),
+    },
+    "login-throttle-audit": {
+        "task": "requests_app.throttled_logins_audit",
+        "schedule": timedelta(minutes=1),
     },
 }
 

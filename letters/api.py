@@ -9,9 +9,9 @@ from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from lawreq.clientip import ClientAddressAnonThrottle
 from lawreq.errors import InvalidInput
 from letters import selectors, services
 from letters.uploads import read_pdf_upload
@@ -40,7 +40,9 @@ class ResponsePdfView(APIView):
         return pdf_response(pdf, filename=response_filename(response.legal_request.ref))
 
 
-class VerificationThrottle(AnonRateThrottle):
+class VerificationThrottle(ClientAddressAnonThrottle):
+    """Per client address as ``lawreq.clientip`` finds it: a forged X-Forwarded-For buys nothing."""
+
     scope = "response_verification"
     rate = "30/min"
 

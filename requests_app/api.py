@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.contrib.auth import logout
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse
 from django.utils import timezone
@@ -15,11 +16,12 @@ from rest_framework.views import APIView
 
 from audit.actions import AuditAction
 from audit.services import audit_record
+from lawreq.clientip import client_address
 from lawreq.converters import REF_REGEX
 from lawreq.errors import InvalidInput, NotFound
 from requests_app import selectors, services
-from requests_app.auth import token_obtain
-from requests_app.models import LegalRequest
+from requests_app.auth import token_obtain, token_revoke
+from requests_app.models import ApiToken, LegalRequest
 from requests_app.serializers import (
     DocumentSerializer,
     LegalRequestSerializer,
@@ -38,19 +40,49 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        tags=["auth"],
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer(
+                "Token",
+                {
+                    "token": serializers.CharField(help_text="Send as `Authorization: Token <token>`; shown once."),
+                    "expires_at": serializers.DateTimeField(
+                        help_text="When the token stops working: within a working day for staff, "
+                        "30 days for officers. A logout, a password change or a deactivation ends it sooner."
+                    ),
+                },
+            )
+        },
+        description="A new API token for valid credentials (and `otp` where a second factor is required). "
+        "Attempts are throttled per username and address (429).",
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = token_obtain(
+        token, expires_at = token_obtain(
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
-            client_ip=request.META.get("REMOTE_ADDR", ""),
+            client_ip=client_address(request),
             otp=serializer.validated_data.get("otp", ""),
         )
-        return Response({"token": token})
+        return Response({"token": token, "expires_at": expires_at})
+
+
+class LogoutView(APIView):
+    @extend_schema(
+        tags=["auth"],
+        request=None,
+        responses={204: None},
+        description="Revokes the token this request is authenticated with: it then gets 401. "
+        "Authenticated by a session instead, ends the session.",
+    )
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            token_revoke(token=request.auth)
+        else:
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def request_detail_response(legal_request: LegalRequest, status_code: int = status.HTTP_200_OK) -> Response:

@@ -1,28 +1,64 @@
-"""Logging in for an API token: throttled on failures, every attempt audited."""
+"""The one way in for every account: API token, web page and admin site check credentials here.
+
+``credentials_check`` counts the attempt in the shared cache before it checks any password, per
+username and address together and per address alone; refuses the password without a second factor
+where one is required; audits every outcome. API tokens are django-rest-knox tokens (digests at
+rest, an expiry) that also die with a password change or a deactivation.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import redis
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django_otp import login as otp_login
 from django_otp import match_token
-from rest_framework.authtoken.models import Token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.auth import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
-from audit.services import audit_hash_identifier, audit_login_failed, audit_login_succeeded
+from audit.actions import AuditAction
+from audit.services import (
+    audit_batch,
+    audit_hash_identifier,
+    audit_login_failed,
+    audit_login_succeeded,
+    audit_record,
+)
 from lawreq.errors import DomainError, InvalidInput
 from lawreq.roles import Role, has_role
+from requests_app.models import ApiToken, ThrottledLoginWindow
+
+logger = logging.getLogger(__name__)
 
 ERR_BAD_CREDENTIALS = "Unable to log in with the credentials provided."
 ERR_THROTTLED = "Too many failed log-ins. Try again in a minute."
 ERR_OTP_REQUIRED = "A one-time code from your authenticator app (otp) is required for this account."
+ERR_NOT_ADMIN = "This account may not use the admin site."
+ERR_TOKEN_REVOKED = "This token was revoked: the password changed. Log in again."  # noqa: S105
+WARN_CACHE_DOWN = "Log-in throttle: the shared cache is unreachable; counting in this process only."
 
 REASON_CREDENTIALS = "bad_credentials"
 REASON_SECOND_FACTOR = "second_factor"
+REASON_NOT_ADMIN = "not_admin"
 REASON_THROTTLED = "throttled"
 
-MAX_FAILURES = 5
-FAILURE_WINDOW_SECONDS = 60
+# How the password a token was issued under is fingerprinted (as Django's session auth hash is).
+_TOKEN_FINGERPRINT_SALT = "lawreq.api-token.password"  # noqa: S105 (a salt, not a secret)
 
 
 class LoginThrottled(DomainError):
@@ -30,47 +66,231 @@ class LoginThrottled(DomainError):
     code = "throttled"
 
 
-def _failure_keys(username: str, client_ip: str) -> list[str]:
-    return [
-        f"login-failures:user:{audit_hash_identifier(username.lower())}",
-        f"login-failures:ip:{audit_hash_identifier(client_ip)}",
-    ]
+def is_staff_account(user) -> bool:
+    """Accounts that see many people's data or run the system: the legal team, auditors, admins."""
+    return has_role(user, Role.ANALYST, Role.REVIEWER, Role.AUDITOR, Role.ADMIN) or user.is_staff
 
 
 def second_factor_required(user) -> bool:
-    staff = has_role(user, Role.ANALYST, Role.REVIEWER, Role.AUDITOR, Role.ADMIN) or user.is_staff
-    return settings.LAWREQ_REQUIRE_STAFF_OTP and staff
+    """Staff in production mode; anyone who enrolled a device (an officer may) in any mode."""
+    if settings.LAWREQ_REQUIRE_STAFF_OTP and is_staff_account(user):
+        return True
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def _record_failure(keys: list[str], *, username: str, client_ip: str, reason: str) -> None:
-    for key in keys:
-        cache.add(key, 0, FAILURE_WINDOW_SECONDS)
-        cache.incr(key)
-    audit_login_failed(username=username, ip_address=client_ip, reason=reason)
+# The throttle. A fixed window per key: ``add`` starts it with its expiry, ``incr`` is atomic in
+# Redis and in the local-memory cache alike, so N parallel attempts get N distinct counts.
 
 
-def credentials_check(*, username: str, password: str, client_ip: str, otp: str = "", method: str) -> AbstractBaseUser:
-    """The user for valid credentials (and second factor where enforced). Five failures a minute,
-    per username or per address, lock out further attempts before any password is checked.
-    ``method`` (``token``, ``web``) is recorded with the successful log-in."""
-    keys = _failure_keys(username, client_ip)
-    if any((cache.get(key) or 0) >= MAX_FAILURES for key in keys):
-        audit_login_failed(username=username, ip_address=client_ip, reason=REASON_THROTTLED, throttled=True)
+@dataclass(frozen=True)
+class _Limit:
+    key: str
+    limit: int
+    window: int
+
+
+def _limits(username: str, client_ip: str) -> list[_Limit]:
+    account_and_address = audit_hash_identifier(f"{username.strip().lower()}\x00{client_ip}")
+    return [
+        _Limit(
+            f"login-attempts:pair:{account_and_address}",
+            settings.LAWREQ_LOGIN_MAX_ATTEMPTS,
+            settings.LAWREQ_LOGIN_WINDOW_SECONDS,
+        ),
+        _Limit(
+            f"login-attempts:address:{audit_hash_identifier(client_ip)}",
+            settings.LAWREQ_LOGIN_MAX_ATTEMPTS_PER_ADDRESS,
+            settings.LAWREQ_LOGIN_ADDRESS_WINDOW_SECONDS,
+        ),
+    ]
+
+
+# Where attempts are counted while the shared cache is down: this process only, so a log-in still
+# works (no 500), at the price of a limit per process instead of per deployment.
+_local_counts = LocMemCache("lawreq-login-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+
+
+def _increment(cache, limit: _Limit) -> int:
+    cache.add(limit.key, 0, limit.window)
+    try:
+        return cache.incr(limit.key)
+    except ValueError:  # the window ended between add and incr
+        cache.add(limit.key, 0, limit.window)
+        return cache.incr(limit.key)
+
+
+def _count_attempt(limit: _Limit) -> tuple[int, BaseCache]:
+    """The attempt's number in its window, and the cache that counted it."""
+    shared = caches[settings.LAWREQ_THROTTLE_CACHE]
+    try:
+        return _increment(shared, limit), shared
+    except (redis.RedisError, OSError):
+        logger.warning(WARN_CACHE_DOWN)
+        return _increment(_local_counts, limit), _local_counts
+
+
+def _uncount_attempt(limit: _Limit, cache: BaseCache) -> None:
+    """A successful log-in gives its attempt back: only failures use up the limit."""
+    # The window may have ended, or the cache gone down: then there is nothing to give back.
+    with contextlib.suppress(ValueError, redis.RedisError, OSError):
+        cache.decr(limit.key)
+
+
+def _window_start(now: datetime, seconds: int) -> datetime:
+    return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=UTC)
+
+
+def _throttled_attempt_note(*, client_ip: str) -> None:
+    """Count a refused attempt in its (address, window) row: one audit entry per row, later."""
+    seconds = settings.LAWREQ_LOGIN_THROTTLE_AUDIT_WINDOW_SECONDS
+    start = _window_start(timezone.now(), seconds)
+    row = {"address_hash": audit_hash_identifier(client_ip), "window_start": start}
+    if ThrottledLoginWindow.objects.filter(**row).update(attempts=F("attempts") + 1):
+        return
+    try:
+        with transaction.atomic():
+            ThrottledLoginWindow.objects.create(**row, window_end=start + timedelta(seconds=seconds), attempts=1)
+    except IntegrityError:  # another process opened the window first
+        ThrottledLoginWindow.objects.filter(**row).update(attempts=F("attempts") + 1)
+
+
+@transaction.atomic
+def throttled_logins_audit(*, now: datetime | None = None) -> int:
+    """One audit entry for each closed window of throttled log-ins from one address, with their
+    count; the rows go. Returns the number of entries written."""
+    now = now or timezone.now()
+    windows = list(
+        ThrottledLoginWindow.objects.select_for_update(skip_locked=True).filter(window_end__lte=now).order_by("pk")
+    )
+    with audit_batch():
+        for window in windows:
+            audit_record(
+                action=AuditAction.LOGIN_THROTTLED,
+                actor=None,
+                role="anonymous",
+                details={
+                    "reason": REASON_THROTTLED,
+                    "ip_hash": window.address_hash,
+                    "window_start": window.window_start.isoformat(),
+                    "window_end": window.window_end.isoformat(),
+                    "attempts": window.attempts,
+                },
+            )
+    ThrottledLoginWindow.objects.filter(pk__in=[window.pk for window in windows]).delete()
+    return len(windows)
+
+
+def credentials_check(
+    *, username: str, password: str, client_ip: str, otp: str = "", method: str, admin_site: bool = False
+) -> AbstractBaseUser:
+    """The user for valid credentials and, where required, a valid one-time code; the device that
+    matched is left on ``user.otp_device`` for ``session_login``.
+
+    The attempt is counted before anything is checked, so parallel attempts cannot all get through:
+    past ``LAWREQ_LOGIN_MAX_ATTEMPTS`` per username and address, or the longer limit per address,
+    no password is checked. ``method`` (``token``, ``web``, ``admin``) is recorded with the log-in;
+    ``admin_site`` refuses accounts that may not use the admin.
+    """
+    limits = _limits(username, client_ip)
+    counted = [_count_attempt(limit) for limit in limits]
+    if any(count > limit.limit for (count, _), limit in zip(counted, limits, strict=True)):
+        _throttled_attempt_note(client_ip=client_ip)
         raise LoginThrottled(ERR_THROTTLED)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        _record_failure(keys, username=username, client_ip=client_ip, reason=REASON_CREDENTIALS)
+        audit_login_failed(username=username, ip_address=client_ip, reason=REASON_CREDENTIALS)
         raise InvalidInput(ERR_BAD_CREDENTIALS)
-    second_factor = second_factor_required(user)
-    if second_factor and (not otp or match_token(user, otp) is None):
-        _record_failure(keys, username=username, client_ip=client_ip, reason=REASON_SECOND_FACTOR)
-        raise InvalidInput(ERR_OTP_REQUIRED, field="otp")
-    audit_login_succeeded(user=user, ip_address=client_ip, method=method, second_factor=second_factor)
+    device = None
+    if second_factor_required(user):
+        device = match_token(user, otp) if otp else None
+        if device is None:
+            audit_login_failed(username=username, ip_address=client_ip, reason=REASON_SECOND_FACTOR)
+            raise InvalidInput(ERR_OTP_REQUIRED, field="otp")
+    if admin_site and not (user.is_active and user.is_staff):
+        audit_login_failed(username=username, ip_address=client_ip, reason=REASON_NOT_ADMIN)
+        raise InvalidInput(ERR_NOT_ADMIN)
+    for limit, (_, cache) in zip(limits, counted, strict=True):
+        _uncount_attempt(limit, cache)
+    audit_login_succeeded(user=user, ip_address=client_ip, method=method, second_factor=device is not None)
+    user.otp_device = device
     return user
 
 
-def token_obtain(*, username: str, password: str, client_ip: str, otp: str = "") -> str:
-    """A token for valid credentials (see ``credentials_check``)."""
+def session_login(request, user) -> None:
+    """Start the session of a user ``credentials_check`` returned: verified by the second factor
+    when one was given, and timed from now (``SessionPolicyMiddleware``)."""
+    auth_login(request, user)
+    if getattr(user, "otp_device", None) is not None:
+        otp_login(request, user.otp_device)
+    session_started(request)
+
+
+# Sessions: when they started and when they were last used, for the idle and absolute timeouts.
+SESSION_STARTED_KEY = "lawreq_session_started"
+SESSION_SEEN_KEY = "lawreq_session_seen"
+
+
+def session_started(request) -> None:
+    now = int(timezone.now().timestamp())
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_SEEN_KEY] = now
+
+
+# API tokens.
+
+
+def token_password_fingerprint(user) -> str:
+    return salted_hmac(_TOKEN_FINGERPRINT_SALT, user.password, algorithm="sha256").hexdigest()
+
+
+def token_ttl(user) -> timedelta:
+    return settings.LAWREQ_STAFF_TOKEN_TTL if is_staff_account(user) else settings.LAWREQ_OFFICER_TOKEN_TTL
+
+
+def token_create(*, user) -> tuple[str, ApiToken]:
+    """A new token for ``user``: the key (shown once, stored only as a digest) and its row."""
+    token, key = ApiToken.objects.create(
+        user=user, expiry=token_ttl(user), password_fingerprint=token_password_fingerprint(user)
+    )
+    return key, token
+
+
+def token_obtain(*, username: str, password: str, client_ip: str, otp: str = "") -> tuple[str, datetime]:
+    """A token and its expiry for valid credentials (see ``credentials_check``)."""
     user = credentials_check(username=username, password=password, client_ip=client_ip, otp=otp, method="token")
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    key, token = token_create(user=user)
+    return key, token.expiry
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    token.delete()
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """knox's check (digest, expiry, active user), and the password the token was issued under."""
+
+    def validate_user(self, auth_token: ApiToken):
+        user, token = super().validate_user(auth_token)
+        if not constant_time_compare(token.password_fingerprint, token_password_fingerprint(user)):
+            token.delete()
+            raise AuthenticationFailed(ERR_TOKEN_REVOKED)
+        return user, token
+
+
+@transaction.atomic
+def account_password_changed(*, actor, user, via: str) -> None:
+    """Record a password another person set for ``user`` (the admin's form): the user's tokens go
+    now (they would fail anyway, their fingerprint being stale) and so do their sessions, whose
+    auth hash Django checks."""
+    ApiToken.objects.filter(user=user).delete()
+    audit_record(action=AuditAction.PASSWORD_CHANGED, actor=actor, obj=user, details={"via": via})
+
+
+@transaction.atomic
+def second_factor_enrol(*, user, name: str = "authenticator") -> TOTPDevice:
+    """A new TOTP device for ``user`` (any previous one removed), audited; the caller hands the
+    configuration URL to the user once and never stores it."""
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name=name, confirmed=True)
+    audit_record(action=AuditAction.SECOND_FACTOR_ENROLLED, actor=None, role="system", obj=user)
+    return device

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from knox.models import AbstractAuthToken
 
 from requests_app.choices import (
     AuthorityType,
@@ -190,3 +191,32 @@ class LegalRequestGroupObjectPermission(GroupObjectPermissionBase):
 
 class LegalRequestUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(LegalRequest, on_delete=models.CASCADE)
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox: only its digest is stored), bound to the password it was
+    issued under: a password change by any path makes ``password_fingerprint`` stale, and
+    ``requests_app.auth.ApiTokenAuthentication`` refuses and deletes the token."""
+
+    password_fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "API token"
+
+
+class ThrottledLoginWindow(models.Model):
+    """Log-ins the throttle refused from one address in one window, counted here and written to the
+    audit trail as one entry when the window has closed (``throttled_logins_audit``)."""
+
+    address_hash = models.CharField(max_length=40)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField(db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["address_hash", "window_start"], name="unique_throttled_login_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address_hash} {self.window_start:%Y-%m-%d %H:%M}: {self.attempts}"

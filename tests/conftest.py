@@ -26,11 +26,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import TestCase, override_settings
 from reportlab.pdfgen import canvas
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from lawreq.celery import app as celery_app
 from lawreq.roles import Role
+from requests_app.auth import token_create
 from requests_app.models import Agency, Jurisdiction, LegalRequest
 from requests_app.services import agency_create, legal_request_add_document, legal_request_create, officer_create
 
@@ -230,8 +230,8 @@ def api_client(user=None) -> APIClient:
     """An API client authenticated with the user's token (or anonymous with None)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        key, _ = token_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
 
 from disclosure.models import Decision
 from lawreq.errors import DomainError
-from requests_app.auth import LoginThrottled, credentials_check
 from requests_app.choices import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType, TargetType
+from requests_app.login import CredentialsLoginForm
 from requests_app.models import Jurisdiction, LegalRequest, Target
 from requests_app.services import MAX_TARGETS
 from requests_app.states import OPEN_STATES, State
@@ -216,43 +214,10 @@ class QueueFilterForm(forms.Form):
         return requests
 
 
-class LoginForm(AuthenticationForm):
-    """Django's log-in form, checked by the same throttled, audited service as the API token."""
+class LoginForm(CredentialsLoginForm):
+    """The log-in page's form: the one the admin site uses too (``requests_app.login``)."""
 
-    otp = forms.CharField(
-        required=False,
-        max_length=12,
-        label="One-time code",
-        help_text="From your authenticator app (legal team and auditors).",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
-
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.throttled = False
-        if not settings.LAWREQ_REQUIRE_STAFF_OTP:
-            del self.fields["otp"]
-
-    def clean(self) -> dict[str, Any]:
-        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
-        if not username or not password:
-            return self.cleaned_data
-        client_ip = self.request.META.get("REMOTE_ADDR", "") if self.request is not None else ""
-        try:
-            self.user_cache = credentials_check(
-                username=username,
-                password=password,
-                client_ip=client_ip,
-                otp=self.cleaned_data.get("otp", ""),
-                method="web",
-            )
-        except LoginThrottled as error:
-            self.throttled = True
-            raise forms.ValidationError(error.message, code="throttled")
-        except DomainError as error:
-            raise forms.ValidationError(error.message, code="invalid_login")
-        self.confirm_login_allowed(self.user_cache)
-        return self.cleaned_data
+    method = "web"
 
 
 # The legal team's decision forms. What may be proposed or approved is the services' call.

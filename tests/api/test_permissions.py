@@ -9,6 +9,7 @@ from audit.models import AuditEntry
 from audit.services import audit_hash_identifier
 from requests_app.auth import REASON_CREDENTIALS
 from requests_app.selectors import REASON_ROLE
+from tests.api.test_auth_throttle import audit_closed_throttle_windows
 from tests.conftest import PASSWORD, us_request_payload
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +135,7 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(api, offic
     response = client.post("/api/v1/auth/token/", {"username": officer_a.username, "password": PASSWORD}, format="json")
 
     assert response.status_code == 429
+    audit_closed_throttle_windows()
     assert AuditEntry.objects.filter(action=AuditAction.LOGIN_THROTTLED).exists()
 
 

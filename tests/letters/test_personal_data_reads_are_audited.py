@@ -112,11 +112,12 @@ def _client(user, how: str):
         client = Client()
         assert client.login(username=user.username, password=PASSWORD)
         return client
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from requests_app.auth import token_create
+
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)[0]}")
     return client
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET
 from lawreq.errors import DomainError, NotFound, NotPermitted
 from lawreq.roles import Role, has_role, is_legal_staff
 from requests_app import selectors
+from requests_app.login import CredentialsLoginView
 from requests_app.models import LegalRequest
 from web.forms import LoginForm, add_domain_error
 
@@ -123,13 +123,9 @@ def query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-class WebLoginView(LoginView):
+class WebLoginView(CredentialsLoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
-    redirect_authenticated_user = True
-
-    def form_invalid(self, form: LoginForm) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(form=form), status=429 if form.throttled else 200)
 
 
 @login_required

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from requests_app.auth import second_factor_enrol
 
 
 class Command(BaseCommand):
@@ -15,6 +16,5 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user {username!r}.")
-        TOTPDevice.objects.filter(user=user).delete()
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        device = second_factor_enrol(user=user)
         self.stdout.write(device.config_url)
