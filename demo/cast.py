@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from reportlab.pdfgen import canvas
@@ -59,6 +60,8 @@ def demo_cast_create(*, password: str | None = None) -> DemoCast:
     usernames = [name for name, *_ in DEMO_OFFICERS] + [name for name, _ in DEMO_STAFF]
     if User.objects.filter(username__in=usernames).count() == len(usernames):
         return DemoCast(password=None, usernames=usernames)
+    if password:
+        validate_password(password)  # the same validators as every other way of setting one
     password = password or secrets.token_urlsafe(12)
     for spec in DEMO_AGENCIES:
         if not Agency.objects.filter(name=spec["name"]).exists():

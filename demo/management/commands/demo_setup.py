@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from demo.cast import demo_cast_create, demo_requests_create, demo_subscribers_create
 from letters.keys import signing_key_init
@@ -14,6 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="Password for every demo user (default: generated, printed once)")
 
     def handle(self, *args, password=None, **options):
+        if password:
+            try:  # before anything is created
+                validate_password(password)
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages))
         report = rules_load_shipped()
         self.stdout.write(f"Rule sets loaded: {', '.join(report.created) or 'none new'}")
         key = signing_key_init()
