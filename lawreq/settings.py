@@ -190,6 +190,7 @@ LAWREQ_THROTTLE_CACHE = "default"
 # changes password or is deactivated. Staff within a working day, officers' integrations 30 days.
 LAWREQ_STAFF_TOKEN_TTL = timedelta(hours=env_int("LAWREQ_STAFF_TOKEN_HOURS", 8))
 LAWREQ_OFFICER_TOKEN_TTL = timedelta(days=env_int("LAWREQ_OFFICER_TOKEN_DAYS", 30))
+LAWREQ_MAX_TOKENS_PER_USER = env_int("LAWREQ_MAX_TOKENS_PER_USER", 10)
 # knox's own migrations create its default table even when the model is swapped: not wanted.
 MIGRATION_MODULES = {"knox": None}
 KNOX_TOKEN_MODEL = "requests_app.ApiToken"  # noqa: S105 (a model name)

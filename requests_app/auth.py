@@ -248,7 +248,13 @@ def token_ttl(user) -> timedelta:
 
 
 def token_create(*, user) -> tuple[str, ApiToken]:
-    """A new token for ``user``: the key (shown once, stored only as a digest) and its row."""
+    """A new token for ``user``: the key (shown once, stored only as a digest) and its row. Expired
+    tokens go, and past ``LAWREQ_MAX_TOKENS_PER_USER`` the oldest: knox checks a user's tokens on
+    every request, so they must not pile up."""
+    ApiToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    keep = settings.LAWREQ_MAX_TOKENS_PER_USER - 1
+    surplus = ApiToken.objects.filter(user=user).order_by("-created").values_list("pk", flat=True)[keep:]
+    ApiToken.objects.filter(pk__in=list(surplus)).delete()
     token, key = ApiToken.objects.create(
         user=user, expiry=token_ttl(user), password_fingerprint=token_password_fingerprint(user)
     )
@@ -288,9 +294,40 @@ def account_password_changed(*, actor, user, via: str) -> None:
 
 @transaction.atomic
 def second_factor_enrol(*, user, name: str = "authenticator") -> TOTPDevice:
-    """A new TOTP device for ``user`` (any previous one removed), audited; the caller hands the
-    configuration URL to the user once and never stores it."""
+    """A new TOTP device for ``user`` (any previous one removed), by an operator's command, audited;
+    the caller hands the configuration URL to the user once and never stores it."""
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice.objects.create(user=user, name=name, confirmed=True)
     audit_record(action=AuditAction.SECOND_FACTOR_ENROLLED, actor=None, role="system", obj=user)
+    return device
+
+
+ERR_ALREADY_ENROLLED = "This account already has a second factor; an operator replaces a lost one."
+ERR_ENROLMENT_CODE = "That code does not match: check the time on your phone and type the current code."
+ERR_ENROLMENT_PASSWORD = "Your password is needed to add a second factor."  # noqa: S105
+
+
+@transaction.atomic
+def second_factor_enrolment_start(*, user) -> TOTPDevice:
+    """The unconfirmed device a user enrols themself, kept until they confirm it with a code."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise InvalidInput(ERR_ALREADY_ENROLLED)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def second_factor_enrolment_confirm(*, user, password: str, code: str) -> TOTPDevice:
+    """Confirm the user's own device with their password and a code it shows; from then on their
+    log-in needs it. Audited."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise InvalidInput(ERR_ALREADY_ENROLLED)
+    if not user.check_password(password):
+        raise InvalidInput(ERR_ENROLMENT_PASSWORD, field="password")
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    if device is None or not device.verify_token(code):
+        raise InvalidInput(ERR_ENROLMENT_CODE, field="otp")
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(action=AuditAction.SECOND_FACTOR_ENROLLED, actor=user, obj=user, details={"via": "self"})
     return device

@@ -214,6 +214,15 @@ class QueueFilterForm(forms.Form):
         return requests
 
 
+class SecondFactorForm(forms.Form):
+    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput)
+    otp = forms.CharField(
+        label="Code shown by the app",
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
 class LoginForm(CredentialsLoginForm):
     """The log-in page's form: the one the admin site uses too (``requests_app.login``)."""
 

@@ -4,7 +4,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from lawreq.converters import REF
-from web.views import audit, common, portal, public, staff
+from web.views import account, audit, common, portal, public, staff
 
 app_name = "web"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("", common.home, name="home"),
     path("accounts/login/", common.WebLoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/second-factor/", account.second_factor, name="second-factor"),
     # The legal team
     path("queue/", staff.queue, name="queue"),
     path(f"queue/{REF}/", staff.staff_detail, name="staff-detail"),

@@ -38,6 +38,7 @@ def test_the_admin_refuses_the_password_alone_when_a_second_factor_is_required(
 
 def test_the_admin_opens_with_the_password_and_the_one_time_code(client, administrator, totp_device, otp_required):
     device = totp_device(administrator)
+    assert 'name="otp"' in client.get(ADMIN_LOGIN).content.decode()
 
     response = client.post(
         ADMIN_LOGIN,

@@ -106,3 +106,17 @@ def test_the_schema_documents_the_expiry_and_the_logout(api, auditor):
     assert {"token", "expires_at"} <= set(token_response["properties"])
     assert "post" in schema["paths"]["/api/v1/auth/logout/"]
     assert "204" in schema["paths"]["/api/v1/auth/logout/"]["post"]["responses"]
+
+
+def test_tokens_do_not_pile_up(api, officer_a, settings):
+    from requests_app.auth import token_create
+    from requests_app.models import ApiToken
+
+    settings.LAWREQ_MAX_TOKENS_PER_USER = 3
+    first, _ = token_create(user=officer_a)
+    for _ in range(4):
+        newest, _ = token_create(user=officer_a)
+
+    assert ApiToken.objects.filter(user=officer_a).count() == 3
+    assert _client_with(api, first).get(JURISDICTIONS).status_code == 401
+    assert _client_with(api, newest).get(JURISDICTIONS).status_code == 200

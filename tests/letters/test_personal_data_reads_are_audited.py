@@ -39,6 +39,7 @@ PERSONAL_DATA_READS = [
 NO_PERSONAL_DATA = {
     "api-token",
     "api-logout",
+    "second-factor",
     "schema",
     "swagger-ui",
     "legalrequest-list",
