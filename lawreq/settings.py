@@ -155,6 +155,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Uploads: the legal document limit is checked by the service before parsing; Django spools large
 # bodies to disk instead of memory.
 LAWREQ_MAX_DOCUMENT_BYTES = env_int("LAWREQ_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+# Per request: how many documents, and how many bytes in all.
+LAWREQ_MAX_DOCUMENTS_PER_REQUEST = env_int("LAWREQ_MAX_DOCUMENTS_PER_REQUEST", 10)
+LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES = env_int("LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES", 40 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
@@ -220,6 +223,9 @@ CELERY_BEAT_SCHEDULE = {
 LAWREQ_KEYS_DIR = Path(os.environ.get("LAWREQ_KEYS_DIR", DATA_DIR / "keys"))
 # Keyed hashes of personal data in the audit trail (HMAC-SHA256).
 AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY") or _development_secret("audit_hmac_key")
+# Blind indexes of sealed identifiers (HMAC-SHA256): its own key, at least 32 characters. Changing it
+# needs the indexes recomputed (``rotate_keys`` does not: it re-encrypts, the index stays valid).
+LAWREQ_BLIND_INDEX_KEY = os.environ.get("LAWREQ_BLIND_INDEX_KEY") or _development_secret("blind_index_key")
 # Data keys for records at rest: "kid:base64key,kid:base64key", the last one encrypts.
 LAWREQ_ENCRYPTION_KEYS = os.environ.get("LAWREQ_ENCRYPTION_KEYS", "")
 # PAdES signing: a PKCS#12 file and its passphrase.
