@@ -22,6 +22,7 @@ class AuditAction:
     PROPOSAL_MADE = "review.proposal_made"
     PROPOSAL_APPROVED = "review.proposal_approved"
     PROPOSAL_SENT_BACK = "review.proposal_sent_back"
+    PROPOSAL_WITHDRAWN = "review.proposal_withdrawn"
 
     SNAPSHOT_FROZEN = "disclosure.snapshot_frozen"
     SNAPSHOT_READ = "disclosure.snapshot_read"

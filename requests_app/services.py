@@ -446,7 +446,12 @@ def legal_request_submit(
         )
 
 
-def legal_request_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> LegalRequest:
+def legal_request_withdraw(
+    *, legal_request: LegalRequest, actor, reason: str = "", details: dict | None = None
+) -> LegalRequest:
     return _transition(
-        legal_request=legal_request, to_state=State.WITHDRAWN, actor=actor, details={"reason_given": bool(reason)}
+        legal_request=legal_request,
+        to_state=State.WITHDRAWN,
+        actor=actor,
+        details={"reason_given": bool(reason), **(details or {})},
     )
