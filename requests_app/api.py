@@ -123,6 +123,11 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         request={"multipart/form-data": inline_serializer("DocumentUpload", {"file": serializers.FileField()})},
         responses={201: DocumentSerializer},
+        description=(
+            "Attach a legal document (a PDF, at most LAWREQ_MAX_DOCUMENT_BYTES). It is stored encrypted. A request "
+            "holds at most LAWREQ_MAX_DOCUMENTS_PER_REQUEST documents (409 beyond) of at most "
+            "LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES in all (413 beyond); a refused upload stores nothing."
+        ),
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def documents(self, request, ref=None):
@@ -133,7 +138,14 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         document = services.legal_request_add_document(legal_request=legal_request, actor=request.user, upload=upload)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.BINARY})
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.BINARY},
+        description=(
+            "The document as uploaded, decrypted as it is sent. The whole file is authenticated first: an "
+            "altered file answers 409. Each download is recorded as a read of personal data."
+        ),
+    )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)")
     def document_download(self, request, ref=None, document_id=None):
         legal_request = selectors.legal_request_get(user=request.user, ref=ref)

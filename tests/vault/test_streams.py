@@ -45,7 +45,7 @@ def test_a_sealed_stream_opens_to_the_same_bytes_whatever_its_size(size):
     data = sealed(plaintext)
 
     assert opened(data) == plaintext
-    assert plaintext[:64] not in data or size == 0
+    assert size < 16 or plaintext[:64] not in data
     assert stream_key_id(io.BytesIO(data)) == "k1"
 
 
