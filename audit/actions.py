@@ -19,13 +19,16 @@ class AuditAction:
     DOCUMENT_DOWNLOADED = "request.document_downloaded"
     REQUEST_CHECKED = "request.checked"
     TARGET_RESOLVED = "request.target_resolved"
+    TARGET_SEARCHED = "request.target_searched"
 
     PROPOSAL_MADE = "review.proposal_made"
     PROPOSAL_APPROVED = "review.proposal_approved"
     PROPOSAL_SENT_BACK = "review.proposal_sent_back"
+    PROPOSAL_WITHDRAWN = "review.proposal_withdrawn"
 
     SNAPSHOT_FROZEN = "disclosure.snapshot_frozen"
     SNAPSHOT_READ = "disclosure.snapshot_read"
+    SNAPSHOT_SHREDDED = "disclosure.snapshot_shredded"
     DECRYPTION_REFUSED = "disclosure.decryption_refused"
     KEYS_ROTATED = "keys.rotated"
 

@@ -91,9 +91,9 @@ def setup(events: int) -> tuple[Proposal, Approval]:
         date_from=DAY_FROM, date_to=DAY_TO, categories=CATEGORIES,
     )  # fmt: skip
     legal_request = LegalRequest.objects.get(ref="LR-2026-999999")
-    target, _ = Target.objects.get_or_create(
+    target = legal_request.targets.first() or Target.objects.create(
         legal_request=legal_request, type="account_id", value=ACCOUNT_ID,
-        defaults={"resolution": Resolution.FOUND, "account_id": ACCOUNT_ID},
+        resolution=Resolution.FOUND, account_id=ACCOUNT_ID,
     )  # fmt: skip
     proposal = Proposal.objects.filter(legal_request=legal_request).first()
     if proposal is None:

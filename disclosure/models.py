@@ -23,6 +23,7 @@ class ProposalStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     SENT_BACK = "sent_back", "Sent back"
     CLOSED = "closed", "Closed"  # a need_info question: it needs no approval and discloses nothing
+    WITHDRAWN = "withdrawn", "Withdrawn with the request"
 
 
 class Proposal(models.Model):
@@ -128,6 +129,8 @@ class DisclosureSnapshot(models.Model):
         default=list, blank=True, help_text="[{rule, message, citation}]: for a rejection, what the rules said"
     )
     frozen_at = models.DateTimeField(default=timezone.now)
+    # Set when the request was withdrawn after approval: every sealed field of its entries is gone.
+    shredded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-frozen_at", "-id"]

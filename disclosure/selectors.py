@@ -15,6 +15,7 @@ from vault.crypto import unseal
 
 ERR_NO_PROPOSAL = "This request has no proposal."
 ERR_NO_SNAPSHOT = "This request has no approved decision."
+ERR_SNAPSHOT_SHREDDED = "The disclosed data of this request was destroyed when it was withdrawn."
 ERR_NOT_FOUND = "No such request."
 ERR_PURPOSE = "Say why the disclosed data is read (1 to 200 characters)."
 
@@ -90,6 +91,8 @@ def approved_decision(*, legal_request: LegalRequest, actor, purpose: str) -> Ap
     )
     if snapshot is None:
         raise NotFound(ERR_NO_SNAPSHOT)
+    if snapshot.shredded_at is not None:
+        raise NotFound(ERR_SNAPSHOT_SHREDDED)
     targets = tuple(
         _open_entry(entry, actor=actor, request_ref=legal_request.ref)
         for entry in snapshot.targets.select_related("target").order_by("target_id")

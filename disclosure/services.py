@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_record
@@ -477,5 +478,50 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
             "key_id": key_ring().current_key_id,
             "rule_versions": proposal.rule_versions,
         },
+    )
+    return snapshot
+
+
+# Withdrawal
+
+
+@transaction.atomic
+def proposals_withdraw(*, legal_request: LegalRequest) -> list[int]:
+    """A withdrawn request's open proposal waits for nobody any more: it is closed as withdrawn.
+    Returns the ids closed; the caller records them in the withdrawal's audit entry."""
+    open_proposals = Proposal.objects.select_for_update().filter(
+        legal_request=legal_request, status=ProposalStatus.OPEN
+    )
+    closed = list(open_proposals.values_list("pk", flat=True))
+    Proposal.objects.filter(pk__in=closed).update(status=ProposalStatus.WITHDRAWN)
+    return closed
+
+
+@transaction.atomic
+def snapshot_shred(*, legal_request: LegalRequest, actor, reason: str) -> DisclosureSnapshot | None:
+    """Destroy the disclosed data of an approved answer that will never be sent (the request was
+    withdrawn): every sealed field of the snapshot's entries is overwritten with nothing, and the
+    snapshot marked shredded. What remains is what the trail already says (counts, categories).
+
+    Copies taken before (backups, PostgreSQL's dead row versions until VACUUM) still hold the
+    envelopes; they become unreadable once the data key is rotated and retired (docs/architecture.md,
+    "Crypto-shredding").
+    """
+    snapshot = DisclosureSnapshot.objects.select_for_update().filter(legal_request=legal_request).first()
+    if snapshot is None or snapshot.shredded_at is not None:
+        return snapshot
+    entries = SnapshotTarget.objects.filter(snapshot=snapshot)
+    sealed_values = sum(
+        1 for entry in entries.values_list(*SnapshotTarget.SEALED_FIELDS) for envelope in entry if envelope
+    )
+    entries.update(**dict.fromkeys(SnapshotTarget.SEALED_FIELDS, b""))
+    snapshot.shredded_at = timezone.now()
+    snapshot.save(update_fields=["shredded_at"])
+    audit_record(
+        action=AuditAction.SNAPSHOT_SHREDDED,
+        actor=actor,
+        obj=snapshot,
+        request_ref=legal_request.ref,
+        details={"snapshot_id": snapshot.pk, "reason": reason, "sealed_values_destroyed": sealed_values},
     )
     return snapshot

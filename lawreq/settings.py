@@ -15,8 +15,25 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Everything this process writes (the SQLite database, keys, secrets, uploads and their temporary
+# files, exports) is for its own user only: files 0600, folders 0700, whichever library creates them.
+os.umask(0o077)
 DATA_DIR = Path(os.environ.get("LAWREQ_DATA_DIR", BASE_DIR / "data"))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def private_path(path: Path) -> None:
+    """Tighten a file or folder this user owns, made before the umask above (an older install); a
+    shared or sticky folder (``/tmp``) named by mistake is left alone."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    if info.st_uid == os.getuid() and not info.st_mode & 0o1000:
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+private_path(DATA_DIR)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -35,8 +52,10 @@ def _development_secret(filename: str, nbytes: int = 32) -> str:
     """A random secret kept in the data folder, so the embedded default needs no variable."""
     path = DATA_DIR / filename
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(nbytes))
-        path.chmod(0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(nbytes))
+    private_path(path)
     return path.read_text().strip()
 
 
@@ -113,6 +132,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    private_path(Path(DATABASES["default"]["NAME"]))
     # Serialised writers instead of "database is locked" under the dev server's threads; WAL so
     # readers do not wait for them.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -144,6 +164,14 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploaded documents are stored sealed; these modes are for every file and folder the storage makes.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE are spooled in clear until sealed: in a private folder
+# of the data folder (not the system's /tmp), as 0600 files removed at the end of the request.
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "uploads"
+FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)
+private_path(FILE_UPLOAD_TEMP_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -166,6 +194,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Uploads: the legal document limit is checked by the service before parsing; Django spools large
 # bodies to disk instead of memory.
 LAWREQ_MAX_DOCUMENT_BYTES = env_int("LAWREQ_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+# Per request: how many documents, and how many bytes in all.
+LAWREQ_MAX_DOCUMENTS_PER_REQUEST = env_int("LAWREQ_MAX_DOCUMENTS_PER_REQUEST", 10)
+LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES = env_int("LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES", 40 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
@@ -261,13 +292,21 @@ CELERY_BEAT_SCHEDULE = {
 # Keys. Every one can come from the environment; the embedded default generates development ones
 # in the data folder (never in the repository).
 LAWREQ_KEYS_DIR = Path(os.environ.get("LAWREQ_KEYS_DIR", DATA_DIR / "keys"))
+for _private in (LAWREQ_KEYS_DIR, MEDIA_ROOT):
+    private_path(_private)
 # Keyed hashes of personal data in the audit trail (HMAC-SHA256).
 AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY") or _development_secret("audit_hmac_key")
+# Blind indexes of sealed identifiers (HMAC-SHA256): its own key, at least 32 characters. Changing it
+# needs the indexes recomputed (``rotate_keys`` does not: it re-encrypts, the index stays valid).
+LAWREQ_BLIND_INDEX_KEY = os.environ.get("LAWREQ_BLIND_INDEX_KEY") or _development_secret("blind_index_key")
 # Data keys for records at rest: "kid:base64key,kid:base64key", the last one encrypts.
 LAWREQ_ENCRYPTION_KEYS = os.environ.get("LAWREQ_ENCRYPTION_KEYS", "")
 # PAdES signing: a PKCS#12 file and its passphrase.
 LAWREQ_SIGNING_P12 = os.environ.get("LAWREQ_SIGNING_P12", str(LAWREQ_KEYS_DIR / "signing.p12"))
 LAWREQ_SIGNING_PASSPHRASE = os.environ.get("LAWREQ_SIGNING_PASSPHRASE", "")
+# Internal report PDFs (audit trails) are signed with a certificate of their own, never the letters'
+# (same passphrase). Empty: ``report_signing.p12`` in the keys folder, issued by the development CA.
+LAWREQ_REPORT_SIGNING_P12 = os.environ.get("LAWREQ_REPORT_SIGNING_P12", "")
 LAWREQ_TIMESTAMP_URL = os.environ.get("LAWREQ_TIMESTAMP_URL", "")
 # Extra roots a response may chain to (a PEM bundle, e.g. after a CA change), and the public
 # address printed in letters for their verification page.

@@ -24,12 +24,20 @@ from django.core.exceptions import ImproperlyConfigured
 
 DEV_CA_KEY = "dev_signing_ca.key.pem"
 DEV_CA_CERT = "dev_signing_ca.cert.pem"
+REPORT_SIGNING_P12 = "report_signing.p12"
+# The subject's organisational unit of the internal reports' certificate: a PDF reader shows it, and
+# ``letters.verification`` refuses any signature made under it as a response.
+REPORT_UNIT = "Internal audit reports - not a response to any request"
 RSA_BITS = 3072
 CA_VALIDITY = dt.timedelta(days=10 * 365)
 SIGNING_VALIDITY = dt.timedelta(days=3 * 365)
 
 ERR_KEYS_IN_REPOSITORY = "Refusing to write signing keys inside the source tree ({path}); set LAWREQ_KEYS_DIR."
 ERR_P12_UNREADABLE = "The signing key file {path} cannot be opened with the configured passphrase."
+ERR_NO_REPORT_KEY = (
+    "No report signing key at {path}, and no development CA to issue one: set LAWREQ_REPORT_SIGNING_P12 "
+    "to a PKCS#12 of its own (never the letters' certificate)."
+)
 
 
 @dataclass(frozen=True)
@@ -67,14 +75,15 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "XX"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.LAWREQ_PLATFORM_NAME[:64]),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
-        ]
-    )
+def _name(common_name: str, unit: str = "") -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "XX"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.LAWREQ_PLATFORM_NAME[:64]),
+    ]
+    if unit:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit[:64]))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]))
+    return x509.Name(attributes)
 
 
 def ca_create(*, common_name: str, now: dt.datetime | None = None) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
@@ -118,13 +127,19 @@ def certificate_issue(
     extended_key_usage: x509.ObjectIdentifier | None = None,
     validity: dt.timedelta = SIGNING_VALIDITY,
     now: dt.datetime | None = None,
+    unit: str = "",
+    commitment: bool = True,
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    """A leaf certificate for signing documents (or, with ``extended_key_usage``, timestamps)."""
+    """A leaf certificate for signing documents (or, with ``extended_key_usage``, timestamps).
+
+    ``commitment`` is the nonRepudiation (contentCommitment) key usage: the responses' certificate
+    commits the platform to what it signs; the internal reports' certificate does not.
+    """
     now = now or dt.datetime.now(dt.UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(common_name))
+        .subject_name(_name(common_name, unit))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -134,7 +149,7 @@ def certificate_issue(
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
-                content_commitment=True,
+                content_commitment=commitment,
                 key_encipherment=False,
                 data_encipherment=False,
                 key_agreement=False,
@@ -190,13 +205,14 @@ def signing_key_init(*, force: bool = False) -> SigningKeyStatus:
     """
     p12_path = Path(settings.LAWREQ_SIGNING_P12)
     if p12_path.exists() and not force:
+        if _dev_ca_exists() and not report_signing_p12_path().exists():
+            report_signing_key_init()
         return signing_key_status()
     _check_outside_repository(p12_path)
     _check_outside_repository(keys_dir())
     ca_key_path, ca_cert_path = keys_dir() / DEV_CA_KEY, dev_ca_cert_path()
-    if ca_key_path.exists() and ca_cert_path.exists():
-        ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=_passphrase())
-        ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
+    if _dev_ca_exists():
+        ca_key, ca_cert = _dev_ca()
     else:
         ca_key, ca_cert = ca_create(common_name=f"{settings.LAWREQ_PLATFORM_NAME} development signing CA")
         encryption = (
@@ -210,7 +226,45 @@ def signing_key_init(*, force: bool = False) -> SigningKeyStatus:
         ca_key=ca_key, ca_cert=ca_cert, common_name=f"{settings.LAWREQ_PLATFORM_NAME} law enforcement responses"
     )
     _write_private(p12_path, pkcs12_bytes(key=key, cert=cert, chain=[ca_cert], passphrase=_passphrase()))
+    report_signing_key_init(force=force)
     return _status(created=True, p12_path=p12_path, cert=cert)
+
+
+def _dev_ca_exists() -> bool:
+    return (keys_dir() / DEV_CA_KEY).exists() and dev_ca_cert_path().exists()
+
+
+def _dev_ca() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    ca_key = serialization.load_pem_private_key((keys_dir() / DEV_CA_KEY).read_bytes(), password=_passphrase())
+    return ca_key, x509.load_pem_x509_certificate(dev_ca_cert_path().read_bytes())
+
+
+def report_signing_p12_path() -> Path:
+    configured = settings.LAWREQ_REPORT_SIGNING_P12
+    return Path(configured) if configured else keys_dir() / REPORT_SIGNING_P12
+
+
+def report_signing_key_init(*, force: bool = False) -> SigningKeyStatus:
+    """The development certificate of internal reports (audit-trail PDFs), issued by the development
+    CA: another key, a subject whose organisational unit says it is no response (``REPORT_UNIT``),
+    and no nonRepudiation key usage. Idempotent like ``signing_key_init``."""
+    path = report_signing_p12_path()
+    if path.exists() and not force:
+        _key, cert, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), _passphrase())
+        return _status(created=False, p12_path=path, cert=cert)
+    if not _dev_ca_exists():
+        raise ImproperlyConfigured(ERR_NO_REPORT_KEY.format(path=path))
+    _check_outside_repository(path)
+    ca_key, ca_cert = _dev_ca()
+    key, cert = certificate_issue(
+        ca_key=ca_key,
+        ca_cert=ca_cert,
+        common_name=f"{settings.LAWREQ_PLATFORM_NAME} internal reports",
+        unit=REPORT_UNIT,
+        commitment=False,
+    )
+    _write_private(path, pkcs12_bytes(key=key, cert=cert, chain=[ca_cert], passphrase=_passphrase()))
+    return _status(created=True, p12_path=path, cert=cert)
 
 
 # Kept here so tests and docs name the timestamping usage without importing cryptography's OIDs.

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePri
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1, translate_pyca_cryptography_key_to_asn1
@@ -32,9 +33,13 @@ from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-from letters.keys import dev_ca_cert_path
+from letters.keys import REPORT_UNIT, dev_ca_cert_path, report_signing_key_init, report_signing_p12_path
 
 SIGNATURE_FIELD = "LawreqResponseSignature"
+REPORT_SIGNATURE_FIELD = "LawreqInternalReportSignature"
+# What a signature is for: a response letter, or an internal report (signed with another certificate).
+PURPOSE_RESPONSE = "response"
+PURPOSE_REPORT = "report"
 # Hex characters reserved for the CMS object: the RSA-3072 signature, the certificates and the
 # signed attributes take about 6,000; a timestamp token with its TSA chain adds up to 12,000.
 RESERVED_BB = 16_384
@@ -111,9 +116,19 @@ def certificate_fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def signer_load() -> LoadedSigner:
-    """The configured signer, loaded once per (file, its modification time, passphrase)."""
-    path = Path(settings.LAWREQ_SIGNING_P12)
+def _signing_p12(purpose: str) -> Path:
+    if purpose == PURPOSE_RESPONSE:
+        return Path(settings.LAWREQ_SIGNING_P12)
+    path = report_signing_p12_path()
+    if not path.exists() and not settings.LAWREQ_REPORT_SIGNING_P12:
+        report_signing_key_init()  # development: issued by the development CA on first use
+    return path
+
+
+def signer_load(purpose: str = PURPOSE_RESPONSE) -> LoadedSigner:
+    """The configured signer of responses (or of internal reports), loaded once per (file, its
+    modification time, passphrase)."""
+    path = _signing_p12(purpose)
     try:
         stat = path.stat()
     except OSError:
@@ -166,16 +181,17 @@ def _timestamper() -> TimeStamper | None:
         return _timestampers[url]
 
 
-def pdf_sign(pdf: bytes, *, reason: str, location: str = "") -> bytes:
-    """Sign ``pdf`` as a certifying PAdES signature that allows no later change.
+def pdf_sign(pdf: bytes, *, reason: str, location: str = "", purpose: str = PURPOSE_RESPONSE) -> bytes:
+    """Sign ``pdf`` as a certifying PAdES signature that allows no later change, with the responses'
+    certificate or, for ``PURPOSE_REPORT``, the internal reports' one.
 
     Raises ``ImproperlyConfigured`` without a usable key, and pyHanko's ``SigningError`` (or a
     network error from the timestamp authority, which the task retries) otherwise.
     """
-    loaded = signer_load()
+    loaded = signer_load(purpose)
     timestamper = _timestamper()
     metadata = signers.PdfSignatureMetadata(
-        field_name=SIGNATURE_FIELD,
+        field_name=SIGNATURE_FIELD if purpose == PURPOSE_RESPONSE else REPORT_SIGNATURE_FIELD,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,
@@ -224,3 +240,19 @@ def trust_roots() -> list[x509.Certificate]:
 
 def asn1_certificates(certs: list[x509.Certificate]) -> list[asn1_x509.Certificate]:
     return [translate_pyca_cryptography_cert_to_asn1(cert) for cert in certs]
+
+
+def is_internal_report_certificate(cert: x509.Certificate) -> bool:
+    """Whether ``cert`` signs internal reports: its subject says so, or it is the configured report
+    certificate (an operator's own, whatever its subject)."""
+    units = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    if any(unit.value == REPORT_UNIT for unit in units):
+        return True
+    path = report_signing_p12_path()
+    if not path.is_file():
+        return False
+    try:
+        loaded = signer_load(PURPOSE_REPORT)
+    except ImproperlyConfigured:
+        return False
+    return loaded.fingerprint_sha256 == certificate_fingerprint(cert)

@@ -26,7 +26,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from letters.signing import asn1_certificates, certificate_fingerprint, trust_roots
+from letters.signing import asn1_certificates, certificate_fingerprint, is_internal_report_certificate, trust_roots
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ PROBLEM_NOT_WHOLE_FILE = "The signature does not cover the whole file: content w
 PROBLEM_UNTRUSTED_SIGNER = "The signature was not made with one of our certificates."
 PROBLEM_BAD_TIMESTAMP = "The signature's timestamp is not valid."
 PROBLEM_NOT_ISSUED = "This exact file is not a response issued by this system."
+PROBLEM_INTERNAL_REPORT = (
+    "The file is one of this system's internal reports, signed with the reports' certificate: it is not a response."
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,15 @@ def pdf_signature_check(pdf: bytes) -> SignatureCheck:
         logger.exception("signature validation failed unexpectedly")
         return SignatureCheck(problems=(PROBLEM_BROKEN_SIGNATURE,), sha256=sha256)
 
+    signer_cert = x509.load_der_x509_certificate(status.signing_cert.dump())
+    if is_internal_report_certificate(signer_cert):
+        # Whatever else holds: an internal report is never taken for a response.
+        return SignatureCheck(
+            problems=(PROBLEM_INTERNAL_REPORT,),
+            sha256=sha256,
+            signer_fingerprint=certificate_fingerprint(signer_cert),
+            signer_subject=signer_cert.subject.rfc4514_string(),
+        )
     problems = []
     if not (status.intact and status.valid):
         problems.append(PROBLEM_BROKEN_SIGNATURE)
@@ -98,7 +110,6 @@ def pdf_signature_check(pdf: bytes) -> SignatureCheck:
     timestamp = status.timestamp_validity
     if timestamp is not None and not (timestamp.intact and timestamp.valid and timestamp.trusted):
         problems.append(PROBLEM_BAD_TIMESTAMP)
-    signer_cert = x509.load_der_x509_certificate(status.signing_cert.dump())
     return SignatureCheck(
         problems=tuple(problems),
         sha256=sha256,

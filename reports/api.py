@@ -213,7 +213,8 @@ class ActivityReportView(_WindowReportView):
 
 @extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
 class PersonalDataAccessReportView(_WindowReportView):
-    """Reads of personal data per user: request pages, snapshots, letter previews and downloads."""
+    """Reads of personal data per user: request pages, searches by target, legal document downloads,
+    snapshots, letter previews and downloads."""
 
     report_name = "personal_data_access"
 

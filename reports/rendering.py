@@ -12,7 +12,7 @@ from weasyprint import HTML
 
 from audit.selectors import RequestTrail
 from lawreq.spreadsheets import csv_document
-from letters.signing import pdf_sign
+from letters.signing import PURPOSE_REPORT, pdf_sign
 from reports.selectors import TRANSPARENCY_FIGURES, TransparencyReport
 
 TRANSPARENCY_COLUMNS = ("jurisdiction", *TRANSPARENCY_FIGURES)
@@ -135,7 +135,8 @@ def trail_csv(trail: RequestTrail) -> bytes:
 
 
 def trail_pdf(trail: RequestTrail, *, platform: str) -> bytes:
-    """The trail as a PDF signed with the letters' key (PAdES), so a printout is evidence too."""
+    """The trail as a PDF signed (PAdES) with the internal reports' certificate, so a printout is
+    evidence too, and never mistaken for a response (``letters.verification`` refuses it as one)."""
     html = render_to_string(
         "reports/trail_pdf.html",
         {
@@ -144,4 +145,8 @@ def trail_pdf(trail: RequestTrail, *, platform: str) -> bytes:
             "generated_at": timezone.now(),
         },
     )
-    return pdf_sign(_pdf(html), reason=f"Audit trail of {trail.ref}, verified {'intact' if trail.ok else 'BROKEN'}")
+    return pdf_sign(
+        _pdf(html),
+        reason=f"Internal report: audit trail of {trail.ref}, verified {'intact' if trail.ok else 'BROKEN'}",
+        purpose=PURPOSE_REPORT,
+    )

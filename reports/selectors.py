@@ -25,9 +25,12 @@ ERR_PERIOD = "period must be day, week or month"
 ERR_RANGE = "since must be before until"
 
 OUTCOMES = ("disclosed", "partially_disclosed", "no_records", "rejected")
-# Reads of personal data: staff request pages, snapshots, letter previews and downloads, look-ups.
+# Reads of personal data: request pages (which show the targets), searches by target, legal document
+# downloads, snapshots, letter previews and downloads, look-ups.
 PERSONAL_DATA_READS = (
     AuditAction.REQUEST_VIEWED,
+    AuditAction.TARGET_SEARCHED,
+    AuditAction.DOCUMENT_DOWNLOADED,
     AuditAction.SNAPSHOT_READ,
     AuditAction.RESPONSE_PREVIEWED,
     AuditAction.RESPONSE_DOWNLOADED,

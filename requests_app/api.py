@@ -3,8 +3,9 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import logout
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,11 +15,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.actions import AuditAction
-from audit.services import audit_record
 from lawreq.clientip import client_address
 from lawreq.converters import REF_REGEX
-from lawreq.errors import InvalidInput, NotFound
+from lawreq.errors import InvalidInput
 from requests_app import selectors, services
 from requests_app.auth import token_obtain, token_revoke
 from requests_app.models import ApiToken, LegalRequest
@@ -156,6 +155,11 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         request={"multipart/form-data": inline_serializer("DocumentUpload", {"file": serializers.FileField()})},
         responses={201: DocumentSerializer},
+        description=(
+            "Attach a legal document (a PDF, at most LAWREQ_MAX_DOCUMENT_BYTES). It is stored encrypted. A request "
+            "holds at most LAWREQ_MAX_DOCUMENTS_PER_REQUEST documents (409 beyond) of at most "
+            "LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES in all (413 beyond); a refused upload stores nothing."
+        ),
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def documents(self, request, ref=None):
@@ -166,22 +170,22 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         document = services.legal_request_add_document(legal_request=legal_request, actor=request.user, upload=upload)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.BINARY})
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.BINARY},
+        description=(
+            "The document as uploaded, decrypted as it is sent. The whole file is authenticated first: an "
+            "altered file answers 409. Each download is recorded as a read of personal data."
+        ),
+    )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)")
     def document_download(self, request, ref=None, document_id=None):
         legal_request = selectors.legal_request_get(user=request.user, ref=ref)
-        document = legal_request.documents.filter(pk=document_id).first()
-        if document is None:
-            raise NotFound(selectors.ERR_NOT_FOUND)
-        audit_record(
-            action=AuditAction.DOCUMENT_DOWNLOADED,
-            actor=request.user,
-            obj=document,
-            request_ref=legal_request.ref,
-            details={"sha256": document.sha256},
+        download = services.legal_document_download(
+            legal_request=legal_request, actor=request.user, document_id=int(document_id)
         )
-        response = FileResponse(
-            document.file.open("rb"), as_attachment=True, filename=document.name, content_type="application/pdf"
-        )
+        response = StreamingHttpResponse(download.chunks, content_type="application/pdf")
+        response["Content-Length"] = str(download.size)
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=download.name)
         response["X-Content-Type-Options"] = "nosniff"
         return response

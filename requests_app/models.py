@@ -17,6 +17,8 @@ from requests_app.choices import (
     TargetType,
 )
 from requests_app.states import OPEN_STATES, State
+from vault.blind_index import blind_index
+from vault.crypto import seal, unseal
 
 
 class Jurisdiction(models.Model):
@@ -54,6 +56,9 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def seal_context(self) -> str:
+        return document_seal_context(legal_request_id=self.legal_request_id, sha256=self.sha256)
 
 
 class Officer(models.Model):
@@ -145,21 +150,90 @@ class LegalRequest(models.Model):
         return bool(self.due_at and self.state in OPEN_STATES and self.due_at < timezone.now())
 
 
+def target_seal_context(*, legal_request_id: int, target_type: str, value_index: str, field: str) -> str:
+    """What a target's envelopes are bound to: its request, type and identifier (the row's unique key),
+    so an envelope copied to another target, or another request, does not decrypt."""
+    return f"requests_app.target:{legal_request_id}:{target_type}:{value_index}:{field}"
+
+
+def document_seal_context(*, legal_request_id: int, sha256: str) -> str:
+    return f"requests_app.legaldocument:{legal_request_id}:{sha256}"
+
+
+def target_index(*, target_type: str, value: str) -> str:
+    # An account id named by the officer and an account a phone or username resolved to share one
+    # kind, so a search by account id finds both.
+    return blind_index(kind=target_type, value=value)
+
+
 class Target(models.Model):
+    """An identifier the police name, kept sealed (``vault.crypto``) with a keyed blind index.
+
+    ``value`` (normalised: E.164 phone, username without @, account id) and ``account_id`` (the
+    account it resolved to) are properties: set, they seal and index; read, they unseal. The
+    database holds only ``*_sealed`` envelopes and ``*_index`` HMACs (``vault.blind_index``).
+    """
+
+    SEALED_FIELDS = ("value", "account")
+
     legal_request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="targets")
     type = models.CharField(max_length=20, choices=TargetType.choices)
-    value = models.CharField(max_length=200, help_text="Normalised: E.164 phone, username without @")
+    value_sealed = models.BinaryField(editable=False)
+    value_index = models.CharField(max_length=64, db_index=True, editable=False)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, default=Resolution.PENDING)
-    account_id = models.CharField(max_length=100, blank=True)
+    account_sealed = models.BinaryField(blank=True, default=b"", editable=False)
+    account_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["legal_request", "type", "value"], name="unique_target_per_request")
+            models.UniqueConstraint(fields=["legal_request", "type", "value_index"], name="unique_target_per_request")
         ]
 
     def __str__(self) -> str:
         return f"{self.type} target #{self.pk}"
+
+    def seal_context(self, field: str) -> str:
+        return target_seal_context(
+            legal_request_id=self.legal_request_id, target_type=self.type, value_index=self.value_index, field=field
+        )
+
+    def _opened(self, field: str) -> str:
+        envelope = bytes(getattr(self, f"{field}_sealed") or b"")
+        if not envelope:
+            return ""
+        cache = self.__dict__.setdefault("_clear", {})
+        if field in cache and cache[field][0] == envelope:
+            return cache[field][1]
+        clear = unseal(envelope, context=self.seal_context(field), request_ref="").decode()
+        cache[field] = (envelope, clear)
+        return clear
+
+    def _seal(self, field: str, clear: str) -> None:
+        envelope = bytes(seal(clear.encode(), context=self.seal_context(field))) if clear else b""
+        setattr(self, f"{field}_sealed", envelope)
+        self.__dict__.setdefault("_clear", {})[field] = (envelope, clear)
+
+    @property
+    def value(self) -> str:
+        return self._opened("value")
+
+    @value.setter
+    def value(self, clear: str) -> None:
+        account = self.account_id if self.account_sealed else ""
+        self.value_index = target_index(target_type=self.type, value=clear)
+        self._seal("value", clear)
+        if account:  # its envelope is bound to the value's index: re-bind it
+            self._seal("account", account)
+
+    @property
+    def account_id(self) -> str:
+        return self._opened("account")
+
+    @account_id.setter
+    def account_id(self, clear: str) -> None:
+        self.account_index = target_index(target_type=TargetType.ACCOUNT_ID, value=clear) if clear else ""
+        self._seal("account", clear)
 
     @property
     def display_value(self) -> str:
@@ -167,6 +241,9 @@ class Target(models.Model):
 
 
 class LegalDocument(models.Model):
+    """A court order or warrant. The file is a sealed stream (``vault.streams``), never the clear PDF;
+    ``sha256`` and ``size`` are those of the clear document."""
+
     legal_request = models.ForeignKey(LegalRequest, on_delete=models.PROTECT, related_name="documents")
     file = models.FileField(upload_to="documents/%Y/%m/")
     name = models.CharField(max_length=200, help_text="The uploaded file name, sanitised")
@@ -180,6 +257,9 @@ class LegalDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def seal_context(self) -> str:
+        return document_seal_context(legal_request_id=self.legal_request_id, sha256=self.sha256)
 
 
 class LegalRequestGroupObjectPermission(GroupObjectPermissionBase):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from audit.actions import AuditAction
-from audit.services import audit_permission_denied, audit_record
+from audit.services import audit_hash_identifier, audit_permission_denied, audit_record
 from lawreq.errors import NotFound, NotPermitted
 from lawreq.roles import is_legal_staff
-from requests_app.models import LegalRequest
+from requests_app.choices import TargetType
+from requests_app.models import LegalRequest, target_index
+from requests_app.targets import normalize_target
 
 ERR_NOT_FOUND = "No such request."
 ERR_ROLE = "Your role has no access to requests."
@@ -96,3 +98,25 @@ def legal_request_get_for_staff(*, user, ref: str, resource: str) -> LegalReques
         legal_request_refused(user=user, ref=ref, resource=resource, reason=REASON_OWN_REQUEST)
         raise
     return legal_request
+
+
+def legal_requests_naming(*, user, target_type: str, value: str, region: str = "") -> QuerySet[LegalRequest]:
+    """The requests the user may see that name an identifier, found by its blind index (targets are
+    sealed). ``value`` is normalised as at intake (a phone in a national format needs ``region``); an
+    account id also finds the requests whose phone or username targets resolved to that account.
+
+    The search itself reveals who is under investigation, so it is audited, with the identifier
+    hashed (``audit_hash_identifier``) as everywhere in the trail.
+    """
+    visible = legal_requests_visible_to(user)
+    normalized = normalize_target(target_type=target_type, value=value, region=region or "ZZ")
+    index = target_index(target_type=target_type, value=normalized)
+    naming = Q(targets__type=target_type, targets__value_index=index)
+    if target_type == TargetType.ACCOUNT_ID:
+        naming |= Q(targets__account_index=index)
+    audit_record(
+        action=AuditAction.TARGET_SEARCHED,
+        actor=user,
+        details={"type": target_type, "identifier": audit_hash_identifier(normalized)},
+    )
+    return visible.filter(naming).distinct()

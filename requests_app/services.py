@@ -5,17 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
+from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, PayloadTooLarge, TransitionNotAllowed
 from requests_app.choices import Outcome
 from requests_app.documents import inspect_pdf, sanitize_filename
 from requests_app.models import (
@@ -28,8 +33,10 @@ from requests_app.models import (
     RequestSequence,
     Target,
 )
+from requests_app.selectors import ERR_NOT_FOUND
 from requests_app.states import EDITABLE_STATES, State, can_transition
 from requests_app.targets import normalize_target
+from vault.streams import StreamContent, seal_stream, stream_verify, unseal_stream
 
 ERR_TRANSITION = "A request in state '{from_state}' cannot move to '{to_state}'."
 ERR_NOT_OFFICER = "Only police officers of a registered agency can file requests."
@@ -40,6 +47,8 @@ ERR_TOO_MANY_TARGETS = "A request names at most {limit} targets."
 ERR_JURISDICTION_REGION = "Choose a country or subdivision, not the regional layer '{code}'."
 ERR_NO_DOCUMENT = "Attach the legal document (a PDF) before submitting."
 ERR_DOCUMENT_STATE = "Documents can be added only while the request is a draft or awaits information."
+ERR_TOO_MANY_DOCUMENTS = "A request holds at most {limit} documents."
+ERR_DOCUMENTS_TOO_LARGE = "A request's documents total at most {limit} bytes."
 ERR_UPDATE_STATE = "A request can be changed only while it is a draft or awaits information."
 ERR_OFFICER_DOMAIN = "The officer's e-mail domain is not one of the agency's official domains."
 ERR_PRESERVATION_UNKNOWN = "No preservation request {ref} of your agency exists."
@@ -337,17 +346,40 @@ def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, 
     return legal_request
 
 
+def _check_document_caps(legal_request: LegalRequest, size: int) -> None:
+    stored = legal_request.documents.aggregate(count=Count("pk"), total=Sum("size"))
+    if stored["count"] >= settings.LAWREQ_MAX_DOCUMENTS_PER_REQUEST:
+        raise Conflict(ERR_TOO_MANY_DOCUMENTS.format(limit=settings.LAWREQ_MAX_DOCUMENTS_PER_REQUEST))
+    if (stored["total"] or 0) + size > settings.LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES:
+        raise PayloadTooLarge(ERR_DOCUMENTS_TOO_LARGE.format(limit=settings.LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES))
+
+
 @transaction.atomic
 def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: UploadedFile) -> LegalDocument:
+    """Check the PDF, then store it sealed, streamed from the upload segment by segment.
+
+    The request row is locked before the caps are counted, so two uploads at once cannot both pass
+    them; a refused upload leaves no file and no row.
+    """
     sha256 = inspect_pdf(upload)
     locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
     if locked.state not in EDITABLE_STATES:
         raise TransitionNotAllowed(ERR_DOCUMENT_STATE)
-    name = sanitize_filename(upload.name)
-    upload.name = f"{uuid.uuid4().hex}.pdf"
-    document = LegalDocument.objects.create(
-        legal_request=locked, file=upload, name=name, sha256=sha256, size=upload.size, uploaded_by=actor
+    _check_document_caps(locked, upload.size)
+    document = LegalDocument(
+        legal_request=locked, name=sanitize_filename(upload.name), sha256=sha256, size=upload.size, uploaded_by=actor
     )
+    upload.seek(0)
+    sealed = StreamContent(seal_stream(upload.chunks(), context=document.seal_context()))
+    stored_name = default_storage.save(f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf.sealed", sealed)
+    document.file.name = stored_name
+    try:
+        document.save()
+    except Exception:
+        # Django has no on-rollback hook; the file written just before is removed here, and it is
+        # ciphertext only should an outer transaction roll back later.
+        default_storage.delete(stored_name)
+        raise
     audit_record(
         action=AuditAction.REQUEST_DOCUMENT_ADDED,
         actor=actor,
@@ -356,6 +388,39 @@ def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: Up
         details={"sha256": sha256, "size": document.size},
     )
     return document
+
+
+@dataclass(frozen=True)
+class DocumentDownload:
+    name: str
+    size: int
+    chunks: Iterator[bytes]  # the clear PDF, decrypted segment by segment as it is sent
+
+
+def legal_document_download(*, legal_request: LegalRequest, actor, document_id: int) -> DocumentDownload:
+    """A legal document of a request the caller may see (the caller checked that), decrypted as a
+    stream. The whole file is authenticated before anything is returned, so an altered file is a
+    409 (audited by ``vault``), never half a PDF; the download is audited as a read of personal data."""
+    document = legal_request.documents.filter(pk=document_id).first()
+    if document is None:
+        raise NotFound(ERR_NOT_FOUND)
+    context = document.seal_context()
+    with document.file.open("rb") as source:
+        stream_verify(source, context=context, actor=actor, request_ref=legal_request.ref)
+    with transaction.atomic():
+        audit_record(
+            action=AuditAction.DOCUMENT_DOWNLOADED,
+            actor=actor,
+            obj=document,
+            request_ref=legal_request.ref,
+            details={"document_id": document.pk, "sha256": document.sha256},
+        )
+
+    def decrypted() -> Iterator[bytes]:
+        with document.file.open("rb") as source:
+            yield from unseal_stream(source, context=context, actor=actor, request_ref=legal_request.ref)
+
+    return DocumentDownload(name=document.name, size=document.size, chunks=decrypted())
 
 
 def legal_request_submit(
@@ -381,7 +446,12 @@ def legal_request_submit(
         )
 
 
-def legal_request_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> LegalRequest:
+def legal_request_withdraw(
+    *, legal_request: LegalRequest, actor, reason: str = "", details: dict | None = None
+) -> LegalRequest:
     return _transition(
-        legal_request=legal_request, to_state=State.WITHDRAWN, actor=actor, details={"reason_given": bool(reason)}
+        legal_request=legal_request,
+        to_state=State.WITHDRAWN,
+        actor=actor,
+        details={"reason_given": bool(reason), **(details or {})},
     )

@@ -207,8 +207,10 @@ def legal_request_check(*, legal_request: LegalRequest, actor=None) -> CheckRun:
         require_legal_staff_on(legal_request, actor)
         if not has_role(actor, Role.ANALYST):
             raise NotPermitted(ERR_RERUN_ROLE)
-    if legal_request.state not in CHECKABLE_STATES:
-        raise Conflict(ERR_CHECK_STATE.format(state=legal_request.state))
+    # The state is read under the row lock: a withdrawal committing meanwhile is seen, not raced.
+    state = LegalRequest.objects.select_for_update().values_list("state", flat=True).get(pk=legal_request.pk)
+    if state not in CHECKABLE_STATES:
+        raise Conflict(ERR_CHECK_STATE.format(state=state))
     facts = facts_from_request(legal_request)
     rulesets = rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)
     evaluation = evaluate(facts, rulesets)

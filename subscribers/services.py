@@ -345,7 +345,7 @@ def legal_request_resolve_targets(*, legal_request: LegalRequest) -> None:
         target.resolution = Resolution.FOUND if account_id else Resolution.NOT_FOUND
         target.account_id = account_id or ""
         looked_up.append(value)
-    Target.objects.bulk_update(targets, ["resolution", "account_id"])
+    Target.objects.bulk_update(targets, ["resolution", "account_sealed", "account_index"])
     for target, value in zip(targets, looked_up, strict=True):
         audit_record(
             action=AuditAction.TARGET_RESOLVED,
@@ -370,12 +370,17 @@ def _preservation_days(legal_request: LegalRequest) -> tuple[int, int]:
     return preservation_period(jurisdiction_code=legal_request.jurisdiction.code, at=at)
 
 
+def _found_account_ids(legal_request: LegalRequest) -> set[str]:
+    # Sealed in the database: unsealed here, for the look-up in the platform's own data.
+    return {target.account_id for target in legal_request.targets.filter(resolution=Resolution.FOUND)}
+
+
 @transaction.atomic
 def preservation_holds_place(*, legal_request: LegalRequest, actor=None) -> list[PreservationHold]:
     """Hold the found accounts' data for the period the rules give; idempotent per account."""
     if legal_request.process_type != ProcessType.PRESERVATION_ORDER:
         raise InvalidInput(ERR_HOLD_NOT_PRESERVATION)
-    account_ids = set(legal_request.targets.filter(resolution=Resolution.FOUND).values_list("account_id", flat=True))
+    account_ids = _found_account_ids(legal_request)
     if not account_ids:
         return []
     days, extension_days = _preservation_days(legal_request)
@@ -447,7 +452,7 @@ def legal_request_link_preservation(*, legal_request: LegalRequest) -> LegalRequ
     """Link a production request to the latest active preservation order of its agency holding a target."""
     if legal_request.preservation_of_id is not None or legal_request.process_type == ProcessType.PRESERVATION_ORDER:
         return None
-    account_ids = list(legal_request.targets.filter(resolution=Resolution.FOUND).values_list("account_id", flat=True))
+    account_ids = _found_account_ids(legal_request)
     if not account_ids:
         return None
     hold = (

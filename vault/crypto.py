@@ -63,10 +63,13 @@ class DecryptionRefused(DomainError):
 class KeyRing:
     ciphers: dict[str, AESGCM]
     current_key_id: str
+    # The raw keys, for the streaming envelopes of files, which derive a key per file from them.
+    keys: dict[str, bytes]
 
 
 def _parse_keys(spec: str) -> KeyRing:
     ciphers: dict[str, AESGCM] = {}
+    keys: dict[str, bytes] = {}
     entries = [entry.strip() for entry in spec.replace("\n", ",").split(",") if entry.strip()]
     for index, entry in enumerate(entries):
         kid, sep, encoded = entry.partition(":")
@@ -80,9 +83,10 @@ def _parse_keys(spec: str) -> KeyRing:
         if kid in ciphers:
             raise ImproperlyConfigured(ERR_KEYS_DUPLICATE.format(kid=kid))
         ciphers[kid] = AESGCM(key)
+        keys[kid] = key
     if not ciphers:
         raise ImproperlyConfigured(ERR_KEYS_FORMAT.format(index=0))
-    return KeyRing(ciphers=ciphers, current_key_id=entries[-1].partition(":")[0])
+    return KeyRing(ciphers=ciphers, current_key_id=entries[-1].partition(":")[0], keys=keys)
 
 
 @lru_cache(maxsize=8)
@@ -245,3 +249,18 @@ def register_sealed_field(model: str, field: str, context: Callable[[models.Mode
 
 def sealed_fields() -> tuple[SealedField, ...]:
     return tuple(_SEALED_FIELDS.values())
+
+
+# Registry of the file fields whose files are sealed streams (``vault.streams``), for key rotation.
+
+
+_SEALED_FILES: dict[tuple[str, str], SealedField] = {}
+
+
+def register_sealed_file(model: str, field: str, context: Callable[[models.Model], str]) -> None:
+    """Declare that the files of ``model.field`` (a ``FileField``) are sealed with ``context(instance)``."""
+    _SEALED_FILES[(model.lower(), field)] = SealedField(model=model, field=field, context=context)
+
+
+def sealed_files() -> tuple[SealedField, ...]:
+    return tuple(_SEALED_FILES.values())

@@ -19,9 +19,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_batch
+from audit.actions import AuditAction
+from audit.services import audit_batch, audit_record
 from disclosure.models import Approval, Decision, Proposal
-from disclosure.services import proposal_create, proposal_decide, snapshot_freeze
+from disclosure.services import proposal_create, proposal_decide, proposals_withdraw, snapshot_freeze, snapshot_shred
 from letters.content import LetterKind
 from letters.models import Response, ResponseStatus
 from letters.services import letter_sign, response_claim, response_store
@@ -44,6 +45,8 @@ from rules.selectors import response_deadline
 from rules.services import legal_request_check
 from subscribers.services import legal_request_resolve_targets
 from workflow import tasks
+
+SHRED_REASON_WITHDRAWN = "withdrawn"
 
 
 def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
@@ -163,5 +166,21 @@ def do_issue_response(*, legal_request_id: int, claim_token: str | None = None) 
 
 
 def do_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> LegalRequest:
-    """The officer withdraws a request that has no response yet; a letter being made is not sent."""
-    return legal_request_withdraw(legal_request=legal_request, actor=actor, reason=reason)
+    """The officer withdraws a request that has no response yet; a letter being made is not sent.
+
+    A proposal waiting for a reviewer is closed as withdrawn, and an approved answer's disclosed data
+    is destroyed (``snapshot_shred``): nobody will ever be sent it, so nobody should read it again.
+    The transition comes first: it locks the request and refuses a withdrawal that is not allowed.
+    """
+    with transaction.atomic(), audit_batch():
+        legal_request_withdraw(legal_request=legal_request, actor=actor, reason=reason)
+        closed = proposals_withdraw(legal_request=legal_request)
+        snapshot_shred(legal_request=legal_request, actor=actor, reason=SHRED_REASON_WITHDRAWN)
+        if closed:
+            audit_record(
+                action=AuditAction.PROPOSAL_WITHDRAWN,
+                actor=actor,
+                request_ref=legal_request.ref,
+                details={"proposal_ids": closed},
+            )
+    return legal_request

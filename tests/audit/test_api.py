@@ -295,3 +295,37 @@ def test_hostile_input_never_gives_a_server_error(api, auditor, trail, path):
 def test_trail_page_with_a_malformed_reference_is_404(client, auditor):
     client.force_login(auditor)
     assert client.get("/audit/requests/LR%00/").status_code == 404
+
+
+def test_a_trail_pdf_is_signed_as_an_internal_report_and_refused_as_a_response(
+    api, auditor, trail, settings, tmp_path, capsys
+):
+    from cryptography import x509
+    from django.core.management import call_command
+
+    from letters.keys import REPORT_UNIT, signing_key_init
+    from letters.signing import signer_forget, signer_load
+    from letters.verification import PROBLEM_INTERNAL_REPORT, pdf_signature_check
+
+    settings.LAWREQ_KEYS_DIR = tmp_path / "letter-keys"
+    settings.LAWREQ_SIGNING_P12 = str(tmp_path / "letter-keys" / "signing.p12")
+    signer_forget()
+    signing_key_init()
+    pdf = api(auditor).get(f"/api/v1/audit/requests/{REF}/trail/", {"format": "pdf"}).content
+    (tmp_path / "trail.pdf").write_bytes(pdf)
+
+    check = pdf_signature_check(pdf)
+    with pytest.raises(SystemExit):
+        call_command("verify_response", str(tmp_path / "trail.pdf"))
+    public = api().post("/api/v1/responses/verify/", {"file": io.BytesIO(pdf)}, format="multipart")
+
+    letters_signer = signer_load()
+    assert check.problems == (PROBLEM_INTERNAL_REPORT,)
+    assert f"OU={REPORT_UNIT}" in check.signer_subject
+    assert check.signer_fingerprint != letters_signer.fingerprint_sha256
+    assert PROBLEM_INTERNAL_REPORT in capsys.readouterr().out
+    assert public.json()["valid"] is False and PROBLEM_INTERNAL_REPORT in public.json()["problems"]
+    report_key_usage = signer_load("report").certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    letters_key_usage = letters_signer.certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert letters_key_usage.content_commitment and not report_key_usage.content_commitment
+    signer_forget()

@@ -116,3 +116,26 @@ def test_checks_of_a_decided_request_cannot_be_run_again(api, analyst, reviewer,
 
     assert api(analyst).post(checks_url(checked_request.ref)).status_code == 409
     assert CheckRun.objects.filter(legal_request=checked_request).count() == 1
+
+
+@pytest.mark.parametrize("closing", ["withdraw", "approve_rejection"])
+def test_checks_are_not_run_again_on_a_closed_request_through_the_api(
+    api, analyst, reviewer, officer_a, checked_request, closing
+):
+    from disclosure.models import Decision
+    from rules.services import ERR_CHECK_STATE
+    from workflow.services import do_decide, do_propose, do_withdraw
+
+    if closing == "withdraw":
+        do_withdraw(legal_request=checked_request, actor=officer_a)
+    else:
+        do_propose(legal_request=checked_request, actor=analyst, decision=Decision.REJECT, reasons=["No legal basis."])
+        do_decide(legal_request=checked_request, actor=reviewer, approve=True)
+    checked_request.refresh_from_db()
+    runs = CheckRun.objects.filter(legal_request=checked_request).count()
+
+    response = api(analyst).post(checks_url(checked_request.ref))
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == ERR_CHECK_STATE.format(state=checked_request.state)
+    assert CheckRun.objects.filter(legal_request=checked_request).count() == runs

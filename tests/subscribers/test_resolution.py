@@ -6,7 +6,6 @@ import pytest
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier
 from requests_app.choices import Resolution
-from requests_app.models import Target
 from subscribers.services import legal_request_resolve_targets
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,9 @@ def test_a_phone_in_national_or_international_format_resolves(draft_factory, off
 def test_a_national_phone_stored_unnormalised_is_read_in_the_requests_region(draft_factory, officer_b, make_account):
     make_account("acc-fr", username="jean", phone="+33612345678")
     legal_request = draft_factory(officer_b)
-    Target.objects.filter(legal_request=legal_request).update(value="06 12 34 56 78")
+    target = legal_request.targets.get()
+    target.value = "06 12 34 56 78"
+    target.save()
 
     legal_request_resolve_targets(legal_request=legal_request)
 
@@ -56,7 +57,7 @@ def test_unknown_targets_are_marked_not_found(draft_factory, officer_a, make_acc
 
     legal_request_resolve_targets(legal_request=legal_request)
 
-    assert list(legal_request.targets.order_by("id").values_list("resolution", "account_id")) == [
+    assert [(target.resolution, target.account_id) for target in legal_request.targets.order_by("id")] == [
         (Resolution.FOUND, "acc-1"),
         (Resolution.NOT_FOUND, ""),
         (Resolution.NOT_FOUND, ""),

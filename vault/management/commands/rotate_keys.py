@@ -10,7 +10,8 @@ from vault.services import keys_rotate, sealed_values_count
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every sealed value (snapshots, stored letters) to the newest key: the last one of "
+        "Re-encrypt every sealed value and file (targets, legal documents, snapshots, stored letters) "
+        "to the newest key: the last one of "
         "LAWREQ_ENCRYPTION_KEYS. Values already under it are skipped, so an interrupted run can be repeated."
     )
 
