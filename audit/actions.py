@@ -17,6 +17,9 @@ class AuditAction:
     DOCUMENT_DOWNLOADED = "request.document_downloaded"
     REQUEST_CHECKED = "request.checked"
     TARGET_RESOLVED = "request.target_resolved"
+    REQUEST_REVISED = "request.revised"
+    MESSAGE_POSTED = "request.message_posted"
+    NOTE_ADDED = "request.note_added"
 
     PROPOSAL_MADE = "review.proposal_made"
     PROPOSAL_APPROVED = "review.proposal_approved"
