@@ -8,7 +8,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from notifications.models import Event
+from notifications.models import Event, Notification
 from notifications.selectors import notifications_of
 from notifications.services import notification_mark_read, notifications_mark_all_read
 
@@ -34,6 +34,7 @@ class NotificationSerializer(serializers.Serializer):
 )
 class NotificationListView(ListAPIView):
     serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # the schema's model; requests get the caller's own
 
     def get_queryset(self):
         return notifications_of(self.request.user)
@@ -42,6 +43,7 @@ class NotificationListView(ListAPIView):
 @extend_schema(
     tags=["notifications"],
     summary="Mark one notification read",
+    operation_id="notification_read",
     description="Marks one of the caller's notifications read; anyone else's answers 404. Idempotent.",
     request=None,
     responses=NotificationSerializer,
@@ -55,6 +57,7 @@ class NotificationReadView(APIView):
 @extend_schema(
     tags=["notifications"],
     summary="Mark all the caller's notifications read",
+    operation_id="notifications_read_all",
     request=None,
     responses=inline_serializer("NotificationsMarkedRead", {"marked_read": serializers.IntegerField()}),
 )
