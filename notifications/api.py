@@ -40,27 +40,27 @@ class NotificationListView(ListAPIView):
         return notifications_of(self.request.user)
 
 
-@extend_schema(
-    tags=["notifications"],
-    summary="Mark one notification read",
-    operation_id="notification_read",
-    description="Marks one of the caller's notifications read; anyone else's answers 404. Idempotent.",
-    request=None,
-    responses=NotificationSerializer,
-)
+@extend_schema(tags=["notifications"])
 class NotificationReadView(APIView):
+    @extend_schema(
+        summary="Mark one notification read",
+        operation_id="notification_read",
+        description="Marks one of the caller's notifications read; anyone else's answers 404. Idempotent.",
+        request=None,
+        responses=NotificationSerializer,
+    )
     def post(self, request, notification_id: int):
         notification = notification_mark_read(user=request.user, notification_id=notification_id)
         return Response(NotificationSerializer(notification).data)
 
 
-@extend_schema(
-    tags=["notifications"],
-    summary="Mark all the caller's notifications read",
-    operation_id="notifications_read_all",
-    request=None,
-    responses=inline_serializer("NotificationsMarkedRead", {"marked_read": serializers.IntegerField()}),
-)
+@extend_schema(tags=["notifications"])
 class NotificationReadAllView(APIView):
+    @extend_schema(
+        summary="Mark all the caller's notifications read",
+        operation_id="notifications_read_all",
+        request=None,
+        responses=inline_serializer("NotificationsMarkedRead", {"marked_read": serializers.IntegerField()}),
+    )
     def post(self, request):
         return Response({"marked_read": notifications_mark_all_read(user=request.user)})
