@@ -53,8 +53,7 @@ def _author_for(row: SealedBody, reader) -> tuple[str, str]:
     never a staff username."""
     staff_reader = is_legal_staff(reader)
     if row.author_role == AuthorRole.OFFICER:
-        name = row.author.get_username() if row.author_id else ""
-        return AuthorRole.OFFICER, ("You" if row.author_id == reader.pk and not staff_reader else name)
+        return AuthorRole.OFFICER, row.author.get_username()
     if not staff_reader:
         return ROLE_LEGAL_TEAM, LEGAL_TEAM
     if row.author_role == AuthorRole.SYSTEM:
