@@ -86,7 +86,7 @@ class RequestRevision(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["legal_request", "number"]
+        ordering = ["legal_request_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["legal_request", "number"], name="unique_revision_number_per_request")
         ]

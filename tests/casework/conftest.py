@@ -22,3 +22,7 @@ def question_asked(legal_request: LegalRequest, analyst, question: str = QUESTIO
 def needs_info_factory(in_review_factory, analyst) -> Callable[..., LegalRequest]:
     """A request of ``officer`` to which the analyst asked ``QUESTION``: ``needs_info``."""
     return lambda officer, **overrides: question_asked(in_review_factory(officer, **overrides), analyst)
+
+
+# Letters are signed with the web tests' session key (the journey's last step issues one).
+from tests.web.conftest import _throw_away_keys, signing_keys_dir  # noqa: E402, F401

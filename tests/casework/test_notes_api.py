@@ -33,7 +33,9 @@ def test_analyst_writes_a_note_the_reviewer_reads(api, officer_a, analyst, revie
 
 
 @pytest.mark.parametrize("who", ["officer_a", "officer_b", "auditor"])
-def test_anyone_outside_the_legal_team_gets_404_and_writes_nothing(request, api, officer_a, analyst, in_review_factory, who):
+def test_anyone_outside_the_legal_team_gets_404_and_writes_nothing(
+    request, api, officer_a, analyst, in_review_factory, who
+):
     legal_request = in_review_factory(officer_a)
     api(analyst).post(url(legal_request), {"body": "Staff only."}, format="json")
     user = request.getfixturevalue(who)
@@ -46,7 +48,9 @@ def test_anyone_outside_the_legal_team_gets_404_and_writes_nothing(request, api,
     assert InternalNote.objects.filter(legal_request=legal_request).count() == 1
 
 
-@pytest.mark.parametrize("payload", [{}, {"body": ""}, {"body": 1}, {"body": "x" * (MAX_BODY_CHARS + 1)}, {"body": "\x00"}])
+@pytest.mark.parametrize(
+    "payload", [{}, {"body": ""}, {"body": 1}, {"body": "x" * (MAX_BODY_CHARS + 1)}, {"body": "\x00"}]
+)
 def test_bad_note_is_400_and_stores_nothing(api, officer_a, analyst, in_review_factory, payload):
     legal_request = in_review_factory(officer_a)
 
