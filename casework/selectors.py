@@ -210,7 +210,10 @@ def timeline_of(*, legal_request: LegalRequest, reader) -> list[TimelineEvent]:
                 message = messages.get(details.get("id"))
                 if message is not None:
                     title = "Question to the officer" if message.kind == MessageKind.QUESTION else "Message"
-                    event = TimelineEvent(entry.created_at, message.kind, title, message.author, text=message.body)
+                    author = message.author
+                    if not staff_reader and message.from_agency and author == reader.get_username():
+                        author = "You"
+                    event = TimelineEvent(entry.created_at, message.kind, title, author, text=message.body)
             case AuditAction.NOTE_ADDED:
                 note = notes.get(details.get("id"))
                 if note is not None:
