@@ -188,3 +188,22 @@ def test_the_question_stays_in_the_conversation_after_the_officer_answers_and_re
         (LEGAL_TEAM, QUESTION),
         (officer_a.username, "The order names acc-1001; page 2 attached."),
     ]
+
+
+def test_the_automatic_checks_question_is_in_the_conversation_signed_by_the_legal_team(
+    api, officer_a, analyst, shipped_rules
+):
+    from notifications.models import Event, Notification
+    from tests.conftest import submitted_create
+
+    # given a subpoena without its case number: the checks ask the officer for it
+    legal_request = submitted_create(officer_a, case_number="")
+    assert legal_request.state == State.NEEDS_INFO
+
+    as_officer = api(officer_a).get(url(legal_request)).json()
+    as_staff = api(analyst).get(url(legal_request)).json()
+
+    assert [m["author"] for m in as_officer] == [LEGAL_TEAM]
+    assert as_officer[0]["body"] == legal_request.info_requested
+    assert [(m["author_role"], m["author"]) for m in as_staff] == [("system", "Automatic checks")]
+    assert Notification.objects.filter(event=Event.QUESTION_ASKED, recipient=officer_a).count() == 1
