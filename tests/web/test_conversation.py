@@ -174,3 +174,18 @@ def test_nobody_opens_anyone_elses_notification(client_for, officer_b, officer_a
 
     assert response.status_code == 404
     assert not Notification.objects.get(pk=notification_id).read
+
+
+def test_the_question_stays_on_the_officers_page_after_resubmission(
+    client_for, officer_a, analyst, request_a, django_capture_on_commit_callbacks
+):
+    legal_request = question_asked(request_a, analyst)
+    officer = client_for(officer_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        officer.post(url(legal_request, "web:portal-submit"))
+
+    legal_request.refresh_from_db()
+    assert legal_request.state == State.IN_REVIEW
+    page = officer.get(url(legal_request, "web:portal-detail")).content.decode()
+    assert QUESTION in page and 'id="timeline"' in page
