@@ -178,13 +178,26 @@ def _staff_only_event(entry: AuditEntry, actor: str) -> TimelineEvent | None:
     return None
 
 
-def timeline_of(*, legal_request: LegalRequest, reader) -> list[TimelineEvent]:
-    """What happened to the request, oldest first, as ``reader`` may see it (see the module doc)."""
+def timeline_of(
+    *,
+    legal_request: LegalRequest,
+    reader,
+    thread: list[ThreadItem] | None = None,
+    notes: list[ThreadItem] | None = None,
+) -> list[TimelineEvent]:
+    """What happened to the request, oldest first, as ``reader`` may see it (see the module doc).
+
+    A page that shows the conversation (``thread``) and the notes already read them for ``reader``:
+    passed in, they are not read and unsealed twice."""
     staff_reader = is_legal_staff(reader)
     actions = STAFF_ACTIONS if staff_reader else OFFICER_ACTIONS
     entries = list(AuditEntry.objects.filter(request_ref=legal_request.ref, action__in=actions).order_by("seq"))
-    messages = {item.id: item for item in messages_of(legal_request=legal_request, reader=reader)}
-    notes = {item.id: item for item in notes_of(legal_request=legal_request, reader=reader)} if staff_reader else {}
+    if thread is None:
+        thread = messages_of(legal_request=legal_request, reader=reader)
+    if notes is None:
+        notes = notes_of(legal_request=legal_request, reader=reader) if staff_reader else []
+    messages = {item.id: item for item in thread}
+    notes_by_id = {item.id: item for item in notes} if staff_reader else {}
     revisions = {revision.number: revision for revision in RequestRevision.objects.filter(legal_request=legal_request)}
     events: list[TimelineEvent] = []
     for entry in entries:
@@ -215,7 +228,7 @@ def timeline_of(*, legal_request: LegalRequest, reader) -> list[TimelineEvent]:
                         author = "You"
                     event = TimelineEvent(entry.created_at, message.kind, title, author, text=message.body)
             case AuditAction.NOTE_ADDED:
-                note = notes.get(details.get("id"))
+                note = notes_by_id.get(details.get("id"))
                 if note is not None:
                     event = TimelineEvent(entry.created_at, "note", "Internal note", note.author, text=note.body)
             case _:

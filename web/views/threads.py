@@ -17,10 +17,11 @@ def officer_conversation_context(
     request: HttpRequest, legal_request: LegalRequest, message_form: MessageForm | None = None
 ) -> dict:
     """What the officer's page of a request shows of the conversation and its history."""
+    thread = messages_of(legal_request=legal_request, reader=request.user)
     return {
-        "thread": messages_of(legal_request=legal_request, reader=request.user),
+        "thread": thread,
         "thread_with": "the legal team",
-        "timeline": timeline_of(legal_request=legal_request, reader=request.user),
+        "timeline": timeline_of(legal_request=legal_request, reader=request.user, thread=thread),
         "message_form": message_form or MessageForm(auto_id="id_message_%s"),
         "can_message": legal_request.state != State.DRAFT,
         "message_action": "web:portal-message",
@@ -35,11 +36,13 @@ def staff_conversation_context(
     note_form: NoteForm | None = None,
 ) -> dict:
     """What the legal team's page of a request shows of the conversation, the notes and the history."""
+    thread = messages_of(legal_request=legal_request, reader=request.user)
+    notes = notes_of(legal_request=legal_request, reader=request.user)
     return {
-        "thread": messages_of(legal_request=legal_request, reader=request.user),
+        "thread": thread,
         "thread_with": legal_request.agency.name,
-        "notes": notes_of(legal_request=legal_request, reader=request.user),
-        "timeline": timeline_of(legal_request=legal_request, reader=request.user),
+        "notes": notes,
+        "timeline": timeline_of(legal_request=legal_request, reader=request.user, thread=thread, notes=notes),
         "message_form": message_form or MessageForm(auto_id="id_message_%s"),
         "note_form": note_form or NoteForm(auto_id="id_note_%s"),
         "can_message": legal_request.state != State.DRAFT,
