@@ -20,6 +20,9 @@ class AuditAction:
     REQUEST_CHECKED = "request.checked"
     TARGET_RESOLVED = "request.target_resolved"
     TARGET_SEARCHED = "request.target_searched"
+    REQUEST_REVISED = "request.revised"
+    MESSAGE_POSTED = "request.message_posted"
+    NOTE_ADDED = "request.note_added"
 
     PROPOSAL_MADE = "review.proposal_made"
     PROPOSAL_APPROVED = "review.proposal_approved"

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "subscribers",
     "disclosure",
     "letters",
+    "casework",
+    "notifications",
     "workflow",
     "reports",
     "web",
@@ -315,6 +317,16 @@ LAWREQ_PUBLIC_URL = os.environ.get("LAWREQ_PUBLIC_URL", "")
 # Ed25519 key for audit checkpoints, and where checkpoints are exported.
 AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", str(LAWREQ_KEYS_DIR / "audit_checkpoint.pem"))
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", DATA_DIR / "checkpoints"))
+
+# E-mail: notifications only (reference, event, link). The embedded default prints them on the
+# console; production names an SMTP server (EMAIL_HOST...) or another backend.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "lawreq <lawreq@localhost>")
 
 # The platform's data store, pluggable.
 LAWREQ_SUBSCRIBER_PROVIDER = os.environ.get("LAWREQ_SUBSCRIBER_PROVIDER", "subscribers.providers.DatabaseProvider")

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("subscribers.urls")),
     path("", include("disclosure.urls")),
     path("", include("letters.urls")),
+    path("", include("casework.urls")),
+    path("", include("notifications.urls")),
     path("", include("workflow.urls")),
     path("", include("audit.urls")),
     path("", include("reports.urls")),

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from casework.services import MAX_BODY_CHARS
 from disclosure.models import Decision
 from lawreq.errors import DomainError
 from requests_app.choices import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType, TargetType
@@ -402,3 +403,24 @@ class ApprovalForm(forms.Form):
 
 class VerifyForm(forms.Form):
     file = forms.FileField(label="Signed response (PDF)", allow_empty_file=False)
+
+
+# The conversation and the legal team's notes
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Message",
+        max_length=MAX_BODY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"At most {MAX_BODY_CHARS} characters. Never printed in the response letter.",
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Internal note",
+        max_length=MAX_BODY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For the legal team only: never shown to the officer, never in a letter.",
+    )

@@ -4,7 +4,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from lawreq.converters import REF
-from web.views import account, audit, common, portal, public, staff
+from web.views import account, audit, common, conversation, portal, public, staff
 
 app_name = "web"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path(f"queue/{REF}/checks/", staff.checks_run, name="checks-run"),
     path(f"queue/{REF}/proposal/", staff.proposal_submit, name="proposal"),
     path(f"queue/{REF}/approval/", staff.approval_submit, name="approval"),
+    path(f"queue/{REF}/messages/", conversation.staff_message, name="staff-message"),
+    path(f"queue/{REF}/notes/", conversation.staff_note, name="staff-note"),
     path(f"requests/{REF}/response/preview/", staff.preview, name="preview"),
     # Police officers
     path("portal/", portal.portal, name="portal"),
@@ -29,6 +31,11 @@ urlpatterns = [
     path(f"portal/{REF}/submit/", portal.portal_submit, name="portal-submit"),
     path(f"portal/{REF}/withdraw/", portal.portal_withdraw, name="portal-withdraw"),
     path(f"portal/{REF}/response.pdf", portal.portal_response, name="portal-response"),
+    path(f"portal/{REF}/messages/", conversation.portal_message, name="portal-message"),
+    # Everyone's notifications
+    path("notifications/", conversation.notifications_page, name="notifications"),
+    path("notifications/read/", conversation.notifications_read_all, name="notifications-read"),
+    path("notifications/<int:notification_id>/open/", conversation.notification_open, name="notification-open"),
     # Compliance auditors
     path("audit/", audit.reports_page, name="audit-reports"),
     path("audit/trail/", audit.trail_lookup, name="audit-trail-lookup"),

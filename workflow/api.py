@@ -8,12 +8,20 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.api import BodySerializer, ThreadItemSerializer
+from casework.selectors import messages_of
+from casework.services import MAX_BODY_CHARS
 from disclosure.api import ApprovalWriteSerializer, ProposalSerializer, ProposalWriteSerializer
 from disclosure.selectors import proposal_current
 from requests_app.api import request_detail_response
-from requests_app.selectors import legal_request_get_for_officer, legal_request_get_for_staff
+from requests_app.selectors import (
+    legal_request_get,
+    legal_request_get_for_officer,
+    legal_request_get_for_staff,
+    legal_request_shown,
+)
 from requests_app.serializers import LegalRequestSerializer, SubmitSerializer, WithdrawSerializer
-from workflow.services import do_decide, do_propose, do_submit, do_withdraw
+from workflow.services import do_decide, do_message_post, do_propose, do_submit, do_withdraw
 
 PROPOSAL_RESOURCE = "disclosure.proposal"
 
@@ -65,3 +73,39 @@ class ApprovalView(APIView):
         serializer.is_valid(raise_exception=True)
         approval = do_decide(legal_request=legal_request, actor=request.user, **serializer.validated_data)
         return Response(ProposalSerializer(approval.proposal).data)
+
+
+@extend_schema(tags=["requests"])
+class MessagesView(APIView):
+    @extend_schema(
+        summary="The conversation between the agency and the legal team",
+        description="The agency's officers, analysts and reviewers; oldest first. The legal team's "
+        "questions are in it too (kind of entry aside, same shape). An officer sees the legal team's "
+        "messages signed 'Legal team', never by a staff username. Another agency's officer gets 404, an "
+        "auditor 403. Messages are never printed in a letter.",
+        responses=ThreadItemSerializer(many=True),
+    )
+    def get(self, request, ref: str):
+        legal_request = legal_request_get(user=request.user, ref=ref)
+        legal_request_shown(user=request.user, legal_request=legal_request, via="api:messages")
+        items = messages_of(legal_request=legal_request, reader=request.user)
+        return Response(ThreadItemSerializer(items, many=True).data)
+
+    @extend_schema(
+        summary="Write in the conversation",
+        description=f"`body`: 1 to {MAX_BODY_CHARS} characters, no control characters but line breaks. "
+        "Not on a draft (409). Audited with a keyed hash and the length of the body, never its text; the "
+        "other side is notified.",
+        request=BodySerializer,
+        responses={201: ThreadItemSerializer},
+    )
+    def post(self, request, ref: str):
+        legal_request = legal_request_get(user=request.user, ref=ref)
+        serializer = BodySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = do_message_post(
+            legal_request=legal_request, actor=request.user, body=serializer.validated_data["body"]
+        )
+        items = messages_of(legal_request=legal_request, reader=request.user)
+        item = next(item for item in items if item.id == message.pk)
+        return Response(ThreadItemSerializer(item).data, status=status.HTTP_201_CREATED)

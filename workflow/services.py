@@ -2,12 +2,12 @@
 withdraw.
 
 This is the only module that moves a request from one step to the next and fans out what follows
-(the checks after a submission, the letter after a decision). The apps below it each offer single
-steps; here they are put together, each step's writes in one transaction (issuing a letter first
-claims it in a transaction of its own, so that a worker lost between signing and storing is
-resumed). Steps that freeze, seal or resolve run inside ``audit_batch``: their audit entries are
-appended last, so the chain lock, which every audited action waits on, is held only from those
-appends to the commit.
+(the checks after a submission, the letter after a decision, the notifications of each step). The
+apps below it each offer single steps; here they are put together, each step's writes in one
+transaction (issuing a letter first claims it in a transaction of its own, so that a worker lost
+between signing and storing is resumed). Steps that freeze, seal or resolve run inside
+``audit_batch``: their audit entries are appended last, so the chain lock, which every audited
+action waits on, is held only from those appends to the commit.
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_batch, audit_record
+from casework.models import AuthorRole, Message
+from casework.services import message_post, question_post, revision_record
 from disclosure.models import Approval, Decision, Proposal
 from disclosure.services import proposal_create, proposal_decide, proposals_withdraw, snapshot_freeze, snapshot_shred
 from letters.content import LetterKind
 from letters.models import Response, ResponseStatus
 from letters.services import letter_sign, response_claim, response_store
+from notifications.models import Event
+from notifications.recipients import agency_side, reviewers_other_than, staff_side
+from notifications.services import notify
 from requests_app.models import LegalRequest
 from requests_app.services import (
     legal_request_approve,
@@ -57,6 +62,14 @@ def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
     due_at = _deadline(legal_request, received_at) if first_submission else None
     with transaction.atomic():
         legal_request_submit(legal_request=legal_request, actor=actor, received_at=received_at, due_at=due_at)
+        revision = revision_record(legal_request=legal_request, actor=actor)
+        notify(
+            event=Event.REQUEST_RECEIVED if first_submission else Event.REQUEST_RESUBMITTED,
+            legal_request=legal_request,
+            recipients=staff_side(legal_request),
+            occurrence=f"revision:{revision.pk}",
+            actor=actor,
+        )
         transaction.on_commit(lambda: tasks.validate_request.delay(legal_request.pk))
     legal_request.refresh_from_db()  # run eagerly (the embedded default), validation has moved it on
     return legal_request
@@ -91,6 +104,7 @@ def do_validate(*, legal_request_id: int) -> None:
         if check_run.recommendation == NEEDS_INFO:
             question = "\n".join(check_run.missing_information)
             legal_request_ask_for_info(legal_request=legal_request, question=question, details=details)
+            _ask_officer(legal_request=legal_request, question=question, occurrence=f"check_run:{check_run.pk}")
         else:
             legal_request_start_review(legal_request=legal_request, details=details)
 
@@ -106,8 +120,16 @@ def do_propose(*, legal_request: LegalRequest, actor, decision: str, **terms: An
         if decision == Decision.NEED_INFO:
             question = proposal.reason
             legal_request_ask_for_info(legal_request=locked, question=question, actor=actor, details=details)
+            _ask_officer(legal_request=locked, question=question, occurrence=f"proposal:{proposal.pk}", actor=actor)
         else:
             legal_request_await_approval(legal_request=locked, actor=actor, details=details)
+            notify(
+                event=Event.PROPOSAL_AWAITING_APPROVAL,
+                legal_request=locked,
+                recipients=reviewers_other_than(locked, actor),
+                occurrence=f"proposal:{proposal.pk}",
+                actor=actor,
+            )
     legal_request.refresh_from_db()
     return proposal
 
@@ -125,6 +147,13 @@ def do_decide(*, legal_request: LegalRequest, actor, approve: bool, comment: str
         details = {"proposal_id": proposal.pk, "decision": proposal.decision}
         if not approve:
             legal_request_send_back(legal_request=locked, actor=actor, details=details)
+            notify(
+                event=Event.PROPOSAL_SENT_BACK,
+                legal_request=locked,
+                recipients=[proposal.proposed_by],
+                occurrence=f"proposal:{proposal.pk}",
+                actor=actor,
+            )
         else:
             snapshot_freeze(proposal=proposal, approval=approval, actor=actor)
             if proposal.decision == Decision.DISCLOSE:
@@ -162,7 +191,41 @@ def do_issue_response(*, legal_request_id: int, claim_token: str | None = None) 
                     accounts_affected=letter.decision.accounts_affected,
                     details={"sha256": response.sha256},
                 )
+            notify(
+                event=Event.ANSWERED,
+                legal_request=legal_request,
+                recipients=agency_side(legal_request),
+                occurrence=f"response:{response.pk}",
+            )
     return response
+
+
+def _ask_officer(*, legal_request: LegalRequest, question: str, occurrence: str, actor=None) -> None:
+    """The question goes into the conversation (it stays there after the officer answers), and the
+    agency's officers are told."""
+    question_post(legal_request=legal_request, question=question, actor=actor)
+    notify(
+        event=Event.QUESTION_ASKED,
+        legal_request=legal_request,
+        recipients=agency_side(legal_request),
+        occurrence=occurrence,
+        actor=actor,
+    )
+
+
+def do_message_post(*, legal_request: LegalRequest, actor, body: str) -> Message:
+    """A message in the conversation between the agency and the legal team; the other side is told."""
+    with transaction.atomic():
+        message = message_post(legal_request=legal_request, author=actor, body=body)
+        from_agency = message.author_role == AuthorRole.OFFICER
+        notify(
+            event=Event.MESSAGE_RECEIVED,
+            legal_request=legal_request,
+            recipients=staff_side(legal_request) if from_agency else agency_side(legal_request),
+            occurrence=f"message:{message.pk}",
+            actor=actor,
+        )
+    return message
 
 
 def do_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> LegalRequest:

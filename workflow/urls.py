@@ -10,4 +10,5 @@ urlpatterns = [
     path(f"{REQUEST}/withdraw/", api.WithdrawView.as_view(), name="api-withdraw"),
     path(f"{REQUEST}/proposal/", api.ProposalView.as_view(), name="api-proposal"),
     path(f"{REQUEST}/approval/", api.ApprovalView.as_view(), name="api-approval"),
+    path(f"{REQUEST}/messages/", api.MessagesView.as_view(), name="api-messages"),
 ]

@@ -32,6 +32,9 @@ PERSONAL_DATA_READS = [
     ("officer_a", "web", "/portal/{ref}/"),
     ("officer_a", "web", "/portal/{ref}/response.pdf"),
     ("analyst", "web", "/requests/{ref}/response/preview/"),
+    ("officer_a", "api", "/api/v1/requests/{ref}/messages/"),
+    ("analyst", "api", "/api/v1/requests/{ref}/messages/"),
+    ("reviewer", "api", "/api/v1/requests/{ref}/notes/"),
 ]
 
 # Routes that show no personal data, or only the caller's own input before it is stored; each
@@ -80,6 +83,17 @@ NO_PERSONAL_DATA = {
     "audit-reports",
     "audit-trail-lookup",
     "audit-trail-page",
+    # Writing in the conversation: a refused message shows the request page again, audited by it.
+    "portal-message",
+    "staff-message",
+    "staff-note",
+    # Notifications name a reference and an event, nothing else.
+    "api-notifications",
+    "api-notifications-read",
+    "api-notification-read",
+    "notifications",
+    "notifications-read",
+    "notification-open",
 }
 PERSONAL_DATA_ROUTES = {
     "legalrequest-detail",
@@ -90,6 +104,8 @@ PERSONAL_DATA_ROUTES = {
     "portal-detail",
     "portal-response",
     "preview",
+    "api-messages",
+    "api-notes",
 }
 
 

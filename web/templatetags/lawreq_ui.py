@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lawreq.roles import Role, has_role, is_legal_staff, primary_role
+from notifications.selectors import unread_count
 from requests_app.choices import Category, label_of
 from requests_app.states import OPEN_STATES
 
@@ -88,3 +89,9 @@ def categories(values) -> str:
 def is_open(legal_request) -> bool:
     """Still waiting for an answer: a deadline only means something then."""
     return legal_request.state in OPEN_STATES
+
+
+@register.simple_tag
+def unread_notifications(user) -> int:
+    """How many of the user's notifications are unread (one indexed count per page)."""
+    return unread_count(user)

@@ -16,8 +16,9 @@ from requests_app import selectors, services
 from requests_app.models import LegalRequest
 from requests_app.states import EDITABLE_STATES, EXPLAINED_BY_CHECKS_STATES, State, can_transition
 from rules.selectors import latest_check_run, officer_findings
-from web.forms import DocumentUploadForm, LegalRequestForm, WithdrawForm
+from web.forms import DocumentUploadForm, LegalRequestForm, MessageForm, WithdrawForm
 from web.views.common import error_page, officer_required, paginate, show_domain_error, visible_request
+from web.views.threads import officer_conversation_context
 from workflow.services import do_submit, do_withdraw
 
 MSG_CREATED = "Draft {ref} created. Add the legal document (PDF), then submit the request."
@@ -52,6 +53,7 @@ def render_portal_detail(
     status: int = 200,
     upload_form: DocumentUploadForm | None = None,
     withdraw_form: WithdrawForm | None = None,
+    message_form: MessageForm | None = None,
 ) -> HttpResponse:
     """The officer's page of one request. It shows the targets, so each showing is audited."""
     selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="web")
@@ -71,6 +73,7 @@ def render_portal_detail(
             "response": response_stored(legal_request=legal_request),
             "upload_form": upload_form or DocumentUploadForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),
+            **officer_conversation_context(request, legal_request, message_form),
         },
         status=status,
     )

@@ -38,6 +38,7 @@ from web.views.common import (
     show_domain_error,
     staff_required,
 )
+from web.views.threads import staff_conversation_context
 from workflow.services import do_decide, do_propose
 
 ERR_UNKNOWN_DECISION = "Choose a decision: disclose, reject or ask for information."
@@ -77,7 +78,9 @@ def _outcome_rank(result: dict) -> int:
     return OUTCOME_ORDER.get(result.get("outcome"), len(OUTCOME_ORDER))
 
 
-def staff_detail_context(request: HttpRequest, legal_request: LegalRequest, forms: dict | None = None) -> dict:
+def staff_detail_context(
+    request: HttpRequest, legal_request: LegalRequest, forms: dict | None = None, conversation_forms: dict | None = None
+) -> dict:
     legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
     check_run = latest_check_run(legal_request)
     user = request.user
@@ -88,15 +91,21 @@ def staff_detail_context(request: HttpRequest, legal_request: LegalRequest, form
         "letter": Response.objects.filter(legal_request=legal_request).first(),
         "can_run_checks": is_analyst(user) and legal_request.state in CHECKABLE_STATES,
         **decision_context(request, legal_request, check_run=check_run, forms=forms or {}),
+        **staff_conversation_context(request, legal_request, **(conversation_forms or {})),
     }
 
 
 def render_staff_detail(
-    request: HttpRequest, legal_request: LegalRequest, *, status: int = 200, forms: dict | None = None
+    request: HttpRequest,
+    legal_request: LegalRequest,
+    *,
+    status: int = 200,
+    forms: dict | None = None,
+    conversation_forms: dict | None = None,
 ) -> HttpResponse:
     """The request page for the legal team. It shows the targets, so each showing is audited."""
     selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="web")
-    context = staff_detail_context(request, legal_request, forms)
+    context = staff_detail_context(request, legal_request, forms, conversation_forms)
     return render(request, "web/staff_detail.html", context, status=status)
 
 

@@ -1,0 +1,238 @@
+"""Read access to a request's conversation, notes and timeline.
+
+What an officer reads is built apart from what the legal team reads: staff usernames, internal notes,
+check results, proposals and decisions never enter an officer's view. The timeline comes from the
+audit trail (one query), joined to the messages, notes and revisions it names (one query each)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from audit.actions import AuditAction
+from audit.models import AuditEntry
+from casework.models import AuthorRole, InternalNote, Message, MessageKind, RequestRevision, SealedBody
+from lawreq.roles import is_legal_staff
+from requests_app.models import LegalRequest
+from requests_app.states import State
+from vault.crypto import unseal
+
+LEGAL_TEAM = "Legal team"
+AUTOMATIC_CHECKS = "Automatic checks"
+PLATFORM = "lawreq"
+ROLE_LEGAL_TEAM = "legal_team"
+
+
+@dataclass(frozen=True)
+class ThreadItem:
+    id: int
+    kind: str
+    author_role: str
+    author: str
+    body: str
+    created_at: dt.datetime
+    from_agency: bool
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: dt.datetime
+    kind: str  # state, check, proposal, decision, message, question, note, document, revision, letter
+    title: str
+    actor: str
+    text: str = ""
+    changes: list[dict] = field(default_factory=list)
+
+
+def _body(row: SealedBody, *, reader, ref: str) -> str:
+    return unseal(bytes(row.body_sealed), context=row.seal_context(), actor=reader, request_ref=ref).decode()
+
+
+def _author_for(row: SealedBody, reader) -> tuple[str, str]:
+    """(author_role, author) as ``reader`` may see them: an officer sees the legal team's function,
+    never a staff username."""
+    staff_reader = is_legal_staff(reader)
+    if row.author_role == AuthorRole.OFFICER:
+        return AuthorRole.OFFICER, row.author.get_username()
+    if not staff_reader:
+        return ROLE_LEGAL_TEAM, LEGAL_TEAM
+    if row.author_role == AuthorRole.SYSTEM:
+        return AuthorRole.SYSTEM, AUTOMATIC_CHECKS
+    return row.author_role, row.author.get_username()
+
+
+def _items(rows, *, reader, ref: str) -> list[ThreadItem]:
+    items = []
+    for row in rows:
+        author_role, author = _author_for(row, reader)
+        items.append(
+            ThreadItem(
+                id=row.pk,
+                kind=getattr(row, "kind", "note"),
+                author_role=author_role,
+                author=author,
+                body=_body(row, reader=reader, ref=ref),
+                created_at=row.created_at,
+                from_agency=row.author_role == AuthorRole.OFFICER,
+            )
+        )
+    return items
+
+
+def messages_of(*, legal_request: LegalRequest, reader) -> list[ThreadItem]:
+    """The conversation, oldest first. The caller has checked that ``reader`` may see the request."""
+    rows = Message.objects.filter(legal_request=legal_request).select_related("author").order_by("created_at", "id")
+    return _items(rows, reader=reader, ref=legal_request.ref)
+
+
+def notes_of(*, legal_request: LegalRequest, reader) -> list[ThreadItem]:
+    """The legal team's notes, oldest first; the caller has checked that ``reader`` is on the team."""
+    rows = (
+        InternalNote.objects.filter(legal_request=legal_request).select_related("author").order_by("created_at", "id")
+    )
+    return _items(rows, reader=reader, ref=legal_request.ref)
+
+
+# Timeline
+
+STAFF_ACTIONS = frozenset(
+    {
+        AuditAction.REQUEST_CREATED,
+        AuditAction.REQUEST_UPDATED,
+        AuditAction.REQUEST_DOCUMENT_ADDED,
+        AuditAction.REQUEST_TRANSITIONED,
+        AuditAction.REQUEST_REVISED,
+        AuditAction.REQUEST_CHECKED,
+        AuditAction.PROPOSAL_MADE,
+        AuditAction.PROPOSAL_APPROVED,
+        AuditAction.PROPOSAL_SENT_BACK,
+        AuditAction.SNAPSHOT_FROZEN,
+        AuditAction.RESPONSE_ISSUED,
+        AuditAction.RESPONSE_FAILED,
+        AuditAction.MESSAGE_POSTED,
+        AuditAction.NOTE_ADDED,
+    }
+)
+# What happened in the open: the agency's own steps, the conversation, the outward states, the letter.
+OFFICER_ACTIONS = frozenset(
+    {
+        AuditAction.REQUEST_CREATED,
+        AuditAction.REQUEST_UPDATED,
+        AuditAction.REQUEST_DOCUMENT_ADDED,
+        AuditAction.REQUEST_TRANSITIONED,
+        AuditAction.REQUEST_REVISED,
+        AuditAction.RESPONSE_ISSUED,
+        AuditAction.MESSAGE_POSTED,
+    }
+)
+# The legal team's deliberation (a proposal awaiting approval, one sent back) is not the officer's.
+INTERNAL_STATES = frozenset({State.PENDING_APPROVAL})
+
+DECISION_WORDS = {"disclose": "disclose", "reject": "reject", "need_info": "ask the officer for information"}
+RECOMMENDATION_WORDS = {"proceed": "proceed", "reject": "reject", "needs_info": "ask for information"}
+
+
+def _state_label(value: str) -> str:
+    try:
+        return State(value).label
+    except ValueError:
+        return "(unknown)"
+
+
+def _actor_for(entry: AuditEntry, staff_reader: bool, reader) -> str:
+    if not entry.actor_id:
+        return PLATFORM
+    if entry.role == "officer":
+        return "You" if entry.actor_id == reader.pk and not staff_reader else entry.actor_username
+    return entry.actor_username if staff_reader else LEGAL_TEAM
+
+
+def _transition_event(entry: AuditEntry, actor: str, staff_reader: bool) -> TimelineEvent | None:
+    before, after = entry.details.get("from", ""), entry.details.get("to", "")
+    if not staff_reader and (before in INTERNAL_STATES or after in INTERNAL_STATES):
+        return None
+    if after == State.RECEIVED:
+        title = "Resubmitted with the answer" if before == State.NEEDS_INFO else "Submitted"
+    else:
+        title = f"{_state_label(before)} → {_state_label(after)}"
+    return TimelineEvent(at=entry.created_at, kind="state", title=title, actor=actor)
+
+
+def _staff_only_event(entry: AuditEntry, actor: str) -> TimelineEvent | None:
+    details = entry.details
+    match entry.action:
+        case AuditAction.REQUEST_CHECKED:
+            words = RECOMMENDATION_WORDS.get(details.get("recommendation", ""), details.get("recommendation", ""))
+            return TimelineEvent(entry.created_at, "check", f"Rule checks: recommend to {words}", actor)
+        case AuditAction.PROPOSAL_MADE:
+            words = DECISION_WORDS.get(details.get("decision", ""), "decide")
+            return TimelineEvent(entry.created_at, "proposal", f"Proposed to {words}", actor)
+        case AuditAction.PROPOSAL_APPROVED:
+            return TimelineEvent(entry.created_at, "decision", "Proposal approved", actor)
+        case AuditAction.PROPOSAL_SENT_BACK:
+            return TimelineEvent(entry.created_at, "decision", "Proposal sent back", actor)
+        case AuditAction.SNAPSHOT_FROZEN:
+            return TimelineEvent(entry.created_at, "decision", "Approved answer frozen", actor)
+        case AuditAction.RESPONSE_FAILED:
+            return TimelineEvent(entry.created_at, "letter", "Letter generation failed", actor)
+    return None
+
+
+def timeline_of(
+    *,
+    legal_request: LegalRequest,
+    reader,
+    thread: list[ThreadItem] | None = None,
+    notes: list[ThreadItem] | None = None,
+) -> list[TimelineEvent]:
+    """What happened to the request, oldest first, as ``reader`` may see it (see the module doc).
+
+    A page that shows the conversation (``thread``) and the notes already read them for ``reader``:
+    passed in, they are not read and unsealed twice."""
+    staff_reader = is_legal_staff(reader)
+    actions = STAFF_ACTIONS if staff_reader else OFFICER_ACTIONS
+    entries = list(AuditEntry.objects.filter(request_ref=legal_request.ref, action__in=actions).order_by("seq"))
+    if thread is None:
+        thread = messages_of(legal_request=legal_request, reader=reader)
+    if notes is None:
+        notes = notes_of(legal_request=legal_request, reader=reader) if staff_reader else []
+    messages = {item.id: item for item in thread}
+    notes_by_id = {item.id: item for item in notes} if staff_reader else {}
+    revisions = {revision.number: revision for revision in RequestRevision.objects.filter(legal_request=legal_request)}
+    events: list[TimelineEvent] = []
+    for entry in entries:
+        actor = _actor_for(entry, staff_reader, reader)
+        details = entry.details
+        event: TimelineEvent | None = None
+        match entry.action:
+            case AuditAction.REQUEST_CREATED:
+                event = TimelineEvent(entry.created_at, "state", "Draft created", actor)
+            case AuditAction.REQUEST_UPDATED:
+                event = TimelineEvent(entry.created_at, "revision", "Request corrected", actor)
+            case AuditAction.REQUEST_DOCUMENT_ADDED:
+                event = TimelineEvent(entry.created_at, "document", "Legal document added", actor)
+            case AuditAction.REQUEST_TRANSITIONED:
+                event = _transition_event(entry, actor, staff_reader)
+            case AuditAction.REQUEST_REVISED:
+                revision = revisions.get(details.get("revision"))
+                changes = revision.changes if revision else []
+                event = TimelineEvent(entry.created_at, "revision", "Changed on resubmission", actor, changes=changes)
+            case AuditAction.RESPONSE_ISSUED:
+                event = TimelineEvent(entry.created_at, "letter", "Signed letter issued", actor)
+            case AuditAction.MESSAGE_POSTED:
+                message = messages.get(details.get("id"))
+                if message is not None:
+                    title = "Question to the officer" if message.kind == MessageKind.QUESTION else "Message"
+                    author = message.author
+                    if not staff_reader and message.from_agency and author == reader.get_username():
+                        author = "You"
+                    event = TimelineEvent(entry.created_at, message.kind, title, author, text=message.body)
+            case AuditAction.NOTE_ADDED:
+                note = notes_by_id.get(details.get("id"))
+                if note is not None:
+                    event = TimelineEvent(entry.created_at, "note", "Internal note", note.author, text=note.body)
+            case _:
+                event = _staff_only_event(entry, actor)
+        if event is not None:
+            events.append(event)
+    return events

@@ -1,0 +1,138 @@
+"""Writing in the conversation about a request (the officer's page and the legal team's), the legal
+team's internal notes, and the notifications page. What the pages show of them: ``web.views.threads``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from casework.services import note_add
+from lawreq.errors import DomainError, NotFound
+from lawreq.roles import is_legal_staff
+from notifications.selectors import notifications_of
+from notifications.services import notification_mark_read, notifications_mark_all_read
+from requests_app.states import State
+from web.forms import MessageForm, NoteForm
+from web.views.common import (
+    officer_required,
+    paginate,
+    request_under_review,
+    show_domain_error,
+    staff_required,
+    visible_request,
+)
+from web.views.portal import render_portal_detail
+from web.views.staff import render_staff_detail
+from workflow.services import do_message_post, do_submit
+
+MSG_SENT = "Message sent to the legal team."
+MSG_SENT_AND_SUBMITTED = "Message sent and the request submitted again."
+MSG_SENT_TO_AGENCY = "Message sent to the officer."
+MSG_NOTE_ADDED = "Internal note added (the officer never sees it)."
+MSG_ALL_READ = "All notifications marked read."
+
+NOTIFICATIONS_PAGE_SIZE = 30
+
+
+def _render_officer_page(request, legal_request, form, status):
+    return render_portal_detail(request, legal_request, status=status, message_form=form)
+
+
+@officer_required
+@require_POST
+def portal_message(request: HttpRequest, ref: str) -> HttpResponse:
+    """The officer writes to the legal team; answering a question, they may submit again at once."""
+    legal_request = visible_request(request, ref)
+    form = MessageForm(request.POST, auto_id="id_message_%s")
+    if not form.is_valid():
+        return _render_officer_page(request, legal_request, form, 400)
+    try:
+        do_message_post(legal_request=legal_request, actor=request.user, body=form.cleaned_data["body"])
+    except DomainError as error:
+        show_domain_error(request, error, form)
+        return _render_officer_page(request, legal_request, form, error.status_code)
+    if "resubmit" in request.POST and legal_request.state == State.NEEDS_INFO:
+        try:
+            do_submit(legal_request=legal_request, actor=request.user)
+        except DomainError as error:
+            messages.success(request, MSG_SENT)
+            messages.error(request, error.message)
+            return redirect("web:portal-detail", ref=legal_request.ref)
+        messages.success(request, MSG_SENT_AND_SUBMITTED)
+    else:
+        messages.success(request, MSG_SENT)
+    return redirect("web:portal-detail", ref=legal_request.ref)
+
+
+def _render_staff_page(request, legal_request, status, **forms):
+    return render_staff_detail(request, legal_request, status=status, conversation_forms=forms)
+
+
+@staff_required
+@require_POST
+def staff_message(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = request_under_review(request, ref)
+    form = MessageForm(request.POST, auto_id="id_message_%s")
+    if not form.is_valid():
+        return _render_staff_page(request, legal_request, 400, message_form=form)
+    try:
+        do_message_post(legal_request=legal_request, actor=request.user, body=form.cleaned_data["body"])
+    except DomainError as error:
+        show_domain_error(request, error, form)
+        return _render_staff_page(request, legal_request, error.status_code, message_form=form)
+    messages.success(request, MSG_SENT_TO_AGENCY)
+    return redirect("web:staff-detail", ref=legal_request.ref)
+
+
+@staff_required
+@require_POST
+def staff_note(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = request_under_review(request, ref)
+    form = NoteForm(request.POST, auto_id="id_note_%s")
+    if not form.is_valid():
+        return _render_staff_page(request, legal_request, 400, note_form=form)
+    try:
+        note_add(legal_request=legal_request, author=request.user, body=form.cleaned_data["body"])
+    except DomainError as error:
+        show_domain_error(request, error, form)
+        return _render_staff_page(request, legal_request, error.status_code, note_form=form)
+    messages.success(request, MSG_NOTE_ADDED)
+    return redirect("web:staff-detail", ref=legal_request.ref)
+
+
+# Notifications
+
+
+@login_required
+@never_cache
+@require_GET
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/notifications.html",
+        {"page": paginate(request, notifications_of(request.user), NOTIFICATIONS_PAGE_SIZE), "query": ""},
+    )
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark the notification read and go to its request's page (the reader's own kind of page)."""
+    try:
+        notification = notification_mark_read(user=request.user, notification_id=notification_id)
+    except NotFound as error:
+        raise Http404(error.message)
+    page = "web:staff-detail" if is_legal_staff(request.user) else "web:portal-detail"
+    return redirect(page, ref=notification.legal_request.ref)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    notifications_mark_all_read(user=request.user)
+    messages.success(request, MSG_ALL_READ)
+    return redirect("web:notifications")
