@@ -15,8 +15,10 @@ from rest_framework.views import APIView
 
 from audit.actions import AuditAction
 from audit.services import audit_record
+from lawreq.api import PDF_DOWNLOAD_RENDERERS, JSONErrorsMixin
 from lawreq.converters import REF_REGEX
 from lawreq.errors import InvalidInput, NotFound
+from lawreq.filters import FilterSet
 from requests_app import selectors, services
 from requests_app.auth import token_obtain
 from requests_app.models import LegalRequest
@@ -59,7 +61,7 @@ def request_detail_response(legal_request: LegalRequest, status_code: int = stat
     return Response(LegalRequestSerializer(legal_request).data, status=status_code)
 
 
-class LegalRequestFilter(django_filters.FilterSet):
+class LegalRequestFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=State.choices)
     jurisdiction = django_filters.CharFilter(field_name="jurisdiction__code", lookup_expr="iexact")
     emergency = django_filters.BooleanFilter()
@@ -75,7 +77,7 @@ class LegalRequestFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["requests"])
-class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_field = "ref"
     lookup_value_regex = REF_REGEX
     filterset_class = LegalRequestFilter
@@ -134,8 +136,13 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         document = services.legal_request_add_document(legal_request=legal_request, actor=request.user, upload=upload)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)")
+    @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"documents/(?P<document_id>\d+)",
+        renderer_classes=PDF_DOWNLOAD_RENDERERS,
+    )
     def document_download(self, request, ref=None, document_id=None):
         legal_request = selectors.legal_request_get(user=request.user, ref=ref)
         document = legal_request.documents.filter(pk=document_id).first()
