@@ -132,12 +132,12 @@ SETTINGS_SHOWN = [
 
 
 def production_environment(data_dir: Path) -> dict[str, str]:
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("SECURE_", "DEBUG", "LAWREQ_"))
-    }
+    # A clean environment, as a deployment has: nothing of the test run (DJANGO_ALLOW_ASYNC_UNSAFE...).
     return {
-        **environment,
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
         "LAWREQ_PRODUCTION": "true",
+        "DATABASE_URL": "postgres://lawreq@127.0.0.1:5432/lawreq",
         "LAWREQ_DATA_DIR": str(data_dir),
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "lawreq.example",
