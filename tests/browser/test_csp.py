@@ -22,7 +22,8 @@ INJECT_INLINE_SCRIPT = """() => {
 }"""
 INJECT_MARKUP = """() => {
   const box = document.createElement("div");
-  box.innerHTML = '<p id="injected" style="color: rgb(255, 0, 0)">x</p><img src="x" onerror="window.handlerRan = true">';
+  box.innerHTML = '<p id="injected" style="color: rgb(255, 0, 0)">x</p>'
+    + '<img src="x" onerror="window.handlerRan = true">';
   document.body.appendChild(box);
 }"""
 
