@@ -8,6 +8,16 @@ class AuditAction:
     LOGIN_FAILED = "auth.login_failed"
     LOGIN_THROTTLED = "auth.login_throttled"
     PERMISSION_DENIED = "access.permission_denied"
+    ACCESS_GRANTED = "access.object_permission_granted"
+    ACCESS_REVOKED = "access.object_permission_revoked"
+
+    ADMIN_ADDED = "admin.object_added"
+    ADMIN_CHANGED = "admin.object_changed"
+    ADMIN_DELETED = "admin.object_deleted"
+
+    AGENCY_CREATED = "agency.created"
+    OFFICER_CREATED = "agency.officer_created"
+    OFFICER_AGENCY_CHANGED = "agency.officer_moved"
 
     REQUEST_CREATED = "request.created"
     REQUEST_UPDATED = "request.updated"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.audit.test_api import admin_user  # noqa: F401  (fixture)
-
 pytestmark = pytest.mark.django_db
 
 ACCEPTS = ["application/pdf", "*/*", "application/pdf, application/json;q=0.5"]
