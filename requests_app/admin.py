@@ -20,6 +20,7 @@ from guardian.forms import GroupObjectPermissionsForm, UserObjectPermissionsForm
 
 from audit.admin import AuditedAdminMixin, AuditedModelAdmin
 from lawreq.errors import InvalidInput
+from lawreq.forms import DepthLimitedJSONField
 from requests_app.models import Agency, Jurisdiction, LegalDocument, LegalRequest, Officer
 from requests_app.services import (
     AGENCY_GROUP_PREFIX,
@@ -32,6 +33,8 @@ from requests_app.services import (
     officer_email_check,
 )
 
+ERR_EMAIL_DOMAINS = 'A list of domain names, e.g. ["police.fr"].'
+
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(AuditedModelAdmin):
@@ -41,8 +44,23 @@ class JurisdictionAdmin(AuditedModelAdmin):
     audit_plain_fields = ("code", "name")
 
 
+class AgencyForm(forms.ModelForm):
+    email_domains = DepthLimitedJSONField(help_text='Official e-mail domains, e.g. ["police.fr"]')
+
+    class Meta:
+        model = Agency
+        fields = ("name", "country", "verified", "email_domains", "callback_phone")
+
+    def clean_email_domains(self):
+        domains = self.cleaned_data["email_domains"]
+        if not isinstance(domains, list) or not all(isinstance(domain, str) and domain for domain in domains):
+            raise forms.ValidationError(ERR_EMAIL_DOMAINS)
+        return sorted({domain.lower().lstrip("@") for domain in domains})
+
+
 @admin.register(Agency)
 class AgencyAdmin(AuditedModelAdmin):
+    form = AgencyForm
     list_display = ("name", "country", "verified", "callback_phone")
     list_filter = ("verified", "country")
     search_fields = ("name",)

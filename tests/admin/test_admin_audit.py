@@ -14,6 +14,7 @@ from guardian.shortcuts import get_perms
 from audit.actions import AuditAction
 from audit.admin import SECRET_CHANGED, AuditedAdminMixin
 from audit.services import audit_hash_identifier
+from lawreq.parsers import ERR_JSON_TOO_DEEP
 from requests_app.models import Agency
 from requests_app.services import ERR_GRANT_OTHER_AGENCY
 from subscribers.models import Account, PhoneHistory
@@ -265,3 +266,15 @@ def test_creating_a_request_records_the_grant_to_its_agency(officer_a, agency_a,
         permission="view_legalrequest",
         group=agency_a.group_id,
     )
+
+
+def test_an_agencys_domains_nested_a_thousand_levels_deep_are_refused_not_a_500(admin_client, agency_a):
+    url = f"/admin/requests_app/agency/{agency_a.pk}/change/"
+    data = {**admin_form(admin_client, url, "agency_form"), "email_domains": "[" * 1000 + "]" * 1000}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert ERR_JSON_TOO_DEEP.format(limit=32) in response.content.decode()
+    agency_a.refresh_from_db()
+    assert agency_a.email_domains == ["springfield-pd.gov"]
