@@ -35,9 +35,7 @@ MSG_CREATED = "Created {labels}."
 class NewVersionForm(forms.Form):
     text = forms.CharField(
         label="Rule set (YAML)",
-        widget=forms.Textarea(
-            attrs={"rows": 36, "cols": 130, "spellcheck": "false", "style": "font-family: monospace"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 36, "cols": 130, "spellcheck": "false", "class": "rule-text"}),
         help_text="The format of docs/rules.md. Change effective_from to start a new period; keep it to correct the "
         "version that starts on that day.",
     )
@@ -49,9 +47,7 @@ class LoadFileForm(forms.Form):
     text = forms.CharField(
         required=False,
         label="or paste it",
-        widget=forms.Textarea(
-            attrs={"rows": 24, "cols": 130, "spellcheck": "false", "style": "font-family: monospace"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 130, "spellcheck": "false", "class": "rule-text"}),
     )
 
 
@@ -251,9 +247,12 @@ class RuleSetVersionAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["css/rules-admin.css"]}
+
     @admin.display(description="content")
     def as_yaml(self, version):
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', dump_rule_document([version.as_entry()]))
+        return format_html('<pre class="rule-text">{}</pre>', dump_rule_document([version.as_entry()]))
 
     def has_add_permission(self, request):
         return False

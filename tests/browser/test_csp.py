@@ -72,7 +72,9 @@ def test_the_swagger_ui_works_under_the_policy(new_context, live_server):
     expect(page.locator(".opblock-body").first).to_be_visible()
 
 
-def test_the_admin_works_under_the_policy(browser_as, django_user_model, live_server):
+def test_the_admin_works_under_the_policy(browser_as, django_user_model, live_server, shipped_rules):
+    from rules.models import RuleSet, RuleSetVersion
+
     admin = django_user_model.objects.create_user(
         "ada.admin", email="ada@platform.example", password="correct horse battery staple", is_staff=True
     )
@@ -86,3 +88,13 @@ def test_the_admin_works_under_the_policy(browser_as, django_user_model, live_se
     expect(page.locator("#agency_form")).to_be_visible()
     page.goto(f"{live_server.url}/admin/auth/user/")
     expect(page.locator("#result_list")).to_be_visible()
+    page.goto(f"{live_server.url}/admin/rules/ruleset/load/")
+    expect(page.locator("textarea.rule-text")).to_have_css("font-family", "monospace")
+    ruleset = RuleSet.objects.order_by("pk").first()
+    page.goto(f"{live_server.url}/admin/rules/ruleset/{ruleset.pk}/new-version/")
+    expect(page.locator("textarea.rule-text")).to_be_visible()
+    page.goto(f"{live_server.url}/admin/rules/ruleset/{ruleset.pk}/diff/")
+    expect(page.locator("form").last).to_be_visible()
+    version = RuleSetVersion.objects.order_by("pk").first()
+    page.goto(f"{live_server.url}/admin/rules/rulesetversion/{version.pk}/change/")
+    expect(page.locator("pre.rule-text")).to_have_css("white-space", "pre-wrap")
