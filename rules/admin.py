@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from audit.admin import AuditedModelAdmin
 from rules.documents import (
     FORMAT,
     RuleFileInvalid,
@@ -89,7 +90,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
+class RuleSetAdmin(AuditedModelAdmin):
     list_display = ("key", "scope", "in_force_today", "version_count")
     list_filter = ("scope",)
     search_fields = ("key", "jurisdiction__name")
@@ -227,7 +228,7 @@ def _line_kind(line: str) -> str:
 
 
 @admin.register(RuleSetVersion)
-class RuleSetVersionAdmin(admin.ModelAdmin):
+class RuleSetVersionAdmin(AuditedModelAdmin):
     list_display = ("__str__", "name", "effective_from", "effective_to", "author", "created_at")
     list_filter = ("ruleset__scope", "ruleset")
     list_select_related = ("ruleset", "author")
@@ -265,7 +266,7 @@ class RuleSetVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckRun)
-class CheckRunAdmin(admin.ModelAdmin):
+class CheckRunAdmin(AuditedModelAdmin):
     list_display = ("legal_request", "recommendation", "out_of_band_verification", "versions_label", "created_at")
     list_filter = ("recommendation", "out_of_band_verification")
     list_select_related = ("legal_request",)
