@@ -14,6 +14,7 @@ class AuditAction:
     ADMIN_ADDED = "admin.object_added"
     ADMIN_CHANGED = "admin.object_changed"
     ADMIN_DELETED = "admin.object_deleted"
+    ADMIN_ACTION = "admin.action_run"
 
     AGENCY_CREATED = "agency.created"
     OFFICER_CREATED = "agency.officer_created"

@@ -12,6 +12,7 @@ Inline rows are recorded with their parent. ``audit.apps`` wraps any admin regis
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import orjson
@@ -166,6 +167,32 @@ class AuditedAdminMixin:
         with transaction.atomic():
             self._record_deletion(request, obj)
             super().delete_model(request, obj)
+
+    def get_action(self, action):
+        """The admin's own actions record what they were run on before they run (a bulk deletion is
+        recorded row by row in ``delete_queryset``)."""
+        found = super().get_action(action)
+        if found is None:
+            return None
+        func, name, description = found
+
+        @functools.wraps(func)
+        def audited(model_admin, request, queryset):
+            with transaction.atomic():
+                objects = sorted(str(pk) for pk in queryset.values_list("pk", flat=True))
+                audit_record(
+                    action=AuditAction.ADMIN_ACTION,
+                    actor=request.user,
+                    details={
+                        "via": "admin",
+                        "model": model_admin.model._meta.label_lower,
+                        "name": name,
+                        "objects": objects,
+                    },
+                )
+                return func(model_admin, request, queryset)
+
+        return audited, name, description
 
     def delete_queryset(self, request, queryset):
         # The bulk "delete selected" action runs outside the admin's transaction: one of its own.

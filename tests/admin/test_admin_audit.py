@@ -278,3 +278,22 @@ def test_an_agencys_domains_nested_a_thousand_levels_deep_are_refused_not_a_500(
     assert ERR_JSON_TOO_DEEP.format(limit=32) in response.content.decode()
     agency_a.refresh_from_db()
     assert agency_a.email_domains == ["springfield-pd.gov"]
+
+
+def test_an_admin_action_records_what_it_was_run_on(admin_client, admin_user, officer_a, draft_factory, audit_trail):
+    from letters.models import Response, ResponseStatus
+
+    failed = Response.objects.create(legal_request=draft_factory(officer_a), status=ResponseStatus.FAILED)
+
+    response = admin_client.post(
+        "/admin/letters/response/", {"action": "generate_again", "_selected_action": [failed.pk], "index": 0}
+    )
+
+    assert response.status_code == 302
+    audit_trail.assert_recorded(
+        AuditAction.ADMIN_ACTION,
+        actor=admin_user,
+        model="letters.response",
+        name="generate_again",
+        objects=[str(failed.pk)],
+    )
