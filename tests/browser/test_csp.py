@@ -98,3 +98,17 @@ def test_the_admin_works_under_the_policy(browser_as, django_user_model, live_se
     version = RuleSetVersion.objects.order_by("pk").first()
     page.goto(f"{live_server.url}/admin/rules/rulesetversion/{version.pk}/change/")
     expect(page.locator("pre.rule-text")).to_have_css("white-space", "pre-wrap")
+
+
+def test_the_auditors_desk_and_the_verification_page_work_under_the_policy(
+    auditor, officer_a, draft_factory, browser_as, live_server
+):
+    legal_request = draft_factory(officer_a)
+    page = browser_as(auditor)
+
+    page.goto(f"{live_server.url}/audit/")
+    expect(page.get_by_role("link", name="Activity by user, action and month (CSV)")).to_be_visible()
+    page.goto(f"{live_server.url}/audit/requests/{legal_request.ref}/")
+    expect(page.get_by_text(legal_request.ref).first).to_be_visible()
+    page.goto(f"{live_server.url}/verify/")
+    expect(page.locator("input[type=file]")).to_be_visible()
