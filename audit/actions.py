@@ -10,6 +10,17 @@ class AuditAction:
     PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105
     SECOND_FACTOR_ENROLLED = "auth.second_factor_enrolled"
     PERMISSION_DENIED = "access.permission_denied"
+    ACCESS_GRANTED = "access.object_permission_granted"
+    ACCESS_REVOKED = "access.object_permission_revoked"
+
+    ADMIN_ADDED = "admin.object_added"
+    ADMIN_CHANGED = "admin.object_changed"
+    ADMIN_DELETED = "admin.object_deleted"
+    ADMIN_ACTION = "admin.action_run"
+
+    AGENCY_CREATED = "agency.created"
+    OFFICER_CREATED = "agency.officer_created"
+    OFFICER_AGENCY_CHANGED = "agency.officer_moved"
 
     REQUEST_CREATED = "request.created"
     REQUEST_UPDATED = "request.updated"

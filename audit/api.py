@@ -21,6 +21,7 @@ from audit.selectors import ERR_NO_ENTRY, entry_inclusion_proof
 from audit.services import audit_record, latest_stored_checkpoint
 from audit.verification import audit_chain_verify
 from lawreq.errors import InvalidInput, NotFound
+from lawreq.filters import FilterSet, IsoDateTimeFilter
 from lawreq.roles import Role, has_role
 
 ERR_NO_CHECKPOINT = "No checkpoint has been signed yet."
@@ -59,12 +60,12 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class AuditEntryFilter(django_filters.FilterSet):
+class AuditEntryFilter(FilterSet):
     request = django_filters.CharFilter(field_name="request_ref")
     actor = django_filters.CharFilter(method="filter_actor", help_text="username, or user id")
     action = django_filters.CharFilter(field_name="action")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEntry

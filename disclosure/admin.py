@@ -3,11 +3,12 @@ and the sealed snapshot content is never shown (only its size and key id)."""
 
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from disclosure.models import Approval, DisclosureSnapshot, Proposal, ProposalTarget, SnapshotTarget
 from vault.crypto import envelope_key_id
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -1,10 +1,13 @@
-"""API plumbing shared by every app: domain errors become DRF responses, never a 500."""
+"""API plumbing shared by every app: domain errors become DRF responses, never a 500; renderers for
+the binary downloads. (The JSON parser is in ``lawreq.parsers``: DRF imports it while importing its views.)"""
 
 from __future__ import annotations
 
+import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import status
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -20,3 +23,37 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     return drf_exception_handler(exc, context)
+
+
+class BinaryRenderer(BaseRenderer):
+    """A download's bytes as they are; anything else (an error body) as JSON."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else orjson.dumps(data)
+
+
+class PDFRenderer(BinaryRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+class CSVRenderer(BinaryRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+
+class JSONErrorsMixin:
+    """For views that serve files: content negotiation accepts the file's type (``Accept:
+    application/pdf`` is never 406), and an error is answered in JSON whatever was accepted."""
+
+    def handle_exception(self, exc):
+        if isinstance(getattr(self.request, "accepted_renderer", None), BinaryRenderer):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+PDF_DOWNLOAD_RENDERERS = [JSONRenderer, PDFRenderer]

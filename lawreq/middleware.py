@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.cache import add_never_cache_headers
 
+# The API's description carries no personal data; every other answer under /api/ may.
+API_PREFIX = "/api/"
+PUBLIC_API_PATHS = ("/api/schema/", "/api/docs/")
 MAX_JSON_BODY_BYTES = 1024 * 1024
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
@@ -23,3 +27,21 @@ class BodySizeLimitMiddleware:
         if length > limit:
             return JsonResponse({"detail": f"The request body is larger than the limit of {limit} bytes."}, status=413)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (and ``Pragma: no-cache`` for old proxies) on every API answer but
+    the schema and its docs, and on every page shown to a logged-in user: what carries personal data
+    is kept by no browser cache or shared proxy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        is_api = request.path.startswith(API_PREFIX) and not request.path.startswith(PUBLIC_API_PATHS)
+        if is_api or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+            response["Pragma"] = "no-cache"
+        return response

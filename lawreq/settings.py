@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Everything this process writes (the SQLite database, keys, secrets, uploads and their temporary
@@ -59,8 +61,16 @@ def _development_secret(filename: str, nbytes: int = 32) -> str:
     return path.read_text().strip()
 
 
+# Production mode: LAWREQ_PRODUCTION=true. It turns on what a deployment behind HTTPS needs (SSL
+# redirect, HSTS, secure cookies, a second factor for staff), each still overridable by its own
+# variable, and refuses to start without a real SECRET_KEY or with DEBUG on.
+# `manage.py check --deploy --fail-level WARNING` is clean in this mode (tests/web/test_headers.py).
+LAWREQ_PRODUCTION = env_bool("LAWREQ_PRODUCTION")
+
 SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret("secret_key")
 DEBUG = env_bool("DEBUG")
+if LAWREQ_PRODUCTION and (DEBUG or not os.environ.get("SECRET_KEY")):
+    raise ImproperlyConfigured("Production mode (LAWREQ_PRODUCTION) needs SECRET_KEY set and DEBUG off.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -79,6 +89,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "csp",
     # The project's apps, in their layers, lowest first (the import contract in pyproject.toml).
     "audit",
     "vault",
@@ -97,6 +108,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "lawreq.middleware.NoStoreMiddleware",
     "lawreq.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -179,6 +192,7 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
+# Security headers. HTTPS settings come from the environment and default to on in production mode.
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after a time without activity and, active or not, some hours after the log-in
 # (requests_app.middleware.SessionPolicyMiddleware). Staff (the legal team, auditors, admins) see
@@ -188,10 +202,40 @@ LAWREQ_STAFF_SESSION_IDLE_SECONDS = env_int("LAWREQ_STAFF_SESSION_IDLE_MINUTES",
 LAWREQ_OFFICER_SESSION_IDLE_SECONDS = env_int("LAWREQ_OFFICER_SESSION_IDLE_MINUTES", 120) * 60
 LAWREQ_SESSION_MAX_AGE_SECONDS = env_int("LAWREQ_SESSION_MAX_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = LAWREQ_SESSION_MAX_AGE_SECONDS
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", LAWREQ_PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", LAWREQ_PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", LAWREQ_PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if LAWREQ_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", LAWREQ_PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", LAWREQ_PRODUCTION)
+# Behind a TLS-terminating proxy: the header it sets, e.g. "X-Forwarded-Proto: https". Trust it only
+# when the proxy overwrites whatever the client sent.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].upper().replace("-", "_"), "https")
+    if os.environ.get("SECURE_PROXY_SSL_HEADER")
+    else None
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# django-csp: nothing inline, nothing from elsewhere, no framing. Every script and style of the web
+# UI is a static file; the Swagger UI page loads its own script from /api/docs/?script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"upgrade-insecure-requests": True} if SECURE_SSL_REDIRECT else {}),
+    },
+}
 
 # Uploads: the legal document limit is checked by the service before parsing; Django spools large
 # bodies to disk instead of memory.
@@ -202,6 +246,8 @@ LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES = env_int("LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# JSON bodies (and rule files) nesting deeper than this are refused with 400 before anything walks them.
+LAWREQ_MAX_JSON_DEPTH = env_int("LAWREQ_MAX_JSON_DEPTH", 32)
 
 # The client's address: the connecting address, unless the deployment names its reverse proxies,
 # by count (each appends to X-Forwarded-For) or by networks (CIDRs); lawreq.clientip reads it for
@@ -236,8 +282,8 @@ REST_FRAMEWORK = {
     ],
     "NUM_PROXIES": LAWREQ_TRUSTED_PROXY_COUNT or None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["lawreq.parsers.DepthLimitedJSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["lawreq.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -332,7 +378,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "lawreq <lawreq@localh
 LAWREQ_SUBSCRIBER_PROVIDER = os.environ.get("LAWREQ_SUBSCRIBER_PROVIDER", "subscribers.providers.DatabaseProvider")
 LAWREQ_PLATFORM_NAME = os.environ.get("LAWREQ_PLATFORM_NAME", "Example Messaging Platform")
 # A second factor (TOTP) for the legal team, auditors and operators; on in production.
-LAWREQ_REQUIRE_STAFF_OTP = env_bool("LAWREQ_REQUIRE_STAFF_OTP")
+LAWREQ_REQUIRE_STAFF_OTP = env_bool("LAWREQ_REQUIRE_STAFF_OTP", LAWREQ_PRODUCTION)
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lawreq.api import PDF_DOWNLOAD_RENDERERS, JSONErrorsMixin
 from lawreq.clientip import ClientAddressAnonThrottle
 from lawreq.errors import InvalidInput
 from letters import selectors, services
@@ -33,7 +34,9 @@ def response_filename(ref: str) -> str:
 
 
 @extend_schema(tags=["responses"])
-class ResponsePdfView(APIView):
+class ResponsePdfView(JSONErrorsMixin, APIView):
+    renderer_classes = PDF_DOWNLOAD_RENDERERS
+
     @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, ref: str):
         response, pdf = services.response_download(user=request.user, ref=ref, via="api")

@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +24,7 @@ from audit.actions import AuditAction
 from audit.api import AuditEntrySerializer, IsAuditor
 from audit.selectors import request_trail
 from audit.services import audit_record
+from lawreq.api import CSVRenderer, PDFRenderer
 from lawreq.errors import InvalidInput
 from lawreq.roles import Role, has_role
 from reports import rendering
@@ -43,23 +44,6 @@ class IsAuditorOrAdmin(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return has_role(request.user, Role.AUDITOR, Role.ADMIN)
-
-
-class _BytesRenderer(BaseRenderer):
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else orjson.dumps(data)
-
-
-class CSVRenderer(_BytesRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-
-class PDFRenderer(_BytesRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
 
 
 class FormatsMixin:

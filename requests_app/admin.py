@@ -1,36 +1,140 @@
+"""Admin of agencies, officers, requests and the staff's accounts.
+
+Every admin here records its changes in the audit trail (``AuditedModelAdmin``). What the services
+own goes through them: creating an agency or an officer, moving an officer to another agency (which
+takes the old agency's access back and checks the e-mail domain), and granting or revoking an
+object permission on a request. Agency membership is never edited as a plain group.
+"""
+
+from __future__ import annotations
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.admin import GuardedModelAdmin
+from guardian.forms import GroupObjectPermissionsForm, UserObjectPermissionsForm
 from knox.models import AuthToken as KnoxAuthToken
 
+from audit.admin import AuditedAdminMixin, AuditedModelAdmin
+from lawreq.errors import InvalidInput
+from lawreq.forms import DepthLimitedJSONField
 from requests_app.auth import account_password_changed
 from requests_app.models import Agency, Jurisdiction, LegalDocument, LegalRequest, Officer
+from requests_app.services import (
+    AGENCY_GROUP_PREFIX,
+    agency_create,
+    legal_request_access_grant,
+    legal_request_access_grant_check,
+    legal_request_access_revoke,
+    officer_change_agency,
+    officer_create,
+    officer_email_check,
+)
+
+ERR_EMAIL_DOMAINS = 'A list of domain names, e.g. ["police.fr"].'
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
+class JurisdictionAdmin(AuditedModelAdmin):
     list_display = ("code", "name", "parent", "is_region")
     search_fields = ("code", "name")
     list_filter = ("is_region",)
+    audit_plain_fields = ("code", "name")
+
+
+class AgencyForm(forms.ModelForm):
+    email_domains = DepthLimitedJSONField(help_text='Official e-mail domains, e.g. ["police.fr"]')
+
+    class Meta:
+        model = Agency
+        fields = ("name", "country", "verified", "email_domains", "callback_phone")
+
+    def clean_email_domains(self):
+        domains = self.cleaned_data["email_domains"]
+        if not isinstance(domains, list) or not all(isinstance(domain, str) and domain for domain in domains):
+            raise forms.ValidationError(ERR_EMAIL_DOMAINS)
+        return sorted({domain.lower().lstrip("@") for domain in domains})
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedModelAdmin):
+    form = AgencyForm
     list_display = ("name", "country", "verified", "callback_phone")
     list_filter = ("verified", "country")
     search_fields = ("name",)
     readonly_fields = ("group", "created_at")
+    audit_plain_fields = ("name", "country", "email_domains")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # A new agency comes with its own group: through the service.
+        self._pending(request).setdefault(id(obj), {})["fields"] = self.audit_form_changes(Agency, form, add=True)
+        created = agency_create(
+            name=obj.name,
+            country=obj.country,
+            email_domains=obj.email_domains,
+            verified=obj.verified,
+            callback_phone=obj.callback_phone,
+            actor=request.user,
+        )
+        obj.pk, obj.group, obj.created_at = created.pk, created.group, created.created_at
+        obj.country, obj.email_domains = created.country, created.email_domains
+
+
+class OfficerForm(forms.ModelForm):
+    """The domain check of the services, shown on the form; the save itself goes through them."""
+
+    class Meta:
+        model = Officer
+        fields = ("user", "agency", "badge_number")
+
+    def clean(self):
+        cleaned = super().clean()
+        user, agency = cleaned.get("user") or getattr(self.instance, "user", None), cleaned.get("agency")
+        if user is not None and agency is not None and "agency" in self.changed_data:
+            try:
+                officer_email_check(email=user.email, agency=agency)
+            except InvalidInput as error:
+                self.add_error("agency", error.message)
+        return cleaned
 
 
 @admin.register(Officer)
-class OfficerAdmin(admin.ModelAdmin):
+class OfficerAdmin(AuditedModelAdmin):
+    form = OfficerForm
     list_display = ("user", "agency", "badge_number")
     list_select_related = ("user", "agency")
     search_fields = ("user__username", "agency__name")
+
+    def get_readonly_fields(self, request, obj=None):
+        # An officer record never passes to another account.
+        return ("user",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        # The account would stay in its agency's group: deactivate the user instead.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        self._pending(request).setdefault(id(obj), {})["fields"] = self.audit_form_changes(
+            Officer, form, add=not change
+        )
+        if not change:
+            created = officer_create(
+                user=obj.user, agency=obj.agency, badge_number=obj.badge_number, actor=request.user
+            )
+            obj.pk = created.pk
+            return
+        if "agency" in form.changed_data:
+            officer_change_agency(officer=Officer.objects.get(pk=obj.pk), agency=obj.agency, actor=request.user)
+        if "badge_number" in form.changed_data:
+            Officer.objects.filter(pk=obj.pk).update(badge_number=obj.badge_number)
 
 
 class DocumentInline(admin.TabularInline):
@@ -44,9 +148,44 @@ class DocumentInline(admin.TabularInline):
         return False
 
 
+def _audited_permission_form(base, *, actor, grantee_argument: str):
+    """guardian's form for one user's (or group's) permissions on one request, saving through the
+    audited services instead of guardian's assign_perm and remove_perm."""
+
+    class AuditedPermissionsForm(base):
+        def save_obj_perms(self) -> None:
+            grantee = {grantee_argument: getattr(self, grantee_argument)}
+            chosen = set(self.cleaned_data[self.get_obj_perms_field_name()])
+            available = {choice[0] for choice in self.get_obj_perms_field_choices()}
+            held = set(self.get_obj_perms_field_initial())
+            with transaction.atomic():
+                self._save(grantee, chosen=chosen, available=available, held=held)
+
+        def _save(self, grantee: dict, *, chosen: set, available: set, held: set) -> None:
+            for codename in sorted((available - chosen) & held):
+                legal_request_access_revoke(legal_request=self.obj, codename=codename, actor=actor, **grantee)
+            for codename in sorted(chosen - held):
+                legal_request_access_grant(legal_request=self.obj, codename=codename, actor=actor, **grantee)
+
+        def clean(self):
+            cleaned = super().clean()
+            for codename in set(cleaned.get(self.get_obj_perms_field_name()) or ()) - set(
+                self.get_obj_perms_field_initial()
+            ):
+                grantee = {grantee_argument: getattr(self, grantee_argument)}
+                try:
+                    legal_request_access_grant_check(legal_request=self.obj, codename=codename, **grantee)
+                except InvalidInput as error:
+                    raise forms.ValidationError(error.message)
+            return cleaned
+
+    return AuditedPermissionsForm
+
+
 @admin.register(LegalRequest)
-class LegalRequestAdmin(GuardedModelAdmin):
-    """Read-only: requests change only through the services, which audit every step."""
+class LegalRequestAdmin(AuditedAdminMixin, GuardedModelAdmin):
+    """Read-only: requests change only through the services, which audit every step. Object
+    permissions on a request are granted and revoked through the audited services too."""
 
     list_display = ("ref", "state", "outcome", "jurisdiction", "agency", "process_type", "emergency", "due_at")
     list_filter = ("state", "emergency", "process_type")
@@ -63,6 +202,12 @@ class LegalRequestAdmin(GuardedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_obj_perms_manage_user_form(self, request):
+        return _audited_permission_form(UserObjectPermissionsForm, actor=request.user, grantee_argument="user")
+
+    def get_obj_perms_manage_group_form(self, request):
+        return _audited_permission_form(GroupObjectPermissionsForm, actor=request.user, grantee_argument="group")
 
 
 # Accounts. Nothing here shows or makes a credential for someone else: no API tokens at all, second
@@ -96,17 +241,47 @@ class SecondFactorAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.unregister(get_user_model())
+# django.contrib.auth's admins, registered again: audited, and agency groups kept out of reach (an
+# officer joins an agency only through the officer admin and its domain check).
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
-@admin.register(get_user_model())
-class AccountAdmin(UserAdmin):
+@admin.register(User)
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    audit_plain_fields = ()  # usernames, names and addresses are personal data: hashed
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = Group.objects.exclude(name__startswith=AGENCY_GROUP_PREFIX)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        # The groups field lists no agency group, so saving it would drop the user's agency: keep it.
+        agency_groups = list(form.instance.groups.filter(name__startswith=AGENCY_GROUP_PREFIX)) if change else []
+        super().save_related(request, form, formsets, change)
+        if agency_groups:
+            form.instance.groups.add(*agency_groups)
+
     def user_change_password(self, request, id, form_url=""):
+        # Django saves the password and logs the change apart: one transaction, so the audit entries
+        # and the change stand or fall together. A password set for someone ends their tokens.
         with transaction.atomic():
-            user = get_object_or_404(get_user_model(), pk=id) if id.isdigit() else None
+            user = get_object_or_404(User, pk=id) if id.isdigit() else None
             response = super().user_change_password(request, id, form_url)
             if user is not None and request.method == "POST":
-                changed = get_user_model().objects.get(pk=user.pk)
+                changed = User.objects.get(pk=user.pk)
                 if changed.password != user.password:
                     account_password_changed(actor=request.user, user=changed, via="admin")
         return response
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
+    audit_plain_fields = ("name",)
+
+    def get_queryset(self, request):
+        # An agency's group is the agency's: changed only through the agency and officer admins.
+        return super().get_queryset(request).exclude(name__startswith=AGENCY_GROUP_PREFIX)

@@ -15,9 +15,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lawreq.api import PDF_DOWNLOAD_RENDERERS, JSONErrorsMixin
 from lawreq.clientip import client_address
 from lawreq.converters import REF_REGEX
 from lawreq.errors import InvalidInput
+from lawreq.filters import FilterSet
 from requests_app import selectors, services
 from requests_app.auth import token_obtain, token_revoke
 from requests_app.models import ApiToken, LegalRequest
@@ -90,7 +92,7 @@ def request_detail_response(legal_request: LegalRequest, status_code: int = stat
     return Response(LegalRequestSerializer(legal_request).data, status=status_code)
 
 
-class LegalRequestFilter(django_filters.FilterSet):
+class LegalRequestFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=State.choices)
     jurisdiction = django_filters.CharFilter(field_name="jurisdiction__code", lookup_expr="iexact")
     emergency = django_filters.BooleanFilter()
@@ -106,7 +108,7 @@ class LegalRequestFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["requests"])
-class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_field = "ref"
     lookup_value_regex = REF_REGEX
     filterset_class = LegalRequestFilter
@@ -172,13 +174,18 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: OpenApiTypes.BINARY},
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
         description=(
             "The document as uploaded, decrypted as it is sent. The whole file is authenticated first: an "
             "altered file answers 409. Each download is recorded as a read of personal data."
         ),
     )
-    @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>\d+)")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"documents/(?P<document_id>\d+)",
+        renderer_classes=PDF_DOWNLOAD_RENDERERS,
+    )
     def document_download(self, request, ref=None, document_id=None):
         legal_request = selectors.legal_request_get(user=request.user, ref=ref)
         download = services.legal_document_download(

@@ -29,6 +29,7 @@ from requests_app.models import (
     LegalDocument,
     LegalRequest,
     LegalRequestGroupObjectPermission,
+    LegalRequestUserObjectPermission,
     Officer,
     RequestSequence,
     Target,
@@ -52,9 +53,17 @@ ERR_DOCUMENTS_TOO_LARGE = "A request's documents total at most {limit} bytes."
 ERR_UPDATE_STATE = "A request can be changed only while it is a draft or awaits information."
 ERR_OFFICER_DOMAIN = "The officer's e-mail domain is not one of the agency's official domains."
 ERR_PRESERVATION_UNKNOWN = "No preservation request {ref} of your agency exists."
+ERR_OFFICER_MOVE_DOMAIN = (
+    "The officer's e-mail domain '{domain}' is not one of {agency}'s official domains ({domains}): "
+    "change the officer's e-mail address first, or choose the agency the address belongs to."
+)
+ERR_GRANT_OTHER_AGENCY = "Requests of {agency} are for its own officers only; {grantee} belongs to another agency."
+ERR_GRANT_PERMISSION = "'{permission}' is not a permission on requests."
 
 MAX_TARGETS = 100
-PERMISSION_VIEW = "requests_app.view_legalrequest"
+CODENAME_VIEW = "view_legalrequest"
+# Each agency's officers share a group named so; it holds the agency's object permissions.
+AGENCY_GROUP_PREFIX = "agency:"
 # These come from the service itself (the caller's agency, the serializer's jurisdiction lookup),
 # and the database enforces unique and check constraints: full_clean need not query for them.
 FOREIGN_KEYS_CHECKED_BY_SERVICE = ["agency", "created_by", "jurisdiction", "preservation_of"]
@@ -164,9 +173,15 @@ def legal_request_record_rejection_letter(*, legal_request: LegalRequest) -> Leg
 
 @transaction.atomic
 def agency_create(
-    *, name: str, country: str, email_domains: list[str], verified: bool = False, callback_phone: str = ""
+    *,
+    name: str,
+    country: str,
+    email_domains: list[str],
+    verified: bool = False,
+    callback_phone: str = "",
+    actor=None,
 ) -> Agency:
-    group = Group.objects.create(name=f"agency:{uuid.uuid4().hex[:12]}")
+    group = Group.objects.create(name=f"{AGENCY_GROUP_PREFIX}{uuid.uuid4().hex[:12]}")
     agency = Agency(
         name=name,
         country=country.upper(),
@@ -177,17 +192,150 @@ def agency_create(
     )
     agency.full_clean()
     agency.save()
+    audit_record(
+        action=AuditAction.AGENCY_CREATED,
+        actor=actor,
+        obj=agency,
+        details={"name": agency.name, "country": agency.country, "email_domains": agency.email_domains},
+    )
     return agency
 
 
 @transaction.atomic
-def officer_create(*, user, agency: Agency, badge_number: str = "") -> Officer:
+def officer_create(*, user, agency: Agency, badge_number: str = "", actor=None) -> Officer:
     domain = user.email.rpartition("@")[2].lower()
     if domain not in agency.email_domains:
         raise InvalidInput(ERR_OFFICER_DOMAIN, field="email")
     officer = Officer.objects.create(user=user, agency=agency, badge_number=badge_number)
     user.groups.add(agency.group, Group.objects.get(name="officer"))
+    audit_record(
+        action=AuditAction.OFFICER_CREATED, actor=actor, obj=officer, details={"user": user.pk, "agency": agency.pk}
+    )
     return officer
+
+
+def officer_email_check(*, email: str, agency: Agency) -> None:
+    """Raise ``InvalidInput`` unless the e-mail address belongs to one of the agency's domains."""
+    domain = email.rpartition("@")[2].lower()
+    if domain not in agency.email_domains:
+        raise InvalidInput(
+            ERR_OFFICER_MOVE_DOMAIN.format(
+                domain=domain, agency=agency.name, domains=", ".join(agency.email_domains) or "none"
+            ),
+            field="agency",
+        )
+
+
+@transaction.atomic
+def officer_change_agency(*, officer: Officer, agency: Agency, actor) -> Officer:
+    """Move an officer to another agency: the new agency's domains must match the officer's e-mail;
+    every access the old agency gave is taken back (its group, and any request granted to the
+    officer personally outside the new agency). Audited."""
+    locked = Officer.objects.select_for_update().select_related("user", "agency").get(pk=officer.pk)
+    old_agency = locked.agency
+    if old_agency.pk == agency.pk:
+        return locked
+    officer_email_check(email=locked.user.email, agency=agency)
+    user = locked.user
+    user.groups.remove(old_agency.group)
+    user.groups.add(agency.group)
+    personal_grants = LegalRequestUserObjectPermission.objects.filter(user=user).exclude(content_object__agency=agency)
+    revoked = sorted(personal_grants.values_list("content_object__ref", flat=True))
+    personal_grants.delete()
+    locked.agency = agency
+    locked.save(update_fields=["agency"])
+    audit_record(
+        action=AuditAction.OFFICER_AGENCY_CHANGED,
+        actor=actor,
+        obj=locked,
+        details={
+            "user": user.pk,
+            "from_agency": old_agency.pk,
+            "to_agency": agency.pk,
+            "personal_grants_revoked": revoked,
+        },
+    )
+    officer.refresh_from_db()
+    return officer
+
+
+def _permission_on_requests(codename: str) -> Permission:
+    permission = Permission.objects.filter(codename=codename, content_type__app_label="requests_app").first()
+    if permission is None or not codename.endswith("_legalrequest"):
+        raise InvalidInput(ERR_GRANT_PERMISSION.format(permission=codename))
+    return permission
+
+
+def _grantee_details(*, legal_request: LegalRequest, user=None, group: Group | None = None) -> dict[str, Any]:
+    """Who receives the permission, refused when it is another agency's officer or group."""
+    if user is not None:
+        officer = Officer.objects.filter(user=user).select_related("agency").first()
+        if officer is not None and officer.agency_id != legal_request.agency_id:
+            raise InvalidInput(
+                ERR_GRANT_OTHER_AGENCY.format(agency=legal_request.agency.name, grantee=user.get_username())
+            )
+        return {"user": user.pk}
+    other_agency = Agency.objects.filter(group=group).exclude(pk=legal_request.agency_id).first()
+    if other_agency is not None:
+        raise InvalidInput(ERR_GRANT_OTHER_AGENCY.format(agency=legal_request.agency.name, grantee=other_agency.name))
+    return {"group": group.pk}
+
+
+def legal_request_access_grant_check(
+    *, legal_request: LegalRequest, codename: str, user=None, group: Group | None = None
+) -> None:
+    """Raise ``InvalidInput`` if ``legal_request_access_grant`` would refuse this grant."""
+    _permission_on_requests(codename)
+    _grantee_details(legal_request=legal_request, user=user, group=group)
+
+
+@transaction.atomic
+def legal_request_access_grant(
+    *, legal_request: LegalRequest, codename: str, actor, user=None, group: Group | None = None
+) -> None:
+    """Grant an object permission on one request to a user or a group (guardian), audited."""
+    permission = _permission_on_requests(codename)
+    details = _grantee_details(legal_request=legal_request, user=user, group=group)
+    if user is not None:
+        LegalRequestUserObjectPermission.objects.get_or_create(
+            user=user, permission=permission, content_object=legal_request
+        )
+    else:
+        LegalRequestGroupObjectPermission.objects.get_or_create(
+            group=group, permission=permission, content_object=legal_request
+        )
+    audit_record(
+        action=AuditAction.ACCESS_GRANTED,
+        actor=actor,
+        obj=legal_request,
+        request_ref=legal_request.ref,
+        details={"permission": codename, **details},
+    )
+
+
+@transaction.atomic
+def legal_request_access_revoke(
+    *, legal_request: LegalRequest, codename: str, actor, user=None, group: Group | None = None
+) -> None:
+    """Take an object permission on one request back from a user or a group, audited."""
+    permission = _permission_on_requests(codename)
+    if user is not None:
+        LegalRequestUserObjectPermission.objects.filter(
+            user=user, permission=permission, content_object=legal_request
+        ).delete()
+        details = {"user": user.pk}
+    else:
+        LegalRequestGroupObjectPermission.objects.filter(
+            group=group, permission=permission, content_object=legal_request
+        ).delete()
+        details = {"group": group.pk}
+    audit_record(
+        action=AuditAction.ACCESS_REVOKED,
+        actor=actor,
+        obj=legal_request,
+        request_ref=legal_request.ref,
+        details={"permission": codename, **details},
+    )
 
 
 def _next_reference(year: int) -> str:
@@ -254,7 +402,9 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
     legal_request.full_clean(exclude=FOREIGN_KEYS_CHECKED_BY_SERVICE, validate_unique=False, validate_constraints=False)
     legal_request.save()
     _store_targets(legal_request, targets)
-    _grant_to_agency(legal_request, officer.agency)
+    legal_request_access_grant(
+        legal_request=legal_request, codename=CODENAME_VIEW, actor=actor, group=officer.agency.group
+    )
     audit_record(
         action=AuditAction.REQUEST_CREATED,
         actor=actor,
@@ -281,15 +431,6 @@ def _check_request_fields(*, jurisdiction: Jurisdiction, data: dict[str, Any], t
         raise InvalidInput(ERR_NO_TARGETS, field="targets")
     if targets and len(targets) > MAX_TARGETS:
         raise InvalidInput(ERR_TOO_MANY_TARGETS.format(limit=MAX_TARGETS), field="targets")
-
-
-def _grant_to_agency(legal_request: LegalRequest, agency: Agency) -> None:
-    """The agency's officers may see the request: a guardian object permission for its group."""
-    LegalRequestGroupObjectPermission.objects.create(
-        group_id=agency.group_id,
-        permission=Permission.objects.get(codename="view_legalrequest", content_type__app_label="requests_app"),
-        content_object=legal_request,
-    )
 
 
 def _preservation_for(agency: Agency, ref: str | None) -> LegalRequest | None:

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from audit.admin import AuditedModelAdmin
 from rules.documents import (
     FORMAT,
     RuleFileInvalid,
@@ -35,9 +36,7 @@ MSG_CREATED = "Created {labels}."
 class NewVersionForm(forms.Form):
     text = forms.CharField(
         label="Rule set (YAML)",
-        widget=forms.Textarea(
-            attrs={"rows": 36, "cols": 130, "spellcheck": "false", "style": "font-family: monospace"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 36, "cols": 130, "spellcheck": "false", "class": "rule-text"}),
         help_text="The format of docs/rules.md. Change effective_from to start a new period; keep it to correct the "
         "version that starts on that day.",
     )
@@ -49,9 +48,7 @@ class LoadFileForm(forms.Form):
     text = forms.CharField(
         required=False,
         label="or paste it",
-        widget=forms.Textarea(
-            attrs={"rows": 24, "cols": 130, "spellcheck": "false", "style": "font-family: monospace"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 130, "spellcheck": "false", "class": "rule-text"}),
     )
 
 
@@ -93,7 +90,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
+class RuleSetAdmin(AuditedModelAdmin):
     list_display = ("key", "scope", "in_force_today", "version_count")
     list_filter = ("scope",)
     search_fields = ("key", "jurisdiction__name")
@@ -231,7 +228,7 @@ def _line_kind(line: str) -> str:
 
 
 @admin.register(RuleSetVersion)
-class RuleSetVersionAdmin(admin.ModelAdmin):
+class RuleSetVersionAdmin(AuditedModelAdmin):
     list_display = ("__str__", "name", "effective_from", "effective_to", "author", "created_at")
     list_filter = ("ruleset__scope", "ruleset")
     list_select_related = ("ruleset", "author")
@@ -251,9 +248,12 @@ class RuleSetVersionAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["css/rules-admin.css"]}
+
     @admin.display(description="content")
     def as_yaml(self, version):
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', dump_rule_document([version.as_entry()]))
+        return format_html('<pre class="rule-text">{}</pre>', dump_rule_document([version.as_entry()]))
 
     def has_add_permission(self, request):
         return False
@@ -266,7 +266,7 @@ class RuleSetVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckRun)
-class CheckRunAdmin(admin.ModelAdmin):
+class CheckRunAdmin(AuditedModelAdmin):
     list_display = ("legal_request", "recommendation", "out_of_band_verification", "versions_label", "created_at")
     list_filter = ("recommendation", "out_of_band_verification")
     list_select_related = ("legal_request",)

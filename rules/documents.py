@@ -18,10 +18,12 @@ from typing import Any
 
 import orjson
 import yaml
+from django.conf import settings
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from lawreq.errors import InvalidInput
+from lawreq.nesting import nesting_exceeds
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "ruleset.schema.json"
 FORMAT = "lawreq-rules/1"
@@ -29,6 +31,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 ERR_TOO_LARGE = "the file is larger than 2 MB"
 ERR_YAML = "not valid YAML: {problem}"
+ERR_TOO_DEEP = "the file nests deeper than {limit} levels"
 ERR_DUPLICATE_KEY = "line {line}: the key '{key}' appears twice"
 ERR_ALIASES = "YAML anchors and aliases are not accepted"
 ERR_POSITIVE_INTEGER = "must be a positive integer"
@@ -142,12 +145,17 @@ def parse_rule_text(text: str | bytes) -> Any:
     if len(text) > MAX_FILE_BYTES:
         raise RuleFileInvalid([RuleFileProblem("(file)", ERR_TOO_LARGE)])
     try:
-        return yaml.load(text, Loader=_RuleFileLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=_RuleFileLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise RuleFileInvalid([RuleFileProblem("(file)", ERR_YAML.format(problem=where + problem))])
+    # libyaml stops at 1000 levels, deeper than the schema validator's recursion can walk.
+    limit = settings.LAWREQ_MAX_JSON_DEPTH
+    if nesting_exceeds(document, limit):
+        raise RuleFileInvalid([RuleFileProblem("(file)", ERR_TOO_DEEP.format(limit=limit))])
+    return document
 
 
 def _schema_problem(error: ValidationError) -> RuleFileProblem:

@@ -3,6 +3,7 @@ is not listed, and preservation holds are read-only here (they follow from prese
 
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from subscribers.models import Account, PhoneHistory, PreservationHold
 
 
@@ -13,7 +14,7 @@ class PhoneHistoryInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(AuditedModelAdmin):
     list_display = ("account_id", "username", "registered_at")
     search_fields = ("=account_id", "=username")
     show_full_result_count = False
@@ -21,7 +22,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(PreservationHold)
-class PreservationHoldAdmin(admin.ModelAdmin):
+class PreservationHoldAdmin(AuditedModelAdmin):
     list_display = ("legal_request", "account", "starts_at", "expires_at", "extended_at")
     list_select_related = ("legal_request", "account")
     search_fields = ("legal_request__ref",)

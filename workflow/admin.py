@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db import transaction
 
+from audit.admin import AuditedModelAdmin
 from letters.models import Response, ResponseStatus
 from workflow.tasks import issue_response
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(AuditedModelAdmin):
     """Read-only: a response is issued by the letter task and never edited. The sealed PDF is not shown."""
 
     list_display = ["legal_request", "status", "kind", "pages", "size", "timestamped", "stored_at", "attempts"]

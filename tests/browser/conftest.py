@@ -82,6 +82,50 @@ def browser_context_args(live_server) -> dict:
     return {"base_url": live_server.url, "viewport": {"width": 1280, "height": 900}, "accept_downloads": True}
 
 
+# Content-Security-Policy: every page of every browser test runs under the real policy, and any
+# violation (an inline script or style, a resource from elsewhere) fails the test. Chromium reports
+# each one as a console error ("Refused to ...") and as a ``securitypolicyviolation`` event, which
+# the init script below turns into a console message too (init scripts are not subject to the CSP).
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline code"}`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation:") or ("Content Security Policy" in text and "Refused" in text)
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """The violations seen in this test's browser contexts; a test that provokes one on purpose
+    takes them out of this list."""
+    return []
+
+
+@pytest.fixture
+def new_context(new_context, csp_violations) -> Generator[Callable]:
+    opened = []
+
+    def open_context(**options):
+        context = new_context(**options)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", lambda message: _record_violation(message.text, csp_violations))
+        opened.append(context)
+        return context
+
+    yield open_context
+    for page in (page for context in opened for page in context.pages):
+        page.evaluate("0")  # a round trip delivers the console messages still on their way
+    assert not csp_violations, f"the page broke its Content-Security-Policy: {csp_violations}"
+
+
+def _record_violation(text: str, violations: list[str]) -> None:
+    if is_csp_violation(text):
+        violations.append(text)
+
+
 @pytest.fixture
 def shipped_rules(transactional_db):
     from rules.services import rules_load_shipped

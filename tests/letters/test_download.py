@@ -120,3 +120,22 @@ def test_the_portal_link_works_with_the_officers_web_session(
     reply = client.get(url(shared_issued_request.ref))
 
     assert reply.status_code == 200 and hashlib.sha256(reply.content).hexdigest() == shared_issued_response.sha256
+
+
+@pytest.mark.parametrize("accept", ["application/pdf", "*/*", "application/pdf;q=1, application/json;q=0.1"])
+def test_the_letter_downloads_with_any_accept_that_takes_a_pdf(
+    api, officer_a, shared_issued_response, shared_issued_request, accept
+):
+    reply = api(officer_a).get(url(shared_issued_request.ref), HTTP_ACCEPT=accept)
+
+    assert reply.status_code == 200
+    assert reply["Content-Type"] == "application/pdf"
+    assert hashlib.sha256(reply.content).hexdigest() == shared_issued_response.sha256
+
+
+def test_a_refused_letter_download_with_accept_pdf_is_answered_in_json(api, officer_b, shared_issued_request):
+    reply = api(officer_b).get(url(shared_issued_request.ref), HTTP_ACCEPT="application/pdf")
+
+    assert reply.status_code == 404
+    assert reply["Content-Type"] == "application/json"
+    assert reply.json()["detail"]

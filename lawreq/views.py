@@ -1,0 +1,22 @@
+"""Error pages: under /api/ every error is JSON, as a client of the API expects; elsewhere HTML."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.views import defaults
+
+API_PREFIX = "/api/"
+NOT_FOUND = "Not found."
+SERVER_ERROR = "Server error."
+
+
+def not_found(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": NOT_FOUND}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": SERVER_ERROR}, status=500)
+    return defaults.server_error(request)
