@@ -80,7 +80,9 @@ def collect_anchors(
     exported = exported_checkpoint_files(checkpoint_dir)
     for path in exported if every_file else exported[-1:]:
         try:
-            anchors.append(Anchor(f"exported checkpoint {path.name}", checkpoint_read_file(path, trusted_key=trusted_key)))
+            anchors.append(
+                Anchor(f"exported checkpoint {path.name}", checkpoint_read_file(path, trusted_key=trusted_key))
+            )
         except CheckpointInvalid as exc:
             problems.append(PROBLEM_UNTRUSTED.format(source=f"checkpoint file {path.name}", problem=exc))
     newest_per_witness: dict[str, Anchor] = {}

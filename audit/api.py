@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.actions import AuditAction
+from audit.anchoring import audit_verify_anchored
 from audit.keys import checkpoint_signing_key, public_key_pem
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.selectors import ERR_NO_ENTRY, entry_inclusion_proof
-from audit.anchoring import audit_verify_anchored
 from audit.services import audit_record, audit_sequence
 from lawreq.errors import InvalidInput, NotFound
 from lawreq.roles import Role, has_role
@@ -89,6 +89,7 @@ class AuditEntryListView(generics.ListAPIView):
     serializer_class = AuditEntrySerializer
     filterset_class = AuditEntryFilter
     pagination_class = AuditEntryPagination
+
     def get_queryset(self):
         audit_sequence()  # chained first; an entry committed since shows last, with no seq yet
         return AuditEntry.objects.all()

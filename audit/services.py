@@ -16,21 +16,21 @@ from datetime import timedelta
 from pathlib import Path
 
 import orjson
-from psycopg2.extras import execute_values
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from psycopg2.extras import execute_values
 
 from audit.actions import AuditAction
 from audit.canonical import GENESIS_HASH, check_details, entry_hash, format_timestamp
 from audit.checkpoints import (
     DEFAULT_MAX_ANCHORS,
+    PUBLIC_KEY_FILE,
     Checkpoint,
     CheckpointInvalid,
     anchor_interval_for,
-    PUBLIC_KEY_FILE,
     checkpoint_file_name,
     checkpoint_parse,
     checkpoint_sign,

@@ -52,7 +52,9 @@ class Command(BaseCommand):
                 if options["public_key"]
                 else checkpoint_signing_key().public_key()
             )
-            single = checkpoint_read_file(options["checkpoint"], trusted_key=trusted_key) if options["checkpoint"] else None
+            single = (
+                checkpoint_read_file(options["checkpoint"], trusted_key=trusted_key) if options["checkpoint"] else None
+            )
         except (CheckpointInvalid, OSError, ValueError) as exc:
             raise CommandError(f"Audit checkpoint refused: {exc}", returncode=1)
 
