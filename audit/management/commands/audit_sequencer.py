@@ -6,14 +6,19 @@ Run one per installation (more are harmless: the chain lock lets one work at a t
 
 from __future__ import annotations
 
+import logging
 import signal
+import threading
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from audit.services import audit_sequencer_tick
+from audit.services import ChainBroken, audit_checkpoint_create_if_due, audit_sequence, audit_sequencer_tick
+
+logger = logging.getLogger(__name__)
+CHECKPOINT_CHECK_SECONDS = 1.0
 
 
 class Command(BaseCommand):
@@ -28,14 +33,28 @@ class Command(BaseCommand):
         if options["once"]:
             self.stdout.write(f"{audit_sequencer_tick()} entries chained")
             return
-        stopping = []
-        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        # Signing verifies the whole chain: on its own thread and connection, so chaining goes on.
+        signer = threading.Thread(target=self._sign_when_due, args=(stopping,), daemon=True)
+        signer.start()
         self.stdout.write(f"audit sequencer: polling every {poll * 1000:.0f} ms")
         try:
-            while not stopping:
-                if not audit_sequencer_tick():
+            while not stopping.is_set():
+                if not audit_sequence():
                     time.sleep(poll)
         except KeyboardInterrupt:
-            pass
+            stopping.set()
+        finally:
+            connection.close()
+            signer.join(timeout=60)
+
+    def _sign_when_due(self, stopping: threading.Event) -> None:
+        try:
+            while not stopping.wait(CHECKPOINT_CHECK_SECONDS):
+                try:
+                    audit_checkpoint_create_if_due()
+                except ChainBroken as exc:
+                    logger.critical("audit checkpoint refused: %s", exc)
         finally:
             connection.close()
