@@ -17,10 +17,17 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 
-from audit.checkpoints import Checkpoint, CheckpointInvalid, checkpoint_read_file, exported_checkpoint_files
+from audit.checkpoints import (
+    Checkpoint,
+    CheckpointInvalid,
+    checkpoint_read_file,
+    exported_checkpoint_files,
+    timestamp_file_name,
+)
 from audit.keys import checkpoint_signing_key
 from audit.models import AuditEntry
 from audit.services import audit_pending_count, audit_sequence, latest_stored_checkpoint
+from audit.timestamps import TimestampInvalid, checkpoint_timestamp_verify
 from audit.verification import ChainVerification, audit_chain_verify
 from audit.witness import WitnessRejected, cosignature_files, cosignature_parse
 
@@ -80,11 +87,20 @@ def collect_anchors(
     exported = exported_checkpoint_files(checkpoint_dir)
     for path in exported if every_file else exported[-1:]:
         try:
-            anchors.append(
-                Anchor(f"exported checkpoint {path.name}", checkpoint_read_file(path, trusted_key=trusted_key))
-            )
+            checkpoint = checkpoint_read_file(path, trusted_key=trusted_key)
         except CheckpointInvalid as exc:
             problems.append(PROBLEM_UNTRUSTED.format(source=f"checkpoint file {path.name}", problem=exc))
+            continue
+        source = f"exported checkpoint {path.name}"
+        token = path.with_name(timestamp_file_name(path.name))
+        if token.exists():
+            try:
+                stamp = checkpoint_timestamp_verify(path.read_bytes(), token.read_bytes())
+            except TimestampInvalid as exc:
+                problems.append(PROBLEM_UNTRUSTED.format(source=f"time-stamp {token.name}", problem=exc))
+            else:
+                source += f", time-stamped {stamp.time}" + ("" if stamp.trusted else " (authority not pinned)")
+        anchors.append(Anchor(source, checkpoint))
     newest_per_witness: dict[str, Anchor] = {}
     for path in cosignature_files(witnessed_dir) if witnessed_dir else []:
         try:

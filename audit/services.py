@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -38,6 +37,7 @@ from audit.checkpoints import (
 )
 from audit.keys import checkpoint_signing_key, public_key_pem
 from audit.models import AuditCheckpoint, AuditEntry
+from audit.timestamps import checkpoint_timestamp
 from audit.verification import (
     ChainVerification,
     audit_chain_verify,
@@ -417,7 +417,11 @@ def audit_checkpoint_create(*, actor=None, trust_previous: bool = True) -> Audit
     directory = Path(settings.AUDIT_CHECKPOINT_DIR)
     file_name = checkpoint_file_name(size, now)
     document = signed.to_json()
-    token = checkpoint_timestamp(document.encode())
+    try:
+        token = checkpoint_timestamp(document.encode())
+    except Exception:  # an unreachable authority must not stop checkpoints: signed, exported, untimed
+        logger.exception("the time-stamping authority did not answer; checkpoint over %s entries untimed", size)
+        token = b""
     _write_atomically(directory / file_name, document.encode())
     if token:
         _write_atomically(directory / timestamp_file_name(file_name), token)
@@ -472,23 +476,3 @@ def audit_checkpoint_create_if_due() -> AuditCheckpoint | None:
                     return None
             return audit_checkpoint_create() if audit_checkpoint_due() else None
     return audit_checkpoint_create() if audit_checkpoint_due() else None
-
-
-def checkpoint_timestamp(document: bytes) -> bytes:
-    """An RFC 3161 time-stamp token (DER) over the checkpoint document's SHA-256, from the
-    authority at ``AUDIT_TSA_URL``; empty when none is configured."""
-    timestamper = checkpoint_timestamper()
-    if timestamper is None:
-        return b""
-    digest = hashlib.sha256(document).digest()
-    token = asyncio.run(timestamper.async_timestamp(digest, "sha256"))
-    return token.dump()
-
-
-def checkpoint_timestamper():
-    """The configured RFC 3161 client (pyHanko's), or None."""
-    if not settings.AUDIT_TSA_URL:
-        return None
-    from pyhanko.sign.timestamps import HTTPTimeStamper
-
-    return HTTPTimeStamper(settings.AUDIT_TSA_URL, timeout=settings.AUDIT_TSA_TIMEOUT_SECONDS)

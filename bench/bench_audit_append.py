@@ -90,8 +90,10 @@ def run_writers(writers: int, seconds: float, work, committed: list | None) -> f
 
 def watch_chained(stop: threading.Event, seen: dict[int, float]) -> None:
     """Note when each entry is first seen chained."""
-    last = 0
     try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(max(seq), 0) FROM audit_auditentry")
+            last = cursor.fetchone()[0]
         while not stop.is_set():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT id, seq FROM audit_auditentry WHERE seq > %s ORDER BY seq", [last])

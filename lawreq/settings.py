@@ -239,6 +239,8 @@ AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 60)
 # An RFC 3161 time-stamping authority for checkpoints (none by default).
 AUDIT_TSA_URL = os.environ.get("AUDIT_TSA_URL", "")
 AUDIT_TSA_TIMEOUT_SECONDS = env_int("AUDIT_TSA_TIMEOUT_SECONDS", 10)
+# The authority's root certificates (PEM bundle): tokens from any other authority are refused.
+AUDIT_TSA_TRUST_ROOTS = os.environ.get("AUDIT_TSA_TRUST_ROOTS", "")
 # The sequencer (docs/audit.md): entries are written pending and chained in batches. By default a
 # pass runs right after each audited transaction commits; with a `manage.py audit_sequencer`
 # process running, set AUDIT_SEQUENCE_AFTER_COMMIT=0 so writers never wait on the chain lock.
