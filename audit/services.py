@@ -175,9 +175,59 @@ def _append(entries: list[AuditEntry]) -> None:
     now = timezone.now()
     for entry in entries:
         entry.created_at = now
-    AuditEntry.objects.bulk_create(entries)
+    if connection.vendor == "postgresql":
+        _insert_pending(entries)
+    else:
+        AuditEntry.objects.bulk_create(entries)
     if settings.AUDIT_SEQUENCE_AFTER_COMMIT:
         _sequence_after_commit()
+
+
+_INSERT_COLUMNS = (
+    "created_at",
+    "actor_id",
+    "actor_username",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "request_ref",
+    "details",
+)
+_INSERT_PENDING = (
+    f"INSERT INTO audit_auditentry ({', '.join(_INSERT_COLUMNS)}, prev_hash, entry_hash) VALUES %s RETURNING id"
+)
+
+
+def _insert_pending(entries: list[AuditEntry]) -> None:
+    """The hot path of every audited action, as one plain statement (no ORM compilation)."""
+    rows = [
+        (
+            entry.created_at,
+            entry.actor_id,
+            entry.actor_username,
+            entry.role,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            entry.request_ref,
+            orjson.dumps(entry.details).decode(),
+        )
+        for entry in entries
+    ]
+    template = "(%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, '', '')"
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(_INSERT_PENDING % template, rows[0])
+            ids = cursor.fetchall()
+        else:
+            ids = execute_values(
+                cursor.cursor, _INSERT_PENDING, rows, template=template, page_size=len(rows), fetch=True
+            )
+    for entry, (pk,) in zip(entries, ids, strict=True):
+        entry.id = entry.pk = pk
+        entry.prev_hash = entry.entry_hash = ""
+        entry._state.adding, entry._state.db = False, connection.alias
 
 
 def _sequence_after_commit() -> None:

@@ -31,6 +31,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from audit.actions import AuditAction
+from audit.models import AuditEntry
 from audit.services import audit_record, audit_sequence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +128,9 @@ def audited_run(writers: int, seconds: float, *, after_commit: bool, watch: bool
             env=env,
             stdout=subprocess.DEVNULL,
         )
-        time.sleep(1.5)
+        probe = audited_insert()  # the sequencer is up once it chains this one
+        while AuditEntry.objects.filter(pk=probe.pk, seq__isnull=True).exists():
+            time.sleep(0.05)
     try:
         rate = run_writers(writers, seconds, lambda: audited_insert().pk, committed if watch else None)
         deadline = time.monotonic() + 10
