@@ -9,6 +9,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -232,9 +233,13 @@ def _insert_pending(entries: list[AuditEntry]) -> None:
 
 def _sequence_after_commit() -> None:
     """One sequencing pass after the commit, registered once per transaction."""
-    if connection.in_atomic_block and any(item[1] is audit_sequencer_tick for item in connection.run_on_commit):
+    if connection.in_atomic_block and any(item[1] is _after_commit_pass for item in connection.run_on_commit):
         return
-    transaction.on_commit(audit_sequencer_tick, robust=True)
+    transaction.on_commit(_after_commit_pass, robust=True)
+
+
+def _after_commit_pass() -> None:
+    audit_sequencer_tick(wait=False)
 
 
 def _pending_rows(limit: int) -> list[tuple]:
@@ -278,9 +283,21 @@ def _apply_chunk(cursor, chunk: list[tuple[int, int, str, str]]) -> None:
         )
 
 
-def _integrate_batch(limit: int) -> int:
-    """Chain up to ``limit`` committed pending entries, in one transaction: all of them or none."""
+def _chain_lock_try() -> bool:
+    """The chain lock if it is free (PostgreSQL), held until the transaction ends."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        return cursor.fetchone()[0]
+
+
+def _integrate_batch(limit: int, *, wait: bool = True) -> int | None:
+    """Chain up to ``limit`` committed pending entries, in one transaction: all of them or none.
+    None when ``wait`` is false and another sequencer holds the chain lock."""
     with transaction.atomic():
+        if not wait and not _chain_lock_try():
+            return None
         seq, previous = audit_chain_head_locked()
         rows = _pending_rows(limit)
         places = []
@@ -306,32 +323,55 @@ def _integrate_batch(limit: int) -> int:
     return len(places)
 
 
-def audit_sequence(*, batch_size: int | None = None) -> int:
+def audit_sequence(*, batch_size: int | None = None, wait: bool = True) -> int:
     """Chain every committed pending entry (and the caller's own), in batches; the number chained.
 
     Each batch is one transaction under the chain lock, so sequencers never fork the chain and a
     crash leaves a batch either chained or pending, never half. Readers of the chain call it first.
+
+    ``wait=False`` (the pass after a writer's commit) leaves the work to a sequencer already
+    holding the lock instead of queueing behind it. Nothing is stranded: a sequencer that took the
+    lock looks for pending entries again after releasing it, so an entry committed while it held
+    the lock is chained by it, or by its own writer, who then finds the lock free.
+    (Entries of transactions still open are invisible here, and wait for the pass after their commit.)
     """
     limit = batch_size or settings.AUDIT_SEQUENCER_BATCH
     total = 0
     while True:
-        added = _integrate_batch(limit)
-        total += added
-        if added < limit:
+        added = _integrate_batch(limit, wait=wait)
+        if added is None:
             return total
+        total += added
+        if added < limit and not _pending_exists():
+            return total
+
+
+def _pending_exists() -> bool:
+    return AuditEntry.objects.filter(seq__isnull=True).exists()
 
 
 def audit_pending_count() -> int:
     return AuditEntry.objects.filter(seq__isnull=True).count()
 
 
-def audit_sequencer_tick() -> int:
+_refused_at: list[float] = []
+
+
+def audit_sequencer_tick(*, wait: bool = True) -> int:
     """What the sequencer does each time it wakes: chain the pending entries, then sign and export
-    a checkpoint when one is due. Returns the number of entries chained."""
-    added = audit_sequence()
+    a checkpoint when one is due. Returns the number of entries chained.
+
+    A refused checkpoint (a broken chain, an untrusted previous checkpoint) is logged as critical
+    and not retried by this process before ``AUDIT_CHECKPOINT_SECONDS``: every commit must not pay
+    for a whole verification that is bound to fail again.
+    """
+    added = audit_sequence(wait=wait)
+    if _refused_at and time.monotonic() - _refused_at[-1] < settings.AUDIT_CHECKPOINT_SECONDS:
+        return added
     try:
         audit_checkpoint_create_if_due()
     except ChainBroken as exc:
+        _refused_at[:] = [time.monotonic()]
         logger.critical("audit checkpoint refused: %s", exc)
     return added
 

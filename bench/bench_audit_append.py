@@ -21,18 +21,24 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
-import benchsetup  # noqa: F401  (Django, and the bench database)
-from django.conf import settings
-from django.core.management import call_command
-from django.db import connection, transaction
+# One checkpoint key per bench database, kept between runs (the data folder is new each run).
+os.environ.setdefault(
+    "AUDIT_CHECKPOINT_KEY", str(Path(tempfile.gettempdir()) / "lawreq-bench-keys" / "audit_checkpoint.pem")
+)
 
-from audit.actions import AuditAction
-from audit.models import AuditEntry
-from audit.services import audit_record, audit_sequence
+import benchsetup  # noqa: E402, F401  (Django, and the bench database)
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from audit.actions import AuditAction  # noqa: E402
+from audit.models import AuditEntry  # noqa: E402
+from audit.services import audit_record, audit_sequence  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAIN_TABLE = "bench_plain_entry"
