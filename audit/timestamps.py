@@ -15,9 +15,9 @@ from asn1crypto import cms, pem
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 
-ERR_TOKEN_UNREADABLE = "the time-stamp token is not an RFC 3161 token"
-ERR_TOKEN_INVALID = "the time-stamp token does not cover this checkpoint or its signature is invalid"
-ERR_TOKEN_UNTRUSTED = "the time-stamp token is not from an authority in AUDIT_TSA_TRUST_ROOTS"
+ERR_STAMP_UNREADABLE = "the time-stamp token is not an RFC 3161 token"
+ERR_STAMP_INVALID = "the time-stamp token does not cover this checkpoint or its signature is invalid"
+ERR_STAMP_UNTRUSTED = "the time-stamp token is not from an authority in AUDIT_TSA_TRUST_ROOTS"
 
 
 class TimestampInvalid(ValueError):
@@ -68,17 +68,17 @@ def checkpoint_timestamp_verify(document: bytes, token: bytes) -> TimestampCheck
         signed_data = cms.ContentInfo.load(token)["content"]
         tst_info = signed_data["encap_content_info"]["content"].parsed
     except (ValueError, TypeError, KeyError):
-        raise TimestampInvalid(ERR_TOKEN_UNREADABLE)
+        raise TimestampInvalid(ERR_STAMP_UNREADABLE)
     roots = _trust_roots()
     context = ValidationContext(trust_roots=roots) if roots else None
     digest = hashlib.sha256(document).digest()
     try:
         status = asyncio.run(validate_tst_signed_data(signed_data, context, lambda algorithm: digest))
     except Exception:  # pyHanko raises several kinds for a bad token; all mean the same here
-        raise TimestampInvalid(ERR_TOKEN_INVALID)
+        raise TimestampInvalid(ERR_STAMP_INVALID)
     if not (status.get("intact") and status.get("valid")):
-        raise TimestampInvalid(ERR_TOKEN_INVALID)
+        raise TimestampInvalid(ERR_STAMP_INVALID)
     trusted = bool(roots) and status.get("validation_path") is not None and status.get("trust_problem_indic") is None
     if roots and not trusted:
-        raise TimestampInvalid(ERR_TOKEN_UNTRUSTED)
+        raise TimestampInvalid(ERR_STAMP_UNTRUSTED)
     return TimestampCheck(time=tst_info["gen_time"].native.isoformat(), trusted=trusted)

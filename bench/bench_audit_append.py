@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,14 +32,14 @@ os.environ.setdefault(
     "AUDIT_CHECKPOINT_KEY", str(Path(tempfile.gettempdir()) / "lawreq-bench-keys" / "audit_checkpoint.pem")
 )
 
-import benchsetup  # noqa: E402, F401  (Django, and the bench database)
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+import benchsetup  # noqa: F401  (Django, and the bench database)
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
 
-from audit.actions import AuditAction  # noqa: E402
-from audit.models import AuditEntry  # noqa: E402
-from audit.services import audit_record, audit_sequence  # noqa: E402
+from audit.actions import AuditAction
+from audit.models import AuditEntry
+from audit.services import audit_record, audit_sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAIN_TABLE = "bench_plain_entry"
@@ -129,7 +130,7 @@ def audited_run(writers: int, seconds: float, *, after_commit: bool, watch: bool
     if not after_commit:
         env = {**os.environ, "AUDIT_SEQUENCE_AFTER_COMMIT": "0", "AUDIT_CHECKPOINT_SECONDS": "60"}
         sequencer = subprocess.Popen(
-            [sys.executable, "manage.py", "audit_sequencer", "--poll-ms", "20"],
+            [sys.executable, "manage.py", "audit_sequencer"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -163,7 +164,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("Skipped: PostgreSQL only; set DATABASE_URL.")
@@ -174,18 +176,30 @@ def main() -> None:
         cursor.execute(f"CREATE TABLE {PLAIN_TABLE} (LIKE audit_auditentry INCLUDING ALL)")
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_business (id bigserial PRIMARY KEY, note text)")
     connection.close()
-    print(f"Transactions of one business insert plus ..., {args.seconds:.0f} s each:")
+    print(
+        f"Transactions of one business insert plus ...; {args.rounds} rounds of {args.seconds:.0f} s, "
+        "the kinds interleaved (the machine's load drifts), medians:"
+    )
+    modes = (("audited, sequencer process", False), ("audited, pass after commit", True))
     for writers in (1, 8):
-        plain = run_writers(writers, args.seconds, plain_insert, None)
-        print(f"  {writers} writer(s): plain insert {plain:8.0f} /s")
-        for label, after_commit in (("audited, sequencer process", False), ("audited, pass after commit", True)):
-            rate, _ = audited_run(writers, args.seconds, after_commit=after_commit, watch=False)
-            watched_rate, delays = audited_run(writers, args.seconds, after_commit=after_commit, watch=True)
+        rates: dict[str, list[float]] = {"plain insert": []}
+        ratios: dict[str, list[float]] = {label: [] for label, _ in modes}
+        for _ in range(args.rounds):
+            plain = run_writers(writers, args.seconds, plain_insert, None)
+            rates["plain insert"].append(plain)
+            for label, after_commit in modes:
+                rate, _ = audited_run(writers, args.seconds, after_commit=after_commit, watch=False)
+                rates.setdefault(label, []).append(rate)
+                ratios[label].append(rate / plain)
+        print(f"  {writers} writer(s): plain insert {statistics.median(rates['plain insert']):27.0f} /s")
+        for label, after_commit in modes:
+            _, delays = audited_run(writers, args.seconds, after_commit=after_commit, watch=True)
             print(
-                f"  {writers} writer(s): {label:27s} {rate:8.0f} /s = {rate / plain:4.2f}x plain; "
-                f"watched run {watched_rate:6.0f} /s: sequencing delay p50 {percentile(delays, 0.5) * 1000:6.1f} ms, "
-                f"p99 {percentile(delays, 0.99) * 1000:6.1f} ms, max {max(delays, default=0) * 1000:6.1f} ms "
-                f"({len(delays)} entries)"
+                f"  {writers} writer(s): {label:27s} {statistics.median(rates[label]):8.0f} /s = "
+                f"{statistics.median(ratios[label]):4.2f}x plain (rounds: "
+                f"{', '.join(f'{ratio:.2f}' for ratio in ratios[label])}); sequencing delay "
+                f"p50 {percentile(delays, 0.5) * 1000:5.0f} ms, p99 {percentile(delays, 0.99) * 1000:5.0f} ms, "
+                f"max {max(delays, default=0) * 1000:5.0f} ms ({len(delays)} entries)"
             )
     settings.AUDIT_SEQUENCE_AFTER_COMMIT = True
 

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from audit.actions import AuditAction
 from audit.checkpoints import exported_checkpoint_files, timestamp_file_name
 from audit.services import audit_checkpoint_create, audit_record
-from audit.timestamps import ERR_TOKEN_INVALID, TimestampInvalid, checkpoint_timestamp_verify
+from audit.timestamps import ERR_STAMP_INVALID, TimestampInvalid, checkpoint_timestamp_verify
 from tests.letters.conftest import timestamp_authority  # noqa: F401  (the local authority, a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_the_checkpoint_is_time_stamped_and_the_token_kept_with_it(timestamped, 
 def test_a_token_over_another_document_is_refused(timestamped):
     _, path, token = timestamped
 
-    with pytest.raises(TimestampInvalid, match=ERR_TOKEN_INVALID):
+    with pytest.raises(TimestampInvalid, match=ERR_STAMP_INVALID):
         checkpoint_timestamp_verify(path.read_bytes() + b" ", token.read_bytes())
 
 
