@@ -184,19 +184,9 @@ def _append(entries: list[AuditEntry]) -> None:
         _sequence_after_commit()
 
 
-_INSERT_COLUMNS = (
-    "created_at",
-    "actor_id",
-    "actor_username",
-    "role",
-    "action",
-    "object_type",
-    "object_id",
-    "request_ref",
-    "details",
-)
 _INSERT_PENDING = (
-    f"INSERT INTO audit_auditentry ({', '.join(_INSERT_COLUMNS)}, prev_hash, entry_hash) VALUES %s RETURNING id"
+    "INSERT INTO audit_auditentry (created_at, actor_id, actor_username, role, action, object_type, object_id,"
+    " request_ref, details, prev_hash, entry_hash) VALUES %s RETURNING id"
 )
 
 
