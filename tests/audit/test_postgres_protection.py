@@ -134,4 +134,5 @@ def test_db_roles_prints_its_sql(capsys):
     call_command("audit_db_roles", "--role", APP_ROLE, "--print-sql", "--password", "x")
     out = capsys.readouterr().out
     assert f'REVOKE ALL ON audit_auditentry, audit_auditcheckpoint FROM "{APP_ROLE}"' in out
+    assert f'GRANT UPDATE (seq, prev_hash, entry_hash) ON audit_auditentry TO "{APP_ROLE}"' in out
     assert "PASSWORD '<password>'" in out
