@@ -543,7 +543,9 @@ def audit_checkpoint_due() -> bool:
     size, created_at = latest
     if created_at > oldest_allowed:
         return False
-    return chained.filter(seq__gt=size).exclude(action=AuditAction.AUDIT_CHECKPOINT).exists()
+    # Walked in seq order (the unique index): an unordered exists() scans the table from the start.
+    since = chained.filter(seq__gt=size).exclude(action=AuditAction.AUDIT_CHECKPOINT).order_by("seq")
+    return since.values_list("seq", flat=True).first() is not None
 
 
 def audit_checkpoint_create_if_due() -> AuditCheckpoint | None:

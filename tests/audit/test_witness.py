@@ -115,3 +115,20 @@ def test_witnessed_checkpoint_catches_truncation_when_the_exported_files_are_gon
 
     with pytest.raises(CommandError, match="BROKEN at entry #5: "):
         call_command("audit_verify", "--no-progress")
+
+
+def test_the_operator_hands_the_witness_a_proof_file(witness, settings, tmp_path, capsys):
+    append(6)
+    audit_checkpoint_create()
+    witness()
+    append(5)
+    second = audit_checkpoint_create()
+    capsys.readouterr()
+
+    call_command("audit_consistency_proof", "6", str(second.tree_size))
+    proof = tmp_path / "proof.json"
+    proof.write_text(capsys.readouterr().out)
+
+    witness("--proof", str(proof))
+    with pytest.raises(CommandError, match="does not hold them"):
+        call_command("audit_consistency_proof", "6", "9999")
