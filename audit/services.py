@@ -244,16 +244,17 @@ def _pending_rows(limit: int) -> list[tuple]:
 
 def _write_places(places: list[tuple[int, int, str, str]]) -> None:
     """Give pending entries their (id, seq, prev_hash, entry_hash), a chunk per statement."""
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Declares this transaction the sequencer to the statement trigger; the row trigger
-            # still refuses anything but giving a pending row its place.
+        if postgresql:
+            # Declares this transaction the sequencer to the statement trigger (the row trigger
+            # still refuses anything but giving a pending row its place), for these statements
+            # only: a pass run inside a caller's transaction must not leave the guard down.
             cursor.execute("SET LOCAL lawreq.audit_sequencer = 'on'")
-            for start in range(0, len(places), _UPDATE_CHUNK):
-                _apply_chunk(cursor, places[start : start + _UPDATE_CHUNK])
-        else:
-            for start in range(0, len(places), _UPDATE_CHUNK):
-                _apply_chunk(cursor, places[start : start + _UPDATE_CHUNK])
+        for start in range(0, len(places), _UPDATE_CHUNK):
+            _apply_chunk(cursor, places[start : start + _UPDATE_CHUNK])
+        if postgresql:
+            cursor.execute("SET LOCAL lawreq.audit_sequencer = 'off'")
 
 
 def _apply_chunk(cursor, chunk: list[tuple[int, int, str, str]]) -> None:

@@ -112,6 +112,12 @@ def test_application_role_runs_the_sequencer_but_cannot_move_a_chained_entry(ent
     assert list(AuditEntry.objects.values_list("seq", flat=True)) == [1, 2, 3, 4]
 
 
+def test_a_pass_inside_a_transaction_leaves_the_statement_guard_up(entries):
+    audit_sequence()  # inside the test's transaction
+
+    assert REFUSED in refused("UPDATE audit_auditentry SET seq = seq WHERE false")
+
+
 def test_a_pending_entry_cannot_be_reworded_on_its_way_into_the_chain(entries):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL lawreq.audit_sequencer = 'on'")
