@@ -21,6 +21,9 @@ from audit.canonical import canonical_bytes
 from audit.keys import key_id
 
 FORMAT = "lawreq-audit-checkpoint/1"
+PUBLIC_KEY_FILE = "audit-checkpoint-public-key.pem"
+FILE_PREFIX = "audit-checkpoint-"
+FILE_SUFFIX = ".json"
 DEFAULT_MAX_ANCHORS = 4096
 
 ERR_UNREADABLE = "the checkpoint file is not a lawreq audit checkpoint"
@@ -78,6 +81,27 @@ class Checkpoint:
     def to_json(self) -> str:
         document = {**self.body(), "signature": self.signature}
         return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def checkpoint_file_name(tree_size: int, created_at) -> str:
+    """Sorting the names sorts the checkpoints by size, then time."""
+    return f"{FILE_PREFIX}{tree_size:012d}-{created_at:%Y%m%dT%H%M%S%fZ}{FILE_SUFFIX}"
+
+
+def timestamp_file_name(checkpoint_file: str) -> str:
+    return checkpoint_file.removesuffix(FILE_SUFFIX) + ".tsr"
+
+
+def exported_checkpoint_files(directory: str | Path) -> list[Path]:
+    """The checkpoint files in ``directory``, oldest (smallest) first."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.name.startswith(FILE_PREFIX) and path.name.endswith(FILE_SUFFIX) and path.is_file()
+    )
 
 
 def anchor_interval_for(tree_size: int, max_anchors: int = DEFAULT_MAX_ANCHORS) -> int:

@@ -31,12 +31,17 @@ def _generate(path: Path) -> Ed25519PrivateKey:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)
-    logger.warning("generated a development audit checkpoint key, id %s", key_id(key.public_key()))
+    logger.warning("generated an Ed25519 key at %s, id %s", path.name, key_id(key.public_key()))
     return key
 
 
 def checkpoint_signing_key() -> Ed25519PrivateKey:
-    path = Path(settings.AUDIT_CHECKPOINT_KEY)
+    return ed25519_key_at(settings.AUDIT_CHECKPOINT_KEY)
+
+
+def ed25519_key_at(location: str | Path) -> Ed25519PrivateKey:
+    """The Ed25519 private key in a PEM file, generated there (0600) when the file is missing."""
+    path = Path(location)
     if not path.exists():
         try:
             return _generate(path)

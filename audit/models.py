@@ -38,10 +38,16 @@ class AppendOnlyModel(models.Model):
 
 
 class AuditEntry(AppendOnlyModel):
-    """One link of the hash chain. Written only by ``audit.services.audit_record``."""
+    """One audit entry. Written only by ``audit.services.audit_record``.
 
-    # The sequence number is the key: every index is one more write per append, so there are few.
-    seq = models.PositiveBigIntegerField(primary_key=True)
+    An entry enters *pending* (``seq`` null, no hashes) in the caller's transaction; the sequencer
+    (``audit.services.audit_sequence``) later gives it its place in the chain: ``seq``,
+    ``prev_hash`` and ``entry_hash``, once, and nothing else ever changes (a trigger enforces it on
+    PostgreSQL). Every index is one more write per append, so there are few.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
     created_at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_username = models.CharField(max_length=150, blank=True)
@@ -51,21 +57,29 @@ class AuditEntry(AppendOnlyModel):
     object_id = models.CharField(max_length=64, blank=True)
     request_ref = models.CharField(max_length=32, blank=True)
     details = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["seq"]
+        # The chain's order; pending entries after it, in the order they were written.
+        ordering = [models.F("seq").asc(nulls_last=True), "id"]
         verbose_name_plural = "audit entries"
         indexes = [
             models.Index(fields=["request_ref"], name="audit_entry_request_idx"),
             models.Index(fields=["action", "created_at"], name="audit_entry_action_time_idx"),
             models.Index(fields=["actor_id", "created_at"], name="audit_entry_actor_time_idx"),
             models.Index(fields=["created_at"], name="audit_entry_time_idx"),
+            # What the sequencer takes next: small, since entries leave it once chained.
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_entry_pending_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.request_ref}".strip()
+        place = f"#{self.seq}" if self.seq is not None else "(pending)"
+        return f"{place} {self.action} {self.request_ref}".strip()
+
+    @property
+    def pending(self) -> bool:
+        return self.seq is None
 
     def hashed_fields(self) -> dict:
         return {
@@ -99,6 +113,8 @@ class AuditCheckpoint(AppendOnlyModel):
     created_at = models.DateTimeField()
     document = models.TextField()
     file_name = models.CharField(max_length=200, blank=True)
+    # An RFC 3161 time-stamp token over the document (DER, base64) when AUDIT_TSA_URL is set.
+    timestamp_token = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-tree_size", "-id"]

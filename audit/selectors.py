@@ -10,9 +10,9 @@ import orjson
 
 from audit.canonical import GENESIS_HASH
 from audit.checkpoints import Checkpoint, CheckpointInvalid
-from audit.merkle import inclusion_proofs, leaf_hash, verify_inclusion
+from audit.merkle import consistency_proof, inclusion_proofs, leaf_hash, verify_inclusion
 from audit.models import AuditCheckpoint, AuditEntry
-from audit.services import latest_stored_checkpoint
+from audit.services import audit_sequence, latest_stored_checkpoint
 from lawreq.converters import REF_REGEX
 from lawreq.errors import InvalidInput, NotFound
 
@@ -20,6 +20,8 @@ ERR_NO_TRAIL = "No audit entry names request {ref}."
 REF_PATTERN = re.compile(rf"^{REF_REGEX}$")
 ERR_NO_ENTRY = "No audit entry #{seq}."
 ERR_TREE_SIZE = "tree_size must be the size of a stored checkpoint that includes the entry"
+
+ERR_CONSISTENCY_SIZES = "no consistency proof from {first} to {second} entries: the log does not hold them"
 
 PROBLEM_HASH = "its content does not match its hash"
 PROBLEM_PREVIOUS = "it does not follow entry #{seq}"
@@ -73,7 +75,8 @@ class RequestTrail:
 def request_trail(*, ref: str) -> RequestTrail:
     """Every entry naming ``ref``, each checked on its own, against its neighbours, and by a Merkle
     inclusion proof against the latest signed checkpoint when the checkpoint covers it."""
-    entries = list(AuditEntry.objects.filter(request_ref=ref).order_by("seq"))
+    audit_sequence()
+    entries = list(AuditEntry.objects.filter(request_ref=ref, seq__isnull=False).order_by("seq"))
     if not entries:
         raise NotFound(ERR_NO_TRAIL.format(ref=ref))
     seqs = {entry.seq for entry in entries}
@@ -121,6 +124,7 @@ def request_trail(*, ref: str) -> RequestTrail:
 
 def entry_inclusion_proof(*, seq: int, tree_size: int | None = None) -> dict:
     """An entry's inclusion proof against a stored checkpoint (the latest by default)."""
+    audit_sequence()
     entry = AuditEntry.objects.filter(seq=seq).first()
     if entry is None:
         raise NotFound(ERR_NO_ENTRY.format(seq=seq))
@@ -142,3 +146,13 @@ def entry_inclusion_proof(*, seq: int, tree_size: int | None = None) -> dict:
         "merkle_root": checkpoint_row.merkle_root,
         "checkpoint": checkpoint_row.document,
     }
+
+
+def checkpoint_consistency_proof(*, first: int, second: int) -> list[bytes]:
+    """PROOF(first, D[second]) over the chained entries: what a witness checks a new checkpoint
+    against the previous one with (RFC 6962 section 2.1.2)."""
+    audit_sequence()
+    leaves = _leaf_hashes(second)
+    if len(leaves) != second or not 0 <= first <= second:
+        raise InvalidInput(ERR_CONSISTENCY_SIZES.format(first=first, second=second), field="second")
+    return consistency_proof(leaves, first)

@@ -65,7 +65,7 @@ class ChainVerification:
     anchors: list[str] = field(default_factory=list)
 
 
-def _created_at_text():
+def created_at_text():
     """On PostgreSQL the database writes the canonical timestamp itself: cheaper than building a
     datetime per row and formatting it again (``format_timestamp`` gives the same text)."""
     if connection.vendor == "postgresql":
@@ -82,8 +82,10 @@ def _created_at_text():
 
 def stream_chain_rows(*, chunk_size: int = 10_000, start: int = 1, upto: int | None = None) -> Iterator[tuple]:
     """Entries in sequence order as tuples of ``STREAM_FIELDS``, through a server-side cursor."""
-    queryset = AuditEntry.objects.order_by("seq").annotate(
-        details_text=Cast("details", TextField()), created_text=_created_at_text()
+    queryset = (
+        AuditEntry.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .annotate(details_text=Cast("details", TextField()), created_text=created_at_text())
     )
     if start > 1:
         queryset = queryset.filter(seq__gte=start)

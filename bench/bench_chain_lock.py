@@ -1,5 +1,8 @@
 """How long one large approval keeps every other audited action waiting on the audit chain's lock.
 
+Since the sequencer (docs/audit.md) appends take no lock: both figures should now be the other
+writer's ordinary commit time; the script stays as the regression check.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lawreq_bench_snapshot .venv/bin/python bench/bench_chain_lock.py
 
 A step freezes and seals a snapshot of N IP events (100,000 by default) in one transaction that also

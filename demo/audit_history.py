@@ -19,7 +19,7 @@ from django.db import connection, transaction
 
 from audit.actions import AuditAction
 from audit.canonical import check_details, entry_hash, format_timestamp
-from audit.services import audit_chain_head_locked
+from audit.services import audit_chain_head_locked, audit_sequence
 
 COLUMNS = (
     "seq",
@@ -104,6 +104,7 @@ def _insert_batch(batch: list[tuple]) -> None:
 def audit_bulk_append(rows: Iterable[dict], *, batch_size: int = 20_000) -> int:
     """Append ``rows`` (dicts of entry fields, ``created_at`` and ``action`` required) in order."""
     written = 0
+    audit_sequence()  # what is pending goes first
     with transaction.atomic():
         last_seq, previous = audit_chain_head_locked()
         seq = last_seq + 1

@@ -327,9 +327,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    # The fallback of the sequencer: chains what is pending and signs a checkpoint when one is due.
     "audit-checkpoint": {
         "task": "audit.checkpoint",
-        "schedule": timedelta(minutes=env_int("AUDIT_CHECKPOINT_MINUTES", 60)),
+        "schedule": timedelta(seconds=env_int("AUDIT_CHECKPOINT_SECONDS", 60)),
     },
     "login-throttle-audit": {
         "task": "requests_app.throttled_logins_audit",
@@ -363,6 +364,19 @@ LAWREQ_PUBLIC_URL = os.environ.get("LAWREQ_PUBLIC_URL", "")
 # Ed25519 key for audit checkpoints, and where checkpoints are exported.
 AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", str(LAWREQ_KEYS_DIR / "audit_checkpoint.pem"))
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", DATA_DIR / "checkpoints"))
+# A checkpoint is signed when entries were chained and the last one is this old (sequencer, beat).
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 60)
+# An RFC 3161 time-stamping authority for checkpoints (none by default).
+AUDIT_TSA_URL = os.environ.get("AUDIT_TSA_URL", "")
+AUDIT_TSA_TIMEOUT_SECONDS = env_int("AUDIT_TSA_TIMEOUT_SECONDS", 10)
+# The authority's root certificates (PEM bundle): tokens from any other authority are refused.
+AUDIT_TSA_TRUST_ROOTS = os.environ.get("AUDIT_TSA_TRUST_ROOTS", "")
+# The sequencer (docs/audit.md): entries are written pending and chained in batches. By default a
+# pass runs right after each audited transaction commits; with a `manage.py audit_sequencer`
+# process running, set AUDIT_SEQUENCE_AFTER_COMMIT=0 so writers never wait on the chain lock.
+AUDIT_SEQUENCE_AFTER_COMMIT = os.environ.get("AUDIT_SEQUENCE_AFTER_COMMIT", "1") not in ("0", "false", "no")
+AUDIT_SEQUENCER_BATCH = env_int("AUDIT_SEQUENCER_BATCH", 5000)
+AUDIT_SEQUENCER_POLL_MILLISECONDS = env_int("AUDIT_SEQUENCER_POLL_MILLISECONDS", 100)
 
 # E-mail: notifications only (reference, event, link). The embedded default prints them on the
 # console; production names an SMTP server (EMAIL_HOST...) or another backend.

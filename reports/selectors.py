@@ -144,7 +144,7 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
             outcome=KT("details__outcome"),
         )
         .values("jurisdiction", "to_state", "process_type", "emergency", "outcome")
-        .annotate(count=Count("seq"), accounts=Sum(Cast(KT("details__accounts_affected"), BigIntegerField())))
+        .annotate(count=Count("id"), accounts=Sum(Cast(KT("details__accounts_affected"), BigIntegerField())))
         .order_by()
     )
     figures: dict[str, JurisdictionFigures] = {}
@@ -194,7 +194,7 @@ def activity_report(
     rows = (
         queryset.annotate(period_start=PERIODS[period]("created_at"))
         .values("period_start", "actor_id", "actor_username", "role", "action")
-        .annotate(count=Count("seq"))
+        .annotate(count=Count("id"))
         .order_by("period_start", "actor_username", "action")
     )
     return [
@@ -216,7 +216,7 @@ def personal_data_access_report(*, since: dt.datetime | None = None, until: dt.d
         _window(AuditEntry.objects.filter(action__in=PERSONAL_DATA_READS), since, until)
         .values("actor_id", "actor_username", "role", "action")
         .annotate(
-            count=Count("seq"),
+            count=Count("id"),
             requests=Count("request_ref", distinct=True),
             first=Min("created_at"),
             last=Max("created_at"),
@@ -244,7 +244,7 @@ def permission_denials_report(*, since: dt.datetime | None = None, until: dt.dat
         _window(AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED), since, until)
         .annotate(resource=KT("details__resource"))
         .values("actor_id", "actor_username", "role", "resource")
-        .annotate(count=Count("seq"), requests=Count("request_ref", distinct=True), last=Max("created_at"))
+        .annotate(count=Count("id"), requests=Count("request_ref", distinct=True), last=Max("created_at"))
         .order_by("-count", "actor_username")
     )
     return [

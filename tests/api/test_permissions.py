@@ -107,7 +107,7 @@ def test_staff_cannot_create_requests(request, api, who):
 def test_staff_detail_read_is_audited(api, officer_a, analyst, draft_factory):
     legal_request = draft_factory(officer_a)
     api(analyst).get(f"/api/v1/requests/{legal_request.ref}/")
-    entry = AuditEntry.objects.filter(action=AuditAction.REQUEST_VIEWED).latest("seq")
+    entry = AuditEntry.objects.filter(action=AuditAction.REQUEST_VIEWED).latest("id")
     assert entry.actor_username == analyst.username and entry.role == "analyst"
 
 

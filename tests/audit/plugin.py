@@ -33,7 +33,9 @@ def _audit_tables_flushable_in_tests():
 
 
 class AuditTrail:
-    """The entries appended since the fixture was created (or since ``mark()``)."""
+    """The entries written since the fixture was created (or since ``mark()``), chained or still
+    pending (inside a test's transaction nothing commits, so the sequencer has not run), in the
+    order they were written."""
 
     def __init__(self) -> None:
         self.mark()
@@ -41,12 +43,12 @@ class AuditTrail:
     def mark(self) -> None:
         from audit.models import AuditEntry
 
-        self.since = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        self.since = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
     def entries(self, action: str | None = None, **filters: Any) -> list:
         from audit.models import AuditEntry
 
-        queryset = AuditEntry.objects.filter(seq__gt=self.since).order_by("seq")
+        queryset = AuditEntry.objects.filter(id__gt=self.since).order_by("id")
         if action is not None:
             queryset = queryset.filter(action=action)
         return list(queryset.filter(**filters))
@@ -64,13 +66,13 @@ class AuditTrail:
             if all(entry.details.get(key) == value for key, value in details.items())
         ]
         if not matching:
-            seen = [(entry.seq, entry.action, entry.request_ref) for entry in self.entries()]
+            seen = [(entry.id, entry.action, entry.request_ref) for entry in self.entries()]
             raise AssertionError(f"no audit entry {action} {filters} {details}; appended since: {seen}")
         return matching[-1]
 
     def assert_not_recorded(self, action: str, **filters: Any) -> None:
         found = self.entries(action, **filters)
-        assert not found, f"unexpected audit entries {[(e.seq, e.action) for e in found]}"
+        assert not found, f"unexpected audit entries {[(e.id, e.action) for e in found]}"
 
 
 @pytest.fixture

@@ -23,7 +23,13 @@ from audit.checkpoints import (
 from audit.keys import checkpoint_signing_key, key_id, load_public_key
 from audit.merkle import leaf_hash, tree_root
 from audit.models import AuditCheckpoint, AuditEntry
-from audit.services import ChainBroken, audit_checkpoint_create, audit_checkpoint_create_if_due, audit_record
+from audit.services import (
+    ChainBroken,
+    audit_checkpoint_create,
+    audit_checkpoint_create_if_due,
+    audit_record,
+    audit_sequence,
+)
 from audit.tasks import audit_checkpoint as audit_checkpoint_task
 from audit.verification import (
     PROBLEM_CONTENT,
@@ -45,8 +51,10 @@ SIZE = 12
 
 
 def append(count: int, start: int = 0) -> None:
+    """Entries written and chained (inside the test's transaction the after-commit pass never runs)."""
     for n in range(start, start + count):
         audit_record(action=AuditAction.REQUEST_VIEWED, request_ref=f"LR-2026-{n:06d}", details={"n": n})
+    audit_sequence()
 
 
 @pytest.fixture
@@ -245,13 +253,26 @@ def test_checkpoint_refuses_to_vouch_for_history_rewritten_since_the_last_one(ch
         audit_checkpoint_create()
 
 
-def test_periodic_checkpoint_is_skipped_when_nothing_new_was_logged():
+def test_periodic_checkpoint_is_skipped_when_nothing_new_was_logged(settings):
+    settings.AUDIT_CHECKPOINT_SECONDS = 0
     append(3)
-    assert audit_checkpoint_task() == 3
-    assert audit_checkpoint_task() is None
+    audit_checkpoint_task()
+    assert list(AuditCheckpoint.objects.values_list("tree_size", flat=True)) == [3]
+    audit_checkpoint_task()
     assert audit_checkpoint_create_if_due() is None
+    assert AuditCheckpoint.objects.count() == 1
     append(1)
-    assert audit_checkpoint_task() == 5  # three, the first checkpoint's entry, one more
+    audit_checkpoint_task()
+    # three, the first checkpoint's entry, one more
+    assert list(AuditCheckpoint.objects.values_list("tree_size", flat=True)) == [5, 3]
+
+
+def test_periodic_checkpoint_waits_for_the_interval(settings):
+    settings.AUDIT_CHECKPOINT_SECONDS = 3600
+    append(3)
+    assert audit_checkpoint_create_if_due() is None
+    settings.AUDIT_CHECKPOINT_SECONDS = 0
+    assert audit_checkpoint_create_if_due().tree_size == 3
 
 
 def test_checkpoint_of_an_empty_log_signs_the_empty_tree():
@@ -308,7 +329,9 @@ def test_beat_schedule_names_the_registered_checkpoint_task(settings):
 
 
 def test_checkpoint_task_runs_through_celery(settings):
-    append(2)
+    settings.AUDIT_CHECKPOINT_SECONDS = 0
+    for n in range(2):
+        audit_record(action=AuditAction.REQUEST_VIEWED, details={"n": n})
 
     result = audit_checkpoint_task.delay()
 

@@ -8,7 +8,8 @@ from django.db import DatabaseError, connection, models, transaction
 
 from audit.actions import AuditAction
 from audit.models import AuditCheckpoint, AuditEntry
-from audit.services import audit_checkpoint_create, audit_record
+from audit.services import audit_checkpoint_create, audit_record, audit_sequence
+from audit.verification import audit_chain_verify
 from tests.audit.conftest import requires_postgres
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres, requires_postgres]
@@ -76,6 +77,8 @@ def test_application_role_appends_but_cannot_change_or_unprotect_the_audit_table
             "DROP TRIGGER lawreq_audit_append_only ON audit_auditentry",
             "DROP TABLE audit_auditentry",
             "UPDATE audit_auditcheckpoint SET tree_size = 0",
+            "SET session_replication_role = replica",
+            "ALTER TABLE audit_auditentry DISABLE TRIGGER lawreq_audit_sequence_only",
         ]:
             message = refused(sql)
             assert "permission denied" in message or "must be owner" in message, (sql, message)
@@ -85,6 +88,45 @@ def test_application_role_appends_but_cannot_change_or_unprotect_the_audit_table
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
     assert AuditEntry.objects.count() == 5
+
+
+def test_application_role_runs_the_sequencer_but_cannot_move_a_chained_entry(entries):
+    audit_sequence()
+    call_command("audit_db_roles", "--role", APP_ROLE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {APP_ROLE}")
+    try:
+        audit_record(action=AuditAction.REQUEST_VIEWED, details={"as": "application role"})
+        assert audit_sequence() == 1
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lawreq.audit_sequencer = 'on'")
+        for sql in [
+            "UPDATE audit_auditentry SET seq = 99 WHERE seq = 2",
+            "UPDATE audit_auditentry SET entry_hash = prev_hash WHERE seq = 4",
+        ]:
+            assert REFUSED in refused(sql), sql
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert audit_chain_verify().ok
+    assert list(AuditEntry.objects.values_list("seq", flat=True)) == [1, 2, 3, 4]
+
+
+def test_a_pass_inside_a_transaction_leaves_the_statement_guard_up(entries):
+    audit_sequence()  # inside the test's transaction
+
+    assert REFUSED in refused("UPDATE audit_auditentry SET seq = seq WHERE false")
+
+
+def test_a_pending_entry_cannot_be_reworded_on_its_way_into_the_chain(entries):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lawreq.audit_sequencer = 'on'")
+    message = refused(
+        "UPDATE audit_auditentry SET seq = 1, prev_hash = 'x', entry_hash = 'y', role = 'admin' "
+        "WHERE id = (SELECT min(id) FROM audit_auditentry)"
+    )
+    assert REFUSED in message
+    assert audit_sequence() == 3 and audit_chain_verify().ok
 
 
 def test_db_roles_refuses_to_make_the_owner_the_application_role():
@@ -98,4 +140,5 @@ def test_db_roles_prints_its_sql(capsys):
     call_command("audit_db_roles", "--role", APP_ROLE, "--print-sql", "--password", "x")
     out = capsys.readouterr().out
     assert f'REVOKE ALL ON audit_auditentry, audit_auditcheckpoint FROM "{APP_ROLE}"' in out
+    assert f'GRANT UPDATE (seq, prev_hash, entry_hash) ON audit_auditentry TO "{APP_ROLE}"' in out
     assert "PASSWORD '<password>'" in out

@@ -14,6 +14,7 @@ from audit.services import (
     audit_login_succeeded,
     audit_permission_denied,
     audit_record,
+    audit_sequence,
 )
 from audit.verification import PROBLEM_CONTENT, audit_chain_verify
 from tests.audit.tampering import raw_sql
@@ -21,10 +22,14 @@ from tests.audit.tampering import raw_sql
 pytestmark = pytest.mark.django_db
 
 
-def test_appends_link_each_entry_to_the_previous_one():
-    first = audit_record(action=AuditAction.REQUEST_CREATED, request_ref="LR-2026-000001")
-    second = audit_record(action=AuditAction.REQUEST_TRANSITIONED, request_ref="LR-2026-000001")
+def test_entries_are_written_pending_then_the_sequencer_links_each_to_the_previous_one():
+    audit_record(action=AuditAction.REQUEST_CREATED, request_ref="LR-2026-000001")
+    audit_record(action=AuditAction.REQUEST_TRANSITIONED, request_ref="LR-2026-000001")
+    assert list(AuditEntry.objects.values_list("seq", "entry_hash")) == [(None, ""), (None, "")]
 
+    assert audit_sequence() == 2
+
+    first, second = AuditEntry.objects.order_by("seq")
     assert (first.seq, second.seq) == (1, 2)
     assert first.prev_hash == GENESIS_HASH
     assert second.prev_hash == first.entry_hash
@@ -75,6 +80,7 @@ def test_saving_or_deleting_an_entry_through_the_orm_is_refused():
 def test_row_altered_in_the_database_is_detected_and_named():
     for _ in range(5):
         audit_record(action=AuditAction.REQUEST_VIEWED, details={"n": 1})
+    audit_sequence()
     raw_sql("UPDATE audit_auditentry SET role = 'admin' WHERE seq = 3")
 
     result = audit_chain_verify()

@@ -54,7 +54,7 @@ def test_approval_enqueues_the_task_that_issues_a_signed_letter(decided_factory,
         sha256=response.sha256,
         outcome="disclosed",
     )
-    assert issued.seq < transition.seq
+    assert issued.id < transition.id
     audit_trail.assert_recorded(AuditAction.SNAPSHOT_READ, request_ref=legal_request.ref, purpose="letter rendering")
 
 

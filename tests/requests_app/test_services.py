@@ -54,7 +54,7 @@ def test_allowed_transition_moves_state_and_audits(draft_factory, officer_a, fro
     TRANSITION_SERVICES[to_state](legal_request)
 
     assert legal_request.state == to_state
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = AuditEntry.objects.order_by("-id").first()
     assert AuditEntry.objects.count() == before + 1
     assert entry.action == AuditAction.REQUEST_TRANSITIONED
     assert entry.details["from"] == from_state and entry.details["to"] == to_state

@@ -158,7 +158,7 @@ def test_export_and_every_change_are_audited(shipped_rules, admin_user):
     rules_load(text=_file(_italy()), actor=admin_user)
     rules_export(jurisdiction_code="IT", actor=admin_user)
 
-    changed = AuditEntry.objects.filter(action=AuditAction.RULESET_CHANGED).order_by("-seq").first()
+    changed = AuditEntry.objects.filter(action=AuditAction.RULESET_CHANGED).order_by("-id").first()
     exported = AuditEntry.objects.filter(action=AuditAction.RULES_EXPORTED).get()
     assert changed.details["ruleset"] == "IT" and changed.details["version"] == 1
     assert changed.actor_id == admin_user.pk

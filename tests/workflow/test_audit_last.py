@@ -31,11 +31,11 @@ class Observer:
     """Notes, at each call of the real provider, what the trail and the chain lock looked like."""
 
     def __init__(self) -> None:
-        self.since = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        self.since = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
         self.seen: list[tuple[str, int, bool]] = []
 
     def note(self, what: str) -> None:
-        appended = AuditEntry.objects.filter(seq__gt=self.since).count()
+        appended = AuditEntry.objects.filter(id__gt=self.since).count()
         self.seen.append((what, appended, _chain_lock_held()))
 
 
@@ -72,7 +72,7 @@ def test_validation_and_approval_read_the_records_before_any_audit_entry(
     assert [(what, appended) for what, appended, _ in approval.seen] == [("records", 0)] * 2
     assert not any(held for *_, held in validation.seen + approval.seen)
     # and the approval's entries were appended together, in the order the step wrote them
-    actions = list(AuditEntry.objects.filter(seq__gt=approval.since).values_list("action", flat=True))
+    actions = list(AuditEntry.objects.filter(id__gt=approval.since).order_by("id").values_list("action", flat=True))
     assert actions == [
         AuditAction.PROPOSAL_APPROVED,
         AuditAction.SNAPSHOT_FROZEN,

@@ -1,7 +1,9 @@
 """Create or update the PostgreSQL role the application runs under.
 
 The role owns nothing: it cannot ALTER the audit tables, so it cannot disable their append-only
-trigger, and it holds only SELECT and INSERT on them. Run this as the role that owns the schema
+triggers (nor set ``session_replication_role``, which needs a superuser), and it holds only SELECT
+and INSERT on them, plus UPDATE of the three columns the sequencer fills in on pending entries.
+Run this as the role that owns the schema
 (the one migrations run under) after every ``migrate``; it is idempotent.
 """
 
@@ -35,6 +37,8 @@ def role_statements(*, role: str, database: str, owner: str, with_password: bool
         f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {app}",
         f"REVOKE ALL ON {tables} FROM {app}",
         f"GRANT SELECT, INSERT ON {tables} TO {app}",
+        # The sequencer gives a pending entry its place; the row trigger refuses anything else.
+        f"GRANT UPDATE (seq, prev_hash, entry_hash) ON audit_auditentry TO {app}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {schema_owner} IN SCHEMA public "
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {schema_owner} IN SCHEMA public "
