@@ -92,6 +92,8 @@ class AuditEntryListView(generics.ListAPIView):
     pagination_class = AuditEntryPagination
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no database
+            return AuditEntry.objects.none()
         audit_sequence()  # chained first; an entry committed since shows last, with no seq yet
         return AuditEntry.objects.all()
 

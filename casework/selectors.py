@@ -191,7 +191,7 @@ def timeline_of(
     passed in, they are not read and unsealed twice."""
     staff_reader = is_legal_staff(reader)
     actions = STAFF_ACTIONS if staff_reader else OFFICER_ACTIONS
-    entries = list(AuditEntry.objects.filter(request_ref=legal_request.ref, action__in=actions).order_by("seq"))
+    entries = list(AuditEntry.objects.filter(request_ref=legal_request.ref, action__in=actions).order_by("id"))
     if thread is None:
         thread = messages_of(legal_request=legal_request, reader=reader)
     if notes is None:
