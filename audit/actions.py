@@ -18,6 +18,11 @@ class AuditAction:
     REQUEST_CHECKED = "request.checked"
     TARGET_RESOLVED = "request.target_resolved"
 
+    # The legal team's workbench (issue 12): assignment, target search, approval preview.
+    REQUEST_ASSIGNED = "request.assigned"
+    REQUESTS_SEARCHED_BY_TARGET = "request.searched_by_target"
+    APPROVAL_PREVIEWED = "review.approval_previewed"
+
     PROPOSAL_MADE = "review.proposal_made"
     PROPOSAL_APPROVED = "review.proposal_approved"
     PROPOSAL_SENT_BACK = "review.proposal_sent_back"

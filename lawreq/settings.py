@@ -237,6 +237,8 @@ AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", DATA_DIR / "c
 # The platform's data store, pluggable.
 LAWREQ_SUBSCRIBER_PROVIDER = os.environ.get("LAWREQ_SUBSCRIBER_PROVIDER", "subscribers.providers.DatabaseProvider")
 LAWREQ_PLATFORM_NAME = os.environ.get("LAWREQ_PLATFORM_NAME", "Example Messaging Platform")
+# The function that signs letters: a letter names it, never the people who prepared or approved it.
+LAWREQ_SIGNING_FUNCTION = os.environ.get("LAWREQ_SIGNING_FUNCTION", "Law Enforcement Response Team")
 # A second factor (TOTP) for the legal team, auditors and operators; on in production.
 LAWREQ_REQUIRE_STAFF_OTP = env_bool("LAWREQ_REQUIRE_STAFF_OTP")
 

@@ -35,7 +35,7 @@ from weasyprint import HTML
 
 from disclosure.records import DisclosedTarget
 from letters.annex import AnnexSection, annex_page_count, annex_render
-from letters.content import ROLE_LABELS, LetterContent, LetterKind
+from letters.content import LetterContent, LetterKind
 from letters.exports import Export, records_exports
 from letters.fetcher import StaticOnlyFetcher
 from requests_app.choices import (
@@ -83,8 +83,15 @@ class RenderedLetter:
 
 def letter_render(content: LetterContent) -> RenderedLetter:
     counts = check_records_within_approval(content)
+    numbers = target_numbers(content)
     sections = [
-        AnnexSection(target_id=t.target_id, account_id=t.account_id, events=t.ip_events, count=counts[t.target_id])
+        AnnexSection(
+            target_id=t.target_id,
+            account_id=t.account_id,
+            events=t.ip_events,
+            count=counts[t.target_id],
+            number=numbers.get(t.target_id, 0),
+        )
         for t in content.disclosed_targets
         if counts.get(t.target_id)
     ]
@@ -215,6 +222,12 @@ def _letter_shape(content: LetterContent) -> tuple:
     )
 
 
+def target_numbers(content: LetterContent) -> dict[int, int]:
+    """Targets are numbered 1, 2, ... in the order the request named them: our database ids are
+    internal and never printed."""
+    return {target.target_id: number for number, target in enumerate(content.asked_targets, start=1)}
+
+
 def _title(content: LetterContent) -> str:
     if content.kind == LetterKind.DISCLOSURE and content.decision and content.decision.outcome == "partially_disclosed":
         return PARTIAL_TITLE
@@ -256,13 +269,14 @@ def letter_context(
 ) -> dict:
     decision = content.decision
     next_annex_page = letter_pages + 1
+    numbers = target_numbers(content)
     targets = []
     for target in content.disclosed_targets:
         count = counts.get(target.target_id, 0)
         pages = AnnexSection(target.target_id, target.account_id, (), count).pages
         targets.append(
             {
-                "target_id": target.target_id,
+                "number": numbers.get(target.target_id, ""),
                 "type_label": label_of(TargetType, target.target_type),
                 "display_value": f"@{target.target_value}" if target.target_type == "username" else target.target_value,
                 "found": target.found,
@@ -308,7 +322,7 @@ def letter_context(
         "asked_period": _period(content.asked_date_from, content.asked_date_to),
         "asked_targets": [
             {
-                "target_id": t.target_id,
+                "number": numbers[t.target_id],
                 "type_label": label_of(TargetType, t.target_type),
                 "display_value": t.display_value,
             }
@@ -318,17 +332,10 @@ def letter_context(
         "refused": list(decision.refused) if decision else [],
         "reasons": reasons,
         "failing_rules": list(content.failing_rules),
-        "analyst": _person(decision.proposed_by_name, decision.proposed_by_role) if decision else None,
-        "reviewer": _person(decision.approved_by_name, decision.approved_by_role) if decision else None,
+        "signing_function": content.signing_function,
         "approved_at": _datetime(decision.approved_at) if decision else "",
         "attachments": attachments,
     }
-
-
-def _person(name: str, role: str) -> dict | None:
-    if not name and not role:
-        return None
-    return {"name": name or "(name withheld)", "role": ROLE_LABELS.get(role, role)}
 
 
 def _embed_file(writer: PdfWriter, export: Export, *, modified: dt.datetime) -> None:

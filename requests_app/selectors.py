@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import phonenumbers
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from audit.actions import AuditAction
-from audit.services import audit_permission_denied, audit_record
-from lawreq.errors import NotFound, NotPermitted
+from audit.services import audit_hash_identifier, audit_permission_denied, audit_record
+from lawreq.errors import InvalidInput, NotFound, NotPermitted
 from lawreq.roles import is_legal_staff
-from requests_app.models import LegalRequest
+from requests_app.choices import TargetType
+from requests_app.models import Jurisdiction, LegalRequest, Target
+from requests_app.targets import normalize_account_id, normalize_username
 
 ERR_NOT_FOUND = "No such request."
 ERR_ROLE = "Your role has no access to requests."
 ERR_OFFICERS_ONLY = "Only the agency's officers can do this."
+ERR_TARGET_SEARCH_STAFF_ONLY = "Only analysts and reviewers search requests by target."
+MAX_SEARCH_LENGTH = 200
 
 PERMISSION_VIEW = "requests_app.view_legalrequest"
 RESOURCE = "requests_app.legalrequest"
@@ -26,7 +31,7 @@ REASON_OWN_REQUEST = "nobody reviews their own request"
 
 def legal_requests_visible_to(user) -> QuerySet[LegalRequest]:
     """Staff see every request; an officer sees those granted to their agency's group."""
-    base = LegalRequest.objects.select_related("jurisdiction", "agency")
+    base = LegalRequest.objects.select_related("jurisdiction", "agency", "assignee")
     if is_legal_staff(user):
         return base
     if hasattr(user, "officer"):
@@ -96,3 +101,67 @@ def legal_request_get_for_staff(*, user, ref: str, resource: str) -> LegalReques
         legal_request_refused(user=user, ref=ref, resource=resource, reason=REASON_OWN_REQUEST)
         raise
     return legal_request
+
+
+# Search
+
+
+def legal_requests_matching(queryset: QuerySet[LegalRequest], text: str) -> QuerySet[LegalRequest]:
+    """Requests of ``queryset`` (the caller's reach) whose reference or case number is ``text``,
+    case-insensitive; both are indexed."""
+    text = (text or "").strip()[:MAX_SEARCH_LENGTH]
+    if not text:
+        return queryset
+    return queryset.filter(Q(ref=text.upper()) | Q(case_number__iexact=text))
+
+
+def _target_candidates(identifier: str) -> set[tuple[str, str]]:
+    """Every (type, normalised value) an identifier typed in any format may stand for: a phone
+    number read in each jurisdiction's region (or international), a username, an account id."""
+    candidates: set[tuple[str, str]] = set()
+    regions = {
+        code.split("-")[0] for code in Jurisdiction.objects.filter(is_region=False).values_list("code", flat=True)
+    }
+    for region in sorted(regions) or ["US"]:
+        try:
+            number = phonenumbers.parse(identifier, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            candidates.add((TargetType.PHONE, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)))
+    for target_type, normalize in (
+        (TargetType.USERNAME, normalize_username),
+        (TargetType.ACCOUNT_ID, normalize_account_id),
+    ):
+        try:
+            candidates.add((target_type, normalize(identifier)))
+        except InvalidInput:  # not an identifier of this type: nothing to look for
+            continue
+    return candidates
+
+
+def legal_requests_naming_target(queryset: QuerySet[LegalRequest], *, identifier: str, actor) -> QuerySet[LegalRequest]:
+    """Requests of ``queryset`` naming this phone number (any format), username or account id.
+
+    The one place where requests are searched by target: an exact match on the normalised value
+    (the blind index of encrypted targets replaces the lookup here, and only here). Analysts and
+    reviewers only; every search is audited with the identifier hashed, never in clear.
+    """
+    if not is_legal_staff(actor):
+        raise NotPermitted(ERR_TARGET_SEARCH_STAFF_ONLY)
+    identifier = (identifier or "").strip()[:MAX_SEARCH_LENGTH]
+    candidates = _target_candidates(identifier) if identifier else set()
+    audit_record(
+        action=AuditAction.REQUESTS_SEARCHED_BY_TARGET,
+        actor=actor,
+        details={
+            "identifier_hash": audit_hash_identifier(identifier),
+            "candidates": sorted(audit_hash_identifier(value) for _type, value in candidates),
+        },
+    )
+    if not candidates:
+        return queryset.none()
+    match = Q()
+    for target_type, value in candidates:
+        match |= Q(type=target_type, value=value)
+    return queryset.filter(Exists(Target.objects.filter(match, legal_request=OuterRef("pk"))))

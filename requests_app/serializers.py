@@ -116,12 +116,13 @@ class LegalRequestSummarySerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     agency = serializers.CharField(source="agency.name")
     overdue = serializers.BooleanField(source="is_overdue")
+    assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
 
     class Meta:
         model = LegalRequest
         fields = [
             "ref", "state", "outcome", "jurisdiction", "agency", "process_type", "emergency", "case_number",
-            "received_at", "due_at", "overdue", "created_at",
+            "received_at", "due_at", "overdue", "assignee", "created_at",
         ]  # fmt: skip
 
 
@@ -158,6 +159,12 @@ class LegalRequestSerializer(serializers.Serializer):
     responded_at = serializers.DateTimeField(allow_null=True)
     rejection_reasons = serializers.ListField(child=serializers.CharField())
     info_requested = serializers.CharField()
+    assignee = serializers.CharField(
+        source="assignee.username",
+        allow_null=True,
+        default=None,
+        help_text="The analyst or reviewer in charge, or null",
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -173,3 +180,9 @@ class SubmitSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class WithdrawSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    assignee = StrictCharField(
+        max_length=150, allow_null=True, help_text="The username of an analyst or reviewer; null to unassign"
+    )

@@ -271,11 +271,18 @@ class DiscloseForm(forms.Form):
     """Per target: include it or not, and which of the asked categories for which days."""
 
     decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.DISCLOSE)
+    reasons = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reasons for the requester (one per line, printed in the letter)",
+        help_text="Why the answer is narrowed, if it is. The letter also quotes the rules' own messages.",
+    )
     reason = forms.CharField(
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Justification for the reviewer",
+        label="Justification for the reviewer (internal, never in the letter)",
     )
 
     def __init__(
@@ -354,7 +361,12 @@ class DiscloseForm(forms.Form):
             "targets": scopes,
             "categories": sorted({category for scope in scopes for category in scope["categories"]}),
             "reason": cleaned["reason"],
+            "reasons": reasons_from_lines(cleaned.get("reasons", "")),
         }
+
+
+def reasons_from_lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class RejectForm(forms.Form):
@@ -362,21 +374,31 @@ class RejectForm(forms.Form):
     reasons = forms.CharField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Reasons (one per line, shown in the letter)",
+        label="Reasons for the requester (one per line, printed in the letter)",
         error_messages={"required": ERR_REASONS},
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Justification for the reviewer (internal, never in the letter)",
     )
 
     def __init__(self, *args, legal_request: LegalRequest | None = None, **kwargs):
         super().__init__(*args, **kwargs)
 
     def clean_reasons(self) -> list[str]:
-        reasons = [line.strip() for line in self.cleaned_data["reasons"].splitlines() if line.strip()]
+        reasons = reasons_from_lines(self.cleaned_data["reasons"])
         if not reasons:
             raise forms.ValidationError(ERR_REASONS)
         return reasons
 
     def service_arguments(self) -> dict[str, Any]:
-        return {"decision": Decision.REJECT, "reasons": self.cleaned_data["reasons"]}
+        return {
+            "decision": Decision.REJECT,
+            "reasons": self.cleaned_data["reasons"],
+            "reason": self.cleaned_data["reason"],
+        }
 
 
 class NeedInfoForm(forms.Form):
@@ -403,7 +425,7 @@ PROPOSAL_FORMS: dict[str, type[forms.Form]] = {
 # The services name the free-text field 'reason' for every decision; each form calls it its own way.
 SERVICE_FIELD_NAMES: dict[str, dict[str, str]] = {
     Decision.DISCLOSE: {},
-    Decision.REJECT: {"reason": "reasons"},
+    Decision.REJECT: {},
     Decision.NEED_INFO: {"reason": "question"},
 }
 
