@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure import codec
-from disclosure.models import DisclosureSnapshot, Proposal, SnapshotTarget
+from disclosure.models import DisclosureSnapshot, Proposal, ProposalStatus, SnapshotTarget
 from disclosure.records import ApprovedDecision, DisclosedTarget, RefusedItem, RuleFinding
 from lawreq.errors import InvalidInput, NotFound
 from lawreq.roles import Role
 from requests_app.models import LegalRequest
 from requests_app.selectors import require_legal_staff_on
+from requests_app.states import State
 from vault.crypto import unseal
 
 ERR_NO_PROPOSAL = "This request has no proposal."
@@ -126,3 +129,20 @@ def approved_decision(*, legal_request: LegalRequest, actor, purpose: str) -> Ap
 
 def snapshot_exists(*, legal_request: LegalRequest) -> bool:
     return DisclosureSnapshot.objects.filter(legal_request=legal_request).exists()
+
+
+# The legal team's queue: what waits for whom, and what came back
+
+
+def legal_requests_awaiting_approval_by(queryset: QuerySet[LegalRequest], *, user) -> QuerySet[LegalRequest]:
+    """Requests whose open proposal this user may decide on: made by someone else (four eyes),
+    on a request they did not file."""
+    others = Proposal.objects.filter(legal_request=OuterRef("pk"), status=ProposalStatus.OPEN).exclude(proposed_by=user)
+    return queryset.filter(state=State.PENDING_APPROVAL).filter(Exists(others)).exclude(created_by=user)
+
+
+def legal_requests_with_review_marks(queryset: QuerySet[LegalRequest]) -> QuerySet[LegalRequest]:
+    """Each request annotated with ``was_sent_back``: a reviewer sent a proposal back (shown while the
+    request is back in review)."""
+    sent_back = Proposal.objects.filter(legal_request=OuterRef("pk"), status=ProposalStatus.SENT_BACK)
+    return queryset.annotate(was_sent_back=Exists(sent_back))

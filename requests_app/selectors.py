@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import phonenumbers
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier, audit_permission_denied, audit_record
 from lawreq.errors import InvalidInput, NotFound, NotPermitted
-from lawreq.roles import is_legal_staff
+from lawreq.roles import STAFF_ROLES, is_legal_staff
 from requests_app.choices import TargetType
 from requests_app.models import Jurisdiction, LegalRequest, Target
 from requests_app.targets import normalize_account_id, normalize_username
@@ -165,3 +166,13 @@ def legal_requests_naming_target(queryset: QuerySet[LegalRequest], *, identifier
     for target_type, value in candidates:
         match |= Q(type=target_type, value=value)
     return queryset.filter(Exists(Target.objects.filter(match, legal_request=OuterRef("pk"))))
+
+
+def legal_staff_members() -> QuerySet:
+    """The analysts and reviewers a request can be assigned to."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[role.value for role in STAFF_ROLES])
+        .distinct()
+        .order_by("username")
+    )

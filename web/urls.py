@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     # The legal team
     path("queue/", staff.queue, name="queue"),
+    path("queue/assign/", staff.queue_assign, name="queue-assign"),
+    path(f"queue/{REF}/assign/", staff.request_assign, name="request-assign"),
     path(f"queue/{REF}/", staff.staff_detail, name="staff-detail"),
     path(f"queue/{REF}/checks/", staff.checks_run, name="checks-run"),
     path(f"queue/{REF}/proposal/", staff.proposal_submit, name="proposal"),

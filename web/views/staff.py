@@ -12,11 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from disclosure.models import Decision, Proposal, ProposalStatus
-from disclosure.selectors import proposal_current
+from disclosure.selectors import legal_requests_with_review_marks, proposal_current
 from lawreq.errors import DomainError, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
 from letters.api import pdf_response, response_filename
@@ -24,10 +26,18 @@ from letters.models import Response
 from letters.services import response_preview
 from requests_app import selectors
 from requests_app.models import LegalRequest
+from requests_app.services import assignee_by_username, legal_request_assign, legal_requests_assign
 from requests_app.states import CHECKABLE_STATES, State
 from rules.selectors import latest_check_run
 from rules.services import legal_request_check
-from web.forms import PROPOSAL_FORMS, SERVICE_FIELD_NAMES, ApprovalForm, QueueFilterForm
+from web.forms import (
+    PROPOSAL_FORMS,
+    SERVICE_FIELD_NAMES,
+    ApprovalForm,
+    BulkAssignForm,
+    QueueFilterForm,
+    QueueView,
+)
 from web.views.common import (
     analyst_required,
     error_page,
@@ -50,6 +60,8 @@ MSG_PROPOSED = {
 }
 MSG_APPROVED = "Proposal approved. The signed letter is being prepared."
 MSG_SENT_BACK = "Proposal sent back to the analyst."
+MSG_ASSIGNED = "{count} request{s} assigned to {who}."
+ERR_ASSIGNEE_CHOICE = "Choose an analyst or a reviewer from the list."
 
 QUEUE_PAGE_SIZE = 25
 # Failures first, then warnings: what the analyst must look at comes before what passed.
@@ -60,17 +72,66 @@ OUTCOME_ORDER = {"fail": 0, "warn": 1, "pass": 2}
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     filters = QueueFilterForm(request.GET or None)
-    requests = filters.apply(selectors.legal_requests_visible_to(request.user))
-    requests = requests.order_by(F("due_at").asc(nulls_last=True), "id")
+    try:
+        requests = filters.apply(selectors.legal_requests_visible_to(request.user), user=request.user)
+    except DomainError as error:
+        return error_page(request, error)
+    requests = legal_requests_with_review_marks(requests).order_by(F("due_at").asc(nulls_last=True), "id")
+    current_view = (filters.cleaned_data.get("view") if filters.is_bound and filters.is_valid() else "") or "all"
     return render(
         request,
         "web/queue.html",
         {
             "filters": filters,
+            "views": QueueView.CHOICES,
+            "current_view": current_view,
             "page": paginate(request, requests, QUEUE_PAGE_SIZE),
             "query": query_without_page(request),
+            "assign_form": BulkAssignForm(auto_id="id_bulk_%s"),
         },
     )
+
+
+@staff_required
+@require_POST
+def queue_assign(request: HttpRequest) -> HttpResponse:
+    """Bulk assignment from the queue; back to the same view of the queue afterwards."""
+    back = request.POST.get("back", "")
+    target = f"{reverse('web:queue')}?{back}" if back and url_has_allowed_host_and_scheme(f"?{back}", None) else None
+    form = BulkAssignForm(request.POST)
+    refs = request.POST.getlist("refs")[:QUEUE_PAGE_SIZE]
+    if not form.is_valid():
+        messages.error(request, ERR_ASSIGNEE_CHOICE)
+        return redirect(target or "web:queue")
+    try:
+        assignee = assignee_by_username(form.cleaned_data["assignee"] or None)
+        chosen = [request_under_review(request, ref) for ref in refs]
+        count = legal_requests_assign(legal_requests=chosen, actor=request.user, assignee=assignee)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(target or "web:queue")
+    who = assignee.get_username() if assignee is not None else "nobody"
+    messages.success(request, MSG_ASSIGNED.format(count=count, s="" if count == 1 else "s", who=who))
+    return redirect(target or "web:queue")
+
+
+@staff_required
+@require_POST
+def request_assign(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = request_under_review(request, ref)
+    form = BulkAssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, ERR_ASSIGNEE_CHOICE)
+        return redirect("web:staff-detail", ref=legal_request.ref)
+    try:
+        assignee = assignee_by_username(form.cleaned_data["assignee"] or None)
+        legal_request_assign(legal_request=legal_request, actor=request.user, assignee=assignee)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:staff-detail", ref=legal_request.ref)
+    who = assignee.get_username() if assignee is not None else "nobody"
+    messages.success(request, MSG_ASSIGNED.format(count=1, s="", who=who))
+    return redirect("web:staff-detail", ref=legal_request.ref)
 
 
 def _outcome_rank(result: dict) -> int:
