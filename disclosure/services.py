@@ -365,7 +365,7 @@ def _target_label(target: Target) -> str:
     return f"{label_of(TargetType, target.type).lower()} {target.display_value}"
 
 
-def _refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> list[dict[str, str]]:
+def refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> list[dict[str, str]]:
     """What the request asked for and the approved answer does not give, each with why: the rules
     (their messages are frozen with the snapshot) or the legal review (its ``reasons``)."""
     legal_request = proposal.legal_request
@@ -399,7 +399,7 @@ def _refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> l
     return refused
 
 
-def _account_for(target: Target, provider) -> str | None:
+def account_for(target: Target, provider) -> str | None:
     if target.resolution == Resolution.FOUND and target.account_id:
         return target.account_id
     if target.resolution == Resolution.NOT_FOUND:
@@ -453,7 +453,7 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
         provider = get_provider()
         scopes = list(proposal.targets.select_related("target").order_by("target_id"))
         for scope in scopes:
-            account_id = _account_for(scope.target, provider)
+            account_id = account_for(scope.target, provider)
             entry = SnapshotTarget.objects.create(
                 snapshot=snapshot,
                 target=scope.target,
@@ -466,7 +466,7 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
                 _seal_target(entry, account_id=account_id, provider=provider)
                 accounts += 1
                 events += entry.ip_event_count
-        snapshot.refused = _refused_items(proposal=proposal, scopes=scopes)
+        snapshot.refused = refused_items(proposal=proposal, scopes=scopes)
         if any(item["reason"] == REASON_NOT_ALLOWED for item in snapshot.refused):
             snapshot.failing_rules = rule_findings
         if accounts == 0:

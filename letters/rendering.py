@@ -205,6 +205,29 @@ def _render_letter_pages(
     raise LetterContentError("The letter's page count does not settle.")
 
 
+PREVIEW_WATERMARK = "Preview — not signed"
+
+
+def letter_preview_render(content: LetterContent, *, ip_event_counts: dict[int, int]) -> bytes:
+    """The letter as approving would issue it, for the reviewer's eyes only: laid out from the
+    counts of IP events (the annex is announced, not drawn), watermarked on every page, and never
+    signed (the signature is applied by ``letters.signing`` to issued letters only)."""
+    annex_pages = sum(AnnexSection(target_id, "", (), count).pages for target_id, count in ip_event_counts.items())
+    fetcher = StaticOnlyFetcher()
+    guess = 1
+    for _ in range(MAX_LAYOUT_PASSES):
+        context = letter_context(
+            content, counts=ip_event_counts, letter_pages=guess, annex_pages=annex_pages, attachments=[]
+        )
+        context["preview_watermark"] = PREVIEW_WATERMARK
+        html = render_to_string(TEMPLATES[content.kind], context)
+        document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).render()
+        if len(document.pages) == guess:
+            return document.write_pdf()
+        guess = len(document.pages)
+    raise LetterContentError("The letter's page count does not settle.")
+
+
 # The page count of the last letter of the same shape: the first layout's guess. Only the time it takes
 # depends on it; the output never does (a wrong guess costs one more layout).
 _page_count_hints: dict[tuple, int] = {}

@@ -20,6 +20,8 @@ urlpatterns = [
     path(f"queue/{REF}/checks/", staff.checks_run, name="checks-run"),
     path(f"queue/{REF}/proposal/", staff.proposal_submit, name="proposal"),
     path(f"queue/{REF}/approval/", staff.approval_submit, name="approval"),
+    path(f"queue/{REF}/approval/review/", staff.approval_review, name="approval-review"),
+    path(f"queue/{REF}/approval/preview.pdf", staff.approval_preview, name="approval-preview"),
     path(f"requests/{REF}/response/preview/", staff.preview, name="preview"),
     # Police officers
     path("portal/", portal.portal, name="portal"),

@@ -183,8 +183,13 @@ def test_another_reviewer_approves_and_the_letter_is_signed(
     client = client_for(reviewer)
     assert 'id="approval-form"' in client.get(url(pending_approval_request, "web:staff-detail")).content.decode()
 
+    first = client.post(url(pending_approval_request, "web:approval"), {"verdict": "approve", "comment": ""})
+    assert first.status_code == 200 and 'id="approval-confirm"' in first.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url(pending_approval_request, "web:approval"), {"verdict": "approve", "comment": ""})
+        response = client.post(
+            url(pending_approval_request, "web:approval"),
+            {"verdict": "approve", "comment": "", "confirmation": first.context["confirmation"]},
+        )
 
     assert response.status_code == 302
     pending_approval_request.refresh_from_db()

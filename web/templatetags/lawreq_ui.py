@@ -88,3 +88,9 @@ def categories(values) -> str:
 def is_open(legal_request) -> bool:
     """Still waiting for an answer: a deadline only means something then."""
     return legal_request.state in OPEN_STATES
+
+
+@register.filter
+def count_of(counts: dict, category_value: str) -> int | str:
+    """A record count of one category, from a ``{category: count}`` mapping ('—' when not proposed)."""
+    return counts.get(category_value, "—") if counts is not None else "—"

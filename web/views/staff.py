@@ -7,6 +7,7 @@ included)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core import signing
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -18,12 +19,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from disclosure.models import Decision, Proposal, ProposalStatus
-from disclosure.selectors import legal_requests_with_review_marks, proposal_current
+from disclosure.selectors import (
+    legal_requests_with_review_marks,
+    proposal_current,
+    proposal_open_for_approval,
+    proposal_preview,
+)
 from lawreq.errors import DomainError, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
 from letters.api import pdf_response, response_filename
 from letters.models import Response
-from letters.services import response_preview
+from letters.services import approval_letter_preview, response_preview
 from requests_app import selectors
 from requests_app.models import LegalRequest
 from requests_app.services import assignee_by_username, legal_request_assign, legal_requests_assign
@@ -51,6 +57,8 @@ from web.views.common import (
 from workflow.services import do_decide, do_propose
 
 ERR_UNKNOWN_DECISION = "Choose a decision: disclose, reject or ask for information."
+ERR_REVIEWERS_ONLY = "Only a reviewer approves or sends back a proposal."
+ERR_OWN_PROPOSAL = "You made this proposal: another reviewer must decide on it (four eyes)."
 
 MSG_CHECKS_RUN = "The checks ran again with the rules in force."
 MSG_PROPOSED = {
@@ -256,6 +264,92 @@ def proposal_submit(request: HttpRequest, ref: str) -> HttpResponse:
     return redirect("web:staff-detail", ref=legal_request.ref)
 
 
+# Approval: the reviewer sees what approving does (the difference with what was asked, the records
+# per target and category, the letter unsigned) and confirms with a second POST carrying a token of
+# the proposal they saw. A new proposal, another reviewer or an old token: the screen again.
+
+CONFIRMATION_SALT = "web.approval.confirmation"
+CONFIRMATION_MAX_AGE = 60 * 60
+MSG_CONFIRM = "Check what approving discloses, then confirm."
+MSG_CONFIRMATION_STALE = "The proposal is not the one you previewed, or the preview is too old: check it again."
+
+
+def approval_confirmation_token(proposal: Proposal, user) -> str:
+    return signing.dumps({"proposal": proposal.pk, "user": user.pk}, salt=CONFIRMATION_SALT)
+
+
+def approval_confirmation_valid(token: str, proposal: Proposal | None, user) -> bool:
+    if not token or proposal is None:
+        return False
+    try:
+        seen = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return seen == {"proposal": proposal.pk, "user": user.pk}
+
+
+def render_approval_review(
+    request: HttpRequest, legal_request: LegalRequest, *, form: ApprovalForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The approval screen: the difference, the record counts (audited), the preview's link and the
+    confirmation form."""
+    preview = proposal_preview(legal_request=legal_request, actor=request.user)
+    check_run = latest_check_run(legal_request)
+    return render(
+        request,
+        "web/approval_review.html",
+        {
+            "legal_request": legal_request,
+            "preview": preview,
+            "check_run": check_run,
+            "confirmation": approval_confirmation_token(preview.proposal, request.user),
+            "approval_form": form or ApprovalForm(auto_id="id_approval_%s"),
+        },
+        status=status,
+    )
+
+
+def _may_decide(user, legal_request: LegalRequest, proposal: Proposal | None) -> bool:
+    return (
+        proposal is not None
+        and proposal.status == ProposalStatus.OPEN
+        and legal_request.state == State.PENDING_APPROVAL
+        and has_role(user, Role.REVIEWER)
+        and proposal.proposed_by_id != user.pk
+    )
+
+
+def _reviewable(request: HttpRequest, legal_request: LegalRequest) -> Proposal:
+    """The open proposal this user may decide on; 404 otherwise (the screen has nothing to show)."""
+    if not has_role(request.user, Role.REVIEWER):
+        raise PermissionDenied(ERR_REVIEWERS_ONLY)
+    try:
+        proposal = proposal_open_for_approval(legal_request=legal_request, actor=request.user)
+    except NotFound as error:
+        raise Http404(error.message)
+    if proposal.proposed_by_id == request.user.pk:
+        raise PermissionDenied(ERR_OWN_PROPOSAL)
+    return proposal
+
+
+@staff_required
+@require_GET
+def approval_review(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = request_under_review(request, ref)
+    _reviewable(request, legal_request)
+    return render_approval_review(request, legal_request)
+
+
+@staff_required
+@require_GET
+def approval_preview(request: HttpRequest, ref: str) -> HttpResponse:
+    """The letter approving would issue, unsigned and watermarked, inline (audited)."""
+    legal_request = request_under_review(request, ref)
+    _reviewable(request, legal_request)
+    pdf = approval_letter_preview(legal_request=legal_request, actor=request.user)
+    return pdf_response(pdf, filename=f"{legal_request.ref}-preview-not-signed.pdf", inline=True)
+
+
 @staff_required
 @require_POST
 def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
@@ -263,6 +357,18 @@ def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
     form = ApprovalForm(request.POST, auto_id="id_approval_%s")
     if not form.is_valid():
         return render_staff_detail(request, legal_request, status=400, forms={"approval": form})
+    if form.cleaned_data["verdict"] == ApprovalForm.APPROVE:
+        proposal = _current_proposal(legal_request, request.user)
+        token = request.POST.get("confirmation", "")
+        # Only a reviewer who may decide is asked to confirm; anyone else meets the service's refusal.
+        if _may_decide(request.user, legal_request, proposal) and not approval_confirmation_valid(
+            token, proposal, request.user
+        ):
+            if token:
+                messages.warning(request, MSG_CONFIRMATION_STALE)
+            else:
+                messages.info(request, MSG_CONFIRM)
+            return render_approval_review(request, legal_request, form=form)
     try:
         approval = do_decide(legal_request=legal_request, actor=request.user, **form.service_arguments())
     except DomainError as error:
