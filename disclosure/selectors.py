@@ -10,7 +10,15 @@ from django.db.models import Exists, OuterRef, QuerySet
 from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure import codec
-from disclosure.models import Decision, DisclosureSnapshot, Proposal, ProposalStatus, SnapshotTarget
+from disclosure.models import (
+    CannedText,
+    CannedTextKind,
+    Decision,
+    DisclosureSnapshot,
+    Proposal,
+    ProposalStatus,
+    SnapshotTarget,
+)
 from disclosure.records import ApprovedDecision, DisclosedTarget, RefusedItem, RuleFinding
 from disclosure.services import account_for, refused_items
 from lawreq.errors import InvalidInput, NotFound
@@ -264,3 +272,18 @@ def proposal_preview(*, legal_request: LegalRequest, actor, provider=None) -> Pr
             },
         )
     return preview
+
+
+def canned_texts_by_kind() -> dict[str, list[CannedText]]:
+    """The active standard texts, grouped by kind, for the proposal forms."""
+    grouped: dict[str, list[CannedText]] = {kind: [] for kind in CannedTextKind.values}
+    for text in CannedText.objects.filter(active=True).order_by("title"):
+        grouped[text.kind].append(text)
+    return grouped
+
+
+def canned_text_get(*, pk, kind: str) -> CannedText | None:
+    """An active standard text of this kind, or None for anything else (a forged or stale choice)."""
+    if not str(pk or "").isdigit():
+        return None
+    return CannedText.objects.filter(pk=int(pk), kind=kind, active=True).first()

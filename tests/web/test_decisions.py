@@ -259,3 +259,19 @@ def test_a_refused_form_that_is_no_longer_offered_still_says_why(client_for, ana
     assert response.status_code == 400
     assert 'id="reject-form"' not in response.content.decode()
     assert ERR_REASONS in response.content.decode()
+
+
+def test_a_refused_proposal_says_why_inside_its_form_not_at_the_top_of_the_page(
+    client_for, analyst, officer_a, in_review_factory
+):
+    # content is asked and the rules block it; the analyst ticks it anyway
+    legal_request = in_review_factory(officer_a, categories=["content", "ip_addresses"])
+
+    response = client_for(analyst).post(url(legal_request, "web:proposal"), disclose_data(legal_request))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    form = page[page.index('id="disclose-form"') : page.index("</form>", page.index('id="disclose-form"'))]
+    assert html(ERR_CATEGORY_NOT_ALLOWED.format(category="content")) in form
+    assert 'class="messages"' not in page
+    assert "#disclose-form" in page  # the form posts to its own anchor: the browser lands on the error

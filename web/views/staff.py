@@ -6,6 +6,7 @@ included)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -18,8 +19,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from disclosure.models import Decision, Proposal, ProposalStatus
+from disclosure.models import CannedTextKind, Decision, Proposal, ProposalStatus
 from disclosure.selectors import (
+    canned_text_get,
+    canned_texts_by_kind,
     legal_requests_with_review_marks,
     proposal_current,
     proposal_open_for_approval,
@@ -34,7 +37,7 @@ from requests_app import selectors
 from requests_app.models import LegalRequest
 from requests_app.services import assignee_by_username, legal_request_assign, legal_requests_assign
 from requests_app.states import CHECKABLE_STATES, State
-from rules.selectors import latest_check_run
+from rules.selectors import check_summary, latest_check_run
 from rules.services import legal_request_check
 from web.forms import (
     PROPOSAL_FORMS,
@@ -51,7 +54,7 @@ from web.views.common import (
     paginate,
     query_without_page,
     request_under_review,
-    show_domain_error,
+    show_error_on_form,
     staff_required,
 )
 from workflow.services import do_decide, do_propose
@@ -72,8 +75,6 @@ MSG_ASSIGNED = "{count} request{s} assigned to {who}."
 ERR_ASSIGNEE_CHOICE = "Choose an analyst or a reviewer from the list."
 
 QUEUE_PAGE_SIZE = 25
-# Failures first, then warnings: what the analyst must look at comes before what passed.
-OUTCOME_ORDER = {"fail": 0, "warn": 1, "pass": 2}
 
 
 @staff_required
@@ -142,18 +143,24 @@ def request_assign(request: HttpRequest, ref: str) -> HttpResponse:
     return redirect("web:staff-detail", ref=legal_request.ref)
 
 
-def _outcome_rank(result: dict) -> int:
-    return OUTCOME_ORDER.get(result.get("outcome"), len(OUTCOME_ORDER))
-
-
 def staff_detail_context(request: HttpRequest, legal_request: LegalRequest, forms: dict | None = None) -> dict:
-    legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
+    legal_request = (
+        LegalRequest.objects.select_related("agency", "jurisdiction", "assignee")
+        .prefetch_related("targets", "documents")
+        .get(pk=legal_request.pk)
+    )
     check_run = latest_check_run(legal_request)
     user = request.user
+    summary = check_summary(check_run, asked_categories=legal_request.categories) if check_run else None
     return {
         "legal_request": legal_request,
         "check_run": check_run,
-        "check_results": sorted(check_run.results, key=_outcome_rank) if check_run else [],
+        "check_summary": summary,
+        "check_groups": (summary.failures, summary.warnings, summary.passes) if summary else (),
+        "assign_form": BulkAssignForm(
+            initial={"assignee": legal_request.assignee.username if legal_request.assignee else ""},
+            auto_id="id_assign_%s",
+        ),
         "letter": Response.objects.filter(legal_request=legal_request).first(),
         "can_run_checks": is_analyst(user) and legal_request.state in CHECKABLE_STATES,
         **decision_context(request, legal_request, check_run=check_run, forms=forms or {}),
@@ -202,6 +209,36 @@ def _proposal_form(decision: str, legal_request: LegalRequest, *, check_run, dat
     return PROPOSAL_FORMS[decision](data, legal_request=legal_request, auto_id=f"id_{decision}_%s", **extra)
 
 
+# Which field of each decision form a standard text fills, and the kind of text it takes.
+CANNED_FIELDS = {
+    Decision.DISCLOSE: ("reasons", CannedTextKind.NARROWING),
+    Decision.REJECT: ("reasons", CannedTextKind.REJECTION),
+    Decision.NEED_INFO: ("question", CannedTextKind.QUESTION),
+}
+
+
+def _form_with_canned_text(decision: str, legal_request: LegalRequest, data) -> forms.Form:
+    """The form as the analyst left it, unvalidated, with the chosen standard text appended to its
+    field (the "Use" button, for browsers without JavaScript)."""
+    check_run = latest_check_run(legal_request)
+    blank = _proposal_form(decision, legal_request, check_run=check_run)
+    initial = {
+        name: field.widget.value_from_datadict(data, {}, blank.add_prefix(name)) for name, field in blank.fields.items()
+    }
+    field, kind = CANNED_FIELDS[decision]
+    text = canned_text_get(pk=data.get("canned_text"), kind=kind)
+    if text is not None:
+        current = (initial.get(field) or "").rstrip()
+        initial[field] = f"{current}\n{text.body}" if current else text.body
+    extra = {}
+    if decision == Decision.DISCLOSE and check_run is not None:
+        extra = {
+            "allowed_categories": check_run.allowed_categories,
+            "verification_required": check_run.out_of_band_verification,
+        }
+    return PROPOSAL_FORMS[decision](legal_request=legal_request, auto_id=f"id_{decision}_%s", initial=initial, **extra)
+
+
 def _current_proposal(legal_request: LegalRequest, user) -> Proposal | None:
     try:
         return proposal_current(legal_request=legal_request, actor=user)
@@ -217,11 +254,13 @@ def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check
     user = request.user
     proposal = _current_proposal(legal_request, user)
     proposal_forms = {}
+    canned_texts = {}
     if has_role(user, Role.ANALYST) and legal_request.state == State.IN_REVIEW:
         proposal_forms = {
             decision: forms.get(decision) or _proposal_form(decision, legal_request, check_run=check_run)
             for decision in PROPOSAL_FORMS
         }
+        canned_texts = canned_texts_by_kind()
     awaiting = (
         proposal is not None
         and proposal.status == ProposalStatus.OPEN
@@ -239,6 +278,7 @@ def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check
         "proposal_forms": proposal_forms,
         "approval_form": (forms.get("approval") or ApprovalForm(auto_id="id_approval_%s")) if may_approve else None,
         "own_proposal_awaiting": awaiting and proposal.proposed_by_id == user.pk,
+        "canned_texts": canned_texts,
     }
 
 
@@ -250,6 +290,9 @@ def proposal_submit(request: HttpRequest, ref: str) -> HttpResponse:
     if decision not in PROPOSAL_FORMS:
         messages.error(request, ERR_UNKNOWN_DECISION)
         return render_staff_detail(request, legal_request, status=400)
+    if request.POST.get("use_canned"):
+        form = _form_with_canned_text(decision, legal_request, request.POST)
+        return render_staff_detail(request, legal_request, forms={decision: form})
     form = _proposal_form(decision, legal_request, check_run=latest_check_run(legal_request), data=request.POST)
     if not form.is_valid():
         return render_staff_detail(request, legal_request, status=400, forms={decision: form})
@@ -258,7 +301,7 @@ def proposal_submit(request: HttpRequest, ref: str) -> HttpResponse:
     except DomainError as error:
         if isinstance(error, NotFound):
             return error_page(request, error)
-        show_domain_error(request, error, form, field_map=SERVICE_FIELD_NAMES[decision])
+        show_error_on_form(error, form, field_map=SERVICE_FIELD_NAMES[decision])
         return render_staff_detail(request, legal_request, status=error.status_code, forms={decision: form})
     messages.success(request, MSG_PROPOSED[decision])
     return redirect("web:staff-detail", ref=legal_request.ref)
@@ -374,7 +417,7 @@ def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
     except DomainError as error:
         if isinstance(error, NotFound):
             return error_page(request, error)
-        show_domain_error(request, error, form)
+        show_error_on_form(error, form)
         return render_staff_detail(request, legal_request, status=error.status_code, forms={"approval": form})
     messages.success(request, MSG_APPROVED if approval.approve else MSG_SENT_BACK)
     return redirect("web:staff-detail", ref=legal_request.ref)
