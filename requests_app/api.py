@@ -55,10 +55,13 @@ class TokenView(APIView):
         return Response({"token": token})
 
 
-def request_detail_response(legal_request: LegalRequest, status_code: int = status.HTTP_200_OK) -> Response:
-    """The request as GET returns it: every endpoint that acts on a request answers with it."""
+def request_detail_response(
+    legal_request: LegalRequest, status_code: int = status.HTTP_200_OK, *, request=None
+) -> Response:
+    """The request as GET returns it: every endpoint that acts on a request answers with it.
+    ``request`` tells who asks: only the legal team sees who of them is assigned."""
     prefetch_related_objects([legal_request], "targets", "documents")
-    return Response(LegalRequestSerializer(legal_request).data, status=status_code)
+    return Response(LegalRequestSerializer(legal_request, context={"request": request}).data, status=status_code)
 
 
 class LegalRequestFilter(django_filters.FilterSet):
@@ -125,7 +128,7 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         assignee = services.assignee_by_username(serializer.validated_data["assignee"])
         services.legal_request_assign(legal_request=legal_request, actor=request.user, assignee=assignee)
-        return request_detail_response(legal_request)
+        return request_detail_response(legal_request, request=request)
 
     def _officer_request(self, ref: str) -> LegalRequest:
         return selectors.legal_request_get_for_officer(user=self.request.user, ref=ref)
@@ -149,7 +152,7 @@ class LegalRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def retrieve(self, request, ref=None):
         legal_request = selectors.legal_request_get(user=request.user, ref=ref)
         selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="api")
-        return request_detail_response(legal_request)
+        return request_detail_response(legal_request, request=request)
 
     @extend_schema(request=LegalRequestWriteSerializer, responses=LegalRequestSerializer)
     def partial_update(self, request, ref=None):

@@ -11,6 +11,7 @@ from lawreq.fields import (
     StrictDateField,
     StrictIntegerField,
 )
+from lawreq.roles import is_legal_staff
 from requests_app.choices import (
     AuthorityType,
     Category,
@@ -116,7 +117,11 @@ class LegalRequestSummarySerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     agency = serializers.CharField(source="agency.name")
     overdue = serializers.BooleanField(source="is_overdue")
-    assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
+    assignee = serializers.SerializerMethodField(help_text="Username of the assignee (legal team only), or null")
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_assignee(self, legal_request: LegalRequest) -> str | None:
+        return _assignee_for(self, legal_request)
 
     class Meta:
         model = LegalRequest
@@ -159,13 +164,22 @@ class LegalRequestSerializer(serializers.Serializer):
     responded_at = serializers.DateTimeField(allow_null=True)
     rejection_reasons = serializers.ListField(child=serializers.CharField())
     info_requested = serializers.CharField()
-    assignee = serializers.CharField(
-        source="assignee.username",
-        allow_null=True,
-        default=None,
-        help_text="The analyst or reviewer in charge, or null",
+    assignee = serializers.SerializerMethodField(
+        help_text="The analyst or reviewer in charge, or null; shown to the legal team only (null for officers)"
     )
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_assignee(self, legal_request: LegalRequest) -> str | None:
+        return _assignee_for(self, legal_request)
+
+
+def _assignee_for(serializer: serializers.Serializer, legal_request: LegalRequest) -> str | None:
+    """Staff usernames are internal: an officer sees null."""
+    request = serializer.context.get("request")
+    if request is None or not is_legal_staff(request.user) or legal_request.assignee_id is None:
+        return None
+    return legal_request.assignee.username
 
 
 class TokenRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

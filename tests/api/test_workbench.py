@@ -149,3 +149,15 @@ def test_the_request_and_the_list_show_the_assignee(draft_factory, officer_a, an
     listed = api(analyst).get(REQUESTS).json()["results"]
 
     assert [item["assignee"] for item in listed if item["ref"] == legal_request.ref] == [analyst.username]
+
+
+def test_an_officer_never_learns_who_of_the_legal_team_has_the_request(draft_factory, officer_a, analyst, api):
+    legal_request = draft_factory(officer_a)
+    assign(api(analyst), legal_request, analyst.username)
+
+    detail = api(officer_a).get(f"{REQUESTS}{legal_request.ref}/").json()
+    listed = api(officer_a).get(REQUESTS).json()["results"]
+
+    assert detail["assignee"] is None
+    assert [item["assignee"] for item in listed] == [None]
+    assert analyst.username not in str(detail) + str(listed)
