@@ -78,6 +78,9 @@ NO_PERSONAL_DATA = {
     "audit-reports",
     "audit-trail-lookup",
     "audit-trail-page",
+    # assignment from the queue and the request page: a redirect, nothing shown
+    "queue-assign",
+    "request-assign",
 }
 PERSONAL_DATA_ROUTES = {
     "legalrequest-detail",
@@ -88,6 +91,11 @@ PERSONAL_DATA_ROUTES = {
     "portal-detail",
     "portal-response",
     "preview",
+    # Audited by the entries of their own actions, tested where a proposal waits or an assignment
+    # is made (tests/web/test_approval_screen.py, tests/api/test_workbench.py).
+    "approval-review",
+    "approval-preview",
+    "legalrequest-assign",
 }
 
 
