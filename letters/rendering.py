@@ -181,6 +181,7 @@ def _exports_for(content: LetterContent) -> list[Export]:
         targets=content.disclosed_targets,
         with_ip_events=any("ip_addresses" in t.categories for t in targets),
         with_phone_numbers=any("phone_number" in t.categories for t in targets),
+        numbers=target_numbers(content),
     )
 
 

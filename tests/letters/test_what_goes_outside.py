@@ -25,7 +25,7 @@ from requests_app.choices import (
 from requests_app.states import State
 from rules.models import CheckRun
 from tests.conftest import STAFF, in_review_create
-from tests.letters.conftest import issued_pdf_of, pdf_text
+from tests.letters.conftest import attachments, issued_pdf_of, pdf_text
 from workflow.services import do_decide, do_issue_response, do_propose
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,7 @@ JUSTIFICATION = "INTERNAL-JUSTIFICATION the suspect is also known to our trust a
 REVIEW_COMMENT = "INTERNAL-COMMENT fine, but watch the retention window"
 FOR_THE_REQUESTER = "Only the days around the offence are needed for the investigation."
 REJECTED_BECAUSE = "The subpoena does not name the offence under investigation."
+FILES = "\n=== attached files ===\n"
 
 # Codes a person reads as jargon: every vocabulary value written with an underscore.
 CODES = sorted(
@@ -55,8 +56,12 @@ def _decide(legal_request, *, analyst, reviewer, **proposal) -> None:
 
 
 def _issued_text(legal_request) -> tuple[str, str]:
+    """The letter's kind, and its text: the pages, then the attached record files (machine-readable:
+    they name categories by code, but nothing internal either)."""
     response = do_issue_response(legal_request_id=legal_request.pk)
-    return Response.objects.get(pk=response.pk).kind, pdf_text(issued_pdf_of(response))
+    pdf = issued_pdf_of(response)
+    files = "\n".join(data.decode() for data in attachments(pdf).values())
+    return Response.objects.get(pk=response.pk).kind, pdf_text(pdf) + FILES + files
 
 
 def _letter_of_kind(kind: str, *, officer, analyst, reviewer, account) -> tuple[object, str, str]:
@@ -113,12 +118,13 @@ def test_every_letter_kind_says_nothing_internal(
     )
 
     assert response_kind == kind
-    flat = " ".join(text.split())
+    everything = " ".join(text.split())
+    flat = " ".join(text.partition(FILES)[0].split())  # the pages a person reads
     # internal fields: the justification for the reviewer, the reviewer's comment
-    assert "INTERNAL-" not in flat
+    assert "INTERNAL-" not in everything
     # staff: named by the function that answers, never by username
     for username, _email, _role in STAFF.values():
-        assert username not in flat
+        assert username not in everything
     assert "Law Enforcement Response Team" in flat
     # codes: labels only; rule ids are internal
     for code in CODES:
@@ -130,7 +136,8 @@ def test_every_letter_kind_says_nothing_internal(
         assert not re.search(rf"(?<![\w.]){re.escape(rule_id)}(?![\w.])", flat), rule_id
     # our database ids
     for target in legal_request.targets.all():
-        assert f"#{target.pk}" not in flat
+        assert f"#{target.pk}" not in everything
+    assert "target_id" not in everything
 
 
 def test_a_partial_disclosure_says_the_reasons_meant_for_the_requester_and_the_rules_messages(
