@@ -122,3 +122,24 @@ def test_the_reviewer_approves_after_the_preview_and_a_confirmation(workbench, r
     expect(page.locator(".messages")).to_contain_text("approved")
     legal_request.refresh_from_db()
     assert legal_request.state in (State.APPROVED, State.RESPONDED)
+
+
+def test_a_standard_text_fills_the_field_where_the_analyst_edits_it(
+    platform_account, in_review_factory, officer_a, analyst, browser_as
+):
+    from disclosure.models import CannedText, CannedTextKind
+
+    CannedText.objects.create(
+        kind=CannedTextKind.REJECTION, title="No offence named", body="The order does not name the offence."
+    )
+    legal_request = in_review_factory(officer_a)
+    page = browser_as(analyst)
+    page.goto(f"/queue/{legal_request.ref}/")
+    form = page.locator("#reject-form")
+    reasons = form.get_by_label("Reasons for the requester (one per line, printed in the letter)")
+    reasons.fill("The subpoena is unsigned.")
+
+    form.get_by_label("Insert a standard text").select_option(label="No offence named")
+
+    expect(reasons).to_have_value("The subpoena is unsigned.\nThe order does not name the offence.")
+    expect(form.get_by_role("button", name="Use")).to_be_hidden()  # JavaScript made it unnecessary
