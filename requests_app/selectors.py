@@ -20,6 +20,7 @@ ERR_ROLE = "Your role has no access to requests."
 ERR_OFFICERS_ONLY = "Only the agency's officers can do this."
 ERR_TARGET_SEARCH_STAFF_ONLY = "Only analysts and reviewers search requests by target."
 MAX_SEARCH_LENGTH = 200
+TARGET_SEARCH_RESOURCE = "requests_app.legalrequest.target_search"
 
 PERMISSION_VIEW = "requests_app.view_legalrequest"
 RESOURCE = "requests_app.legalrequest"
@@ -149,6 +150,8 @@ def legal_requests_naming_target(queryset: QuerySet[LegalRequest], *, identifier
     reviewers only; every search is audited with the identifier hashed, never in clear.
     """
     if not is_legal_staff(actor):
+        # An attempt to look people up is worth a trace; the identifier itself is not recorded.
+        audit_permission_denied(actor=actor, resource=TARGET_SEARCH_RESOURCE, reason=REASON_STAFF_ONLY)
         raise NotPermitted(ERR_TARGET_SEARCH_STAFF_ONLY)
     identifier = (identifier or "").strip()[:MAX_SEARCH_LENGTH]
     candidates = _target_candidates(identifier) if identifier else set()

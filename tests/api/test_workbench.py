@@ -131,7 +131,7 @@ def test_target_finds_an_account_id(draft_factory, officer_a, reviewer, api):
     assert refs(api(reviewer).get(REQUESTS, {"target": "acc-78"})) == set()
 
 
-def test_an_officer_searching_by_target_gets_403_and_nothing_is_recorded_as_a_search(
+def test_an_officer_searching_by_target_gets_403_recorded_as_a_denial_without_the_identifier(
     draft_factory, officer_a, api, audit_trail
 ):
     draft_factory(officer_a)
@@ -140,6 +140,10 @@ def test_an_officer_searching_by_target_gets_403_and_nothing_is_recorded_as_a_se
 
     assert response.status_code == 403
     audit_trail.assert_not_recorded(AuditAction.REQUESTS_SEARCHED_BY_TARGET)
+    denial = audit_trail.assert_recorded(
+        AuditAction.PERMISSION_DENIED, actor=officer_a, resource="requests_app.legalrequest.target_search"
+    )
+    assert "someone" not in str(denial.details)
 
 
 def test_the_request_and_the_list_show_the_assignee(draft_factory, officer_a, analyst, api):
