@@ -35,6 +35,10 @@ class AuditAction:
     MESSAGE_POSTED = "request.message_posted"
     NOTE_ADDED = "request.note_added"
 
+    # The legal team's workbench (issue 12): assignment, target search, approval preview.
+    REQUEST_ASSIGNED = "request.assigned"
+    APPROVAL_PREVIEWED = "review.approval_previewed"
+
     PROPOSAL_MADE = "review.proposal_made"
     PROPOSAL_APPROVED = "review.proposal_approved"
     PROPOSAL_SENT_BACK = "review.proposal_sent_back"

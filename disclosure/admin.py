@@ -4,7 +4,14 @@ and the sealed snapshot content is never shown (only its size and key id)."""
 from django.contrib import admin
 
 from audit.admin import AuditedModelAdmin
-from disclosure.models import Approval, DisclosureSnapshot, Proposal, ProposalTarget, SnapshotTarget
+from disclosure.models import (
+    Approval,
+    CannedText,
+    DisclosureSnapshot,
+    Proposal,
+    ProposalTarget,
+    SnapshotTarget,
+)
 from vault.crypto import envelope_key_id
 
 
@@ -76,3 +83,12 @@ class DisclosureSnapshotAdmin(ReadOnlyAdmin):
     search_fields = ("legal_request__ref",)
     exclude = ("rule_versions",)
     inlines = [SnapshotTargetInline]
+
+
+@admin.register(CannedText)
+class CannedTextAdmin(AuditedModelAdmin):
+    """The standard texts analysts insert into their proposals, kept by administrators."""
+
+    list_display = ["title", "kind", "active", "updated_at"]
+    list_filter = ["kind", "active"]
+    search_fields = ["title", "body"]

@@ -96,9 +96,21 @@ class ProposalWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     date_from = StrictDateField(required=False, allow_null=True)
     date_to = StrictDateField(required=False, allow_null=True)
     targets = serializers.ListField(child=TargetItemField(), required=False, max_length=MAX_TARGETS)
-    reason = StrictCharField(required=False, allow_blank=True, max_length=services.MAX_TEXT, default="")
+    reason = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.MAX_TEXT,
+        default="",
+        help_text="Internal: the analyst's justification for the reviewer, or the question to the officer "
+        "(need_info). Never printed in a letter.",
+    )
     reasons = serializers.ListField(
-        child=StrictCharField(max_length=services.MAX_TEXT), required=False, max_length=50, default=list
+        child=StrictCharField(max_length=services.MAX_TEXT),
+        required=False,
+        max_length=50,
+        default=list,
+        help_text="For the requester: sentences the letter prints about a refusal or a narrowing, with the "
+        "rules' own messages. Required for a rejection.",
     )
     out_of_band_verified = StrictBooleanField(required=False, default=False)
 

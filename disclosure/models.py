@@ -169,3 +169,29 @@ class SnapshotTarget(models.Model):
 
     def seal_context(self, field: str) -> str:
         return f"disclosure.snapshottarget:{self.pk}:{field}"
+
+
+class CannedTextKind(models.TextChoices):
+    QUESTION = "question", "Question to the officer"
+    NARROWING = "narrowing", "Reason for narrowing (printed in the letter)"
+    REJECTION = "rejection", "Reason for rejecting (printed in the letter)"
+
+
+class CannedText(models.Model):
+    """A standard sentence the legal team agreed on, inserted into a proposal and then edited.
+
+    Managed by administrators. Narrowing and rejection texts go to the requester, in the letter:
+    they must be written for the requester."""
+
+    kind = models.CharField(max_length=20, choices=CannedTextKind.choices)
+    title = models.CharField(max_length=120, help_text="What the analyst picks from the list")
+    body = models.TextField(max_length=2000)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "title"]
+        constraints = [models.UniqueConstraint(fields=["kind", "title"], name="one_canned_text_title_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, QuerySet
+
 from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure import codec
-from disclosure.models import DisclosureSnapshot, Proposal, SnapshotTarget
+from disclosure.models import (
+    CannedText,
+    CannedTextKind,
+    Decision,
+    DisclosureSnapshot,
+    Proposal,
+    ProposalStatus,
+    SnapshotTarget,
+)
 from disclosure.records import ApprovedDecision, DisclosedTarget, RefusedItem, RuleFinding
+from disclosure.services import account_for, refused_items
 from lawreq.errors import InvalidInput, NotFound
 from lawreq.roles import Role
-from requests_app.models import LegalRequest
+from requests_app.models import LegalRequest, Target
 from requests_app.selectors import require_legal_staff_on
+from requests_app.states import State
+from subscribers.providers import get_provider, record_counts
 from vault.crypto import unseal
 
 ERR_NO_PROPOSAL = "This request has no proposal."
@@ -129,3 +145,148 @@ def approved_decision(*, legal_request: LegalRequest, actor, purpose: str) -> Ap
 
 def snapshot_exists(*, legal_request: LegalRequest) -> bool:
     return DisclosureSnapshot.objects.filter(legal_request=legal_request).exists()
+
+
+# The legal team's queue: what waits for whom, and what came back
+
+
+def legal_requests_awaiting_approval_by(queryset: QuerySet[LegalRequest], *, user) -> QuerySet[LegalRequest]:
+    """Requests whose open proposal this user may decide on: made by someone else (four eyes),
+    on a request they did not file."""
+    others = Proposal.objects.filter(legal_request=OuterRef("pk"), status=ProposalStatus.OPEN).exclude(proposed_by=user)
+    return queryset.filter(state=State.PENDING_APPROVAL).filter(Exists(others)).exclude(created_by=user)
+
+
+def legal_requests_with_review_marks(queryset: QuerySet[LegalRequest]) -> QuerySet[LegalRequest]:
+    """Each request annotated with ``was_sent_back``: a reviewer sent a proposal back (shown while the
+    request is back in review)."""
+    sent_back = Proposal.objects.filter(legal_request=OuterRef("pk"), status=ProposalStatus.SENT_BACK)
+    return queryset.annotate(was_sent_back=Exists(sent_back))
+
+
+# What an approval would do: the reviewer's screen before confirming
+
+
+ERR_NOTHING_TO_APPROVE = "There is no proposal waiting for approval on this request."
+
+
+@dataclass(frozen=True)
+class TargetPreview:
+    target: Target
+    included: bool
+    categories: tuple[str, ...]  # proposed for this target
+    date_from: dt.date | None
+    date_to: dt.date | None
+    found: bool = False
+    account_id: str = ""
+    counts: dict[str, int] = field(default_factory=dict)  # per proposed category
+
+
+@dataclass(frozen=True)
+class ProposalPreview:
+    proposal: Proposal
+    asked_categories: tuple[str, ...]
+    proposed_categories: tuple[str, ...]
+    asked_date_from: dt.date | None
+    asked_date_to: dt.date | None
+    proposed_date_from: dt.date | None
+    proposed_date_to: dt.date | None
+    targets: tuple[TargetPreview, ...]
+    refused: tuple[RefusedItem, ...]
+
+    @property
+    def removed_categories(self) -> tuple[str, ...]:
+        return tuple(c for c in self.asked_categories if c not in self.proposed_categories)
+
+    @property
+    def accounts_found(self) -> int:
+        return len({t.account_id for t in self.targets if t.found})
+
+    @property
+    def totals(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for target in self.targets:
+            for category, count in target.counts.items():
+                totals[category] = totals.get(category, 0) + count
+        return totals
+
+
+def proposal_open_for_approval(*, legal_request: LegalRequest, actor) -> Proposal:
+    proposal = proposal_current(legal_request=legal_request, actor=actor)
+    if proposal.status != ProposalStatus.OPEN or legal_request.state != State.PENDING_APPROVAL:
+        raise NotFound(ERR_NOTHING_TO_APPROVE)
+    return proposal
+
+
+def proposal_preview(*, legal_request: LegalRequest, actor, provider=None) -> ProposalPreview:
+    """The open proposal against the request (categories, days, targets) and how many records of
+    each approved category each target would give: counted, not read or decrypted. Counting looks
+    at personal data, so it is audited, with totals only."""
+    proposal = proposal_open_for_approval(legal_request=legal_request, actor=actor)
+    scopes = {scope.target_id: scope for scope in proposal.targets.all()}
+    disclose = proposal.decision == Decision.DISCLOSE
+    provider = provider or (get_provider() if disclose else None)
+    targets: list[TargetPreview] = []
+    for target in legal_request.targets.all():
+        scope = scopes.get(target.pk)
+        if scope is None:
+            targets.append(TargetPreview(target=target, included=False, categories=(), date_from=None, date_to=None))
+            continue
+        account_id = account_for(target, provider)
+        counts = (
+            record_counts(provider, account_id, scope.categories, scope.date_from, scope.date_to) if account_id else {}
+        )
+        targets.append(
+            TargetPreview(
+                target=target,
+                included=True,
+                categories=tuple(scope.categories),
+                date_from=scope.date_from,
+                date_to=scope.date_to,
+                found=account_id is not None,
+                account_id=account_id or "",
+                counts=counts,
+            )
+        )
+    proposal.legal_request = legal_request
+    refused = refused_items(proposal=proposal, scopes=list(scopes.values())) if disclose else []
+    preview = ProposalPreview(
+        proposal=proposal,
+        asked_categories=tuple(legal_request.categories),
+        proposed_categories=tuple(proposal.categories),
+        asked_date_from=legal_request.date_from,
+        asked_date_to=legal_request.date_to,
+        proposed_date_from=proposal.date_from,
+        proposed_date_to=proposal.date_to,
+        targets=tuple(targets),
+        refused=tuple(RefusedItem(what=item["what"], reason=item["reason"]) for item in refused),
+    )
+    if disclose:
+        audit_record(
+            action=AuditAction.APPROVAL_PREVIEWED,
+            actor=actor,
+            obj=proposal,
+            request_ref=legal_request.ref,
+            details={
+                "proposal_id": proposal.pk,
+                "what": "record_counts",
+                "accounts": preview.accounts_found,
+                "counts": preview.totals,
+            },
+        )
+    return preview
+
+
+def canned_texts_by_kind() -> dict[str, list[CannedText]]:
+    """The active standard texts, grouped by kind, for the proposal forms."""
+    grouped: dict[str, list[CannedText]] = {kind: [] for kind in CannedTextKind.values}
+    for text in CannedText.objects.filter(active=True).order_by("title"):
+        grouped[text.kind].append(text)
+    return grouped
+
+
+def canned_text_get(*, pk, kind: str) -> CannedText | None:
+    """An active standard text of this kind, or None for anything else (a forged or stale choice)."""
+    if not str(pk or "").isdigit():
+        return None
+    return CannedText.objects.filter(pk=int(pk), kind=kind, active=True).first()

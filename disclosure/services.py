@@ -24,7 +24,7 @@ from disclosure.models import (
 )
 from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
-from requests_app.choices import Category, Outcome, Resolution, label_of
+from requests_app.choices import Category, Outcome, Resolution, TargetType, label_of
 from requests_app.models import LegalRequest, Target
 from requests_app.selectors import require_legal_staff_on
 from requests_app.states import State
@@ -56,15 +56,22 @@ ERR_DATE_MISSING = "The request has no date range: give one."
 ERR_DATE_BEFORE = "Cannot start before the requested {date}."
 ERR_DATE_AFTER = "Cannot end after the requested {date}."
 ERR_DATE_ORDER = "date_from must not be after date_to."
-ERR_REASONS_REQUIRED = "A rejection needs its reasons: they are shown in the letter."
+ERR_REASONS_REQUIRED = (
+    "A rejection needs its reasons for the requester ('reasons'): they are printed in the letter; "
+    "the justification ('reason') is internal and never is."
+)
 ERR_QUESTION_REQUIRED = "Asking for information needs the question to the officer (in 'reason')."
 ERR_COMMENT_REQUIRED = "Sending a proposal back needs a comment saying why."
 ERR_TEXT_TOO_LONG = "At most {max} characters."
 
 MAX_TEXT = 5000
-REASON_NOT_ALLOWED = "Not permitted by the rules in force for this request."
+# What the letter says about a refusal: these sentences, the proposal's ``reasons`` and the rules' own
+# messages. Never the proposal's ``reason``: that is the analyst's justification for the reviewer.
+REASON_NOT_ALLOWED = "Not permitted by the legal requirements in force for this request (listed below)."
 REASON_NARROWED = "Narrowed by the legal review."
+REASON_NARROWED_SEE_REASONS = "Narrowed by the legal review, for the reasons given below."
 REASON_NOT_PROPOSED = "Not included by the legal review."
+REASON_NOT_PROPOSED_SEE_REASONS = "Not included by the legal review, for the reasons given below."
 
 
 # The rule engine's verdict
@@ -235,7 +242,7 @@ def proposal_create(
     if decision not in Decision.values:
         raise InvalidInput(ERR_DECISION, field="decision")
     reason = _text(reason, "reason")
-    rejection_reasons = [_text(item, "reasons") for item in (reasons or []) if (item or "").strip()]
+    letter_reasons = [_text(item, "reasons") for item in (reasons or []) if (item or "").strip()]
 
     checks = checks_in_force(legal_request=locked, required=decision == Decision.DISCLOSE)
     scopes: list[TargetScope] = []
@@ -251,9 +258,8 @@ def proposal_create(
             allowed=checks.allowed_categories,
         )
     elif decision == Decision.REJECT:
-        rejection_reasons = rejection_reasons or ([reason] if reason else [])
-        if not rejection_reasons:
-            raise InvalidInput(ERR_REASONS_REQUIRED, field="reason")
+        if not letter_reasons:
+            raise InvalidInput(ERR_REASONS_REQUIRED, field="reasons")
     elif not reason:
         raise InvalidInput(ERR_QUESTION_REQUIRED, field="reason")
 
@@ -265,7 +271,7 @@ def proposal_create(
         date_from=min((scope.date_from for scope in scopes), default=None),
         date_to=max((scope.date_to for scope in scopes), default=None),
         reason=reason,
-        reasons=rejection_reasons if decision == Decision.REJECT else [],
+        reasons=letter_reasons if decision != Decision.NEED_INFO else [],
         allowed_categories=sorted(checks.allowed_categories),
         rule_versions=checks.rule_versions,
         out_of_band_verified=bool(out_of_band_verified) and decision == Decision.DISCLOSE,
@@ -355,11 +361,17 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
 # Snapshot
 
 
-def _refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> list[dict[str, str]]:
-    """What the request asked for and the approved answer does not give, each with why."""
+def _target_label(target: Target) -> str:
+    """A target as the requester named it: never our database id."""
+    return f"{label_of(TargetType, target.type).lower()} {target.display_value}"
+
+
+def refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> list[dict[str, str]]:
+    """What the request asked for and the approved answer does not give, each with why: the rules
+    (their messages are frozen with the snapshot) or the legal review (its ``reasons``)."""
     legal_request = proposal.legal_request
     allowed = set(proposal.allowed_categories)
-    narrowed = proposal.reason or REASON_NARROWED
+    narrowed = REASON_NARROWED_SEE_REASONS if proposal.reasons else REASON_NARROWED
     per_scope: list[dict[str, str]] = []
     for scope in scopes:
         items: dict[str, str] = {}
@@ -367,9 +379,9 @@ def _refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> l
             if category not in scope.categories:
                 items[label_of(Category, category)] = REASON_NOT_ALLOWED if category not in allowed else narrowed
         if legal_request.date_from and scope.date_from > legal_request.date_from:
-            items[f"records before {scope.date_from.isoformat()}"] = narrowed
+            items[f"Records before {scope.date_from.isoformat()}"] = narrowed
         if legal_request.date_to and scope.date_to < legal_request.date_to:
-            items[f"records after {scope.date_to.isoformat()}"] = narrowed
+            items[f"Records after {scope.date_to.isoformat()}"] = narrowed
         per_scope.append(items)
 
     refused: list[dict[str, str]] = []
@@ -379,15 +391,16 @@ def _refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> l
     for scope, items in zip(scopes, per_scope, strict=True):
         for what, reason in items.items():
             if what not in common:
-                refused.append({"what": f"{what} for target #{scope.target_id}", "reason": reason})
+                refused.append({"what": f"{what} for the {_target_label(scope.target)}", "reason": reason})
     proposed_ids = {scope.target_id for scope in scopes}
+    not_proposed = REASON_NOT_PROPOSED_SEE_REASONS if proposal.reasons else REASON_NOT_PROPOSED
     for target in legal_request.targets.all():
         if target.pk not in proposed_ids:
-            refused.append({"what": f"target #{target.pk}", "reason": proposal.reason or REASON_NOT_PROPOSED})
+            refused.append({"what": f"The {_target_label(target)}", "reason": not_proposed})
     return refused
 
 
-def _account_for(target: Target, provider) -> str | None:
+def account_for(target: Target, provider) -> str | None:
     if target.resolution == Resolution.FOUND and target.account_id:
         return target.account_id
     if target.resolution == Resolution.NOT_FOUND:
@@ -429,19 +442,19 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
         rule_versions=proposal.rule_versions,
     )
     accounts = events = 0
+    # What the rules said at decision time is what the letter quotes, whatever later checks say.
+    rule_findings = [
+        {"rule": result.rule, "message": result.message, "citation": result.citation}
+        for result in officer_failures(latest_check_run(legal_request))
+    ]
     if proposal.decision == Decision.REJECT:
         snapshot.outcome = Outcome.REJECTED
-        # What the rules said at decision time is what the rejection letter quotes, whatever later
-        # checks say.
-        snapshot.failing_rules = [
-            {"rule": result.rule, "message": result.message, "citation": result.citation}
-            for result in officer_failures(latest_check_run(legal_request))
-        ]
+        snapshot.failing_rules = rule_findings
     else:
         provider = get_provider()
         scopes = list(proposal.targets.select_related("target").order_by("target_id"))
         for scope in scopes:
-            account_id = _account_for(scope.target, provider)
+            account_id = account_for(scope.target, provider)
             entry = SnapshotTarget.objects.create(
                 snapshot=snapshot,
                 target=scope.target,
@@ -454,7 +467,9 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
                 _seal_target(entry, account_id=account_id, provider=provider)
                 accounts += 1
                 events += entry.ip_event_count
-        snapshot.refused = _refused_items(proposal=proposal, scopes=scopes)
+        snapshot.refused = refused_items(proposal=proposal, scopes=scopes)
+        if any(item["reason"] == REASON_NOT_ALLOWED for item in snapshot.refused):
+            snapshot.failing_rules = rule_findings
         if accounts == 0:
             snapshot.outcome = Outcome.NO_RECORDS
         elif snapshot.refused:

@@ -391,6 +391,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "lawreq <lawreq@localh
 # The platform's data store, pluggable.
 LAWREQ_SUBSCRIBER_PROVIDER = os.environ.get("LAWREQ_SUBSCRIBER_PROVIDER", "subscribers.providers.DatabaseProvider")
 LAWREQ_PLATFORM_NAME = os.environ.get("LAWREQ_PLATFORM_NAME", "Example Messaging Platform")
+# The function that signs letters: a letter names it, never the people who prepared or approved it.
+LAWREQ_SIGNING_FUNCTION = os.environ.get("LAWREQ_SIGNING_FUNCTION", "Law Enforcement Response Team")
 # A second factor (TOTP) for the legal team, auditors and operators; on in production.
 LAWREQ_REQUIRE_STAFF_OTP = env_bool("LAWREQ_REQUIRE_STAFF_OTP", LAWREQ_PRODUCTION)
 

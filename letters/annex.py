@@ -53,6 +53,7 @@ class AnnexSection:
     account_id: str
     events: Iterable[IpEvent]
     count: int
+    number: int = 0  # the target's number in the letter (1, 2, ...): database ids are never printed
 
     @property
     def pages(self) -> int:
@@ -150,7 +151,7 @@ def _draw_page_frame(
     top = PAGE_HEIGHT - MARGIN_TOP
     pdf.setFillColorRGB(*HEADING_COLOUR)
     pdf.setFont(fonts.bold, 10)
-    pdf.drawString(MARGIN_LEFT, top - 10, f"Annex: IP events of target #{section.target_id}")
+    pdf.drawString(MARGIN_LEFT, top - 10, f"Annex: IP events of target {section.number or ''}".rstrip())
     pdf.setFillColorRGB(0, 0, 0)
     pdf.setFont(fonts.regular, 8)
     pdf.drawString(

@@ -23,13 +23,6 @@ class LetterKind(models.TextChoices):
     REJECTION = "rejection", "Rejection"
 
 
-ROLE_LABELS = {
-    "analyst": "Legal analyst",
-    "reviewer": "Senior legal reviewer",
-    "admin": "Administrator",
-}
-
-
 @dataclass(frozen=True)
 class DocumentDigest:
     name: str
@@ -69,6 +62,8 @@ class LetterContent:
     failing_rules: tuple[RuleFinding, ...] = ()
     rejection_reasons: tuple[str, ...] = ()
     verification_url: str = ""
+    # Who signs: a function of the platform (a setting), never a member of staff by name.
+    signing_function: str = "Law Enforcement Response Team"
 
     @property
     def disclosed_targets(self) -> tuple[DisclosedTarget, ...]:

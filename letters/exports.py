@@ -19,8 +19,10 @@ from requests_app.choices import Category
 IP_EVENTS_CSV = "ip_events.csv"
 PHONE_NUMBERS_CSV = "phone_numbers.csv"
 RECORDS_JSON = "records.json"
-IP_EVENT_COLUMNS = ["target_id", "account_id", "timestamp_utc", "ip", "port"]
-PHONE_COLUMNS = ["target_id", "account_id", "number", "valid_from_utc", "valid_to_utc"]
+# "target" is the target's number in the letter (1, 2, ... as the request named them): our database
+# ids never leave the platform.
+IP_EVENT_COLUMNS = ["target", "account_id", "timestamp_utc", "ip", "port"]
+PHONE_COLUMNS = ["target", "account_id", "number", "valid_from_utc", "valid_to_utc"]
 
 
 @dataclass(frozen=True)
@@ -36,26 +38,42 @@ def iso_utc(value: dt.datetime | None) -> str | None:
 
 
 def records_exports(
-    *, ref: str, targets: tuple[DisclosedTarget, ...], with_ip_events: bool, with_phone_numbers: bool
+    *,
+    ref: str,
+    targets: tuple[DisclosedTarget, ...],
+    with_ip_events: bool,
+    with_phone_numbers: bool,
+    numbers: dict[int, int] | None = None,
 ) -> list[Export]:
+    """``numbers``: each target's number in the letter, by target id (default: 1, 2, ... in order)."""
+    numbers = numbers or {target.target_id: index for index, target in enumerate(targets, start=1)}
     exports = []
     if with_ip_events:
-        exports.append(Export(IP_EVENTS_CSV, "text/csv", f"IP events disclosed in {ref}", _ip_events_csv(targets)))
+        exports.append(
+            Export(IP_EVENTS_CSV, "text/csv", f"IP events disclosed in {ref}", _ip_events_csv(targets, numbers))
+        )
     if with_phone_numbers:
         exports.append(
-            Export(PHONE_NUMBERS_CSV, "text/csv", f"Phone numbers disclosed in {ref}", _phone_numbers_csv(targets))
+            Export(
+                PHONE_NUMBERS_CSV,
+                "text/csv",
+                f"Phone numbers disclosed in {ref}",
+                _phone_numbers_csv(targets, numbers),
+            )
         )
     exports.append(
-        Export(RECORDS_JSON, "application/json", f"All records disclosed in {ref}", _records_json(ref, targets))
+        Export(
+            RECORDS_JSON, "application/json", f"All records disclosed in {ref}", _records_json(ref, targets, numbers)
+        )
     )
     return exports
 
 
-def _ip_events_csv(targets: tuple[DisclosedTarget, ...]) -> bytes:
+def _ip_events_csv(targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]) -> bytes:
     return csv_document(
         IP_EVENT_COLUMNS,
         (
-            (target.target_id, target.account_id, iso_utc(event.ts), event.ip, event.port)
+            (numbers.get(target.target_id), target.account_id, iso_utc(event.ts), event.ip, event.port)
             for target in targets
             if target.found and Category.IP_ADDRESSES in target.categories
             for event in target.ip_events
@@ -63,11 +81,17 @@ def _ip_events_csv(targets: tuple[DisclosedTarget, ...]) -> bytes:
     )
 
 
-def _phone_numbers_csv(targets: tuple[DisclosedTarget, ...]) -> bytes:
+def _phone_numbers_csv(targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]) -> bytes:
     return csv_document(
         PHONE_COLUMNS,
         (
-            (target.target_id, target.account_id, period.number, iso_utc(period.valid_from), iso_utc(period.valid_to))
+            (
+                numbers.get(target.target_id),
+                target.account_id,
+                period.number,
+                iso_utc(period.valid_from),
+                iso_utc(period.valid_to),
+            )
             for target in targets
             if target.found and Category.PHONE_NUMBER in target.categories
             for period in target.phone_numbers
@@ -75,14 +99,14 @@ def _phone_numbers_csv(targets: tuple[DisclosedTarget, ...]) -> bytes:
     )
 
 
-def _records_json(ref: str, targets: tuple[DisclosedTarget, ...]) -> bytes:
+def _records_json(ref: str, targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]) -> bytes:
     """``{"ref", "targets": [...]}``, written piecewise: each IP event is serialised on its own."""
     out = bytearray(b'{"ref":' + orjson.dumps(ref) + b',"targets":[')
     for index, target in enumerate(targets):
         if index:
             out += b","
         head = {
-            "target_id": target.target_id,
+            "target": numbers.get(target.target_id),
             "target_type": target.target_type,
             "target_value": target.target_value,
             "found": target.found,

@@ -35,7 +35,7 @@ from weasyprint import HTML
 
 from disclosure.records import DisclosedTarget
 from letters.annex import AnnexSection, annex_page_count, annex_render
-from letters.content import ROLE_LABELS, LetterContent, LetterKind
+from letters.content import LetterContent, LetterKind
 from letters.exports import Export, records_exports
 from letters.fetcher import StaticOnlyFetcher
 from requests_app.choices import (
@@ -83,8 +83,15 @@ class RenderedLetter:
 
 def letter_render(content: LetterContent) -> RenderedLetter:
     counts = check_records_within_approval(content)
+    numbers = target_numbers(content)
     sections = [
-        AnnexSection(target_id=t.target_id, account_id=t.account_id, events=t.ip_events, count=counts[t.target_id])
+        AnnexSection(
+            target_id=t.target_id,
+            account_id=t.account_id,
+            events=t.ip_events,
+            count=counts[t.target_id],
+            number=numbers.get(t.target_id, 0),
+        )
         for t in content.disclosed_targets
         if counts.get(t.target_id)
     ]
@@ -174,6 +181,7 @@ def _exports_for(content: LetterContent) -> list[Export]:
         targets=content.disclosed_targets,
         with_ip_events=any("ip_addresses" in t.categories for t in targets),
         with_phone_numbers=any("phone_number" in t.categories for t in targets),
+        numbers=target_numbers(content),
     )
 
 
@@ -198,6 +206,29 @@ def _render_letter_pages(
     raise LetterContentError("The letter's page count does not settle.")
 
 
+PREVIEW_WATERMARK = "Preview — not signed"
+
+
+def letter_preview_render(content: LetterContent, *, ip_event_counts: dict[int, int]) -> bytes:
+    """The letter as approving would issue it, for the reviewer's eyes only: laid out from the
+    counts of IP events (the annex is announced, not drawn), watermarked on every page, and never
+    signed (the signature is applied by ``letters.signing`` to issued letters only)."""
+    annex_pages = sum(AnnexSection(target_id, "", (), count).pages for target_id, count in ip_event_counts.items())
+    fetcher = StaticOnlyFetcher()
+    guess = 1
+    for _ in range(MAX_LAYOUT_PASSES):
+        context = letter_context(
+            content, counts=ip_event_counts, letter_pages=guess, annex_pages=annex_pages, attachments=[]
+        )
+        context["preview_watermark"] = PREVIEW_WATERMARK
+        html = render_to_string(TEMPLATES[content.kind], context)
+        document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).render()
+        if len(document.pages) == guess:
+            return document.write_pdf()
+        guess = len(document.pages)
+    raise LetterContentError("The letter's page count does not settle.")
+
+
 # The page count of the last letter of the same shape: the first layout's guess. Only the time it takes
 # depends on it; the output never does (a wrong guess costs one more layout).
 _page_count_hints: dict[tuple, int] = {}
@@ -213,6 +244,12 @@ def _letter_shape(content: LetterContent) -> tuple:
         len(decision.refused) + len(decision.reasons) if decision else 0,
         tuple((t.found, t.categories, len(t.phone_numbers), len(t.profile or ())) for t in content.disclosed_targets),
     )
+
+
+def target_numbers(content: LetterContent) -> dict[int, int]:
+    """Targets are numbered 1, 2, ... in the order the request named them: our database ids are
+    internal and never printed."""
+    return {target.target_id: number for number, target in enumerate(content.asked_targets, start=1)}
 
 
 def _title(content: LetterContent) -> str:
@@ -256,13 +293,14 @@ def letter_context(
 ) -> dict:
     decision = content.decision
     next_annex_page = letter_pages + 1
+    numbers = target_numbers(content)
     targets = []
     for target in content.disclosed_targets:
         count = counts.get(target.target_id, 0)
         pages = AnnexSection(target.target_id, target.account_id, (), count).pages
         targets.append(
             {
-                "target_id": target.target_id,
+                "number": numbers.get(target.target_id, ""),
                 "type_label": label_of(TargetType, target.target_type),
                 "display_value": f"@{target.target_value}" if target.target_type == "username" else target.target_value,
                 "found": target.found,
@@ -308,7 +346,7 @@ def letter_context(
         "asked_period": _period(content.asked_date_from, content.asked_date_to),
         "asked_targets": [
             {
-                "target_id": t.target_id,
+                "number": numbers[t.target_id],
                 "type_label": label_of(TargetType, t.target_type),
                 "display_value": t.display_value,
             }
@@ -318,17 +356,10 @@ def letter_context(
         "refused": list(decision.refused) if decision else [],
         "reasons": reasons,
         "failing_rules": list(content.failing_rules),
-        "analyst": _person(decision.proposed_by_name, decision.proposed_by_role) if decision else None,
-        "reviewer": _person(decision.approved_by_name, decision.approved_by_role) if decision else None,
+        "signing_function": content.signing_function,
         "approved_at": _datetime(decision.approved_at) if decision else "",
         "attachments": attachments,
     }
-
-
-def _person(name: str, role: str) -> dict | None:
-    if not name and not role:
-        return None
-    return {"name": name or "(name withheld)", "role": ROLE_LABELS.get(role, role)}
 
 
 def _embed_file(writer: PdfWriter, export: Export, *, modified: dt.datetime) -> None:

@@ -60,9 +60,11 @@ def letter_content_for(
         documents=tuple(DocumentDigest(name=d.name, sha256=d.sha256) for d in legal_request.documents.order_by("id")),
         decision=decision,
         # A rejection says why as it was decided (frozen with the decision), not as the rules say now.
-        failing_rules=decision.failing_rules if rejected and decision else (),
+        # A refusal in a disclosure quotes the rules too, as frozen with the decision.
+        failing_rules=decision.failing_rules if decision else (),
         rejection_reasons=_rejection_reasons(legal_request, decision) if rejected else (),
         verification_url=verification_url(),
+        signing_function=settings.LAWREQ_SIGNING_FUNCTION,
     )
 
 

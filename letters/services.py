@@ -25,16 +25,21 @@ from requests import RequestException
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from disclosure.records import ApprovedDecision
-from disclosure.selectors import approved_decision
+from disclosure.models import Decision
+from disclosure.records import ApprovedDecision, DisclosedTarget, RuleFinding
+from disclosure.selectors import approved_decision, proposal_preview
+from disclosure.services import REASON_NOT_ALLOWED
 from lawreq.errors import Conflict, NotFound
 from letters import selectors
 from letters.content import LetterKind
 from letters.models import Response, ResponseStatus
-from letters.rendering import LetterContentError, RenderedLetter, letter_render
+from letters.rendering import LetterContentError, RenderedLetter, letter_preview_render, letter_render
 from letters.signing import pdf_sign, signer_load
+from requests_app.choices import Category, Outcome
 from requests_app.models import LegalRequest
 from requests_app.states import ANSWERABLE_STATES, State
+from rules.selectors import latest_check_run, officer_failures
+from subscribers.providers import get_provider
 from vault.crypto import DecryptionRefused, seal, unseal
 
 logger = logging.getLogger(__name__)
@@ -285,3 +290,78 @@ def response_preview(*, user, ref: str) -> tuple[Response, bytes]:
         details={"sha256": response.sha256},
     )
     return response, pdf
+
+
+def approval_letter_preview(*, legal_request: LegalRequest, actor) -> bytes:
+    """The letter the open proposal would issue, rendered for the reviewer before they approve:
+    watermarked, never signed, never stored. IP events are counted, not read (the letter only
+    announces them); phone numbers and the profile, which the letter prints, are read. Audited."""
+    preview = proposal_preview(legal_request=legal_request, actor=actor)
+    proposal = preview.proposal
+    provider = get_provider()
+    targets: list[DisclosedTarget] = []
+    ip_event_counts: dict[int, int] = {}
+    printed = (Category.PHONE_NUMBER, Category.SUBSCRIBER_PROFILE)
+    for item in preview.targets:
+        if not item.included:
+            continue
+        small = [category for category in item.categories if category in printed]
+        records = (
+            provider.records(item.account_id, small, item.date_from, item.date_to) if item.found and small else None
+        )
+        targets.append(
+            DisclosedTarget(
+                target_id=item.target.pk,
+                target_type=item.target.type,
+                target_value=item.target.value,
+                found=item.found,
+                account_id=item.account_id,
+                categories=item.categories,
+                date_from=item.date_from,
+                date_to=item.date_to,
+                phone_numbers=records.phone_numbers if records else (),
+                profile=records.profile if records else None,
+            )
+        )
+        ip_event_counts[item.target.pk] = item.counts.get(Category.IP_ADDRESSES, 0)
+    if proposal.decision == Decision.REJECT:
+        outcome = Outcome.REJECTED
+    elif not preview.accounts_found:
+        outcome = Outcome.NO_RECORDS
+    else:
+        outcome = Outcome.PARTIALLY_DISCLOSED if preview.refused else Outcome.DISCLOSED
+    quotes_rules = outcome == Outcome.REJECTED or any(item.reason == REASON_NOT_ALLOWED for item in preview.refused)
+    now = timezone.now()
+    decision = ApprovedDecision(
+        decision=proposal.decision,
+        outcome=outcome,
+        proposed_by_role="analyst",
+        approved_by_role="reviewer",
+        proposed_by_name="",
+        approved_by_name="",
+        approved_at=now,
+        reasons=tuple(proposal.reasons),
+        refused=preview.refused,
+        failing_rules=tuple(
+            RuleFinding(rule=result.rule, message=result.message, citation=result.citation)
+            for result in officer_failures(latest_check_run(legal_request))
+        )
+        if quotes_rules
+        else (),
+        targets=tuple(targets),
+    )
+    content = selectors.letter_content_for(legal_request=legal_request, decision=decision, responded_at=now)
+    pdf = letter_preview_render(content, ip_event_counts=ip_event_counts)
+    audit_record(
+        action=AuditAction.APPROVAL_PREVIEWED,
+        actor=actor,
+        obj=proposal,
+        request_ref=legal_request.ref,
+        details={
+            "proposal_id": proposal.pk,
+            "what": "letter",
+            "kind": content.kind,
+            "sha256": hashlib.sha256(pdf).hexdigest(),
+        },
+    )
+    return pdf

@@ -28,11 +28,13 @@ def role_holders(role: Role) -> QuerySet:
 
 
 def staff_side(legal_request: LegalRequest) -> QuerySet:
-    """The legal team's members who worked on the request (wrote, noted, proposed); when nobody has
-    yet, every analyst. Never the requesting officer, even one who also holds a staff role."""
+    """The legal team's members who have the request in hand (its assignee) or worked on it (wrote,
+    noted, proposed); when nobody has yet, every analyst. Never the requesting officer, even one who
+    also holds a staff role."""
     staff = role_holders(Role.ANALYST) | role_holders(Role.REVIEWER)
     involved = (
-        staff.filter(pk__in=Message.objects.filter(legal_request=legal_request).values("author_id"))
+        staff.filter(pk=legal_request.assignee_id)
+        | staff.filter(pk__in=Message.objects.filter(legal_request=legal_request).values("author_id"))
         | staff.filter(pk__in=InternalNote.objects.filter(legal_request=legal_request).values("author_id"))
         | staff.filter(pk__in=Proposal.objects.filter(legal_request=legal_request).values("proposed_by_id"))
     ).exclude(pk=legal_request.created_by_id)

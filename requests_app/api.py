@@ -24,6 +24,7 @@ from requests_app import selectors, services
 from requests_app.auth import token_obtain, token_revoke
 from requests_app.models import ApiToken, LegalRequest
 from requests_app.serializers import (
+    AssignSerializer,
     DocumentSerializer,
     LegalRequestSerializer,
     LegalRequestSummarySerializer,
@@ -34,6 +35,7 @@ from requests_app.states import OPEN_STATES, State
 
 ERR_IDEMPOTENCY_KEY = "Idempotency-Key must be 1 to 200 printable characters."
 ERR_NO_FILE = "Send the document as multipart form field 'file'."
+ASSIGN_RESOURCE = "requests_app.legalrequest.assign"
 
 
 class TokenView(APIView):
@@ -86,13 +88,24 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def request_detail_response(legal_request: LegalRequest, status_code: int = status.HTTP_200_OK) -> Response:
-    """The request as GET returns it: every endpoint that acts on a request answers with it."""
+def request_detail_response(
+    legal_request: LegalRequest, status_code: int = status.HTTP_200_OK, *, request=None
+) -> Response:
+    """The request as GET returns it: every endpoint that acts on a request answers with it.
+    ``request`` tells who asks: only the legal team sees who of them is assigned."""
     prefetch_related_objects([legal_request], "targets", "documents")
-    return Response(LegalRequestSerializer(legal_request).data, status=status_code)
+    return Response(LegalRequestSerializer(legal_request, context={"request": request}).data, status=status_code)
 
 
 class LegalRequestFilter(FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Reference or case number (exact, case-insensitive)")
+    target = django_filters.CharFilter(
+        method="filter_target",
+        label="A phone number in any format, a username or an account id (analysts and reviewers; audited)",
+    )
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", label="'me', 'none' (unassigned) or the username of an analyst or reviewer"
+    )
     state = django_filters.ChoiceFilter(choices=State.choices)
     jurisdiction = django_filters.CharFilter(field_name="jurisdiction__code", lookup_expr="iexact")
     emergency = django_filters.BooleanFilter()
@@ -100,7 +113,20 @@ class LegalRequestFilter(FilterSet):
 
     class Meta:
         model = LegalRequest
-        fields = ["state", "jurisdiction", "emergency", "overdue"]
+        fields = ["q", "target", "assignee", "state", "jurisdiction", "emergency", "overdue"]
+
+    def filter_q(self, queryset, name, value):
+        return selectors.legal_requests_matching(queryset, value)
+
+    def filter_target(self, queryset, name, value):
+        return selectors.legal_requests_naming_target(queryset, identifier=value, actor=self.request.user)
+
+    def filter_assignee(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assignee=self.request.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee__username=value)
 
     def filter_overdue(self, queryset, name, value):
         late = {"state__in": OPEN_STATES, "due_at__lt": timezone.now()}
@@ -121,6 +147,21 @@ class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.Gener
 
     def get_serializer_class(self):
         return LegalRequestSummarySerializer if self.action == "list" else LegalRequestSerializer
+
+    @extend_schema(
+        request=AssignSerializer,
+        responses={200: LegalRequestSerializer},
+        description="Give the request to an analyst or a reviewer (`null`: to nobody). Analysts and reviewers "
+        "only (anyone else: 404, as for every review resource); audited.",
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, ref=None):
+        legal_request = selectors.legal_request_get_for_staff(user=request.user, ref=ref, resource=ASSIGN_RESOURCE)
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignee = services.assignee_by_username(serializer.validated_data["assignee"])
+        services.legal_request_assign(legal_request=legal_request, actor=request.user, assignee=assignee)
+        return request_detail_response(legal_request, request=request)
 
     def _officer_request(self, ref: str) -> LegalRequest:
         return selectors.legal_request_get_for_officer(user=self.request.user, ref=ref)
@@ -144,7 +185,7 @@ class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.Gener
     def retrieve(self, request, ref=None):
         legal_request = selectors.legal_request_get(user=request.user, ref=ref)
         selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="api")
-        return request_detail_response(legal_request)
+        return request_detail_response(legal_request, request=request)
 
     @extend_schema(request=LegalRequestWriteSerializer, responses=LegalRequestSerializer)
     def partial_update(self, request, ref=None):

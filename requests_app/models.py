@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from knox.models import AbstractAuthToken
@@ -119,6 +120,14 @@ class LegalRequest(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     rejection_reasons = models.JSONField(default=list, blank=True)
     info_requested = models.TextField(blank=True, help_text="What the legal team asks the officer to add")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The analyst or reviewer who has the request in hand",
+    )
 
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
@@ -140,7 +149,13 @@ class LegalRequest(models.Model):
                 name="request_date_range_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["state", "due_at"])]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            # The queue's "mine" view, earliest deadline first.
+            models.Index(fields=["assignee", "due_at"], name="request_assignee_due"),
+            # Search by case number, case-insensitive (iexact compares UPPER()).
+            models.Index(Upper("case_number"), name="request_case_number_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.ref

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import phonenumbers
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier, audit_permission_denied, audit_record
-from lawreq.errors import NotFound, NotPermitted
-from lawreq.roles import is_legal_staff
+from lawreq.errors import InvalidInput, NotFound, NotPermitted
+from lawreq.roles import STAFF_ROLES, is_legal_staff
 from requests_app.choices import TargetType
-from requests_app.models import LegalRequest, target_index
-from requests_app.targets import normalize_target
+from requests_app.models import Jurisdiction, LegalRequest, Target, target_index
+from requests_app.targets import normalize_account_id, normalize_username
 
 ERR_NOT_FOUND = "No such request."
 ERR_ROLE = "Your role has no access to requests."
 ERR_OFFICERS_ONLY = "Only the agency's officers can do this."
+ERR_TARGET_SEARCH_STAFF_ONLY = "Only analysts and reviewers search requests by target."
+MAX_SEARCH_LENGTH = 200
+TARGET_SEARCH_RESOURCE = "requests_app.legalrequest.target_search"
 
 PERMISSION_VIEW = "requests_app.view_legalrequest"
 RESOURCE = "requests_app.legalrequest"
@@ -28,7 +33,7 @@ REASON_OWN_REQUEST = "nobody reviews their own request"
 
 def legal_requests_visible_to(user) -> QuerySet[LegalRequest]:
     """Staff see every request; an officer sees those granted to their agency's group."""
-    base = LegalRequest.objects.select_related("jurisdiction", "agency")
+    base = LegalRequest.objects.select_related("jurisdiction", "agency", "assignee")
     if is_legal_staff(user):
         return base
     if hasattr(user, "officer"):
@@ -100,23 +105,81 @@ def legal_request_get_for_staff(*, user, ref: str, resource: str) -> LegalReques
     return legal_request
 
 
-def legal_requests_naming(*, user, target_type: str, value: str, region: str = "") -> QuerySet[LegalRequest]:
-    """The requests the user may see that name an identifier, found by its blind index (targets are
-    sealed). ``value`` is normalised as at intake (a phone in a national format needs ``region``); an
-    account id also finds the requests whose phone or username targets resolved to that account.
+# Search
 
-    The search itself reveals who is under investigation, so it is audited, with the identifier
-    hashed (``audit_hash_identifier``) as everywhere in the trail.
+
+def legal_requests_matching(queryset: QuerySet[LegalRequest], text: str) -> QuerySet[LegalRequest]:
+    """Requests of ``queryset`` (the caller's reach) whose reference or case number is ``text``,
+    case-insensitive; both are indexed."""
+    text = (text or "").strip()[:MAX_SEARCH_LENGTH]
+    if not text:
+        return queryset
+    return queryset.filter(Q(ref=text.upper()) | Q(case_number__iexact=text))
+
+
+def _target_candidates(identifier: str) -> set[tuple[str, str]]:
+    """Every (type, normalised value) an identifier typed in any format may stand for: a phone
+    number read in each jurisdiction's region (or international), a username, an account id."""
+    candidates: set[tuple[str, str]] = set()
+    regions = {
+        code.split("-")[0] for code in Jurisdiction.objects.filter(is_region=False).values_list("code", flat=True)
+    }
+    for region in sorted(regions) or ["US"]:
+        try:
+            number = phonenumbers.parse(identifier, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            candidates.add((TargetType.PHONE, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)))
+    for target_type, normalize in (
+        (TargetType.USERNAME, normalize_username),
+        (TargetType.ACCOUNT_ID, normalize_account_id),
+    ):
+        try:
+            candidates.add((target_type, normalize(identifier)))
+        except InvalidInput:  # not an identifier of this type: nothing to look for
+            continue
+    return candidates
+
+
+def legal_requests_naming_target(queryset: QuerySet[LegalRequest], *, identifier: str, actor) -> QuerySet[LegalRequest]:
+    """Requests of ``queryset`` naming this phone number (any format), username or account id.
+
+    The one place where requests are searched by target. Targets are sealed: the search compares
+    blind indexes (``target_index``) of every reading of the identifier, and an account id also finds
+    the requests whose phone or username targets resolved to that account. Analysts and reviewers
+    only; every search is audited with the identifier hashed, never in clear.
     """
-    visible = legal_requests_visible_to(user)
-    normalized = normalize_target(target_type=target_type, value=value, region=region or "ZZ")
-    index = target_index(target_type=target_type, value=normalized)
-    naming = Q(targets__type=target_type, targets__value_index=index)
-    if target_type == TargetType.ACCOUNT_ID:
-        naming |= Q(targets__account_index=index)
+    if not is_legal_staff(actor):
+        # An attempt to look people up is worth a trace; the identifier itself is not recorded.
+        audit_permission_denied(actor=actor, resource=TARGET_SEARCH_RESOURCE, reason=REASON_STAFF_ONLY)
+        raise NotPermitted(ERR_TARGET_SEARCH_STAFF_ONLY)
+    identifier = (identifier or "").strip()[:MAX_SEARCH_LENGTH]
+    candidates = _target_candidates(identifier) if identifier else set()
     audit_record(
         action=AuditAction.TARGET_SEARCHED,
-        actor=user,
-        details={"type": target_type, "identifier": audit_hash_identifier(normalized)},
+        actor=actor,
+        details={
+            "identifier_hash": audit_hash_identifier(identifier),
+            "candidates": sorted(audit_hash_identifier(value) for _type, value in candidates),
+        },
     )
-    return visible.filter(naming).distinct()
+    if not candidates:
+        return queryset.none()
+    match = Q()
+    for target_type, value in candidates:
+        index = target_index(target_type=target_type, value=value)
+        match |= Q(type=target_type, value_index=index)
+        if target_type == TargetType.ACCOUNT_ID:
+            match |= Q(account_index=index)
+    return queryset.filter(Exists(Target.objects.filter(match, legal_request=OuterRef("pk"))))
+
+
+def legal_staff_members() -> QuerySet:
+    """The analysts and reviewers a request can be assigned to."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[role.value for role in STAFF_ROLES])
+        .distinct()
+        .order_by("username")
+    )

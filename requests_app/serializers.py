@@ -11,6 +11,7 @@ from lawreq.fields import (
     StrictDateField,
     StrictIntegerField,
 )
+from lawreq.roles import is_legal_staff
 from requests_app.choices import (
     AuthorityType,
     Category,
@@ -116,12 +117,17 @@ class LegalRequestSummarySerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     agency = serializers.CharField(source="agency.name")
     overdue = serializers.BooleanField(source="is_overdue")
+    assignee = serializers.SerializerMethodField(help_text="Username of the assignee (legal team only), or null")
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_assignee(self, legal_request: LegalRequest) -> str | None:
+        return _assignee_for(self, legal_request)
 
     class Meta:
         model = LegalRequest
         fields = [
             "ref", "state", "outcome", "jurisdiction", "agency", "process_type", "emergency", "case_number",
-            "received_at", "due_at", "overdue", "created_at",
+            "received_at", "due_at", "overdue", "assignee", "created_at",
         ]  # fmt: skip
 
 
@@ -158,7 +164,22 @@ class LegalRequestSerializer(serializers.Serializer):
     responded_at = serializers.DateTimeField(allow_null=True)
     rejection_reasons = serializers.ListField(child=serializers.CharField())
     info_requested = serializers.CharField()
+    assignee = serializers.SerializerMethodField(
+        help_text="The analyst or reviewer in charge, or null; shown to the legal team only (null for officers)"
+    )
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_assignee(self, legal_request: LegalRequest) -> str | None:
+        return _assignee_for(self, legal_request)
+
+
+def _assignee_for(serializer: serializers.Serializer, legal_request: LegalRequest) -> str | None:
+    """Staff usernames are internal: an officer sees null."""
+    request = serializer.context.get("request")
+    if request is None or not is_legal_staff(request.user) or legal_request.assignee_id is None:
+        return None
+    return legal_request.assignee.username
 
 
 class TokenRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -173,3 +194,9 @@ class SubmitSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class WithdrawSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    assignee = StrictCharField(
+        max_length=150, allow_null=True, help_text="The username of an analyst or reviewer; null to unassign"
+    )

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -21,6 +22,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, PayloadTooLarge, TransitionNotAllowed
+from lawreq.roles import is_legal_staff
 from requests_app.choices import Outcome
 from requests_app.documents import inspect_pdf, sanitize_filename
 from requests_app.models import (
@@ -34,7 +36,7 @@ from requests_app.models import (
     RequestSequence,
     Target,
 )
-from requests_app.selectors import ERR_NOT_FOUND
+from requests_app.selectors import ERR_NOT_FOUND, require_legal_staff_on
 from requests_app.states import EDITABLE_STATES, State, can_transition
 from requests_app.targets import normalize_target
 from vault.streams import StreamContent, seal_stream, stream_verify, unseal_stream
@@ -596,3 +598,58 @@ def legal_request_withdraw(
         actor=actor,
         details={"reason_given": bool(reason), **(details or {})},
     )
+
+
+# Assignment: who of the legal team has the request in hand.
+
+ERR_ASSIGNEE_UNKNOWN = "No analyst or reviewer is called '{username}'."
+ERR_ASSIGNEE_NOT_STAFF = "Only an analyst or a reviewer can be assigned a request."
+ERR_ASSIGNEE_OWN_REQUEST = "Nobody is assigned a request they filed themselves."
+ERR_ASSIGN_NOTHING = "Choose at least one request to assign."
+
+
+def assignee_by_username(username: str | None):
+    """The legal team member called ``username`` (None for nobody), or 400 on ``assignee``."""
+    if username is None or username == "":
+        return None
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise InvalidInput(ERR_ASSIGNEE_UNKNOWN.format(username=str(username)[:150]), field="assignee")
+    return user
+
+
+@transaction.atomic
+def legal_request_assign(*, legal_request: LegalRequest, actor, assignee) -> LegalRequest:
+    """Give the request to an analyst or a reviewer (or to nobody, ``assignee=None``); audited.
+
+    The actor is of the legal team and not the requesting officer (404 otherwise, as for every
+    review resource); so is the assignee (400)."""
+    require_legal_staff_on(legal_request, actor)
+    if assignee is not None:
+        if not is_legal_staff(assignee):
+            raise InvalidInput(ERR_ASSIGNEE_NOT_STAFF, field="assignee")
+        if assignee.pk == legal_request.created_by_id:
+            raise InvalidInput(ERR_ASSIGNEE_OWN_REQUEST, field="assignee")
+    locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    previous = locked.assignee_id
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    audit_record(
+        action=AuditAction.REQUEST_ASSIGNED,
+        actor=actor,
+        obj=locked,
+        request_ref=locked.ref,
+        details={"from": previous, "to": assignee.pk if assignee is not None else None},
+    )
+    legal_request.assignee = assignee
+    return legal_request
+
+
+@transaction.atomic
+def legal_requests_assign(*, legal_requests: list[LegalRequest], actor, assignee) -> int:
+    """Bulk assignment from the queue: all or nothing, each request audited."""
+    if not legal_requests:
+        raise InvalidInput(ERR_ASSIGN_NOTHING, field="refs")
+    for legal_request in sorted(legal_requests, key=lambda item: item.pk):  # lock in one order: no deadlock
+        legal_request_assign(legal_request=legal_request, actor=actor, assignee=assignee)
+    return len(legal_requests)

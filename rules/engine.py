@@ -158,6 +158,9 @@ class RuleResult(NamedTuple):
     missing_information: bool = False
     officer_visible: bool = True
     note: str = ""
+    # False when the rule's conditions (``when``) or its check say it does not concern this request:
+    # it then "passes" only in the sense that it blocks nothing, and pages fold it away.
+    applicable: bool = True
 
     def as_dict(self) -> dict:
         return {
@@ -170,6 +173,7 @@ class RuleResult(NamedTuple):
             "missing_information": self.missing_information,
             "officer_visible": self.officer_visible,
             "note": self.note,
+            "applicable": self.applicable,
         }
 
     @property
@@ -272,6 +276,7 @@ def evaluate(facts: RequestFacts, rulesets: Sequence[CompiledRuleSet]) -> Evalua
                 missing_information=finding.missing,
                 officer_visible=rule.officer_visible or finding.missing,
                 note=rule.note,
+                applicable=finding.applicable,
             )
         )
         if not finding.applicable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db.models import Q
@@ -11,6 +12,11 @@ from requests_app.choices import Category, ProcessType
 from requests_app.models import Jurisdiction, LegalRequest
 from rules.engine import (
     FAIL,
+    NEEDS_INFO,
+    PASS,
+    PROCEED,
+    REJECT,
+    WARN,
     CompiledRuleSet,
     RuleResult,
     compile_ruleset,
@@ -233,3 +239,53 @@ def overlapping_version(*, key: str, start: dt.date, end: dt.date | None) -> Rul
             timeline.filter(Q(effective_from__gt=start) & Q(effective_from__lt=end)).order_by("effective_from").first()
         )
     return None
+
+
+# The rule panel of the request page: the verdict in words first, then what needs attention.
+
+NOT_APPLICABLE_PREFIX = "Not applicable"
+RECOMMENDATION_WORDS = {
+    PROCEED: "The rules allow an answer: propose a disclosure within what is allowed.",
+    REJECT: "The rules recommend rejecting the request: legal requirements are not met.",
+    NEEDS_INFO: "The officer must add information before a decision.",
+}
+
+
+def rule_applies(result: dict) -> bool:
+    """Whether a stored result concerns the request (runs stored before the flag: by their detail)."""
+    if "applicable" in result:
+        return bool(result["applicable"])
+    return not str(result.get("detail", "")).startswith(NOT_APPLICABLE_PREFIX)
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    recommendation: str
+    in_words: str
+    missing: tuple[str, ...]
+    blocked_categories: tuple[str, ...]
+    blocking_rules: tuple[dict, ...]  # the failed rules that block (not the ones asking for information)
+    failures: tuple[dict, ...]
+    warnings: tuple[dict, ...]
+    passes: tuple[dict, ...]
+    not_applicable: tuple[dict, ...]
+
+
+def check_summary(check_run: CheckRun, *, asked_categories) -> CheckSummary:
+    """A check run as the legal team reads it: failures first, then warnings and passes; the rules
+    that do not concern the request apart (they are not passes); which asked categories are blocked
+    and by which rules."""
+    applicable = [result for result in check_run.results if rule_applies(result)]
+    failures = tuple(r for r in applicable if r["outcome"] == FAIL)
+    allowed = set(check_run.allowed_categories)
+    return CheckSummary(
+        recommendation=check_run.recommendation,
+        in_words=RECOMMENDATION_WORDS.get(check_run.recommendation, check_run.get_recommendation_display()),
+        missing=tuple(check_run.missing_information),
+        blocked_categories=tuple(category for category in asked_categories if category not in allowed),
+        blocking_rules=tuple(r for r in failures if not r.get("missing_information")),
+        failures=failures,
+        warnings=tuple(r for r in applicable if r["outcome"] == WARN),
+        passes=tuple(r for r in applicable if r["outcome"] == PASS),
+        not_applicable=tuple(result for result in check_run.results if not rule_applies(result)),
+    )

@@ -11,10 +11,12 @@ from django.db.models import QuerySet
 
 from casework.services import MAX_BODY_CHARS
 from disclosure.models import Decision
+from disclosure.selectors import legal_requests_awaiting_approval_by
 from lawreq.errors import DomainError
 from requests_app.choices import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType, TargetType
 from requests_app.login import CredentialsLoginForm
 from requests_app.models import Jurisdiction, LegalRequest, Target
+from requests_app.selectors import legal_requests_matching, legal_requests_naming_target, legal_staff_members
 from requests_app.services import MAX_TARGETS
 from requests_app.states import OPEN_STATES, State
 
@@ -190,9 +192,33 @@ class WithdrawForm(forms.Form):
 QUEUE_STATES = [(state, label) for state, label in State.choices if state != State.DRAFT]
 
 
-class QueueFilterForm(forms.Form):
-    """The queue's filters, all in the query string; none of them is personal data."""
+class QueueView:
+    ALL, MINE, UNASSIGNED, AWAITING_ME = "all", "mine", "unassigned", "awaiting"
+    CHOICES = [
+        (ALL, "All"),
+        (MINE, "Mine"),
+        (UNASSIGNED, "Unassigned"),
+        (AWAITING_ME, "Awaiting my approval"),
+    ]
 
+
+class QueueFilterForm(forms.Form):
+    """The queue's views and filters, all in the query string. Only the target search names
+    personal data: it goes through the audited selector, which keeps the identifier hashed."""
+
+    view = forms.ChoiceField(required=False, choices=QueueView.CHOICES, widget=forms.HiddenInput)
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Reference or case number",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "LR-2026-000042"}),
+    )
+    target = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Target",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "phone, @username or account id"}),
+    )
     state = forms.ChoiceField(required=False, choices=[("", "All open")] + QUEUE_STATES)
     jurisdiction = forms.ChoiceField(required=False)
     emergency = forms.ChoiceField(
@@ -204,15 +230,42 @@ class QueueFilterForm(forms.Form):
         codes = Jurisdiction.objects.filter(is_region=False).values_list("code", "name")
         self.fields["jurisdiction"].choices = [("", "All")] + [(code, f"{code} {name}") for code, name in codes]
 
-    def apply(self, requests: QuerySet[LegalRequest]) -> QuerySet[LegalRequest]:
+    def apply(self, requests: QuerySet[LegalRequest], *, user) -> QuerySet[LegalRequest]:
         filters = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        view = filters.get("view") or QueueView.ALL
+        if view == QueueView.MINE:
+            requests = requests.filter(assignee=user)
+        elif view == QueueView.UNASSIGNED:
+            requests = requests.filter(assignee__isnull=True)
+        elif view == QueueView.AWAITING_ME:
+            requests = legal_requests_awaiting_approval_by(requests, user=user)
+        if filters.get("q"):
+            requests = legal_requests_matching(requests, filters["q"])
+        if filters.get("target"):
+            requests = legal_requests_naming_target(requests, identifier=filters["target"], actor=user)
         state = filters.get("state")
-        requests = requests.filter(state=state) if state else requests.filter(state__in=OPEN_STATES)
+        searching = bool(filters.get("q") or filters.get("target"))
+        if state:
+            requests = requests.filter(state=state)
+        elif not searching:  # a search finds closed requests too
+            requests = requests.filter(state__in=OPEN_STATES)
         if filters.get("jurisdiction"):
             requests = requests.filter(jurisdiction__code=filters["jurisdiction"])
         if filters.get("emergency"):
             requests = requests.filter(emergency=filters["emergency"] == "yes")
         return requests
+
+
+class BulkAssignForm(forms.Form):
+    """Assign the requests ticked in the queue to one member of the legal team (or to nobody)."""
+
+    assignee = forms.ChoiceField(required=False, label="Assign to")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "Nobody (unassign)")] + [
+            (user.username, user.get_full_name() or user.username) for user in legal_staff_members()
+        ]
 
 
 class SecondFactorForm(forms.Form):
@@ -246,11 +299,18 @@ class DiscloseForm(forms.Form):
     """Per target: include it or not, and which of the asked categories for which days."""
 
     decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.DISCLOSE)
+    reasons = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reasons for the requester (one per line, printed in the letter)",
+        help_text="Why the answer is narrowed, if it is. The letter also quotes the rules' own messages.",
+    )
     reason = forms.CharField(
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Justification for the reviewer",
+        label="Justification for the reviewer (internal, never in the letter)",
     )
 
     def __init__(
@@ -329,7 +389,12 @@ class DiscloseForm(forms.Form):
             "targets": scopes,
             "categories": sorted({category for scope in scopes for category in scope["categories"]}),
             "reason": cleaned["reason"],
+            "reasons": reasons_from_lines(cleaned.get("reasons", "")),
         }
+
+
+def reasons_from_lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class RejectForm(forms.Form):
@@ -337,21 +402,31 @@ class RejectForm(forms.Form):
     reasons = forms.CharField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Reasons (one per line, shown in the letter)",
+        label="Reasons for the requester (one per line, printed in the letter)",
         error_messages={"required": ERR_REASONS},
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Justification for the reviewer (internal, never in the letter)",
     )
 
     def __init__(self, *args, legal_request: LegalRequest | None = None, **kwargs):
         super().__init__(*args, **kwargs)
 
     def clean_reasons(self) -> list[str]:
-        reasons = [line.strip() for line in self.cleaned_data["reasons"].splitlines() if line.strip()]
+        reasons = reasons_from_lines(self.cleaned_data["reasons"])
         if not reasons:
             raise forms.ValidationError(ERR_REASONS)
         return reasons
 
     def service_arguments(self) -> dict[str, Any]:
-        return {"decision": Decision.REJECT, "reasons": self.cleaned_data["reasons"]}
+        return {
+            "decision": Decision.REJECT,
+            "reasons": self.cleaned_data["reasons"],
+            "reason": self.cleaned_data["reason"],
+        }
 
 
 class NeedInfoForm(forms.Form):
@@ -378,7 +453,7 @@ PROPOSAL_FORMS: dict[str, type[forms.Form]] = {
 # The services name the free-text field 'reason' for every decision; each form calls it its own way.
 SERVICE_FIELD_NAMES: dict[str, dict[str, str]] = {
     Decision.DISCLOSE: {},
-    Decision.REJECT: {"reason": "reasons"},
+    Decision.REJECT: {},
     Decision.NEED_INFO: {"reason": "question"},
 }
 

@@ -15,12 +15,16 @@ urlpatterns = [
     path("accounts/second-factor/", account.second_factor, name="second-factor"),
     # The legal team
     path("queue/", staff.queue, name="queue"),
+    path("queue/assign/", staff.queue_assign, name="queue-assign"),
+    path(f"queue/{REF}/assign/", staff.request_assign, name="request-assign"),
     path(f"queue/{REF}/", staff.staff_detail, name="staff-detail"),
     path(f"queue/{REF}/checks/", staff.checks_run, name="checks-run"),
     path(f"queue/{REF}/proposal/", staff.proposal_submit, name="proposal"),
     path(f"queue/{REF}/approval/", staff.approval_submit, name="approval"),
     path(f"queue/{REF}/messages/", conversation.staff_message, name="staff-message"),
     path(f"queue/{REF}/notes/", conversation.staff_note, name="staff-note"),
+    path(f"queue/{REF}/approval/review/", staff.approval_review, name="approval-review"),
+    path(f"queue/{REF}/approval/preview.pdf", staff.approval_preview, name="approval-preview"),
     path(f"requests/{REF}/response/preview/", staff.preview, name="preview"),
     # Police officers
     path("portal/", portal.portal, name="portal"),

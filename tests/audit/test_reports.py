@@ -221,14 +221,14 @@ def test_sla_report_names_requests_answered_after_their_deadline(officer_a, anal
 def test_personal_data_access_report_counts_document_downloads_and_target_searches(
     api, officer_a, analyst, draft_factory
 ):
-    from requests_app.selectors import legal_requests_naming
+    from requests_app.selectors import legal_requests_naming_target, legal_requests_visible_to
     from requests_app.services import legal_document_download
 
     legal_request = draft_factory(officer_a)
     document = legal_request.documents.get()
     api(analyst).get(f"/api/v1/requests/{legal_request.ref}/documents/{document.pk}/")
     legal_document_download(legal_request=legal_request, actor=officer_a, document_id=document.pk)
-    list(legal_requests_naming(user=analyst, target_type="phone", value="+12025550199"))
+    list(legal_requests_naming_target(legal_requests_visible_to(analyst), identifier="+12025550199", actor=analyst))
 
     rows = {(r["actor"], r["action"]): (r["count"], r["requests"]) for r in personal_data_access_report()}
 

@@ -91,6 +91,7 @@ def test_a_request_goes_from_the_portal_through_four_eyes_review(
     screenshot(review, "reviewer-approval")
     review.get_by_label("Comment (required to send back)").fill("Narrow and lawful.")
     review.locator("#approval-form").get_by_role("button", name="Approve").click()
+    review.get_by_role("button", name="Confirm approval").click()
     expect(review.locator(".messages")).to_contain_text("approved")
 
     # the signed letter was produced after commit: the reviewer can preview it

@@ -52,7 +52,7 @@ def test_the_queue_shows_deadlines_and_filters_by_plain_get_forms(queue_of_reque
     screenshot(page, "queue-deadlines")
 
     page.get_by_label("Emergency").select_option("yes")
-    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("button", name="Search").click()
 
     expect(page).to_have_url(re.compile(r"[?&]emergency=yes"))
     expect(rows).to_have_count(1)
@@ -61,6 +61,6 @@ def test_the_queue_shows_deadlines_and_filters_by_plain_get_forms(queue_of_reque
     page.get_by_role("link", name="Reset").click()
     page.get_by_label("Jurisdiction").select_option("FR")
     page.get_by_label("State").select_option("needs_info")
-    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("button", name="Search").click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(queue_of_requests["french"].ref)

@@ -252,3 +252,24 @@ def test_bad_approvals_are_400_and_change_nothing(shared_pending, api, reviewer,
     assert response.status_code == 400, response.content
     shared_pending.refresh_from_db()
     assert shared_pending.state == State.PENDING_APPROVAL and not Approval.objects.exists()
+
+
+def test_a_proposal_keeps_its_reasons_for_the_letter_apart_from_the_justification(in_review, api, analyst):
+    body = {**GOOD_PROPOSAL, "reasons": ["Only the days of the offence are needed."]}
+
+    response = api(analyst).post(url(in_review, "proposal"), body, format="json")
+
+    assert response.status_code == 201
+    proposal = response.json()
+    assert proposal["reason"] == GOOD_PROPOSAL["reason"]
+    assert proposal["reasons"] == ["Only the days of the offence are needed."]
+
+
+def test_a_rejection_with_only_a_justification_is_400_on_reasons(in_review, api, analyst):
+    body = {"decision": "reject", "reason": "Internal: the agency is under review by our team."}
+
+    response = api(analyst).post(url(in_review, "proposal"), body, format="json")
+
+    assert response.status_code == 400
+    assert "reasons" in response.json()
+    assert not Proposal.objects.filter(legal_request=in_review).exists()

@@ -227,6 +227,20 @@ def test_a_rejection_needs_reasons(in_review_factory, officer_a, analyst):
         do_propose(legal_request=legal_request, actor=analyst, decision=Decision.REJECT, reason="  ")
 
 
+def test_a_rejection_never_takes_the_internal_justification_as_its_reasons(in_review_factory, officer_a, analyst):
+    legal_request = in_review_factory(officer_a)
+
+    with pytest.raises(InvalidInput, match=re.escape(ERR_REASONS_REQUIRED)) as refused:
+        do_propose(
+            legal_request=legal_request,
+            actor=analyst,
+            decision=Decision.REJECT,
+            reason="Internal: we have doubts about this agency.",
+        )
+
+    assert refused.value.field == "reasons"
+
+
 def test_a_rejection_with_reasons_waits_for_approval(in_review_factory, officer_a, analyst):
     legal_request = in_review_factory(officer_a)
 
@@ -300,7 +314,7 @@ def test_an_emergency_can_be_rejected_without_a_call_back(emergency, analyst):
         legal_request=emergency,
         actor=analyst,
         decision=Decision.REJECT,
-        reason="The agency could not be reached on its listed number.",
+        reasons=["The agency could not be reached on its listed number."],
     )
 
     assert emergency.state == State.PENDING_APPROVAL and not proposal.out_of_band_verified

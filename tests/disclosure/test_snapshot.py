@@ -11,7 +11,7 @@ from audit.actions import AuditAction
 from disclosure.models import Decision, DisclosureSnapshot, SnapshotTarget
 from disclosure.records import RefusedItem
 from disclosure.selectors import ERR_PURPOSE, approved_decision
-from disclosure.services import REASON_NOT_ALLOWED
+from disclosure.services import REASON_NARROWED, REASON_NARROWED_SEE_REASONS, REASON_NOT_ALLOWED, REASON_NOT_PROPOSED
 from lawreq.errors import InvalidInput, NotFound
 from requests_app.choices import Outcome
 from requests_app.models import LegalRequest
@@ -28,7 +28,8 @@ from workflow.services import do_decide, do_propose
 pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
 OCT_10, OCT_20 = dt.date(2026, 10, 10), dt.date(2026, 10, 20)
-NARROWED = "Ten days around the offence are enough."
+NARROWED = "Ten days around the offence are enough."  # the analyst's justification: internal
+FOR_THE_LETTER = "The investigation needs only the days around the offence."
 END_OF_OCT_20 = at("2026-10-21 00:00:00") - dt.timedelta(microseconds=1)
 
 
@@ -109,6 +110,7 @@ def test_full_flow_from_submission_to_an_approved_snapshot(
             "date_to": "2026-10-20",
             "targets": [suspect.pk, phone_target.pk],
             "reason": NARROWED,
+            "reasons": [FOR_THE_LETTER],
         },
         format="json",
     )
@@ -124,9 +126,10 @@ def test_full_flow_from_submission_to_an_approved_snapshot(
     assert (decision.decision, decision.outcome) == ("disclose", Outcome.PARTIALLY_DISCLOSED)
     assert (decision.proposed_by_name, decision.approved_by_name) == ("anna.analyst", "rita.reviewer")
     assert decision.refused == (
-        RefusedItem(what="records after 2026-10-20", reason=NARROWED),
-        RefusedItem(what="records before 2026-10-10", reason=NARROWED),
+        RefusedItem(what="Records after 2026-10-20", reason=REASON_NARROWED_SEE_REASONS),
+        RefusedItem(what="Records before 2026-10-10", reason=REASON_NARROWED_SEE_REASONS),
     )
+    assert decision.reasons == (FOR_THE_LETTER,)
     first, second = decision.targets
     assert (first.target_id, first.target_type, first.target_value, first.found, first.account_id) == (
         suspect.pk,
@@ -228,9 +231,12 @@ def test_what_was_asked_and_not_given_is_listed_with_why(
     assert snapshot.outcome == Outcome.PARTIALLY_DISCLOSED
     assert snapshot.refused == [
         {"what": "Message content", "reason": REASON_NOT_ALLOWED},
-        {"what": "Phone numbers", "reason": NARROWED},
-        {"what": f"target #{phone_target.pk}", "reason": NARROWED},
+        {"what": "Phone numbers", "reason": REASON_NARROWED},
+        {"what": "The phone number +12025550199", "reason": REASON_NOT_PROPOSED},
     ]
+    assert snapshot.reasons == []
+    assert NARROWED not in str(snapshot.refused)
+    assert [finding["rule"] for finding in snapshot.failing_rules]  # the rules that refused content
 
 
 def test_a_tampered_ciphertext_is_refused_and_audited(

@@ -77,8 +77,8 @@ def test_the_letter_holds_exactly_the_approved_records(issued_response, issued_p
         assert document.sha256 in text
     rows = list(csv.DictReader(io.StringIO(attachments(issued_pdf)[IP_EVENTS_CSV].decode())))
     targets = list(approved_request.targets.order_by("id"))  # '@someone' and his phone number: one account
-    for target in targets:
-        listed = [(row["ip"], row["port"]) for row in rows if row["target_id"] == str(target.pk)]
+    for number, _target in enumerate(targets, start=1):  # numbered as the letter numbers them, not by id
+        listed = [(row["ip"], row["port"]) for row in rows if row["target"] == str(number)]
         assert listed == [(ip, "" if port is None else str(port)) for _, ip, port in OCTOBER_EVENTS]
     assert len(rows) == len(targets) * len(OCTOBER_EVENTS)
 

@@ -94,6 +94,9 @@ NO_PERSONAL_DATA = {
     "notifications",
     "notifications-read",
     "notification-open",
+    # assignment from the queue and the request page: a redirect, nothing shown
+    "queue-assign",
+    "request-assign",
 }
 PERSONAL_DATA_ROUTES = {
     "legalrequest-detail",
@@ -106,6 +109,11 @@ PERSONAL_DATA_ROUTES = {
     "preview",
     "api-messages",
     "api-notes",
+    # Audited by the entries of their own actions, tested where a proposal waits or an assignment
+    # is made (tests/web/test_approval_screen.py, tests/api/test_workbench.py).
+    "approval-review",
+    "approval-preview",
+    "legalrequest-assign",
 }
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from notifications.models import Event, Notification
 from notifications.services import EMAIL_SUBJECT, notification_email_send, notify
+from requests_app.services import legal_request_assign
 from tests.casework.conftest import QUESTION
 from tests.conftest import SHARED_PER_MODULE, submitted_create
 from workflow.services import do_decide, do_message_post, do_propose, do_submit
@@ -56,6 +57,15 @@ def test_messages_notify_the_other_side_never_the_writer(
     assert officer_b.username not in told(Event.MESSAGE_RECEIVED, legal_request)
     bodies = " ".join(m.subject + m.body for m in mail.outbox)
     assert "+33" not in bodies and "Working on it" not in bodies
+
+
+def test_the_assignee_is_told_of_the_officers_message(officer_a, analyst, reviewer, in_review_factory):
+    legal_request = in_review_factory(officer_a)
+    legal_request_assign(legal_request=legal_request, actor=analyst, assignee=reviewer)
+
+    do_message_post(legal_request=legal_request, actor=officer_a, body="The case number changed.")
+
+    assert reviewer.username in told(Event.MESSAGE_RECEIVED, legal_request)
 
 
 def test_a_proposal_awaits_the_approval_of_reviewers_other_than_its_proposer(

@@ -20,10 +20,11 @@ from reportlab.pdfgen import canvas
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
+from lawreq.errors import NotPermitted
 from letters.keys import signing_key_init
 from letters.signing import signer_forget
 from requests_app.models import LegalDocument, LegalRequest, Target
-from requests_app.selectors import legal_requests_naming
+from requests_app.selectors import legal_requests_naming_target, legal_requests_visible_to
 from tests.conftest import new_data_key, us_request_payload
 from tests.subscribers.conftest import make_account_row
 from vault.crypto import ERR_TAMPERED, DecryptionRefused, envelope_key_id
@@ -182,11 +183,13 @@ def test_a_search_by_target_finds_every_request_naming_it_whatever_the_spelling(
     other_agency = draft_factory(officer_b, targets=[{"type": "phone", "value": "+1 (202) 555 0187"}])
     draft_factory(officer_a, targets=[{"type": "phone", "value": "(202) 555-0199"}])
 
-    found_by_officer = legal_requests_naming(user=officer_a, target_type="phone", value="2025550187", region="US")
-    found_by_staff = legal_requests_naming(user=analyst, target_type="phone", value=PHONE_E164)
+    visible = legal_requests_visible_to(analyst)
+    found_national = legal_requests_naming_target(visible, identifier="(202) 555-0187", actor=analyst)
+    found_e164 = legal_requests_naming_target(visible, identifier=PHONE_E164, actor=analyst)
 
-    assert set(found_by_officer) == {first, second}  # only what the officer may see
-    assert set(found_by_staff) == {first, second, other_agency}
+    assert set(found_national) == set(found_e164) == {first, second, other_agency}
+    with pytest.raises(NotPermitted):  # officers do not look people up
+        legal_requests_naming_target(legal_requests_visible_to(officer_a), identifier=PHONE_E164, actor=officer_a)
     searches = AuditEntry.objects.filter(action=AuditAction.TARGET_SEARCHED)
     assert searches.count() == 2
     assert PHONE_E164 not in str(list(searches.values_list("details", flat=True)))
@@ -199,7 +202,9 @@ def test_a_search_by_account_id_finds_the_targets_that_resolved_to_it(draft_fact
     target.account_id = ACCOUNT_ID
     target.save()
 
-    assert set(legal_requests_naming(user=analyst, target_type="account_id", value=ACCOUNT_ID)) == {named, resolved}
+    found = legal_requests_naming_target(legal_requests_visible_to(analyst), identifier=ACCOUNT_ID, actor=analyst)
+
+    assert set(found) == {named, resolved}
 
 
 def test_the_blind_index_depends_on_its_own_key(draft_factory, officer_a, settings):

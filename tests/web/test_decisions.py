@@ -183,8 +183,13 @@ def test_another_reviewer_approves_and_the_letter_is_signed(
     client = client_for(reviewer)
     assert 'id="approval-form"' in client.get(url(pending_approval_request, "web:staff-detail")).content.decode()
 
+    first = client.post(url(pending_approval_request, "web:approval"), {"verdict": "approve", "comment": ""})
+    assert first.status_code == 200 and 'id="approval-confirm"' in first.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url(pending_approval_request, "web:approval"), {"verdict": "approve", "comment": ""})
+        response = client.post(
+            url(pending_approval_request, "web:approval"),
+            {"verdict": "approve", "comment": "", "confirmation": first.context["confirmation"]},
+        )
 
     assert response.status_code == 302
     pending_approval_request.refresh_from_db()
@@ -254,3 +259,19 @@ def test_a_refused_form_that_is_no_longer_offered_still_says_why(client_for, ana
     assert response.status_code == 400
     assert 'id="reject-form"' not in response.content.decode()
     assert ERR_REASONS in response.content.decode()
+
+
+def test_a_refused_proposal_says_why_inside_its_form_not_at_the_top_of_the_page(
+    client_for, analyst, officer_a, in_review_factory
+):
+    # content is asked and the rules block it; the analyst ticks it anyway
+    legal_request = in_review_factory(officer_a, categories=["content", "ip_addresses"])
+
+    response = client_for(analyst).post(url(legal_request, "web:proposal"), disclose_data(legal_request))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    form = page[page.index('id="disclose-form"') : page.index("</form>", page.index('id="disclose-form"'))]
+    assert html(ERR_CATEGORY_NOT_ALLOWED.format(category="content")) in form
+    assert 'class="messages"' not in page
+    assert "#disclose-form" in page  # the form posts to its own anchor: the browser lands on the error

@@ -34,7 +34,7 @@ def refs_in(page: str) -> list[str]:
 
 
 def row_classes(page: str, ref: str) -> set[str]:
-    match = re.search(rf'<tr class="([^"]*)">\s*<td><a href="/queue/{ref}/"', page)
+    match = re.search(rf'<tr class="([^"]*)">\s*<td><input type="checkbox" name="refs" value="{ref}"', page)
     return set(match.group(1).split())
 
 

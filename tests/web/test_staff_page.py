@@ -8,6 +8,7 @@ from django.urls import reverse
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from rules.models import CheckRun
+from rules.selectors import rule_applies
 from tests.conftest import SHARED_PER_MODULE
 
 pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
@@ -35,7 +36,8 @@ def test_the_page_shows_fields_targets_documents_and_the_checks(client_for, anal
     assert run.versions_label in page
     for result in run.results:
         assert result["rule"] in page
-        assert result["citation"].replace("'", "&#x27;").replace('"', "&quot;") in page
+        if rule_applies(result):
+            assert result["citation"].replace("'", "&#x27;").replace('"', "&quot;") in page
 
 
 def test_failed_checks_come_first(client_for, analyst, officer_a, in_review_factory):
@@ -44,7 +46,7 @@ def test_failed_checks_come_first(client_for, analyst, officer_a, in_review_fact
 
     response = client_for(analyst).get(staff_url(legal_request))
 
-    outcomes = [result["outcome"] for result in response.context["check_results"]]
+    outcomes = [result["outcome"] for group in response.context["check_groups"] for result in group]
     assert outcomes[0] == "fail"
     assert outcomes == sorted(outcomes, key=["fail", "warn", "pass"].index)
 
@@ -128,3 +130,35 @@ def test_every_form_of_the_portal_carries_a_csrf_token(client_for, officer_a, dr
     for url in (staff_url(draft, "web:portal-detail"), staff_url(draft, "web:portal-edit"), "/portal/new/"):
         page = client.get(url).content.decode()
         assert page.count('method="post"') == page.count('name="csrfmiddlewaretoken"') >= 1
+
+
+def test_the_rule_panel_says_the_verdict_what_is_blocked_and_by_which_rule(
+    client_for, analyst, officer_a, in_review_factory
+):
+    legal_request = in_review_factory(officer_a, categories=["content", "ip_addresses"])
+    run = CheckRun.objects.get(legal_request=legal_request)
+    blocking = [r["rule"] for r in run.results if r["outcome"] == "fail" and not r["missing_information"]]
+
+    response = client_for(analyst).get(staff_url(legal_request))
+
+    summary = response.context["check_summary"]
+    assert summary.blocked_categories == ("content",)
+    assert [r["rule"] for r in summary.blocking_rules] == blocking and blocking
+    page = response.content.decode()
+    verdict = page[page.index('id="rule-summary"') : page.index("</div>", page.index('id="rule-summary"'))]
+    assert "Blocked:" in verdict and "Message content" in verdict
+    for rule in blocking:
+        assert rule in verdict
+
+
+def test_rules_that_do_not_apply_are_folded_away_not_shown_as_passes(client_for, analyst, shared_request_a):
+    response = client_for(analyst).get(staff_url(shared_request_a))
+
+    summary = response.context["check_summary"]
+    assert summary.not_applicable, "the shipped rules have conditional rules that do not concern this request"
+    shown_as_outcomes = {r["rule"] for group in response.context["check_groups"] for r in group}
+    assert not shown_as_outcomes & {r["rule"] for r in summary.not_applicable}
+    page = response.content.decode()
+    folded = page[page.index('id="rules-not-applicable"') :]
+    for result in summary.not_applicable:
+        assert result["rule"] in folded

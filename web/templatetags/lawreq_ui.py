@@ -95,3 +95,9 @@ def is_open(legal_request) -> bool:
 def unread_notifications(user) -> int:
     """How many of the user's notifications are unread (one indexed count per page)."""
     return unread_count(user)
+
+
+@register.filter
+def count_of(counts: dict, category_value: str) -> int | str:
+    """A record count of one category, from a ``{category: count}`` mapping ('—' when not proposed)."""
+    return counts.get(category_value, "—") if counts is not None else "—"

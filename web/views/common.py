@@ -113,6 +113,13 @@ def show_domain_error(request: HttpRequest, error: DomainError, form=None, field
         messages.error(request, error.message)
 
 
+def show_error_on_form(error: DomainError, form, field_map=None) -> None:
+    """On the field the error names, else at the top of the form itself, never only at the top of a
+    long page: the decision forms sit far down the request page."""
+    if not add_domain_error(form, error, field_map=field_map):
+        form.add_error(None, error.message)
+
+
 def paginate(request: HttpRequest, items, per_page: int):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 

@@ -6,28 +6,47 @@ included)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from disclosure.models import Decision, Proposal, ProposalStatus
-from disclosure.selectors import proposal_current
+from disclosure.models import CannedTextKind, Decision, Proposal, ProposalStatus
+from disclosure.selectors import (
+    canned_text_get,
+    canned_texts_by_kind,
+    legal_requests_with_review_marks,
+    proposal_current,
+    proposal_open_for_approval,
+    proposal_preview,
+)
 from lawreq.errors import DomainError, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
 from letters.api import pdf_response, response_filename
 from letters.models import Response
-from letters.services import response_preview
+from letters.services import approval_letter_preview, response_preview
 from requests_app import selectors
 from requests_app.models import LegalRequest
+from requests_app.services import assignee_by_username, legal_request_assign, legal_requests_assign
 from requests_app.states import CHECKABLE_STATES, State
-from rules.selectors import latest_check_run
+from rules.selectors import check_summary, latest_check_run
 from rules.services import legal_request_check
-from web.forms import PROPOSAL_FORMS, SERVICE_FIELD_NAMES, ApprovalForm, QueueFilterForm
+from web.forms import (
+    PROPOSAL_FORMS,
+    SERVICE_FIELD_NAMES,
+    ApprovalForm,
+    BulkAssignForm,
+    QueueFilterForm,
+    QueueView,
+)
 from web.views.common import (
     analyst_required,
     error_page,
@@ -35,13 +54,15 @@ from web.views.common import (
     paginate,
     query_without_page,
     request_under_review,
-    show_domain_error,
+    show_error_on_form,
     staff_required,
 )
 from web.views.threads import staff_conversation_context
 from workflow.services import do_decide, do_propose
 
 ERR_UNKNOWN_DECISION = "Choose a decision: disclose, reject or ask for information."
+ERR_REVIEWERS_ONLY = "Only a reviewer approves or sends back a proposal."
+ERR_OWN_PROPOSAL = "You made this proposal: another reviewer must decide on it (four eyes)."
 
 MSG_CHECKS_RUN = "The checks ran again with the rules in force."
 MSG_PROPOSED = {
@@ -51,43 +72,98 @@ MSG_PROPOSED = {
 }
 MSG_APPROVED = "Proposal approved. The signed letter is being prepared."
 MSG_SENT_BACK = "Proposal sent back to the analyst."
+MSG_ASSIGNED = "{count} request{s} assigned to {who}."
+ERR_ASSIGNEE_CHOICE = "Choose an analyst or a reviewer from the list."
 
 QUEUE_PAGE_SIZE = 25
-# Failures first, then warnings: what the analyst must look at comes before what passed.
-OUTCOME_ORDER = {"fail": 0, "warn": 1, "pass": 2}
 
 
 @staff_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     filters = QueueFilterForm(request.GET or None)
-    requests = filters.apply(selectors.legal_requests_visible_to(request.user))
-    requests = requests.order_by(F("due_at").asc(nulls_last=True), "id")
+    try:
+        requests = filters.apply(selectors.legal_requests_visible_to(request.user), user=request.user)
+    except DomainError as error:
+        return error_page(request, error)
+    requests = legal_requests_with_review_marks(requests).order_by(F("due_at").asc(nulls_last=True), "id")
+    current_view = (filters.cleaned_data.get("view") if filters.is_bound and filters.is_valid() else "") or "all"
     return render(
         request,
         "web/queue.html",
         {
             "filters": filters,
+            "views": QueueView.CHOICES,
+            "current_view": current_view,
             "page": paginate(request, requests, QUEUE_PAGE_SIZE),
             "query": query_without_page(request),
+            "assign_form": BulkAssignForm(auto_id="id_bulk_%s"),
         },
     )
 
 
-def _outcome_rank(result: dict) -> int:
-    return OUTCOME_ORDER.get(result.get("outcome"), len(OUTCOME_ORDER))
+@staff_required
+@require_POST
+def queue_assign(request: HttpRequest) -> HttpResponse:
+    """Bulk assignment from the queue; back to the same view of the queue afterwards."""
+    back = request.POST.get("back", "")
+    target = f"{reverse('web:queue')}?{back}" if back and url_has_allowed_host_and_scheme(f"?{back}", None) else None
+    form = BulkAssignForm(request.POST)
+    refs = request.POST.getlist("refs")[:QUEUE_PAGE_SIZE]
+    if not form.is_valid():
+        messages.error(request, ERR_ASSIGNEE_CHOICE)
+        return redirect(target or "web:queue")
+    try:
+        assignee = assignee_by_username(form.cleaned_data["assignee"] or None)
+        chosen = [request_under_review(request, ref) for ref in refs]
+        count = legal_requests_assign(legal_requests=chosen, actor=request.user, assignee=assignee)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(target or "web:queue")
+    who = assignee.get_username() if assignee is not None else "nobody"
+    messages.success(request, MSG_ASSIGNED.format(count=count, s="" if count == 1 else "s", who=who))
+    return redirect(target or "web:queue")
+
+
+@staff_required
+@require_POST
+def request_assign(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = request_under_review(request, ref)
+    form = BulkAssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, ERR_ASSIGNEE_CHOICE)
+        return redirect("web:staff-detail", ref=legal_request.ref)
+    try:
+        assignee = assignee_by_username(form.cleaned_data["assignee"] or None)
+        legal_request_assign(legal_request=legal_request, actor=request.user, assignee=assignee)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:staff-detail", ref=legal_request.ref)
+    who = assignee.get_username() if assignee is not None else "nobody"
+    messages.success(request, MSG_ASSIGNED.format(count=1, s="", who=who))
+    return redirect("web:staff-detail", ref=legal_request.ref)
 
 
 def staff_detail_context(
     request: HttpRequest, legal_request: LegalRequest, forms: dict | None = None, conversation_forms: dict | None = None
 ) -> dict:
-    legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
+    legal_request = (
+        LegalRequest.objects.select_related("agency", "jurisdiction", "assignee")
+        .prefetch_related("targets", "documents")
+        .get(pk=legal_request.pk)
+    )
     check_run = latest_check_run(legal_request)
     user = request.user
+    summary = check_summary(check_run, asked_categories=legal_request.categories) if check_run else None
     return {
         "legal_request": legal_request,
         "check_run": check_run,
-        "check_results": sorted(check_run.results, key=_outcome_rank) if check_run else [],
+        "check_summary": summary,
+        "check_groups": (summary.failures, summary.warnings, summary.passes) if summary else (),
+        "assign_form": BulkAssignForm(
+            initial={"assignee": legal_request.assignee.username if legal_request.assignee else ""},
+            auto_id="id_assign_%s",
+        ),
         "letter": Response.objects.filter(legal_request=legal_request).first(),
         "can_run_checks": is_analyst(user) and legal_request.state in CHECKABLE_STATES,
         **decision_context(request, legal_request, check_run=check_run, forms=forms or {}),
@@ -142,6 +218,36 @@ def _proposal_form(decision: str, legal_request: LegalRequest, *, check_run, dat
     return PROPOSAL_FORMS[decision](data, legal_request=legal_request, auto_id=f"id_{decision}_%s", **extra)
 
 
+# Which field of each decision form a standard text fills, and the kind of text it takes.
+CANNED_FIELDS = {
+    Decision.DISCLOSE: ("reasons", CannedTextKind.NARROWING),
+    Decision.REJECT: ("reasons", CannedTextKind.REJECTION),
+    Decision.NEED_INFO: ("question", CannedTextKind.QUESTION),
+}
+
+
+def _form_with_canned_text(decision: str, legal_request: LegalRequest, data) -> forms.Form:
+    """The form as the analyst left it, unvalidated, with the chosen standard text appended to its
+    field (the "Use" button, for browsers without JavaScript)."""
+    check_run = latest_check_run(legal_request)
+    blank = _proposal_form(decision, legal_request, check_run=check_run)
+    initial = {
+        name: field.widget.value_from_datadict(data, {}, blank.add_prefix(name)) for name, field in blank.fields.items()
+    }
+    field, kind = CANNED_FIELDS[decision]
+    text = canned_text_get(pk=data.get("canned_text"), kind=kind)
+    if text is not None:
+        current = (initial.get(field) or "").rstrip()
+        initial[field] = f"{current}\n{text.body}" if current else text.body
+    extra = {}
+    if decision == Decision.DISCLOSE and check_run is not None:
+        extra = {
+            "allowed_categories": check_run.allowed_categories,
+            "verification_required": check_run.out_of_band_verification,
+        }
+    return PROPOSAL_FORMS[decision](legal_request=legal_request, auto_id=f"id_{decision}_%s", initial=initial, **extra)
+
+
 def _current_proposal(legal_request: LegalRequest, user) -> Proposal | None:
     try:
         return proposal_current(legal_request=legal_request, actor=user)
@@ -157,11 +263,13 @@ def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check
     user = request.user
     proposal = _current_proposal(legal_request, user)
     proposal_forms = {}
+    canned_texts = {}
     if has_role(user, Role.ANALYST) and legal_request.state == State.IN_REVIEW:
         proposal_forms = {
             decision: forms.get(decision) or _proposal_form(decision, legal_request, check_run=check_run)
             for decision in PROPOSAL_FORMS
         }
+        canned_texts = canned_texts_by_kind()
     awaiting = (
         proposal is not None
         and proposal.status == ProposalStatus.OPEN
@@ -179,6 +287,7 @@ def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check
         "proposal_forms": proposal_forms,
         "approval_form": (forms.get("approval") or ApprovalForm(auto_id="id_approval_%s")) if may_approve else None,
         "own_proposal_awaiting": awaiting and proposal.proposed_by_id == user.pk,
+        "canned_texts": canned_texts,
     }
 
 
@@ -190,6 +299,9 @@ def proposal_submit(request: HttpRequest, ref: str) -> HttpResponse:
     if decision not in PROPOSAL_FORMS:
         messages.error(request, ERR_UNKNOWN_DECISION)
         return render_staff_detail(request, legal_request, status=400)
+    if request.POST.get("use_canned"):
+        form = _form_with_canned_text(decision, legal_request, request.POST)
+        return render_staff_detail(request, legal_request, forms={decision: form})
     form = _proposal_form(decision, legal_request, check_run=latest_check_run(legal_request), data=request.POST)
     if not form.is_valid():
         return render_staff_detail(request, legal_request, status=400, forms={decision: form})
@@ -198,10 +310,96 @@ def proposal_submit(request: HttpRequest, ref: str) -> HttpResponse:
     except DomainError as error:
         if isinstance(error, NotFound):
             return error_page(request, error)
-        show_domain_error(request, error, form, field_map=SERVICE_FIELD_NAMES[decision])
+        show_error_on_form(error, form, field_map=SERVICE_FIELD_NAMES[decision])
         return render_staff_detail(request, legal_request, status=error.status_code, forms={decision: form})
     messages.success(request, MSG_PROPOSED[decision])
     return redirect("web:staff-detail", ref=legal_request.ref)
+
+
+# Approval: the reviewer sees what approving does (the difference with what was asked, the records
+# per target and category, the letter unsigned) and confirms with a second POST carrying a token of
+# the proposal they saw. A new proposal, another reviewer or an old token: the screen again.
+
+CONFIRMATION_SALT = "web.approval.confirmation"
+CONFIRMATION_MAX_AGE = 60 * 60
+MSG_CONFIRM = "Check what approving discloses, then confirm."
+MSG_CONFIRMATION_STALE = "The proposal is not the one you previewed, or the preview is too old: check it again."
+
+
+def approval_confirmation_token(proposal: Proposal, user) -> str:
+    return signing.dumps({"proposal": proposal.pk, "user": user.pk}, salt=CONFIRMATION_SALT)
+
+
+def approval_confirmation_valid(token: str, proposal: Proposal | None, user) -> bool:
+    if not token or proposal is None:
+        return False
+    try:
+        seen = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return seen == {"proposal": proposal.pk, "user": user.pk}
+
+
+def render_approval_review(
+    request: HttpRequest, legal_request: LegalRequest, *, form: ApprovalForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The approval screen: the difference, the record counts (audited), the preview's link and the
+    confirmation form."""
+    preview = proposal_preview(legal_request=legal_request, actor=request.user)
+    check_run = latest_check_run(legal_request)
+    return render(
+        request,
+        "web/approval_review.html",
+        {
+            "legal_request": legal_request,
+            "preview": preview,
+            "check_run": check_run,
+            "confirmation": approval_confirmation_token(preview.proposal, request.user),
+            "approval_form": form or ApprovalForm(auto_id="id_approval_%s"),
+        },
+        status=status,
+    )
+
+
+def _may_decide(user, legal_request: LegalRequest, proposal: Proposal | None) -> bool:
+    return (
+        proposal is not None
+        and proposal.status == ProposalStatus.OPEN
+        and legal_request.state == State.PENDING_APPROVAL
+        and has_role(user, Role.REVIEWER)
+        and proposal.proposed_by_id != user.pk
+    )
+
+
+def _reviewable(request: HttpRequest, legal_request: LegalRequest) -> Proposal:
+    """The open proposal this user may decide on; 404 otherwise (the screen has nothing to show)."""
+    if not has_role(request.user, Role.REVIEWER):
+        raise PermissionDenied(ERR_REVIEWERS_ONLY)
+    try:
+        proposal = proposal_open_for_approval(legal_request=legal_request, actor=request.user)
+    except NotFound as error:
+        raise Http404(error.message)
+    if proposal.proposed_by_id == request.user.pk:
+        raise PermissionDenied(ERR_OWN_PROPOSAL)
+    return proposal
+
+
+@staff_required
+@require_GET
+def approval_review(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = request_under_review(request, ref)
+    _reviewable(request, legal_request)
+    return render_approval_review(request, legal_request)
+
+
+@staff_required
+@require_GET
+def approval_preview(request: HttpRequest, ref: str) -> HttpResponse:
+    """The letter approving would issue, unsigned and watermarked, inline (audited)."""
+    legal_request = request_under_review(request, ref)
+    _reviewable(request, legal_request)
+    pdf = approval_letter_preview(legal_request=legal_request, actor=request.user)
+    return pdf_response(pdf, filename=f"{legal_request.ref}-preview-not-signed.pdf", inline=True)
 
 
 @staff_required
@@ -211,12 +409,24 @@ def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
     form = ApprovalForm(request.POST, auto_id="id_approval_%s")
     if not form.is_valid():
         return render_staff_detail(request, legal_request, status=400, forms={"approval": form})
+    if form.cleaned_data["verdict"] == ApprovalForm.APPROVE:
+        proposal = _current_proposal(legal_request, request.user)
+        token = request.POST.get("confirmation", "")
+        # Only a reviewer who may decide is asked to confirm; anyone else meets the service's refusal.
+        if _may_decide(request.user, legal_request, proposal) and not approval_confirmation_valid(
+            token, proposal, request.user
+        ):
+            if token:
+                messages.warning(request, MSG_CONFIRMATION_STALE)
+            else:
+                messages.info(request, MSG_CONFIRM)
+            return render_approval_review(request, legal_request, form=form)
     try:
         approval = do_decide(legal_request=legal_request, actor=request.user, **form.service_arguments())
     except DomainError as error:
         if isinstance(error, NotFound):
             return error_page(request, error)
-        show_domain_error(request, error, form)
+        show_error_on_form(error, form)
         return render_staff_detail(request, legal_request, status=error.status_code, forms={"approval": form})
     messages.success(request, MSG_APPROVED if approval.approve else MSG_SENT_BACK)
     return redirect("web:staff-detail", ref=legal_request.ref)
