@@ -180,6 +180,13 @@ def throttled_logins_audit(*, now: datetime | None = None) -> int:
     return len(windows)
 
 
+def _closed_throttle_windows_write() -> None:
+    """Closed windows are also written at the next log-in attempt, so the trail has them where no
+    beat runs (the embedded default)."""
+    if ThrottledLoginWindow.objects.filter(window_end__lte=timezone.now()).exists():
+        throttled_logins_audit()
+
+
 def credentials_check(
     *, username: str, password: str, client_ip: str, otp: str = "", method: str, admin_site: bool = False
 ) -> AbstractBaseUser:
@@ -191,6 +198,7 @@ def credentials_check(
     no password is checked. ``method`` (``token``, ``web``, ``admin``) is recorded with the log-in;
     ``admin_site`` refuses accounts that may not use the admin.
     """
+    _closed_throttle_windows_write()
     limits = _limits(username, client_ip)
     counted = [_count_attempt(limit) for limit in limits]
     if any(count > limit.limit for (count, _), limit in zip(counted, limits, strict=True)):

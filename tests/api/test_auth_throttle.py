@@ -18,6 +18,7 @@ from audit.actions import AuditAction
 from audit.models import AuditEntry
 from audit.services import audit_hash_identifier
 from requests_app.auth import ERR_THROTTLED, WARN_CACHE_DOWN, throttled_logins_audit
+from requests_app.models import ThrottledLoginWindow
 from tests.conftest import PASSWORD, REDIS_URL
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,19 @@ def test_throttled_attempts_make_one_audit_entry_per_address_and_window(api, off
     assert entry.details["ip_hash"] == audit_hash_identifier(ADDRESS_A)
     assert AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).count() == settings.LAWREQ_LOGIN_MAX_ATTEMPTS
     assert audit_closed_throttle_windows() == 0  # each window is written once
+
+
+def test_a_closed_window_is_written_at_the_next_log_in_where_no_beat_runs(api, officer_a, settings):
+    client = api()
+    for _ in range(settings.LAWREQ_LOGIN_MAX_ATTEMPTS + 3):
+        _log_in(client, officer_a.username, "not the password", ADDRESS_A)
+    ThrottledLoginWindow.objects.update(window_end=timezone.now() - timedelta(seconds=1))
+
+    assert _log_in(client, officer_a.username, PASSWORD, ADDRESS_B).status_code == 200
+
+    entry = AuditEntry.objects.get(action=AuditAction.LOGIN_THROTTLED)
+    assert entry.details["attempts"] == 3
+    assert not ThrottledLoginWindow.objects.exists()
 
 
 def test_an_open_window_is_not_written_yet(api, officer_a, settings):
