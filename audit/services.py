@@ -40,6 +40,7 @@ from audit.keys import checkpoint_signing_key, public_key_pem
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.timestamps import checkpoint_timestamp
 from audit.verification import (
+    CONTENT_FIELDS,
     ChainVerification,
     audit_chain_verify,
     created_at_text,
@@ -79,18 +80,7 @@ ERR_BATCH_OUTSIDE_TRANSACTION = "audit_batch() belongs inside the transaction of
 ERR_STORED_CHECKPOINT = "the latest stored checkpoint cannot be trusted: {problem}"
 
 # What the sequencer reads of a pending entry: the canonical fields, as the database gives them back.
-_PENDING_FIELDS = (
-    "id",
-    "created_text",
-    "actor_id",
-    "actor_username",
-    "role",
-    "action",
-    "object_type",
-    "object_id",
-    "request_ref",
-    "details_text",
-)
+_PENDING_FIELDS = ("id", *CONTENT_FIELDS)
 _UPDATE_CHUNK = 1000
 
 

@@ -35,8 +35,8 @@ PROBLEM_TRUNCATED = (
 )
 PROBLEM_ROOT = "the Merkle root over the first {size} entries differs from the checkpoint"
 
-STREAM_FIELDS = (
-    "seq",
+# The fields an entry's hash covers, as the database gives them back (timestamp and details as text).
+CONTENT_FIELDS = (
     "created_text",
     "actor_id",
     "actor_username",
@@ -46,9 +46,8 @@ STREAM_FIELDS = (
     "object_id",
     "request_ref",
     "details_text",
-    "prev_hash",
-    "entry_hash",
 )
+STREAM_FIELDS = ("seq", *CONTENT_FIELDS, "prev_hash", "entry_hash")
 PROGRESS_EVERY = 10_000
 
 
