@@ -45,3 +45,23 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             response["Pragma"] = "no-cache"
         return response
+
+
+ERR_MALFORMED_CONTENT_TYPE = "Malformed Content-Type header."
+_CONTROL_CHARACTERS = frozenset(chr(code) for code in [*range(32), 127])
+
+
+def refuse_malformed_headers(application):
+    """WSGI wrapper: a Content-Type with control characters (a NUL in its charset) makes Django fail
+    while it builds the request, before any middleware could answer; refuse it first, in JSON."""
+
+    def guarded(environ, start_response):
+        if _CONTROL_CHARACTERS.intersection(environ.get("CONTENT_TYPE", "")):
+            body = b'{"detail": "' + ERR_MALFORMED_CONTENT_TYPE.encode() + b'"}'
+            start_response(
+                "400 Bad Request", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
+        return application(environ, start_response)
+
+    return guarded

@@ -75,6 +75,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "lawreq",  # first: its createsuperuser (validated passwords) takes the place of Django's
     "requests_app.admin_apps.StaffAdminConfig",  # django.contrib.admin with the one log-in path
     "django.contrib.auth",
     "django.contrib.contenttypes",

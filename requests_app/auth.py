@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -50,6 +51,8 @@ ERR_THROTTLED = "Too many failed log-ins. Try again in a minute."
 ERR_OTP_REQUIRED = "A one-time code from your authenticator app (otp) is required for this account."
 ERR_NOT_ADMIN = "This account may not use the admin site."
 ERR_TOKEN_REVOKED = "This token was revoked: the password changed. Log in again."  # noqa: S105
+ERR_TOKEN_WITHOUT_SECOND_FACTOR = "Issued without the second factor this account now needs: log in again."  # noqa: S105
+ERR_TOKEN_MALFORMED = "Invalid token."  # noqa: S105
 WARN_CACHE_DOWN = "Log-in throttle: the shared cache is unreachable; counting in this process only."
 
 REASON_CREDENTIALS = "bad_credentials"
@@ -264,7 +267,10 @@ def token_create(*, user) -> tuple[str, ApiToken]:
     surplus = ApiToken.objects.filter(user=user).order_by("-created").values_list("pk", flat=True)[keep:]
     ApiToken.objects.filter(pk__in=list(surplus)).delete()
     token, key = ApiToken.objects.create(
-        user=user, expiry=token_ttl(user), password_fingerprint=token_password_fingerprint(user)
+        user=user,
+        expiry=token_ttl(user),
+        password_fingerprint=token_password_fingerprint(user),
+        second_factor=getattr(user, "otp_device", None) is not None,
     )
     return key, token
 
@@ -280,14 +286,28 @@ def token_revoke(*, token: ApiToken) -> None:
     token.delete()
 
 
+_TOKEN_SHAPE = re.compile(rb"[0-9a-fA-F]{1,256}")
+
+
 class ApiTokenAuthentication(TokenAuthentication):
-    """knox's check (digest, expiry, active user), and the password the token was issued under."""
+    """knox's check (digest, expiry, active user), the password the token was issued under, and the
+    second factor when the account now needs one."""
+
+    def authenticate_credentials(self, token: bytes):
+        # knox keys are hex; anything else (a NUL, bytes that are not UTF-8) is refused before it
+        # reaches the database.
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise AuthenticationFailed(ERR_TOKEN_MALFORMED)
+        return super().authenticate_credentials(token)
 
     def validate_user(self, auth_token: ApiToken):
         user, token = super().validate_user(auth_token)
         if not constant_time_compare(token.password_fingerprint, token_password_fingerprint(user)):
             token.delete()
             raise AuthenticationFailed(ERR_TOKEN_REVOKED)
+        if not token.second_factor and second_factor_required(user):
+            token.delete()
+            raise AuthenticationFailed(ERR_TOKEN_WITHOUT_SECOND_FACTOR)
         return user, token
 
 

@@ -294,6 +294,8 @@ class ApiToken(AbstractAuthToken):
     ``requests_app.auth.ApiTokenAuthentication`` refuses and deletes the token."""
 
     password_fingerprint = models.CharField(max_length=64)
+    # Issued after a second factor: a token issued on the password alone dies once one is required.
+    second_factor = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "API token"

@@ -9,7 +9,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from requests_app.auth import ERR_TOKEN_WITHOUT_SECOND_FACTOR
+from requests_app.models import ApiToken
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +124,49 @@ def test_tokens_do_not_pile_up(api, officer_a, settings):
     assert ApiToken.objects.filter(user=officer_a).count() == 3
     assert _client_with(api, first).get(JURISDICTIONS).status_code == 401
     assert _client_with(api, newest).get(JURISDICTIONS).status_code == 200
+
+
+def test_a_password_only_token_dies_once_a_second_factor_is_required(api, reviewer, settings):
+    # given a token issued while the reviewer needed no second factor
+    key, _ = _token_for(api, reviewer)
+    client = _client_with(api, key)
+    assert client.get(JURISDICTIONS).status_code == 200
+
+    # when the deployment starts requiring one for staff
+    settings.LAWREQ_REQUIRE_STAFF_OTP = True
+
+    # then the token no longer opens anything, and is gone
+    response = client.get(JURISDICTIONS)
+    assert response.status_code == 401
+    assert response.json()["detail"] == ERR_TOKEN_WITHOUT_SECOND_FACTOR
+    assert not ApiToken.objects.filter(user=reviewer).exists()
+
+
+def test_a_password_only_token_dies_when_its_owner_enrols_a_device(api, officer_a):
+    key, _ = _token_for(api, officer_a)
+
+    TOTPDevice.objects.create(user=officer_a, name="phone", confirmed=True)
+
+    assert _client_with(api, key).get(JURISDICTIONS).status_code == 401
+
+
+def test_a_token_issued_with_the_second_factor_keeps_working(api, reviewer, settings):
+    settings.LAWREQ_REQUIRE_STAFF_OTP = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    device = TOTPDevice.objects.create(user=reviewer, name="phone", confirmed=True)
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+    response = api().post(TOKEN, {"username": reviewer.username, "password": PASSWORD, "otp": code}, format="json")
+
+    assert response.status_code == 200
+    assert _client_with(api, response.json()["token"]).get(JURISDICTIONS).status_code == 200
+
+
+@pytest.mark.parametrize("key", [b"a\x00b", b"\xff\xfe", b"ab'; --"])
+def test_a_malformed_token_is_401_not_500(api, key):
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=b"Token " + key)
+
+    response = client.get(JURISDICTIONS)
+
+    assert response.status_code == 401
