@@ -16,7 +16,12 @@ from lawreq.errors import DomainError
 from requests_app.choices import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType, TargetType
 from requests_app.login import CredentialsLoginForm
 from requests_app.models import Jurisdiction, LegalRequest, Target
-from requests_app.selectors import legal_requests_matching, legal_requests_naming_target, legal_staff_members
+from requests_app.selectors import (
+    legal_requests_matching,
+    legal_requests_naming_target,
+    legal_staff_members,
+    target_identifier_readable,
+)
 from requests_app.services import MAX_TARGETS
 from requests_app.states import OPEN_STATES, State
 
@@ -192,6 +197,9 @@ class WithdrawForm(forms.Form):
 QUEUE_STATES = [(state, label) for state, label in State.choices if state != State.DRAFT]
 
 
+ERR_TARGET_UNREADABLE = "This cannot be read as a phone number, a username or an account id."
+
+
 class QueueView:
     ALL, MINE, UNASSIGNED, AWAITING_ME = "all", "mine", "unassigned", "awaiting"
     CHOICES = [
@@ -225,6 +233,12 @@ class QueueFilterForm(forms.Form):
         required=False, choices=[("", "Any"), ("yes", "Emergency only"), ("no", "Not emergency")]
     )
 
+    def clean_target(self) -> str:
+        identifier = self.cleaned_data["target"].strip()
+        if identifier and not target_identifier_readable(identifier):
+            raise forms.ValidationError(ERR_TARGET_UNREADABLE)
+        return identifier
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         codes = Jurisdiction.objects.filter(is_region=False).values_list("code", "name")
@@ -232,6 +246,8 @@ class QueueFilterForm(forms.Form):
 
     def apply(self, requests: QuerySet[LegalRequest], *, user) -> QuerySet[LegalRequest]:
         filters = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if self.is_bound and "target" in self.errors:
+            return requests.none()  # the form says what to correct; no list pretends to answer the search
         view = filters.get("view") or QueueView.ALL
         if view == QueueView.MINE:
             requests = requests.filter(assignee=user)
@@ -256,16 +272,27 @@ class QueueFilterForm(forms.Form):
         return requests
 
 
-class BulkAssignForm(forms.Form):
-    """Assign the requests ticked in the queue to one member of the legal team (or to nobody)."""
+ERR_ASSIGNEE_NOT_CHOSEN = "Choose whom to assign the requests to, or “Nobody (unassign)”."
+# Parentheses never appear in a username, so this choice cannot be mistaken for a person.
+ASSIGNEE_NOBODY = "(nobody)"
 
-    assignee = forms.ChoiceField(required=False, label="Assign to")
+
+class BulkAssignForm(forms.Form):
+    """Assign the requests ticked in the queue to one member of the legal team, or explicitly to
+    nobody. The blank first choice is refused: a click on "Assign" never unassigns by default."""
+
+    assignee = forms.ChoiceField(label="Assign to", error_messages={"required": ERR_ASSIGNEE_NOT_CHOSEN})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "Nobody (unassign)")] + [
+        self.fields["assignee"].choices = [("", "Choose…"), (ASSIGNEE_NOBODY, "Nobody (unassign)")] + [
             (user.username, user.get_full_name() or user.username) for user in legal_staff_members()
         ]
+
+    def assignee_username(self) -> str | None:
+        """The chosen username, None for nobody."""
+        chosen = self.cleaned_data["assignee"]
+        return None if chosen == ASSIGNEE_NOBODY else chosen
 
 
 class SecondFactorForm(forms.Form):

@@ -40,6 +40,8 @@ from requests_app.states import CHECKABLE_STATES, State
 from rules.selectors import check_summary, latest_check_run
 from rules.services import legal_request_check
 from web.forms import (
+    ASSIGNEE_NOBODY,
+    ERR_ASSIGNEE_NOT_CHOSEN,
     PROPOSAL_FORMS,
     SERVICE_FIELD_NAMES,
     ApprovalForm,
@@ -102,6 +104,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _assignee_error(form: BulkAssignForm) -> str:
+    if not form.data.get("assignee"):
+        return ERR_ASSIGNEE_NOT_CHOSEN
+    return ERR_ASSIGNEE_CHOICE
+
+
 @staff_required
 @require_POST
 def queue_assign(request: HttpRequest) -> HttpResponse:
@@ -111,10 +119,10 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     form = BulkAssignForm(request.POST)
     refs = request.POST.getlist("refs")[:QUEUE_PAGE_SIZE]
     if not form.is_valid():
-        messages.error(request, ERR_ASSIGNEE_CHOICE)
+        messages.error(request, _assignee_error(form))
         return redirect(target or "web:queue")
     try:
-        assignee = assignee_by_username(form.cleaned_data["assignee"] or None)
+        assignee = assignee_by_username(form.assignee_username())
         chosen = [request_under_review(request, ref) for ref in refs]
         count = legal_requests_assign(legal_requests=chosen, actor=request.user, assignee=assignee)
     except DomainError as error:
@@ -131,10 +139,10 @@ def request_assign(request: HttpRequest, ref: str) -> HttpResponse:
     legal_request = request_under_review(request, ref)
     form = BulkAssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, ERR_ASSIGNEE_CHOICE)
+        messages.error(request, _assignee_error(form))
         return redirect("web:staff-detail", ref=legal_request.ref)
     try:
-        assignee = assignee_by_username(form.cleaned_data["assignee"] or None)
+        assignee = assignee_by_username(form.assignee_username())
         legal_request_assign(legal_request=legal_request, actor=request.user, assignee=assignee)
     except DomainError as error:
         messages.error(request, error.message)
@@ -161,7 +169,7 @@ def staff_detail_context(
         "check_summary": summary,
         "check_groups": (summary.failures, summary.warnings, summary.passes) if summary else (),
         "assign_form": BulkAssignForm(
-            initial={"assignee": legal_request.assignee.username if legal_request.assignee else ""},
+            initial={"assignee": legal_request.assignee.username if legal_request.assignee else ASSIGNEE_NOBODY},
             auto_id="id_assign_%s",
         ),
         "letter": Response.objects.filter(legal_request=legal_request).first(),
