@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from audit.actions import AuditAction
 from disclosure.models import Approval, Decision
+from disclosure.services import ERR_COMMENT_REQUIRED
 from letters.rendering import PREVIEW_WATERMARK
 from requests_app.states import State
 from tests.letters.conftest import pdf_text
@@ -132,3 +133,39 @@ def test_the_proposer_and_officers_get_no_approval_screen(client_for, analyst, o
 
 def test_nothing_to_approve_is_404_on_the_screen(client_for, reviewer, request_a):
     assert client_for(reviewer).get(url(request_a, "web:approval-review")).status_code == 404
+
+
+def test_send_back_without_a_comment_on_the_screen_stays_on_it_with_the_error_at_the_comment(
+    client_for, reviewer, narrowed_proposal
+):
+    client = client_for(reviewer)
+    screen = client.get(url(narrowed_proposal, "web:approval-review")).content.decode()
+    assert (
+        f'action="{url(narrowed_proposal, "web:approval-review")}" class="stacked panel" id="approval-confirm"'
+        in screen
+    )
+
+    response = client.post(url(narrowed_proposal, "web:approval-review"), {"verdict": "send_back", "comment": ""})
+
+    assert response.status_code == 400
+    assert [t.name for t in response.templates][0] == "web/approval_review.html"
+    confirm = response.content.decode().split('id="approval-confirm"')[1].split("</form>")[0]
+    comment_field = confirm.split('class="field has-error"')[1]
+    assert comment_field.index('name="comment"') < comment_field.index(ERR_COMMENT_REQUIRED)
+    narrowed_proposal.refresh_from_db()
+    assert narrowed_proposal.state == State.PENDING_APPROVAL
+
+
+def test_a_decision_on_the_screen_goes_to_the_request_page(client_for, reviewer, narrowed_proposal):
+    response = client_for(reviewer).post(
+        url(narrowed_proposal, "web:approval-review"), {"verdict": "send_back", "comment": "Narrow the days."}
+    )
+
+    assert response.status_code == 302 and response["Location"] == url(narrowed_proposal, "web:staff-detail")
+
+
+def test_approve_from_the_request_page_opens_the_screen_at_its_own_address(client_for, reviewer, narrowed_proposal):
+    page = client_for(reviewer).get(url(narrowed_proposal, "web:staff-detail")).content.decode()
+
+    review = url(narrowed_proposal, "web:approval-review")
+    assert f'value="approve" formaction="{review}"' in page

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from disclosure.models import CannedTextKind, Decision, Proposal, ProposalStatus
 from disclosure.selectors import (
@@ -393,11 +393,22 @@ def _reviewable(request: HttpRequest, legal_request: LegalRequest) -> Proposal:
 
 
 @staff_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def approval_review(request: HttpRequest, ref: str) -> HttpResponse:
+    """The approval screen, and its own form: what it refuses is shown on it, next to the comment;
+    only a decision taken leaves it (for the request page)."""
     legal_request = request_under_review(request, ref)
-    _reviewable(request, legal_request)
-    return render_approval_review(request, legal_request)
+    if request.method == "GET":
+        _reviewable(request, legal_request)
+        return render_approval_review(request, legal_request)
+
+    def render_refusal(form: ApprovalForm, status: int) -> HttpResponse:
+        proposal = _current_proposal(legal_request, request.user)
+        if _may_decide(request.user, legal_request, proposal):
+            return render_approval_review(request, legal_request, form=form, status=status)
+        return render_staff_detail(request, legal_request, status=status, forms={"approval": form})
+
+    return _approval_decide(request, legal_request, render_refusal)
 
 
 @staff_required
@@ -413,10 +424,19 @@ def approval_preview(request: HttpRequest, ref: str) -> HttpResponse:
 @staff_required
 @require_POST
 def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
+    """The approval form of the request page: what it refuses is shown there, at the form."""
     legal_request = request_under_review(request, ref)
+
+    def render_refusal(form: ApprovalForm, status: int) -> HttpResponse:
+        return render_staff_detail(request, legal_request, status=status, forms={"approval": form})
+
+    return _approval_decide(request, legal_request, render_refusal)
+
+
+def _approval_decide(request: HttpRequest, legal_request: LegalRequest, render_refusal) -> HttpResponse:
     form = ApprovalForm(request.POST, auto_id="id_approval_%s")
     if not form.is_valid():
-        return render_staff_detail(request, legal_request, status=400, forms={"approval": form})
+        return render_refusal(form, 400)
     if form.cleaned_data["verdict"] == ApprovalForm.APPROVE:
         proposal = _current_proposal(legal_request, request.user)
         token = request.POST.get("confirmation", "")
@@ -435,7 +455,7 @@ def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
         if isinstance(error, NotFound):
             return error_page(request, error)
         show_error_on_form(error, form)
-        return render_staff_detail(request, legal_request, status=error.status_code, forms={"approval": form})
+        return render_refusal(form, error.status_code)
     messages.success(request, MSG_APPROVED if approval.approve else MSG_SENT_BACK)
     return redirect("web:staff-detail", ref=legal_request.ref)
 
