@@ -12,8 +12,17 @@ from django.db.models import QuerySet
 from casework.services import MAX_BODY_CHARS
 from disclosure.models import Decision
 from disclosure.selectors import legal_requests_awaiting_approval_by
+from disclosure.services import ERR_DATE_AFTER, ERR_DATE_BEFORE
 from lawreq.errors import DomainError
-from requests_app.choices import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType, TargetType
+from requests_app.choices import (
+    AuthorityType,
+    Category,
+    LegalChannel,
+    OffenseCategory,
+    ProcessType,
+    TargetType,
+    label_of,
+)
 from requests_app.login import CredentialsLoginForm
 from requests_app.models import Jurisdiction, LegalRequest, Target
 from requests_app.selectors import (
@@ -34,6 +43,8 @@ ERR_IDEMPOTENCY = "This form is out of date: reload the page and try again."
 ERR_NO_FILE = "Choose the PDF file of the legal document."
 ERR_NO_TARGET = "Include at least one target in the disclosure."
 ERR_TARGET_CATEGORIES = "Choose at least one category for each included target."
+ERR_DATES_REVERSED = "The start date is after the end date."
+ERR_CATEGORY_NOT_ALLOWED = "{category} is not allowed by the checks of this request."
 ERR_REASONS = "Give at least one reason, one per line: they are shown in the letter."
 ERR_QUESTION = "Write the question to the officer."
 
@@ -315,6 +326,7 @@ class LoginForm(CredentialsLoginForm):
 
 @dataclass(frozen=True)
 class TargetRow:
+    number: int  # by position, as the letter numbers it: database ids are internal
     target: Target
     include: forms.BoundField
     categories: forms.BoundField
@@ -358,6 +370,8 @@ class DiscloseForm(forms.Form):
             if value in asked
         ]
         proposed = [value for value, _ in choices if value in allowed]
+        self.legal_request = legal_request
+        self.allowed_categories = allowed
         self.targets = list(legal_request.targets.all())
         for target in self.targets:
             prefix = f"target_{target.pk}"
@@ -379,23 +393,42 @@ class DiscloseForm(forms.Form):
     def rows(self) -> list[TargetRow]:
         return [
             TargetRow(
+                number=number,
                 target=target,
                 include=self[f"target_{target.pk}_include"],
                 categories=self[f"target_{target.pk}_categories"],
                 date_from=self[f"target_{target.pk}_date_from"],
                 date_to=self[f"target_{target.pk}_date_to"],
             )
-            for target in self.targets
+            for number, target in enumerate(self.targets, start=1)
         ]
 
     def clean(self) -> dict[str, Any]:
+        """What the services would refuse, said in the form's words at the field concerned (the
+        services' messages name API fields and are the last guard, not the first)."""
         cleaned = super().clean()
         included = [t for t in self.targets if cleaned.get(f"target_{t.pk}_include")]
         if not included:
             raise forms.ValidationError(ERR_NO_TARGET)
+        asked_from, asked_to = self.legal_request.date_from, self.legal_request.date_to
         for target in included:
-            if not cleaned.get(f"target_{target.pk}_categories"):
-                self.add_error(f"target_{target.pk}_categories", ERR_TARGET_CATEGORIES)
+            prefix = f"target_{target.pk}"
+            categories = cleaned.get(f"{prefix}_categories")
+            if not categories and f"{prefix}_categories" not in self.errors:
+                self.add_error(f"{prefix}_categories", ERR_TARGET_CATEGORIES)
+            for category in categories or ():
+                if category not in self.allowed_categories:
+                    self.add_error(
+                        f"{prefix}_categories", ERR_CATEGORY_NOT_ALLOWED.format(category=label_of(Category, category))
+                    )
+            date_from, date_to = cleaned.get(f"{prefix}_date_from"), cleaned.get(f"{prefix}_date_to")
+            if date_from and asked_from and date_from < asked_from:
+                self.add_error(f"{prefix}_date_from", ERR_DATE_BEFORE.format(date=asked_from))
+            if date_to and asked_to and date_to > asked_to:
+                self.add_error(f"{prefix}_date_to", ERR_DATE_AFTER.format(date=asked_to))
+            if date_from and date_to and date_from > date_to:
+                self.add_error(f"{prefix}_date_from", ERR_DATES_REVERSED)
+                self.add_error(f"{prefix}_date_to", ERR_DATES_REVERSED)
         return cleaned
 
     def service_arguments(self) -> dict[str, Any]:
