@@ -172,6 +172,7 @@ ERR_NOTHING_TO_APPROVE = "There is no proposal waiting for approval on this requ
 
 @dataclass(frozen=True)
 class TargetPreview:
+    number: int  # by position, as the letter numbers targets (1, 2, ...): database ids are internal
     target: Target
     included: bool
     categories: tuple[str, ...]  # proposed for this target
@@ -227,10 +228,12 @@ def proposal_preview(*, legal_request: LegalRequest, actor, provider=None) -> Pr
     disclose = proposal.decision == Decision.DISCLOSE
     provider = provider or (get_provider() if disclose else None)
     targets: list[TargetPreview] = []
-    for target in legal_request.targets.all():
+    for number, target in enumerate(legal_request.targets.all(), start=1):
         scope = scopes.get(target.pk)
         if scope is None:
-            targets.append(TargetPreview(target=target, included=False, categories=(), date_from=None, date_to=None))
+            targets.append(
+                TargetPreview(number=number, target=target, included=False, categories=(), date_from=None, date_to=None)
+            )
             continue
         account_id = account_for(target, provider)
         counts = (
@@ -238,6 +241,7 @@ def proposal_preview(*, legal_request: LegalRequest, actor, provider=None) -> Pr
         )
         targets.append(
             TargetPreview(
+                number=number,
                 target=target,
                 included=True,
                 categories=tuple(scope.categories),

@@ -195,7 +195,8 @@ def _disclosure_scopes(
         if target_id in seen:
             raise InvalidInput(ERR_TARGET_DUPLICATE.format(id=target_id), field="targets")
         seen.add(target_id)
-        label = f" (target #{target_id})"
+        # Numbered as the letter numbers targets (1, 2, ... as the request names them), never by id.
+        label = f" (target {list(request_targets).index(target_id) + 1})"
         scope_categories = (
             _check_categories(overrides["categories"], asked=asked, allowed=allowed, label=label)
             if overrides.get("categories") is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -20,6 +22,8 @@ ERR_ROLE = "Your role has no access to requests."
 ERR_OFFICERS_ONLY = "Only the agency's officers can do this."
 ERR_TARGET_SEARCH_STAFF_ONLY = "Only analysts and reviewers search requests by target."
 MAX_SEARCH_LENGTH = 200
+REF_PREFIX = "LR-"
+REF_WITHOUT_PREFIX = re.compile(r"\d{4}-\d{6}")
 TARGET_SEARCH_RESOURCE = "requests_app.legalrequest.target_search"
 
 PERMISSION_VIEW = "requests_app.view_legalrequest"
@@ -114,7 +118,16 @@ def legal_requests_matching(queryset: QuerySet[LegalRequest], text: str) -> Quer
     text = (text or "").strip()[:MAX_SEARCH_LENGTH]
     if not text:
         return queryset
-    return queryset.filter(Q(ref=text.upper()) | Q(case_number__iexact=text))
+    match = Q(ref=text.upper()) | Q(case_number__iexact=text)
+    if REF_WITHOUT_PREFIX.fullmatch(text):  # "2026-000003": the reference without its "LR-"
+        match |= Q(ref=f"{REF_PREFIX}{text}")
+    return queryset.filter(match)
+
+
+def target_identifier_readable(identifier: str) -> bool:
+    """Whether a target search can stand for anything: a phone number, a username or an account id."""
+    identifier = (identifier or "").strip()[:MAX_SEARCH_LENGTH]
+    return bool(identifier) and bool(_target_candidates(identifier))
 
 
 def _target_candidates(identifier: str) -> set[tuple[str, str]]:

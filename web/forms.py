@@ -12,11 +12,25 @@ from django.db.models import QuerySet
 from casework.services import MAX_BODY_CHARS
 from disclosure.models import Decision
 from disclosure.selectors import legal_requests_awaiting_approval_by
+from disclosure.services import ERR_DATE_AFTER, ERR_DATE_BEFORE
 from lawreq.errors import DomainError
-from requests_app.choices import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType, TargetType
+from requests_app.choices import (
+    AuthorityType,
+    Category,
+    LegalChannel,
+    OffenseCategory,
+    ProcessType,
+    TargetType,
+    label_of,
+)
 from requests_app.login import CredentialsLoginForm
 from requests_app.models import Jurisdiction, LegalRequest, Target
-from requests_app.selectors import legal_requests_matching, legal_requests_naming_target, legal_staff_members
+from requests_app.selectors import (
+    legal_requests_matching,
+    legal_requests_naming_target,
+    legal_staff_members,
+    target_identifier_readable,
+)
 from requests_app.services import MAX_TARGETS
 from requests_app.states import OPEN_STATES, State
 
@@ -29,6 +43,8 @@ ERR_IDEMPOTENCY = "This form is out of date: reload the page and try again."
 ERR_NO_FILE = "Choose the PDF file of the legal document."
 ERR_NO_TARGET = "Include at least one target in the disclosure."
 ERR_TARGET_CATEGORIES = "Choose at least one category for each included target."
+ERR_DATES_REVERSED = "The start date is after the end date."
+ERR_CATEGORY_NOT_ALLOWED = "{category} is not allowed by the checks of this request."
 ERR_REASONS = "Give at least one reason, one per line: they are shown in the letter."
 ERR_QUESTION = "Write the question to the officer."
 
@@ -192,6 +208,9 @@ class WithdrawForm(forms.Form):
 QUEUE_STATES = [(state, label) for state, label in State.choices if state != State.DRAFT]
 
 
+ERR_TARGET_UNREADABLE = "This cannot be read as a phone number, a username or an account id."
+
+
 class QueueView:
     ALL, MINE, UNASSIGNED, AWAITING_ME = "all", "mine", "unassigned", "awaiting"
     CHOICES = [
@@ -225,6 +244,12 @@ class QueueFilterForm(forms.Form):
         required=False, choices=[("", "Any"), ("yes", "Emergency only"), ("no", "Not emergency")]
     )
 
+    def clean_target(self) -> str:
+        identifier = self.cleaned_data["target"].strip()
+        if identifier and not target_identifier_readable(identifier):
+            raise forms.ValidationError(ERR_TARGET_UNREADABLE)
+        return identifier
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         codes = Jurisdiction.objects.filter(is_region=False).values_list("code", "name")
@@ -232,6 +257,8 @@ class QueueFilterForm(forms.Form):
 
     def apply(self, requests: QuerySet[LegalRequest], *, user) -> QuerySet[LegalRequest]:
         filters = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if self.is_bound and "target" in self.errors:
+            return requests.none()  # the form says what to correct; no list pretends to answer the search
         view = filters.get("view") or QueueView.ALL
         if view == QueueView.MINE:
             requests = requests.filter(assignee=user)
@@ -256,16 +283,27 @@ class QueueFilterForm(forms.Form):
         return requests
 
 
-class BulkAssignForm(forms.Form):
-    """Assign the requests ticked in the queue to one member of the legal team (or to nobody)."""
+ERR_ASSIGNEE_NOT_CHOSEN = "Choose whom to assign the requests to, or “Nobody (unassign)”."
+# Parentheses never appear in a username, so this choice cannot be mistaken for a person.
+ASSIGNEE_NOBODY = "(nobody)"
 
-    assignee = forms.ChoiceField(required=False, label="Assign to")
+
+class BulkAssignForm(forms.Form):
+    """Assign the requests ticked in the queue to one member of the legal team, or explicitly to
+    nobody. The blank first choice is refused: a click on "Assign" never unassigns by default."""
+
+    assignee = forms.ChoiceField(label="Assign to", error_messages={"required": ERR_ASSIGNEE_NOT_CHOSEN})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "Nobody (unassign)")] + [
+        self.fields["assignee"].choices = [("", "Choose…"), (ASSIGNEE_NOBODY, "Nobody (unassign)")] + [
             (user.username, user.get_full_name() or user.username) for user in legal_staff_members()
         ]
+
+    def assignee_username(self) -> str | None:
+        """The chosen username, None for nobody."""
+        chosen = self.cleaned_data["assignee"]
+        return None if chosen == ASSIGNEE_NOBODY else chosen
 
 
 class SecondFactorForm(forms.Form):
@@ -288,6 +326,7 @@ class LoginForm(CredentialsLoginForm):
 
 @dataclass(frozen=True)
 class TargetRow:
+    number: int  # by position, as the letter numbers it: database ids are internal
     target: Target
     include: forms.BoundField
     categories: forms.BoundField
@@ -331,6 +370,8 @@ class DiscloseForm(forms.Form):
             if value in asked
         ]
         proposed = [value for value, _ in choices if value in allowed]
+        self.legal_request = legal_request
+        self.allowed_categories = allowed
         self.targets = list(legal_request.targets.all())
         for target in self.targets:
             prefix = f"target_{target.pk}"
@@ -352,23 +393,42 @@ class DiscloseForm(forms.Form):
     def rows(self) -> list[TargetRow]:
         return [
             TargetRow(
+                number=number,
                 target=target,
                 include=self[f"target_{target.pk}_include"],
                 categories=self[f"target_{target.pk}_categories"],
                 date_from=self[f"target_{target.pk}_date_from"],
                 date_to=self[f"target_{target.pk}_date_to"],
             )
-            for target in self.targets
+            for number, target in enumerate(self.targets, start=1)
         ]
 
     def clean(self) -> dict[str, Any]:
+        """What the services would refuse, said in the form's words at the field concerned (the
+        services' messages name API fields and are the last guard, not the first)."""
         cleaned = super().clean()
         included = [t for t in self.targets if cleaned.get(f"target_{t.pk}_include")]
         if not included:
             raise forms.ValidationError(ERR_NO_TARGET)
+        asked_from, asked_to = self.legal_request.date_from, self.legal_request.date_to
         for target in included:
-            if not cleaned.get(f"target_{target.pk}_categories"):
-                self.add_error(f"target_{target.pk}_categories", ERR_TARGET_CATEGORIES)
+            prefix = f"target_{target.pk}"
+            categories = cleaned.get(f"{prefix}_categories")
+            if not categories and f"{prefix}_categories" not in self.errors:
+                self.add_error(f"{prefix}_categories", ERR_TARGET_CATEGORIES)
+            for category in categories or ():
+                if category not in self.allowed_categories:
+                    self.add_error(
+                        f"{prefix}_categories", ERR_CATEGORY_NOT_ALLOWED.format(category=label_of(Category, category))
+                    )
+            date_from, date_to = cleaned.get(f"{prefix}_date_from"), cleaned.get(f"{prefix}_date_to")
+            if date_from and asked_from and date_from < asked_from:
+                self.add_error(f"{prefix}_date_from", ERR_DATE_BEFORE.format(date=asked_from))
+            if date_to and asked_to and date_to > asked_to:
+                self.add_error(f"{prefix}_date_to", ERR_DATE_AFTER.format(date=asked_to))
+            if date_from and date_to and date_from > date_to:
+                self.add_error(f"{prefix}_date_from", ERR_DATES_REVERSED)
+                self.add_error(f"{prefix}_date_to", ERR_DATES_REVERSED)
         return cleaned
 
     def service_arguments(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -12,6 +13,7 @@ from pypdf import PdfReader
 
 from audit.actions import AuditAction
 from disclosure.models import Approval, Decision
+from disclosure.services import ERR_COMMENT_REQUIRED
 from letters.rendering import PREVIEW_WATERMARK
 from requests_app.states import State
 from tests.letters.conftest import pdf_text
@@ -66,7 +68,7 @@ def test_approve_first_shows_the_difference_and_the_record_counts_and_approves_n
     page = response.content.decode()
     assert 'id="approval-confirm"' in page and 'name="confirmation"' in page
     assert "not given: Phone numbers" in page
-    assert 'left out: <span class="mono">+12025550199</span>' in page
+    assert 'left out: Target 2: <span class="mono">+12025550199</span>' in page
     preview = response.context["preview"]
     (suspect, phone) = preview.targets
     assert (suspect.included, suspect.found, suspect.counts) == (True, True, {"ip_addresses": 2})
@@ -132,3 +134,77 @@ def test_the_proposer_and_officers_get_no_approval_screen(client_for, analyst, o
 
 def test_nothing_to_approve_is_404_on_the_screen(client_for, reviewer, request_a):
     assert client_for(reviewer).get(url(request_a, "web:approval-review")).status_code == 404
+
+
+def test_send_back_without_a_comment_on_the_screen_stays_on_it_with_the_error_at_the_comment(
+    client_for, reviewer, narrowed_proposal
+):
+    client = client_for(reviewer)
+    screen = client.get(url(narrowed_proposal, "web:approval-review")).content.decode()
+    assert (
+        f'action="{url(narrowed_proposal, "web:approval-review")}" class="stacked panel" id="approval-confirm"'
+        in screen
+    )
+
+    response = client.post(url(narrowed_proposal, "web:approval-review"), {"verdict": "send_back", "comment": ""})
+
+    assert response.status_code == 400
+    assert [t.name for t in response.templates][0] == "web/approval_review.html"
+    confirm = response.content.decode().split('id="approval-confirm"')[1].split("</form>")[0]
+    comment_field = confirm.split('class="field has-error"')[1]
+    assert comment_field.index('name="comment"') < comment_field.index(ERR_COMMENT_REQUIRED)
+    narrowed_proposal.refresh_from_db()
+    assert narrowed_proposal.state == State.PENDING_APPROVAL
+
+
+def test_a_decision_on_the_screen_goes_to_the_request_page(client_for, reviewer, narrowed_proposal):
+    response = client_for(reviewer).post(
+        url(narrowed_proposal, "web:approval-review"), {"verdict": "send_back", "comment": "Narrow the days."}
+    )
+
+    assert response.status_code == 302 and response["Location"] == url(narrowed_proposal, "web:staff-detail")
+
+
+def test_approve_from_the_request_page_opens_the_screen_at_its_own_address(client_for, reviewer, narrowed_proposal):
+    page = client_for(reviewer).get(url(narrowed_proposal, "web:staff-detail")).content.decode()
+
+    review = url(narrowed_proposal, "web:approval-review")
+    assert f'value="approve" formaction="{review}"' in page
+
+
+def test_the_targets_row_compares_the_targets_asked_with_the_targets_proposed(client_for, reviewer, narrowed_proposal):
+    page = client_for(reviewer).get(url(narrowed_proposal, "web:approval-review")).content.decode()
+
+    row = page.split('<th scope="row">Targets</th>')[1].split("</tr>")[0]
+    asked, proposed = row.split("</td>")[:2]
+    suspect, phone = (target.display_value for target in narrowed_proposal.targets.order_by("id"))
+    assert f'Target 1: <span class="mono">{suspect}</span>' in asked
+    assert f'Target 2: <span class="mono">{phone}</span>' in asked
+    assert f'Target 1: <span class="mono">{suspect}</span>' in proposed
+    assert f'left out: Target 2: <span class="mono">{phone}</span>' in proposed
+
+
+@pytest.fixture
+def earlier_request(in_review_factory, officer_a):
+    """A request made before: the next request's target ids are not 1, 2."""
+    return in_review_factory(officer_a)
+
+
+def test_targets_are_numbered_by_position_on_every_page_never_by_id(
+    client_for, reviewer, officer_a, earlier_request, narrowed_proposal
+):
+    ids = [target.pk for target in narrowed_proposal.targets.order_by("id")]
+    assert ids != [1, 2]
+    pages = {
+        "staff": client_for(reviewer).get(url(narrowed_proposal, "web:staff-detail")).content.decode(),
+        "screen": client_for(reviewer).get(url(narrowed_proposal, "web:approval-review")).content.decode(),
+        "portal": client_for(officer_a).get(url(narrowed_proposal, "web:portal-detail")).content.decode(),
+    }
+
+    for name in ("staff", "portal"):
+        numbers = re.findall(r"<tr><td>(\d+)</td><td>", pages[name])
+        assert numbers == ["1", "2"], name
+    records = pages["screen"].split('id="records"')[1].split("</table>")[0]
+    assert re.findall(r"<td>(\d+): <span", records) == ["1", "2"]
+    for page in pages.values():
+        assert not any(f"#{pk}" in page for pk in ids)

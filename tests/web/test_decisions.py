@@ -4,6 +4,7 @@ shown as messages with their status."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -11,7 +12,6 @@ from django.urls import reverse
 
 from disclosure.models import Proposal, ProposalStatus
 from disclosure.services import (
-    ERR_CATEGORY_NOT_ALLOWED,
     ERR_COMMENT_REQUIRED,
     ERR_DATE_AFTER,
     ERR_NOT_ANALYST,
@@ -21,7 +21,8 @@ from disclosure.services import (
 from lawreq.roles import Role
 from requests_app.states import State
 from tests.conftest import SHARED_PER_MODULE
-from web.forms import ERR_REASONS, ERR_TARGET_CATEGORIES
+from web.forms import ERR_CATEGORY_NOT_ALLOWED as FORM_ERR_CATEGORY_NOT_ALLOWED
+from web.forms import ERR_DATES_REVERSED, ERR_REASONS, ERR_TARGET_CATEGORIES
 from web.views.staff import ERR_UNKNOWN_DECISION
 from workflow.services import do_propose
 
@@ -97,7 +98,7 @@ def test_a_category_the_checks_do_not_allow_is_marked_and_refused(client_for, an
 
     assert "Message content (not allowed by the checks)" in page
     assert response.status_code == 400
-    assert html(ERR_CATEGORY_NOT_ALLOWED.format(category="content")) in response.content.decode()
+    assert html(FORM_ERR_CATEGORY_NOT_ALLOWED.format(category="Message content")) in response.content.decode()
     assert not Proposal.objects.exists()
 
 
@@ -272,6 +273,36 @@ def test_a_refused_proposal_says_why_inside_its_form_not_at_the_top_of_the_page(
     assert response.status_code == 400
     page = response.content.decode()
     form = page[page.index('id="disclose-form"') : page.index("</form>", page.index('id="disclose-form"'))]
-    assert html(ERR_CATEGORY_NOT_ALLOWED.format(category="content")) in form
+    assert html(FORM_ERR_CATEGORY_NOT_ALLOWED.format(category="Message content")) in form
     assert 'class="messages"' not in page
     assert "#disclose-form" in page  # the form posts to its own anchor: the browser lands on the error
+
+
+def test_a_backwards_date_range_is_refused_in_words_at_the_from_and_to_fields(client_for, analyst, shared_request_a):
+    target = shared_request_a.targets.order_by("id").last()
+    prefix = f"target_{target.pk}"
+    data = disclose_data(shared_request_a, **{f"{prefix}_date_from": "2026-10-20", f"{prefix}_date_to": "2026-10-10"})
+
+    response = client_for(analyst).post(url(shared_request_a, "web:proposal"), data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    form = page[page.index('id="disclose-form"') : page.index("</form>", page.index('id="disclose-form"'))]
+    for field in ("date_from", "date_to"):
+        input_tag = re.search(rf'<input[^>]*id="id_disclose_{prefix}_{field}"[^>]*>', form).group(0)
+        assert 'aria-invalid="true"' in input_tag
+        after = form.split(input_tag)[1].split("</div>")[0]
+        assert f'id="id_disclose_{prefix}_{field}_error"><li>{ERR_DATES_REVERSED}</li>' in after
+    assert form.count('class="field has-error"') == 2
+    assert re.findall(r"<li>([^<]*)</li>", form.split('id="id_disclose_reasons"')[0]) == [ERR_DATES_REVERSED] * 2
+    assert "errorlist nonfield" not in form
+    assert not Proposal.objects.exists()
+
+
+def test_the_disclose_form_numbers_targets_by_position_not_by_database_id(client_for, analyst, shared_request_a):
+    page = client_for(analyst).get(url(shared_request_a, "web:staff-detail")).content.decode()
+
+    targets = list(shared_request_a.targets.order_by("id"))
+    for number, target in enumerate(targets, start=1):
+        assert f'Include target {number} <span class="mono">{target.display_value}</span>' in page
+    assert "Include target #" not in page

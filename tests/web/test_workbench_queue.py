@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils.html import escape
 
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier
 from disclosure.models import Decision
 from requests_app.services import legal_request_assign
 from tests.conftest import fr_request_payload
+from web.forms import ASSIGNEE_NOBODY, ERR_ASSIGNEE_NOT_CHOSEN, ERR_TARGET_UNREADABLE
 from workflow.services import do_decide, do_propose
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +131,57 @@ def test_the_queue_row_shows_the_assignee_with_its_full_name_in_a_title(
     page = client_for(analyst).get("/queue/").content.decode()
 
     assert 'class="ellipsis" title="Anna Analyst-With-A-Very-Long-Double-Barrelled-Name"' in page
+
+
+def test_the_queue_finds_a_reference_typed_without_its_prefix(client_for, in_review_factory, officer_a, analyst):
+    wanted, other = in_review_factory(officer_a), in_review_factory(officer_a)
+
+    page = client_for(analyst).get("/queue/", {"q": wanted.ref.removeprefix("LR-")}).content.decode()
+
+    assert refs_in(page) == {wanted.ref}
+    assert other.ref not in page
+
+
+def test_a_target_search_that_reads_as_nothing_says_so_and_lists_nothing(
+    client_for, in_review_factory, officer_a, analyst
+):
+    in_review_factory(officer_a)
+
+    response = client_for(analyst).get("/queue/", {"target": "!!!"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert escape(ERR_TARGET_UNREADABLE) in page
+    assert "No request matches." not in page
+    assert refs_in(page) == set()
+
+
+def test_the_bulk_assign_control_starts_on_a_blank_choice_that_is_refused(
+    client_for, in_review_factory, officer_a, analyst, reviewer
+):
+    legal_request = in_review_factory(officer_a)
+    legal_request_assign(legal_request=legal_request, actor=analyst, assignee=reviewer)
+    client = client_for(analyst)
+
+    page = client.get("/queue/").content.decode()
+    options = re.search(r'<select name="assignee"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", options)[:2] == ["Choose…", "Nobody (unassign)"]
+    assert "selected" not in options.split("</option>")[1]
+
+    response = client.post("/queue/assign/", {"refs": [legal_request.ref], "assignee": ""}, follow=True)
+
+    legal_request.refresh_from_db()
+    assert legal_request.assignee == reviewer
+    assert escape(ERR_ASSIGNEE_NOT_CHOSEN) in response.content.decode()
+
+
+def test_nobody_is_an_explicit_choice_of_the_bulk_assign_control(
+    client_for, in_review_factory, officer_a, analyst, reviewer
+):
+    legal_request = in_review_factory(officer_a)
+    legal_request_assign(legal_request=legal_request, actor=analyst, assignee=reviewer)
+
+    client_for(analyst).post("/queue/assign/", {"refs": [legal_request.ref], "assignee": ASSIGNEE_NOBODY})
+
+    legal_request.refresh_from_db()
+    assert legal_request.assignee is None

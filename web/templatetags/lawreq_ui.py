@@ -101,3 +101,13 @@ def unread_notifications(user) -> int:
 def count_of(counts: dict, category_value: str) -> int | str:
     """A record count of one category, from a ``{category: count}`` mapping ('—' when not proposed)."""
     return counts.get(category_value, "—") if counts is not None else "—"
+
+
+@register.filter
+def number_in(target, legal_request) -> int | str:
+    """A target's number on the request (1, 2, ... in the order it names them), as the letter numbers
+    it: database ids are never shown."""
+    for number, candidate in enumerate(legal_request.targets.all(), start=1):
+        if candidate.pk == target.pk:
+            return number
+    return ""

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from disclosure.models import CannedTextKind, Decision, Proposal, ProposalStatus
 from disclosure.selectors import (
@@ -40,6 +40,8 @@ from requests_app.states import CHECKABLE_STATES, State
 from rules.selectors import check_summary, latest_check_run
 from rules.services import legal_request_check
 from web.forms import (
+    ASSIGNEE_NOBODY,
+    ERR_ASSIGNEE_NOT_CHOSEN,
     PROPOSAL_FORMS,
     SERVICE_FIELD_NAMES,
     ApprovalForm,
@@ -102,6 +104,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _assignee_error(form: BulkAssignForm) -> str:
+    if not form.data.get("assignee"):
+        return ERR_ASSIGNEE_NOT_CHOSEN
+    return ERR_ASSIGNEE_CHOICE
+
+
 @staff_required
 @require_POST
 def queue_assign(request: HttpRequest) -> HttpResponse:
@@ -111,10 +119,10 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     form = BulkAssignForm(request.POST)
     refs = request.POST.getlist("refs")[:QUEUE_PAGE_SIZE]
     if not form.is_valid():
-        messages.error(request, ERR_ASSIGNEE_CHOICE)
+        messages.error(request, _assignee_error(form))
         return redirect(target or "web:queue")
     try:
-        assignee = assignee_by_username(form.cleaned_data["assignee"] or None)
+        assignee = assignee_by_username(form.assignee_username())
         chosen = [request_under_review(request, ref) for ref in refs]
         count = legal_requests_assign(legal_requests=chosen, actor=request.user, assignee=assignee)
     except DomainError as error:
@@ -131,10 +139,10 @@ def request_assign(request: HttpRequest, ref: str) -> HttpResponse:
     legal_request = request_under_review(request, ref)
     form = BulkAssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, ERR_ASSIGNEE_CHOICE)
+        messages.error(request, _assignee_error(form))
         return redirect("web:staff-detail", ref=legal_request.ref)
     try:
-        assignee = assignee_by_username(form.cleaned_data["assignee"] or None)
+        assignee = assignee_by_username(form.assignee_username())
         legal_request_assign(legal_request=legal_request, actor=request.user, assignee=assignee)
     except DomainError as error:
         messages.error(request, error.message)
@@ -161,7 +169,7 @@ def staff_detail_context(
         "check_summary": summary,
         "check_groups": (summary.failures, summary.warnings, summary.passes) if summary else (),
         "assign_form": BulkAssignForm(
-            initial={"assignee": legal_request.assignee.username if legal_request.assignee else ""},
+            initial={"assignee": legal_request.assignee.username if legal_request.assignee else ASSIGNEE_NOBODY},
             auto_id="id_assign_%s",
         ),
         "letter": Response.objects.filter(legal_request=legal_request).first(),
@@ -385,11 +393,22 @@ def _reviewable(request: HttpRequest, legal_request: LegalRequest) -> Proposal:
 
 
 @staff_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def approval_review(request: HttpRequest, ref: str) -> HttpResponse:
+    """The approval screen, and its own form: what it refuses is shown on it, next to the comment;
+    only a decision taken leaves it (for the request page)."""
     legal_request = request_under_review(request, ref)
-    _reviewable(request, legal_request)
-    return render_approval_review(request, legal_request)
+    if request.method == "GET":
+        _reviewable(request, legal_request)
+        return render_approval_review(request, legal_request)
+
+    def render_refusal(form: ApprovalForm, status: int) -> HttpResponse:
+        proposal = _current_proposal(legal_request, request.user)
+        if _may_decide(request.user, legal_request, proposal):
+            return render_approval_review(request, legal_request, form=form, status=status)
+        return render_staff_detail(request, legal_request, status=status, forms={"approval": form})
+
+    return _approval_decide(request, legal_request, render_refusal)
 
 
 @staff_required
@@ -405,10 +424,19 @@ def approval_preview(request: HttpRequest, ref: str) -> HttpResponse:
 @staff_required
 @require_POST
 def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
+    """The approval form of the request page: what it refuses is shown there, at the form."""
     legal_request = request_under_review(request, ref)
+
+    def render_refusal(form: ApprovalForm, status: int) -> HttpResponse:
+        return render_staff_detail(request, legal_request, status=status, forms={"approval": form})
+
+    return _approval_decide(request, legal_request, render_refusal)
+
+
+def _approval_decide(request: HttpRequest, legal_request: LegalRequest, render_refusal) -> HttpResponse:
     form = ApprovalForm(request.POST, auto_id="id_approval_%s")
     if not form.is_valid():
-        return render_staff_detail(request, legal_request, status=400, forms={"approval": form})
+        return render_refusal(form, 400)
     if form.cleaned_data["verdict"] == ApprovalForm.APPROVE:
         proposal = _current_proposal(legal_request, request.user)
         token = request.POST.get("confirmation", "")
@@ -427,7 +455,7 @@ def approval_submit(request: HttpRequest, ref: str) -> HttpResponse:
         if isinstance(error, NotFound):
             return error_page(request, error)
         show_error_on_form(error, form)
-        return render_staff_detail(request, legal_request, status=error.status_code, forms={"approval": form})
+        return render_refusal(form, error.status_code)
     messages.success(request, MSG_APPROVED if approval.approve else MSG_SENT_BACK)
     return redirect("web:staff-detail", ref=legal_request.ref)
 
