@@ -11,7 +11,7 @@ from rules.services import rules_load_shipped
 
 
 class Command(BaseCommand):
-    help = "Create the demo agencies, users, rule sets, signing key, standard texts and synthetic subscribers (idempotent)."
+    help = "Create the demo agencies, users, rule sets, signing key, standard texts and subscribers (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Password for every demo user (default: generated, printed once)")
