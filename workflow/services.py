@@ -63,11 +63,13 @@ def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
     with transaction.atomic():
         legal_request_submit(legal_request=legal_request, actor=actor, received_at=received_at, due_at=due_at)
         revision = revision_record(legal_request=legal_request, actor=actor)
+        # An unchanged resubmission has no revision: the submission's time tells it apart.
+        occurrence = f"revision:{revision.pk}" if revision else f"resubmission:{received_at.isoformat()}"
         notify(
             event=Event.REQUEST_RECEIVED if first_submission else Event.REQUEST_RESUBMITTED,
             legal_request=legal_request,
             recipients=staff_side(legal_request),
-            occurrence=f"revision:{revision.pk}",
+            occurrence=occurrence,
             actor=actor,
         )
         transaction.on_commit(lambda: tasks.validate_request.delay(legal_request.pk))
