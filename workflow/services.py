@@ -230,6 +230,16 @@ def do_message_post(*, legal_request: LegalRequest, actor, body: str) -> Message
     return message
 
 
+def do_message_post_and_submit(*, legal_request: LegalRequest, actor, body: str) -> Message:
+    """The officer answers in words and submits the request again, in one step. One event, one
+    notification: the legal team is told of the resubmission (its timeline and thread show the
+    message), not of a message as well. If the request cannot be submitted, nothing is posted."""
+    with transaction.atomic():
+        message = message_post(legal_request=legal_request, author=actor, body=body)
+        do_submit(legal_request=legal_request, actor=actor)
+    return message
+
+
 def do_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> LegalRequest:
     """The officer withdraws a request that has no response yet; a letter being made is not sent.
 

@@ -29,7 +29,7 @@ from web.views.common import (
 )
 from web.views.portal import render_portal_detail
 from web.views.staff import render_staff_detail
-from workflow.services import do_message_post, do_submit
+from workflow.services import do_message_post, do_message_post_and_submit
 
 MSG_SENT = "Message sent to the legal team."
 MSG_SENT_AND_SUBMITTED = "Message sent and the request submitted again."
@@ -52,21 +52,14 @@ def portal_message(request: HttpRequest, ref: str) -> HttpResponse:
     form = MessageForm(request.POST, auto_id="id_message_%s")
     if not form.is_valid():
         return _render_officer_page(request, legal_request, form, 400)
+    resubmit = "resubmit" in request.POST and legal_request.state == State.NEEDS_INFO
+    post = do_message_post_and_submit if resubmit else do_message_post
     try:
-        do_message_post(legal_request=legal_request, actor=request.user, body=form.cleaned_data["body"])
+        post(legal_request=legal_request, actor=request.user, body=form.cleaned_data["body"])
     except DomainError as error:
         show_domain_error(request, error, form)
         return _render_officer_page(request, legal_request, form, error.status_code)
-    if "resubmit" in request.POST and legal_request.state == State.NEEDS_INFO:
-        try:
-            do_submit(legal_request=legal_request, actor=request.user)
-        except DomainError as error:
-            messages.success(request, MSG_SENT)
-            messages.error(request, error.message)
-            return redirect("web:portal-detail", ref=legal_request.ref)
-        messages.success(request, MSG_SENT_AND_SUBMITTED)
-    else:
-        messages.success(request, MSG_SENT)
+    messages.success(request, MSG_SENT_AND_SUBMITTED if resubmit else MSG_SENT)
     return redirect("web:portal-detail", ref=legal_request.ref)
 
 

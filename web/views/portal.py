@@ -12,6 +12,7 @@ from lawreq.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
 from letters.api import pdf_response, response_filename
 from letters.selectors import response_stored
 from letters.services import response_download
+from notifications.services import notifications_mark_read_for_request
 from requests_app import selectors, services
 from requests_app.models import LegalRequest
 from requests_app.states import EDITABLE_STATES, EXPLAINED_BY_CHECKS_STATES, State, can_transition
@@ -82,7 +83,9 @@ def render_portal_detail(
 @officer_required
 @require_GET
 def portal_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    return render_portal_detail(request, visible_request(request, ref))
+    legal_request = visible_request(request, ref)
+    notifications_mark_read_for_request(user=request.user, legal_request=legal_request)
+    return render_portal_detail(request, legal_request)
 
 
 def _render_request_form(request, form, *, legal_request=None, status=200) -> HttpResponse:
@@ -187,4 +190,5 @@ def portal_response(request: HttpRequest, ref: str) -> HttpResponse:
         response, pdf = response_download(user=request.user, ref=ref, via="web")
     except DomainError as error:
         return error_page(request, error)
+    notifications_mark_read_for_request(user=request.user, legal_request=response.legal_request)
     return pdf_response(pdf, filename=response_filename(response.legal_request.ref))
