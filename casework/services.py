@@ -234,13 +234,18 @@ def _changes(previous: RequestRevision, fields: dict, targets: list[dict], docum
 
 
 @transaction.atomic
-def revision_record(*, legal_request: LegalRequest, actor) -> RequestRevision:
-    """Keep the request as submitted now; on a resubmission, what changed since the last one."""
+def revision_record(*, legal_request: LegalRequest, actor) -> RequestRevision | None:
+    """Keep the request as submitted now; on a resubmission, what changed since the last one.
+
+    A resubmission that changed nothing records no revision (None): the timeline would otherwise
+    say "Changed on resubmission" over an empty list."""
     previous = RequestRevision.objects.filter(legal_request=legal_request).order_by("-number").first()
     fields = _snapshot(legal_request)
     targets = _target_hashes(legal_request)
     documents = sorted(legal_request.documents.values_list("id", flat=True))
     changes = _changes(previous, fields, targets, documents) if previous else []
+    if previous is not None and not changes:
+        return None
     revision = RequestRevision.objects.create(
         legal_request=legal_request,
         number=previous.number + 1 if previous else 1,

@@ -1,12 +1,27 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 # Under /api/ a 404 or 500 raised outside DRF is JSON too.
 handler404 = "lawreq.views.not_found"
 handler500 = "lawreq.views.server_error"
 
+
+class FaviconRedirect(RedirectView):
+    """Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin, the API docs)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.ico")
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (/api/docs/?script): no inline script.

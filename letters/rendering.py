@@ -47,6 +47,7 @@ from requests_app.choices import (
     in_sentence,
     label_of,
 )
+from subscribers.records import PROFILE_FIELD_LABELS, PROFILE_TIMESTAMP_FIELDS
 
 TEMPLATES = {
     LetterKind.DISCLOSURE: "letters/disclosure.html",
@@ -60,6 +61,7 @@ TITLES = {
 }
 PARTIAL_TITLE = "Response to a request for user data: records partially disclosed"
 MAX_LAYOUT_PASSES = 4
+EMPTY_VALUE = "—"  # printed for a field on record but empty
 
 ERR_RECORDS_OUTSIDE_CATEGORIES = "Target #{target_id} carries {what}, a category the decision did not approve."
 ERR_RECORDS_FOR_UNKNOWN_ACCOUNT = "Target #{target_id} matched no account but carries records."
@@ -281,11 +283,28 @@ def _period(date_from: dt.date | None, date_to: dt.date | None) -> str:
 
 
 def _profile_rows(profile: dict | None) -> list[tuple[str, str]]:
-    rows = []
-    for key, value in (profile or {}).items():
-        text = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
-        rows.append((str(key).replace("_", " "), text))
-    return rows
+    """Labels, never keys; timestamps as the rest of the letter prints them; a dash for what is empty."""
+    profile = profile or {}
+    known = [key for key in PROFILE_FIELD_LABELS if key in profile]
+    others = [key for key in profile if key not in PROFILE_FIELD_LABELS]
+    return [(_profile_label(key), _profile_value(key, profile[key])) for key in known + others]
+
+
+def _profile_label(key: str) -> str:
+    return PROFILE_FIELD_LABELS.get(key) or str(key).replace("_", " ").capitalize()
+
+
+def _profile_value(key: str, value) -> str:
+    if value is None or value == "":
+        return EMPTY_VALUE
+    if key in PROFILE_TIMESTAMP_FIELDS and isinstance(value, str):
+        try:
+            return _datetime(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        return _datetime(value)
+    return value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
 
 
 def letter_context(

@@ -111,5 +111,13 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
     return notification
 
 
+def notifications_mark_read_for_request(*, user, legal_request: LegalRequest) -> int:
+    """The reader has seen the request (its page, its letter): their notifications about it are read.
+    Returns how many were unread; anyone else's are untouched."""
+    return Notification.objects.filter(recipient=user, legal_request=legal_request, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

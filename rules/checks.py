@@ -164,7 +164,8 @@ def check_terms_violation_required(facts: RequestFacts, params: Mapping[str, Any
     return Finding(
         ok=False,
         missing=True,
-        detail="Missing: a statement that the suspect's conduct breaks the platform's terms of service.",
+        # The rule's message already says what must be stated: say where to state it, not the same again.
+        detail="The request does not state it.",
     )
 
 

@@ -214,6 +214,12 @@ def officer_findings(check_run: CheckRun | None) -> list[str]:
     return [result.explanation for result in officer_failures(check_run)]
 
 
+def checks_missing_text(check_run: CheckRun | None) -> str:
+    """What the checks found missing, one finding a line: what a request asked by the checks keeps
+    as ``info_requested``."""
+    return "\n".join(check_run.missing_information) if check_run is not None else ""
+
+
 def ruleset_versions(*, key: str) -> list[RuleSetVersion]:
     return list(RuleSetVersion.objects.filter(ruleset__key=key).select_related("ruleset", "author").order_by("-number"))
 

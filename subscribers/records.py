@@ -6,6 +6,18 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# A subscriber profile is a dict keyed by these machine keys (the attached CSV/JSON keep them);
+# anything a person reads prints the label instead, in this order.
+PROFILE_FIELD_LABELS: dict[str, str] = {
+    "account_id": "Account ID",
+    "username": "Username",
+    "display_name": "Display name",
+    "email": "E-mail address",
+    "registered_at": "Registered on",
+}
+# Profile values that are timestamps (ISO 8601 strings in the profile dict).
+PROFILE_TIMESTAMP_FIELDS = frozenset({"registered_at"})
+
 
 @dataclass(frozen=True)
 class PhonePeriod:

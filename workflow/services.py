@@ -46,12 +46,17 @@ from requests_app.services import (
 )
 from requests_app.states import State
 from rules.engine import NEEDS_INFO
-from rules.selectors import response_deadline
+from rules.selectors import checks_missing_text, response_deadline
 from rules.services import legal_request_check
 from subscribers.services import legal_request_resolve_targets
 from workflow import tasks
 
 SHRED_REASON_WITHDRAWN = "withdrawn"
+# The automatic checks' question in the conversation: what is missing is listed with the request.
+CHECKS_QUESTION = (
+    "The automatic checks found information missing from this request; what is missing is listed with the "
+    "request. Please correct the request or add a document, then submit it again."
+)
 
 
 def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
@@ -63,11 +68,13 @@ def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
     with transaction.atomic():
         legal_request_submit(legal_request=legal_request, actor=actor, received_at=received_at, due_at=due_at)
         revision = revision_record(legal_request=legal_request, actor=actor)
+        # An unchanged resubmission has no revision: the submission's time tells it apart.
+        occurrence = f"revision:{revision.pk}" if revision else f"resubmission:{received_at.isoformat()}"
         notify(
             event=Event.REQUEST_RECEIVED if first_submission else Event.REQUEST_RESUBMITTED,
             legal_request=legal_request,
             recipients=staff_side(legal_request),
-            occurrence=f"revision:{revision.pk}",
+            occurrence=occurrence,
             actor=actor,
         )
         transaction.on_commit(lambda: tasks.validate_request.delay(legal_request.pk))
@@ -102,9 +109,12 @@ def do_validate(*, legal_request_id: int) -> None:
             "out_of_band_verification": check_run.out_of_band_verification,
         }
         if check_run.recommendation == NEEDS_INFO:
-            question = "\n".join(check_run.missing_information)
-            legal_request_ask_for_info(legal_request=legal_request, question=question, details=details)
-            _ask_officer(legal_request=legal_request, question=question, occurrence=f"check_run:{check_run.pk}")
+            # The request keeps what is missing (``info_requested``, read by the API and listed on the
+            # officer's page under "What the checks found"); the conversation carries the question
+            # without repeating that list a second time.
+            missing = checks_missing_text(check_run)
+            legal_request_ask_for_info(legal_request=legal_request, question=missing, details=details)
+            _ask_officer(legal_request=legal_request, question=CHECKS_QUESTION, occurrence=f"check_run:{check_run.pk}")
         else:
             legal_request_start_review(legal_request=legal_request, details=details)
 
@@ -225,6 +235,16 @@ def do_message_post(*, legal_request: LegalRequest, actor, body: str) -> Message
             occurrence=f"message:{message.pk}",
             actor=actor,
         )
+    return message
+
+
+def do_message_post_and_submit(*, legal_request: LegalRequest, actor, body: str) -> Message:
+    """The officer answers in words and submits the request again, in one step. One event, one
+    notification: the legal team is told of the resubmission (its timeline and thread show the
+    message), not of a message as well. If the request cannot be submitted, nothing is posted."""
+    with transaction.atomic():
+        message = message_post(legal_request=legal_request, author=actor, body=body)
+        do_submit(legal_request=legal_request, actor=actor)
     return message
 
 

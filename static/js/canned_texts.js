@@ -3,6 +3,11 @@
 // with the text inserted; with it, the button is not needed and hides.
 (function () {
   "use strict";
+  // Several partials of one page may each include this file: bind the selects only once.
+  if (window.lawreqCannedTexts) {
+    return;
+  }
+  window.lawreqCannedTexts = true;
   function insert(select) {
     var option = select.options[select.selectedIndex];
     var target = document.getElementById(select.getAttribute("data-fills"));

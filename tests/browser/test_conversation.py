@@ -96,3 +96,22 @@ def test_a_note_never_appears_in_any_officer_page(officer_a, analyst, question_t
         # then the note is nowhere, not even in the markup
         assert NOTE_MARKER not in officer.content(), path
         expect(officer.locator("#notes")).to_have_count(0)
+
+
+def test_the_analyst_inserts_a_standard_question_into_the_message_box_once(
+    officer_a, analyst, in_review_factory, shipped_rules, browser_as, csp_violations
+):
+    from disclosure.models import CannedText, CannedTextKind
+
+    CannedText.objects.create(kind=CannedTextKind.QUESTION, title="Signed order", body=QUESTION)
+    legal_request = in_review_factory(officer_a)
+
+    page = browser_as(analyst)
+    page.goto(f"/queue/{legal_request.ref}/")
+    # the proposal forms and the message box both offer standard texts on this page
+    assert page.locator("select[data-fills]").count() > 1
+    page.locator("#id_message_body_canned").select_option(label="Signed order")
+
+    expect(page.locator("#id_message_body")).to_have_value(QUESTION)  # inserted once, not once per script
+    expect(page.locator("#message-form button[name=use_canned]")).to_be_hidden()
+    assert csp_violations == []

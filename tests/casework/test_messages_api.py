@@ -195,6 +195,7 @@ def test_the_automatic_checks_question_is_in_the_conversation_signed_by_the_lega
 ):
     from notifications.models import Event, Notification
     from tests.conftest import submitted_create
+    from workflow.services import CHECKS_QUESTION
 
     # given a subpoena without its case number: the checks ask the officer for it
     legal_request = submitted_create(officer_a, case_number="")
@@ -204,6 +205,7 @@ def test_the_automatic_checks_question_is_in_the_conversation_signed_by_the_lega
     as_staff = api(analyst).get(url(legal_request)).json()
 
     assert [m["author"] for m in as_officer] == [LEGAL_TEAM]
-    assert as_officer[0]["body"] == legal_request.info_requested
+    # the request keeps what is missing; the conversation asks without repeating it
+    assert as_officer[0]["body"] == CHECKS_QUESTION and "case number" in legal_request.info_requested
     assert [(m["author_role"], m["author"]) for m in as_staff] == [("system", "Automatic checks")]
     assert Notification.objects.filter(event=Event.QUESTION_ASKED, recipient=officer_a).count() == 1

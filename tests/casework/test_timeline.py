@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from casework.models import RequestRevision
 from casework.selectors import LEGAL_TEAM, timeline_of
 from casework.services import message_post, note_add
 from requests_app.services import legal_request_update
@@ -75,6 +76,20 @@ def test_what_the_officer_changed_on_resubmission_is_shown_field_by_field(answer
     assert {"field": "case_number", "label": "Case number", "before": "2026-CR-0042", "after": "2026-CR-0042-B"} in (
         revision.changes
     )
+
+
+def test_a_resubmission_that_changed_nothing_records_no_revision(
+    officer_a, analyst, in_review_factory, django_capture_on_commit_callbacks
+):
+    legal_request = question_asked(in_review_factory(officer_a), analyst)
+    revisions_before = RequestRevision.objects.filter(legal_request=legal_request).count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        do_submit(legal_request=legal_request, actor=officer_a)
+
+    assert RequestRevision.objects.filter(legal_request=legal_request).count() == revisions_before
+    titles = [e.title for e in timeline_of(legal_request=legal_request, reader=analyst)]
+    assert "Changed on resubmission" not in titles
 
 
 def test_the_officer_sees_only_what_happened_in_the_open(answered_request, officer_a, analyst, reviewer):

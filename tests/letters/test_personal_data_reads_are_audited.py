@@ -45,6 +45,7 @@ NO_PERSONAL_DATA = {
     "second-factor",
     "schema",
     "swagger-ui",
+    "favicon",
     "legalrequest-list",
     "legalrequest-documents",
     "api-submit",

@@ -67,7 +67,9 @@ def _issued_text(legal_request) -> tuple[str, str]:
 def _letter_of_kind(kind: str, *, officer, analyst, reviewer, account) -> tuple[object, str, str]:
     if kind == LetterKind.DISCLOSURE:
         account()
-        legal_request = in_review_create(officer, categories=["content", "ip_addresses", "phone_number"])
+        legal_request = in_review_create(
+            officer, categories=["content", "ip_addresses", "phone_number", "subscriber_profile"]
+        )
         suspect = legal_request.targets.order_by("id").first()
         _decide(
             legal_request,
@@ -75,7 +77,7 @@ def _letter_of_kind(kind: str, *, officer, analyst, reviewer, account) -> tuple[
             reviewer=reviewer,
             decision=Decision.DISCLOSE,
             targets=[suspect.pk],
-            categories=["ip_addresses", "phone_number"],
+            categories=["ip_addresses", "phone_number", "subscriber_profile"],
             date_from=dt.date(2026, 10, 5),
             date_to=dt.date(2026, 10, 20),
             reasons=[FOR_THE_REQUESTER],
@@ -103,6 +105,9 @@ def account_factory(make_account):
         "acc-1",
         username="someone",
         phone="+12025550199",
+        email="someone@example.org",
+        display_name="",  # empty on record: the letter prints a dash, not a blank
+        registered_at=dt.datetime(2025, 3, 14, 9, 26, 53, tzinfo=dt.UTC),
         events=[("2026-10-05 08:15:00", "198.51.100.23", 51234), ("2026-10-12 21:40:10", "203.0.113.77", 443)],
     )
 
@@ -138,6 +143,10 @@ def test_every_letter_kind_says_nothing_internal(
     for target in legal_request.targets.all():
         assert f"#{target.pk}" not in everything
     assert "target_id" not in everything
+    # the subscriber profile: labels, never its data keys; dates as a person reads them
+    for key in ("account id", "display name", "registered at", "email"):
+        assert not re.search(rf"(?<!\w){key}(?!\w)", flat), key
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", flat)
 
 
 def test_a_partial_disclosure_says_the_reasons_meant_for_the_requester_and_the_rules_messages(
@@ -152,6 +161,23 @@ def test_a_partial_disclosure_says_the_reasons_meant_for_the_requester_and_the_r
     assert FOR_THE_REQUESTER in flat
     assert "Message content" in flat and "Legal requirements the request does not meet" in flat
     assert "The phone number +12025550199" in flat
+
+
+def test_a_disclosed_subscriber_profile_reads_with_labels_dates_and_dashes(
+    shipped_rules, officer_a, analyst, reviewer, account_factory
+):
+    _legal_request, _kind, text = _letter_of_kind(
+        LetterKind.DISCLOSURE, officer=officer_a, analyst=analyst, reviewer=reviewer, account=account_factory
+    )
+    pages, _, files = text.partition(FILES)
+    rows = {" ".join(line.split()) for line in pages.splitlines()}
+
+    assert "Account ID acc-1" in rows
+    assert "E-mail address someone@example.org" in rows
+    assert "Display name —" in rows
+    assert "Registered on 2025-03-14 09:26 UTC" in rows
+    # the attached files are data: they keep the machine keys
+    assert '"registered_at"' in files or "registered_at" in files
 
 
 def test_a_rejection_letter_prints_its_reasons_not_the_justification(shipped_rules, officer_a, analyst, reviewer):

@@ -7,7 +7,12 @@ from django.core import mail
 from django.db import transaction
 
 from notifications.models import Event, Notification
-from notifications.services import EMAIL_SUBJECT, notification_email_send, notify
+from notifications.services import (
+    EMAIL_SUBJECT,
+    notification_email_send,
+    notifications_mark_read_for_request,
+    notify,
+)
 from requests_app.services import legal_request_assign
 from tests.casework.conftest import QUESTION
 from tests.conftest import SHARED_PER_MODULE, submitted_create
@@ -192,3 +197,17 @@ def test_api_marks_all_read(api, officer_a, in_review_factory):
 
 def test_api_needs_a_login(api):
     assert api().get("/api/v1/notifications/").status_code == 401
+
+
+def test_seeing_a_request_marks_only_the_readers_notifications_about_it_read(officer_a, analyst, in_review_factory):
+    legal_request, other_request = in_review_factory(officer_a), in_review_factory(officer_a)
+    [mine] = notify(event=Event.ANSWERED, legal_request=legal_request, recipients=[officer_a], occurrence="r:1")
+    [elsewhere] = notify(event=Event.ANSWERED, legal_request=other_request, recipients=[officer_a], occurrence="r:2")
+    [theirs] = notify(event=Event.MESSAGE_RECEIVED, legal_request=legal_request, recipients=[analyst], occurrence="r:3")
+
+    marked = notifications_mark_read_for_request(user=officer_a, legal_request=legal_request)
+    again = notifications_mark_read_for_request(user=officer_a, legal_request=legal_request)
+
+    assert (marked, again) == (1, 0)
+    read = dict(Notification.objects.values_list("pk", "read_at"))
+    assert read[mine] is not None and read[elsewhere] is None and read[theirs] is None

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from audit.models import AuditEntry
+from disclosure.models import CannedText, CannedTextKind
 from requests_app.models import Agency, LegalRequest
 from requests_app.states import State
 from rules.models import RuleSetVersion
@@ -24,6 +25,7 @@ def test_demo_setup_creates_the_cast_and_is_idempotent(settings, tmp_path, capsy
         LegalRequest.objects.count(),
         RuleSetVersion.objects.count(),
         AuditEntry.objects.count(),
+        CannedText.objects.count(),
     )
     call_command("demo_setup")
     second = capsys.readouterr().out
@@ -39,4 +41,7 @@ def test_demo_setup_creates_the_cast_and_is_idempotent(settings, tmp_path, capsy
         LegalRequest.objects.count(),
         RuleSetVersion.objects.count(),
         AuditEntry.objects.count(),
+        CannedText.objects.count(),
     ) == counts
+    # the analyst's "Insert a standard text" lists are not empty: every kind has active texts
+    assert set(CannedText.objects.filter(active=True).values_list("kind", flat=True)) == set(CannedTextKind.values)

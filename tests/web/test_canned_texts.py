@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from casework.models import Message
 from disclosure.models import CannedText, CannedTextKind, Proposal
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,29 @@ def test_a_retired_or_other_kind_of_text_is_not_inserted(client_for, analyst, re
     for pk in (canned["retired"].pk, canned["question"].pk, "nope"):
         response = client.post(url, {"decision": "reject", "reasons": "", "canned_text": pk, "use_canned": "1"})
         assert response.context["proposal_forms"]["reject"]["reasons"].value() == ""
+
+
+def test_the_analysts_message_box_offers_the_standard_questions(client_for, analyst, officer_a, request_a, canned):
+    staff_page = client_for(analyst).get(reverse("web:staff-detail", kwargs={"ref": request_a.ref})).content.decode()
+    officer_page = client_for(officer_a).get(reverse("web:portal-detail", kwargs={"ref": request_a.ref}))
+
+    assert 'data-fills="id_message_body"' in staff_page and f'data-body="{QUESTION}"' in staff_page
+    assert 'data-fills="id_message_body"' not in officer_page.content.decode()
+
+
+def test_use_in_the_message_box_without_javascript_inserts_the_question_and_sends_nothing(
+    client_for, analyst, request_a, canned
+):
+    url = reverse("web:staff-message", kwargs={"ref": request_a.ref})
+    client = client_for(analyst)
+
+    response = client.post(url, {"body": "Thank you.", "canned_text": canned["question"].pk, "use_canned": "1"})
+    refused = client.post(url, {"body": "", "canned_text": canned["rejection"].pk, "use_canned": "1"})
+
+    assert response.status_code == 200
+    assert response.context["message_form"]["body"].value() == f"Thank you.\n{QUESTION}"
+    assert refused.context["message_form"]["body"].value() == ""  # not a question: not inserted
+    assert not Message.objects.filter(legal_request=request_a).exists()
 
 
 def test_administrators_manage_the_texts_in_the_admin(client_for, canned):

@@ -189,3 +189,46 @@ def test_the_question_stays_on_the_officers_page_after_resubmission(
     assert legal_request.state == State.IN_REVIEW
     page = officer.get(url(legal_request, "web:portal-detail")).content.decode()
     assert QUESTION in page and 'id="timeline"' in page
+
+
+def test_seeing_a_request_or_its_letter_marks_the_readers_notifications_about_it_read(
+    client_for, officer_a, analyst, reviewer, pending_approval_request, django_capture_on_commit_callbacks
+):
+    legal_request = pending_approval_request
+
+    def unread(user) -> int:
+        return Notification.objects.filter(recipient=user, legal_request=legal_request, read_at__isnull=True).count()
+
+    notify(event=Event.MESSAGE_RECEIVED, legal_request=legal_request, recipients=[officer_a], occurrence="seen:1")
+    notify(event=Event.MESSAGE_RECEIVED, legal_request=legal_request, recipients=[analyst], occurrence="seen:2")
+    analysts_unread = unread(analyst)
+    assert unread(officer_a) and analysts_unread
+
+    client_for(officer_a).get(url(legal_request, "web:portal-detail"))
+    assert unread(officer_a) == 0 and unread(analyst) == analysts_unread  # only the reader's own
+
+    client_for(analyst).get(url(legal_request, "web:staff-detail"))
+    assert unread(analyst) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        do_decide(legal_request=legal_request, actor=reviewer, approve=True)  # the officer is told: answered
+    assert unread(officer_a) == 1
+    letter = client_for(officer_a).get(url(legal_request, "web:portal-response"))
+    assert letter.status_code == 200 and unread(officer_a) == 0
+
+
+def test_an_answer_sent_with_the_resubmission_tells_the_legal_team_once(
+    client_for, officer_a, analyst, request_a, django_capture_on_commit_callbacks
+):
+    legal_request = question_asked(request_a, analyst)
+    messages_before = Message.objects.filter(legal_request=legal_request).count()
+    told_before = set(Notification.objects.filter(recipient=analyst).values_list("pk", flat=True))
+
+    with django_capture_on_commit_callbacks(execute=False):
+        client_for(officer_a).post(
+            url(legal_request, "web:portal-message"), {"body": "Here is the signed order.", "resubmit": "1"}
+        )
+
+    told_now = Notification.objects.filter(recipient=analyst).exclude(pk__in=told_before)
+    assert [n.event for n in told_now] == [Event.REQUEST_RESUBMITTED]
+    assert Message.objects.filter(legal_request=legal_request).count() == messages_before + 1

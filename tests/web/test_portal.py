@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -15,6 +17,7 @@ from requests_app.states import State
 from requests_app.targets import ERR_USERNAME
 from tests.conftest import SHARED_PER_MODULE, make_pdf
 from web.forms import ERR_TARGET_LINE, ERR_TARGET_TYPE
+from workflow.services import CHECKS_QUESTION
 
 pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
@@ -204,6 +207,28 @@ def test_a_withdrawn_request_offers_no_action_and_a_second_withdrawal_is_409(cli
     page = client.get(detail_url(request_a)).content.decode()
     assert 'id="withdraw-form"' not in page and 'id="submit-form"' not in page
     assert client.post(detail_url(request_a, "web:portal-withdraw")).status_code == 409
+
+
+def test_what_the_checks_found_is_said_once_on_the_officers_page_and_never_twice_in_one_sentence(
+    client_for, officer_a, submitted_factory
+):
+    # given a request that does not state the conduct breaks the terms, nor its case number
+    legal_request = submitted_factory(officer_a, case_number="", terms_violation=False)
+    assert legal_request.state == State.NEEDS_INFO
+    findings = legal_request.info_requested.splitlines()
+    assert len(findings) >= 2
+
+    page = html.unescape(client_for(officer_a).get(detail_url(legal_request)).content.decode())
+
+    # each finding once: in "What the checks found", not again in the banner, conversation or timeline
+    for finding in findings:
+        assert page.count(finding) == 1, finding
+    assert CHECKS_QUESTION in page  # the conversation asks, pointing to the list
+    assert page.count('id="timeline"') == 1  # the timeline is on the page once (it was in the <title> too)
+    assert "<title>" in page and "Timeline" not in page.partition("<title>")[2].partition("</title>")[0]
+    # and the finding about the terms does not say the same thing twice
+    [terms] = [finding for finding in findings if "terms of service" in finding]
+    assert terms.count("terms of service") == 1, terms
 
 
 def test_an_officer_answers_a_question_by_correcting_and_resubmitting(

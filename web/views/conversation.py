@@ -11,6 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.services import note_add
+from disclosure.models import CannedTextKind
+from disclosure.selectors import canned_text_get
 from lawreq.errors import DomainError, NotFound
 from lawreq.roles import is_legal_staff
 from notifications.selectors import notifications_of
@@ -27,7 +29,7 @@ from web.views.common import (
 )
 from web.views.portal import render_portal_detail
 from web.views.staff import render_staff_detail
-from workflow.services import do_message_post, do_submit
+from workflow.services import do_message_post, do_message_post_and_submit
 
 MSG_SENT = "Message sent to the legal team."
 MSG_SENT_AND_SUBMITTED = "Message sent and the request submitted again."
@@ -50,21 +52,14 @@ def portal_message(request: HttpRequest, ref: str) -> HttpResponse:
     form = MessageForm(request.POST, auto_id="id_message_%s")
     if not form.is_valid():
         return _render_officer_page(request, legal_request, form, 400)
+    resubmit = "resubmit" in request.POST and legal_request.state == State.NEEDS_INFO
+    post = do_message_post_and_submit if resubmit else do_message_post
     try:
-        do_message_post(legal_request=legal_request, actor=request.user, body=form.cleaned_data["body"])
+        post(legal_request=legal_request, actor=request.user, body=form.cleaned_data["body"])
     except DomainError as error:
         show_domain_error(request, error, form)
         return _render_officer_page(request, legal_request, form, error.status_code)
-    if "resubmit" in request.POST and legal_request.state == State.NEEDS_INFO:
-        try:
-            do_submit(legal_request=legal_request, actor=request.user)
-        except DomainError as error:
-            messages.success(request, MSG_SENT)
-            messages.error(request, error.message)
-            return redirect("web:portal-detail", ref=legal_request.ref)
-        messages.success(request, MSG_SENT_AND_SUBMITTED)
-    else:
-        messages.success(request, MSG_SENT)
+    messages.success(request, MSG_SENT_AND_SUBMITTED if resubmit else MSG_SENT)
     return redirect("web:portal-detail", ref=legal_request.ref)
 
 
@@ -72,10 +67,24 @@ def _render_staff_page(request, legal_request, status, **forms):
     return render_staff_detail(request, legal_request, status=status, conversation_forms=forms)
 
 
+def _message_form_with_canned_text(data) -> MessageForm:
+    """The message as the analyst left it, unsent, with the chosen standard question appended (the
+    "Use" button, for browsers without JavaScript)."""
+    body = (data.get("body") or "").rstrip()
+    text = canned_text_get(pk=data.get("canned_text"), kind=CannedTextKind.QUESTION)
+    if text is not None:
+        body = f"{body}\n{text.body}" if body else text.body
+    return MessageForm(auto_id="id_message_%s", initial={"body": body})
+
+
 @staff_required
 @require_POST
 def staff_message(request: HttpRequest, ref: str) -> HttpResponse:
     legal_request = request_under_review(request, ref)
+    if request.POST.get("use_canned"):
+        return _render_staff_page(
+            request, legal_request, 200, message_form=_message_form_with_canned_text(request.POST)
+        )
     form = MessageForm(request.POST, auto_id="id_message_%s")
     if not form.is_valid():
         return _render_staff_page(request, legal_request, 400, message_form=form)

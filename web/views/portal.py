@@ -12,10 +12,11 @@ from lawreq.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
 from letters.api import pdf_response, response_filename
 from letters.selectors import response_stored
 from letters.services import response_download
+from notifications.services import notifications_mark_read_for_request
 from requests_app import selectors, services
 from requests_app.models import LegalRequest
 from requests_app.states import EDITABLE_STATES, EXPLAINED_BY_CHECKS_STATES, State, can_transition
-from rules.selectors import latest_check_run, officer_findings
+from rules.selectors import checks_missing_text, latest_check_run, officer_findings
 from web.forms import DocumentUploadForm, LegalRequestForm, MessageForm, WithdrawForm
 from web.views.common import error_page, officer_required, paginate, show_domain_error, visible_request
 from web.views.threads import officer_conversation_context
@@ -59,14 +60,18 @@ def render_portal_detail(
     selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="web")
     legal_request = LegalRequest.objects.prefetch_related("targets", "documents").get(pk=legal_request.pk)
     correctable = legal_request.state in EDITABLE_STATES
+    check_run = latest_check_run(legal_request) if legal_request.state in EXPLAINED_BY_CHECKS_STATES else None
+    findings = officer_findings(check_run)
     return render(
         request,
         "web/portal_detail.html",
         {
             "legal_request": legal_request,
-            "findings": officer_findings(latest_check_run(legal_request))
-            if legal_request.state in EXPLAINED_BY_CHECKS_STATES
-            else [],
+            "findings": findings,
+            # The checks asked: the banner points to the findings listed once below, not a second copy.
+            "asked_by_checks": bool(findings)
+            and legal_request.state == State.NEEDS_INFO
+            and legal_request.info_requested == checks_missing_text(check_run),
             "can_edit": correctable,
             "can_submit": correctable,
             "can_withdraw": can_transition(legal_request.state, State.WITHDRAWN),
@@ -82,7 +87,9 @@ def render_portal_detail(
 @officer_required
 @require_GET
 def portal_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    return render_portal_detail(request, visible_request(request, ref))
+    legal_request = visible_request(request, ref)
+    notifications_mark_read_for_request(user=request.user, legal_request=legal_request)
+    return render_portal_detail(request, legal_request)
 
 
 def _render_request_form(request, form, *, legal_request=None, status=200) -> HttpResponse:
@@ -187,4 +194,5 @@ def portal_response(request: HttpRequest, ref: str) -> HttpResponse:
         response, pdf = response_download(user=request.user, ref=ref, via="web")
     except DomainError as error:
         return error_page(request, error)
+    notifications_mark_read_for_request(user=request.user, legal_request=response.legal_request)
     return pdf_response(pdf, filename=response_filename(response.legal_request.ref))

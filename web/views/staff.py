@@ -33,6 +33,7 @@ from lawreq.roles import Role, has_role
 from letters.api import pdf_response, response_filename
 from letters.models import Response
 from letters.services import approval_letter_preview, response_preview
+from notifications.services import notifications_mark_read_for_request
 from requests_app import selectors
 from requests_app.models import LegalRequest
 from requests_app.services import assignee_by_username, legal_request_assign, legal_requests_assign
@@ -196,7 +197,9 @@ def render_staff_detail(
 @staff_required
 @require_GET
 def staff_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    return render_staff_detail(request, request_under_review(request, ref))
+    legal_request = request_under_review(request, ref)
+    notifications_mark_read_for_request(user=request.user, legal_request=legal_request)
+    return render_staff_detail(request, legal_request)
 
 
 @analyst_required
@@ -470,4 +473,5 @@ def preview(request: HttpRequest, ref: str) -> HttpResponse:
         raise Http404(error.message)
     except NotPermitted as error:
         raise PermissionDenied(error.message)
+    notifications_mark_read_for_request(user=request.user, legal_request=response.legal_request)
     return pdf_response(pdf, filename=response_filename(response.legal_request.ref), inline=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from casework.selectors import messages_of, notes_of, timeline_of
+from disclosure.models import CannedTextKind
+from disclosure.selectors import canned_texts_by_kind
 from requests_app.models import LegalRequest
 from requests_app.states import State
 from web.forms import MessageForm, NoteForm
@@ -47,4 +49,6 @@ def staff_conversation_context(
         "note_form": note_form or NoteForm(auto_id="id_note_%s"),
         "can_message": legal_request.state != State.DRAFT,
         "message_action": "web:staff-message",
+        # the standard questions to the officer, for the plain message box too
+        "message_canned_texts": canned_texts_by_kind()[CannedTextKind.QUESTION],
     }

@@ -4,13 +4,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.canned_texts import demo_canned_texts_create
 from demo.cast import demo_cast_create, demo_requests_create, demo_subscribers_create
 from letters.keys import signing_key_init
 from rules.services import rules_load_shipped
 
 
 class Command(BaseCommand):
-    help = "Create the demo agencies, users, rule sets, signing key and synthetic subscribers (idempotent)."
+    help = "Create the demo agencies, users, rule sets, signing key, standard texts and subscribers (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Password for every demo user (default: generated, printed once)")
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Development signing key {state}: {key.subject}, SHA-256 {key.fingerprint_sha256[:16]}...")
         accounts = demo_subscribers_create()
         self.stdout.write(f"Subscriber accounts added: {accounts}")
+        canned = demo_canned_texts_create()
+        self.stdout.write(f"Standard texts added: {canned}")
         cast = demo_cast_create(password=password)
         if cast.password is None:
             self.stdout.write("Demo users already exist; their passwords are unchanged.")
