@@ -99,6 +99,19 @@ def _in_conversation(legal_request: LegalRequest, user) -> bool:
     return officer is not None and officer.agency_id == legal_request.agency_id
 
 
+def _message_store(message: Message, body: str) -> Message:
+    """Store a message sealed and audit it (a keyed hash and the length of its body, never the text)."""
+    message = _store_sealed(message, body)
+    audit_record(
+        action=AuditAction.MESSAGE_POSTED,
+        actor=message.author,
+        obj=message,
+        request_ref=message.legal_request.ref,
+        details={**_body_details(message, body), "kind": message.kind},
+    )
+    return message
+
+
 @transaction.atomic
 def message_post(*, legal_request: LegalRequest, author, body: str) -> Message:
     """A message from the agency's officer to the legal team, or back. Not on a draft: the legal
@@ -108,17 +121,7 @@ def message_post(*, legal_request: LegalRequest, author, body: str) -> Message:
         raise NotFound(ERR_NOT_IN_CONVERSATION)
     if legal_request.state == State.DRAFT:
         raise TransitionNotAllowed(ERR_DRAFT)
-    message = _store_sealed(
-        Message(legal_request=legal_request, author=author, author_role=author_role_of(author)), body
-    )
-    audit_record(
-        action=AuditAction.MESSAGE_POSTED,
-        actor=author,
-        obj=message,
-        request_ref=legal_request.ref,
-        details={**_body_details(message, body), "kind": message.kind},
-    )
-    return message
+    return _message_store(Message(legal_request=legal_request, author=author, author_role=author_role_of(author)), body)
 
 
 @transaction.atomic
@@ -129,17 +132,9 @@ def question_post(*, legal_request: LegalRequest, question: str, actor=None) -> 
     if not question:
         return None
     role = author_role_of(actor) if actor is not None else AuthorRole.SYSTEM
-    message = _store_sealed(
+    return _message_store(
         Message(legal_request=legal_request, author=actor, author_role=role, kind=MessageKind.QUESTION), question
     )
-    audit_record(
-        action=AuditAction.MESSAGE_POSTED,
-        actor=actor,
-        obj=message,
-        request_ref=legal_request.ref,
-        details={**_body_details(message, question), "kind": message.kind},
-    )
-    return message
 
 
 @transaction.atomic
