@@ -306,12 +306,32 @@ def legal_request_access_grant(
         LegalRequestGroupObjectPermission.objects.get_or_create(
             group=group, permission=permission, content_object=legal_request
         )
+    _access_granted_audit(legal_request=legal_request, codename=codename, actor=actor, details=details)
+
+
+def _access_granted_audit(*, legal_request: LegalRequest, codename: str, actor, details: dict[str, Any]) -> None:
     audit_record(
         action=AuditAction.ACCESS_GRANTED,
         actor=actor,
         obj=legal_request,
         request_ref=legal_request.ref,
         details={"permission": codename, **details},
+    )
+
+
+def _grant_to_own_agency(*, legal_request: LegalRequest, actor) -> None:
+    """A new request is visible to its agency's officers: the grant of ``legal_request_access_grant``
+    without its checks, which a request's own agency passes by construction (the intake's hot path)."""
+    LegalRequestGroupObjectPermission.objects.create(
+        group_id=legal_request.agency.group_id,
+        permission=_permission_on_requests(CODENAME_VIEW),
+        content_object=legal_request,
+    )
+    _access_granted_audit(
+        legal_request=legal_request,
+        codename=CODENAME_VIEW,
+        actor=actor,
+        details={"group": legal_request.agency.group_id},
     )
 
 
@@ -404,9 +424,7 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
     legal_request.full_clean(exclude=FOREIGN_KEYS_CHECKED_BY_SERVICE, validate_unique=False, validate_constraints=False)
     legal_request.save()
     _store_targets(legal_request, targets)
-    legal_request_access_grant(
-        legal_request=legal_request, codename=CODENAME_VIEW, actor=actor, group=officer.agency.group
-    )
+    _grant_to_own_agency(legal_request=legal_request, actor=actor)
     audit_record(
         action=AuditAction.REQUEST_CREATED,
         actor=actor,
