@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -523,16 +523,31 @@ def audit_checkpoint_create(*, actor=None, trust_previous: bool = True) -> Audit
     return stored
 
 
+# When this process last found the newest checkpoint too young: none can be due before then, so the
+# pass after every commit does not ask the database again until that moment.
+_checkpoint_not_due_before: list[datetime] = []
+
+
+def audit_checkpoint_schedule_forget() -> None:
+    """Forget when the next checkpoint is due (the database changed under this process: a test's
+    rollback, a restore)."""
+    _checkpoint_not_due_before.clear()
+
+
 def audit_checkpoint_due() -> bool:
     """Entries other than checkpoint entries were chained since the last checkpoint, and it is at
     least ``AUDIT_CHECKPOINT_SECONDS`` old (without one: the first entry is that old)."""
-    oldest_allowed = timezone.now() - timedelta(seconds=settings.AUDIT_CHECKPOINT_SECONDS)
+    now = timezone.now()
+    if _checkpoint_not_due_before and now < _checkpoint_not_due_before[0]:
+        return False
+    interval = timedelta(seconds=settings.AUDIT_CHECKPOINT_SECONDS)
     chained = AuditEntry.objects.filter(seq__isnull=False)
     latest = AuditCheckpoint.objects.order_by("-tree_size", "-id").values_list("tree_size", "created_at").first()
     if latest is None:
-        return chained.filter(seq=1, created_at__lte=oldest_allowed).exists()
+        return chained.filter(seq=1, created_at__lte=now - interval).exists()
     size, created_at = latest
-    if created_at > oldest_allowed:
+    if created_at > now - interval:
+        _checkpoint_not_due_before[:] = [created_at + interval]
         return False
     # Walked in seq order (the unique index): an unordered exists() scans the table from the start.
     since = chained.filter(seq__gt=size).exclude(action=AuditAction.AUDIT_CHECKPOINT).order_by("seq")

@@ -85,7 +85,10 @@ def _test_settings(settings, tmp_path, request):
 def _clear_cache():
     from django.core.cache import cache
 
+    from audit.services import audit_checkpoint_schedule_forget
+
     cache.clear()
+    audit_checkpoint_schedule_forget()  # each test's database starts without this process's checkpoints
 
 
 def make_pdf(text: str = "Court order", pages: int = 1) -> bytes:
