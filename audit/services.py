@@ -523,32 +523,38 @@ def audit_checkpoint_create(*, actor=None, trust_previous: bool = True) -> Audit
     return stored
 
 
-# When this process last found the newest checkpoint too young: none can be due before then, so the
-# pass after every commit does not ask the database again until that moment.
-_checkpoint_not_due_before: list[datetime] = []
+# The newest checkpoint (or, before the first, the first entry) this process found too young: no
+# checkpoint is due before it is AUDIT_CHECKPOINT_SECONDS old, so the pass after every commit does
+# not ask the database again until then.
+_checkpoint_interval_from: list[datetime] = []
 
 
 def audit_checkpoint_schedule_forget() -> None:
     """Forget when the next checkpoint is due (the database changed under this process: a test's
     rollback, a restore)."""
-    _checkpoint_not_due_before.clear()
+    _checkpoint_interval_from.clear()
 
 
 def audit_checkpoint_due() -> bool:
     """Entries other than checkpoint entries were chained since the last checkpoint, and it is at
     least ``AUDIT_CHECKPOINT_SECONDS`` old (without one: the first entry is that old)."""
     now = timezone.now()
-    if _checkpoint_not_due_before and now < _checkpoint_not_due_before[0]:
-        return False
     interval = timedelta(seconds=settings.AUDIT_CHECKPOINT_SECONDS)
+    if _checkpoint_interval_from and _checkpoint_interval_from[0] > now - interval:
+        return False
     chained = AuditEntry.objects.filter(seq__isnull=False)
     latest = AuditCheckpoint.objects.order_by("-tree_size", "-id").values_list("tree_size", "created_at").first()
     if latest is None:
-        return chained.filter(seq=1, created_at__lte=now - interval).exists()
-    size, created_at = latest
+        created_at = chained.filter(seq=1).values_list("created_at", flat=True).first()
+        if created_at is None:
+            return False
+    else:
+        size, created_at = latest
     if created_at > now - interval:
-        _checkpoint_not_due_before[:] = [created_at + interval]
+        _checkpoint_interval_from[:] = [created_at]
         return False
+    if latest is None:
+        return True
     # Walked in seq order (the unique index): an unordered exists() scans the table from the start.
     since = chained.filter(seq__gt=size).exclude(action=AuditAction.AUDIT_CHECKPOINT).order_by("seq")
     return since.values_list("seq", flat=True).first() is not None
