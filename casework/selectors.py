@@ -48,10 +48,17 @@ def _body(row: SealedBody, *, reader, ref: str) -> str:
     return unseal(bytes(row.body_sealed), context=row.seal_context(), actor=reader, request_ref=ref).decode()
 
 
+def reads_as_legal_team(reader, created_by_id: int) -> bool:
+    """Whether ``reader`` sees a request's conversation and timeline as the legal team does: staff,
+    and not the officer who filed it (an officer who also holds a staff role reads their own request
+    as its requester: no staff usernames, no internal steps)."""
+    return is_legal_staff(reader) and reader.pk != created_by_id
+
+
 def _author_for(row: SealedBody, reader) -> tuple[str, str]:
     """(author_role, author) as ``reader`` may see them: an officer sees the legal team's function,
     never a staff username."""
-    staff_reader = is_legal_staff(reader)
+    staff_reader = reads_as_legal_team(reader, row.legal_request.created_by_id)
     if row.author_role == AuthorRole.OFFICER:
         return AuthorRole.OFFICER, row.author.get_username()
     if not staff_reader:
@@ -81,14 +88,20 @@ def _items(rows, *, reader, ref: str) -> list[ThreadItem]:
 
 def messages_of(*, legal_request: LegalRequest, reader) -> list[ThreadItem]:
     """The conversation, oldest first. The caller has checked that ``reader`` may see the request."""
-    rows = Message.objects.filter(legal_request=legal_request).select_related("author").order_by("created_at", "id")
+    rows = (
+        Message.objects.filter(legal_request=legal_request)
+        .select_related("author", "legal_request")
+        .order_by("created_at", "id")
+    )
     return _items(rows, reader=reader, ref=legal_request.ref)
 
 
 def notes_of(*, legal_request: LegalRequest, reader) -> list[ThreadItem]:
     """The legal team's notes, oldest first; the caller has checked that ``reader`` is on the team."""
     rows = (
-        InternalNote.objects.filter(legal_request=legal_request).select_related("author").order_by("created_at", "id")
+        InternalNote.objects.filter(legal_request=legal_request)
+        .select_related("author", "legal_request")
+        .order_by("created_at", "id")
     )
     return _items(rows, reader=reader, ref=legal_request.ref)
 
@@ -189,7 +202,7 @@ def timeline_of(
 
     A page that shows the conversation (``thread``) and the notes already read them for ``reader``:
     passed in, they are not read and unsealed twice."""
-    staff_reader = is_legal_staff(reader)
+    staff_reader = reads_as_legal_team(reader, legal_request.created_by_id)
     actions = STAFF_ACTIONS if staff_reader else OFFICER_ACTIONS
     entries = list(AuditEntry.objects.filter(request_ref=legal_request.ref, action__in=actions).order_by("id"))
     if thread is None:

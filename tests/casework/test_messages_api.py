@@ -4,12 +4,14 @@ what an officer sees of the legal team, bad input, the audit trail, the question
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from audit.services import audit_hash_identifier
 from casework.models import Message
-from casework.selectors import LEGAL_TEAM
+from casework.selectors import LEGAL_TEAM, timeline_of
 from casework.services import ERR_BODY_CONTROL, ERR_BODY_EMPTY, ERR_DRAFT, MAX_BODY_CHARS
 from requests_app.states import State
 from tests.casework.conftest import QUESTION
@@ -48,6 +50,26 @@ def test_officer_sees_the_legal_teams_function_never_a_staff_username(api, offic
     [message] = response.json()
     assert (message["author_role"], message["author"]) == ("legal_team", LEGAL_TEAM)
     assert analyst.username not in response.content.decode()
+
+
+def test_an_officer_who_also_holds_a_staff_role_reads_their_own_request_as_its_requester(
+    api, officer_a, analyst, in_review_factory
+):
+    # given: the officer who filed the request also holds the analyst role
+    legal_request = in_review_factory(officer_a)
+    api(analyst).post(url(legal_request), {"body": "Please confirm the date range."}, format="json")
+    officer_a.groups.add(Group.objects.get(name="analyst"))
+    requester = get_user_model().objects.get(pk=officer_a.pk)
+
+    # when
+    response = api(requester).get(url(legal_request))
+    timeline = timeline_of(legal_request=legal_request, reader=requester)
+
+    # then: the legal team's function, never a staff username or an internal step
+    [message] = response.json()
+    assert (message["author_role"], message["author"]) == ("legal_team", LEGAL_TEAM)
+    assert analyst.username not in response.content.decode()
+    assert analyst.username not in {event.actor for event in timeline}
 
 
 def test_officer_of_another_agency_gets_404_and_writes_nothing(api, officer_a, officer_b, analyst, in_review_factory):
