@@ -77,6 +77,20 @@ def _message_form_with_canned_text(data) -> MessageForm:
     return MessageForm(auto_id="id_message_%s", initial={"body": body})
 
 
+def _staff_post(request: HttpRequest, legal_request, form, form_key: str, write, success: str) -> HttpResponse:
+    """A message or a note from the staff page: the page again with the error at the form, or back
+    to it with ``success``. ``write(body)`` is the step that stores it."""
+    if not form.is_valid():
+        return _render_staff_page(request, legal_request, 400, **{form_key: form})
+    try:
+        write(form.cleaned_data["body"])
+    except DomainError as error:
+        show_domain_error(request, error, form)
+        return _render_staff_page(request, legal_request, error.status_code, **{form_key: form})
+    messages.success(request, success)
+    return redirect("web:staff-detail", ref=legal_request.ref)
+
+
 @staff_required
 @require_POST
 def staff_message(request: HttpRequest, ref: str) -> HttpResponse:
@@ -85,32 +99,28 @@ def staff_message(request: HttpRequest, ref: str) -> HttpResponse:
         return _render_staff_page(
             request, legal_request, 200, message_form=_message_form_with_canned_text(request.POST)
         )
-    form = MessageForm(request.POST, auto_id="id_message_%s")
-    if not form.is_valid():
-        return _render_staff_page(request, legal_request, 400, message_form=form)
-    try:
-        do_message_post(legal_request=legal_request, actor=request.user, body=form.cleaned_data["body"])
-    except DomainError as error:
-        show_domain_error(request, error, form)
-        return _render_staff_page(request, legal_request, error.status_code, message_form=form)
-    messages.success(request, MSG_SENT_TO_AGENCY)
-    return redirect("web:staff-detail", ref=legal_request.ref)
+    return _staff_post(
+        request,
+        legal_request,
+        MessageForm(request.POST, auto_id="id_message_%s"),
+        "message_form",
+        lambda body: do_message_post(legal_request=legal_request, actor=request.user, body=body),
+        MSG_SENT_TO_AGENCY,
+    )
 
 
 @staff_required
 @require_POST
 def staff_note(request: HttpRequest, ref: str) -> HttpResponse:
     legal_request = request_under_review(request, ref)
-    form = NoteForm(request.POST, auto_id="id_note_%s")
-    if not form.is_valid():
-        return _render_staff_page(request, legal_request, 400, note_form=form)
-    try:
-        note_add(legal_request=legal_request, author=request.user, body=form.cleaned_data["body"])
-    except DomainError as error:
-        show_domain_error(request, error, form)
-        return _render_staff_page(request, legal_request, error.status_code, note_form=form)
-    messages.success(request, MSG_NOTE_ADDED)
-    return redirect("web:staff-detail", ref=legal_request.ref)
+    return _staff_post(
+        request,
+        legal_request,
+        NoteForm(request.POST, auto_id="id_note_%s"),
+        "note_form",
+        lambda body: note_add(legal_request=legal_request, author=request.user, body=body),
+        MSG_NOTE_ADDED,
+    )
 
 
 # Notifications
