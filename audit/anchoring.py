@@ -59,7 +59,11 @@ class AnchoredVerification:
 
     @property
     def newest(self) -> Anchor | None:
-        return max(self.anchors, key=lambda anchor: anchor.checkpoint.tree_size, default=None)
+        return self.newest_of(self.anchors)
+
+    @staticmethod
+    def newest_of(anchors) -> Anchor | None:
+        return max(anchors, key=lambda anchor: anchor.checkpoint.tree_size, default=None)
 
     def describe_problem(self) -> str:
         return self.result.problem or self.problem
@@ -144,7 +148,7 @@ def audit_verify_anchored(
         include_stored=include_stored,
         every_file=every_file,
     )
-    newest = max(anchors, key=lambda anchor: anchor.checkpoint.tree_size, default=None)
+    newest = AnchoredVerification.newest_of(anchors)
     result = audit_chain_verify(
         checkpoint=newest.checkpoint if newest else None, check_root=check_root, progress=progress
     )

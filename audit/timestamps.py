@@ -16,6 +16,7 @@ from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 
 ERR_STAMP_UNREADABLE = "the time-stamp token is not an RFC 3161 token"
+ERR_TRUST_ROOTS_UNREADABLE = "AUDIT_TSA_TRUST_ROOTS cannot be read as certificates"
 ERR_STAMP_INVALID = "the time-stamp token does not cover this checkpoint or its signature is invalid"
 ERR_STAMP_UNTRUSTED = "the time-stamp token is not from an authority in AUDIT_TSA_TRUST_ROOTS"
 
@@ -69,7 +70,10 @@ def checkpoint_timestamp_verify(document: bytes, token: bytes) -> TimestampCheck
         tst_info = signed_data["encap_content_info"]["content"].parsed
     except (ValueError, TypeError, KeyError):
         raise TimestampInvalid(ERR_STAMP_UNREADABLE)
-    roots = _trust_roots()
+    try:
+        roots = _trust_roots()
+    except (OSError, ValueError, TypeError) as error:
+        raise TimestampInvalid(ERR_TRUST_ROOTS_UNREADABLE) from error
     context = ValidationContext(trust_roots=roots) if roots else None
     digest = hashlib.sha256(document).digest()
     try:

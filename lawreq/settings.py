@@ -404,5 +404,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Request bodies and query strings may carry personal data: Django's request logger logs
     # paths only at ERROR; keep it there.
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # The development server logs each request line, query string included (?target= names a
+        # phone number): only its warnings and errors.
+        "django.server": {"level": "WARNING"},
+    },
 }

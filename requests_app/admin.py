@@ -269,7 +269,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         # Django saves the password and logs the change apart: one transaction, so the audit entries
         # and the change stand or fall together. A password set for someone ends their tokens.
         with transaction.atomic():
-            user = get_object_or_404(User, pk=id) if id.isdigit() else None
+            user = get_object_or_404(User, pk=id) if id.isascii() and id.isdigit() else None
             response = super().user_change_password(request, id, form_url)
             if user is not None and request.method == "POST":
                 changed = User.objects.get(pk=user.pk)

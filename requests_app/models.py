@@ -58,9 +58,6 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def seal_context(self) -> str:
-        return document_seal_context(legal_request_id=self.legal_request_id, sha256=self.sha256)
-
 
 class Officer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="officer")

@@ -11,7 +11,12 @@ from django.core.management.base import CommandError
 from audit.actions import AuditAction
 from audit.checkpoints import exported_checkpoint_files, timestamp_file_name
 from audit.services import audit_checkpoint_create, audit_record
-from audit.timestamps import ERR_STAMP_INVALID, TimestampInvalid, checkpoint_timestamp_verify
+from audit.timestamps import (
+    ERR_STAMP_INVALID,
+    ERR_TRUST_ROOTS_UNREADABLE,
+    TimestampInvalid,
+    checkpoint_timestamp_verify,
+)
 from tests.letters.conftest import timestamp_authority  # noqa: F401  (the local authority, a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +48,16 @@ def test_a_token_over_another_document_is_refused(timestamped):
 
     with pytest.raises(TimestampInvalid, match=ERR_STAMP_INVALID):
         checkpoint_timestamp_verify(path.read_bytes() + b" ", token.read_bytes())
+
+
+def test_unreadable_trust_roots_refuse_the_token_with_a_clear_error(timestamped, settings, tmp_path):
+    _, path, token = timestamped
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(b"not a certificate")
+    settings.AUDIT_TSA_TRUST_ROOTS = str(roots)
+
+    with pytest.raises(TimestampInvalid, match=ERR_TRUST_ROOTS_UNREADABLE):
+        checkpoint_timestamp_verify(path.read_bytes(), token.read_bytes())
 
 
 def test_audit_verify_refuses_a_checkpoint_whose_token_was_swapped(timestamped):
