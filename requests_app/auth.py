@@ -190,6 +190,31 @@ def _closed_throttle_windows_write() -> None:
         throttled_logins_audit()
 
 
+def _attempt_count(*, username: str, client_ip: str) -> list[tuple[_Limit, BaseCache]]:
+    """Count a password attempt before it is checked; past a limit, refuse it (429)."""
+    limits = _limits(username, client_ip)
+    counted = [(limit, *_count_attempt(limit)) for limit in limits]
+    if any(count > limit.limit for limit, count, _ in counted):
+        _throttled_attempt_note(client_ip=client_ip)
+        raise LoginThrottled(ERR_THROTTLED)
+    return [(limit, cache) for limit, _, cache in counted]
+
+
+def _attempt_give_back(counted: list[tuple[_Limit, BaseCache]]) -> None:
+    for limit, cache in counted:
+        _uncount_attempt(limit, cache)
+
+
+def password_recheck(*, user, password: str, client_ip: str) -> None:
+    """The password asked again of a logged-in user (before a change to their credentials): counted
+    by the log-in throttle and a wrong one audited, as at log-in, so a stolen session cannot guess it."""
+    counted = _attempt_count(username=user.get_username(), client_ip=client_ip)
+    if not user.check_password(password):
+        audit_login_failed(username=user.get_username(), ip_address=client_ip, reason=REASON_CREDENTIALS)
+        raise InvalidInput(ERR_ENROLMENT_PASSWORD, field="password")
+    _attempt_give_back(counted)
+
+
 def credentials_check(
     *, username: str, password: str, client_ip: str, otp: str = "", method: str, admin_site: bool = False
 ) -> AbstractBaseUser:
@@ -202,11 +227,7 @@ def credentials_check(
     ``admin_site`` refuses accounts that may not use the admin.
     """
     _closed_throttle_windows_write()
-    limits = _limits(username, client_ip)
-    counted = [_count_attempt(limit) for limit in limits]
-    if any(count > limit.limit for (count, _), limit in zip(counted, limits, strict=True)):
-        _throttled_attempt_note(client_ip=client_ip)
-        raise LoginThrottled(ERR_THROTTLED)
+    counted = _attempt_count(username=username, client_ip=client_ip)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
         audit_login_failed(username=username, ip_address=client_ip, reason=REASON_CREDENTIALS)
@@ -220,8 +241,7 @@ def credentials_check(
     if admin_site and not (user.is_active and user.is_staff):
         audit_login_failed(username=username, ip_address=client_ip, reason=REASON_NOT_ADMIN)
         raise InvalidInput(ERR_NOT_ADMIN)
-    for limit, (_, cache) in zip(limits, counted, strict=True):
-        _uncount_attempt(limit, cache)
+    _attempt_give_back(counted)
     audit_login_succeeded(user=user, ip_address=client_ip, method=method, second_factor=device is not None)
     user.otp_device = device
     return user
@@ -344,14 +364,17 @@ def second_factor_enrolment_start(*, user) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
 
 
-@transaction.atomic
-def second_factor_enrolment_confirm(*, user, password: str, code: str) -> TOTPDevice:
-    """Confirm the user's own device with their password and a code it shows; from then on their
-    log-in needs it. Audited."""
+def second_factor_enrolment_confirm(*, user, password: str, code: str, client_ip: str) -> TOTPDevice:
+    """Confirm the user's own device with their password (``password_recheck``: throttled, a wrong
+    one audited) and a code it shows; from then on their log-in needs it. Audited."""
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise InvalidInput(ERR_ALREADY_ENROLLED)
-    if not user.check_password(password):
-        raise InvalidInput(ERR_ENROLMENT_PASSWORD, field="password")
+    password_recheck(user=user, password=password, client_ip=client_ip)
+    return _second_factor_confirm(user=user, code=code)
+
+
+@transaction.atomic
+def _second_factor_confirm(*, user, code: str) -> TOTPDevice:
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None or not device.verify_token(code):
         raise InvalidInput(ERR_ENROLMENT_CODE, field="otp")

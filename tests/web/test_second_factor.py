@@ -7,7 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
-from requests_app.auth import ERR_ENROLMENT_CODE, ERR_OTP_REQUIRED
+from requests_app.auth import ERR_ENROLMENT_CODE, ERR_OTP_REQUIRED, ERR_THROTTLED
 from tests.admin.conftest import current_code
 from tests.conftest import PASSWORD
 
@@ -66,3 +66,18 @@ def test_enrolment_needs_the_password(client, officer_a):
 
     device.refresh_from_db()
     assert not device.confirmed
+
+
+def test_the_password_asked_at_enrolment_is_throttled_and_a_wrong_one_audited(client, officer_a, settings):
+    # given: a session in someone else's hands, guessing the password to enrol their own device
+    client.force_login(officer_a)
+    client.get(PAGE)
+
+    guesses = [client.post(PAGE, {"password": f"guess {n}", "otp": "123456"}) for n in range(8)]
+
+    # then: each wrong password is a failed log-in in the trail, and past the limit none is checked
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).count() == settings.LAWREQ_LOGIN_MAX_ATTEMPTS
+    assert ERR_THROTTLED in guesses[-1].content.decode()
+    right = client.post(PAGE, {"password": PASSWORD, "otp": "123456"})
+    assert ERR_THROTTLED in right.content.decode()
+    assert not TOTPDevice.objects.get(user=officer_a).confirmed

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from lawreq.clientip import client_address
 from lawreq.errors import DomainError
 from requests_app.auth import second_factor_enrolment_confirm, second_factor_enrolment_start
 from web.forms import SecondFactorForm
@@ -33,7 +34,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device = second_factor_enrolment_confirm(
-                user=request.user, password=form.cleaned_data["password"], code=form.cleaned_data["otp"]
+                user=request.user,
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data["otp"],
+                client_ip=client_address(request),
             )
         except DomainError as error:
             show_domain_error(request, error, form)
