@@ -104,8 +104,10 @@ def test_an_open_window_is_not_written_yet(api, officer_a, settings):
     client = api()
     for _ in range(settings.LAWREQ_LOGIN_MAX_ATTEMPTS + 1):
         _log_in(client, officer_a.username, "not the password", ADDRESS_A)
+    assert ThrottledLoginWindow.objects.count() == 1  # a window is open: something to write, later
 
     assert throttled_logins_audit() == 0
+    assert ThrottledLoginWindow.objects.count() == 1
 
 
 def test_log_in_still_works_when_the_shared_cache_is_down(api, officer_a, settings, caplog):

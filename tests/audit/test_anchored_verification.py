@@ -121,7 +121,7 @@ def test_a_planted_checkpoint_file_is_refused(exported, settings, tmp_path):
     forged = Path(settings.AUDIT_CHECKPOINT_DIR) / "audit-checkpoint-999999999999-20261201T000000000000Z.json"
     forged.write_text(exported.read_text().replace('"tree_size": 40', '"tree_size": 41'))
 
-    plain_audit_verify_fails("cannot be trusted")
+    plain_audit_verify_fails("signature does not match its content")
 
 
 @requires_postgres

@@ -47,7 +47,7 @@ def test_a_sequencer_failing_mid_batch_leaves_the_batch_pending_and_the_next_pas
         original(cursor, chunk)
 
     monkeypatch.setattr(audit.services, "_apply_chunk", crash_on_the_second_chunk)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="sequencer died"):
         audit_sequence()
     assert AuditEntry.objects.filter(seq__isnull=False).count() == 0, "the first chunk was rolled back with it"
 

@@ -135,6 +135,7 @@ def test_a_database_dump_and_the_media_folder_hold_no_target_or_document_text_in
     assert ref.encode() in dump and files  # the dump and the folder are the real ones
     for secret in [*IDENTIFIERS, SENTENCE, "acct-9001", "acct-9002"]:
         assert secret.encode() not in dump, secret
+        assert secret.encode().hex() not in dump.decode("latin-1"), secret  # pg_dump writes bytea as hex
         assert not any(secret.encode() in content for content in files), secret
     signer_forget()
 
