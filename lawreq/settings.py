@@ -281,7 +281,6 @@ REST_FRAMEWORK = {
         "requests_app.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "NUM_PROXIES": LAWREQ_TRUSTED_PROXY_COUNT or None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["lawreq.parsers.DepthLimitedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["lawreq.filters.FilterBackend"],

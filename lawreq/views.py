@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.views import defaults
 
-API_PREFIX = "/api/"
+from lawreq.middleware import API_PREFIX
+
 NOT_FOUND = "Not found."
 SERVER_ERROR = "Server error."
 

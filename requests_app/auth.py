@@ -25,7 +25,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -59,9 +59,6 @@ REASON_CREDENTIALS = "bad_credentials"
 REASON_SECOND_FACTOR = "second_factor"
 REASON_NOT_ADMIN = "not_admin"
 REASON_THROTTLED = "throttled"
-
-# How the password a token was issued under is fingerprinted (as Django's session auth hash is).
-_TOKEN_FINGERPRINT_SALT = "lawreq.api-token.password"  # noqa: S105 (a salt, not a secret)
 
 
 class LoginThrottled(DomainError):
@@ -271,7 +268,8 @@ def session_started(request) -> None:
 
 
 def token_password_fingerprint(user) -> str:
-    return salted_hmac(_TOKEN_FINGERPRINT_SALT, user.password, algorithm="sha256").hexdigest()
+    # Django's session auth hash: a keyed hash of the password hash, as sessions use it.
+    return user.get_session_auth_hash()
 
 
 def token_ttl(user) -> timedelta:

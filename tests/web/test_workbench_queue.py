@@ -109,6 +109,18 @@ def test_bulk_assignment_from_the_queue(client_for, in_review_factory, officer_a
     assert len(audit_trail.entries(AuditAction.REQUEST_ASSIGNED)) == 2
 
 
+@pytest.mark.parametrize("back", ["view=mine\r\nSet-Cookie: x=1", "//evil.example/", "view=mine&q=LR 2026"])
+def test_the_way_back_to_the_queue_stays_on_the_queue(client_for, in_review_factory, officer_a, analyst, back):
+    legal_request = in_review_factory(officer_a)
+
+    response = client_for(analyst).post(
+        "/queue/assign/", {"refs": [legal_request.ref], "assignee": analyst.username, "back": back}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/queue/?") and "\n" not in response["Location"]
+
+
 def test_bulk_assignment_to_someone_outside_the_legal_team_changes_nothing(
     client_for, in_review_factory, officer_a, analyst, auditor
 ):

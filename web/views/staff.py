@@ -6,6 +6,8 @@ included)."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +17,6 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -116,7 +117,8 @@ def _assignee_error(form: BulkAssignForm) -> str:
 def queue_assign(request: HttpRequest) -> HttpResponse:
     """Bulk assignment from the queue; back to the same view of the queue afterwards."""
     back = request.POST.get("back", "")
-    target = f"{reverse('web:queue')}?{back}" if back and url_has_allowed_host_and_scheme(f"?{back}", None) else None
+    # Back to the same view of the queue: its query string, parsed and encoded again.
+    target = f"{reverse('web:queue')}?{urlencode(parse_qsl(back))}" if back else None
     form = BulkAssignForm(request.POST)
     refs = request.POST.getlist("refs")[:QUEUE_PAGE_SIZE]
     if not form.is_valid():
@@ -281,12 +283,8 @@ def decision_context(request: HttpRequest, legal_request: LegalRequest, *, check
             for decision in PROPOSAL_FORMS
         }
         canned_texts = canned_texts_by_kind()
-    awaiting = (
-        proposal is not None
-        and proposal.status == ProposalStatus.OPEN
-        and legal_request.state == State.PENDING_APPROVAL
-    )
-    may_approve = awaiting and has_role(user, Role.REVIEWER) and proposal.proposed_by_id != user.pk
+    awaiting = _awaiting_approval(legal_request, proposal)
+    may_approve = _may_decide(user, legal_request, proposal)
     # A refused form that is not offered any more (the state moved on) still says why, at the top.
     shown = set(proposal_forms) | ({"approval"} if may_approve else set())
     for name, form in forms.items():
@@ -372,11 +370,18 @@ def render_approval_review(
     )
 
 
-def _may_decide(user, legal_request: LegalRequest, proposal: Proposal | None) -> bool:
+def _awaiting_approval(legal_request: LegalRequest, proposal: Proposal | None) -> bool:
     return (
         proposal is not None
         and proposal.status == ProposalStatus.OPEN
         and legal_request.state == State.PENDING_APPROVAL
+    )
+
+
+def _may_decide(user, legal_request: LegalRequest, proposal: Proposal | None) -> bool:
+    """A reviewer other than the proposer (the domain refuses anyone else too: ``proposal_decide``)."""
+    return (
+        _awaiting_approval(legal_request, proposal)
         and has_role(user, Role.REVIEWER)
         and proposal.proposed_by_id != user.pk
     )
