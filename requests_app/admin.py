@@ -51,6 +51,9 @@ class JurisdictionAdmin(AuditedModelAdmin):
 
 class AgencyForm(forms.ModelForm):
     email_domains = DepthLimitedJSONField(help_text='Official e-mail domains, e.g. ["police.fr"]')
+    webhook_url = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", help_text="https:// receiver of the agency's events"
+    )
 
     class Meta:
         model = Agency
