@@ -280,3 +280,31 @@ def test_the_admin_form_refuses_a_private_address(admin_client, agency_a):
     assert response.status_code == 200 and "private or reserved" in response.content.decode()
     agency_a.refresh_from_db()
     assert agency_a.webhook_url == ""
+
+
+def test_the_task_retries_itself_at_the_backoffs_time_when_run_by_a_worker(
+    officer_a, agency_secret, receiver, needs_info_factory, monkeypatch
+):
+    """A worker's task (not eager) asks Celery for a retry at the backoff's countdown after a failure."""
+    from celery.exceptions import Retry
+
+    receiver.statuses = [500, 500]
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False):
+        legal_request = needs_info_factory(officer_a)  # the eager run (on commit) is not captured here
+        delivery = WebhookDelivery.objects.get(legal_request=legal_request)
+        asked: list[int] = []
+
+        def retry(*, countdown: int, **_):
+            asked.append(countdown)
+            return Retry()
+
+        monkeypatch.setattr(tasks.deliver_webhook, "retry", retry)
+        tasks.deliver_webhook.push_request(is_eager=False, retries=0)
+        try:
+            with pytest.raises(Retry):
+                tasks.deliver_webhook.run(delivery.pk)
+        finally:
+            tasks.deliver_webhook.pop_request()
+    assert asked == [webhook_backoff_seconds(1)]
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.last_status) == (1, 500)
