@@ -63,7 +63,9 @@ def deadline_alerts_send(*, now: dt.datetime | None = None) -> int:
     each once per request. Returns how many alerts were sent now."""
     now = now or timezone.now()
     candidates = list(
-        _running_clocks().exclude(pk__in=DeadlineAlert.objects.filter(kind=OVERDUE).values("legal_request"))
+        _running_clocks()
+        .exclude(pk__in=DeadlineAlert.objects.filter(kind=OVERDUE).values("legal_request"))
+        .only("pk", "received_at", "due_at", "clock_paused_seconds")
     )
     recorded: dict[int, set[str]] = {}
     for legal_request_id, kind in DeadlineAlert.objects.filter(
