@@ -68,6 +68,7 @@ def seed(count: int, *, officer, analyst) -> None:
 
 
 def step(name: str, run) -> None:
+    connection.queries_log.clear()
     start = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         result = run()

@@ -82,7 +82,9 @@ class AgencyAdmin(AuditedModelAdmin):
     list_filter = ("verified", "country")
     search_fields = ("name",)
     readonly_fields = ("group", "created_at", "webhook_secret_set")
-    audit_plain_fields = ("name", "country", "email_domains", "webhook_url")
+    audit_plain_fields = ("name", "country", "email_domains")
+    # A receiver's address may carry its own token: recorded as changed, never its value.
+    audit_secret_fields = ("webhook_url",)
     actions = ("webhook_secret_rotate",)
 
     @admin.display(boolean=True, description="Webhook secret generated")

@@ -90,6 +90,8 @@ def test_the_pages_say_the_clock_is_paused(officer_a, analyst, request_at_t0, cl
         assert "clock paused since" in html, page
     queue = client_for(analyst).get(reverse("web:queue")).content.decode()
     assert "clock paused" in queue
+    staff_page = client_for(analyst).get(reverse("web:staff-detail", kwargs={"ref": request_at_t0.ref}))
+    assert "Clock paused while the officer is asked" in staff_page.content.decode()
 
 
 def test_reminders_at_half_and_four_fifths_then_escalation_each_sent_once(

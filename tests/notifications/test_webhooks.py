@@ -308,3 +308,35 @@ def test_the_task_retries_itself_at_the_backoffs_time_when_run_by_a_worker(
     assert asked == [webhook_backoff_seconds(1)]
     delivery.refresh_from_db()
     assert (delivery.attempts, delivery.last_status) == (1, 500)
+
+
+def test_the_admin_shows_a_new_secret_once_and_audits_the_address_without_its_value(
+    admin_client, agency_a, receiver, audit_trail
+):
+    from django.urls import reverse
+
+    changelist = reverse("admin:requests_app_agency_changelist")
+    response = admin_client.post(
+        changelist, {"action": "webhook_secret_rotate", "_selected_action": [agency_a.pk]}, follow=True
+    )
+    page = response.content.decode()
+    agency_a.refresh_from_db()
+    secret = agency_webhook_secret(agency_a)
+    assert secret.startswith("whsec_") and secret in page
+    assert secret not in admin_client.get(changelist).content.decode()
+    assert (
+        secret not in admin_client.get(reverse("admin:requests_app_agency_change", args=[agency_a.pk])).content.decode()
+    )
+
+    form = {
+        "name": agency_a.name,
+        "country": agency_a.country,
+        "verified": "on",
+        "email_domains": json.dumps(agency_a.email_domains),
+        "callback_phone": agency_a.callback_phone,
+        "webhook_url": receiver.url + "?token=receivers-own-token",
+    }
+    admin_client.post(reverse("admin:requests_app_agency_change", args=[agency_a.pk]), form)
+    agency_a.refresh_from_db()
+    assert agency_a.webhook_url.endswith("?token=receivers-own-token")
+    assert "receivers-own-token" not in json.dumps([entry.details for entry in audit_trail.entries()])
