@@ -172,6 +172,11 @@ def _post(delivery: WebhookDelivery, *, timeout: int) -> tuple[int | None, str]:
         connection.close()
 
 
+def _tls_context() -> ssl.SSLContext:
+    """The system's trust store, the host name checked: an agency's receiver has a public certificate."""
+    return ssl.create_default_context()
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the address that was checked, whatever the name resolves to by then."""
 
@@ -185,7 +190,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, host: str, port: int | None, *, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        super().__init__(host, port, timeout=timeout, context=_tls_context())
         self._address = address
 
     def connect(self) -> None:

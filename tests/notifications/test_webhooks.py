@@ -340,3 +340,95 @@ def test_the_admin_shows_a_new_secret_once_and_audits_the_address_without_its_va
     agency_a.refresh_from_db()
     assert agency_a.webhook_url.endswith("?token=receivers-own-token")
     assert "receivers-own-token" not in json.dumps([entry.details for entry in audit_trail.entries()])
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch) -> Iterator[Receiver]:
+    """The receiver behind TLS, with a certificate for 127.0.0.1 that the platform is told to trust."""
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "webhook receiver")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    monkeypatch.setattr("notifications.webhooks._tls_context", lambda: ssl.create_default_context(cafile=cert_file))
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.received.append(Received(self.path, dict(self.headers.items()), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_file, key_file)
+    server.socket = server_context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"https://127.0.0.1:{server.server_address[1]}/tls-hook"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_delivery_checks_the_receivers_certificate(
+    officer_a, agency_a, reviewer, tls_receiver, needs_info_factory, django_capture_on_commit_callbacks
+):
+    with override_settings(LAWREQ_WEBHOOK_REQUIRE_HTTPS=True):
+        agency_webhook_configure(agency=agency_a, url=tls_receiver.url, actor=reviewer)
+        secret = agency_webhook_secret_rotate(agency=agency_a, actor=reviewer)
+        with django_capture_on_commit_callbacks(execute=True):
+            legal_request = needs_info_factory(officer_a)
+    [received] = tls_receiver.received
+    assert receiver_verifies(
+        secret=secret,
+        timestamp=received.headers[TIMESTAMP_HEADER],
+        body=received.body,
+        signature=received.headers[SIGNATURE_HEADER],
+        now=time.time(),
+    )
+    assert WebhookDelivery.objects.get(legal_request=legal_request).last_status == 204
+
+
+def test_https_delivery_refuses_an_untrusted_certificate(
+    officer_a, agency_a, reviewer, tls_receiver, needs_info_factory, django_capture_on_commit_callbacks, monkeypatch
+):
+    import ssl
+
+    monkeypatch.setattr("notifications.webhooks._tls_context", ssl.create_default_context)  # the system's roots
+    agency_webhook_configure(agency=agency_a, url=tls_receiver.url, actor=reviewer)
+    agency_webhook_secret_rotate(agency=agency_a, actor=reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        legal_request = needs_info_factory(officer_a)
+    delivery = WebhookDelivery.objects.get(legal_request=legal_request)
+    assert tls_receiver.received == [] and delivery.delivered_at is None
+    assert delivery.last_status is None and "SSL" in delivery.last_error
