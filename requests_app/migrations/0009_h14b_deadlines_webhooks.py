@@ -3,6 +3,15 @@
 from django.db import migrations, models
 
 
+def pause_clocks_of_requests_waiting_for_the_officer(apps, schema_editor):
+    """Requests already waiting for the officer have their clock stopped from their last change
+    (the nearest this schema knows of the moment they were asked)."""
+    LegalRequest = apps.get_model("requests_app", "LegalRequest")
+    LegalRequest.objects.filter(state="needs_info", due_at__isnull=False, clock_paused_at__isnull=True).update(
+        clock_paused_at=models.F("updated_at")
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -30,4 +39,5 @@ class Migration(migrations.Migration):
             name='clock_paused_seconds',
             field=models.PositiveIntegerField(default=0),
         ),
+        migrations.RunPython(pause_clocks_of_requests_waiting_for_the_officer, migrations.RunPython.noop),
     ]
