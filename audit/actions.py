@@ -39,6 +39,14 @@ class AuditAction:
     REQUEST_ASSIGNED = "request.assigned"
     APPROVAL_PREVIEWED = "review.approval_previewed"
 
+    # Deadlines and signed webhooks (issue 14).
+    CLOCK_PAUSED = "request.clock_paused"
+    CLOCK_RESUMED = "request.clock_resumed"
+    DEADLINE_REMINDED = "request.deadline_reminded"
+    DEADLINE_ESCALATED = "request.deadline_escalated"
+    WEBHOOK_CONFIGURED = "agency.webhook_configured"
+    WEBHOOK_SECRET_ROTATED = "agency.webhook_secret_rotated"  # noqa: S105
+
     PROPOSAL_MADE = "review.proposal_made"
     PROPOSAL_APPROVED = "review.proposal_approved"
     PROPOSAL_SENT_BACK = "review.proposal_sent_back"

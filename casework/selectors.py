@@ -124,6 +124,10 @@ STAFF_ACTIONS = frozenset(
         AuditAction.RESPONSE_FAILED,
         AuditAction.MESSAGE_POSTED,
         AuditAction.NOTE_ADDED,
+        AuditAction.CLOCK_PAUSED,
+        AuditAction.CLOCK_RESUMED,
+        AuditAction.DEADLINE_REMINDED,
+        AuditAction.DEADLINE_ESCALATED,
     }
 )
 # What happened in the open: the agency's own steps, the conversation, the outward states, the letter.
@@ -188,7 +192,21 @@ def _staff_only_event(entry: AuditEntry, actor: str) -> TimelineEvent | None:
             return TimelineEvent(entry.created_at, "decision", "Approved answer frozen", actor)
         case AuditAction.RESPONSE_FAILED:
             return TimelineEvent(entry.created_at, "letter", "Letter generation failed", actor)
+        case AuditAction.CLOCK_PAUSED:
+            return TimelineEvent(entry.created_at, "deadline", "Clock paused while the officer is asked", actor)
+        case AuditAction.CLOCK_RESUMED:
+            due = _utc_minute(details.get("new_due_at"))
+            return TimelineEvent(entry.created_at, "deadline", f"Clock running again; now due {due}", actor)
+        case AuditAction.DEADLINE_REMINDED:
+            title = f"Reminder: {details.get('percent', '?')} % of the time allowed has run"
+            return TimelineEvent(entry.created_at, "deadline", title, actor)
+        case AuditAction.DEADLINE_ESCALATED:
+            return TimelineEvent(entry.created_at, "deadline", "Overdue: escalated to the reviewers", actor)
     return None
+
+
+def _utc_minute(value: str | None) -> str:
+    return value[:16].replace("T", " ") + " UTC" if value else "(unknown)"
 
 
 def timeline_of(

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -337,6 +338,36 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
     },
 }
+# Deadlines and signed webhooks (README, "Schedules"): reminders and escalations, the analysts'
+# daily digest, and webhook deliveries whose retry is due.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "deadline-reminders": {
+            "task": "notifications.deadline_alerts",
+            "schedule": timedelta(minutes=env_int("LAWREQ_DEADLINE_SWEEP_MINUTES", 10)),
+        },
+        "analyst-digest": {
+            "task": "notifications.analyst_digests",
+            "schedule": crontab(hour=env_int("LAWREQ_DIGEST_HOUR", 6), minute=0),
+        },
+        "webhook-retries": {
+            "task": "notifications.webhook_retries",
+            "schedule": timedelta(minutes=1),
+        },
+    }
+)
+# Reminders to the legal team when these fractions of the time allowed have run (pauses not counted).
+LAWREQ_DEADLINE_REMINDER_FRACTIONS = sorted(
+    float(part) for part in os.environ.get("LAWREQ_DEADLINE_REMINDER_FRACTIONS", "0.5,0.8").split(",") if part.strip()
+)
+if any(not 0 < fraction < 1 for fraction in LAWREQ_DEADLINE_REMINDER_FRACTIONS):
+    raise ImproperlyConfigured("LAWREQ_DEADLINE_REMINDER_FRACTIONS are fractions between 0 and 1, e.g. 0.5,0.8.")
+# Webhooks: https only and no private addresses in production; short timeouts; retries with backoff.
+LAWREQ_WEBHOOK_REQUIRE_HTTPS = env_bool("LAWREQ_WEBHOOK_REQUIRE_HTTPS", LAWREQ_PRODUCTION)
+LAWREQ_WEBHOOK_ALLOW_PRIVATE = env_bool("LAWREQ_WEBHOOK_ALLOW_PRIVATE", not LAWREQ_PRODUCTION)
+LAWREQ_WEBHOOK_TIMEOUT_SECONDS = env_int("LAWREQ_WEBHOOK_TIMEOUT_SECONDS", 5)
+LAWREQ_WEBHOOK_MAX_ATTEMPTS = env_int("LAWREQ_WEBHOOK_MAX_ATTEMPTS", 8)
+LAWREQ_WEBHOOK_BACKOFF_SECONDS = env_int("LAWREQ_WEBHOOK_BACKOFF_SECONDS", 30)
 
 # Keys. Every one can come from the environment; the embedded default generates development ones
 # in the data folder (never in the repository).

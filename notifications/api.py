@@ -28,8 +28,14 @@ class NotificationSerializer(serializers.Serializer):
         "Every role. The caller's own notifications, newest first, paginated. Officers are told when "
         "the legal team asks a question, sends a message, and answers; the legal team when a request is "
         "received or resubmitted, a message arrives, a proposal awaits their approval (reviewers other "
-        "than the proposer) or was sent back (the proposer). Each event is notified once per recipient, "
-        "and also e-mailed (reference, event and link only)."
+        "than the proposer) or was sent back (the proposer), a deadline approaches (at configurable fractions of "
+        "the time allowed, the clock stopped while the officer is asked) or has passed (reviewers). Each event "
+        "is notified once per recipient, and also e-mailed (reference, event and link only).\n\n"
+        "Agencies that configure a webhook also receive question_asked, message_received and answered as a "
+        "signed JSON POST ({event, id, ref, state, link, occurred_at}; no targets, no text): header "
+        "X-Lawreq-Timestamp (Unix seconds) and X-Lawreq-Signature: sha256=<hex HMAC-SHA256 with the agency's "
+        "secret over '<timestamp>.<raw body>'>; retried with exponential backoff until a 2xx, redirects not "
+        "followed (docs/webhooks.md)."
     ),
 )
 class NotificationListView(ListAPIView):

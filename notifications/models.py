@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from requests_app.models import LegalRequest
+from requests_app.models import Agency, LegalRequest
 
 
 class Event(models.TextChoices):
@@ -17,6 +17,8 @@ class Event(models.TextChoices):
     REQUEST_RESUBMITTED = "request_resubmitted", "The officer answered and resubmitted"
     PROPOSAL_AWAITING_APPROVAL = "proposal_awaiting_approval", "A proposal awaits your approval"
     PROPOSAL_SENT_BACK = "proposal_sent_back", "Your proposal was sent back"
+    DEADLINE_REMINDER = "deadline_reminder", "A request's deadline is approaching"
+    DEADLINE_OVERDUE = "deadline_overdue", "A request is overdue"
 
 
 class Notification(models.Model):
@@ -52,3 +54,69 @@ class Notification(models.Model):
     @property
     def read(self) -> bool:
         return self.read_at is not None
+
+
+class DeadlineAlert(models.Model):
+    """A reminder (``reminder:50`` at half the time allowed) or the escalation (``overdue``) of one
+    request, recorded once: the unique row is what makes a beat that runs twice, or two beats that
+    overlap, alert once."""
+
+    legal_request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["legal_request", "kind"], name="unique_deadline_alert")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of request {self.legal_request_id}"
+
+
+class AnalystDigest(models.Model):
+    """The day's digest of one analyst, once per day: the references it lists (no personal data)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    assigned_refs = models.JSONField(default=list)
+    unassigned_overdue_refs = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="unique_digest_per_analyst_and_day")]
+
+    def __str__(self) -> str:
+        return f"digest of user {self.recipient_id} for {self.day}"
+
+
+class WebhookDelivery(models.Model):
+    """One event POSTed to an agency's webhook, once: unique per request, event and occurrence, so a
+    step run twice records one delivery; attempts are claimed (``lease_until``) so duplicated tasks
+    send it once at a time, and a delivered one never again. ``payload`` holds what the officer's
+    API shows (reference, event, state, link), never targets nor text."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    legal_request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=40, choices=Event.choices)
+    occurrence = models.CharField(max_length=64)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="HTTP status of the last attempt")
+    last_error = models.CharField(max_length=200, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    abandoned = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["legal_request", "event", "occurrence"], name="unique_webhook_delivery_per_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to agency {self.agency_id} ({self.attempts} attempts)"

@@ -9,7 +9,7 @@ object permission on a request. Agency membership is never edited as a plain gro
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -36,6 +36,7 @@ from requests_app.services import (
     officer_create,
     officer_email_check,
 )
+from requests_app.webhooks import agency_webhook_secret_rotate, webhook_url_addresses
 
 ERR_EMAIL_DOMAINS = 'A list of domain names, e.g. ["police.fr"].'
 
@@ -50,10 +51,22 @@ class JurisdictionAdmin(AuditedModelAdmin):
 
 class AgencyForm(forms.ModelForm):
     email_domains = DepthLimitedJSONField(help_text='Official e-mail domains, e.g. ["police.fr"]')
+    webhook_url = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", help_text="https:// receiver of the agency's events"
+    )
 
     class Meta:
         model = Agency
-        fields = ("name", "country", "verified", "email_domains", "callback_phone")
+        fields = ("name", "country", "verified", "email_domains", "callback_phone", "webhook_url")
+
+    def clean_webhook_url(self):
+        url = self.cleaned_data["webhook_url"].strip()
+        if url:
+            try:
+                webhook_url_addresses(url)
+            except InvalidInput as error:
+                raise forms.ValidationError(error.message)
+        return url
 
     def clean_email_domains(self):
         domains = self.cleaned_data["email_domains"]
@@ -68,8 +81,26 @@ class AgencyAdmin(AuditedModelAdmin):
     list_display = ("name", "country", "verified", "callback_phone")
     list_filter = ("verified", "country")
     search_fields = ("name",)
-    readonly_fields = ("group", "created_at")
+    readonly_fields = ("group", "created_at", "webhook_secret_set")
     audit_plain_fields = ("name", "country", "email_domains")
+    # A receiver's address may carry its own token: recorded as changed, never its value.
+    audit_secret_fields = ("webhook_url",)
+    actions = ("webhook_secret_rotate",)
+
+    @admin.display(boolean=True, description="Webhook secret generated")
+    def webhook_secret_set(self, obj) -> bool:
+        return bool(obj and obj.webhook_secret_sealed)
+
+    @admin.action(description="Generate a new webhook signing secret (shown once)")
+    def webhook_secret_rotate(self, request, queryset):
+        for agency in queryset:
+            secret = agency_webhook_secret_rotate(agency=agency, actor=request.user)
+            self.message_user(
+                request,
+                f"{agency.name}: new webhook signing secret {secret} (copy it now: it is not shown again; "
+                "the previous one no longer signs).",
+                messages.WARNING,
+            )
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -109,7 +109,10 @@ class LegalRequestFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=State.choices)
     jurisdiction = django_filters.CharFilter(field_name="jurisdiction__code", lookup_expr="iexact")
     emergency = django_filters.BooleanFilter()
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label="Open and past due_at, the clock running (a request waiting for the officer is never overdue)",
+    )
 
     class Meta:
         model = LegalRequest
@@ -129,7 +132,8 @@ class LegalRequestFilter(FilterSet):
         return queryset.filter(assignee__username=value)
 
     def filter_overdue(self, queryset, name, value):
-        late = {"state__in": OPEN_STATES, "due_at__lt": timezone.now()}
+        # A request waiting for the officer has its clock stopped: it is not late.
+        late = {"state__in": OPEN_STATES, "clock_paused_at__isnull": True, "due_at__lt": timezone.now()}
         return queryset.filter(**late) if value else queryset.exclude(**late)
 
 

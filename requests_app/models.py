@@ -51,6 +51,10 @@ class Agency(models.Model):
     )
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency")
     created_at = models.DateTimeField(default=timezone.now)
+    # Signed webhooks (docs/webhooks.md): the agency's receiver, and the HMAC secret sealed with the
+    # data keys (``requests_app.webhooks``); the secret is shown once, when it is generated.
+    webhook_url = models.URLField(max_length=500, blank=True, help_text="https:// receiver of the agency's events")
+    webhook_secret_sealed = models.BinaryField(blank=True, default=b"", editable=False)
 
     class Meta:
         verbose_name_plural = "agencies"
@@ -114,6 +118,10 @@ class LegalRequest(models.Model):
 
     received_at = models.DateTimeField(null=True, blank=True, db_index=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The clock stops while the officer is asked for information; on resubmission ``due_at`` moves
+    # later by the pause (``requests_app.deadlines``). The total is what the paused time added up to.
+    clock_paused_at = models.DateTimeField(null=True, blank=True)
+    clock_paused_seconds = models.PositiveIntegerField(default=0)
     responded_at = models.DateTimeField(null=True, blank=True)
     rejection_reasons = models.JSONField(default=list, blank=True)
     info_requested = models.TextField(blank=True, help_text="What the legal team asks the officer to add")
@@ -159,7 +167,14 @@ class LegalRequest(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return bool(self.due_at and self.state in OPEN_STATES and self.due_at < timezone.now())
+        """Open and past its deadline, the clock running: a request waiting for the officer is not late."""
+        return bool(
+            self.due_at and self.state in OPEN_STATES and self.clock_paused_at is None and self.due_at < timezone.now()
+        )
+
+    @property
+    def clock_paused(self) -> bool:
+        return self.clock_paused_at is not None
 
 
 def target_seal_context(*, legal_request_id: int, target_type: str, value_index: str, field: str) -> str:

@@ -111,12 +111,19 @@ class IssuingAuthorityOutSerializer(serializers.Serializer):
     name = serializers.CharField(source="issuing_authority_name")
 
 
+CLOCK_PAUSED_HELP = (
+    "True while the request waits for the officer (needs_info): the response clock is stopped, the request is "
+    "never overdue, and on resubmission due_at moves later by the time it was stopped"
+)
+
+
 class LegalRequestSummarySerializer(serializers.ModelSerializer):
     """The list view: no target identifiers, so a list read discloses no personal data."""
 
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     agency = serializers.CharField(source="agency.name")
     overdue = serializers.BooleanField(source="is_overdue")
+    clock_paused = serializers.BooleanField(read_only=True, help_text=CLOCK_PAUSED_HELP)
     assignee = serializers.SerializerMethodField(help_text="Username of the assignee (legal team only), or null")
 
     @extend_schema_field({"type": "string", "nullable": True})
@@ -127,7 +134,7 @@ class LegalRequestSummarySerializer(serializers.ModelSerializer):
         model = LegalRequest
         fields = [
             "ref", "state", "outcome", "jurisdiction", "agency", "process_type", "emergency", "case_number",
-            "received_at", "due_at", "overdue", "assignee", "created_at",
+            "received_at", "due_at", "overdue", "clock_paused", "assignee", "created_at",
         ]  # fmt: skip
 
 
@@ -161,6 +168,7 @@ class LegalRequestSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue")
+    clock_paused = serializers.BooleanField(help_text=CLOCK_PAUSED_HELP)
     responded_at = serializers.DateTimeField(allow_null=True)
     rejection_reasons = serializers.ListField(child=serializers.CharField())
     info_requested = serializers.CharField()

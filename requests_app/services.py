@@ -24,6 +24,7 @@ from audit.services import audit_record
 from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, PayloadTooLarge, TransitionNotAllowed
 from lawreq.roles import is_legal_staff
 from requests_app.choices import Outcome
+from requests_app.deadlines import clock_pause, clock_resume
 from requests_app.documents import inspect_pdf, sanitize_filename
 from requests_app.models import (
     Agency,
@@ -122,9 +123,17 @@ def legal_request_start_review(*, legal_request: LegalRequest, actor=None, detai
 def legal_request_ask_for_info(
     *, legal_request: LegalRequest, question: str, actor=None, details: dict | None = None
 ) -> LegalRequest:
-    return _transition(
-        legal_request=legal_request, to_state=State.NEEDS_INFO, actor=actor, details=details, info_requested=question
-    )
+    """The officer is asked for information: the response clock stops until they resubmit."""
+    with transaction.atomic():
+        _transition(
+            legal_request=legal_request,
+            to_state=State.NEEDS_INFO,
+            actor=actor,
+            details=details,
+            info_requested=question,
+        )
+        clock_pause(legal_request=legal_request, actor=actor)
+    return legal_request
 
 
 def legal_request_await_approval(*, legal_request: LegalRequest, actor, details: dict | None = None) -> LegalRequest:
@@ -602,6 +611,8 @@ def legal_request_submit(
             changes = {"received_at": received_at, "due_at": due_at}
             # The deadline in the trail lets the SLA report be recounted from the audit log alone.
             details = {"due_at": due_at.astimezone(dt.UTC).isoformat()}
+        elif legal_request.state == State.NEEDS_INFO:
+            clock_resume(legal_request=legal_request, actor=actor)
         return _transition(
             legal_request=legal_request, to_state=State.RECEIVED, actor=actor, details=details, **changes
         )

@@ -31,6 +31,7 @@ from letters.services import letter_sign, response_claim, response_store
 from notifications.models import Event
 from notifications.recipients import agency_side, reviewers_other_than, staff_side
 from notifications.services import notify
+from notifications.webhooks import webhook_event
 from requests_app.models import LegalRequest
 from requests_app.services import (
     legal_request_approve,
@@ -207,6 +208,7 @@ def do_issue_response(*, legal_request_id: int, claim_token: str | None = None) 
                 recipients=agency_side(legal_request),
                 occurrence=f"response:{response.pk}",
             )
+            webhook_event(event=Event.ANSWERED, legal_request=legal_request, occurrence=f"response:{response.pk}")
     return response
 
 
@@ -221,6 +223,7 @@ def _ask_officer(*, legal_request: LegalRequest, question: str, occurrence: str,
         occurrence=occurrence,
         actor=actor,
     )
+    webhook_event(event=Event.QUESTION_ASKED, legal_request=legal_request, occurrence=occurrence)
 
 
 def do_message_post(*, legal_request: LegalRequest, actor, body: str) -> Message:
@@ -235,6 +238,8 @@ def do_message_post(*, legal_request: LegalRequest, actor, body: str) -> Message
             occurrence=f"message:{message.pk}",
             actor=actor,
         )
+        if not from_agency:
+            webhook_event(event=Event.MESSAGE_RECEIVED, legal_request=legal_request, occurrence=f"message:{message.pk}")
     return message
 
 
