@@ -70,7 +70,7 @@ def transparency_csv(report: TransparencyReport) -> bytes:
 
 # Charts: plain SVG written here (no script, no CDN), labelled in words. A zero draws no bar and no
 # figure, so labels never pile up on the axis.
-CHAR_WIDTH = 5.6  # of a 10 px sans-serif character, on average: enough to size the label column
+CHAR_WIDTH = 5.4  # of a 10 px sans-serif character, on average: enough to size the label column
 MAX_LABEL = 34
 
 
@@ -121,11 +121,12 @@ def bar_chart_svg(bars: list[tuple[str, float]], *, title: str, colour: str = "#
 def grouped_bar_chart_svg(
     groups: list[tuple[str, list[float]]], *, series: list[tuple[str, str]], title: str, width: int = 640
 ) -> str:
-    """Per group (a jurisdiction) one bar per series (received, each outcome), with a legend."""
-    bar_height, group_gap, legend_height = 10, 12, 26
+    """Per group (a jurisdiction) one bar per series that is not zero (received, each outcome), the
+    series told apart by colour and named in the legend; a group of zeros keeps one empty line."""
+    bar_height, group_gap, legend_height = 11, 10, 26
     label_width = _label_width(label for label, _ in groups)
-    group_height = bar_height * len(series) + group_gap
-    height = legend_height + max(1, len(groups)) * group_height + 6
+    drawn = [(label, [(index, value) for index, value in enumerate(values) if value > 0]) for label, values in groups]
+    height = legend_height + sum(max(1, len(bars)) * bar_height + group_gap for _, bars in drawn) + 6
     largest = max([1, *(value for _, values in groups for value in values)])
     scale = (width - label_width - 40) / largest
     parts = _svg_open(width, height, title)
@@ -136,13 +137,12 @@ def grouped_bar_chart_svg(
         x += 24 + CHAR_WIDTH * len(name)
     if not groups:
         parts.append(f'<text x="0" y="{legend_height + 10}">Nothing to show in this period.</text>')
-    for index, (label, values) in enumerate(groups):
-        top = legend_height + index * group_height
-        middle = top + bar_height * len(series) / 2 + 4
+    top = legend_height
+    for label, bars in drawn:
+        middle = top + max(1, len(bars)) * bar_height / 2 + 4
         parts.append(f'<text x="0" y="{middle:.1f}">{escape(_label(label))}<title>{escape(label)}</title></text>')
-        for offset, ((name, colour), value) in enumerate(zip(series, values, strict=True)):
-            if value <= 0:
-                continue
+        for offset, (index, value) in enumerate(bars):
+            name, colour = series[index]
             y = top + offset * bar_height
             length = value * scale
             parts.append(
@@ -150,7 +150,8 @@ def grouped_bar_chart_svg(
                 f"<title>{escape(label)}, {escape(name)}: {_figure(value)}</title></rect>"
             )
             end = label_width + length + 3
-            parts.append(f'<text x="{end:.1f}" y="{y + bar_height - 1}" font-size="9">{_figure(value)}</text>')
+            parts.append(f'<text x="{end:.1f}" y="{y + bar_height - 2}" font-size="9">{_figure(value)}</text>')
+        top += max(1, len(bars)) * bar_height + group_gap
     parts.append("</svg>")
     return "".join(parts)
 

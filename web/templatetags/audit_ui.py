@@ -43,7 +43,8 @@ def _text(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{_key(key)}: {_text(item)}" for key, item in sorted(value.items())) or NO_VALUE
     if isinstance(value, list | tuple):
-        return ", ".join(_text(item) for item in value) or NO_VALUE
+        separator = " | " if any(isinstance(item, dict) for item in value) else ", "
+        return separator.join(_text(item) for item in value) or NO_VALUE
     return str(value)
 
 
