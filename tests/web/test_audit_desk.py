@@ -21,8 +21,10 @@ from tests.audit.tampering import raw_sql
 
 pytestmark = pytest.mark.django_db
 
-# The US request's phone target, as typed and as stored.
-PHONE_DIGITS = ("555-0199", "5550199", "2025550199")
+# The seeded request's phone target, as typed and as stored, and a colleague's internal note.
+KNOWN_PHONE = "(202) 555-0187"
+PHONE_DIGITS = ("555-0187", "5550187", "2025550187")
+NOTE = "Checked with the platform's safety team: keep quiet"
 DESK_PAGES = [
     "/audit/",
     "/audit/requests/",
@@ -43,13 +45,19 @@ def text_of(response) -> str:
 def assert_no_phone(content: str) -> None:
     for digits in PHONE_DIGITS:
         assert digits not in content
+    assert "safety team" not in content
 
 
 @pytest.fixture
 def viewed_request(officer_a, analyst, reviewer, in_review_factory, client_for):
-    """Agency A's request (its phone target +1 202 555 0199), opened three times by the analyst and
-    once by the reviewer: four ``request.viewed`` entries in a row."""
-    legal_request = in_review_factory(officer_a)
+    """Agency A's request naming a known phone number, with an internal note, then opened three
+    times by the analyst and once by the reviewer: four ``request.viewed`` entries in a row."""
+    from casework.services import note_add
+
+    legal_request = in_review_factory(
+        officer_a, targets=[{"type": "username", "value": "@someone"}, {"type": "phone", "value": KNOWN_PHONE}]
+    )
+    note_add(legal_request=legal_request, author=analyst, body=NOTE)
     for user in (analyst, analyst, analyst, reviewer):
         assert client_for(user).get(f"/queue/{legal_request.ref}/").status_code == 200
     audit_sequence()
