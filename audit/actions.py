@@ -72,3 +72,10 @@ class AuditAction:
     AUDIT_VERIFIED = "audit.verified"
     AUDIT_CHECKPOINT = "audit.checkpoint"
     REPORT_EXPORTED = "report.exported"
+
+
+def action_label(action: str) -> str:
+    """An action as a reader says it: 'request.viewed' -> 'Request viewed',
+    'access.permission_denied' -> 'Access permission denied'."""
+    words = action.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

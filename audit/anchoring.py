@@ -17,6 +17,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 
+from audit.actions import AuditAction
 from audit.checkpoints import (
     Checkpoint,
     CheckpointInvalid,
@@ -26,7 +27,7 @@ from audit.checkpoints import (
 )
 from audit.keys import checkpoint_signing_key
 from audit.models import AuditEntry
-from audit.services import audit_pending_count, audit_sequence, latest_stored_checkpoint
+from audit.services import audit_pending_count, audit_record, audit_sequence, latest_stored_checkpoint
 from audit.timestamps import TimestampInvalid, checkpoint_timestamp_verify
 from audit.verification import ChainVerification, audit_chain_verify
 from audit.witness import WitnessRejected, cosignature_files, cosignature_parse
@@ -169,4 +170,20 @@ def audit_verify_anchored(
                 [*problems, exact.problem or PROBLEM_HEAD.format(seq=size, source=anchor.source)]
             )
             break
+    return verification
+
+
+def audit_verify_recorded(*, actor) -> AnchoredVerification:
+    """``audit_verify_anchored`` on an auditor's demand (the API's and the desk's "verify now"), the
+    verification itself recorded in the trail: who verified, when, and what they found."""
+    verification = audit_verify_anchored()
+    audit_record(
+        action=AuditAction.AUDIT_VERIFIED,
+        actor=actor,
+        details={
+            "ok": verification.ok,
+            "entries_checked": verification.result.entries_checked,
+            "first_bad_seq": verification.bad_seq(),
+        },
+    )
     return verification

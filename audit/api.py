@@ -13,12 +13,11 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.actions import AuditAction
-from audit.anchoring import audit_verify_anchored
+from audit.anchoring import audit_verify_recorded
 from audit.keys import checkpoint_signing_key, public_key_pem
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.selectors import ERR_NO_ENTRY, entry_inclusion_proof
-from audit.services import audit_record, audit_sequence
+from audit.services import audit_sequence
 from lawreq.errors import InvalidInput, NotFound
 from lawreq.filters import FilterSet, IsoDateTimeFilter
 from lawreq.roles import Role, has_role
@@ -122,7 +121,7 @@ class AuditVerifyView(APIView):
     permission_classes = [IsAuthenticated, IsAuditor]
 
     def get(self, request):
-        anchored = audit_verify_anchored()
+        anchored = audit_verify_recorded(actor=request.user)
         newest = anchored.newest
         body = {
             "ok": anchored.ok,
@@ -134,11 +133,6 @@ class AuditVerifyView(APIView):
             "pending": anchored.pending,
             "note": anchored.note,
         }
-        audit_record(
-            action=AuditAction.AUDIT_VERIFIED,
-            actor=request.user,
-            details={key: body[key] for key in ("ok", "entries_checked", "first_bad_seq")},
-        )
         return Response(body)
 
 

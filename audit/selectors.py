@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
 
 import orjson
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
+from audit.actions import AuditAction
 from audit.canonical import GENESIS_HASH
-from audit.checkpoints import Checkpoint, CheckpointInvalid
+from audit.checkpoints import Checkpoint, CheckpointInvalid, checkpoint_parse
+from audit.keys import checkpoint_signing_key
 from audit.merkle import consistency_proof, inclusion_proofs, leaf_hash, verify_inclusion
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.services import audit_sequence, latest_stored_checkpoint
@@ -156,3 +161,175 @@ def checkpoint_consistency_proof(*, first: int, second: int) -> list[bytes]:
     if len(leaves) != second or not 0 <= first <= second:
         raise InvalidInput(ERR_CONSISTENCY_SIZES.format(first=first, second=second), field="second")
     return consistency_proof(leaves, first)
+
+
+# The auditors' desk: the chain's status, the trail filtered, repeated reads folded.
+
+# Reads that come in runs (a page opened again and again): shown folded into one summary row.
+FOLDED_ACTIONS = frozenset({AuditAction.REQUEST_VIEWED})
+
+
+@dataclass(frozen=True)
+class LastVerification:
+    actor: str
+    at: dt.datetime
+    ok: bool
+    entries_checked: int | None
+    first_bad_seq: int | None
+
+
+@dataclass(frozen=True)
+class CheckpointStatus:
+    tree_size: int
+    created_at: dt.datetime
+    key_id: str
+    time_stamped: bool
+    signature_problem: str = ""
+
+    @property
+    def signature_ok(self) -> bool:
+        return not self.signature_problem
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    last_verification: LastVerification | None
+    checkpoint: CheckpointStatus | None
+    entries: int
+
+
+def chain_status() -> ChainStatus:
+    """What the auditors' landing page shows: the last recorded verification, the latest stored
+    checkpoint with its signature checked against the log's key, and how long the chain is."""
+    verified = AuditEntry.objects.filter(action=AuditAction.AUDIT_VERIFIED).order_by("-id").first()
+    last = None
+    if verified is not None:
+        details = verified.details or {}
+        last = LastVerification(
+            actor=verified.actor_username or verified.role,
+            at=verified.created_at,
+            ok=bool(details.get("ok")),
+            entries_checked=details.get("entries_checked"),
+            first_bad_seq=details.get("first_bad_seq"),
+        )
+    stored = AuditCheckpoint.objects.order_by("-tree_size", "-id").first()
+    checkpoint = None
+    if stored is not None:
+        problem = ""
+        try:
+            checkpoint_parse(stored.document, trusted_key=checkpoint_signing_key().public_key())
+        except CheckpointInvalid as exc:
+            problem = str(exc)
+        checkpoint = CheckpointStatus(
+            tree_size=stored.tree_size,
+            created_at=stored.created_at,
+            key_id=stored.key_id,
+            time_stamped=bool(stored.timestamp_token),
+            signature_problem=problem,
+        )
+    entries = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", flat=True).first()
+    return ChainStatus(last, checkpoint, entries or 0)
+
+
+def latest_checkpoint_document() -> AuditCheckpoint | None:
+    return AuditCheckpoint.objects.order_by("-tree_size", "-id").first()
+
+
+def audit_entries_filter(
+    queryset: QuerySet[AuditEntry],
+    *,
+    action: str = "",
+    actor: str = "",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[AuditEntry]:
+    """The trail narrowed by action, actor (username) and time (``until`` exclusive)."""
+    if action:
+        queryset = queryset.filter(action=action)
+    if actor:
+        queryset = queryset.filter(actor_username=actor)
+    if since:
+        queryset = queryset.filter(created_at__gte=since)
+    if until:
+        queryset = queryset.filter(created_at__lt=until)
+    return queryset
+
+
+def audit_entries_list(**filters) -> QuerySet[AuditEntry]:
+    """The whole trail, newest first, chained first so that nothing committed is left out."""
+    audit_sequence()
+    return audit_entries_filter(AuditEntry.objects.filter(seq__isnull=False), **filters).order_by("-seq")
+
+
+def audit_actors() -> list[str]:
+    """The accounts' usernames, as suggestions for the trail's actor filter (the user table is
+    small; the trail is not)."""
+    return list(get_user_model().objects.order_by("username").values_list("username", flat=True))
+
+
+@dataclass
+class EntryRun:
+    """Consecutive entries of one action: a run of a folded action is shown as one summary row."""
+
+    action: str
+    items: list = field(default_factory=list)
+
+    @property
+    def folded(self) -> bool:
+        return self.action in FOLDED_ACTIONS and len(self.items) > 1
+
+    @property
+    def actors(self) -> list[str]:
+        return sorted({_entry_of(item).actor_username or _entry_of(item).role for item in self.items})
+
+    @property
+    def first(self):
+        return min((_entry_of(item) for item in self.items), key=lambda entry: entry.seq or 0)
+
+    @property
+    def last(self):
+        return max((_entry_of(item) for item in self.items), key=lambda entry: entry.seq or 0)
+
+
+def _entry_of(item) -> AuditEntry:
+    return item.entry if isinstance(item, TrailEntry) else item
+
+
+def fold_runs(items) -> list[EntryRun]:
+    """Group consecutive items (entries or ``TrailEntry``) by action; a run of a folded action
+    becomes one summary row. An entry that fails verification is never hidden in a fold."""
+    runs: list[EntryRun] = []
+    for item in items:
+        entry = _entry_of(item)
+        problem = isinstance(item, TrailEntry) and not item.ok
+        previous = runs[-1] if runs else None
+        if (
+            previous is not None
+            and not problem
+            and entry.action in FOLDED_ACTIONS
+            and previous.action == entry.action
+            and (not previous.items or not (isinstance(previous.items[-1], TrailEntry) and not previous.items[-1].ok))
+        ):
+            previous.items.append(item)
+        else:
+            runs.append(EntryRun(entry.action, [item]))
+    return runs
+
+
+def trail_entries_filter(
+    items: list[TrailEntry],
+    *,
+    action: str = "",
+    actor: str = "",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[TrailEntry]:
+    """One request's verified trail narrowed as ``audit_entries_filter`` narrows the whole one."""
+    return [
+        item
+        for item in items
+        if (not action or item.entry.action == action)
+        and (not actor or item.entry.actor_username == actor)
+        and (since is None or item.entry.created_at >= since)
+        and (until is None or item.entry.created_at < until)
+    ]

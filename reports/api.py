@@ -27,7 +27,7 @@ from audit.services import audit_record
 from lawreq.api import CSVRenderer, PDFRenderer
 from lawreq.errors import InvalidInput
 from lawreq.roles import Role, has_role
-from reports import rendering
+from reports import pages, rendering
 from reports import selectors as reports
 
 ERR_FORMAT = "format must be one of: {formats}"
@@ -169,23 +169,40 @@ class TransparencyReportView(FormatsMixin, APIView):
 
 
 class _WindowReportView(FormatsMixin, APIView):
+    """``?format=pdf``: the report as the auditors' page shows it (``reports.pages``), chart included."""
+
     permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
+    renderer_classes = [JSONRenderer, CSVRenderer, PDFRenderer]
     report_name = ""
 
     def rows(self, query: dict) -> list[dict]:
         raise NotImplementedError
 
+    def page(self, query: dict) -> pages.ReportPage:
+        raise NotImplementedError
+
     def get(self, request):
         query = _query(WindowQuery, request)
-        rows = self.rows(query)
         window = {key: query[key].isoformat() for key in ("since", "until") if key in query}
+        if self.output_format() == "pdf":
+            content = rendering.report_pdf(self.page(query), platform=settings.LAWREQ_PLATFORM_NAME)
+            self.audit_export(self.report_name, **window)
+            return self.download(content, f"{self.report_name}.pdf")
+        rows = self.rows(query)
         self.audit_export(self.report_name, **window)
         if self.output_format() == "csv":
             return self.download(rendering.rows_csv(rows), f"{self.report_name}.csv")
         return Response({**window, "rows": rows})
 
 
-@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
+@extend_schema(
+    tags=["reports"],
+    parameters=[
+        WindowQuery,
+        OpenApiParameter("format", str, enum=["json", "csv", "pdf"], description="pdf: the report with its chart"),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
 class ActivityReportView(_WindowReportView):
     """Audit entries counted by period (day, week, month), user, role and action."""
 
@@ -194,8 +211,18 @@ class ActivityReportView(_WindowReportView):
     def rows(self, query):
         return reports.activity_report(since=query.get("since"), until=query.get("until"), period=query["period"])
 
+    def page(self, query):
+        return pages.activity_page(since=query.get("since"), until=query.get("until"), period=query["period"])
 
-@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
+
+@extend_schema(
+    tags=["reports"],
+    parameters=[
+        WindowQuery,
+        OpenApiParameter("format", str, enum=["json", "csv", "pdf"], description="pdf: the report with its chart"),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
 class PersonalDataAccessReportView(_WindowReportView):
     """Reads of personal data per user: request pages, searches by target, legal document downloads,
     snapshots, letter previews and downloads."""
@@ -205,8 +232,18 @@ class PersonalDataAccessReportView(_WindowReportView):
     def rows(self, query):
         return reports.personal_data_access_report(since=query.get("since"), until=query.get("until"))
 
+    def page(self, query):
+        return pages.personal_data_access_page(since=query.get("since"), until=query.get("until"))
 
-@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
+
+@extend_schema(
+    tags=["reports"],
+    parameters=[
+        WindowQuery,
+        OpenApiParameter("format", str, enum=["json", "csv", "pdf"], description="pdf: the report with its chart"),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
 class PermissionDenialsReportView(_WindowReportView):
     """Refused accesses per user, role and resource."""
 
@@ -215,15 +252,30 @@ class PermissionDenialsReportView(_WindowReportView):
     def rows(self, query):
         return reports.permission_denials_report(since=query.get("since"), until=query.get("until"))
 
+    def page(self, query):
+        return pages.permission_denials_page(since=query.get("since"), until=query.get("until"))
 
-@extend_schema(tags=["reports"], parameters=[WindowQuery], responses=OpenApiTypes.OBJECT)
+
+@extend_schema(
+    tags=["reports"],
+    parameters=[
+        WindowQuery,
+        OpenApiParameter("format", str, enum=["json", "csv", "pdf"], description="pdf: the report with its chart"),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
 class SlaReportView(FormatsMixin, APIView):
     """Requests answered in the window, per jurisdiction: how many late and by how long."""
 
     permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
+    renderer_classes = [JSONRenderer, CSVRenderer, PDFRenderer]
 
     def get(self, request):
         query = _query(WindowQuery, request)
+        if self.output_format() == "pdf":
+            page = pages.sla_page(since=query.get("since"), until=query.get("until"))
+            self.audit_export("sla")
+            return self.download(rendering.report_pdf(page, platform=settings.LAWREQ_PLATFORM_NAME), "sla.pdf")
         report = reports.sla_report(since=query.get("since"), until=query.get("until"))
         self.audit_export("sla")
         if self.output_format() == "csv":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import orjson
@@ -14,6 +15,10 @@ from audit.selectors import RequestTrail
 from lawreq.spreadsheets import csv_document
 from letters.signing import PURPOSE_REPORT, pdf_sign
 from reports.selectors import TRANSPARENCY_FIGURES, TransparencyReport
+from requests_app.choices import Outcome, ProcessType, label_of
+
+if TYPE_CHECKING:
+    from reports.pages import ReportPage
 
 TRANSPARENCY_COLUMNS = ("jurisdiction", *TRANSPARENCY_FIGURES)
 CHART_SERIES = (
@@ -23,6 +28,10 @@ CHART_SERIES = (
     ("no_records", "#adb5bd"),
     ("rejected", "#e03131"),
 )
+TRANSPARENCY_SERIES_LABELS = {
+    "received": "Received",
+    **dict(Outcome.choices),
+}
 TRAIL_COLUMNS = (
     "seq",
     "created_at",
@@ -59,38 +68,104 @@ def transparency_csv(report: TransparencyReport) -> bytes:
     return csv_document(header, lines)
 
 
-def transparency_chart_svg(report: TransparencyReport, *, width: int = 640) -> str:
-    """Grouped horizontal bars per jurisdiction: received and each outcome."""
-    rows = report.jurisdictions
-    label_width, bar_height, group_gap, legend_height = 60, 7, 10, 24
-    group_height = bar_height * len(CHART_SERIES) + group_gap
-    height = legend_height + max(1, len(rows)) * group_height + 10
-    largest = max([1, *(getattr(row, name) for row in rows for name, _ in CHART_SERIES)])
-    scale = (width - label_width - 50) / largest
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="9">'
+# Charts: plain SVG written here (no script, no CDN), labelled in words. A zero draws no bar and no
+# figure, so labels never pile up on the axis.
+CHAR_WIDTH = 5.4  # of a 10 px sans-serif character, on average: enough to size the label column
+MAX_LABEL = 34
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def _label_width(labels: Iterable[str]) -> int:
+    return int(min(MAX_LABEL, max([4, *(len(_label(text)) for text in labels)])) * CHAR_WIDTH) + 12
+
+
+def _svg_open(width: int, height: int, title: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
+        f"<title>{escape(title)}</title>",
     ]
-    x = label_width
-    for name, colour in CHART_SERIES:
-        parts.append(f'<rect x="{x}" y="4" width="9" height="9" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 12}" y="12">{escape(name.replace("_", " "))}</text>')
-        x += 14 + 6 * len(name)
-    for index, row in enumerate(rows):
-        top = legend_height + index * group_height
-        parts.append(f'<text x="0" y="{top + group_height / 2}">{escape(row.jurisdiction)}</text>')
-        for offset, (name, colour) in enumerate(CHART_SERIES):
-            value = getattr(row, name)
-            y = top + offset * bar_height
+
+
+def _figure(value: float) -> str:
+    return f"{value:g}"
+
+
+def bar_chart_svg(bars: list[tuple[str, float]], *, title: str, colour: str = "#1d4f8f", width: int = 640) -> str:
+    """One horizontal bar per label, its figure at the bar's end."""
+    bar_height, gap, top = 14, 6, 8
+    label_width = _label_width(label for label, _ in bars)
+    height = top + max(1, len(bars)) * (bar_height + gap) + 4
+    largest = max([1, *(value for _, value in bars)])
+    scale = (width - label_width - 40) / largest
+    parts = _svg_open(width, height, title)
+    if not bars:
+        parts.append(f'<text x="0" y="{top + 10}">Nothing to show in this period.</text>')
+    for index, (label, value) in enumerate(bars):
+        y = top + index * (bar_height + gap)
+        parts.append(f'<text x="0" y="{y + 11}">{escape(_label(label))}<title>{escape(label)}</title></text>')
+        if value > 0:
+            length = value * scale
             parts.append(
-                f'<rect x="{label_width}" y="{y}" width="{value * scale:.1f}" height="{bar_height - 1}" '
-                f'fill="{colour}"><title>{escape(row.jurisdiction)} {name}: {value}</title></rect>'
+                f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{colour}">'
+                f"<title>{escape(label)}: {_figure(value)}</title></rect>"
             )
-            parts.append(
-                f'<text x="{label_width + value * scale + 3:.1f}" y="{y + bar_height - 1}" font-size="6">{value}</text>'
-            )
+            parts.append(f'<text x="{label_width + length + 4:.1f}" y="{y + 11}">{_figure(value)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def grouped_bar_chart_svg(
+    groups: list[tuple[str, list[float]]], *, series: list[tuple[str, str]], title: str, width: int = 640
+) -> str:
+    """Per group (a jurisdiction) one bar per series that is not zero (received, each outcome), the
+    series told apart by colour and named in the legend; a group of zeros keeps one empty line."""
+    bar_height, group_gap, legend_height = 11, 10, 26
+    label_width = _label_width(label for label, _ in groups)
+    drawn = [(label, [(index, value) for index, value in enumerate(values) if value > 0]) for label, values in groups]
+    height = legend_height + sum(max(1, len(bars)) * bar_height + group_gap for _, bars in drawn) + 6
+    largest = max([1, *(value for _, values in groups for value in values)])
+    scale = (width - label_width - 40) / largest
+    parts = _svg_open(width, height, title)
+    x = 0.0
+    for name, colour in series:
+        parts.append(f'<rect x="{x:.1f}" y="6" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14:.1f}" y="15">{escape(name)}</text>')
+        x += 24 + CHAR_WIDTH * len(name)
+    if not groups:
+        parts.append(f'<text x="0" y="{legend_height + 10}">Nothing to show in this period.</text>')
+    top = legend_height
+    for label, bars in drawn:
+        middle = top + max(1, len(bars)) * bar_height / 2 + 4
+        parts.append(f'<text x="0" y="{middle:.1f}">{escape(_label(label))}<title>{escape(label)}</title></text>')
+        for offset, (index, value) in enumerate(bars):
+            name, colour = series[index]
+            y = top + offset * bar_height
+            length = value * scale
+            parts.append(
+                f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height - 1}" fill="{colour}">'
+                f"<title>{escape(label)}, {escape(name)}: {_figure(value)}</title></rect>"
+            )
+            end = label_width + length + 3
+            parts.append(f'<text x="{end:.1f}" y="{y + bar_height - 2}" font-size="9">{_figure(value)}</text>')
+        top += max(1, len(bars)) * bar_height + group_gap
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def transparency_chart_svg(report: TransparencyReport, *, width: int = 640) -> str:
+    """Grouped horizontal bars per jurisdiction, by name: received and each outcome, in words."""
+    series = [(TRANSPARENCY_SERIES_LABELS[name], colour) for name, colour in CHART_SERIES]
+    groups = [
+        (report.name_of(row.jurisdiction), [getattr(row, name) for name, _ in CHART_SERIES])
+        for row in report.jurisdictions
+    ]
+    return grouped_bar_chart_svg(
+        groups, series=series, title=f"Requests received and answered, {report.year} H{report.half}", width=width
+    )
 
 
 def _pdf(html: str) -> bytes:
@@ -98,15 +173,35 @@ def _pdf(html: str) -> bytes:
 
 
 def transparency_pdf(report: TransparencyReport, *, platform: str) -> bytes:
+    """Jurisdictions and process types by name, in words: the codes stay in the JSON and the CSV."""
+    data = report.as_dict()
     html = render_to_string(
         "reports/transparency_pdf.html",
         {
             "report": report,
-            "data": report.as_dict(),
+            "data": data,
+            "rows": [
+                {
+                    **row,
+                    "name": report.name_of(row["jurisdiction"]),
+                    "process_types": [
+                        (label_of(ProcessType, code), count) for code, count in row["by_process_type"].items()
+                    ],
+                }
+                for row in data["jurisdictions"]
+            ],
             "chart": transparency_chart_svg(report),
             "platform": platform,
             "generated_at": timezone.now(),
         },
+    )
+    return _pdf(html)
+
+
+def report_pdf(page: ReportPage, *, platform: str) -> bytes:
+    """One of the auditors' report pages (its chart and tables, in words) as a PDF."""
+    html = render_to_string(
+        "reports/report_pdf.html", {"page": page, "platform": platform, "generated_at": timezone.now()}
     )
     return _pdf(html)
 

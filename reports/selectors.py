@@ -10,14 +10,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, Max, Min, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Max, Min, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from lawreq.errors import InvalidInput
-from requests_app.models import LegalRequest
+from requests_app.models import Jurisdiction, LegalRequest
 
 ERR_YEAR = "year must be a whole number between 2000 and 2100"
 ERR_HALF = "half must be 1 (January to June) or 2 (July to December)"
@@ -103,6 +103,11 @@ class TransparencyReport:
     start: dt.datetime
     end: dt.datetime
     jurisdictions: list[JurisdictionFigures]
+    # Codes to names, for what people read (charts, the PDF); the JSON and CSV keep the codes.
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name_of(self, code: str) -> str:
+        return self.names.get(code, code)
 
     @property
     def totals(self) -> JurisdictionFigures:
@@ -165,7 +170,9 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
             target.rejected += count
         else:
             target.withdrawn += count
-    return TransparencyReport(year, half, start, end, [figures[code] for code in sorted(figures)])
+    return TransparencyReport(
+        year, half, start, end, [figures[code] for code in sorted(figures)], names=jurisdiction_names(list(figures))
+    )
 
 
 def _window(queryset, since: dt.datetime | None, until: dt.datetime | None):
@@ -308,3 +315,58 @@ def sla_report(*, since: dt.datetime | None = None, until: dt.datetime | None = 
         )
     late_requests.sort(key=lambda item: -item["late_by_hours"])
     return {"jurisdictions": jurisdictions, "late_requests": late_requests}
+
+
+# The auditors' list of requests: what was asked, of which kind, where and when; never who or whom.
+
+# The only columns the list reads: no target, no officer, no justification, no note can leak.
+AUDIT_REQUEST_COLUMNS = (
+    "ref",
+    "agency__name",
+    "jurisdiction__code",
+    "jurisdiction__name",
+    "process_type",
+    "state",
+    "outcome",
+    "emergency",
+    "received_at",
+    "due_at",
+    "responded_at",
+)
+
+
+def requests_for_auditors(
+    *,
+    ref: str = "",
+    jurisdiction: str = "",
+    state: str = "",
+    received_from: dt.date | None = None,
+    received_to: dt.date | None = None,
+):
+    """Every request's metadata (the auditor role reads the whole trail, so every request), newest
+    first, as plain rows of ``AUDIT_REQUEST_COLUMNS``. ``received_to`` is inclusive."""
+    queryset = LegalRequest.objects.all()
+    if ref:
+        queryset = queryset.filter(ref__icontains=ref.strip())
+    if jurisdiction:
+        queryset = queryset.filter(jurisdiction__code=jurisdiction)
+    if state:
+        queryset = queryset.filter(state=state)
+    if received_from:
+        queryset = queryset.filter(received_at__date__gte=received_from)
+    if received_to:
+        queryset = queryset.filter(received_at__date__lte=received_to)
+    return queryset.order_by(F("received_at").desc(nulls_last=True), "-id").values(*AUDIT_REQUEST_COLUMNS)
+
+
+def jurisdiction_names(codes) -> dict[str, str]:
+    """Codes to names, for labels a reader understands ('FR' -> 'France'); an unknown code keeps its code."""
+    names = dict(Jurisdiction.objects.filter(code__in=set(codes)).values_list("code", "name"))
+    return {code: names.get(code, code) for code in codes}
+
+
+def requested_jurisdictions() -> list[tuple[str, str]]:
+    """The jurisdictions some request names: the choices of the list's filter (not all 250)."""
+    return list(
+        Jurisdiction.objects.filter(requests__isnull=False).distinct().order_by("name").values_list("code", "name")
+    )

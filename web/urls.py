@@ -41,9 +41,14 @@ urlpatterns = [
     path("notifications/read/", conversation.notifications_read_all, name="notifications-read"),
     path("notifications/<int:notification_id>/open/", conversation.notification_open, name="notification-open"),
     # Compliance auditors
-    path("audit/", audit.reports_page, name="audit-reports"),
-    path("audit/trail/", audit.trail_lookup, name="audit-trail-lookup"),
+    path("audit/", audit.status_page, name="audit-status"),
+    path("audit/verify/", audit.verify_now, name="audit-verify-now"),
+    path("audit/checkpoint.json", audit.checkpoint_download, name="audit-checkpoint"),
+    path("audit/requests/", audit.requests_page, name="audit-requests"),
     path(f"audit/requests/{REF}/", audit.trail_page, name="audit-trail-page"),
+    path("audit/trail/", audit.trail_whole, name="audit-trail"),
+    path("audit/reports/", audit.reports_page, name="audit-reports"),
+    path("audit/reports/<slug:slug>/", audit.report_page, name="audit-report"),
     # Anyone
     path("verify/", public.verify, name="verify"),
 ]

@@ -63,7 +63,7 @@ def nav_for(user) -> list[tuple[str, str]]:
     if is_legal_staff(user):
         links.append(("Queue", reverse("web:queue")))
     if has_role(user, Role.AUDITOR):
-        links.append(("Audit", reverse("web:audit-reports")))
+        links.append(("Audit", reverse("web:audit-status")))
     if has_role(user, Role.ADMIN) or user.is_staff:
         links.append(("Administration", reverse("admin:index")))
     return links

@@ -145,7 +145,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_legal_staff(user):
         return redirect("web:queue")
     if is_auditor(user):
-        return redirect("web:audit-reports")
+        return redirect("web:audit-status")
     if has_role(user, Role.ADMIN) or user.is_staff:
         return redirect("admin:index")
     raise PermissionDenied(ERR_NO_ROLE)

@@ -1,0 +1,251 @@
+"""What a report shows a reader (the auditors' pages and the reports' PDF): titled tables whose
+columns and cells are in words (names of jurisdictions, process types, outcomes and actions, never
+their codes) and a chart. The figures come from ``reports.selectors``; the JSON and CSV keep codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from audit.actions import action_label
+from reports import rendering
+from reports import selectors as reports
+from requests_app.choices import ProcessType, label_of
+
+NO_VALUE = "—"
+
+
+def _text(value: Any) -> str:
+    return NO_VALUE if value is None or value == "" else str(value)
+
+
+def _moment(value: str | None) -> str:
+    """An ISO timestamp as the desk prints one: '2026-11-02 14:05 UTC'."""
+    if not value:
+        return NO_VALUE
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    show: Callable[[Any], str] = _text
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Cell:
+    label: str
+    text: str
+    numeric: bool
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[dict]
+    total: dict | None = None
+    empty: str = "Nothing in this period."
+
+    def _cells(self, row: dict) -> list[Cell]:
+        return [Cell(column.label, column.show(row.get(column.key)), column.numeric) for column in self.columns]
+
+    @property
+    def lines(self) -> list[list[Cell]]:
+        return [self._cells(row) for row in self.rows]
+
+    @property
+    def total_line(self) -> list[Cell] | None:
+        return self._cells(self.total) if self.total is not None else None
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    title: str
+    description: str
+    chart_svg: str
+    tables: list[ReportTable] = field(default_factory=list)
+    note: str = ""
+
+
+def _user(row: dict) -> str:
+    return row["actor"] or f"({row['role'] or 'system'})"
+
+
+def _top(counter: Counter, limit: int = 15) -> list[tuple[str, float]]:
+    return counter.most_common(limit)
+
+
+def activity_page(*, since=None, until=None, period: str = "month") -> ReportPage:
+    rows = reports.activity_report(since=since, until=until, period=period)
+    per_action: Counter = Counter()
+    for row in rows:
+        per_action[action_label(row["action"])] += row["count"]
+    return ReportPage(
+        title="Activity",
+        description=f"Audit entries counted by {period}, user, role and action.",
+        chart_svg=rendering.bar_chart_svg(_top(per_action), title="Entries per action"),
+        tables=[
+            ReportTable(
+                "Entries by period, user and action",
+                (
+                    Column("period_start", f"{period.capitalize()} from"),
+                    Column("actor", "User"),
+                    Column("role", "Role"),
+                    Column("action", "Action", action_label),
+                    Column("count", "Entries", numeric=True),
+                ),
+                [{**row, "actor": _user(row)} for row in rows],
+            )
+        ],
+    )
+
+
+def personal_data_access_page(*, since=None, until=None) -> ReportPage:
+    rows = reports.personal_data_access_report(since=since, until=until)
+    per_user: Counter = Counter()
+    for row in rows:
+        per_user[_user(row)] += row["count"]
+    return ReportPage(
+        title="Personal-data access",
+        description=(
+            "Reads of personal data per user: request pages, searches by target, legal document downloads, "
+            "snapshots, letter previews and downloads."
+        ),
+        chart_svg=rendering.bar_chart_svg(_top(per_user), title="Reads of personal data per user", colour="#8f4a1d"),
+        tables=[
+            ReportTable(
+                "Reads per user and kind",
+                (
+                    Column("actor", "User"),
+                    Column("role", "Role"),
+                    Column("action", "Kind of read", action_label),
+                    Column("count", "Reads", numeric=True),
+                    Column("requests", "Requests", numeric=True),
+                    Column("first", "First", _moment),
+                    Column("last", "Last", _moment),
+                ),
+                [{**row, "actor": _user(row)} for row in rows],
+            )
+        ],
+    )
+
+
+def permission_denials_page(*, since=None, until=None) -> ReportPage:
+    rows = reports.permission_denials_report(since=since, until=until)
+    per_user: Counter = Counter()
+    for row in rows:
+        per_user[_user(row)] += row["count"]
+    return ReportPage(
+        title="Permission denials",
+        description="Refused accesses per user, role and resource.",
+        chart_svg=rendering.bar_chart_svg(_top(per_user), title="Refusals per user", colour="#b3261e"),
+        tables=[
+            ReportTable(
+                "Refusals per user and resource",
+                (
+                    Column("actor", "User"),
+                    Column("role", "Role"),
+                    Column("resource", "Resource"),
+                    Column("count", "Refusals", numeric=True),
+                    Column("requests", "Requests", numeric=True),
+                    Column("last", "Last", _moment),
+                ),
+                [{**row, "actor": _user(row)} for row in rows],
+            )
+        ],
+    )
+
+
+def sla_page(*, since=None, until=None) -> ReportPage:
+    report = reports.sla_report(since=since, until=until)
+    codes = [row["jurisdiction"] for row in report["jurisdictions"]]
+    codes += [row["jurisdiction"] for row in report["late_requests"]]
+    names = reports.jurisdiction_names([code for code in codes if code])
+
+    def name(code):
+        return names.get(code, code) if code else "unknown"
+
+    groups = [(name(row["jurisdiction"]), [row["answered"], row["late"]]) for row in report["jurisdictions"]]
+    return ReportPage(
+        title="Deadlines (SLA)",
+        description="Requests answered in the period, per jurisdiction: how many after their deadline, by how long.",
+        chart_svg=rendering.grouped_bar_chart_svg(
+            groups,
+            series=[("Answered", "#1d4f8f"), ("Late", "#b3261e")],
+            title="Requests answered and answered late, per jurisdiction",
+        ),
+        tables=[
+            ReportTable(
+                "Per jurisdiction",
+                (
+                    Column("jurisdiction", "Jurisdiction", name),
+                    Column("answered", "Answered", numeric=True),
+                    Column("late", "Late", numeric=True),
+                    Column("median_late_hours", "Median delay (hours)", numeric=True),
+                    Column("max_late_hours", "Longest delay (hours)", numeric=True),
+                ),
+                report["jurisdictions"],
+            ),
+            ReportTable(
+                "Requests answered late",
+                (
+                    Column("ref", "Reference"),
+                    Column("jurisdiction", "Jurisdiction", name),
+                    Column("due_at", "Due", _moment),
+                    Column("answered_at", "Answered", _moment),
+                    Column("late_by_hours", "Late by (hours)", numeric=True),
+                ),
+                report["late_requests"],
+                empty="No request was answered late in this period.",
+            ),
+        ],
+    )
+
+
+def _process_types(counts: dict[str, int]) -> str:
+    return " · ".join(f"{label_of(ProcessType, code)}: {count}" for code, count in sorted(counts.items())) or NO_VALUE
+
+
+def transparency_page(*, year: int, half: int) -> ReportPage:
+    """Counts only: no user, no target, no note, no username of a colleague."""
+    report = reports.transparency_report(year=year, half=half)
+    data = report.as_dict()
+    figures = (
+        Column("received", "Received", numeric=True),
+        Column("emergency", "Emergency", numeric=True),
+        Column("disclosed", "Disclosed", numeric=True),
+        Column("partially_disclosed", "Partially disclosed", numeric=True),
+        Column("no_records", "No records", numeric=True),
+        Column("rejected", "Rejected", numeric=True),
+        Column("withdrawn", "Withdrawn", numeric=True),
+        Column("accounts_affected", "Accounts affected", numeric=True),
+    )
+    rows = [{**row, "jurisdiction": report.name_of(row["jurisdiction"])} for row in data["jurisdictions"]]
+    return ReportPage(
+        title=f"Transparency report {year}, {'January to June' if half == 1 else 'July to December'}",
+        description="Government requests for user data per jurisdiction: received, by process type, and how answered.",
+        chart_svg=rendering.transparency_chart_svg(report),
+        tables=[
+            ReportTable(
+                "Per jurisdiction",
+                (Column("jurisdiction", "Jurisdiction"), *figures),
+                rows,
+                total={**data["totals"], "jurisdiction": "Total"},
+                empty="No request was received or answered in this period.",
+            ),
+            ReportTable(
+                "Requests received by process type",
+                (Column("jurisdiction", "Jurisdiction"), Column("by_process_type", "By process type", _process_types)),
+                rows,
+                empty="No request was received in this period.",
+            ),
+        ],
+        note=data["method"],
+    )

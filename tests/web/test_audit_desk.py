@@ -1,0 +1,355 @@
+"""The auditors' desk as pages: chain status and "verify now", the list of requests, the trail
+(filtered, repeated views folded, details as key/value), the reports with charts and downloads.
+Only auditors reach it; no page of it shows personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from audit.actions import AuditAction
+from audit.models import AuditEntry
+from audit.services import audit_checkpoint_create, audit_record, audit_sequence
+from reports import rendering
+from reports.selectors import JurisdictionFigures, TransparencyReport
+from requests_app.states import State
+from tests.audit.tampering import raw_sql
+
+pytestmark = pytest.mark.django_db
+
+# The seeded request's phone target, as typed and as stored, and a colleague's internal note.
+KNOWN_PHONE = "(202) 555-0187"
+PHONE_DIGITS = ("555-0187", "5550187", "2025550187")
+NOTE = "Checked with the platform's safety team: keep quiet"
+DESK_PAGES = [
+    "/audit/",
+    "/audit/requests/",
+    "/audit/trail/",
+    "/audit/reports/",
+    "/audit/reports/activity/",
+    "/audit/reports/personal-data-access/",
+    "/audit/reports/permission-denials/",
+    "/audit/reports/sla/",
+    "/audit/reports/transparency/",
+]
+
+
+def text_of(response) -> str:
+    return response.content.decode()
+
+
+def assert_no_phone(content: str) -> None:
+    for digits in PHONE_DIGITS:
+        assert digits not in content
+    assert "safety team" not in content
+
+
+@pytest.fixture
+def viewed_request(officer_a, analyst, reviewer, in_review_factory, client_for):
+    """Agency A's request naming a known phone number, with an internal note, then opened three
+    times by the analyst and once by the reviewer: four ``request.viewed`` entries in a row."""
+    from casework.services import note_add
+
+    legal_request = in_review_factory(
+        officer_a, targets=[{"type": "username", "value": "@someone"}, {"type": "phone", "value": KNOWN_PHONE}]
+    )
+    note_add(legal_request=legal_request, author=analyst, body=NOTE)
+    for user in (analyst, analyst, analyst, reviewer):
+        assert client_for(user).get(f"/queue/{legal_request.ref}/").status_code == 200
+    audit_sequence()
+    return legal_request
+
+
+# Who may come in
+
+
+@pytest.mark.parametrize("path", [*DESK_PAGES, "/audit/requests/LR-2026-000001/", "/audit/checkpoint.json"])
+@pytest.mark.parametrize("who", ["officer_a", "analyst", "reviewer"])
+def test_the_desk_is_for_auditors_only(client_for, request, who, path):
+    user = request.getfixturevalue(who)
+    assert client_for(user).get(path).status_code == 403
+
+
+def test_verify_now_is_for_auditors_only_and_changes_nothing_for_others(client_for, analyst):
+    response = client_for(analyst).post("/audit/verify/")
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action=AuditAction.AUDIT_VERIFIED).exists()
+
+
+@pytest.mark.parametrize("path", DESK_PAGES)
+def test_every_desk_page_opens_for_an_auditor(client_for, auditor, path):
+    response = client_for(auditor).get(path)
+    assert response.status_code == 200
+    assert 'aria-label="Audit desk"' in text_of(response)
+
+
+def test_the_auditors_start_page_is_the_chain_status(client_for, auditor):
+    assert client_for(auditor).get("/")["Location"] == "/audit/"
+
+
+# Chain status and verify now
+
+
+def test_verify_now_is_a_post_with_csrf(auditor):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(auditor)
+    assert client.get("/audit/verify/").status_code == 405
+    assert client.post("/audit/verify/").status_code == 403
+    assert not AuditEntry.objects.filter(action=AuditAction.AUDIT_VERIFIED).exists()
+
+
+def test_verify_now_is_audited_and_shown_as_the_last_verification(client_for, auditor, analyst):
+    audit_record(action=AuditAction.REQUEST_CREATED, actor=analyst, request_ref="LR-2026-000001")
+    client = client_for(auditor)
+
+    response = client.post("/audit/verify/", follow=True)
+
+    entry = AuditEntry.objects.get(action=AuditAction.AUDIT_VERIFIED)
+    assert entry.actor_username == auditor.username
+    assert entry.details["ok"] is True and entry.details["first_bad_seq"] is None
+    page = text_of(response)
+    assert "The chain is intact" in page
+    assert "Verified by</dt><dd>otto.auditor" in page
+    assert 'class="notice ok" id="verification-verdict"' in page
+
+
+def test_a_tampered_chain_names_the_first_bad_entry_in_words(client_for, auditor, analyst):
+    for number in range(1, 5):
+        audit_record(action=AuditAction.REQUEST_CREATED, actor=analyst, request_ref=f"LR-2026-00000{number}")
+    audit_sequence()
+    raw_sql("UPDATE audit_auditentry SET actor_username = 'someone.else' WHERE seq = 3")
+
+    response = client_for(auditor).post("/audit/verify/", follow=True)
+
+    page = text_of(response)
+    assert "The chain is broken. The first bad entry is #3: entry #3 was altered" in page
+    assert "Broken: the first bad entry is #3" in page
+    assert AuditEntry.objects.get(action=AuditAction.AUDIT_VERIFIED).details["first_bad_seq"] == 3
+
+
+def test_the_status_shows_the_latest_checkpoint_its_size_and_its_signature(client_for, auditor, analyst):
+    for _ in range(3):
+        audit_record(action=AuditAction.REQUEST_CREATED, actor=analyst, request_ref="LR-2026-000001")
+    checkpoint = audit_checkpoint_create()
+
+    page = text_of(client_for(auditor).get("/audit/"))
+
+    assert f"{checkpoint.tree_size} entries" in page
+    assert '<span class="badge pass">valid</span>' in page
+    download = client_for(auditor).get("/audit/checkpoint.json")
+    assert download.status_code == 200 and download.content.decode() == checkpoint.document
+    assert "attachment" in download["Content-Disposition"]
+
+
+def test_a_checkpoint_whose_signature_fails_is_shown_invalid(client_for, auditor, analyst):
+    audit_record(action=AuditAction.REQUEST_CREATED, actor=analyst, request_ref="LR-2026-000001")
+    checkpoint = audit_checkpoint_create()
+    forged = checkpoint.document.replace(checkpoint.merkle_root, "0" * 64)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditcheckpoint DISABLE TRIGGER USER")
+        cursor.execute("UPDATE audit_auditcheckpoint SET document = %s WHERE id = %s", [forged, checkpoint.pk])
+        cursor.execute("ALTER TABLE audit_auditcheckpoint ENABLE TRIGGER USER")
+
+    page = text_of(client_for(auditor).get("/audit/"))
+
+    assert '<span class="badge fail">invalid</span>' in page
+
+
+def test_without_a_checkpoint_the_status_says_so_instead_of_a_404(client_for, auditor):
+    page = text_of(client_for(auditor).get("/audit/"))
+    assert "No checkpoint has been signed yet" in page
+    assert client_for(auditor).get("/audit/checkpoint.json").status_code == 404
+
+
+# The list of requests
+
+
+def test_the_request_list_shows_metadata_and_no_personal_data(client_for, auditor, officer_a, viewed_request):
+    page = text_of(client_for(auditor).get("/audit/requests/"))
+
+    assert viewed_request.ref in page
+    assert f'href="/audit/requests/{viewed_request.ref}/"' in page
+    assert "Springfield PD" in page and "Subpoena" in page and "In review" in page
+    assert_no_phone(page)
+    assert "@someone" not in page  # the username target
+    assert officer_a.username not in page and "alice@" not in page
+    assert viewed_request.case_number not in page
+
+
+def test_the_request_list_filters_by_jurisdiction_state_date_and_reference(
+    client_for, auditor, officer_a, officer_b, in_review_factory, draft_factory
+):
+    us_request = in_review_factory(officer_a)
+    fr_request = in_review_factory(officer_b)
+    draft = draft_factory(officer_a)
+    client = client_for(auditor)
+
+    def refs(query: str) -> set[str]:
+        found = set(re.findall(r"LR-\d{4}-\d{6}", text_of(client.get(f"/audit/requests/?{query}"))))
+        return found & {us_request.ref, fr_request.ref, draft.ref}
+
+    assert refs("") == {us_request.ref, fr_request.ref, draft.ref}
+    assert refs("jurisdiction=FR") == {fr_request.ref}
+    assert refs(f"state={State.DRAFT}") == {draft.ref}
+    today = timezone.now().date()
+    assert refs(f"received_from={today}&received_to={today}") == {us_request.ref, fr_request.ref}
+    assert refs(f"received_from={today + dt.timedelta(days=1)}") == set()
+    assert refs(f"ref={fr_request.ref[-4:]}") == {fr_request.ref}
+
+
+def test_reversed_dates_in_the_request_list_are_an_error_in_words(client_for, auditor):
+    response = client_for(auditor).get("/audit/requests/?received_from=2026-11-30&received_to=2026-11-01")
+    assert response.status_code == 200
+    assert "The first date is after the second" in text_of(response)
+    assert "received_to" not in re.sub(r"<[^>]*>", "", text_of(response))  # in words, never the field's name
+
+
+# The trail
+
+
+def test_repeated_views_are_folded_into_one_row_that_opens_without_script(client_for, auditor, viewed_request):
+    page = text_of(client_for(auditor).get(f"/audit/requests/{viewed_request.ref}/"))
+
+    assert page.count("<details>") == 1
+    summary = re.search(r"<summary>(.*?)</summary>", page, re.S).group(1)
+    assert "4 × Request viewed by anna.analyst, rita.reviewer" in " ".join(summary.split())
+    assert page.count("<li>#") == 4
+
+
+def test_the_trail_shows_details_as_key_value_lists_not_json(client_for, auditor, viewed_request):
+    page = text_of(client_for(auditor).get(f"/audit/requests/{viewed_request.ref}/"))
+
+    assert '<dl class="kv"><dt>' in page
+    assert "<dt>To</dt><dd>in_review</dd>" in page or "<dt>To</dt><dd>received</dd>" in page
+    assert '{"' not in page and "&quot;:" not in page
+
+
+def test_the_trail_pages_show_no_personal_data(client_for, auditor, viewed_request):
+    client = client_for(auditor)
+    for path in (f"/audit/requests/{viewed_request.ref}/", "/audit/trail/"):
+        page = text_of(client.get(path))
+        assert viewed_request.ref in page
+        assert_no_phone(page)
+        assert "@someone" not in page
+
+
+def test_the_trail_filters_by_action_actor_and_date(client_for, auditor, analyst, reviewer, viewed_request):
+    client = client_for(auditor)
+
+    def rows(path: str) -> str:
+        return text_of(client.get(path)).split("<tbody>")[1]
+
+    base = f"/audit/requests/{viewed_request.ref}/"
+    only_created = rows(f"{base}?action={AuditAction.REQUEST_CREATED}")
+    assert "Request created" in only_created and "Request viewed" not in only_created
+    by_reviewer = rows(f"{base}?actor={reviewer.username}")
+    assert "rita.reviewer" in by_reviewer and "anna.analyst" not in by_reviewer
+    tomorrow = timezone.now().date() + dt.timedelta(days=1)
+    assert "No entry matches." in rows(f"{base}?since={tomorrow}")
+    whole = rows(f"/audit/trail/?action={AuditAction.REQUEST_VIEWED}&actor={analyst.username}")
+    assert "3 × Request viewed by anna.analyst" in " ".join(whole.split())
+    assert "Request created" not in whole
+
+
+def test_a_tampered_entry_is_never_hidden_in_a_fold(client_for, auditor, viewed_request):
+    seq = (
+        AuditEntry.objects.filter(request_ref=viewed_request.ref, action=AuditAction.REQUEST_VIEWED)
+        .order_by("seq")
+        .values_list("seq", flat=True)[1]
+    )
+    raw_sql("UPDATE audit_auditentry SET actor_username = 'someone.else' WHERE seq = %s", [seq])
+
+    page = text_of(client_for(auditor).get(f"/audit/requests/{viewed_request.ref}/"))
+
+    assert "NOT verified" in page
+    assert re.search(rf'<tr class="bad">\s*<td data-label="#">{seq}</td>', page)
+
+
+# Reports
+
+
+def test_each_report_page_has_a_chart_and_csv_and_pdf_downloads_that_work(client_for, auditor, viewed_request):
+    client = client_for(auditor)
+    for slug in ("activity", "personal-data-access", "permission-denials", "sla", "transparency"):
+        page = text_of(client.get(f"/audit/reports/{slug}/"))
+        assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in page
+        links = dict(re.findall(r'<a class="button[^"]*" href="([^"]+)" download>Download (CSV|PDF)</a>', page))
+        by_format = {kind: href.replace("&amp;", "&") for href, kind in links.items()}
+        csv_response = client.get(by_format["CSV"])
+        assert csv_response.status_code == 200 and csv_response["Content-Type"].startswith("text/csv"), slug
+        pdf_response = client.get(by_format["PDF"])
+        assert pdf_response.status_code == 200 and pdf_response.content.startswith(b"%PDF"), slug
+
+
+def test_a_report_read_on_its_page_is_audited(client_for, auditor):
+    client_for(auditor).get("/audit/reports/activity/?since=2026-01-01&until=2026-12-31&period=week")
+    entry = AuditEntry.objects.get(action=AuditAction.REPORT_EXPORTED)
+    assert entry.details["report"] == "activity" and entry.details["format"] == "page"
+    assert entry.details["period"] == "week"
+
+
+def test_the_activity_pdf_names_actions_in_words(client_for, auditor, viewed_request):
+    response = client_for(auditor).get("/api/v1/reports/activity/?format=pdf")
+    text = "".join(page.extract_text() for page in PdfReader(__import__("io").BytesIO(response.content)).pages)
+    assert "Request viewed" in text
+    assert "request.viewed" not in text
+
+
+def test_the_transparency_page_names_jurisdictions_and_process_types_and_no_colleague(
+    client_for, auditor, analyst, reviewer, officer_a, officer_b, viewed_request, in_review_factory
+):
+    in_review_factory(officer_b)
+    year, half = timezone.now().year, 1 if timezone.now().month <= 6 else 2
+    client = client_for(auditor)
+    page = text_of(client.get(f"/audit/reports/transparency/?year={year}&half={half}"))
+
+    assert "France" in page and "United States" in page
+    assert "Subpoena: 1" in page
+    body = page.split("</header>")[1]
+    for username in (analyst.username, reviewer.username, officer_a.username, officer_b.username):
+        assert username not in body
+    csv_text = client.get(f"/api/v1/reports/transparency/?year={year}&half={half}&format=csv").content.decode()
+    assert analyst.username not in csv_text and reviewer.username not in csv_text
+    assert_no_phone(page + csv_text)
+
+
+def test_the_transparency_chart_labels_jurisdictions_by_name_and_draws_no_zero():
+    report = TransparencyReport(
+        2026,
+        2,
+        dt.datetime(2026, 7, 1, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        [JurisdictionFigures("FR", received=3, disclosed=2), JurisdictionFigures("US", received=1)],
+        names={"FR": "France", "US": "United States"},
+    )
+
+    svg = rendering.transparency_chart_svg(report)
+
+    assert ">France<" in svg and ">United States<" in svg
+    assert ">FR<" not in svg and ">US<" not in svg
+    assert ">0<" not in svg
+    assert "Partially disclosed" in svg and "partially_disclosed" not in svg
+
+
+def test_the_transparency_pdf_has_names_and_no_stacked_zero_labels(client_for, auditor, viewed_request):
+    year, half = timezone.now().year, 1 if timezone.now().month <= 6 else 2
+    response = client_for(auditor).get(f"/api/v1/reports/transparency/?year={year}&half={half}&format=pdf")
+    text = "".join(page.extract_text() for page in PdfReader(__import__("io").BytesIO(response.content)).pages)
+    assert "United States" in text
+    assert "Subpoena: 1" in text
+    assert "subpoena" not in text
+    assert not re.search(r"(^|\n)0\n0\n", text)
+
+
+def test_a_report_with_reversed_dates_says_so_in_words(client_for, auditor):
+    page = text_of(client_for(auditor).get("/audit/reports/sla/?since=2026-12-01&until=2026-01-01"))
+    assert "The first date is after the second" in page
+    assert not AuditEntry.objects.filter(action=AuditAction.REPORT_EXPORTED).exists()
