@@ -17,6 +17,9 @@ class Event(models.TextChoices):
     REQUEST_RESUBMITTED = "request_resubmitted", "The officer answered and resubmitted"
     PROPOSAL_AWAITING_APPROVAL = "proposal_awaiting_approval", "A proposal awaits your approval"
     PROPOSAL_SENT_BACK = "proposal_sent_back", "Your proposal was sent back"
+    # For the reviewers, when the work behind a request goes wrong
+    LETTER_FAILED = "letter_failed", "A response letter could not be produced"
+    REQUEST_STUCK = "request_stuck", "A request is waiting too long for the workers"
 
 
 class Notification(models.Model):
