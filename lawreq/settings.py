@@ -146,6 +146,8 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'lawreq.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # A kept connection that the server dropped (a restart) is replaced, not used and failed.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -349,7 +351,20 @@ CELERY_BEAT_SCHEDULE = {
 # task still running after the visibility timeout is delivered to a second worker too (the letter's
 # claim keeps that one waiting, so still one letter), and retry countdowns must stay below it.
 LAWREQ_VISIBILITY_TIMEOUT_SECONDS = env_int("LAWREQ_VISIBILITY_TIMEOUT_SECONDS", 300)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": LAWREQ_VISIBILITY_TIMEOUT_SECONDS}
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "visibility_timeout": LAWREQ_VISIBILITY_TIMEOUT_SECONDS,
+        # Look for abandoned messages every N seconds (kombu's default is 10 x 10 s): redelivery comes
+        # within the visibility timeout plus this.
+        "unacked_restore_interval": env_int("LAWREQ_UNACKED_RESTORE_SECONDS", 10),
+        "unacked_restore_throttle": 1,
+        # A broker that vanishes without closing the connection must not hang a publish forever.
+        "socket_timeout": 5,
+        "socket_connect_timeout": 5,
+    }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else {"visibility_timeout": LAWREQ_VISIBILITY_TIMEOUT_SECONDS}
+)
 LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS = env_int("LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS", 240)
 # A request ``received`` (not yet checked) or decided without its letter this long is sent to the
 # workers again by the sweep; this long, the reviewers are alerted.
