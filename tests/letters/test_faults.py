@@ -40,7 +40,16 @@ from workflow.services import do_sweep
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-FAULTS_REDIS_URL = os.environ.get("LAWREQ_FAULTS_REDIS_URL", "redis://127.0.0.1:6379/10")
+
+def _faults_redis_url() -> str:
+    """Index 10 (or ``LAWREQ_FAULTS_REDIS_URL``), one lower per xdist worker, as the suite's own Redis URL."""
+    base = os.environ.get("LAWREQ_FAULTS_REDIS_URL", "redis://127.0.0.1:6379/10")
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    prefix, _, db = base.rpartition("/")
+    return f"{prefix}/{int(db) - index}"
+
+
+FAULTS_REDIS_URL = _faults_redis_url()
 # Short, so that a test sees in seconds what production sees in minutes.
 VISIBILITY_TIMEOUT_SECONDS = 5
 CLAIM_LEASE_SECONDS = 5
