@@ -360,11 +360,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "unacked_restore_throttle": 1,
         # A broker that vanishes without closing the connection must not hang a publish forever.
         "socket_timeout": 5,
-        "socket_connect_timeout": 5,
+        "socket_connect_timeout": 2,
     }
     if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
     else {"visibility_timeout": LAWREQ_VISIBILITY_TIMEOUT_SECONDS}
 )
+# A broker that is down fails a send in seconds (the sweep sends it later), not after long retries
+# that would hold the officer's or the reviewer's request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS = env_int("LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS", 240)
 # A request ``received`` (not yet checked) or decided without its letter this long is sent to the
 # workers again by the sweep; this long, the reviewers are alerted.
