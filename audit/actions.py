@@ -62,6 +62,9 @@ class AuditAction:
     RESPONSE_DOWNLOADED = "response.downloaded"
     RESPONSE_PREVIEWED = "response.previewed"
     RESPONSE_FAILED = "response.failed"
+    # Work sent to the workers again by hand (a "retry now"), or by the sweep (issue 15).
+    WORK_RETRIED = "request.work_retried"
+    WORK_SWEPT = "request.work_swept"
 
     RULESET_CHANGED = "rules.version_created"
     RULES_EXPORTED = "rules.exported"

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import logging
+import sys
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
 # The API's description carries no personal data; every other answer under /api/ may.
@@ -9,6 +13,43 @@ API_PREFIX = "/api/"
 PUBLIC_API_PATHS = ("/api/schema/", "/api/docs/")
 MAX_JSON_BODY_BYTES = 1024 * 1024
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
+DATABASE_UNAVAILABLE = "The service is briefly unavailable; nothing was changed. Try again shortly."
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+logger = logging.getLogger(__name__)
+
+
+def database_unavailable(request, error: BaseException) -> HttpResponse:
+    """503 with Retry-After for a database connection lost or refused: the transaction was rolled
+    back with the connection, so nothing was written and the client may simply try again."""
+    logger.warning("database unavailable during %s %s: %s", request.method, request.path, type(error).__name__)
+    if request.path.startswith(API_PREFIX):
+        response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503)
+    else:
+        response = HttpResponse(DATABASE_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+def database_error_in_flight() -> BaseException | None:
+    """The database error being handled, if that is what the current exception is."""
+    error = sys.exc_info()[1]
+    return error if isinstance(error, OperationalError | InterfaceError) else None
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that lost its database connection answers 503 with Retry-After, never 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            return database_unavailable(request, exception)
+        return None
 
 
 class BodySizeLimitMiddleware:

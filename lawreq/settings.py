@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "lawreq.middleware.NoStoreMiddleware",
     "lawreq.middleware.BodySizeLimitMiddleware",
+    "lawreq.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,6 +147,8 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'lawreq.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # A kept connection that the server dropped (a restart) is replaced, not used and failed.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -337,6 +340,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.throttled_logins_audit",
         "schedule": timedelta(minutes=1),
     },
+    # Work whose enqueue was lost (broker down, queue flushed) or whose worker died: sent again.
+    "workflow-sweep": {
+        "task": "workflow.sweep",
+        "schedule": timedelta(seconds=env_int("LAWREQ_SWEEP_SECONDS", 60)),
+    },
 }
 # Deadlines and signed webhooks (README, "Schedules"): reminders and escalations, the analysts'
 # daily digest, and webhook deliveries whose retry is due.
@@ -368,6 +376,34 @@ LAWREQ_WEBHOOK_ALLOW_PRIVATE = env_bool("LAWREQ_WEBHOOK_ALLOW_PRIVATE", not LAWR
 LAWREQ_WEBHOOK_TIMEOUT_SECONDS = env_int("LAWREQ_WEBHOOK_TIMEOUT_SECONDS", 5)
 LAWREQ_WEBHOOK_MAX_ATTEMPTS = env_int("LAWREQ_WEBHOOK_MAX_ATTEMPTS", 8)
 LAWREQ_WEBHOOK_BACKOFF_SECONDS = env_int("LAWREQ_WEBHOOK_BACKOFF_SECONDS", 30)
+# Resilience (issue 15). A task a worker took and never acknowledged (the worker died) goes back to
+# the queue after the visibility timeout; a letter's claim by a dead worker may be taken over after
+# its lease. Both in minutes, so an 8-hour emergency loses minutes, not an hour. The trade-off: a
+# task still running after the visibility timeout is delivered to a second worker too (the letter's
+# claim keeps that one waiting, so still one letter), and retry countdowns must stay below it.
+LAWREQ_VISIBILITY_TIMEOUT_SECONDS = env_int("LAWREQ_VISIBILITY_TIMEOUT_SECONDS", 300)
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "visibility_timeout": LAWREQ_VISIBILITY_TIMEOUT_SECONDS,
+        # Look for abandoned messages every N seconds (kombu's default is 10 x 10 s): redelivery comes
+        # within the visibility timeout plus this.
+        "unacked_restore_interval": env_int("LAWREQ_UNACKED_RESTORE_SECONDS", 10),
+        "unacked_restore_throttle": 1,
+        # A broker that vanishes without closing the connection must not hang a publish forever.
+        "socket_timeout": 5,
+        "socket_connect_timeout": 2,
+    }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else {"visibility_timeout": LAWREQ_VISIBILITY_TIMEOUT_SECONDS}
+)
+# A broker that is down fails a send in seconds (the sweep sends it later), not after long retries
+# that would hold the officer's or the reviewer's request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS = env_int("LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS", 240)
+# A request ``received`` (not yet checked) or decided without its letter this long is sent to the
+# workers again by the sweep; this long, the reviewers are alerted.
+LAWREQ_STUCK_SECONDS = env_int("LAWREQ_STUCK_SECONDS", 120)
+LAWREQ_STUCK_ALERT_SECONDS = env_int("LAWREQ_STUCK_ALERT_SECONDS", 900)
 
 # Keys. Every one can come from the environment; the embedded default generates development ones
 # in the data folder (never in the repository).
@@ -388,6 +424,15 @@ LAWREQ_SIGNING_PASSPHRASE = os.environ.get("LAWREQ_SIGNING_PASSPHRASE", "")
 # (same passphrase). Empty: ``report_signing.p12`` in the keys folder, issued by the development CA.
 LAWREQ_REPORT_SIGNING_P12 = os.environ.get("LAWREQ_REPORT_SIGNING_P12", "")
 LAWREQ_TIMESTAMP_URL = os.environ.get("LAWREQ_TIMESTAMP_URL", "")
+# A timestamp authority that does not answer within this is down for this attempt. Then ``wait``:
+# the letter waits (retried, its status says so); ``sign_without``: signed without a timestamp (PAdES
+# B-B instead of B-T), and its status says so.
+# A worker refuses to start when the signing key does not open (``letters.signing.worker_signing_check``).
+LAWREQ_WORKER_SIGNING_CHECK = env_bool("LAWREQ_WORKER_SIGNING_CHECK", True)
+LAWREQ_TSA_TIMEOUT_SECONDS = env_int("LAWREQ_TSA_TIMEOUT_SECONDS", 10)
+LAWREQ_TSA_POLICY = os.environ.get("LAWREQ_TSA_POLICY", "wait")
+if LAWREQ_TSA_POLICY not in ("wait", "sign_without"):
+    raise ImproperlyConfigured("LAWREQ_TSA_POLICY must be 'wait' or 'sign_without'.")
 # Extra roots a response may chain to (a PEM bundle, e.g. after a CA change), and the public
 # address printed in letters for their verification page.
 LAWREQ_SIGNING_TRUST_ROOTS = os.environ.get("LAWREQ_SIGNING_TRUST_ROOTS", "")

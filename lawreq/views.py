@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.views import defaults
 
-from lawreq.middleware import API_PREFIX
+from lawreq.middleware import API_PREFIX, database_error_in_flight, database_unavailable
 
 NOT_FOUND = "Not found."
 SERVER_ERROR = "Server error."
@@ -18,6 +18,10 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # A middleware that lost the database (the session, the log-in) fails before any view could answer.
+    error = database_error_in_flight()
+    if error is not None:
+        return database_unavailable(request, error)
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": SERVER_ERROR}, status=500)
     return defaults.server_error(request)

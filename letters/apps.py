@@ -12,6 +12,13 @@ class LettersConfig(AppConfig):
     name = "letters"
 
     def ready(self) -> None:
+        from celery.signals import worker_init
+
+        from letters.selectors import letter_status_read
+        from letters.signing import worker_signing_check
+        from requests_app.serializers import register_letter_status
         from vault.crypto import register_sealed_field
 
         register_sealed_field("letters.Response", "pdf_sealed", lambda response: response.seal_context())
+        register_letter_status(letter_status_read)
+        worker_init.connect(worker_signing_check, weak=False, dispatch_uid="letters.worker_signing_check")

@@ -8,6 +8,7 @@ from requests_app.models import LegalRequest
 
 
 class ResponseStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"  # recorded with the decision, before the task is sent
     CLAIMED = "claimed", "Being rendered and signed"
     STORED = "stored", "Issued"  # signed, sealed and issued: final
     FAILED = "failed", "Failed"  # a permanent error; ``error`` says which, an operator re-runs after fixing it
@@ -34,8 +35,12 @@ class Response(models.Model):
     signer_fingerprint = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the signing certificate")
     timestamped = models.BooleanField(default=False)
     error = models.TextField(blank=True)
+    # What the legal team should know of a letter that is not a failure: waiting for the timestamp
+    # authority, or signed without a timestamp.
+    note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     stored_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     SEALED_FIELD = "pdf_sealed"
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 
 from disclosure.records import ApprovedDecision
@@ -119,3 +121,80 @@ def response_verify(pdf: bytes) -> Verification:
         signer_subject=check.signer_subject,
         timestamped=check.timestamped,
     )
+
+
+# The letter's status as the API and the staff page show it.
+LETTER_QUEUED = "queued"
+LETTER_RENDERING = "rendering"
+LETTER_FAILED = "failed"
+LETTER_SIGNED = "signed"
+LETTER_PENDING = "pending"  # an officer's view of every status but signed
+_LETTER_STATUS = {
+    ResponseStatus.QUEUED: LETTER_QUEUED,
+    ResponseStatus.CLAIMED: LETTER_RENDERING,
+    ResponseStatus.FAILED: LETTER_FAILED,
+    ResponseStatus.STORED: LETTER_SIGNED,
+}
+# Decided and not yet answered by a letter: a letter is due.
+LETTER_DUE = Q(state=State.APPROVED) | Q(state=State.REJECTED, responded_at__isnull=True)
+# The failures that fixing the configuration cures (see ``services.CONFIGURATION_ERRORS``).
+CONFIGURATION_FAILURE = r"^(ImproperlyConfigured|TimestampUnavailable):"
+
+
+@dataclass(frozen=True)
+class LetterStatus:
+    status: str
+    error: str | None
+    note: str
+    updated_at: dt.datetime | None
+
+
+def letter_status(*, legal_request: LegalRequest, staff: bool) -> LetterStatus | None:
+    """Where the request's letter is: None while none is due. The legal team sees the step, the
+    stored error and note; an officer only whether it is signed, never internal error text."""
+    response = Response.objects.filter(legal_request=legal_request).first()
+    if response is None:
+        due = legal_request.state == State.APPROVED or (
+            legal_request.state == State.REJECTED and legal_request.responded_at is None
+        )
+        if not due:
+            return None
+        status, updated_at, error, note = LETTER_QUEUED, legal_request.updated_at, "", ""
+    elif response.status != ResponseStatus.STORED and legal_request.state not in (State.APPROVED, State.REJECTED):
+        return None  # withdrawn while its letter was being made: none will go out
+    else:
+        status, updated_at = _LETTER_STATUS[ResponseStatus(response.status)], response.updated_at
+        error, note = response.error, response.note
+    if not staff:
+        signed = status == LETTER_SIGNED
+        return LetterStatus(
+            status=LETTER_SIGNED if signed else LETTER_PENDING,
+            error=None,
+            note="",
+            updated_at=response.stored_at if signed and response else None,
+        )
+    return LetterStatus(status=status, error=error or None, note=note, updated_at=updated_at)
+
+
+def letters_to_send_again(*, waiting_since: dt.datetime, claimed_before: dt.datetime) -> list[int]:
+    """Ids of decided requests whose letter task was lost or failed for a cause since fixed: due
+    with no response row since ``waiting_since``; queued since then; claimed by a job whose lease
+    ran out (``claimed_before``); failed for a configuration cause since then."""
+    due = LegalRequest.objects.filter(LETTER_DUE)
+    without_row = due.filter(response__isnull=True, updated_at__lt=waiting_since).values_list("pk", flat=True)
+    stale = (
+        Response.objects.filter(legal_request__in=due)
+        .filter(
+            Q(status=ResponseStatus.QUEUED, updated_at__lt=waiting_since)
+            | Q(status=ResponseStatus.CLAIMED, claimed_at__lt=claimed_before)
+            | Q(status=ResponseStatus.FAILED, updated_at__lt=waiting_since, error__regex=CONFIGURATION_FAILURE)
+        )
+        .values_list("legal_request_id", flat=True)
+    )
+    return sorted({*without_row, *stale})
+
+
+def letter_status_read(legal_request: LegalRequest, staff: bool) -> dict | None:
+    """``letter_status`` as the request's API representation carries it."""
+    status = letter_status(legal_request=legal_request, staff=staff)
+    return None if status is None else asdict(status)

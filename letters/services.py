@@ -44,16 +44,28 @@ from vault.crypto import DecryptionRefused, seal, unseal
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CLAIM_LEASE = dt.timedelta(minutes=15)
+DEFAULT_CLAIM_LEASE = dt.timedelta(minutes=4)
 READ_PURPOSE = "letter rendering"
 MAX_ERROR_LENGTH = 500
 
 ERR_BUSY = "Another worker is generating this response."
 ERR_NOT_ANSWERABLE = "A request in state '{state}' gets no response letter."
 ERR_STORED_MISMATCH = "The stored response does not match the digest recorded when it was issued."
+ERR_TSA_UNAVAILABLE = "The timestamp authority did not answer; the letter waits for it."
+NOTE_WAITING_FOR_TSA = "Waiting for the timestamp authority, which did not answer; retried automatically."
+NOTE_SIGNED_WITHOUT_TSA = "Signed without a timestamp: the timestamp authority did not answer."
+TSA_POLICY_SIGN_WITHOUT = "sign_without"
 
+
+class TimestampUnavailable(Exception):
+    """The timestamp authority did not answer and the policy is to wait for it."""
+
+
+# A timestamp authority that does not answer raises one of these from ``pdf_sign``.
+TIMESTAMP_ERRORS = (TimestampRequestError, RequestException, ConnectionError, TimeoutError)
 # A database hiccup, an unreachable timestamp authority: worth another try (the task retries them).
 TRANSIENT_ERRORS = (
+    TimestampUnavailable,
     OperationalError,
     InterfaceError,
     TimestampRequestError,
@@ -63,7 +75,17 @@ TRANSIENT_ERRORS = (
 )
 # Errors whose message is ours (no personal data), recorded as they are. Any other error is
 # recorded by its type only: its message could quote a record.
-KNOWN_ERRORS = (LetterContentError, ImproperlyConfigured, SigningError, DecryptionRefused, NotFound)
+KNOWN_ERRORS = (
+    LetterContentError,
+    ImproperlyConfigured,
+    SigningError,
+    DecryptionRefused,
+    NotFound,
+    TimestampUnavailable,
+)
+# Failures that fixing the configuration cures (the signing key, the timestamp authority): the sweep
+# tries their letters again, so nobody has to re-run each one by hand.
+CONFIGURATION_ERRORS = (ImproperlyConfigured, TimestampUnavailable)
 ERR_UNEXPECTED = "unexpected error while rendering or signing (the worker log has the stack)"
 
 
@@ -87,11 +109,45 @@ class SignedLetter:
     decision: ApprovedDecision | None
     signer_fingerprint: str
     timestamped: bool
+    note: str = ""
 
 
 def claim_lease() -> dt.timedelta:
     seconds = getattr(settings, "LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS", None)
     return dt.timedelta(seconds=seconds) if seconds is not None else DEFAULT_CLAIM_LEASE
+
+
+@transaction.atomic
+def response_queue(*, legal_request: LegalRequest) -> Response:
+    """Record, with the decision, that the request's letter is due: the row the sweep finds if the
+    task that should make it never arrives."""
+    response, _ = Response.objects.get_or_create(
+        legal_request=legal_request, defaults={"status": ResponseStatus.QUEUED, "claimed_at": timezone.now()}
+    )
+    return response
+
+
+def response_unqueue(*, legal_request: LegalRequest) -> None:
+    """The request is withdrawn: a letter no worker has started is no longer due."""
+    Response.objects.filter(legal_request=legal_request, status=ResponseStatus.QUEUED).delete()
+
+
+@transaction.atomic
+def response_requeue(*, legal_request_id: int) -> Response | None:
+    """Mark the request's letter due again, for a new job (the sweep, a "retry now"); None when it is
+    stored already. Raises ``ResponseBusy`` while a job's claim is fresh."""
+    legal_request = LegalRequest.objects.select_for_update().get(pk=legal_request_id)
+    response = Response.objects.select_for_update().filter(legal_request=legal_request).first()
+    if response is None:
+        return response_queue(legal_request=legal_request)
+    if response.status == ResponseStatus.STORED:
+        return None
+    if response.status == ResponseStatus.CLAIMED and response.claimed_at > timezone.now() - claim_lease():
+        raise ResponseBusy(ERR_BUSY)
+    response.status = ResponseStatus.QUEUED
+    response.error = ""
+    response.save(update_fields=["status", "error", "updated_at"])
+    return response
 
 
 @transaction.atomic
@@ -125,7 +181,7 @@ def response_claim(*, legal_request_id: int, token: str) -> Response:
     response.claimed_at = now
     response.attempts += 1
     response.error = ""
-    response.save(update_fields=["status", "claim_token", "claimed_at", "attempts", "error"])
+    response.save(update_fields=["status", "claim_token", "claimed_at", "attempts", "error", "updated_at"])
     return response
 
 
@@ -140,15 +196,22 @@ def letter_sign(*, legal_request_id: int) -> SignedLetter:
     except TRANSIENT_ERRORS:
         raise
     except Exception as error:
-        if not isinstance(error, KNOWN_ERRORS):
-            logger.error(
-                "response letter for request id %s: %s\n%s",
-                legal_request_id,
-                type(error).__name__,
-                "".join(traceback.format_tb(error.__traceback__)),
-            )
+        letter_failure_log(legal_request_id=legal_request_id, error=error)
         response_fail(legal_request_id=legal_request_id, error=error)
         raise ResponseGenerationFailed(type(error).__name__) from error
+
+
+def letter_failure_log(*, legal_request_id: int, error: BaseException) -> None:
+    """The failure with its stack in the worker log; the message only when it is ours (another
+    could quote a record)."""
+    message = str(error) if isinstance(error, KNOWN_ERRORS) else "(message withheld: it could quote a record)"
+    logger.error(
+        "response letter for request id %s failed: %s: %s\n%s",
+        legal_request_id,
+        type(error).__name__,
+        message,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
 
 
 def _letter_sign(*, legal_request_id: int) -> SignedLetter:
@@ -166,14 +229,33 @@ def _letter_sign(*, legal_request_id: int) -> SignedLetter:
     content = selectors.letter_content_for(legal_request=legal_request, decision=decision, responded_at=timezone.now())
     rendered = letter_render(content)
     signer = signer_load()
-    pdf = pdf_sign(rendered.pdf, reason=f"{content.platform_name}: response to request {content.ref}")
+    reason = f"{content.platform_name}: response to request {content.ref}"
+    timestamped, note = bool(settings.LAWREQ_TIMESTAMP_URL), ""
+    try:
+        pdf = pdf_sign(rendered.pdf, reason=reason)
+    except TIMESTAMP_ERRORS as error:
+        if not timestamped:
+            raise
+        logger.warning("timestamp authority unavailable for request id %s: %s", legal_request_id, type(error).__name__)
+        if settings.LAWREQ_TSA_POLICY != TSA_POLICY_SIGN_WITHOUT:
+            response_note(legal_request_id=legal_request_id, note=NOTE_WAITING_FOR_TSA)
+            raise TimestampUnavailable(ERR_TSA_UNAVAILABLE) from error
+        pdf = pdf_sign(rendered.pdf, reason=reason, timestamp=False)
+        timestamped, note = False, NOTE_SIGNED_WITHOUT_TSA
     return SignedLetter(
         pdf=pdf,
         rendered=rendered,
         kind=content.kind,
         decision=decision,
         signer_fingerprint=signer.fingerprint_sha256,
-        timestamped=bool(settings.LAWREQ_TIMESTAMP_URL),
+        timestamped=timestamped,
+        note=note,
+    )
+
+
+def response_note(*, legal_request_id: int, note: str) -> None:
+    Response.objects.filter(legal_request_id=legal_request_id).exclude(status=ResponseStatus.STORED).update(
+        note=note, updated_at=timezone.now()
     )
 
 
@@ -199,6 +281,7 @@ def response_store(*, response_id: int, letter: SignedLetter) -> tuple[Response,
     response.pages = letter.rendered.pages
     response.signer_fingerprint = letter.signer_fingerprint
     response.timestamped = letter.timestamped
+    response.note = letter.note
     response.status = ResponseStatus.STORED
     response.stored_at = timezone.now()
     response.error = ""
@@ -243,7 +326,7 @@ def _record_failure(response: Response, message: str, error_type: str) -> None:
     message = f"{error_type}: {message}"[:MAX_ERROR_LENGTH]
     response.status = ResponseStatus.FAILED
     response.error = message
-    response.save(update_fields=["status", "error"])
+    response.save(update_fields=["status", "error", "updated_at"])
     audit_record(
         action=AuditAction.RESPONSE_FAILED,
         obj=response,

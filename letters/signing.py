@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from letters.keys import REPORT_UNIT, dev_ca_cert_path, report_signing_key_init, report_signing_p12_path
 
+logger = logging.getLogger(__name__)
+
 SIGNATURE_FIELD = "LawreqResponseSignature"
 REPORT_SIGNATURE_FIELD = "LawreqInternalReportSignature"
 # What a signature is for: a response letter, or an internal report (signed with another certificate).
@@ -44,7 +47,6 @@ PURPOSE_REPORT = "report"
 # signed attributes take about 6,000; a timestamp token with its TSA chain adds up to 12,000.
 RESERVED_BB = 16_384
 RESERVED_BT = 40_960
-TIMESTAMP_TIMEOUT_SECONDS = 10
 
 ERR_NO_SIGNING_KEY = (
     "No signing key at {path}. Run `manage.py signing_key init` (development) or set LAWREQ_SIGNING_P12."
@@ -164,6 +166,22 @@ def _load_pkcs12(path: Path, passphrase: bytes | None) -> LoadedSigner:
     )
 
 
+EXIT_SIGNING_KEY = 78  # EX_CONFIG: the worker's configuration is wrong
+
+
+def worker_signing_check(**_signal) -> None:
+    """A worker's readiness check at start (Celery's ``worker_init``): the signing key must open, or
+    the worker logs CRITICAL and exits, rather than take letters it cannot sign."""
+    if not settings.LAWREQ_WORKER_SIGNING_CHECK:
+        return
+    try:
+        loaded = signer_load()
+    except ImproperlyConfigured as error:
+        logger.critical("worker not started, its signing key does not open: %s", error)
+        raise SystemExit(EXIT_SIGNING_KEY)
+    logger.info("signing key ready: certificate SHA-256 %s", loaded.fingerprint_sha256)
+
+
 def signer_forget() -> None:
     """Drop the cached signer (after a key rotation in the same process, and in tests)."""
     with _lock:
@@ -175,13 +193,17 @@ def _timestamper() -> TimeStamper | None:
     url = settings.LAWREQ_TIMESTAMP_URL
     if not url:
         return None
+    timeout = settings.LAWREQ_TSA_TIMEOUT_SECONDS
+    key = f"{timeout}:{url}"
     with _lock:
-        if url not in _timestampers:
-            _timestampers[url] = HTTPTimeStamper(url, timeout=TIMESTAMP_TIMEOUT_SECONDS)
-        return _timestampers[url]
+        if key not in _timestampers:
+            _timestampers[key] = HTTPTimeStamper(url, timeout=timeout)
+        return _timestampers[key]
 
 
-def pdf_sign(pdf: bytes, *, reason: str, location: str = "", purpose: str = PURPOSE_RESPONSE) -> bytes:
+def pdf_sign(
+    pdf: bytes, *, reason: str, location: str = "", purpose: str = PURPOSE_RESPONSE, timestamp: bool = True
+) -> bytes:
     """Sign ``pdf`` as a certifying PAdES signature that allows no later change, with the responses'
     certificate or, for ``PURPOSE_REPORT``, the internal reports' one.
 
@@ -189,7 +211,7 @@ def pdf_sign(pdf: bytes, *, reason: str, location: str = "", purpose: str = PURP
     network error from the timestamp authority, which the task retries) otherwise.
     """
     loaded = signer_load(purpose)
-    timestamper = _timestamper()
+    timestamper = _timestamper() if timestamp else None
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD if purpose == PURPOSE_RESPONSE else REPORT_SIGNATURE_FIELD,
         md_algorithm="sha256",

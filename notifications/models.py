@@ -19,6 +19,9 @@ class Event(models.TextChoices):
     PROPOSAL_SENT_BACK = "proposal_sent_back", "Your proposal was sent back"
     DEADLINE_REMINDER = "deadline_reminder", "A request's deadline is approaching"
     DEADLINE_OVERDUE = "deadline_overdue", "A request is overdue"
+    # For the reviewers, when the work behind a request goes wrong
+    LETTER_FAILED = "letter_failed", "A response letter could not be produced"
+    REQUEST_STUCK = "request_stuck", "A request is waiting too long for the workers"
 
 
 class Notification(models.Model):

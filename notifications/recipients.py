@@ -46,3 +46,8 @@ def staff_side(legal_request: LegalRequest) -> QuerySet:
 def reviewers_other_than(legal_request: LegalRequest, proposer) -> QuerySet:
     """Who may approve the proposal: reviewers, never its proposer nor the requesting officer."""
     return role_holders(Role.REVIEWER).exclude(pk__in=[proposer.pk, legal_request.created_by_id]).distinct()
+
+
+def reviewers(legal_request: LegalRequest) -> QuerySet:
+    """Who answers for the request's letter going out: every reviewer but the requesting officer."""
+    return role_holders(Role.REVIEWER).exclude(pk=legal_request.created_by_id).distinct()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -138,6 +140,22 @@ class LegalRequestSummarySerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class LetterStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["queued", "rendering", "failed", "signed", "pending"])
+    error = serializers.CharField(allow_null=True)
+    note = serializers.CharField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+# The letter belongs to the letters app, a layer above this one: it registers how its status is read.
+_letter_status_reader: Callable[[LegalRequest, bool], dict | None] | None = None
+
+
+def register_letter_status(reader: Callable[[LegalRequest, bool], dict | None]) -> None:
+    global _letter_status_reader
+    _letter_status_reader = reader
+
+
 class LegalRequestSerializer(serializers.Serializer):
     """A request as GET returns it (API.md), plus a few additions. Declared field by field: a
     ModelSerializer would introspect the model again on every response."""
@@ -176,10 +194,23 @@ class LegalRequestSerializer(serializers.Serializer):
         help_text="The analyst or reviewer in charge, or null; shown to the legal team only (null for officers)"
     )
     created_at = serializers.DateTimeField()
+    letter = serializers.SerializerMethodField(
+        help_text="Where the response letter is, null while none is due. The legal team sees `queued`, "
+        "`rendering`, `failed` (with `error`) or `signed`, and a `note` (waiting for the timestamp authority, "
+        "signed without a timestamp); an officer sees `pending` or `signed` only, never an error."
+    )
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_assignee(self, legal_request: LegalRequest) -> str | None:
         return _assignee_for(self, legal_request)
+
+    @extend_schema_field(LetterStatusSerializer(allow_null=True))
+    def get_letter(self, legal_request: LegalRequest) -> dict | None:
+        if _letter_status_reader is None:
+            return None
+        request = self.context.get("request")
+        staff = request is not None and is_legal_staff(request.user)
+        return _letter_status_reader(legal_request, staff)
 
 
 def _assignee_for(serializer: serializers.Serializer, legal_request: LegalRequest) -> str | None:

@@ -69,6 +69,8 @@ def pytest_collection_modifyitems(items):
 TEST_SETTINGS = {
     "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
     "CELERY_TASK_ALWAYS_EAGER": True,
+    # In-process test workers start without a signing key; the check is tested with real workers.
+    "LAWREQ_WORKER_SIGNING_CHECK": False,
 }
 
 

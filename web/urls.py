@@ -19,6 +19,7 @@ urlpatterns = [
     path(f"queue/{REF}/assign/", staff.request_assign, name="request-assign"),
     path(f"queue/{REF}/", staff.staff_detail, name="staff-detail"),
     path(f"queue/{REF}/checks/", staff.checks_run, name="checks-run"),
+    path(f"queue/{REF}/retry/", staff.work_retry, name="work-retry"),
     path(f"queue/{REF}/proposal/", staff.proposal_submit, name="proposal"),
     path(f"queue/{REF}/approval/", staff.approval_submit, name="approval"),
     path(f"queue/{REF}/messages/", conversation.staff_message, name="staff-message"),

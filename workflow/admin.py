@@ -4,11 +4,11 @@ letter again, is a step of the journey."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import transaction
 
 from audit.admin import AuditedModelAdmin
+from lawreq.errors import Conflict
 from letters.models import Response, ResponseStatus
-from workflow.tasks import issue_response
+from workflow.services import do_retry
 
 
 @admin.register(Response)
@@ -33,16 +33,23 @@ class ResponseAdmin(AuditedModelAdmin):
         "created_at",
         "stored_at",
         "error",
+        "note",
+        "updated_at",
     ]
     exclude = ["pdf_sealed"]
     actions = ["generate_again"]
 
-    @admin.action(description="Generate the letter again (failed responses, after fixing the cause)")
+    @admin.action(description="Retry now: generate the letter again (failed or stuck responses; audited)")
     def generate_again(self, request, queryset):
-        failed = list(queryset.filter(status=ResponseStatus.FAILED).values_list("legal_request_id", flat=True))
-        for legal_request_id in failed:
-            transaction.on_commit(lambda pk=legal_request_id: issue_response.delay(pk))
-        self.message_user(request, f"{len(failed)} letter(s) queued again.", messages.SUCCESS)
+        sent = 0
+        for response in queryset.exclude(status=ResponseStatus.STORED).select_related("legal_request"):
+            try:
+                do_retry(legal_request=response.legal_request, actor=request.user, via="admin")
+            except Conflict as conflict:
+                self.message_user(request, f"{response.legal_request.ref}: {conflict}", messages.WARNING)
+            else:
+                sent += 1
+        self.message_user(request, f"{sent} letter(s) queued again.", messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -13,23 +13,40 @@ action waits on, is held only from those appends to the commit.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.actions import AuditAction
+from audit.models import AuditEntry
 from audit.services import audit_batch, audit_record
 from casework.models import AuthorRole, Message
 from casework.services import message_post, question_post, revision_record
 from disclosure.models import Approval, Decision, Proposal
 from disclosure.services import proposal_create, proposal_decide, proposals_withdraw, snapshot_freeze, snapshot_shred
+from lawreq.errors import Conflict
 from letters.content import LetterKind
 from letters.models import Response, ResponseStatus
-from letters.services import letter_sign, response_claim, response_store
+from letters.selectors import LETTER_DUE, letters_to_send_again
+from letters.services import (
+    ResponseBusy,
+    claim_lease,
+    letter_sign,
+    response_claim,
+    response_queue,
+    response_requeue,
+    response_store,
+    response_unqueue,
+)
 from notifications.models import Event
-from notifications.recipients import agency_side, reviewers_other_than, staff_side
+from notifications.recipients import agency_side, reviewers, reviewers_other_than, staff_side
 from notifications.services import notify
 from notifications.webhooks import webhook_event
 from requests_app.models import LegalRequest
@@ -51,6 +68,8 @@ from rules.selectors import checks_missing_text, response_deadline
 from rules.services import legal_request_check
 from subscribers.services import legal_request_resolve_targets
 from workflow import tasks
+
+logger = logging.getLogger(__name__)
 
 SHRED_REASON_WITHDRAWN = "withdrawn"
 # The automatic checks' question in the conversation: what is missing is listed with the request.
@@ -78,7 +97,7 @@ def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
             occurrence=occurrence,
             actor=actor,
         )
-        transaction.on_commit(lambda: tasks.validate_request.delay(legal_request.pk))
+        transaction.on_commit(lambda: send_to_workers(tasks.validate_request, legal_request.pk))
     legal_request.refresh_from_db()  # run eagerly (the embedded default), validation has moved it on
     return legal_request
 
@@ -171,9 +190,9 @@ def do_decide(*, legal_request: LegalRequest, actor, approve: bool, comment: str
                 legal_request_approve(legal_request=locked, actor=actor, details=details)
             else:
                 legal_request_reject(legal_request=locked, actor=actor, reasons=list(proposal.reasons), details=details)
-            # Robust: the decision is committed whatever happens to the enqueue; a failure is logged,
-            # and the approved request stays visible as waiting for its letter.
-            transaction.on_commit(lambda: tasks.issue_response.delay(legal_request.pk), robust=True)
+            # The letter is recorded as due with the decision: if the task is lost, the sweep sends it again.
+            response_queue(legal_request=locked)
+            transaction.on_commit(lambda: send_to_workers(tasks.issue_response, legal_request.pk))
     legal_request.refresh_from_db()
     return approval
 
@@ -263,6 +282,7 @@ def do_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> Lega
     with transaction.atomic(), audit_batch():
         legal_request_withdraw(legal_request=legal_request, actor=actor, reason=reason)
         closed = proposals_withdraw(legal_request=legal_request)
+        response_unqueue(legal_request=legal_request)
         snapshot_shred(legal_request=legal_request, actor=actor, reason=SHRED_REASON_WITHDRAWN)
         if closed:
             audit_record(
@@ -272,3 +292,134 @@ def do_withdraw(*, legal_request: LegalRequest, actor, reason: str = "") -> Lega
                 details={"proposal_ids": closed},
             )
     return legal_request
+
+
+def send_to_workers(task, legal_request_id: int) -> bool:
+    """Send ``task`` for the request; a broker that is down is logged, never raised: what was
+    committed stays committed and answered, and the sweep (``do_sweep``) sends the work again."""
+    try:
+        task.delay(legal_request_id)
+    except Exception:
+        logger.warning(
+            "could not send %s for request id %s; the sweep will send it again",
+            task.name,
+            legal_request_id,
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    validations: list[int]
+    letters: list[int]
+    alerts: list[int]
+
+
+def do_sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    """Send again the work whose task was lost (a broker down at enqueue, a queue flushed, a worker
+    killed): requests ``received`` and not checked, decided requests without their letter; alert
+    the reviewers, once, of a request waiting too long. Both steps are idempotent (the validation
+    acts on a ``received`` request only; the letter's claim makes one letter), so a task sent twice
+    is harmless."""
+    now = now or timezone.now()
+    waiting_since = now - dt.timedelta(seconds=settings.LAWREQ_STUCK_SECONDS)
+    unchecked = list(
+        LegalRequest.objects.filter(state=State.RECEIVED, updated_at__lt=waiting_since)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for legal_request_id in unchecked:
+        send_to_workers(tasks.validate_request, legal_request_id)
+    letters = []
+    for legal_request_id in letters_to_send_again(waiting_since=waiting_since, claimed_before=now - claim_lease()):
+        try:
+            with transaction.atomic():
+                if response_requeue(legal_request_id=legal_request_id) is None:
+                    continue
+                _audit_sent_again(legal_request_id, action=AuditAction.WORK_SWEPT, actor=None, task="issue_response")
+        except ResponseBusy:
+            continue
+        letters.append(legal_request_id)
+        send_to_workers(tasks.issue_response, legal_request_id)
+    return SweepResult(validations=unchecked, letters=letters, alerts=_alert_stuck(now=now))
+
+
+def _audit_sent_again(legal_request_id: int, *, action: str, actor, task: str, via: str = "sweep") -> None:
+    ref = LegalRequest.objects.values_list("ref", flat=True).get(pk=legal_request_id)
+    audit_record(action=action, actor=actor, request_ref=ref, details={"task": task, "via": via})
+
+
+def _alert_stuck(*, now: dt.datetime) -> list[int]:
+    """Tell the reviewers of each request that entered ``received`` or was decided longer ago than
+    the alert threshold and is still waiting for the workers: once per time it entered that state
+    (the occurrence is the audit entry of that transition)."""
+    alert_before = now - dt.timedelta(seconds=settings.LAWREQ_STUCK_ALERT_SECONDS)
+    waiting = LegalRequest.objects.filter(Q(state=State.RECEIVED) | LETTER_DUE, updated_at__lt=alert_before).order_by(
+        "pk"
+    )
+    alerted = []
+    for legal_request in waiting:
+        entered = (
+            AuditEntry.objects.filter(request_ref=legal_request.ref, action=AuditAction.REQUEST_TRANSITIONED)
+            .order_by("-id")
+            .only("id", "created_at")
+            .first()
+        )
+        if entered is None or entered.created_at >= alert_before:
+            continue
+        with transaction.atomic():
+            if notify(
+                event=Event.REQUEST_STUCK,
+                legal_request=legal_request,
+                recipients=reviewers(legal_request),
+                occurrence=f"stuck:{entered.pk}",
+            ):
+                alerted.append(legal_request.pk)
+                logger.warning(
+                    "request id %s waits in '%s' since %s", legal_request.pk, legal_request.state, entered.created_at
+                )
+    return alerted
+
+
+ERR_NOTHING_TO_RETRY = "This request has no work waiting for the workers."
+
+
+def do_retry(*, legal_request: LegalRequest, actor, via: str) -> str:
+    """A staff member's "retry now": the request's waiting work (its checks, or its letter) is sent
+    to the workers again, audited. Returns the task sent. Raises ``Conflict`` when nothing waits or
+    a worker is making the letter right now."""
+    with transaction.atomic():
+        locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+        if locked.state == State.RECEIVED:
+            task, name = tasks.validate_request, "validate_request"
+        elif LegalRequest.objects.filter(LETTER_DUE, pk=locked.pk).exists():
+            try:
+                if response_requeue(legal_request_id=locked.pk) is None:
+                    raise Conflict(ERR_NOTHING_TO_RETRY)
+            except ResponseBusy as busy:
+                raise Conflict(str(busy)) from busy
+            task, name = tasks.issue_response, "issue_response"
+        else:
+            raise Conflict(ERR_NOTHING_TO_RETRY)
+        _audit_sent_again(locked.pk, action=AuditAction.WORK_RETRIED, actor=actor, task=name, via=via)
+        transaction.on_commit(lambda: send_to_workers(task, locked.pk))
+    legal_request.refresh_from_db()
+    return name
+
+
+def do_letter_failed(*, legal_request_id: int) -> None:
+    """The letter could not be produced: the reviewers are told, once per distinct error (a signing
+    key that does not open, retried by the sweep, is one occurrence until the error changes)."""
+    response = Response.objects.select_related("legal_request").filter(legal_request_id=legal_request_id).first()
+    if response is None or response.status != ResponseStatus.FAILED:
+        return
+    error_digest = hashlib.sha256(response.error.encode()).hexdigest()[:16]
+    with transaction.atomic():
+        notify(
+            event=Event.LETTER_FAILED,
+            legal_request=response.legal_request,
+            recipients=reviewers(response.legal_request),
+            occurrence=f"response:{response.pk}:{error_digest}",
+        )

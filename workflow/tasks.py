@@ -8,14 +8,22 @@ import random
 from celery import shared_task
 from django.db import OperationalError
 
-from letters.services import TRANSIENT_ERRORS, ResponseBusy, ResponseGenerationFailed, ResponseNotDue, response_fail
+from letters.services import (
+    TRANSIENT_ERRORS,
+    ResponseBusy,
+    ResponseGenerationFailed,
+    ResponseNotDue,
+    letter_failure_log,
+    response_fail,
+)
 from workflow import services
 
 logger = logging.getLogger(__name__)
 
 LETTER_MAX_RETRIES = 8
 BACKOFF_BASE_SECONDS = 10
-BACKOFF_MAX_SECONDS = 600
+# Below the broker's visibility timeout (settings): a countdown beyond it is delivered twice.
+BACKOFF_MAX_SECONDS = 240
 
 
 def retry_countdown(retries: int) -> int:
@@ -45,12 +53,29 @@ def issue_response(self, legal_request_id: int) -> str | None:
         # Run eagerly (the embedded default), a retry would run again at once and then raise into
         # the reviewer's request: record the failure instead, for an operator to generate again.
         if self.request.is_eager or self.request.retries >= self.max_retries:
+            letter_failure_log(legal_request_id=legal_request_id, error=error)
             response_fail(legal_request_id=legal_request_id, error=error)
+            services.do_letter_failed(legal_request_id=legal_request_id)
             return None
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries))
     except ResponseNotDue:
         logger.info("request id %s needs no response letter", legal_request_id)
         return None
     except ResponseGenerationFailed:
-        return None  # recorded on the response and in the audit trail
+        # Recorded on the response and in the audit trail; ``letter_sign`` logged the stack.
+        services.do_letter_failed(legal_request_id=legal_request_id)
+        return None
     return response.sha256 or None
+
+
+@shared_task(name="workflow.sweep", acks_late=True, ignore_result=True)
+def sweep() -> None:
+    """Beat: send again the work whose task was lost, and alert on requests waiting too long."""
+    result = services.do_sweep()
+    if result.validations or result.letters or result.alerts:
+        logger.warning(
+            "sweep: %d validation(s) and %d letter(s) sent again, %d alert(s)",
+            len(result.validations),
+            len(result.letters),
+            len(result.alerts),
+        )

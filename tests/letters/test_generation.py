@@ -16,7 +16,7 @@ from audit.actions import AuditAction
 from letters import services
 from letters.exports import IP_EVENTS_CSV
 from letters.models import Response, ResponseStatus
-from letters.services import ERR_BUSY, ResponseBusy, ResponseNotDue
+from letters.services import ERR_BUSY, NOTE_WAITING_FOR_TSA, ResponseBusy, ResponseNotDue
 from letters.verification import pdf_signature_check
 from requests_app.choices import Outcome
 from requests_app.states import State
@@ -178,7 +178,9 @@ def test_run_eagerly_an_unreachable_timestamp_authority_is_a_visible_failure(app
     assert issue_response.delay(approved_request.pk).get() is None
 
     response = Response.objects.get()
-    assert response.status == ResponseStatus.FAILED and response.error.startswith("TimestampRequestError")
+    # the policy (wait, the default) keeps it for the sweep, and says why
+    assert response.status == ResponseStatus.FAILED and response.error.startswith("TimestampUnavailable")
+    assert response.note == NOTE_WAITING_FOR_TSA
     approved_request.refresh_from_db()
     assert approved_request.state == State.APPROVED
 

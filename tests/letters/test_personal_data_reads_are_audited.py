@@ -55,6 +55,7 @@ NO_PERSONAL_DATA = {
     "logout",
     "queue",
     "checks-run",
+    "work-retry",
     "proposal",
     "approval",
     "portal",

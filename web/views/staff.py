@@ -6,9 +6,11 @@ included)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -17,6 +19,7 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,6 +36,7 @@ from lawreq.errors import DomainError, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
 from letters.api import pdf_response, response_filename
 from letters.models import Response
+from letters.selectors import letter_status
 from letters.services import approval_letter_preview, response_preview
 from notifications.services import notifications_mark_read_for_request
 from requests_app import selectors
@@ -62,7 +66,7 @@ from web.views.common import (
     staff_required,
 )
 from web.views.threads import staff_conversation_context
-from workflow.services import do_decide, do_propose
+from workflow.services import do_decide, do_propose, do_retry
 
 ERR_UNKNOWN_DECISION = "Choose a decision: disclose, reject or ask for information."
 ERR_REVIEWERS_ONLY = "Only a reviewer approves or sends back a proposal."
@@ -77,6 +81,7 @@ MSG_PROPOSED = {
 MSG_APPROVED = "Proposal approved. The signed letter is being prepared."
 MSG_SENT_BACK = "Proposal sent back to the analyst."
 MSG_ASSIGNED = "{count} request{s} assigned to {who}."
+MSG_RETRIED = "The waiting work was sent to the workers again."
 ERR_ASSIGNEE_CHOICE = "Choose an analyst or a reviewer from the list."
 
 QUEUE_PAGE_SIZE = 25
@@ -176,6 +181,8 @@ def staff_detail_context(
             auto_id="id_assign_%s",
         ),
         "letter": Response.objects.filter(legal_request=legal_request).first(),
+        "letter_status": letter_status(legal_request=legal_request, staff=True),
+        "can_retry": legal_request.state == State.RECEIVED and _waiting(legal_request),
         "can_run_checks": is_analyst(user) and legal_request.state in CHECKABLE_STATES,
         **decision_context(request, legal_request, check_run=check_run, forms=forms or {}),
         **staff_conversation_context(request, legal_request, **(conversation_forms or {})),
@@ -202,6 +209,25 @@ def staff_detail(request: HttpRequest, ref: str) -> HttpResponse:
     legal_request = request_under_review(request, ref)
     notifications_mark_read_for_request(user=request.user, legal_request=legal_request)
     return render_staff_detail(request, legal_request)
+
+
+def _waiting(legal_request: LegalRequest) -> bool:
+    """Received longer ago than the sweep waits: its checks may be lost, "retry now" is offered."""
+    return legal_request.updated_at < timezone.now() - dt.timedelta(seconds=settings.LAWREQ_STUCK_SECONDS)
+
+
+@staff_required
+@require_POST
+def work_retry(request: HttpRequest, ref: str) -> HttpResponse:
+    """ "Retry now": the request's waiting work (its checks, its letter) is sent to the workers again; audited."""
+    legal_request = request_under_review(request, ref)
+    try:
+        do_retry(legal_request=legal_request, actor=request.user, via="web")
+    except DomainError as error:
+        messages.error(request, error.message)
+        return render_staff_detail(request, legal_request, status=error.status_code)
+    messages.success(request, MSG_RETRIED)
+    return redirect("web:staff-detail", ref=legal_request.ref)
 
 
 @analyst_required
