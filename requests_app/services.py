@@ -45,7 +45,7 @@ from vault.streams import StreamContent, seal_stream, stream_verify, unseal_stre
 ERR_TRANSITION = "A request in state '{from_state}' cannot move to '{to_state}'."
 ERR_NOT_OFFICER = "Only police officers of a registered agency can file requests."
 ERR_IDEMPOTENCY_CONFLICT = "This Idempotency-Key was already used with a different request body."
-ERR_DATE_RANGE = "date_from must not be after date_to."
+ERR_DATE_RANGE = "The period of data asked starts after it ends: the first day must come before the last."
 ERR_NO_TARGETS = "A request names at least one target."
 ERR_TOO_MANY_TARGETS = "A request names at most {limit} targets."
 ERR_JURISDICTION_REGION = "Choose a country or subdivision, not the regional layer '{code}'."

@@ -378,3 +378,36 @@ def retention_windows(facts: RequestFacts, rulesets: list[CompiledRuleSet]) -> l
             )
         )
     return windows
+
+
+# The request's fields each kind of rule needs, as the intake form names them (a rule about the
+# legal document or the targets concerns no field of the form's first step).
+_FIELDS_OF_CHECK = {
+    "terms_violation_required": ("terms_violation",),
+    "issuing_authority": ("issuing_authority_type",),
+    "offence_categories": ("offense_category",),
+    "offence_min_max_sentence": ("offense_max_sentence_years",),
+}
+_FIELDS_OF_MANDATORY = {"date_range": ("date_from", "date_to")}
+
+
+def fields_required_by_rules(*, jurisdiction_code: str, process_type: str = "", categories=()) -> frozenset[str]:
+    """The fields the rules in force now need before a request from the jurisdiction can be filed:
+    the intake form marks them. A rule with conditions counts when the conditions match what is
+    known (the process type and categories chosen), or when nothing is chosen yet."""
+    now = dt.datetime.now(tz=dt.UTC)
+    fields: set[str] = set()
+    for rule, _ in merged_rules(rulesets_in_force(jurisdiction_code=jurisdiction_code, at=now)):
+        if rule.when is not None:
+            if rule.when.emergency is True or rule.when.legal_channels is not None:
+                continue
+            if process_type and rule.when.process_types is not None and process_type not in rule.when.process_types:
+                continue
+            if categories and rule.when.categories is not None and rule.when.categories.isdisjoint(categories):
+                continue
+        if rule.check.name == "mandatory_fields":
+            for name in rule.params["fields"]:
+                fields.update(_FIELDS_OF_MANDATORY.get(name, (name,)))
+        else:
+            fields.update(_FIELDS_OF_CHECK.get(rule.check.name, ()))
+    return frozenset(fields)
