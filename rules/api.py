@@ -83,6 +83,9 @@ class PrecheckFindingSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["fail", "warn"])
     message = serializers.CharField(help_text="The rule's message and what it found, in words.")
     citation = serializers.CharField()
+    missing_information = serializers.BooleanField(
+        help_text="True when the rule fails only for want of something the officer can add (also in `missing`)."
+    )
 
 
 class RetentionWindowSerializer(serializers.Serializer):

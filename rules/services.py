@@ -265,6 +265,8 @@ class PrecheckFinding:
     outcome: str
     message: str
     citation: str
+    # Failed only for want of something the officer can add (it is listed in ``missing`` too).
+    missing_information: bool = False
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,17 @@ class Precheck:
     findings: tuple[PrecheckFinding, ...]
     missing: tuple[str, ...]
     retention: tuple[RetentionWindow, ...]
+
+    @property
+    def other_findings(self) -> tuple[PrecheckFinding, ...]:
+        """The findings that are not about something missing: what would be refused or is warned."""
+        return tuple(finding for finding in self.findings if not finding.missing_information)
+
+    @property
+    def missing_without_rule(self) -> tuple[str, ...]:
+        """What is missing that no finding names (the document a submission needs)."""
+        named = {finding.message for finding in self.findings if finding.missing_information}
+        return tuple(text for text in self.missing if text not in named)
 
 
 @transaction.atomic
@@ -311,7 +324,14 @@ def legal_request_precheck(*, legal_request: LegalRequest, actor) -> Precheck:
     precheck = Precheck(
         recommendation=recommendation,
         findings=tuple(
-            PrecheckFinding(rule=r.rule, outcome=r.outcome, message=r.explanation, citation=r.citation) for r in visible
+            PrecheckFinding(
+                rule=r.rule,
+                outcome=r.outcome,
+                message=r.explanation,
+                citation=r.citation,
+                missing_information=r.missing_information,
+            )
+            for r in visible
         ),
         missing=tuple(missing),
         retention=tuple(retention_windows(facts, rulesets)),
