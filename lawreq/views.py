@@ -4,6 +4,7 @@ the site's style, saying what happened in words and offering a way back."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -46,9 +47,11 @@ def is_api(request: HttpRequest) -> bool:
 def way_back(request: HttpRequest) -> str:
     """The page the browser came from, when it is one of ours; else the start page."""
     referer = request.META.get("HTTP_REFERER", "")
-    if referer and url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    try:
+        host = request.get_host()
+    except DisallowedHost:  # the very reason a 400 page may be shown
+        return "/"
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={host}, require_https=request.is_secure()):
         return referer
     return "/"
 

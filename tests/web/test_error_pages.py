@@ -118,3 +118,12 @@ def test_the_api_500_stays_json():
     response = server_error(RequestFactory().get("/api/v1/requests/"))
 
     assert response.status_code == 500 and response["Content-Type"] == "application/json"
+
+
+def test_a_request_for_an_unknown_host_gets_the_400_page(client, settings):
+    settings.ALLOWED_HOSTS = ["lawreq.example"]
+
+    response = client.get("/portal/", HTTP_HOST="attacker.example")
+
+    assert response.status_code == 400
+    assert 'href="/" id="way-back"' in response.content.decode()

@@ -20,6 +20,7 @@ from notifications.services import notifications_mark_read_for_request
 from requests_app import selectors, services
 from requests_app.models import LegalRequest
 from requests_app.states import EDITABLE_STATES, EXPLAINED_BY_CHECKS_STATES, State, can_transition
+from rules.engine import PROCEED
 from rules.selectors import checks_missing_text, latest_check_run, officer_findings
 from rules.services import Precheck, legal_request_precheck
 from web.forms import (
@@ -127,7 +128,7 @@ def filing_step(legal_request: LegalRequest, precheck: Precheck | None) -> int:
         return 0
     if not legal_request.documents.exists():
         return 2
-    return 4 if precheck is not None else 3
+    return 4 if precheck is not None and precheck.recommendation == PROCEED else 3
 
 
 def _render_request_form(request, form, *, legal_request=None, upload_form=None, status=200) -> HttpResponse:
