@@ -14,9 +14,10 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
+from requests_app.choices import in_sentence, label_of
 from requests_app.models import Jurisdiction, LegalRequest
 from requests_app.selectors import require_legal_staff_on
-from requests_app.states import CHECKABLE_STATES, EDITABLE_STATES
+from requests_app.states import CHECKABLE_STATES, EDITABLE_STATES, State
 from rules.checks import FIELD_LABELS
 from rules.documents import (
     RuleFileInvalid,
@@ -48,7 +49,7 @@ ERR_NO_RULESET = "No rule set for '{code}'."
 ERR_RERUN_ROLE = "Only analysts run checks again."
 ERR_CHECK_STATE = "The checks run on a submitted request that is not decided yet; this one is '{state}'."
 ERR_PRECHECK_STATE = (
-    "A request is checked before filing while it is a draft or waits for information; this one is '{state}'."
+    "A request is checked before filing while it is a draft or waits for information; this one is {state}."
 )
 MISSING_DOCUMENT = "Missing: " + FIELD_LABELS["legal_document"] + "."
 
@@ -299,7 +300,7 @@ def legal_request_precheck(*, legal_request: LegalRequest, actor) -> Precheck:
     not show through it. Nothing changes but one audit entry."""
     state = LegalRequest.objects.values_list("state", flat=True).get(pk=legal_request.pk)
     if state not in EDITABLE_STATES:
-        raise Conflict(ERR_PRECHECK_STATE.format(state=state))
+        raise Conflict(ERR_PRECHECK_STATE.format(state=in_sentence(label_of(State, state))))
     facts = facts_from_request(legal_request)
     rulesets = rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)
     evaluation = evaluate(facts, rulesets)

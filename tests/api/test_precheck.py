@@ -113,6 +113,7 @@ def test_a_submitted_request_is_not_prechecked(api, officer_a, in_review_factory
     response = api(officer_a).post(precheck_url(legal_request))
 
     assert response.status_code == 409
+    assert "this one is in review" in response.json()["detail"]
     assert AuditEntry.objects.filter(action=AuditAction.REQUEST_PRECHECKED).count() == entries_before
 
 
