@@ -36,6 +36,9 @@ class Response(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     stored_at = models.DateTimeField(null=True, blank=True)
+    # Set when the retention period removed the PDF's bytes: the row and ``sha256`` stay, so the
+    # letter still verifies as ours (``response_verify``) though it can no longer be downloaded.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     SEALED_FIELD = "pdf_sealed"
 

@@ -33,9 +33,11 @@ from requests_app.models import (
     LegalRequestGroupObjectPermission,
     LegalRequestUserObjectPermission,
     Officer,
+    OfficerStatus,
     RequestSequence,
     Target,
 )
+from requests_app.officers import officer_submission_check
 from requests_app.selectors import ERR_NOT_FOUND, require_legal_staff_on
 from requests_app.states import EDITABLE_STATES, State, can_transition
 from requests_app.targets import normalize_target
@@ -208,7 +210,17 @@ def officer_create(*, user, agency: Agency, badge_number: str = "", actor=None) 
     domain = user.email.rpartition("@")[2].lower()
     if domain not in agency.email_domains:
         raise InvalidInput(ERR_OFFICER_DOMAIN, field="email")
-    officer = Officer.objects.create(user=user, agency=agency, badge_number=badge_number)
+    now = timezone.now()
+    # Created by staff (admin, demo): approved and verified from today, as an approval would.
+    officer = Officer.objects.create(
+        user=user,
+        agency=agency,
+        badge_number=badge_number,
+        email_confirmed_at=now,
+        approved_at=now,
+        approved_by=actor if getattr(actor, "is_authenticated", False) else None,
+        verified_until=now + dt.timedelta(days=settings.LAWREQ_OFFICER_REVERIFY_DAYS),
+    )
     user.groups.add(agency.group, Group.objects.get(name="officer"))
     audit_record(
         action=AuditAction.OFFICER_CREATED, actor=actor, obj=officer, details={"user": user.pk, "agency": agency.pk}
@@ -425,6 +437,9 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
     legal_request.save()
     _store_targets(legal_request, targets)
     _grant_to_own_agency(legal_request=legal_request, actor=actor)
+    if officer.status != OfficerStatus.APPROVED:
+        # Not yet in the agency's group (officer_approve adds them): they see their own drafts only.
+        legal_request_access_grant(legal_request=legal_request, codename=CODENAME_VIEW, actor=actor, user=actor)
     audit_record(
         action=AuditAction.REQUEST_CREATED,
         actor=actor,
@@ -590,6 +605,7 @@ def legal_request_submit(
     """Draft (or a request awaiting information) to ``received``. A first submission records when
     it was received and when it is due; an answer to a question keeps both."""
     with transaction.atomic():
+        officer_submission_check(actor=actor)
         if not legal_request.documents.exists():
             if legal_request.state not in EDITABLE_STATES:
                 raise TransitionNotAllowed(
