@@ -7,6 +7,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from notifications import services
+from notifications.user_notice import user_notices_send
 
 
 @shared_task(
@@ -19,3 +20,9 @@ from notifications import services
 )
 def send_notification_email(notification_id: int) -> bool:
     return services.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name="notifications.user_notices_send")
+def user_notices_send_task() -> int:
+    """Give the user notices that are due, those whose order lapsed included (beat: hourly)."""
+    return user_notices_send()

@@ -28,6 +28,17 @@ from requests_app.states import State
 ERR_UNKNOWN_JURISDICTION = "Unknown jurisdiction '{code}'."
 ERR_DUPLICATE_CATEGORY = "Each category may appear once."
 
+USER_NOTICE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["pending", "sent", "withheld", "not_required"]},
+        "due_at": {"type": "string", "format": "date-time", "nullable": True},
+        "sent_at": {"type": "string", "format": "date-time", "nullable": True},
+        "reason": {"type": "string", "description": "Why notice is withheld: the legal team only"},
+    },
+    "required": ["status", "due_at", "sent_at"],
+}
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class JurisdictionCodeField(serializers.Field):
@@ -168,10 +179,34 @@ class LegalRequestSerializer(serializers.Serializer):
         help_text="The analyst or reviewer in charge, or null; shown to the legal team only (null for officers)"
     )
     created_at = serializers.DateTimeField()
+    user_notice = serializers.SerializerMethodField(
+        help_text=(
+            "Notice to the users whose data was disclosed: status pending (will be given; due_at says when), "
+            "sent (sent_at), withheld (by a non-disclosure order until due_at, or by the rules) or not_required. "
+            "reason, why it is withheld, is given to the legal team only."
+        )
+    )
+    legal_hold = serializers.BooleanField(help_text="While true, nothing of the request is purged by retention")
+
+    @extend_schema_field(USER_NOTICE_SCHEMA)
+    def get_user_notice(self, legal_request: LegalRequest) -> dict:
+        notice = {
+            "status": legal_request.user_notice_status,
+            "due_at": _iso(legal_request.user_notice_due_at),
+            "sent_at": _iso(legal_request.user_notice_sent_at),
+        }
+        request = self.context.get("request")
+        if request is not None and is_legal_staff(request.user) and legal_request.user_notice_status == "withheld":
+            notice["reason"] = legal_request.user_notice_reason
+        return notice
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_assignee(self, legal_request: LegalRequest) -> str | None:
         return _assignee_for(self, legal_request)
+
+
+def _iso(moment) -> str | None:
+    return serializers.DateTimeField().to_representation(moment) if moment else None
 
 
 def _assignee_for(serializer: serializers.Serializer, legal_request: LegalRequest) -> str | None:

@@ -31,6 +31,7 @@ from letters.services import letter_sign, response_claim, response_store
 from notifications.models import Event
 from notifications.recipients import agency_side, reviewers_other_than, staff_side
 from notifications.services import notify
+from notifications.user_notice import user_notice_schedule
 from requests_app.models import LegalRequest
 from requests_app.services import (
     legal_request_approve,
@@ -207,6 +208,8 @@ def do_issue_response(*, legal_request_id: int, claim_token: str | None = None) 
                 recipients=agency_side(legal_request),
                 occurrence=f"response:{response.pk}",
             )
+            # Whether and when the users whose data went out are told (an order or the rules may bar it).
+            user_notice_schedule(legal_request=legal_request)
     return response
 
 
