@@ -235,3 +235,8 @@ class AssignSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     assignee = StrictCharField(
         max_length=150, allow_null=True, help_text="The username of an analyst or reviewer; null to unassign"
     )
+
+
+class LegalHoldSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    legal_hold = serializers.BooleanField(help_text="true places the hold, false lifts it")
+    reason = StrictCharField(max_length=500, required=False, allow_blank=True, default="")

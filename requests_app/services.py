@@ -21,7 +21,15 @@ from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, PayloadTooLarge, TransitionNotAllowed
+from lawreq.errors import (
+    Conflict,
+    Gone,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    PayloadTooLarge,
+    TransitionNotAllowed,
+)
 from lawreq.roles import is_legal_staff
 from requests_app.choices import Outcome
 from requests_app.documents import inspect_pdf, sanitize_filename
@@ -56,6 +64,7 @@ ERR_TOO_MANY_DOCUMENTS = "A request holds at most {limit} documents."
 ERR_DOCUMENTS_TOO_LARGE = "A request's documents total at most {limit} bytes."
 ERR_UPDATE_STATE = "A request can be changed only while it is a draft or awaits information."
 ERR_OFFICER_DOMAIN = "The officer's e-mail domain is not one of the agency's official domains."
+ERR_DOCUMENT_PURGED = "This document was deleted after the retention period; its digest is kept with the request."
 ERR_PRESERVATION_UNKNOWN = "No preservation request {ref} of your agency exists."
 ERR_OFFICER_MOVE_DOMAIN = (
     "The officer's e-mail domain '{domain}' is not one of {agency}'s official domains ({domains}): "
@@ -580,6 +589,8 @@ def legal_document_download(*, legal_request: LegalRequest, actor, document_id: 
     document = legal_request.documents.filter(pk=document_id).first()
     if document is None:
         raise NotFound(ERR_NOT_FOUND)
+    if document.purged_at is not None:
+        raise Gone(ERR_DOCUMENT_PURGED)
     context = document.seal_context()
     with document.file.open("rb") as source:
         stream_verify(source, context=context, actor=actor, request_ref=legal_request.ref)
