@@ -12,7 +12,8 @@
 Nothing is purged while the request has a legal hold (``legal_request_legal_hold_set``) or an active
 preservation hold (its own, as a preservation order, or that of the preservation it belongs to).
 Each purge is audited (``retention.purged``: kind, age, digest). ``purge_expired`` runs from the
-command of the same name and from beat.
+command of the same name and from beat; it first records the preservation holds that lapsed
+without an extension (``preservation_holds_expire``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from letters.models import Response, ResponseStatus
 from requests_app.models import LegalDocument, LegalRequest
 from requests_app.states import State
 from subscribers.models import PreservationHold
+from subscribers.services import preservation_holds_expire
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +108,7 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False, acto
     items = expired_items(now=now)
     if dry_run:
         return items
+    preservation_holds_expire(now=now)
     purged = [item for item in items if _purge_one(item, now=now, actor=actor)]
     _sweep_deleted_documents()
     return purged

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
@@ -96,6 +98,14 @@ class Officer(models.Model):
     @property
     def email_domain(self) -> str:
         return self.user.email.rpartition("@")[2].lower()
+
+    @property
+    def reverification_due(self) -> bool:
+        """Approved, and the verification lapses within the reminder period (or has lapsed)."""
+        if self.status != OfficerStatus.APPROVED or self.verified_until is None:
+            return False
+        horizon = timezone.now() + timedelta(days=settings.LAWREQ_OFFICER_REVERIFY_REMIND_DAYS)
+        return self.verified_until <= horizon
 
 
 class RequestSequence(models.Model):

@@ -452,6 +452,35 @@ def preservation_holds_extend(*, legal_request: LegalRequest, actor) -> list[Pre
     return holds
 
 
+def preservation_holds_expire(*, now: dt.datetime | None = None) -> int:
+    """Record in the trail, once per hold, each hold that lapsed without an extension in its window
+    (a hold is over at ``expires_at`` whatever runs; this makes the lapse visible). Claimed with a
+    conditional update, so a second run, or two at once, record nothing more. Returns the count."""
+    now = now or timezone.now()
+    recorded = 0
+    lapsed = PreservationHold.objects.filter(expires_at__lte=now, expiry_recorded_at__isnull=True)
+    for hold in lapsed.select_related("account", "legal_request").order_by("pk"):
+        with transaction.atomic():
+            claimed = PreservationHold.objects.filter(pk=hold.pk, expiry_recorded_at__isnull=True).update(
+                expiry_recorded_at=now
+            )
+            if not claimed:
+                continue
+            audit_record(
+                action=AuditAction.PRESERVATION_HOLD,
+                obj=hold,
+                request_ref=hold.legal_request.ref,
+                details={
+                    "event": "expired",
+                    "account": audit_hash_identifier(hold.account.account_id),
+                    "extended": hold.extended_at is not None,
+                    "expired_at": hold.expires_at.isoformat(),
+                },
+            )
+            recorded += 1
+    return recorded
+
+
 @transaction.atomic
 def legal_request_link_preservation(*, legal_request: LegalRequest) -> LegalRequest | None:
     """Link a production request to the latest active preservation order of its agency holding a target."""

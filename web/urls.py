@@ -4,7 +4,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from lawreq.converters import REF
-from web.views import account, audit, common, conversation, officers, portal, public, staff
+from web.views import account, audit, common, conversation, officers, portal, public, retention, staff
 
 app_name = "web"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("queue/", staff.queue, name="queue"),
     path("queue/assign/", staff.queue_assign, name="queue-assign"),
     path(f"queue/{REF}/assign/", staff.request_assign, name="request-assign"),
+    path(f"queue/{REF}/legal-hold/", retention.legal_hold, name="legal-hold"),
     path(f"queue/{REF}/", staff.staff_detail, name="staff-detail"),
     path(f"queue/{REF}/checks/", staff.checks_run, name="checks-run"),
     path(f"queue/{REF}/proposal/", staff.proposal_submit, name="proposal"),

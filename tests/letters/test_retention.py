@@ -129,3 +129,23 @@ def test_only_the_legal_team_places_a_legal_hold_and_with_a_reason(approved_requ
     assert api(officer_a).post(url, {"legal_hold": True, "reason": "x"}, format="json").status_code == 404
     answer = api(reviewer).post(url, {"legal_hold": True, "reason": "Litigation hold"}, format="json")
     assert answer.status_code == 200 and answer.json()["legal_hold"] is True
+
+
+def test_the_request_page_places_and_lifts_a_legal_hold(approved_request, reviewer, officer_a):
+    from django.test import Client
+    from django.urls import reverse
+
+    url = reverse("web:legal-hold", args=[approved_request.ref])
+    officer = Client()
+    officer.force_login(officer_a)
+    assert officer.post(url, {"legal_hold": "on", "reason": "x"}).status_code == 403
+    staff = Client()
+    staff.force_login(reviewer)
+    page = staff.get(reverse("web:staff-detail", args=[approved_request.ref])).content.decode()
+    assert 'id="legal-hold-form"' in page
+    staff.post(url, {"legal_hold": "on", "reason": "Litigation hold"})
+    approved_request.refresh_from_db()
+    assert approved_request.legal_hold
+    staff.post(url, {"legal_hold": "off"})
+    approved_request.refresh_from_db()
+    assert not approved_request.legal_hold

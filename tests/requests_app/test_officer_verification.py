@@ -252,3 +252,19 @@ def test_the_pending_page_approves_an_officer(agency_a, reviewer, officer_a):
     officer_client = Client()
     officer_client.force_login(officer_a)
     assert officer_client.get(reverse("web:officers-pending")).status_code == 403
+
+
+def test_the_portal_tells_an_unapproved_officer_and_offers_reverification_when_due(agency_a, officer_a):
+    officer = _confirmed_officer()
+    client = Client()
+    client.force_login(officer.user)
+    assert "awaits the platform's approval" in client.get(reverse("web:portal")).content.decode()
+    approved = Client()
+    approved.force_login(officer_a)
+    assert 'id="officer-status"' not in approved.get(reverse("web:portal")).content.decode()
+    with time_machine.travel(officer_a.officer.verified_until - dt.timedelta(days=5)):
+        approved = Client()
+        approved.force_login(officer_a)
+        page = approved.get(reverse("web:portal")).content.decode()
+        assert "Send me a confirmation link" in page
+        assert approved.post(reverse("web:officer-reverify")).status_code == 302

@@ -162,3 +162,18 @@ def test_the_requesting_officer_cannot_extend_their_own_hold_even_with_a_staff_r
     with pytest.raises(NotFound):
         preservation_holds_extend(legal_request=preservation, actor=officer)
     assert not PreservationHold.objects.filter(legal_request=preservation, extended_at__isnull=False).exists()
+
+
+def test_a_lapsed_hold_is_recorded_as_expired_once(preservation, audit_trail):
+    import time_machine
+
+    from subscribers.services import preservation_holds_expire
+
+    (hold,) = PreservationHold.objects.filter(legal_request=preservation)
+    assert preservation_holds_expire() == 0  # still running
+    later = hold.expires_at + dt.timedelta(minutes=1)
+    assert preservation_holds_expire(now=later) == 1
+    assert preservation_holds_expire(now=later) == 0
+    audit_trail.assert_recorded(AuditAction.PRESERVATION_HOLD, event="expired", extended=False)
+    with time_machine.travel(later):
+        assert not account_is_held(account_id=hold.account.account_id)
