@@ -60,7 +60,8 @@ ERR_REVERIFY = (
 ERR_OFFICER_INACTIVE = "This officer account is deactivated or was refused: it cannot submit requests."
 ERR_DECIDE_STATE = "Only an officer awaiting approval or re-verification can be approved or refused."
 ERR_DECIDE_ROLE = "Only the legal team or an administrator approves officers."
-ERR_EMAIL_TAKEN = "An account with this e-mail address exists already."  # shown to nobody; see officer_register
+ERR_EMAIL_TOO_LONG = "An e-mail address of at most 150 characters, please."
+MAX_EMAIL_LENGTH = 150  # the address is the username
 
 SIGNING_SALT = "lawreq.officer-email-confirmation"
 OFFICER_GROUP = "officer"
@@ -111,6 +112,8 @@ def officer_register(*, name: str, email: str, badge_number: str, password: str)
     an account gets the same answer as a new one and nothing is created (no account enumeration).
     """
     email = email.strip()
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise InvalidInput(ERR_EMAIL_TOO_LONG, field="email")
     agency = agency_for_email(email)
     if agency is None:
         audit_record(
@@ -293,6 +296,7 @@ def officer_deactivate(*, officer: Officer, actor) -> Officer:
     """Close an officer's account: no log-in, no token, out of the agency's group. The officer's
     requests stay readable by the agency's colleagues: each is (again) granted to the agency's
     group, whatever was granted to the officer personally. Audited."""
+    _require_decider(actor)
     locked = Officer.objects.select_for_update().select_related("user", "agency").get(pk=officer.pk)
     if locked.status == OfficerStatus.DEACTIVATED:
         return locked

@@ -564,7 +564,9 @@ class NoteForm(forms.Form):
 class OfficerRegistrationForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
     email = forms.EmailField(
-        label="Official e-mail address", help_text="Your agency's address: its domain identifies your agency."
+        max_length=150,
+        label="Official e-mail address",
+        help_text="Your agency's address: its domain identifies your agency.",
     )
     badge_number = forms.CharField(label="Badge or service number", max_length=50)
     password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)

@@ -98,6 +98,14 @@ NO_PERSONAL_DATA = {
     # assignment from the queue and the request page: a redirect, nothing shown
     "queue-assign",
     "request-assign",
+    # Officers' registration and verification, the legal hold from the request page (a redirect):
+    # no platform user's data.
+    "register",
+    "register-confirm",
+    "officer-reverify",
+    "officers-pending",
+    "officer-decide",
+    "legal-hold",
 }
 PERSONAL_DATA_ROUTES = {
     "legalrequest-detail",
@@ -115,6 +123,7 @@ PERSONAL_DATA_ROUTES = {
     "approval-review",
     "approval-preview",
     "legalrequest-assign",
+    "legalrequest-legal-hold",
 }
 
 
