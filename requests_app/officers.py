@@ -86,12 +86,14 @@ def agency_for_email(email: str) -> Agency | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def _new_link(officer: Officer) -> str:
+def _new_link(officer: Officer, base_url: str = "") -> str:
+    """A fresh single-use link; absolute with ``LAWREQ_PUBLIC_URL`` (else the page's own address,
+    ``base_url``, checked against ALLOWED_HOSTS by Django; the beat's reminders need the setting)."""
     officer.email_link_nonce = secrets.token_hex(16)
     officer.save(update_fields=["email_link_nonce"])
     token = signing.TimestampSigner(salt=SIGNING_SALT).sign(f"{officer.pk}:{officer.email_link_nonce}")
     path = reverse("web:register-confirm", kwargs={"token": token})
-    return f"{settings.LAWREQ_PUBLIC_URL.rstrip('/')}{path}"
+    return f"{(settings.LAWREQ_PUBLIC_URL or base_url).rstrip('/')}{path}"
 
 
 def _send_link(officer: Officer, link: str, *, reverify: bool) -> None:
@@ -104,7 +106,7 @@ def _send_link(officer: Officer, link: str, *, reverify: bool) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, None, [officer.user.email]))
 
 
-def officer_register(*, name: str, email: str, badge_number: str, password: str) -> Registration:
+def officer_register(*, name: str, email: str, badge_number: str, password: str, base_url: str = "") -> Registration:
     """Register an officer of a verified agency: an inactive account until the e-mail is confirmed.
 
     Refused (400) for an address whose domain is no verified agency's, with one message whatever
@@ -124,10 +126,14 @@ def officer_register(*, name: str, email: str, badge_number: str, password: str)
         )
         raise InvalidInput(ERR_DOMAIN_NOT_VERIFIED, field="email")
     with transaction.atomic():
-        return _officer_register(agency=agency, name=name, email=email, badge_number=badge_number, password=password)
+        return _officer_register(
+            agency=agency, name=name, email=email, badge_number=badge_number, password=password, base_url=base_url
+        )
 
 
-def _officer_register(*, agency: Agency, name: str, email: str, badge_number: str, password: str) -> Registration:
+def _officer_register(
+    *, agency: Agency, name: str, email: str, badge_number: str, password: str, base_url: str
+) -> Registration:
     users = get_user_model()
     username = email.lower()
     if users.objects.filter(username__iexact=username).exists() or users.objects.filter(email__iexact=email).exists():
@@ -153,7 +159,7 @@ def _officer_register(*, agency: Agency, name: str, email: str, badge_number: st
         obj=officer,
         details={"user": user.pk, "agency": agency.pk},
     )
-    link = _new_link(officer)
+    link = _new_link(officer, base_url)
     _send_link(officer, link, reverify=False)
     return Registration(officer=officer, link=link)
 
@@ -197,12 +203,12 @@ def officer_email_confirm(*, token: str) -> Officer:
 
 
 @transaction.atomic
-def officer_reverify_start(*, officer: Officer) -> str:
+def officer_reverify_start(*, officer: Officer, base_url: str = "") -> str:
     """Send an approved officer a new confirmation link (re-verification); returns the link."""
     locked = Officer.objects.select_for_update().select_related("user").get(pk=officer.pk)
     if locked.status not in (OfficerStatus.APPROVED, OfficerStatus.AWAITING_APPROVAL):
         raise Conflict(ERR_OFFICER_INACTIVE)
-    link = _new_link(locked)
+    link = _new_link(locked, base_url)
     _send_link(locked, link, reverify=True)
     return link
 

@@ -59,7 +59,11 @@ def register(request: HttpRequest) -> HttpResponse:
             try:
                 registration_throttle(email=data["email"], client_ip=client_address(request))
                 officer_register(
-                    name=data["name"], email=data["email"], badge_number=data["badge_number"], password=data["password"]
+                    name=data["name"],
+                    email=data["email"],
+                    badge_number=data["badge_number"],
+                    password=data["password"],
+                    base_url=request.build_absolute_uri("/"),
                 )
             except LoginThrottled as error:
                 form.add_error(None, error.message)
@@ -91,7 +95,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def reverify(request: HttpRequest) -> HttpResponse:
     try:
-        officer_reverify_start(officer=request.user.officer)
+        officer_reverify_start(officer=request.user.officer, base_url=request.build_absolute_uri("/"))
     except DomainError as error:
         return error_page(request, error)
     messages.success(request, MSG_REVERIFY_SENT)
