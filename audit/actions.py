@@ -21,6 +21,14 @@ class AuditAction:
     AGENCY_CREATED = "agency.created"
     OFFICER_CREATED = "agency.officer_created"
     OFFICER_AGENCY_CHANGED = "agency.officer_moved"
+    # Verified officers (issue 14): self-registration, e-mail confirmation, approval, deactivation.
+    OFFICER_REGISTERED = "agency.officer_registered"
+    OFFICER_REGISTRATION_REFUSED = "agency.officer_registration_refused"
+    OFFICER_EMAIL_CONFIRMED = "agency.officer_email_confirmed"
+    OFFICER_APPROVED = "agency.officer_approved"
+    OFFICER_REFUSED = "agency.officer_refused"
+    OFFICER_DEACTIVATED = "agency.officer_deactivated"
+    OFFICER_REVERIFY_REMINDED = "agency.officer_reverify_reminded"
 
     REQUEST_CREATED = "request.created"
     REQUEST_UPDATED = "request.updated"
@@ -66,6 +74,11 @@ class AuditAction:
     # Work sent to the workers again by hand (a "retry now"), or by the sweep (issue 15).
     WORK_RETRIED = "request.work_retried"
     WORK_SWEPT = "request.work_swept"
+    # User notice and retention (issue 14).
+    USER_NOTICE_SCHEDULED = "notice.scheduled"
+    USER_NOTICE_SENT = "notice.sent"
+    LEGAL_HOLD_CHANGED = "retention.legal_hold_changed"
+    RETENTION_PURGED = "retention.purged"
 
     RULESET_CHANGED = "rules.version_created"
     RULES_EXPORTED = "rules.exported"

@@ -51,3 +51,10 @@ class PayloadTooLarge(DomainError):
 class UnsupportedMediaType(DomainError):
     status_code = 415
     code = "unsupported_media_type"
+
+
+class Gone(DomainError):
+    """What existed was removed for good (retention): 410, so a client stops asking."""
+
+    status_code = 410
+    code = "gone"

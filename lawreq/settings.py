@@ -487,3 +487,16 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# Verified officers, user notice and retention (issue 14; README "Notices and retention").
+LAWREQ_OFFICER_REVERIFY_DAYS = env_int("LAWREQ_OFFICER_REVERIFY_DAYS", 365)
+LAWREQ_OFFICER_REVERIFY_REMIND_DAYS = env_int("LAWREQ_OFFICER_REVERIFY_REMIND_DAYS", 30)
+LAWREQ_OFFICER_CONFIRM_HOURS = env_int("LAWREQ_OFFICER_CONFIRM_HOURS", 48)
+LAWREQ_USER_NOTIFIER = os.environ.get("LAWREQ_USER_NOTIFIER", "notifications.user_notice.LogNotifier")
+LAWREQ_RETAIN_SNAPSHOTS_DAYS = env_int("LAWREQ_RETAIN_SNAPSHOTS_DAYS", 730)
+LAWREQ_RETAIN_LETTERS_DAYS = env_int("LAWREQ_RETAIN_LETTERS_DAYS", 730)
+CELERY_BEAT_SCHEDULE |= {
+    "officers-reverify-remind": {"task": "requests_app.officers_reverify_remind", "schedule": timedelta(hours=24)},
+    "user-notices-send": {"task": "notifications.user_notices_send", "schedule": timedelta(hours=1)},
+    "purge-expired": {"task": "letters.purge_expired", "schedule": timedelta(hours=24)},
+}

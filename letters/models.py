@@ -41,6 +41,9 @@ class Response(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     stored_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the retention period removed the PDF's bytes: the row and ``sha256`` stay, so the
+    # letter still verifies as ours (``response_verify``) though it can no longer be downloaded.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     SEALED_FIELD = "pdf_sealed"
 

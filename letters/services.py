@@ -29,7 +29,7 @@ from disclosure.models import Decision
 from disclosure.records import ApprovedDecision, DisclosedTarget, RuleFinding
 from disclosure.selectors import approved_decision, proposal_preview
 from disclosure.services import REASON_NOT_ALLOWED
-from lawreq.errors import Conflict, NotFound
+from lawreq.errors import Conflict, Gone, NotFound
 from letters import selectors
 from letters.content import LetterKind
 from letters.models import Response, ResponseStatus
@@ -50,6 +50,9 @@ MAX_ERROR_LENGTH = 500
 
 ERR_BUSY = "Another worker is generating this response."
 ERR_NOT_ANSWERABLE = "A request in state '{state}' gets no response letter."
+ERR_RESPONSE_PURGED = (
+    "This letter's content was deleted after the retention period; the letter itself still verifies as ours."
+)
 ERR_STORED_MISMATCH = "The stored response does not match the digest recorded when it was issued."
 ERR_TSA_UNAVAILABLE = "The timestamp authority did not answer; the letter waits for it."
 NOTE_WAITING_FOR_TSA = "Waiting for the timestamp authority, which did not answer; retried automatically."
@@ -337,6 +340,8 @@ def _record_failure(response: Response, message: str, error_type: str) -> None:
 
 
 def _open(response: Response, *, user) -> bytes:
+    if response.purged_at is not None:
+        raise Gone(ERR_RESPONSE_PURGED)
     pdf = unseal(
         bytes(response.pdf_sealed), context=response.seal_context(), actor=user, request_ref=response.legal_request.ref
     )

@@ -10,6 +10,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from notifications import deadlines, services, webhooks
+from notifications.user_notice import user_notices_send
 
 EMAIL_RETRY = {
     "acks_late": True,
@@ -56,3 +57,9 @@ def webhook_retries() -> int:
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     return len(due)
+
+
+@shared_task(name="notifications.user_notices_send")
+def user_notices_send_task() -> int:
+    """Give the user notices that are due, those whose order lapsed included (beat: hourly)."""
+    return user_notices_send()

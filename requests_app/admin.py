@@ -22,10 +22,11 @@ from guardian.forms import GroupObjectPermissionsForm, UserObjectPermissionsForm
 from knox.models import AuthToken as KnoxAuthToken
 
 from audit.admin import AuditedAdminMixin, AuditedModelAdmin
-from lawreq.errors import InvalidInput
+from lawreq.errors import DomainError, InvalidInput
 from lawreq.forms import DepthLimitedJSONField
 from requests_app.auth import account_password_changed
 from requests_app.models import Agency, Jurisdiction, LegalDocument, LegalRequest, Officer
+from requests_app.officers import officer_approve, officer_deactivate, officer_refuse
 from requests_app.services import (
     AGENCY_GROUP_PREFIX,
     agency_create,
@@ -140,13 +141,45 @@ class OfficerForm(forms.ModelForm):
 @admin.register(Officer)
 class OfficerAdmin(AuditedModelAdmin):
     form = OfficerForm
-    list_display = ("user", "agency", "badge_number")
+    list_display = ("user", "agency", "badge_number", "status", "verified_until")
+    list_filter = ("status", "self_registered")
     list_select_related = ("user", "agency")
     search_fields = ("user__username", "agency__name")
+    actions = ["approve", "refuse", "deactivate"]
+    VERIFICATION_FIELDS = (
+        "status",
+        "self_registered",
+        "email_confirmed_at",
+        "approved_at",
+        "approved_by",
+        "verified_until",
+        "deactivated_at",
+    )
 
     def get_readonly_fields(self, request, obj=None):
-        # An officer record never passes to another account.
-        return ("user",) if obj is not None else ()
+        # An officer record never passes to another account; verification moves through the actions.
+        return ("user", *self.VERIFICATION_FIELDS) if obj is not None else self.VERIFICATION_FIELDS
+
+    def _each(self, request, queryset, service, done: str) -> None:
+        for officer in queryset.select_related("user"):
+            try:
+                service(officer=officer, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{officer.user.get_username()}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{officer.user.get_username()}: {done}.")
+
+    @admin.action(description="Approve the registration or re-verification")
+    def approve(self, request, queryset):
+        self._each(request, queryset, officer_approve, "approved")
+
+    @admin.action(description="Refuse the registration or re-verification")
+    def refuse(self, request, queryset):
+        self._each(request, queryset, officer_refuse, "refused")
+
+    @admin.action(description="Deactivate (the agency keeps reading the officer's requests)")
+    def deactivate(self, request, queryset):
+        self._each(request, queryset, officer_deactivate, "deactivated")
 
     def has_delete_permission(self, request, obj=None):
         # The account would stay in its agency's group: deactivate the user instead.

@@ -22,10 +22,12 @@ from lawreq.errors import InvalidInput
 from lawreq.filters import FilterSet
 from requests_app import selectors, services
 from requests_app.auth import token_obtain, token_revoke
+from requests_app.legal_hold import legal_request_legal_hold_set
 from requests_app.models import ApiToken, LegalRequest
 from requests_app.serializers import (
     AssignSerializer,
     DocumentSerializer,
+    LegalHoldSerializer,
     LegalRequestSerializer,
     LegalRequestSummarySerializer,
     LegalRequestWriteSerializer,
@@ -35,6 +37,7 @@ from requests_app.states import OPEN_STATES, State
 
 ERR_IDEMPOTENCY_KEY = "Idempotency-Key must be 1 to 200 printable characters."
 ERR_NO_FILE = "Send the document as multipart form field 'file'."
+LEGAL_HOLD_RESOURCE = "requests_app.legalrequest.legal_hold"
 ASSIGN_RESOURCE = "requests_app.legalrequest.assign"
 
 
@@ -165,6 +168,26 @@ class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.Gener
         serializer.is_valid(raise_exception=True)
         assignee = services.assignee_by_username(serializer.validated_data["assignee"])
         services.legal_request_assign(legal_request=legal_request, actor=request.user, assignee=assignee)
+        return request_detail_response(legal_request, request=request)
+
+    @extend_schema(
+        request=LegalHoldSerializer,
+        responses={200: LegalRequestSerializer},
+        description="Place (`legal_hold: true`, with a `reason`) or lift the legal hold: while it is on, retention "
+        "purges nothing of the request (snapshot, letter, documents). Analysts and reviewers only (anyone else: "
+        "404); audited with the reason.",
+    )
+    @action(detail=True, methods=["post"], url_path="legal-hold")
+    def legal_hold(self, request, ref=None):
+        legal_request = selectors.legal_request_get_for_staff(user=request.user, ref=ref, resource=LEGAL_HOLD_RESOURCE)
+        serializer = LegalHoldSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        legal_request_legal_hold_set(
+            legal_request=legal_request,
+            actor=request.user,
+            on=serializer.validated_data["legal_hold"],
+            reason=serializer.validated_data["reason"],
+        )
         return request_detail_response(legal_request, request=request)
 
     def _officer_request(self, ref: str) -> LegalRequest:

@@ -202,6 +202,12 @@ def _attempt_give_back(counted: list[tuple[_Limit, BaseCache]]) -> None:
         _uncount_attempt(limit, cache)
 
 
+def registration_throttle(*, email: str, client_ip: str) -> None:
+    """A self-registration counts as a log-in attempt for the address and the address alone (429
+    past the log-in limits), so the form cannot be used to probe e-mail domains or flood inboxes."""
+    _attempt_count(username=f"registration:{email}", client_ip=client_ip)
+
+
 def password_recheck(*, user, password: str, client_ip: str) -> None:
     """The password asked again of a logged-in user (before a change to their credentials): counted
     by the log-in throttle and a wrong one audited, as at log-in, so a stolen session cannot guess it."""

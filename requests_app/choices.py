@@ -84,3 +84,10 @@ def in_sentence(label: str) -> str:
     if len(label) > 1 and label[1].isupper():
         return label
     return label[:1].lower() + label[1:]
+
+
+class UserNoticeStatus(models.TextChoices):
+    PENDING = "pending", "Will be given"
+    SENT = "sent", "Given"
+    WITHHELD = "withheld", "Withheld"
+    NOT_REQUIRED = "not_required", "Not required"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
@@ -16,6 +18,7 @@ from requests_app.choices import (
     ProcessType,
     Resolution,
     TargetType,
+    UserNoticeStatus,
 )
 from requests_app.states import OPEN_STATES, State
 from vault.blind_index import blind_index
@@ -63,10 +66,35 @@ class Agency(models.Model):
         return self.name
 
 
+class OfficerStatus(models.TextChoices):
+    EMAIL_UNCONFIRMED = "email_unconfirmed", "Registered, e-mail address not yet confirmed"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting the platform's approval"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    DEACTIVATED = "deactivated", "Deactivated"
+
+
 class Officer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="officer")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="officers")
     badge_number = models.CharField(max_length=50, blank=True)
+    # Verification (requests_app.officers): an officer files requests only while approved and verified.
+    status = models.CharField(max_length=20, choices=OfficerStatus.choices, default=OfficerStatus.APPROVED)
+    self_registered = models.BooleanField(default=False)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The nonce a confirmation link carries: replaced when a link is used, so each link works once.
+    email_link_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_until = models.DateTimeField(
+        null=True, blank=True, help_text="Submissions are refused after this until re-verified (e-mail and approval)"
+    )
+    reverify_reminded_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="The verified_until a reminder was already sent for"
+    )
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.agency})"
@@ -74,6 +102,14 @@ class Officer(models.Model):
     @property
     def email_domain(self) -> str:
         return self.user.email.rpartition("@")[2].lower()
+
+    @property
+    def reverification_due(self) -> bool:
+        """Approved, and the verification lapses within the reminder period (or has lapsed)."""
+        if self.status != OfficerStatus.APPROVED or self.verified_until is None:
+            return False
+        horizon = timezone.now() + timedelta(days=settings.LAWREQ_OFFICER_REVERIFY_REMIND_DAYS)
+        return self.verified_until <= horizon
 
 
 class RequestSequence(models.Model):
@@ -133,6 +169,15 @@ class LegalRequest(models.Model):
         related_name="+",
         help_text="The analyst or reviewer who has the request in hand",
     )
+    # Notice to the affected users after a disclosure (notifications.user_notice).
+    user_notice_status = models.CharField(
+        max_length=20, choices=UserNoticeStatus.choices, default=UserNoticeStatus.PENDING, db_index=True
+    )
+    user_notice_due_at = models.DateTimeField(null=True, blank=True)
+    user_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    user_notice_reason = models.TextField(blank=True, help_text="Why notice is withheld: for the legal team only")
+    # Retention: while set, nothing of the request is purged (letters.retention).
+    legal_hold = models.BooleanField(default=False)
 
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
@@ -281,6 +326,8 @@ class LegalDocument(models.Model):
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Set when the retention period deleted the sealed file from storage; the row and sha256 stay.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -30,6 +30,17 @@ from requests_app.states import State
 ERR_UNKNOWN_JURISDICTION = "Unknown jurisdiction '{code}'."
 ERR_DUPLICATE_CATEGORY = "Each category may appear once."
 
+USER_NOTICE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["pending", "sent", "withheld", "not_required"]},
+        "due_at": {"type": "string", "format": "date-time", "nullable": True},
+        "sent_at": {"type": "string", "format": "date-time", "nullable": True},
+        "reason": {"type": "string", "description": "Why notice is withheld: the legal team only"},
+    },
+    "required": ["status", "due_at", "sent_at"],
+}
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class JurisdictionCodeField(serializers.Field):
@@ -199,6 +210,26 @@ class LegalRequestSerializer(serializers.Serializer):
         "`rendering`, `failed` (with `error`) or `signed`, and a `note` (waiting for the timestamp authority, "
         "signed without a timestamp); an officer sees `pending` or `signed` only, never an error."
     )
+    user_notice = serializers.SerializerMethodField(
+        help_text=(
+            "Notice to the users whose data was disclosed: status pending (will be given; due_at says when), "
+            "sent (sent_at), withheld (by a non-disclosure order until due_at, or by the rules) or not_required. "
+            "reason, why it is withheld, is given to the legal team only."
+        )
+    )
+    legal_hold = serializers.BooleanField(help_text="While true, nothing of the request is purged by retention")
+
+    @extend_schema_field(USER_NOTICE_SCHEMA)
+    def get_user_notice(self, legal_request: LegalRequest) -> dict:
+        notice = {
+            "status": legal_request.user_notice_status,
+            "due_at": _iso(legal_request.user_notice_due_at),
+            "sent_at": _iso(legal_request.user_notice_sent_at),
+        }
+        request = self.context.get("request")
+        if request is not None and is_legal_staff(request.user) and legal_request.user_notice_status == "withheld":
+            notice["reason"] = legal_request.user_notice_reason
+        return notice
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_assignee(self, legal_request: LegalRequest) -> str | None:
@@ -211,6 +242,10 @@ class LegalRequestSerializer(serializers.Serializer):
         request = self.context.get("request")
         staff = request is not None and is_legal_staff(request.user)
         return _letter_status_reader(legal_request, staff)
+
+
+def _iso(moment) -> str | None:
+    return serializers.DateTimeField().to_representation(moment) if moment else None
 
 
 def _assignee_for(serializer: serializers.Serializer, legal_request: LegalRequest) -> str | None:
@@ -239,3 +274,8 @@ class AssignSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     assignee = StrictCharField(
         max_length=150, allow_null=True, help_text="The username of an analyst or reviewer; null to unassign"
     )
+
+
+class LegalHoldSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    legal_hold = serializers.BooleanField(help_text="true places the hold, false lifts it")
+    reason = StrictCharField(max_length=500, required=False, allow_blank=True, default="")

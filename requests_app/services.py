@@ -21,7 +21,15 @@ from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from lawreq.errors import Conflict, InvalidInput, NotFound, NotPermitted, PayloadTooLarge, TransitionNotAllowed
+from lawreq.errors import (
+    Conflict,
+    Gone,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    PayloadTooLarge,
+    TransitionNotAllowed,
+)
 from lawreq.roles import is_legal_staff
 from requests_app.choices import Outcome
 from requests_app.deadlines import clock_pause, clock_resume
@@ -34,10 +42,12 @@ from requests_app.models import (
     LegalRequestGroupObjectPermission,
     LegalRequestUserObjectPermission,
     Officer,
+    OfficerStatus,
     RequestSequence,
     Target,
     target_index,
 )
+from requests_app.officers import officer_submission_check
 from requests_app.selectors import ERR_NOT_FOUND, require_legal_staff_on
 from requests_app.states import EDITABLE_STATES, State, can_transition
 from requests_app.targets import normalize_target
@@ -56,6 +66,7 @@ ERR_TOO_MANY_DOCUMENTS = "A request holds at most {limit} documents."
 ERR_DOCUMENTS_TOO_LARGE = "A request's documents total at most {limit} bytes."
 ERR_UPDATE_STATE = "A request can be changed only while it is a draft or awaits information."
 ERR_OFFICER_DOMAIN = "The officer's e-mail domain is not one of the agency's official domains."
+ERR_DOCUMENT_PURGED = "This document was deleted after the retention period; its digest is kept with the request."
 ERR_PRESERVATION_UNKNOWN = "No preservation request {ref} of your agency exists."
 ERR_OFFICER_MOVE_DOMAIN = (
     "The officer's e-mail domain '{domain}' is not one of {agency}'s official domains ({domains}): "
@@ -218,7 +229,17 @@ def officer_create(*, user, agency: Agency, badge_number: str = "", actor=None) 
     domain = user.email.rpartition("@")[2].lower()
     if domain not in agency.email_domains:
         raise InvalidInput(ERR_OFFICER_DOMAIN, field="email")
-    officer = Officer.objects.create(user=user, agency=agency, badge_number=badge_number)
+    now = timezone.now()
+    # Created by staff (admin, demo): approved and verified from today, as an approval would.
+    officer = Officer.objects.create(
+        user=user,
+        agency=agency,
+        badge_number=badge_number,
+        email_confirmed_at=now,
+        approved_at=now,
+        approved_by=actor if getattr(actor, "is_authenticated", False) else None,
+        verified_until=now + dt.timedelta(days=settings.LAWREQ_OFFICER_REVERIFY_DAYS),
+    )
     user.groups.add(agency.group, Group.objects.get(name="officer"))
     audit_record(
         action=AuditAction.OFFICER_CREATED, actor=actor, obj=officer, details={"user": user.pk, "agency": agency.pk}
@@ -435,6 +456,9 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
     legal_request.save()
     _store_targets(legal_request, targets)
     _grant_to_own_agency(legal_request=legal_request, actor=actor)
+    if officer.status != OfficerStatus.APPROVED:
+        # Not yet in the agency's group (officer_approve adds them): they see their own drafts only.
+        legal_request_access_grant(legal_request=legal_request, codename=CODENAME_VIEW, actor=actor, user=actor)
     audit_record(
         action=AuditAction.REQUEST_CREATED,
         actor=actor,
@@ -600,6 +624,8 @@ def legal_document_download(*, legal_request: LegalRequest, actor, document_id: 
     document = legal_request.documents.filter(pk=document_id).first()
     if document is None:
         raise NotFound(ERR_NOT_FOUND)
+    if document.purged_at is not None:
+        raise Gone(ERR_DOCUMENT_PURGED)
     context = document.seal_context()
     with document.file.open("rb") as source:
         stream_verify(source, context=context, actor=actor, request_ref=legal_request.ref)
@@ -625,6 +651,7 @@ def legal_request_submit(
     """Draft (or a request awaiting information) to ``received``. A first submission records when
     it was received and when it is due; an answer to a question keeps both."""
     with transaction.atomic():
+        officer_submission_check(actor=actor)
         if not legal_request.documents.exists():
             if legal_request.state not in EDITABLE_STATES:
                 raise TransitionNotAllowed(

@@ -266,6 +266,14 @@ def check_nondisclosure_order(facts: RequestFacts, params: Mapping[str, Any]) ->
     return Finding(ok=True, detail=f"User notice barred until {facts.nondisclosure_until.isoformat()}.")
 
 
+def check_user_notice(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
+    """Whether the platform tells the affected users after a disclosure; never fails. What the
+    notice service reads is the parameter (``rules.selectors.user_notice_rule``)."""
+    if params["given"]:
+        return Finding(ok=True, detail="The affected users are told after a disclosure, unless an order bars it.")
+    return Finding(ok=True, detail="The platform does not tell the affected users of this request.")
+
+
 def check_preservation(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
     days, extension = params["days"], params["extension_days"]
     return Finding(
@@ -342,6 +350,7 @@ CHECKS: Mapping[str, Check] = MappingProxyType(
             _check(check_response_deadline, "The response deadline in days or hours."),
             _check(check_nondisclosure_order, "A non-disclosure order is allowed and not longer than max_days."),
             _check(check_preservation, "Preservation period and extension."),
+            _check(check_user_notice, "Whether the affected users are told after a disclosure (given)."),
             _check(check_legal_channel, "The request came through one of the listed channels."),
             _check(check_agency_verified, "The requesting agency is verified.", officer_visible=False),
             _check(

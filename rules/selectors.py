@@ -25,7 +25,7 @@ from rules.engine import (
     merged_rules,
     version_in_force,
 )
-from rules.facts import RequestFacts
+from rules.facts import RequestFacts, facts_from_request
 from rules.models import CheckRun, RuleSet, RuleSetVersion, Scope
 
 MAX_JURISDICTION_DEPTH = 5
@@ -411,3 +411,23 @@ def fields_required_by_rules(*, jurisdiction_code: str, process_type: str = "", 
         else:
             fields.update(_FIELDS_OF_CHECK.get(rule.check.name, ()))
     return frozenset(fields)
+
+
+@dataclass(frozen=True)
+class NoticeRule:
+    """What the rules in force say of telling the affected users after a disclosure."""
+
+    given: bool
+    rule: str = ""
+    citation: str = ""
+
+
+def user_notice_rule(*, legal_request: LegalRequest) -> NoticeRule:
+    """The most specific applicable ``user_notice`` rule in force at the request's receipt; notice is
+    given when no rule speaks of it."""
+    facts = facts_from_request(legal_request)
+    found = NoticeRule(given=True)
+    for rule, _ in merged_rules(rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)):
+        if rule.check.name == "user_notice" and (rule.when is None or rule.when.matches(facts)):
+            found = NoticeRule(given=bool(rule.params["given"]), rule=rule.id, citation=rule.citation)
+    return found

@@ -1,4 +1,5 @@
-"""Preservation over the API: the legal team extends the holds a preservation order placed."""
+"""Preservation over the API: the legal team, or the requesting agency's officers, extend the holds a
+preservation order placed, once, while they run."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from requests_app.selectors import legal_request_get_for_staff
+from lawreq.roles import is_legal_staff
+from requests_app.selectors import legal_request_get, legal_request_get_for_staff
 from subscribers.selectors import preservation_holds_of
 from subscribers.services import preservation_holds_extend
 
@@ -23,6 +25,13 @@ HoldsSerializer = inline_serializer(
 )
 
 
+def _preservation_for(request, ref: str):
+    """The legal team's view of the request, or the agency's own (404 for anyone else)."""
+    if hasattr(request.user, "officer") and not is_legal_staff(request.user):
+        return legal_request_get(user=request.user, ref=ref)
+    return legal_request_get_for_staff(user=request.user, ref=ref, resource=HOLDS_RESOURCE)
+
+
 def _holds_summary(legal_request) -> dict:
     holds = preservation_holds_of(legal_request=legal_request)
     return {
@@ -36,15 +45,13 @@ def _holds_summary(legal_request) -> dict:
 class PreservationView(APIView):
     @extend_schema(responses=HoldsSerializer)
     def get(self, request, ref: str):
-        return Response(
-            _holds_summary(legal_request_get_for_staff(user=request.user, ref=ref, resource=HOLDS_RESOURCE))
-        )
+        return Response(_holds_summary(_preservation_for(request, ref)))
 
 
 @extend_schema(tags=["review"])
 class PreservationExtendView(APIView):
     @extend_schema(request=None, responses=HoldsSerializer)
     def post(self, request, ref: str):
-        legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=HOLDS_RESOURCE)
+        legal_request = _preservation_for(request, ref)
         preservation_holds_extend(legal_request=legal_request, actor=request.user)
         return Response(_holds_summary(legal_request))

@@ -93,6 +93,8 @@ class PreservationHold(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When the lapse was recorded in the trail (``preservation_holds_expire``, beat): once per hold.
+    expiry_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-expires_at", "id"]

@@ -21,7 +21,7 @@ from audit.services import audit_hash_identifier, audit_record
 from lawreq.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import is_legal_staff
 from requests_app.choices import ProcessType, Resolution, TargetType
-from requests_app.models import LegalRequest, Target
+from requests_app.models import LegalRequest, Officer, OfficerStatus, Target
 from requests_app.selectors import require_legal_staff_on
 from requests_app.targets import normalize_phone
 from rules.selectors import preservation_period
@@ -47,7 +47,7 @@ ERR_PERIOD = "must be later than valid_from"
 ERR_HOLD_NOT_PRESERVATION = "Only a preservation order places a hold."
 ERR_HOLD_ALREADY_EXTENDED = "This preservation has already been extended once."
 ERR_HOLD_NONE = "This request has no active preservation hold."
-ERR_HOLD_ROLE = "Only the legal team can extend a preservation."
+ERR_HOLD_ROLE = "Only the legal team or the requesting agency's officers can extend a preservation."
 
 MAX_IMPORT_ERRORS = 20
 IMPORT_BATCH_ACCOUNTS = 2000
@@ -411,10 +411,15 @@ def preservation_holds_place(*, legal_request: LegalRequest, actor=None) -> list
 
 @transaction.atomic
 def preservation_holds_extend(*, legal_request: LegalRequest, actor) -> list[PreservationHold]:
-    """Extend every active hold of a preservation order once, by the rules' extension period."""
-    if not is_legal_staff(actor):
+    """Extend every active hold of a preservation order once, by the rules' extension period, while
+    it runs (an expired hold is over). The agency asks for it (US 2703(f): "upon a renewed request"),
+    or the legal team records it; the agency's officer must be an approved one."""
+    if is_legal_staff(actor):
+        require_legal_staff_on(legal_request, actor)
+    elif not Officer.objects.filter(
+        user_id=actor.pk, agency_id=legal_request.agency_id, status=OfficerStatus.APPROVED
+    ).exists():
         raise NotPermitted(ERR_HOLD_ROLE)
-    require_legal_staff_on(legal_request, actor)
     now = timezone.now()
     holds = list(
         PreservationHold.objects.select_for_update()
@@ -445,6 +450,35 @@ def preservation_holds_extend(*, legal_request: LegalRequest, actor) -> list[Pre
             },
         )
     return holds
+
+
+def preservation_holds_expire(*, now: dt.datetime | None = None) -> int:
+    """Record in the trail, once per hold, each hold that lapsed without an extension in its window
+    (a hold is over at ``expires_at`` whatever runs; this makes the lapse visible). Claimed with a
+    conditional update, so a second run, or two at once, record nothing more. Returns the count."""
+    now = now or timezone.now()
+    recorded = 0
+    lapsed = PreservationHold.objects.filter(expires_at__lte=now, expiry_recorded_at__isnull=True)
+    for hold in lapsed.select_related("account", "legal_request").order_by("pk"):
+        with transaction.atomic():
+            claimed = PreservationHold.objects.filter(pk=hold.pk, expiry_recorded_at__isnull=True).update(
+                expiry_recorded_at=now
+            )
+            if not claimed:
+                continue
+            audit_record(
+                action=AuditAction.PRESERVATION_HOLD,
+                obj=hold,
+                request_ref=hold.legal_request.ref,
+                details={
+                    "event": "expired",
+                    "account": audit_hash_identifier(hold.account.account_id),
+                    "extended": hold.extended_at is not None,
+                    "expired_at": hold.expires_at.isoformat(),
+                },
+            )
+            recorded += 1
+    return recorded
 
 
 @transaction.atomic

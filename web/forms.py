@@ -658,3 +658,14 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For the legal team only: never shown to the officer, never in a letter.",
     )
+
+
+class OfficerRegistrationForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(
+        max_length=150,
+        label="Official e-mail address",
+        help_text="Your agency's address: its domain identifies your agency.",
+    )
+    badge_number = forms.CharField(label="Badge or service number", max_length=50)
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)

@@ -4,7 +4,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from lawreq.converters import REF
-from web.views import account, audit, common, conversation, portal, public, staff
+from web.views import account, audit, common, conversation, officers, portal, public, retention, staff
 
 app_name = "web"
 
@@ -13,10 +13,17 @@ urlpatterns = [
     path("accounts/login/", common.WebLoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/second-factor/", account.second_factor, name="second-factor"),
+    # Verified officers (issue 14)
+    path("accounts/register/", officers.register, name="register"),
+    path("accounts/register/confirm/<str:token>/", officers.register_confirm, name="register-confirm"),
+    path("accounts/reverify/", officers.reverify, name="officer-reverify"),
+    path("officers/pending/", officers.pending, name="officers-pending"),
+    path("officers/<int:officer_id>/decision/", officers.decide, name="officer-decide"),
     # The legal team
     path("queue/", staff.queue, name="queue"),
     path("queue/assign/", staff.queue_assign, name="queue-assign"),
     path(f"queue/{REF}/assign/", staff.request_assign, name="request-assign"),
+    path(f"queue/{REF}/legal-hold/", retention.legal_hold, name="legal-hold"),
     path(f"queue/{REF}/", staff.staff_detail, name="staff-detail"),
     path(f"queue/{REF}/checks/", staff.checks_run, name="checks-run"),
     path(f"queue/{REF}/retry/", staff.work_retry, name="work-retry"),

@@ -48,6 +48,7 @@ from letters.services import (
 from notifications.models import Event
 from notifications.recipients import agency_side, reviewers, reviewers_other_than, staff_side
 from notifications.services import notify
+from notifications.user_notice import user_notice_schedule
 from notifications.webhooks import webhook_event
 from requests_app.models import LegalRequest
 from requests_app.services import (
@@ -228,6 +229,8 @@ def do_issue_response(*, legal_request_id: int, claim_token: str | None = None) 
                 occurrence=f"response:{response.pk}",
             )
             webhook_event(event=Event.ANSWERED, legal_request=legal_request, occurrence=f"response:{response.pk}")
+            # Whether and when the users whose data went out are told (an order or the rules may bar it).
+            user_notice_schedule(legal_request=legal_request)
     return response
 
 

@@ -106,6 +106,14 @@ NO_PERSONAL_DATA = {
     # assignment from the queue and the request page: a redirect, nothing shown
     "queue-assign",
     "request-assign",
+    # Officers' registration and verification, the legal hold from the request page (a redirect):
+    # no platform user's data.
+    "register",
+    "register-confirm",
+    "officer-reverify",
+    "officers-pending",
+    "officer-decide",
+    "legal-hold",
 }
 PERSONAL_DATA_ROUTES = {
     "legalrequest-detail",
@@ -126,6 +134,7 @@ PERSONAL_DATA_ROUTES = {
     # The check before filing shows the request page again (a draft's, so not in the reads above):
     # audited as a view, tested in tests/web/test_guided_form.py.
     "portal-precheck",
+    "legalrequest-legal-hold",
 }
 
 

@@ -93,6 +93,7 @@ PARAMS = {
         st.fixed_dictionaries({"days": positive}), st.fixed_dictionaries({"hours": positive})
     ),
     "nondisclosure_order": st.fixed_dictionaries({"allowed": st.booleans()}, optional={"max_days": positive}),
+    "user_notice": st.fixed_dictionaries({"given": st.booleans()}),
     "preservation": st.fixed_dictionaries(
         {"days": positive, "extension_days": st.integers(min_value=0, max_value=1000)}
     ),

@@ -76,8 +76,22 @@ def test_a_hold_is_extended_once_by_the_rules_extension(preservation, analyst, a
         preservation_holds_extend(legal_request=preservation, actor=analyst)
 
 
-def test_an_officer_cannot_extend_a_hold(preservation, officer_a):
+def test_another_agencys_officer_cannot_extend_a_hold(preservation, officer_b):
     with pytest.raises(NotPermitted):
+        preservation_holds_extend(legal_request=preservation, actor=officer_b)
+
+
+def test_the_requesting_agencys_officer_extends_the_hold_once_within_its_window(preservation, officer_a, audit_trail):
+    (hold,) = preservation_holds_extend(legal_request=preservation, actor=officer_a)
+    assert hold.extended_by == officer_a
+    audit_trail.assert_recorded(AuditAction.PRESERVATION_HOLD, actor=officer_a, event="extended")
+
+
+def test_an_expired_hold_cannot_be_extended(preservation, officer_a):
+    PreservationHold.objects.filter(legal_request=preservation).update(
+        starts_at=timezone.now() - dt.timedelta(days=200), expires_at=timezone.now() - dt.timedelta(days=1)
+    )
+    with pytest.raises(InvalidInput, match=re.escape(ERR_HOLD_NONE)):
         preservation_holds_extend(legal_request=preservation, actor=officer_a)
 
 
@@ -121,10 +135,14 @@ def test_an_expired_hold_is_not_linked(preservation, draft_factory, officer_a):
     assert production.preservation_of is None
 
 
-def test_the_api_extends_for_staff_and_hides_holds_from_others(preservation, api, reviewer, officer_a, auditor):
+def test_the_api_extends_for_staff_and_hides_holds_from_others(
+    preservation, api, reviewer, officer_a, officer_b, auditor
+):
     url = f"/api/v1/requests/{preservation.ref}/preservation/"
 
-    assert api(officer_a).get(url).status_code == 404
+    assert api(officer_b).get(url).status_code == 404
+    assert api(officer_b).post(url + "extend/").status_code == 404
+    assert api(officer_a).get(url).json()["accounts_held"] == 1
     assert api(auditor).post(url + "extend/").status_code == 404
     assert api(reviewer).get(url).json()["accounts_held"] == 1
     response = api(reviewer).post(url + "extend/")
@@ -144,3 +162,18 @@ def test_the_requesting_officer_cannot_extend_their_own_hold_even_with_a_staff_r
     with pytest.raises(NotFound):
         preservation_holds_extend(legal_request=preservation, actor=officer)
     assert not PreservationHold.objects.filter(legal_request=preservation, extended_at__isnull=False).exists()
+
+
+def test_a_lapsed_hold_is_recorded_as_expired_once(preservation, audit_trail):
+    import time_machine
+
+    from subscribers.services import preservation_holds_expire
+
+    (hold,) = PreservationHold.objects.filter(legal_request=preservation)
+    assert preservation_holds_expire() == 0  # still running
+    later = hold.expires_at + dt.timedelta(minutes=1)
+    assert preservation_holds_expire(now=later) == 1
+    assert preservation_holds_expire(now=later) == 0
+    audit_trail.assert_recorded(AuditAction.PRESERVATION_HOLD, event="expired", extended=False)
+    with time_machine.travel(later):
+        assert not account_is_held(account_id=hold.account.account_id)
