@@ -124,6 +124,11 @@ STAFF_ACTIONS = frozenset(
         AuditAction.RESPONSE_FAILED,
         AuditAction.MESSAGE_POSTED,
         AuditAction.NOTE_ADDED,
+        AuditAction.CALLBACK_RECORDED,
+        AuditAction.REQUEST_FLAGGED,
+        AuditAction.FOLLOWUP_REQUESTED,
+        AuditAction.FOLLOWUP_RECEIVED,
+        AuditAction.FOLLOWUP_OVERDUE,
     }
 )
 # What happened in the open: the agency's own steps, the conversation, the outward states, the letter.
@@ -142,6 +147,11 @@ OFFICER_ACTIONS = frozenset(
 INTERNAL_STATES = frozenset({State.PENDING_APPROVAL})
 
 DECISION_WORDS = {"disclose": "disclose", "reject": "reject", "need_info": "ask the officer for information"}
+CALLBACK_WORDS = {"confirmed": "confirmed", "not_confirmed": "not confirmed", "no_answer": "no answer"}
+FLAG_WORDS = {
+    "callback_not_confirmed": "the agency did not confirm the request on a call-back",
+    "agency_suspended": "the agency was suspended",
+}
 RECOMMENDATION_WORDS = {"proceed": "proceed", "reject": "reject", "needs_info": "ask for information"}
 
 
@@ -188,6 +198,18 @@ def _staff_only_event(entry: AuditEntry, actor: str) -> TimelineEvent | None:
             return TimelineEvent(entry.created_at, "decision", "Approved answer frozen", actor)
         case AuditAction.RESPONSE_FAILED:
             return TimelineEvent(entry.created_at, "letter", "Letter generation failed", actor)
+        case AuditAction.CALLBACK_RECORDED:
+            outcome = CALLBACK_WORDS.get(details.get("outcome", ""), details.get("outcome", ""))
+            return TimelineEvent(entry.created_at, "callback", f"Call-back to the registry number: {outcome}", actor)
+        case AuditAction.REQUEST_FLAGGED:
+            reason = FLAG_WORDS.get(details.get("flag", ""), details.get("flag", ""))
+            return TimelineEvent(entry.created_at, "flag", f"Flagged: {reason}", actor)
+        case AuditAction.FOLLOWUP_REQUESTED:
+            return TimelineEvent(entry.created_at, "followup", "Follow-up legal process requested", actor)
+        case AuditAction.FOLLOWUP_RECEIVED:
+            return TimelineEvent(entry.created_at, "followup", "Follow-up legal process received", actor)
+        case AuditAction.FOLLOWUP_OVERDUE:
+            return TimelineEvent(entry.created_at, "followup", "Follow-up legal process overdue: escalated", actor)
     return None
 
 

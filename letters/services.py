@@ -37,6 +37,7 @@ from letters.rendering import LetterContentError, RenderedLetter, letter_preview
 from letters.signing import pdf_sign, signer_load
 from requests_app.choices import Category, Outcome
 from requests_app.models import LegalRequest
+from requests_app.services import legal_request_require_not_frozen
 from requests_app.states import ANSWERABLE_STATES, State
 from rules.selectors import latest_check_run, officer_failures
 from subscribers.providers import get_provider
@@ -63,7 +64,7 @@ TRANSIENT_ERRORS = (
 )
 # Errors whose message is ours (no personal data), recorded as they are. Any other error is
 # recorded by its type only: its message could quote a record.
-KNOWN_ERRORS = (LetterContentError, ImproperlyConfigured, SigningError, DecryptionRefused, NotFound)
+KNOWN_ERRORS = (LetterContentError, ImproperlyConfigured, SigningError, DecryptionRefused, NotFound, Conflict)
 ERR_UNEXPECTED = "unexpected error while rendering or signing (the worker log has the stack)"
 
 
@@ -157,6 +158,8 @@ def _letter_sign(*, legal_request_id: int) -> SignedLetter:
         .prefetch_related("targets", "documents")
         .get(pk=legal_request_id)
     )
+    # A suspended agency's letters wait: recorded as failed, generated again once it is reinstated.
+    legal_request_require_not_frozen(legal_request)
     try:
         decision = approved_decision(legal_request=legal_request, actor=None, purpose=READ_PURPOSE)
     except NotFound:

@@ -21,7 +21,7 @@ from requests_app.choices import (
     ProcessType,
     TargetType,
 )
-from requests_app.models import Jurisdiction, LegalRequest
+from requests_app.models import FollowUpState, Jurisdiction, LegalRequest
 from requests_app.services import MAX_TARGETS
 from requests_app.states import State
 
@@ -131,6 +131,12 @@ class LegalRequestSummarySerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class FollowUpSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(source="followup_state", choices=FollowUpState.choices)
+    due_at = serializers.DateTimeField(source="followup_due_at")
+    received_at = serializers.DateTimeField(source="followup_received_at", allow_null=True)
+
+
 class LegalRequestSerializer(serializers.Serializer):
     """A request as GET returns it (API.md), plus a few additions. Declared field by field: a
     ModelSerializer would introspect the model again on every response."""
@@ -167,11 +173,19 @@ class LegalRequestSerializer(serializers.Serializer):
     assignee = serializers.SerializerMethodField(
         help_text="The analyst or reviewer in charge, or null; shown to the legal team only (null for officers)"
     )
+    followup = serializers.SerializerMethodField(
+        help_text="After an emergency disclosure, the follow-up legal process the agency owes (attach it as a "
+        "document): {state: awaiting|received|overdue, due_at, received_at}; null when none is owed"
+    )
     created_at = serializers.DateTimeField()
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_assignee(self, legal_request: LegalRequest) -> str | None:
         return _assignee_for(self, legal_request)
+
+    @extend_schema_field(FollowUpSerializer(allow_null=True))
+    def get_followup(self, legal_request: LegalRequest) -> dict | None:
+        return FollowUpSerializer(legal_request).data if legal_request.followup_state else None
 
 
 def _assignee_for(serializer: serializers.Serializer, legal_request: LegalRequest) -> str | None:

@@ -54,3 +54,9 @@ def issue_response(self, legal_request_id: int) -> str | None:
     except ResponseGenerationFailed:
         return None  # recorded on the response and in the audit trail
     return response.sha256 or None
+
+
+@shared_task(name="workflow.followups_escalate", acks_late=True)
+def followups_escalate() -> list[str]:
+    """Beat: escalate the emergency disclosures whose follow-up legal process is overdue."""
+    return services.do_followups_escalate()
