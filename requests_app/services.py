@@ -809,7 +809,10 @@ def legal_request_followup_open(*, legal_request: LegalRequest, due_at: dt.datet
         audit_record(
             action=AuditAction.FOLLOWUP_REQUESTED,
             request_ref=legal_request.ref,
-            details={"due_at": due_at.astimezone(dt.UTC).isoformat()},
+            details={
+                "due_at": due_at.astimezone(dt.UTC).isoformat(),
+                "jurisdiction": legal_request.jurisdiction.code,
+            },
         )
     legal_request.refresh_from_db()
     return bool(opened)
