@@ -50,7 +50,7 @@ def risk_signals_of(legal_request: LegalRequest) -> list[RiskSignal]:
     officer = getattr(creator, "officer", None)
     signals: list[RiskSignal] = []
 
-    account_age = at - creator.date_joined
+    account_age = max(at - creator.date_joined, dt.timedelta(0))
     if account_age < dt.timedelta(days=settings.LAWREQ_RISK_NEW_ACCOUNT_DAYS):
         signals.append(RiskSignal(NEW_ACCOUNT, f"The officer's account is {account_age.days} day(s) old."))
 
