@@ -301,6 +301,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RequestOutcomeEnum": "requests_app.models.Outcome",
         "RequestStateEnum": "requests_app.models.State",
+        "CallBackOutcomeEnum": "disclosure.models.CallBackOutcome",
     },
 }
 
