@@ -179,4 +179,4 @@ class FollowUpReceivedView(APIView):
         do_followup_received(
             legal_request=legal_request, actor=request.user, document_id=serializer.validated_data["document"]
         )
-        return request_detail_response(legal_request)
+        return request_detail_response(legal_request, request=request)

@@ -98,6 +98,10 @@ NO_PERSONAL_DATA = {
     # assignment from the queue and the request page: a redirect, nothing shown
     "queue-assign",
     "request-assign",
+    # A call-back recorded, a follow-up marked received, from the request page: a redirect, or the
+    # request page again (audited by it).
+    "callback",
+    "followup-received",
 }
 PERSONAL_DATA_ROUTES = {
     "legalrequest-detail",
@@ -115,6 +119,9 @@ PERSONAL_DATA_ROUTES = {
     "approval-review",
     "approval-preview",
     "legalrequest-assign",
+    "api-followup-received",
+    # Call-backs name whom the legal team spoke to at the agency: each listing is audited.
+    "api-callbacks",
 }
 
 

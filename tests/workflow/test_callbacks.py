@@ -237,6 +237,11 @@ def test_the_api_records_a_call_back_and_lists_them(emergency, analyst, reviewer
     assert body["called_by"] == analyst.username
     assert body["outcome"] == "confirmed" and body["spoke_to"] == "Sgt. Miller" and body["note"] == "ok"
     assert [item["id"] for item in listed.json()] == [body["id"]]
+    from audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(
+        action=AuditAction.REQUEST_VIEWED, actor_id=reviewer.pk, request_ref=emergency.ref
+    ).exists()
 
 
 def test_the_api_answers_409_for_an_agency_without_a_registry_number(emergency, analyst):
