@@ -225,7 +225,7 @@ def test_the_api_refuses_a_number_chosen_by_the_caller(emergency, analyst, field
     assert not CallBack.objects.exists()
 
 
-def test_the_api_records_a_call_back_and_lists_them(emergency, analyst, reviewer):
+def test_the_api_records_a_call_back_and_lists_them(emergency, analyst, reviewer, audit_trail):
     created = api_client(analyst).post(
         callbacks_url(emergency), {"spoke_to": "Sgt. Miller", "outcome": "confirmed", "note": "ok"}, format="json"
     )
@@ -237,11 +237,9 @@ def test_the_api_records_a_call_back_and_lists_them(emergency, analyst, reviewer
     assert body["called_by"] == analyst.username
     assert body["outcome"] == "confirmed" and body["spoke_to"] == "Sgt. Miller" and body["note"] == "ok"
     assert [item["id"] for item in listed.json()] == [body["id"]]
-    from audit.models import AuditEntry
-
-    assert AuditEntry.objects.filter(
-        action=AuditAction.REQUEST_VIEWED, actor_id=reviewer.pk, request_ref=emergency.ref
-    ).exists()
+    audit_trail.assert_recorded(
+        AuditAction.REQUEST_VIEWED, actor=reviewer, request_ref=emergency.ref, via="api:callbacks"
+    )
 
 
 def test_the_api_answers_409_for_an_agency_without_a_registry_number(emergency, analyst):
