@@ -137,9 +137,9 @@ class CallBacksView(APIView):
     )
     def get(self, request, ref: str):
         legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=CALLBACK_RESOURCE)
-        return Response(
-            CallBackSerializer(callbacks_of(legal_request=legal_request, actor=request.user), many=True).data
-        )
+        legal_request_shown(user=request.user, legal_request=legal_request, via="api:callbacks")
+        records = callbacks_of(legal_request=legal_request, actor=request.user)
+        return Response(CallBackSerializer(records, many=True).data)
 
     @extend_schema(
         summary="Record a call-back to the agency's registry number",
