@@ -154,3 +154,13 @@ def test_the_transparency_report_counts_the_emergencies_never_followed_up(
     assert report.totals.emergency_not_followed_up == 1
     assert report.as_dict()["jurisdictions"][0]["emergency_not_followed_up"] == 1
     assert never.followup_state == FollowUpState.AWAITING
+
+
+def test_the_officers_page_asks_for_the_follow_up_and_takes_the_upload(disclosed, officer_a, client):
+    from django.urls import reverse
+
+    client.force_login(officer_a)
+    page = client.get(reverse("web:portal-detail", kwargs={"ref": disclosed.ref})).content.decode()
+
+    assert 'id="followup-owed"' in page and 'id="upload-form"' in page
+    assert "Sgt. Miller" not in page and "registry number" not in page
