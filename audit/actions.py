@@ -29,6 +29,9 @@ class AuditAction:
     OFFICER_REFUSED = "agency.officer_refused"
     OFFICER_DEACTIVATED = "agency.officer_deactivated"
     OFFICER_REVERIFY_REMINDED = "agency.officer_reverify_reminded"
+    AGENCY_DOMAINS_CHANGED = "agency.domains_changed"
+    AGENCY_SUSPENDED = "agency.suspended"
+    AGENCY_REINSTATED = "agency.reinstated"
 
     REQUEST_CREATED = "request.created"
     REQUEST_UPDATED = "request.updated"
@@ -43,6 +46,11 @@ class AuditAction:
     REQUEST_REVISED = "request.revised"
     MESSAGE_POSTED = "request.message_posted"
     NOTE_ADDED = "request.note_added"
+    CALLBACK_RECORDED = "request.callback_recorded"
+    REQUEST_FLAGGED = "request.flagged"
+    FOLLOWUP_REQUESTED = "request.followup_requested"
+    FOLLOWUP_RECEIVED = "request.followup_received"
+    FOLLOWUP_OVERDUE = "request.followup_overdue"
 
     # The legal team's workbench (issue 12): assignment, target search, approval preview.
     REQUEST_ASSIGNED = "request.assigned"

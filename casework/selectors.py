@@ -128,6 +128,11 @@ STAFF_ACTIONS = frozenset(
         AuditAction.CLOCK_RESUMED,
         AuditAction.DEADLINE_REMINDED,
         AuditAction.DEADLINE_ESCALATED,
+        AuditAction.CALLBACK_RECORDED,
+        AuditAction.REQUEST_FLAGGED,
+        AuditAction.FOLLOWUP_REQUESTED,
+        AuditAction.FOLLOWUP_RECEIVED,
+        AuditAction.FOLLOWUP_OVERDUE,
     }
 )
 # What happened in the open: the agency's own steps, the conversation, the outward states, the letter.
@@ -146,6 +151,11 @@ OFFICER_ACTIONS = frozenset(
 INTERNAL_STATES = frozenset({State.PENDING_APPROVAL})
 
 DECISION_WORDS = {"disclose": "disclose", "reject": "reject", "need_info": "ask the officer for information"}
+CALLBACK_WORDS = {"confirmed": "confirmed", "not_confirmed": "not confirmed", "no_answer": "no answer"}
+FLAG_WORDS = {
+    "callback_not_confirmed": "the agency did not confirm the request on a call-back",
+    "agency_suspended": "the agency was suspended",
+}
 RECOMMENDATION_WORDS = {"proceed": "proceed", "reject": "reject", "needs_info": "ask for information"}
 
 
@@ -202,6 +212,18 @@ def _staff_only_event(entry: AuditEntry, actor: str) -> TimelineEvent | None:
             return TimelineEvent(entry.created_at, "deadline", title, actor)
         case AuditAction.DEADLINE_ESCALATED:
             return TimelineEvent(entry.created_at, "deadline", "Overdue: escalated to the reviewers", actor)
+        case AuditAction.CALLBACK_RECORDED:
+            outcome = CALLBACK_WORDS.get(details.get("outcome", ""), details.get("outcome", ""))
+            return TimelineEvent(entry.created_at, "callback", f"Call-back to the registry number: {outcome}", actor)
+        case AuditAction.REQUEST_FLAGGED:
+            reason = FLAG_WORDS.get(details.get("flag", ""), details.get("flag", ""))
+            return TimelineEvent(entry.created_at, "flag", f"Flagged: {reason}", actor)
+        case AuditAction.FOLLOWUP_REQUESTED:
+            return TimelineEvent(entry.created_at, "followup", "Follow-up legal process requested", actor)
+        case AuditAction.FOLLOWUP_RECEIVED:
+            return TimelineEvent(entry.created_at, "followup", "Follow-up legal process received", actor)
+        case AuditAction.FOLLOWUP_OVERDUE:
+            return TimelineEvent(entry.created_at, "followup", "Follow-up legal process overdue: escalated", actor)
     return None
 
 

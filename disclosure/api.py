@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from disclosure import selectors, services
-from disclosure.models import Approval, Decision, Proposal
+from disclosure.models import Approval, CallBackOutcome, Decision, Proposal
 from disclosure.records import ApprovedDecision
 from lawreq.fields import (
     RejectUnknownFieldsMixin,
@@ -29,6 +29,15 @@ from requests_app.services import MAX_TARGETS
 ERR_TARGET_ITEM = "Each target is an id, or an object with 'id' and optional 'categories', 'date_from', 'date_to'."
 ERR_DUPLICATE_CATEGORY = "Each category may appear once."
 READ_PURPOSE_API = "api: snapshot viewed by the legal team"
+ERR_CHECKBOX_GONE = (
+    "out_of_band_verified is no longer accepted: the out-of-band verification is a call-back recorded with "
+    "POST /api/v1/requests/{ref}/callbacks/, to the agency's registry number."
+)
+ERR_NUMBER_CHOSEN = (
+    "The number called is not chosen by the caller: it is the agency's number in the registry, taken by the "
+    "system. Remove '{field}'."
+)
+CALLER_NUMBER_FIELDS = ("number_called", "number", "phone", "callback_phone")
 SNAPSHOT_RESOURCE = "disclosure.snapshot"
 
 
@@ -112,7 +121,11 @@ class ProposalWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         help_text="For the requester: sentences the letter prints about a refusal or a narrowing, with the "
         "rules' own messages. Required for a rejection.",
     )
-    out_of_band_verified = StrictBooleanField(required=False, default=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "out_of_band_verified" in data:
+            raise serializers.ValidationError({"out_of_band_verified": [ERR_CHECKBOX_GONE]})
+        return super().to_internal_value(data)
 
 
 class ApprovalWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -148,7 +161,6 @@ class ProposalSerializer(serializers.ModelSerializer):
             "reason",
             "reasons",
             "rule_versions",
-            "out_of_band_verified",
             "proposed_by",
             "created_at",
             "approval",
@@ -168,6 +180,37 @@ class ProposalSerializer(serializers.ModelSerializer):
     def get_approval(self, proposal: Proposal) -> dict | None:
         approval = getattr(proposal, "approval", None)
         return ApprovalSerializer(approval).data if approval is not None else None
+
+
+class CallBackWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    spoke_to = StrictCharField(max_length=services.MAX_SPOKE_TO, help_text="Whom the caller spoke to at the agency")
+    outcome = serializers.ChoiceField(choices=CallBackOutcome.choices)
+    note = StrictCharField(
+        required=False, allow_blank=True, max_length=services.MAX_TEXT, default="", help_text="Internal, sealed"
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            for field in CALLER_NUMBER_FIELDS:
+                if field in data:
+                    raise serializers.ValidationError({field: [ERR_NUMBER_CHOSEN.format(field=field)]})
+        return super().to_internal_value(data)
+
+
+class CallBackSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number_called = serializers.CharField(help_text="The agency's number in the registry when the call was recorded")
+    called_by = serializers.CharField()
+    called_at = serializers.DateTimeField()
+    spoke_to = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=CallBackOutcome.choices)
+    note = serializers.CharField(help_text="Internal note of the legal team")
+
+
+class FollowUpReceivedSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    document = StrictIntegerField(
+        required=False, allow_null=True, default=None, min_value=1, help_text="The follow-up document's id"
+    )
 
 
 def _decision_json(decision: ApprovedDecision) -> dict:

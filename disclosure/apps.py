@@ -6,10 +6,14 @@ class DisclosureConfig(AppConfig):
     name = "disclosure"
 
     def ready(self) -> None:
-        from disclosure.models import SnapshotTarget
+        from disclosure.models import CallBack, SnapshotTarget
         from vault.crypto import register_sealed_field
 
         for field in SnapshotTarget.SEALED_FIELDS:
             register_sealed_field(
                 "disclosure.SnapshotTarget", field, lambda entry, field=field: entry.seal_context(field)
+            )
+        for field in CallBack.SEALED_FIELDS:
+            register_sealed_field(
+                "disclosure.CallBack", f"{field}_sealed", lambda callback, field=field: callback.seal_context(field)
             )

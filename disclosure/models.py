@@ -39,9 +39,6 @@ class Proposal(models.Model):
     # What the checks allowed when the proposal was made, kept so refusals can be explained later.
     allowed_categories = models.JSONField(default=list, blank=True)
     rule_versions = models.JSONField(default=list, blank=True)
-    out_of_band_verified = models.BooleanField(
-        default=False, help_text="The analyst confirmed the emergency was verified by calling the agency back"
-    )
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -195,3 +192,39 @@ class CannedText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+
+class CallBackOutcome(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed: the agency confirmed the request"
+    NOT_CONFIRMED = "not_confirmed", "Not confirmed: the agency does not know of it"
+    NO_ANSWER = "no_answer", "No answer"
+
+
+class CallBack(models.Model):
+    """The out-of-band verification of a request: a call to the agency's number in the registry.
+
+    ``number_called`` is copied from ``Agency.callback_phone`` by the system when the call is
+    recorded, never typed in nor taken from the request: a forged request names the forger's number.
+    Who called and when are the system's too. ``spoke_to`` and ``note`` (free text that names people)
+    are sealed, bound to the row.
+    """
+
+    SEALED_FIELDS = ("spoke_to", "note")
+
+    legal_request = models.ForeignKey("requests_app.LegalRequest", on_delete=models.PROTECT, related_name="callbacks")
+    number_called = models.CharField(max_length=20, editable=False)
+    called_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    called_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=CallBackOutcome.choices)
+    spoke_to_sealed = models.BinaryField(editable=False, default=b"")
+    note_sealed = models.BinaryField(editable=False, default=b"")
+
+    class Meta:
+        ordering = ["called_at", "id"]
+        indexes = [models.Index(fields=["legal_request", "outcome"], name="callback_request_outcome_idx")]
+
+    def __str__(self) -> str:
+        return f"call-back #{self.pk} ({self.outcome})"
+
+    def seal_context(self, field: str) -> str:
+        return f"disclosure.callback:{self.pk}:{self.legal_request_id}:{field}"

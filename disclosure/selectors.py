@@ -11,6 +11,8 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure import codec
 from disclosure.models import (
+    CallBack,
+    CallBackOutcome,
     CannedText,
     CannedTextKind,
     Decision,
@@ -295,3 +297,60 @@ def canned_text_get(*, pk, kind: str) -> CannedText | None:
     if not str(pk or "").isdigit():
         return None
     return CannedText.objects.filter(pk=int(pk), kind=kind, active=True).first()
+
+
+# Call-backs
+
+
+@dataclass(frozen=True)
+class CallBackRecord:
+    id: int
+    number_called: str
+    called_by: str
+    called_at: dt.datetime
+    spoke_to: str
+    outcome: str
+    note: str
+
+
+def callbacks_of(*, legal_request: LegalRequest, actor) -> list[CallBackRecord]:
+    """The request's call-backs, oldest first, opened for the legal team (anyone else: 404)."""
+    _require_reader(legal_request, actor)
+    records = []
+    for callback in CallBack.objects.filter(legal_request=legal_request).select_related("called_by"):
+        opened = {
+            field: unseal(
+                bytes(getattr(callback, f"{field}_sealed")),
+                context=callback.seal_context(field),
+                actor=actor,
+                request_ref=legal_request.ref,
+            ).decode()
+            if getattr(callback, f"{field}_sealed")
+            else ""
+            for field in CallBack.SEALED_FIELDS
+        }
+        records.append(
+            CallBackRecord(
+                id=callback.pk,
+                number_called=callback.number_called,
+                called_by=callback.called_by.get_username(),
+                called_at=callback.called_at,
+                outcome=callback.outcome,
+                **opened,
+            )
+        )
+    return records
+
+
+def legal_requests_with_flags(queryset: QuerySet[LegalRequest]) -> QuerySet[LegalRequest]:
+    """Annotate ``callback_not_confirmed``: the agency, called on its registry number, did not confirm
+    the request (a flag on the queue and the page, with the agency's suspension)."""
+    return queryset.annotate(
+        callback_not_confirmed=Exists(
+            CallBack.objects.filter(legal_request=OuterRef("pk"), outcome=CallBackOutcome.NOT_CONFIRMED)
+        )
+    )
+
+
+def callback_confirmed(*, legal_request: LegalRequest) -> bool:
+    return CallBack.objects.filter(legal_request=legal_request, outcome=CallBackOutcome.CONFIRMED).exists()

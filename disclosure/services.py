@@ -11,10 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import AuditAction
-from audit.services import audit_record
+from audit.services import audit_hash_identifier, audit_record
 from disclosure import codec
 from disclosure.models import (
     Approval,
+    CallBack,
+    CallBackOutcome,
     Decision,
     DisclosureSnapshot,
     Proposal,
@@ -25,8 +27,9 @@ from disclosure.models import (
 from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
 from requests_app.choices import Category, Outcome, Resolution, TargetType, label_of
-from requests_app.models import LegalRequest, Target
+from requests_app.models import Agency, LegalRequest, Target
 from requests_app.selectors import require_legal_staff_on
+from requests_app.services import legal_request_require_not_frozen
 from requests_app.states import State
 from rules.selectors import latest_check_run, officer_failures
 from subscribers.providers import get_provider
@@ -40,9 +43,17 @@ ERR_STATE_PROPOSAL = "A decision can be proposed only while the request is in re
 ERR_STATE_APPROVAL = "There is no proposal waiting for approval (the request is '{state}')."
 ERR_NO_CHECKS = "The checks have not run for this request yet; run them before proposing."
 ERR_VERIFICATION_REQUIRED = (
-    "This emergency request must be verified out of band (a call back to the agency's number from an "
-    "independent directory) before any disclosure; confirm it was done."
+    "A confirmed call-back to the agency's registry number is required before an emergency disclosure can be "
+    "proposed or approved: call the agency and record the call-back (POST .../callbacks/)."
 )
+ERR_CALLBACK_NO_NUMBER = (
+    "The agency {agency} has no call-back number in the registry: an administrator must add one (from an "
+    "independent directory) before a call-back can be recorded."
+)
+ERR_CALLBACK_OUTCOME = "Choose one of: confirmed, not_confirmed, no_answer."
+ERR_CALLBACK_SPOKE_TO = "Name whom you spoke to."
+ERR_CALLBACK_ROLE = "Only an analyst or a reviewer records a call-back."
+MAX_SPOKE_TO = 200
 ERR_DECISION = "Choose one of: disclose, reject, need_info."
 ERR_TARGETS_EMPTY = "Name at least one target."
 ERR_TARGET_FOREIGN = "Target #{id} is not a target of this request."
@@ -224,14 +235,14 @@ def proposal_create(
     date_to: dt.date | None = None,
     reason: str = "",
     reasons: Sequence[str] | None = None,
-    out_of_band_verified: bool = False,
 ) -> Proposal:
     """Record an analyst's proposed decision, checked against what was asked and what the checks
     allow. The caller moves the request on: ``disclose`` and ``reject`` wait for a reviewer;
     ``need_info`` asks the officer at once (it discloses nothing).
 
-    An emergency the checks flag for out-of-band verification can be proposed for disclosure only
-    once the analyst confirms the call back was made (``out_of_band_verified``), which is recorded.
+    An emergency can be proposed for disclosure only once a call-back to the agency's registry
+    number is recorded as ``confirmed`` (``callback_record``); nothing proceeds while the agency is
+    suspended.
     """
     require_legal_staff_on(legal_request, actor)
     if not has_role(actor, Role.ANALYST):
@@ -240,6 +251,7 @@ def proposal_create(
     locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
     if locked.state != State.IN_REVIEW:
         raise TransitionNotAllowed(ERR_STATE_PROPOSAL.format(state=locked.state))
+    legal_request_require_not_frozen(locked)
     if decision not in Decision.values:
         raise InvalidInput(ERR_DECISION, field="decision")
     reason = _text(reason, "reason")
@@ -247,9 +259,9 @@ def proposal_create(
 
     checks = checks_in_force(legal_request=locked, required=decision == Decision.DISCLOSE)
     scopes: list[TargetScope] = []
+    confirmed_callback: int | None = None
     if decision == Decision.DISCLOSE:
-        if checks.out_of_band_verification and not out_of_band_verified:
-            raise InvalidInput(ERR_VERIFICATION_REQUIRED, field="out_of_band_verified")
+        confirmed_callback = _require_confirmed_callback(locked, checks)
         scopes = _disclosure_scopes(
             legal_request=locked,
             targets=targets,
@@ -275,7 +287,6 @@ def proposal_create(
         reasons=letter_reasons if decision != Decision.NEED_INFO else [],
         allowed_categories=sorted(checks.allowed_categories),
         rule_versions=checks.rule_versions,
-        out_of_band_verified=bool(out_of_band_verified) and decision == Decision.DISCLOSE,
         proposed_by=actor,
     )
     ProposalTarget.objects.bulk_create(
@@ -300,12 +311,87 @@ def proposal_create(
             "categories": proposal.categories,
             "date_from": proposal.date_from.isoformat() if proposal.date_from else None,
             "date_to": proposal.date_to.isoformat() if proposal.date_to else None,
-            "out_of_band_verification_required": checks.out_of_band_verification,
-            "out_of_band_verified": proposal.out_of_band_verified,
+            "out_of_band_verification_required": callback_required(locked, checks),
+            "confirmed_callback": confirmed_callback if decision == Decision.DISCLOSE else None,
             "rule_versions": checks.rule_versions,
         },
     )
     return proposal
+
+
+# Call-backs: the out-of-band verification of an emergency
+
+
+def callback_required(legal_request: LegalRequest, checks: ChecksInForce) -> bool:
+    """An emergency disclosure always needs one; so does any request the rules flag for it."""
+    return legal_request.emergency or checks.out_of_band_verification
+
+
+def _require_confirmed_callback(legal_request: LegalRequest, checks: ChecksInForce) -> int | None:
+    """The id of the request's confirmed call-back, or ``Conflict`` naming the one missing."""
+    if not callback_required(legal_request, checks):
+        return None
+    confirmed = (
+        CallBack.objects.filter(legal_request=legal_request, outcome=CallBackOutcome.CONFIRMED)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if confirmed is None:
+        raise Conflict(ERR_VERIFICATION_REQUIRED)
+    return confirmed
+
+
+@transaction.atomic
+def callback_record(*, legal_request: LegalRequest, actor, spoke_to: str, outcome: str, note: str = "") -> CallBack:
+    """Record a call to the agency's number in the registry, as made now by ``actor``.
+
+    The number is the registry's (``Agency.callback_phone``) read at this moment, never one the
+    caller or the request gives: a forged request names the forger's own telephone. Whom the caller
+    spoke to and the note are sealed; the trail keeps the outcome and the number's keyed hash.
+    """
+    require_legal_staff_on(legal_request, actor)
+    if not (has_role(actor, Role.ANALYST) or has_role(actor, Role.REVIEWER)):
+        raise NotPermitted(ERR_CALLBACK_ROLE)
+    if outcome not in CallBackOutcome.values:
+        raise InvalidInput(ERR_CALLBACK_OUTCOME, field="outcome")
+    spoke_to = (spoke_to or "").strip()
+    if not spoke_to:
+        raise InvalidInput(ERR_CALLBACK_SPOKE_TO, field="spoke_to")
+    if len(spoke_to) > MAX_SPOKE_TO:
+        raise InvalidInput(ERR_TEXT_TOO_LONG.format(max=MAX_SPOKE_TO), field="spoke_to")
+    note = _text(note, "note")
+    locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    agency = Agency.objects.get(pk=locked.agency_id)
+    if not agency.callback_phone:
+        raise Conflict(ERR_CALLBACK_NO_NUMBER.format(agency=agency.name))
+    callback = CallBack.objects.create(
+        legal_request=locked, number_called=agency.callback_phone, called_by=actor, outcome=outcome
+    )
+    callback.spoke_to_sealed = seal(spoke_to.encode(), context=callback.seal_context("spoke_to"))
+    callback.note_sealed = seal(note.encode(), context=callback.seal_context("note")) if note else b""
+    callback.save(update_fields=["spoke_to_sealed", "note_sealed"])
+    audit_record(
+        action=AuditAction.CALLBACK_RECORDED,
+        actor=actor,
+        obj=callback,
+        request_ref=locked.ref,
+        details={
+            "callback_id": callback.pk,
+            "outcome": outcome,
+            "number_called": audit_hash_identifier(callback.number_called),
+            "agency": agency.pk,
+            "note_given": bool(note),
+        },
+    )
+    if outcome == CallBackOutcome.NOT_CONFIRMED:
+        audit_record(
+            action=AuditAction.REQUEST_FLAGGED,
+            actor=actor,
+            obj=locked,
+            request_ref=locked.ref,
+            details={"flag": "callback_not_confirmed", "callback_id": callback.pk},
+        )
+    return callback
 
 
 # Approval
@@ -337,6 +423,12 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
         raise Conflict(ERR_OWN_PROPOSAL)
     if not approve and not comment:
         raise InvalidInput(ERR_COMMENT_REQUIRED, field="comment")
+    confirmed_callback = None
+    if approve:
+        legal_request_require_not_frozen(locked)
+        if proposal.decision == Decision.DISCLOSE:
+            checks = checks_in_force(legal_request=locked, required=False)
+            confirmed_callback = _require_confirmed_callback(locked, checks)
 
     approval = Approval.objects.create(
         proposal=proposal,
@@ -349,6 +441,8 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
     proposal.status = ProposalStatus.APPROVED if approve else ProposalStatus.SENT_BACK
     proposal.save(update_fields=["status"])
     details = {"proposal_id": proposal.pk, "decision": proposal.decision, "rule_versions": proposal.rule_versions}
+    if confirmed_callback is not None:
+        details["confirmed_callback"] = confirmed_callback
     audit_record(
         action=AuditAction.PROPOSAL_APPROVED if approve else AuditAction.PROPOSAL_SENT_BACK,
         actor=actor,

@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RequestOutcomeEnum": "requests_app.models.Outcome",
         "RequestStateEnum": "requests_app.models.State",
+        "CallBackOutcomeEnum": "disclosure.models.CallBackOutcome",
     },
 }
 
@@ -405,6 +406,20 @@ LAWREQ_RESPONSE_CLAIM_LEASE_SECONDS = env_int("LAWREQ_RESPONSE_CLAIM_LEASE_SECON
 # workers again by the sweep; this long, the reviewers are alerted.
 LAWREQ_STUCK_SECONDS = env_int("LAWREQ_STUCK_SECONDS", 120)
 LAWREQ_STUCK_ALERT_SECONDS = env_int("LAWREQ_STUCK_ALERT_SECONDS", 900)
+# Emergency follow-through: an emergency disclosure whose follow-up legal process is overdue is
+# escalated to the reviewers, once (the window itself is a rule set parameter, ``followup_hours``).
+CELERY_BEAT_SCHEDULE["emergency-followups-overdue"] = {
+    "task": "workflow.followups_escalate",
+    "schedule": timedelta(minutes=env_int("LAWREQ_FOLLOWUP_SCAN_MINUTES", 15)),
+}
+
+# Risk signals computed when a request is checked: advisory, shown to the legal team only.
+LAWREQ_RISK_NEW_ACCOUNT_DAYS = env_int("LAWREQ_RISK_NEW_ACCOUNT_DAYS", 30)
+LAWREQ_RISK_NEW_DOMAIN_DAYS = env_int("LAWREQ_RISK_NEW_DOMAIN_DAYS", 30)
+LAWREQ_RISK_MAX_TARGETS = env_int("LAWREQ_RISK_MAX_TARGETS", 10)
+LAWREQ_RISK_MAX_RANGE_DAYS = env_int("LAWREQ_RISK_MAX_RANGE_DAYS", 365)
+# An account filing this many emergencies (this one included) within 24 hours.
+LAWREQ_RISK_EMERGENCIES_PER_DAY = env_int("LAWREQ_RISK_EMERGENCIES_PER_DAY", 3)
 
 # Keys. Every one can come from the environment; the embedded default generates development ones
 # in the data folder (never in the repository).

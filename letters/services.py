@@ -37,6 +37,7 @@ from letters.rendering import LetterContentError, RenderedLetter, letter_preview
 from letters.signing import pdf_sign, signer_load
 from requests_app.choices import Category, Outcome
 from requests_app.models import LegalRequest
+from requests_app.services import legal_request_require_not_frozen
 from requests_app.states import ANSWERABLE_STATES, State
 from rules.selectors import latest_check_run, officer_failures
 from subscribers.providers import get_provider
@@ -85,6 +86,7 @@ KNOWN_ERRORS = (
     DecryptionRefused,
     NotFound,
     TimestampUnavailable,
+    Conflict,
 )
 # Failures that fixing the configuration cures (the signing key, the timestamp authority): the sweep
 # tries their letters again, so nobody has to re-run each one by hand.
@@ -223,6 +225,8 @@ def _letter_sign(*, legal_request_id: int) -> SignedLetter:
         .prefetch_related("targets", "documents")
         .get(pk=legal_request_id)
     )
+    # A suspended agency's letters wait: recorded as failed, generated again once it is reinstated.
+    legal_request_require_not_frozen(legal_request)
     try:
         decision = approved_decision(legal_request=legal_request, actor=None, purpose=READ_PURPOSE)
     except NotFound:

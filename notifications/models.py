@@ -12,6 +12,7 @@ class Event(models.TextChoices):
     QUESTION_ASKED = "question_asked", "The legal team needs more information"
     MESSAGE_RECEIVED = "message_received", "New message about the request"
     ANSWERED = "answered", "The request was answered"
+    FOLLOWUP_REQUESTED = "followup_requested", "The follow-up legal process is due for an emergency disclosure"
     # For the legal team
     REQUEST_RECEIVED = "request_received", "New request received"
     REQUEST_RESUBMITTED = "request_resubmitted", "The officer answered and resubmitted"
@@ -22,6 +23,8 @@ class Event(models.TextChoices):
     # For the reviewers, when the work behind a request goes wrong
     LETTER_FAILED = "letter_failed", "A response letter could not be produced"
     REQUEST_STUCK = "request_stuck", "A request is waiting too long for the workers"
+    CALLBACK_NOT_CONFIRMED = "callback_not_confirmed", "The agency did not confirm the request on a call-back"
+    FOLLOWUP_OVERDUE = "followup_overdue", "The follow-up legal process of an emergency disclosure is overdue"
 
 
 class Notification(models.Model):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import BigIntegerField, Count, F, Max, Min, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.models import AuditEntry
@@ -67,6 +68,8 @@ class JurisdictionFigures:
     rejected: int = 0
     withdrawn: int = 0
     accounts_affected: int = 0
+    # Emergency disclosures whose follow-up legal process (or validation) never came in its window.
+    emergency_not_followed_up: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -80,6 +83,7 @@ class JurisdictionFigures:
             "rejected": self.rejected,
             "withdrawn": self.withdrawn,
             "accounts_affected": self.accounts_affected,
+            "emergency_not_followed_up": self.emergency_not_followed_up,
         }
 
 
@@ -93,6 +97,7 @@ TRANSPARENCY_FIGURES = (
     "rejected",
     "withdrawn",
     "accounts_affected",
+    "emergency_not_followed_up",
 )
 
 
@@ -129,7 +134,8 @@ class TransparencyReport:
             },
             "method": (
                 "Counted from the audit trail: received, by process type and emergency by the time a request was "
-                "first received; outcomes and accounts affected by the time it was answered."
+                "first received; outcomes and accounts affected by the time it was answered; emergency disclosures "
+                "not followed up by the time the follow-up was asked for, when its window has passed without it."
             ),
             "jurisdictions": [row.as_dict() for row in self.jurisdictions],
             "totals": self.totals.as_dict(),
@@ -170,9 +176,29 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
             target.rejected += count
         else:
             target.withdrawn += count
+    for code, count in emergencies_not_followed_up(start=start, end=end).items():
+        figures.setdefault(code, JurisdictionFigures(jurisdiction=code)).emergency_not_followed_up = count
     return TransparencyReport(
         year, half, start, end, [figures[code] for code in sorted(figures)], names=jurisdiction_names(list(figures))
     )
+
+
+def emergencies_not_followed_up(*, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None) -> dict:
+    """Per jurisdiction, the emergency disclosures whose follow-up was asked for in [start, end) and
+    never received, its window over: counted from the trail (asked, received)."""
+    now = now or timezone.now()
+    asked = AuditEntry.objects.filter(
+        action=AuditAction.FOLLOWUP_REQUESTED, created_at__gte=start, created_at__lt=end
+    ).values_list("request_ref", "details")
+    received = set(
+        AuditEntry.objects.filter(action=AuditAction.FOLLOWUP_RECEIVED).values_list("request_ref", flat=True)
+    )
+    counts: dict[str, int] = defaultdict(int)
+    for ref, details in asked:
+        due_at = dt.datetime.fromisoformat(details["due_at"])
+        if ref not in received and due_at <= now:
+            counts[details.get("jurisdiction") or "unknown"] += 1
+    return dict(counts)
 
 
 def _window(queryset, since: dt.datetime | None, until: dt.datetime | None):

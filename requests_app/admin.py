@@ -8,6 +8,8 @@ object permission on a request. Agency membership is never edited as a plain gro
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -16,13 +18,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.admin import GuardedModelAdmin
 from guardian.forms import GroupObjectPermissionsForm, UserObjectPermissionsForm
 from knox.models import AuthToken as KnoxAuthToken
 
 from audit.admin import AuditedAdminMixin, AuditedModelAdmin
-from lawreq.errors import DomainError, InvalidInput
+from lawreq.errors import Conflict, DomainError, InvalidInput
 from lawreq.forms import DepthLimitedJSONField
 from requests_app.auth import account_password_changed
 from requests_app.models import Agency, Jurisdiction, LegalDocument, LegalRequest, Officer
@@ -30,6 +33,9 @@ from requests_app.officers import officer_approve, officer_deactivate, officer_r
 from requests_app.services import (
     AGENCY_GROUP_PREFIX,
     agency_create,
+    agency_domains_set,
+    agency_reinstate,
+    agency_suspend,
     legal_request_access_grant,
     legal_request_access_grant_check,
     legal_request_access_revoke,
@@ -40,6 +46,14 @@ from requests_app.services import (
 from requests_app.webhooks import agency_webhook_secret_rotate, webhook_url_addresses
 
 ERR_EMAIL_DOMAINS = 'A list of domain names, e.g. ["police.fr"].'
+ERR_TIMEZONE = "'{name}' is not an IANA time zone (e.g. Europe/Paris)."
+ERR_OFFICE_DAYS = "A list of ISO weekdays, 1 (Monday) to 7 (Sunday), e.g. [1, 2, 3, 4, 5]."
+
+
+class SuspensionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea, max_length=2000, help_text="Internal: why (never shown to officers)"
+    )
 
 
 @admin.register(Jurisdiction)
@@ -58,7 +72,32 @@ class AgencyForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = ("name", "country", "verified", "email_domains", "callback_phone", "webhook_url")
+        fields = (
+            "name",
+            "country",
+            "verified",
+            "email_domains",
+            "callback_phone",
+            "timezone",
+            "office_hours_start",
+            "office_hours_end",
+            "office_days",
+            "webhook_url",
+        )
+
+    def clean_timezone(self):
+        name = self.cleaned_data["timezone"]
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            raise forms.ValidationError(ERR_TIMEZONE.format(name=name)) from error
+        return name
+
+    def clean_office_days(self):
+        days = self.cleaned_data["office_days"]
+        if not isinstance(days, list) or not all(isinstance(day, int) and 1 <= day <= 7 for day in days):
+            raise forms.ValidationError(ERR_OFFICE_DAYS)
+        return sorted(set(days))
 
     def clean_webhook_url(self):
         url = self.cleaned_data["webhook_url"].strip()
@@ -79,14 +118,14 @@ class AgencyForm(forms.ModelForm):
 @admin.register(Agency)
 class AgencyAdmin(AuditedModelAdmin):
     form = AgencyForm
-    list_display = ("name", "country", "verified", "callback_phone")
+    list_display = ("name", "country", "verified", "callback_phone", "suspended_at")
     list_filter = ("verified", "country")
     search_fields = ("name",)
-    readonly_fields = ("group", "created_at", "webhook_secret_set")
-    audit_plain_fields = ("name", "country", "email_domains")
+    readonly_fields = ("group", "created_at", "webhook_secret_set", "suspended_at", "suspension_reason")
+    audit_plain_fields = ("name", "country", "email_domains", "timezone", "office_days")
     # A receiver's address may carry its own token: recorded as changed, never its value.
     audit_secret_fields = ("webhook_url",)
-    actions = ("webhook_secret_rotate",)
+    actions = ("webhook_secret_rotate", "suspend", "reinstate")
 
     @admin.display(boolean=True, description="Webhook secret generated")
     def webhook_secret_set(self, obj) -> bool:
@@ -103,9 +142,51 @@ class AgencyAdmin(AuditedModelAdmin):
                 messages.WARNING,
             )
 
+    @admin.action(description="Suspend the selected agencies (their open requests are frozen)")
+    def suspend(self, request, queryset):
+        return self._suspension_step(request, queryset, suspend=True)
+
+    @admin.action(description="Reinstate the selected agencies")
+    def reinstate(self, request, queryset):
+        return self._suspension_step(request, queryset, suspend=False)
+
+    def _suspension_step(self, request, queryset, *, suspend: bool):
+        form = SuspensionForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for agency in queryset:
+                try:
+                    if suspend:
+                        agency_suspend(agency=agency, actor=request.user, reason=form.cleaned_data["reason"])
+                    else:
+                        agency_reinstate(agency=agency, actor=request.user, reason=form.cleaned_data["reason"])
+                except (Conflict, InvalidInput) as error:
+                    self.message_user(request, error.message, messages.WARNING)
+                else:
+                    done += 1
+            verb = "suspended" if suspend else "reinstated"
+            self.message_user(request, f"{done} agency(ies) {verb}.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Suspend agencies" if suspend else "Reinstate agencies",
+            "agencies": queryset,
+            "form": form,
+            "action": "suspend" if suspend else "reinstate",
+        }
+        return TemplateResponse(request, "admin/requests_app/agency/suspension.html", context)
+
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            if "email_domains" not in form.changed_data:
+                return super().save_model(request, obj, form, change)
+            # The domains go through the service, which records each one added (a risk signal).
+            domains = obj.email_domains
+            obj.email_domains = Agency.objects.get(pk=obj.pk).email_domains
+            super().save_model(request, obj, form, change)
+            agency_domains_set(agency=obj, email_domains=domains, actor=request.user)
+            return None
         # A new agency comes with its own group: through the service.
         self._pending(request).setdefault(id(obj), {})["fields"] = self.audit_form_changes(Agency, form, add=True)
         created = agency_create(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,6 +24,18 @@ from requests_app.choices import (
 from requests_app.states import OPEN_STATES, State
 from vault.blind_index import blind_index
 from vault.crypto import seal, unseal
+
+
+def default_office_days() -> list[int]:
+    return [1, 2, 3, 4, 5]
+
+
+class FollowUpState(models.TextChoices):
+    """After an emergency disclosure: the legal process (or the validation) the agency owes."""
+
+    AWAITING = "awaiting", "Awaiting the follow-up legal process"
+    RECEIVED = "received", "Follow-up received"
+    OVERDUE = "overdue", "Follow-up overdue"
 
 
 class Jurisdiction(models.Model):
@@ -58,12 +71,43 @@ class Agency(models.Model):
     # data keys (``requests_app.webhooks``); the secret is shown once, when it is generated.
     webhook_url = models.URLField(max_length=500, blank=True, help_text="https:// receiver of the agency's events")
     webhook_secret_sealed = models.BinaryField(blank=True, default=b"", editable=False)
+    # When the agency's staff answer the telephone: a request filed outside these hours is a risk signal.
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone, e.g. Europe/Paris")
+    office_hours_start = models.TimeField(default=dt.time(8, 0))
+    office_hours_end = models.TimeField(default=dt.time(18, 0))
+    office_days = models.JSONField(default=default_office_days, help_text="ISO weekdays, 1 = Monday")
+    suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    suspension_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "agencies"
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+
+class AgencyDomainChange(models.Model):
+    """One official e-mail domain added to or removed from an agency, and when: an officer whose
+    domain was added recently is a risk signal (a compromised registry entry looks like this)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="domain_changes")
+    domain = models.CharField(max_length=253)
+    added = models.BooleanField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["agency", "domain", "-changed_at"], name="agency_domain_change_idx")]
+
+    def __str__(self) -> str:
+        return f"{'+' if self.added else '-'}{self.domain} ({self.agency_id})"
 
 
 class OfficerStatus(models.TextChoices):
@@ -178,6 +222,13 @@ class LegalRequest(models.Model):
     user_notice_reason = models.TextField(blank=True, help_text="Why notice is withheld: for the legal team only")
     # Retention: while set, nothing of the request is purged (letters.retention).
     legal_hold = models.BooleanField(default=False)
+
+    followup_state = models.CharField(max_length=20, choices=FollowUpState.choices, blank=True, db_index=True)
+    followup_due_at = models.DateTimeField(null=True, blank=True)
+    followup_received_at = models.DateTimeField(null=True, blank=True)
+    followup_document = models.ForeignKey(
+        "LegalDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)

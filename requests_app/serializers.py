@@ -23,7 +23,7 @@ from requests_app.choices import (
     ProcessType,
     TargetType,
 )
-from requests_app.models import Jurisdiction, LegalRequest
+from requests_app.models import FollowUpState, Jurisdiction, LegalRequest
 from requests_app.services import MAX_TARGETS
 from requests_app.states import State
 
@@ -167,6 +167,12 @@ def register_letter_status(reader: Callable[[LegalRequest, bool], dict | None]) 
     _letter_status_reader = reader
 
 
+class FollowUpSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(source="followup_state", choices=FollowUpState.choices)
+    due_at = serializers.DateTimeField(source="followup_due_at")
+    received_at = serializers.DateTimeField(source="followup_received_at", allow_null=True)
+
+
 class LegalRequestSerializer(serializers.Serializer):
     """A request as GET returns it (API.md), plus a few additions. Declared field by field: a
     ModelSerializer would introspect the model again on every response."""
@@ -203,6 +209,10 @@ class LegalRequestSerializer(serializers.Serializer):
     info_requested = serializers.CharField()
     assignee = serializers.SerializerMethodField(
         help_text="The analyst or reviewer in charge, or null; shown to the legal team only (null for officers)"
+    )
+    followup = serializers.SerializerMethodField(
+        help_text="After an emergency disclosure, the follow-up legal process the agency owes (attach it as a "
+        "document): {state: awaiting|received|overdue, due_at, received_at}; null when none is owed"
     )
     created_at = serializers.DateTimeField()
     letter = serializers.SerializerMethodField(
@@ -242,6 +252,10 @@ class LegalRequestSerializer(serializers.Serializer):
         request = self.context.get("request")
         staff = request is not None and is_legal_staff(request.user)
         return _letter_status_reader(legal_request, staff)
+
+    @extend_schema_field(FollowUpSerializer(allow_null=True))
+    def get_followup(self, legal_request: LegalRequest) -> dict | None:
+        return FollowUpSerializer(legal_request).data if legal_request.followup_state else None
 
 
 def _iso(moment) -> str | None:

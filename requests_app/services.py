@@ -36,6 +36,8 @@ from requests_app.deadlines import clock_pause, clock_resume
 from requests_app.documents import inspect_pdf, sanitize_filename
 from requests_app.models import (
     Agency,
+    AgencyDomainChange,
+    FollowUpState,
     Jurisdiction,
     LegalDocument,
     LegalRequest,
@@ -49,7 +51,7 @@ from requests_app.models import (
 )
 from requests_app.officers import officer_submission_check
 from requests_app.selectors import ERR_NOT_FOUND, require_legal_staff_on
-from requests_app.states import EDITABLE_STATES, State, can_transition
+from requests_app.states import EDITABLE_STATES, OPEN_STATES, State, can_transition
 from requests_app.targets import normalize_target
 from vault.streams import StreamContent, seal_stream, stream_verify, unseal_stream
 
@@ -61,7 +63,10 @@ ERR_NO_TARGETS = "A request names at least one target."
 ERR_TOO_MANY_TARGETS = "A request names at most {limit} targets."
 ERR_JURISDICTION_REGION = "Choose a country or subdivision, not the regional layer '{code}'."
 ERR_NO_DOCUMENT = "Attach the legal document (a PDF) before submitting."
-ERR_DOCUMENT_STATE = "Documents can be added only while the request is a draft or awaits information."
+ERR_DOCUMENT_STATE = (
+    "Documents can be added only while the request is a draft or awaits information, or, after an emergency "
+    "disclosure, as the follow-up legal process."
+)
 ERR_TOO_MANY_DOCUMENTS = "A request holds at most {limit} documents."
 ERR_DOCUMENTS_TOO_LARGE = "A request's documents total at most {limit} bytes."
 ERR_UPDATE_STATE = "A request can be changed only while it is a draft or awaits information."
@@ -74,8 +79,20 @@ ERR_OFFICER_MOVE_DOMAIN = (
 )
 ERR_GRANT_OTHER_AGENCY = "Requests of {agency} are for its own officers only; {grantee} belongs to another agency."
 ERR_GRANT_PERMISSION = "'{permission}' is not a permission on requests."
+ERR_AGENCY_SUSPENDED = (
+    "The agency {agency} is suspended: its requests are frozen (no proposal, approval or letter) until it is "
+    "reinstated."
+)
+ERR_OFFICER_AGENCY_SUSPENDED = (
+    "Your agency's access is suspended: you can read your agency's requests but not create or submit any. "
+    "Contact the platform's legal team."
+)
+ERR_SUSPENSION_REASON = "Give the reason for the suspension."
+ERR_NOT_SUSPENDED = "The agency {agency} is not suspended."
+ERR_ALREADY_SUSPENDED = "The agency {agency} is already suspended."
 
 MAX_TARGETS = 100
+FOLLOWUP_OPEN_STATES = frozenset({FollowUpState.AWAITING, FollowUpState.OVERDUE})
 CODENAME_VIEW = "view_legalrequest"
 # Each agency's officers share a group named so; it holds the agency's object permissions.
 AGENCY_GROUP_PREFIX = "agency:"
@@ -215,6 +232,7 @@ def agency_create(
     )
     agency.full_clean()
     agency.save()
+    _domain_changes_record(agency=agency, before=[], after=agency.email_domains, actor=actor)
     audit_record(
         action=AuditAction.AGENCY_CREATED,
         actor=actor,
@@ -413,6 +431,8 @@ def legal_request_create(
     officer = Officer.objects.select_related("agency").filter(user_id=actor.pk).first()
     if officer is None:
         raise NotPermitted(ERR_NOT_OFFICER)
+    if officer.agency.is_suspended:
+        raise NotPermitted(ERR_OFFICER_AGENCY_SUSPENDED)
     fingerprint = _fingerprint(raw_payload if raw_payload is not None else data) if idempotency_key else ""
     if idempotency_key:
         existing = LegalRequest.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
@@ -582,8 +602,11 @@ def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: Up
     them; a refused upload leaves no file and no row.
     """
     sha256 = inspect_pdf(upload)
-    locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
-    if locked.state not in EDITABLE_STATES:
+    locked = LegalRequest.objects.select_for_update().select_related("agency").get(pk=legal_request.pk)
+    if locked.agency.is_suspended:
+        raise NotPermitted(ERR_OFFICER_AGENCY_SUSPENDED)
+    followup = locked.followup_state in FOLLOWUP_OPEN_STATES
+    if locked.state not in EDITABLE_STATES and not followup:
         raise TransitionNotAllowed(ERR_DOCUMENT_STATE)
     _check_document_caps(locked, upload.size)
     document = LegalDocument(
@@ -605,7 +628,7 @@ def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: Up
         actor=actor,
         obj=document,
         request_ref=locked.ref,
-        details={"sha256": sha256, "size": document.size},
+        details={"sha256": sha256, "size": document.size, **({"followup": True} if followup else {})},
     )
     return document
 
@@ -652,6 +675,8 @@ def legal_request_submit(
     it was received and when it is due; an answer to a question keeps both."""
     with transaction.atomic():
         officer_submission_check(actor=actor)
+        if Agency.objects.filter(pk=legal_request.agency_id, suspended_at__isnull=False).exists():
+            raise NotPermitted(ERR_OFFICER_AGENCY_SUSPENDED)
         if not legal_request.documents.exists():
             if legal_request.state not in EDITABLE_STATES:
                 raise TransitionNotAllowed(
@@ -735,3 +760,175 @@ def legal_requests_assign(*, legal_requests: list[LegalRequest], actor, assignee
     for legal_request in sorted(legal_requests, key=lambda item: item.pk):  # lock in one order: no deadlock
         legal_request_assign(legal_request=legal_request, actor=actor, assignee=assignee)
     return len(legal_requests)
+
+
+# The registry of agencies: official domains (their history is a risk signal) and suspension.
+
+
+def _domain_changes_record(*, agency: Agency, before: list[str], after: list[str], actor) -> dict[str, list[str]]:
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    AgencyDomainChange.objects.bulk_create(
+        [AgencyDomainChange(agency=agency, domain=domain, added=True, changed_by=actor) for domain in added]
+        + [AgencyDomainChange(agency=agency, domain=domain, added=False, changed_by=actor) for domain in removed]
+    )
+    return {"added": added, "removed": removed}
+
+
+@transaction.atomic
+def agency_domains_set(*, agency: Agency, email_domains: list[str], actor) -> Agency:
+    """Replace the agency's official e-mail domains, recording each one added or removed (and when)."""
+    locked = Agency.objects.select_for_update().get(pk=agency.pk)
+    before = list(locked.email_domains)
+    after = sorted({domain.lower().lstrip("@") for domain in email_domains if domain})
+    changes = _domain_changes_record(agency=locked, before=before, after=after, actor=actor)
+    if changes["added"] or changes["removed"]:
+        locked.email_domains = after
+        locked.save(update_fields=["email_domains"])
+        audit_record(action=AuditAction.AGENCY_DOMAINS_CHANGED, actor=actor, obj=locked, details=changes)
+    agency.refresh_from_db()
+    return agency
+
+
+def legal_request_require_not_frozen(legal_request: LegalRequest) -> None:
+    """Raise ``Conflict`` (409) while the request's agency is suspended: nothing proceeds on its requests."""
+    agency = Agency.objects.filter(pk=legal_request.agency_id).only("name", "suspended_at").first()
+    if agency is not None and agency.is_suspended:
+        raise Conflict(ERR_AGENCY_SUSPENDED.format(agency=agency.name))
+
+
+def _open_request_refs(agency: Agency) -> list[str]:
+    return sorted(LegalRequest.objects.filter(agency=agency, state__in=OPEN_STATES).values_list("ref", flat=True))
+
+
+@transaction.atomic
+def agency_suspend(*, agency: Agency, actor, reason: str) -> Agency:
+    """Suspend an agency (a compromised account, a forged request): its open requests are frozen and
+    flagged, its officers can read but not create nor submit. Audited, with the requests it froze."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(ERR_SUSPENSION_REASON, field="reason")
+    locked = Agency.objects.select_for_update().get(pk=agency.pk)
+    if locked.is_suspended:
+        raise Conflict(ERR_ALREADY_SUSPENDED.format(agency=locked.name))
+    locked.suspended_at = timezone.now()
+    locked.suspension_reason = reason[:2000]
+    locked.save(update_fields=["suspended_at", "suspension_reason"])
+    frozen = _open_request_refs(locked)
+    audit_record(
+        action=AuditAction.AGENCY_SUSPENDED,
+        actor=actor,
+        obj=locked,
+        details={"agency": locked.pk, "frozen_requests": frozen},
+    )
+    for ref in frozen:
+        audit_record(
+            action=AuditAction.REQUEST_FLAGGED,
+            actor=actor,
+            request_ref=ref,
+            details={"flag": "agency_suspended", "agency": locked.pk},
+        )
+    agency.refresh_from_db()
+    return agency
+
+
+@transaction.atomic
+def agency_reinstate(*, agency: Agency, actor, reason: str = "") -> Agency:
+    locked = Agency.objects.select_for_update().get(pk=agency.pk)
+    if not locked.is_suspended:
+        raise Conflict(ERR_NOT_SUSPENDED.format(agency=locked.name))
+    suspended_at = locked.suspended_at
+    locked.suspended_at = None
+    locked.suspension_reason = ""
+    locked.save(update_fields=["suspended_at", "suspension_reason"])
+    audit_record(
+        action=AuditAction.AGENCY_REINSTATED,
+        actor=actor,
+        obj=locked,
+        details={
+            "agency": locked.pk,
+            "suspended_at": suspended_at.isoformat(),
+            "reason_given": bool((reason or "").strip()),
+            "open_requests": _open_request_refs(locked),
+        },
+    )
+    agency.refresh_from_db()
+    return agency
+
+
+# Emergency follow-through: the legal process (or the validation) owed after an emergency disclosure.
+
+ERR_FOLLOWUP_NOT_AWAITED = "No follow-up legal process is awaited for this request."
+ERR_FOLLOWUP_DOCUMENT = "Document #{id} is not a follow-up document of this request."
+
+
+@transaction.atomic
+def legal_request_followup_open(*, legal_request: LegalRequest, due_at: dt.datetime) -> bool:
+    """Start awaiting the follow-up of a responded emergency disclosure, due by ``due_at``. Returns
+    whether it started now (a second call changes nothing)."""
+    opened = LegalRequest.objects.filter(pk=legal_request.pk, emergency=True, followup_state="").update(
+        followup_state=FollowUpState.AWAITING, followup_due_at=due_at
+    )
+    if opened:
+        audit_record(
+            action=AuditAction.FOLLOWUP_REQUESTED,
+            request_ref=legal_request.ref,
+            details={
+                "due_at": due_at.astimezone(dt.UTC).isoformat(),
+                "jurisdiction": legal_request.jurisdiction.code,
+            },
+        )
+    legal_request.refresh_from_db()
+    return bool(opened)
+
+
+@transaction.atomic
+def legal_request_followup_receive(*, legal_request: LegalRequest, actor, document_id: int | None) -> LegalRequest:
+    """The legal team marks the follow-up legal process received (one of the request's documents
+    added after the response). Audited."""
+    require_legal_staff_on(legal_request, actor)
+    locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    if locked.followup_state not in FOLLOWUP_OPEN_STATES:
+        raise Conflict(ERR_FOLLOWUP_NOT_AWAITED)
+    document = None
+    if document_id is not None:
+        document = locked.documents.filter(pk=document_id).first()
+        if document is None or (locked.responded_at and document.uploaded_at < locked.responded_at):
+            raise InvalidInput(ERR_FOLLOWUP_DOCUMENT.format(id=document_id), field="document")
+    was = locked.followup_state
+    locked.followup_state = FollowUpState.RECEIVED
+    locked.followup_received_at = timezone.now()
+    locked.followup_document = document
+    locked.save(update_fields=["followup_state", "followup_received_at", "followup_document", "updated_at"])
+    audit_record(
+        action=AuditAction.FOLLOWUP_RECEIVED,
+        actor=actor,
+        obj=locked,
+        request_ref=locked.ref,
+        details={
+            "document_id": document.pk if document else None,
+            "sha256": document.sha256 if document else None,
+            "was": was,
+            "late": bool(locked.followup_due_at and locked.followup_received_at > locked.followup_due_at),
+        },
+    )
+    legal_request.refresh_from_db()
+    return legal_request
+
+
+def legal_request_followup_mark_overdue(*, legal_request_id: int, now: dt.datetime) -> LegalRequest | None:
+    """Claim one awaited follow-up past its due time as overdue; the request, or None when another
+    run (or a receipt) got there first. The caller escalates, in the same transaction."""
+    claimed = LegalRequest.objects.filter(
+        pk=legal_request_id, followup_state=FollowUpState.AWAITING, followup_due_at__lte=now
+    ).update(followup_state=FollowUpState.OVERDUE)
+    if not claimed:
+        return None
+    legal_request = LegalRequest.objects.get(pk=legal_request_id)
+    audit_record(
+        action=AuditAction.FOLLOWUP_OVERDUE,
+        obj=legal_request,
+        request_ref=legal_request.ref,
+        details={"due_at": legal_request.followup_due_at.astimezone(dt.UTC).isoformat()},
+    )
+    return legal_request

@@ -42,6 +42,11 @@ class RuleSetVersionUsedSerializer(serializers.Serializer):
     effective_from = serializers.DateField()
 
 
+class RiskSignalSerializer(serializers.Serializer):
+    signal = serializers.CharField()
+    message = serializers.CharField()
+
+
 class CheckRunSerializer(serializers.Serializer):
     ref = serializers.CharField(source="legal_request.ref")
     check_run = serializers.IntegerField(source="pk")
@@ -51,7 +56,15 @@ class CheckRunSerializer(serializers.Serializer):
     allowed_categories = serializers.ListField(child=serializers.CharField())
     missing_information = serializers.ListField(child=serializers.CharField())
     response_deadline = serializers.DateTimeField()
-    out_of_band_verification = serializers.BooleanField()
+    out_of_band_verification = serializers.BooleanField(
+        help_text="A confirmed call-back to the agency's registry number is required before a disclosure"
+    )
+    followup_hours = serializers.IntegerField(
+        allow_null=True, help_text="After an emergency disclosure: the window for the follow-up legal process"
+    )
+    risk_signals = RiskSignalSerializer(
+        many=True, help_text="Advisory signals recorded with this check (staff only; they block nothing)"
+    )
     rule_versions = RuleSetVersionUsedSerializer(source="versions", many=True)
     results = RuleResultSerializer(many=True)
 

@@ -48,6 +48,8 @@ class Finding(NamedTuple):
     deadline: dt.timedelta | None = None
     out_of_band_verification: bool = False
     preservation: tuple[int, int] | None = None
+    # After an emergency disclosure: how long the agency has to send the follow-up legal process.
+    followup: dt.timedelta | None = None
 
 
 def not_applicable(reason: str) -> Finding:
@@ -215,6 +217,7 @@ def check_emergency(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
         return not_applicable("not an emergency request")
     deadline = dt.timedelta(hours=params["deadline_hours"]) if "deadline_hours" in params else None
     verification = params.get("out_of_band_verification", False)
+    followup = dt.timedelta(hours=params["followup_hours"]) if "followup_hours" in params else None
     if not params["allowed"]:
         return Finding(ok=False, detail="Emergency requests are not accepted here.", deadline=deadline)
     categories = params.get("categories")
@@ -227,6 +230,7 @@ def check_emergency(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
                 permitted_categories=frozenset(categories),
                 deadline=deadline,
                 out_of_band_verification=verification,
+                followup=followup,
             )
     if params.get("justification_required", True) and not facts.emergency_justification:
         return Finding(
@@ -235,11 +239,19 @@ def check_emergency(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
             detail="Missing: the emergency justification (the danger of death or serious physical injury).",
             deadline=deadline,
             out_of_band_verification=verification,
+            followup=followup,
         )
     detail = "Emergency accepted"
     if verification:
-        detail += "; verify it out of band (call back the agency from an independent directory) before disclosure"
-    return Finding(ok=True, detail=detail + ".", deadline=deadline, out_of_band_verification=verification)
+        detail += (
+            "; a call-back to the agency's registry number, recorded as confirmed, is required before a "
+            "disclosure is proposed or approved"
+        )
+    if followup is not None:
+        detail += f"; the follow-up legal process is due within {int(followup.total_seconds() // 3600)} hours"
+    return Finding(
+        ok=True, detail=detail + ".", deadline=deadline, out_of_band_verification=verification, followup=followup
+    )
 
 
 def check_response_deadline(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:

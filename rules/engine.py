@@ -192,6 +192,7 @@ class Evaluation:
     deadline_rule: str
     out_of_band_verification: bool
     preservation: tuple[int, int]
+    followup: dt.timedelta | None = None
 
     def outcome_of(self, rule_id: str) -> str:
         for result in self.results:
@@ -249,6 +250,7 @@ def evaluate(facts: RequestFacts, rulesets: Sequence[CompiledRuleSet]) -> Evalua
     deadline: dt.timedelta | None = None
     deadline_rule = ""
     preservation = DEFAULT_PRESERVATION
+    followup: dt.timedelta | None = None
 
     if not any(ruleset.scope == SCOPE_PLATFORM for ruleset in rulesets):
         detail = NO_PLATFORM_POLICY_DETAIL.format(day=facts.received_on.isoformat())
@@ -294,6 +296,8 @@ def evaluate(facts: RequestFacts, rulesets: Sequence[CompiledRuleSet]) -> Evalua
             elif not finding.missing:
                 allowed = set()
         verification = verification or finding.out_of_band_verification
+        if finding.followup is not None and (followup is None or finding.followup < followup):
+            followup = finding.followup
         if (
             finding.deadline is not None
             and _deadline_counts(rule, facts)
@@ -315,6 +319,7 @@ def evaluate(facts: RequestFacts, rulesets: Sequence[CompiledRuleSet]) -> Evalua
         deadline_rule=deadline_rule,
         out_of_band_verification=verification,
         preservation=preservation,
+        followup=followup,
     )
 
 

@@ -142,6 +142,12 @@ class CheckRun(ImmutableModel):
     out_of_band_verification = models.BooleanField(
         default=False, help_text="An emergency that must be verified by calling the agency back before any disclosure"
     )
+    followup_hours = models.PositiveIntegerField(
+        null=True, blank=True, help_text="After an emergency disclosure, the window for the follow-up legal process"
+    )
+    risk_signals = models.JSONField(
+        default=list, blank=True, help_text="[{signal, message}]: advisory, what was known at the check; staff only"
+    )
     run_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -33,6 +33,7 @@ from rules.documents import (
 from rules.engine import FAIL, NEEDS_INFO, PROCEED, REJECT, WARN, evaluate
 from rules.facts import facts_from_request
 from rules.models import CheckRun, RuleSet, RuleSetVersion, Scope
+from rules.risk import risk_signals_of
 from rules.selectors import (
     RetentionWindow,
     overlapping_version,
@@ -235,6 +236,8 @@ def legal_request_check(*, legal_request: LegalRequest, actor=None) -> CheckRun:
         missing_information=list(evaluation.missing_information),
         response_deadline=evaluation.response_deadline,
         out_of_band_verification=evaluation.out_of_band_verification,
+        followup_hours=int(evaluation.followup.total_seconds() // 3600) if evaluation.followup else None,
+        risk_signals=[signal.as_dict() for signal in risk_signals_of(legal_request)],
         run_by=actor if actor is not None and actor.is_authenticated else None,
     )
     check_run.rule_set_versions.set([ruleset.version_id for ruleset in rulesets if ruleset.version_id is not None])
@@ -257,6 +260,7 @@ def check_run_audit_details(check_run: CheckRun) -> dict:
         "warned_rules": [r["rule"] for r in check_run.results if r["outcome"] == WARN],
         "allowed_categories": check_run.allowed_categories,
         "out_of_band_verification": check_run.out_of_band_verification,
+        "risk_signals": [signal["signal"] for signal in check_run.risk_signals],
     }
 
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from casework.services import MAX_BODY_CHARS
-from disclosure.models import Decision
+from disclosure.models import CallBackOutcome, Decision
 from disclosure.selectors import legal_requests_awaiting_approval_by
 from disclosure.services import ERR_DATE_AFTER, ERR_DATE_BEFORE
 from lawreq.errors import DomainError
@@ -451,16 +451,8 @@ class DiscloseForm(forms.Form):
         label="Justification for the reviewer (internal, never in the letter)",
     )
 
-    def __init__(
-        self, *args, legal_request: LegalRequest, allowed_categories=None, verification_required=False, **kwargs
-    ):
+    def __init__(self, *args, legal_request: LegalRequest, allowed_categories=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if verification_required:
-            number = legal_request.agency.callback_phone or "the number in the independent directory"
-            self.fields["out_of_band_verified"] = forms.BooleanField(
-                required=False,
-                label=f"I called the agency back on {number} and it confirmed this emergency request",
-            )
         asked = set(legal_request.categories)
         allowed = set(asked if allowed_categories is None else allowed_categories)
         choices = [
@@ -544,7 +536,6 @@ class DiscloseForm(forms.Form):
         ]
         return {
             "decision": Decision.DISCLOSE,
-            "out_of_band_verified": bool(cleaned.get("out_of_band_verified")),
             "targets": scopes,
             "categories": sorted({category for scope in scopes for category in scope["categories"]}),
             "reason": cleaned["reason"],
@@ -669,3 +660,33 @@ class OfficerRegistrationForm(forms.Form):
     )
     badge_number = forms.CharField(label="Badge or service number", max_length=50)
     password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+
+
+class CallBackForm(forms.Form):
+    """A call-back to the agency: the number is the registry's, shown on the page, never a field."""
+
+    spoke_to = forms.CharField(max_length=200, label="Whom you spoke to (name, rank, unit)")
+    outcome = forms.ChoiceField(choices=CallBackOutcome.choices, widget=forms.RadioSelect, label="Outcome")
+    note = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Note (internal)"
+    )
+
+
+class FollowUpReceivedForm(forms.Form):
+    """The follow-up legal process of an emergency disclosure, received: one of the documents the
+    agency added after the response, or none (received by another channel)."""
+
+    document = forms.ChoiceField(required=False, label="Follow-up document")
+
+    def __init__(self, *args, legal_request: LegalRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        documents = legal_request.documents.all()
+        if legal_request.responded_at:
+            documents = documents.filter(uploaded_at__gte=legal_request.responded_at)
+        self.fields["document"].choices = [("", "None (received by another channel)")] + [
+            (str(document.pk), f"{document.name} ({document.uploaded_at:%Y-%m-%d %H:%M} UTC)") for document in documents
+        ]
+
+    def document_id(self) -> int | None:
+        value = self.cleaned_data.get("document")
+        return int(value) if value else None

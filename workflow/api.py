@@ -11,8 +11,15 @@ from rest_framework.views import APIView
 from casework.api import BodySerializer, ThreadItemSerializer
 from casework.selectors import messages_of
 from casework.services import MAX_BODY_CHARS
-from disclosure.api import ApprovalWriteSerializer, ProposalSerializer, ProposalWriteSerializer
-from disclosure.selectors import proposal_current
+from disclosure.api import (
+    ApprovalWriteSerializer,
+    CallBackSerializer,
+    CallBackWriteSerializer,
+    FollowUpReceivedSerializer,
+    ProposalSerializer,
+    ProposalWriteSerializer,
+)
+from disclosure.selectors import callbacks_of, proposal_current
 from requests_app.api import request_detail_response
 from requests_app.selectors import (
     legal_request_get,
@@ -21,9 +28,19 @@ from requests_app.selectors import (
     legal_request_shown,
 )
 from requests_app.serializers import LegalRequestSerializer, SubmitSerializer, WithdrawSerializer
-from workflow.services import do_decide, do_message_post, do_propose, do_submit, do_withdraw
+from workflow.services import (
+    do_callback_record,
+    do_decide,
+    do_followup_received,
+    do_message_post,
+    do_propose,
+    do_submit,
+    do_withdraw,
+)
 
 PROPOSAL_RESOURCE = "disclosure.proposal"
+CALLBACK_RESOURCE = "disclosure.callback"
+FOLLOWUP_RESOURCE = "requests_app.followup"
 
 
 @extend_schema(tags=["requests"])
@@ -109,3 +126,57 @@ class MessagesView(APIView):
         items = messages_of(legal_request=legal_request, reader=request.user)
         item = next(item for item in items if item.id == message.pk)
         return Response(ThreadItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["review"])
+class CallBacksView(APIView):
+    @extend_schema(
+        summary="The call-backs made to verify the request out of band",
+        description="Analysts and reviewers; oldest first. Anyone else gets 404.",
+        responses=CallBackSerializer(many=True),
+    )
+    def get(self, request, ref: str):
+        legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=CALLBACK_RESOURCE)
+        legal_request_shown(user=request.user, legal_request=legal_request, via="api:callbacks")
+        records = callbacks_of(legal_request=legal_request, actor=request.user)
+        return Response(CallBackSerializer(records, many=True).data)
+
+    @extend_schema(
+        summary="Record a call-back to the agency's registry number",
+        description="`{spoke_to, outcome: confirmed|not_confirmed|no_answer, note}`. The number called is the "
+        "agency's number in the registry (`Agency.callback_phone`), taken by the system when the call is "
+        "recorded: a body naming a number (`number_called`, `number`) is refused (400), and an agency with no "
+        "registry number gives 409. Who called and when are the system's. An emergency disclosure cannot be "
+        "proposed nor approved (409) until one call-back is `confirmed`; a `not_confirmed` one flags the "
+        "request and notifies the reviewers. `spoke_to` and `note` are sealed; never shown to an officer.",
+        request=CallBackWriteSerializer,
+        responses={201: CallBackSerializer},
+    )
+    def post(self, request, ref: str):
+        legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=CALLBACK_RESOURCE)
+        serializer = CallBackWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        callback = do_callback_record(legal_request=legal_request, actor=request.user, **serializer.validated_data)
+        record = next(
+            item for item in callbacks_of(legal_request=legal_request, actor=request.user) if item.id == callback.pk
+        )
+        return Response(CallBackSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["review"])
+class FollowUpReceivedView(APIView):
+    @extend_schema(
+        summary="Mark the follow-up legal process of an emergency disclosure received",
+        description="Analysts and reviewers. `document`: the id of the follow-up document the officer added "
+        "after the response (optional). 409 when no follow-up is awaited.",
+        request=FollowUpReceivedSerializer,
+        responses=LegalRequestSerializer,
+    )
+    def post(self, request, ref: str):
+        legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=FOLLOWUP_RESOURCE)
+        serializer = FollowUpReceivedSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        do_followup_received(
+            legal_request=legal_request, actor=request.user, document_id=serializer.validated_data["document"]
+        )
+        return request_detail_response(legal_request, request=request)

@@ -29,9 +29,17 @@ from audit.models import AuditEntry
 from audit.services import audit_batch, audit_record
 from casework.models import AuthorRole, Message
 from casework.services import message_post, question_post, revision_record
-from disclosure.models import Approval, Decision, Proposal
-from disclosure.services import proposal_create, proposal_decide, proposals_withdraw, snapshot_freeze, snapshot_shred
+from disclosure.models import Approval, CallBack, CallBackOutcome, Decision, Proposal
+from disclosure.services import (
+    callback_record,
+    proposal_create,
+    proposal_decide,
+    proposals_withdraw,
+    snapshot_freeze,
+    snapshot_shred,
+)
 from lawreq.errors import Conflict
+from lawreq.roles import Role
 from letters.content import LetterKind
 from letters.models import Response, ResponseStatus
 from letters.selectors import LETTER_DUE, letters_to_send_again
@@ -46,15 +54,19 @@ from letters.services import (
     response_unqueue,
 )
 from notifications.models import Event
-from notifications.recipients import agency_side, reviewers, reviewers_other_than, staff_side
+from notifications.recipients import agency_side, reviewers, reviewers_other_than, role_holders, staff_side
 from notifications.services import notify
 from notifications.user_notice import user_notice_schedule
 from notifications.webhooks import webhook_event
-from requests_app.models import LegalRequest
+from requests_app.choices import Outcome
+from requests_app.models import FollowUpState, LegalRequest
 from requests_app.services import (
     legal_request_approve,
     legal_request_ask_for_info,
     legal_request_await_approval,
+    legal_request_followup_mark_overdue,
+    legal_request_followup_open,
+    legal_request_followup_receive,
     legal_request_mark_responded,
     legal_request_record_rejection_letter,
     legal_request_reject,
@@ -65,7 +77,7 @@ from requests_app.services import (
 )
 from requests_app.states import State
 from rules.engine import NEEDS_INFO
-from rules.selectors import checks_missing_text, response_deadline
+from rules.selectors import checks_missing_text, latest_check_run, response_deadline
 from rules.services import legal_request_check
 from subscribers.services import legal_request_resolve_targets
 from workflow import tasks
@@ -73,6 +85,13 @@ from workflow import tasks
 logger = logging.getLogger(__name__)
 
 SHRED_REASON_WITHDRAWN = "withdrawn"
+FOLLOWUP_QUESTION = (
+    "This request was answered as an emergency, on your statement of a danger to life or of serious physical "
+    "injury. Please send the legal process that covers the disclosure (for a European Production Order issued "
+    "in an emergency without prior validation, its validation by the judicial authority) by {due} UTC: attach "
+    "it to this request as a PDF document."
+)
+DISCLOSED_OUTCOMES = frozenset({Outcome.DISCLOSED, Outcome.PARTIALLY_DISCLOSED})
 # The automatic checks' question in the conversation: what is missing is listed with the request.
 CHECKS_QUESTION = (
     "The automatic checks found information missing from this request; what is missing is listed with the "
@@ -231,7 +250,72 @@ def do_issue_response(*, legal_request_id: int, claim_token: str | None = None) 
             webhook_event(event=Event.ANSWERED, legal_request=legal_request, occurrence=f"response:{response.pk}")
             # Whether and when the users whose data went out are told (an order or the rules may bar it).
             user_notice_schedule(legal_request=legal_request)
+            if legal_request.emergency and legal_request.outcome in DISCLOSED_OUTCOMES:
+                _followup_request(legal_request)
     return response
+
+
+def _followup_request(legal_request: LegalRequest) -> None:
+    """After an emergency disclosure the agency owes the legal process (US practice) or the validation
+    the law requires (EU: Art. 4(5) of Regulation 2023/1543), within the window its rules set."""
+    check_run = latest_check_run(legal_request)
+    if check_run is None or not check_run.followup_hours:
+        return
+    due_at = (legal_request.responded_at or timezone.now()) + dt.timedelta(hours=check_run.followup_hours)
+    if not legal_request_followup_open(legal_request=legal_request, due_at=due_at):
+        return
+    question = FOLLOWUP_QUESTION.format(due=f"{due_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}")
+    question_post(legal_request=legal_request, question=question)
+    notify(
+        event=Event.FOLLOWUP_REQUESTED,
+        legal_request=legal_request,
+        recipients=agency_side(legal_request),
+        occurrence=f"followup:{legal_request.pk}",
+    )
+
+
+def do_followup_received(*, legal_request: LegalRequest, actor, document_id: int | None) -> LegalRequest:
+    """The legal team marks the follow-up legal process of an emergency disclosure received."""
+    return legal_request_followup_receive(legal_request=legal_request, actor=actor, document_id=document_id)
+
+
+def do_followups_escalate(*, now: dt.datetime | None = None) -> list[str]:
+    """Mark overdue every follow-up not received in time and tell the reviewers, once each: a second
+    run (or two beat runs at once) finds nothing left to claim. Returns the references escalated."""
+    now = now or timezone.now()
+    due = LegalRequest.objects.filter(followup_state=FollowUpState.AWAITING, followup_due_at__lte=now)
+    escalated = []
+    for legal_request_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            legal_request = legal_request_followup_mark_overdue(legal_request_id=legal_request_id, now=now)
+            if legal_request is None:
+                continue
+            notify(
+                event=Event.FOLLOWUP_OVERDUE,
+                legal_request=legal_request,
+                recipients=role_holders(Role.REVIEWER).exclude(pk=legal_request.created_by_id),
+                occurrence=f"followup:{legal_request.pk}",
+            )
+            escalated.append(legal_request.ref)
+    return escalated
+
+
+def do_callback_record(*, legal_request: LegalRequest, actor, spoke_to: str, outcome: str, note: str = "") -> CallBack:
+    """Record a call-back to the agency's registry number. One the agency did not confirm flags the
+    request (in ``callback_record``) and the reviewers are told, once."""
+    with transaction.atomic():
+        callback = callback_record(
+            legal_request=legal_request, actor=actor, spoke_to=spoke_to, outcome=outcome, note=note
+        )
+        if callback.outcome == CallBackOutcome.NOT_CONFIRMED:
+            notify(
+                event=Event.CALLBACK_NOT_CONFIRMED,
+                legal_request=legal_request,
+                recipients=role_holders(Role.REVIEWER).exclude(pk=legal_request.created_by_id),
+                occurrence=f"callback:{callback.pk}",
+                actor=actor,
+            )
+    return callback
 
 
 def _ask_officer(*, legal_request: LegalRequest, question: str, occurrence: str, actor=None) -> None:

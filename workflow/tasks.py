@@ -79,3 +79,9 @@ def sweep() -> None:
             len(result.letters),
             len(result.alerts),
         )
+
+
+@shared_task(name="workflow.followups_escalate", acks_late=True)
+def followups_escalate() -> list[str]:
+    """Beat: escalate the emergency disclosures whose follow-up legal process is overdue."""
+    return services.do_followups_escalate()

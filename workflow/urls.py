@@ -11,4 +11,6 @@ urlpatterns = [
     path(f"{REQUEST}/proposal/", api.ProposalView.as_view(), name="api-proposal"),
     path(f"{REQUEST}/approval/", api.ApprovalView.as_view(), name="api-approval"),
     path(f"{REQUEST}/messages/", api.MessagesView.as_view(), name="api-messages"),
+    path(f"{REQUEST}/callbacks/", api.CallBacksView.as_view(), name="api-callbacks"),
+    path(f"{REQUEST}/followup/received/", api.FollowUpReceivedView.as_view(), name="api-followup-received"),
 ]

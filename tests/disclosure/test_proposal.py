@@ -294,20 +294,26 @@ def emergency(in_review_factory, officer_a):
     return legal_request
 
 
-def test_an_emergency_disclosure_needs_the_call_back_confirmed(emergency, analyst):
-    with pytest.raises(InvalidInput, match=re.escape(ERR_VERIFICATION_REQUIRED)) as refused:
+def test_an_emergency_disclosure_needs_a_confirmed_call_back(emergency, analyst):
+    with pytest.raises(Conflict, match=re.escape(ERR_VERIFICATION_REQUIRED)):
         disclose(emergency, analyst)
 
-    assert refused.value.field == "out_of_band_verified"
+    emergency.refresh_from_db()
     assert emergency.state == State.IN_REVIEW
 
 
-def test_a_confirmed_call_back_is_recorded_with_the_proposal(emergency, analyst, audit_trail):
-    proposal = disclose(emergency, analyst, out_of_band_verified=True)
+def test_the_confirmed_call_back_is_recorded_with_the_proposal(emergency, analyst, audit_trail):
+    from disclosure.services import callback_record
 
-    assert proposal.out_of_band_verified
+    callback = callback_record(legal_request=emergency, actor=analyst, spoke_to="Sgt. Miller", outcome="confirmed")
+
+    disclose(emergency, analyst)
+
     audit_trail.assert_recorded(
-        AuditAction.PROPOSAL_MADE, actor=analyst, out_of_band_verification_required=True, out_of_band_verified=True
+        AuditAction.PROPOSAL_MADE,
+        actor=analyst,
+        out_of_band_verification_required=True,
+        confirmed_callback=callback.pk,
     )
 
 
@@ -319,4 +325,4 @@ def test_an_emergency_can_be_rejected_without_a_call_back(emergency, analyst):
         reasons=["The agency could not be reached on its listed number."],
     )
 
-    assert emergency.state == State.PENDING_APPROVAL and not proposal.out_of_band_verified
+    assert emergency.state == State.PENDING_APPROVAL and proposal.decision == Decision.REJECT

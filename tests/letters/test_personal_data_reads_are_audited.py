@@ -114,6 +114,10 @@ NO_PERSONAL_DATA = {
     "officers-pending",
     "officer-decide",
     "legal-hold",
+    # A call-back recorded, a follow-up marked received, from the request page: a redirect, or the
+    # request page again (audited by it).
+    "callback",
+    "followup-received",
 }
 PERSONAL_DATA_ROUTES = {
     "legalrequest-detail",
@@ -135,6 +139,9 @@ PERSONAL_DATA_ROUTES = {
     # audited as a view, tested in tests/web/test_guided_form.py.
     "portal-precheck",
     "legalrequest-legal-hold",
+    "api-followup-received",
+    # Call-backs name whom the legal team spoke to at the agency: each listing is audited.
+    "api-callbacks",
 }
 
 

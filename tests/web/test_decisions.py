@@ -170,9 +170,18 @@ def test_an_emergency_disclosure_needs_the_call_back_confirmed(client_for, analy
     assert "+12025550143" in page  # the agency's directory number, for the call back
 
     refused = client.post(url(legal_request, "web:proposal"), disclose_data(legal_request))
-    accepted = client.post(url(legal_request, "web:proposal"), disclose_data(legal_request, out_of_band_verified="on"))
+    # A checkbox of the old form is no way around: only a confirmed call-back is.
+    still_refused = client.post(
+        url(legal_request, "web:proposal"), disclose_data(legal_request, out_of_band_verified="on")
+    )
+    called = client.post(
+        url(legal_request, "web:callback"), {"spoke_to": "Sgt. Miller, duty desk", "outcome": "confirmed", "note": ""}
+    )
+    accepted = client.post(url(legal_request, "web:proposal"), disclose_data(legal_request))
 
-    assert refused.status_code == 400
+    assert refused.status_code == 409 and still_refused.status_code == 409
+    assert "confirmed call-back to the agency" in refused.content.decode()
+    assert called.status_code == 302
     assert accepted.status_code == 302
     legal_request.refresh_from_db()
     assert legal_request.state == State.PENDING_APPROVAL

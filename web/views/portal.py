@@ -99,6 +99,8 @@ def render_portal_detail(
             and legal_request.state == State.NEEDS_INFO
             and legal_request.info_requested == checks_missing_text(check_run),
             "can_edit": correctable,
+            # After an emergency disclosure the agency owes the follow-up legal process: it is uploaded here.
+            "followup_owed": legal_request.followup_state in services.FOLLOWUP_OPEN_STATES,
             "can_submit": correctable,
             "can_withdraw": can_transition(legal_request.state, State.WITHDRAWN),
             "response": response_stored(legal_request=legal_request),

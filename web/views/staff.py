@@ -25,14 +25,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from disclosure.models import CannedTextKind, Decision, Proposal, ProposalStatus
 from disclosure.selectors import (
+    callback_confirmed,
+    callbacks_of,
     canned_text_get,
     canned_texts_by_kind,
+    legal_requests_with_flags,
     legal_requests_with_review_marks,
     proposal_current,
     proposal_open_for_approval,
     proposal_preview,
 )
-from lawreq.errors import DomainError, NotFound, NotPermitted
+from lawreq.errors import DomainError, InvalidInput, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
 from letters.api import pdf_response, response_filename
 from letters.models import Response
@@ -52,6 +55,8 @@ from web.forms import (
     SERVICE_FIELD_NAMES,
     ApprovalForm,
     BulkAssignForm,
+    CallBackForm,
+    FollowUpReceivedForm,
     QueueFilterForm,
     QueueView,
 )
@@ -66,7 +71,7 @@ from web.views.common import (
     staff_required,
 )
 from web.views.threads import staff_conversation_context
-from workflow.services import do_decide, do_propose, do_retry
+from workflow.services import do_callback_record, do_decide, do_followup_received, do_propose, do_retry
 
 ERR_UNKNOWN_DECISION = "Choose a decision: disclose, reject or ask for information."
 ERR_REVIEWERS_ONLY = "Only a reviewer approves or sends back a proposal."
@@ -83,6 +88,9 @@ MSG_SENT_BACK = "Proposal sent back to the analyst."
 MSG_ASSIGNED = "{count} request{s} assigned to {who}."
 MSG_RETRIED = "The waiting work was sent to the workers again."
 ERR_ASSIGNEE_CHOICE = "Choose an analyst or a reviewer from the list."
+MSG_CALLBACK = "Call-back recorded."
+MSG_FOLLOWUP_RECEIVED = "Follow-up legal process marked received."
+ERR_FOLLOWUP_FORM = "Choose the follow-up document from the list."
 
 QUEUE_PAGE_SIZE = 25
 
@@ -95,7 +103,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         requests = filters.apply(selectors.legal_requests_visible_to(request.user), user=request.user)
     except DomainError as error:
         return error_page(request, error)
-    requests = legal_requests_with_review_marks(requests).order_by(F("due_at").asc(nulls_last=True), "id")
+    requests = legal_requests_with_flags(legal_requests_with_review_marks(requests)).order_by(
+        F("due_at").asc(nulls_last=True), "id"
+    )
     current_view = (filters.cleaned_data.get("view") if filters.is_bound and filters.is_valid() else "") or "all"
     return render(
         request,
@@ -171,8 +181,17 @@ def staff_detail_context(
     check_run = latest_check_run(legal_request)
     user = request.user
     summary = check_summary(check_run, asked_categories=legal_request.categories) if check_run else None
+    callbacks = callbacks_of(legal_request=legal_request, actor=user)
     return {
         "legal_request": legal_request,
+        "callbacks": callbacks,
+        "callback_form": (forms or {}).get("callback") or CallBackForm(auto_id="id_callback_%s"),
+        "callback_required": legal_request.emergency or bool(check_run and check_run.out_of_band_verification),
+        "callback_confirmed": callback_confirmed(legal_request=legal_request),
+        "callback_not_confirmed": any(item.outcome == "not_confirmed" for item in callbacks),
+        "followup_form": FollowUpReceivedForm(legal_request=legal_request, auto_id="id_followup_%s")
+        if legal_request.followup_state in ("awaiting", "overdue")
+        else None,
         "check_run": check_run,
         "check_summary": summary,
         "check_groups": (summary.failures, summary.warnings, summary.passes) if summary else (),
@@ -243,17 +262,49 @@ def checks_run(request: HttpRequest, ref: str) -> HttpResponse:
     return redirect("web:staff-detail", ref=legal_request.ref)
 
 
+@staff_required
+@require_POST
+def callback_submit(request: HttpRequest, ref: str) -> HttpResponse:
+    """A call-back to the agency's registry number: the number is the system's, never the form's."""
+    legal_request = request_under_review(request, ref)
+    form = CallBackForm(request.POST, auto_id="id_callback_%s")
+    if not form.is_valid():
+        return render_staff_detail(request, legal_request, status=400, forms={"callback": form})
+    try:
+        do_callback_record(legal_request=legal_request, actor=request.user, **form.cleaned_data)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            return error_page(request, error)
+        show_error_on_form(error, form)
+        return render_staff_detail(request, legal_request, status=error.status_code, forms={"callback": form})
+    messages.success(request, MSG_CALLBACK)
+    return redirect("web:staff-detail", ref=legal_request.ref)
+
+
+@staff_required
+@require_POST
+def followup_received(request: HttpRequest, ref: str) -> HttpResponse:
+    legal_request = request_under_review(request, ref)
+    form = FollowUpReceivedForm(request.POST, legal_request=legal_request)
+    try:
+        if not form.is_valid():
+            raise InvalidInput(ERR_FOLLOWUP_FORM)
+        do_followup_received(legal_request=legal_request, actor=request.user, document_id=form.document_id())
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:staff-detail", ref=legal_request.ref)
+    messages.success(request, MSG_FOLLOWUP_RECEIVED)
+    return redirect("web:staff-detail", ref=legal_request.ref)
+
+
 # Decisions
 
 
 def _proposal_form(decision: str, legal_request: LegalRequest, *, check_run, data=None):
-    """The form of one decision, shaped by the latest checks (allowed categories, emergency call back)."""
+    """The form of one decision, shaped by the latest checks (the allowed categories)."""
     extra = {}
     if decision == Decision.DISCLOSE and check_run is not None:
-        extra = {
-            "allowed_categories": check_run.allowed_categories,
-            "verification_required": check_run.out_of_band_verification,
-        }
+        extra = {"allowed_categories": check_run.allowed_categories}
     return PROPOSAL_FORMS[decision](data, legal_request=legal_request, auto_id=f"id_{decision}_%s", **extra)
 
 
@@ -280,10 +331,7 @@ def _form_with_canned_text(decision: str, legal_request: LegalRequest, data) -> 
         initial[field] = f"{current}\n{text.body}" if current else text.body
     extra = {}
     if decision == Decision.DISCLOSE and check_run is not None:
-        extra = {
-            "allowed_categories": check_run.allowed_categories,
-            "verification_required": check_run.out_of_band_verification,
-        }
+        extra = {"allowed_categories": check_run.allowed_categories}
     return PROPOSAL_FORMS[decision](legal_request=legal_request, auto_id=f"id_{decision}_%s", initial=initial, **extra)
 
 
