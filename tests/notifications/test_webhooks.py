@@ -334,6 +334,10 @@ def test_the_admin_shows_a_new_secret_once_and_audits_the_address_without_its_va
         "verified": "on",
         "email_domains": json.dumps(agency_a.email_domains),
         "callback_phone": agency_a.callback_phone,
+        "timezone": agency_a.timezone,
+        "office_hours_start": agency_a.office_hours_start.strftime("%H:%M"),
+        "office_hours_end": agency_a.office_hours_end.strftime("%H:%M"),
+        "office_days": json.dumps(agency_a.office_days),
         "webhook_url": receiver.url + "?token=receivers-own-token",
     }
     admin_client.post(reverse("admin:requests_app_agency_change", args=[agency_a.pk]), form)
