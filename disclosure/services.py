@@ -364,7 +364,7 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
 
 def _target_label(target: Target) -> str:
     """A target as the requester named it: never our database id."""
-    return f"{label_of(TargetType, target.type).lower()} {target.display_value}"
+    return f"{label_of(TargetType, target.type, language='en').lower()} {target.display_value}"
 
 
 def refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> list[dict[str, str]]:
@@ -378,7 +378,9 @@ def refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> li
         items: dict[str, str] = {}
         for category in legal_request.categories:
             if category not in scope.categories:
-                items[label_of(Category, category)] = REASON_NOT_ALLOWED if category not in allowed else narrowed
+                items[label_of(Category, category, language="en")] = (
+                    REASON_NOT_ALLOWED if category not in allowed else narrowed
+                )
         if legal_request.date_from and scope.date_from > legal_request.date_from:
             items[f"Records before {scope.date_from.isoformat()}"] = narrowed
         if legal_request.date_to and scope.date_to < legal_request.date_to:

@@ -35,6 +35,7 @@ from requests_app.models import (
     Officer,
     RequestSequence,
     Target,
+    language_for_country,
 )
 from requests_app.selectors import ERR_NOT_FOUND, require_legal_staff_on
 from requests_app.states import EDITABLE_STATES, State, can_transition
@@ -181,6 +182,7 @@ def agency_create(
     email_domains: list[str],
     verified: bool = False,
     callback_phone: str = "",
+    language: str = "",
     actor=None,
 ) -> Agency:
     group = Group.objects.create(name=f"{AGENCY_GROUP_PREFIX}{uuid.uuid4().hex[:12]}")
@@ -190,6 +192,7 @@ def agency_create(
         email_domains=sorted({d.lower().lstrip("@") for d in email_domains}),
         verified=verified,
         callback_phone=callback_phone,
+        language=language or language_for_country(country),
         group=group,
     )
     agency.full_clean()
