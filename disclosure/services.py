@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from audit.actions import AuditAction
 from audit.services import audit_record
@@ -67,11 +68,12 @@ ERR_TEXT_TOO_LONG = "At most {max} characters."
 MAX_TEXT = 5000
 # What the letter says about a refusal: these sentences, the proposal's ``reasons`` and the rules' own
 # messages. Never the proposal's ``reason``: that is the analyst's justification for the reviewer.
-REASON_NOT_ALLOWED = "Not permitted by the legal requirements in force for this request (listed below)."
-REASON_NARROWED = "Narrowed by the legal review."
-REASON_NARROWED_SEE_REASONS = "Narrowed by the legal review, for the reasons given below."
-REASON_NOT_PROPOSED = "Not included by the legal review."
-REASON_NOT_PROPOSED_SEE_REASONS = "Not included by the legal review, for the reasons given below."
+# Stored in English in the frozen decision; a letter prints them in its own language.
+REASON_NOT_ALLOWED = gettext_noop("Not permitted by the legal requirements in force for this request (listed below).")
+REASON_NARROWED = gettext_noop("Narrowed by the legal review.")
+REASON_NARROWED_SEE_REASONS = gettext_noop("Narrowed by the legal review, for the reasons given below.")
+REASON_NOT_PROPOSED = gettext_noop("Not included by the legal review.")
+REASON_NOT_PROPOSED_SEE_REASONS = gettext_noop("Not included by the legal review, for the reasons given below.")
 
 
 # The rule engine's verdict

@@ -144,7 +144,7 @@ def annex_render(
 
 
 def _take(iterator, count: int):
-    for _ in range(count):
+    for _index in range(count):
         try:
             yield next(iterator)
         except StopIteration:

@@ -230,7 +230,7 @@ def _render_letter_pages(
     fetcher = StaticOnlyFetcher()
     shape = _letter_shape(content)
     guess = _page_count_hints.get(shape, 1)
-    for _ in range(MAX_LAYOUT_PASSES):
+    for _attempt in range(MAX_LAYOUT_PASSES):
         html = render_to_string(
             TEMPLATES[content.kind],
             letter_context(
@@ -261,7 +261,7 @@ def _letter_preview_render(content: LetterContent, *, ip_event_counts: dict[int,
     annex_pages = sum(AnnexSection(target_id, "", (), count).pages for target_id, count in ip_event_counts.items())
     fetcher = StaticOnlyFetcher()
     guess = 1
-    for _ in range(MAX_LAYOUT_PASSES):
+    for _attempt in range(MAX_LAYOUT_PASSES):
         context = letter_context(
             content, counts=ip_event_counts, letter_pages=guess, annex_pages=annex_pages, attachments=[]
         )
@@ -348,7 +348,8 @@ def _profile_rows(profile: dict | None) -> list[tuple[str, str]]:
 
 
 def _profile_label(key: str) -> str:
-    return PROFILE_FIELD_LABELS.get(key) or str(key).replace("_", " ").capitalize()
+    label = PROFILE_FIELD_LABELS.get(key)
+    return _(label) if label else str(key).replace("_", " ").capitalize()
 
 
 def _profile_value(key: str, value) -> str:
