@@ -48,7 +48,8 @@ DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 
 def column_header() -> str:
     """The annex's column heads, in the active language, on the data's fixed grid."""
-    return f"{_('No.'):>7}  {_('Timestamp (UTC)'):<19}  {_('IP address'):<39}  {_('Port'):>5}"
+    number, timestamp, address, port = _("No."), _("Timestamp (UTC)"), _("IP address"), _("Port")
+    return f"{number:>7}  {timestamp:<19}  {address:<39}  {port:>5}"
 
 
 @dataclass(frozen=True)

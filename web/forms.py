@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from casework.services import MAX_BODY_CHARS
 from disclosure.models import Decision
@@ -34,13 +36,13 @@ from requests_app.selectors import (
 from requests_app.services import MAX_TARGETS
 from requests_app.states import OPEN_STATES, State
 
-ERR_TARGET_LINE = "Line {line}: write 'type:value', where type is phone, username or account_id."
-ERR_TARGET_TYPE = "Line {line}: '{type}' is not a target type (phone, username or account_id)."
-ERR_TARGET_EMPTY = "Line {line}: the value after '{type}:' is empty."
-ERR_TARGETS_NONE = "Name at least one target, one per line."
-ERR_TARGETS_TOO_MANY = "At most {limit} targets, one per line."
-ERR_IDEMPOTENCY = "This form is out of date: reload the page and try again."
-ERR_NO_FILE = "Choose the PDF file of the legal document."
+ERR_TARGET_LINE = _("Line {line}: write 'type:value', where type is phone, username or account_id.")
+ERR_TARGET_TYPE = _("Line {line}: '{type}' is not a target type (phone, username or account_id).")
+ERR_TARGET_EMPTY = _("Line {line}: the value after '{type}:' is empty.")
+ERR_TARGETS_NONE = _("Name at least one target, one per line.")
+ERR_TARGETS_TOO_MANY = _("At most {limit} targets, one per line.")
+ERR_IDEMPOTENCY = _("This form is out of date: reload the page and try again.")
+ERR_NO_FILE = _("Choose the PDF file of the legal document.")
 ERR_NO_TARGET = "Include at least one target in the disclosure."
 ERR_TARGET_CATEGORIES = "Choose at least one category for each included target."
 ERR_DATES_REVERSED = "The start date is after the end date."
@@ -52,6 +54,7 @@ LABEL_NOT_ALLOWED = " (not allowed by the checks)"
 
 TARGET_TYPES = frozenset(TargetType.values)
 BLANK = [("", "—")]
+ERR_ON_LINE = _("Line {line}: {message}")
 CATEGORY_CHOICES = Category.choices
 
 
@@ -97,7 +100,7 @@ def add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[st
         index = field[len("targets[") :].partition("]")[0]
         lines = getattr(form, "target_line_numbers", [])
         line = lines[int(index)] if index.isdigit() and int(index) < len(lines) else None
-        form.add_error("targets", f"Line {line}: {error.message}" if line else error.message)
+        form.add_error("targets", ERR_ON_LINE.format(line=line, message=error.message) if line else error.message)
         return True
     if field in form.fields:
         form.add_error(field, error.message)
@@ -109,46 +112,57 @@ class LegalRequestForm(forms.Form):
     """Every field of the API's request body, for officers creating or correcting a request."""
 
     jurisdiction = forms.ModelChoiceField(
-        queryset=Jurisdiction.objects.filter(is_region=False), to_field_name="code", empty_label="— choose —"
+        queryset=Jurisdiction.objects.filter(is_region=False),
+        to_field_name="code",
+        empty_label=_("— choose —"),
+        label=_("Jurisdiction"),
     )
-    process_type = forms.ChoiceField(choices=BLANK + ProcessType.choices, label="Legal process")
-    legal_channel = forms.ChoiceField(choices=LegalChannel.choices, initial=LegalChannel.DIRECT)
-    emergency = forms.BooleanField(required=False, label="Emergency (danger of death or serious physical injury)")
-    emergency_justification = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
-    case_number = forms.CharField(required=False, max_length=100)
+    process_type = forms.ChoiceField(choices=BLANK + ProcessType.choices, label=_("Legal process"))
+    legal_channel = forms.ChoiceField(
+        choices=LegalChannel.choices, initial=LegalChannel.DIRECT, label=_("Legal channel")
+    )
+    emergency = forms.BooleanField(required=False, label=_("Emergency (danger of death or serious physical injury)"))
+    emergency_justification = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Emergency justification")
+    )
+    case_number = forms.CharField(required=False, max_length=100, label=_("Case number"))
     offense = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Offence under investigation"
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Offence under investigation"),
     )
     offense_category = forms.ChoiceField(
-        required=False, choices=BLANK + OffenseCategory.choices, label="Offence category"
+        required=False, choices=BLANK + OffenseCategory.choices, label=_("Offence category")
     )
     offense_max_sentence_years = forms.IntegerField(
-        required=False, min_value=0, max_value=200, label="Maximum sentence (years)"
+        required=False, min_value=0, max_value=200, label=_("Maximum sentence (years)")
     )
     terms_violation = forms.BooleanField(
-        required=False, label="The suspect's conduct breaks the platform's terms of service"
+        required=False, label=_("The suspect's conduct breaks the platform's terms of service")
     )
     issuing_authority_type = forms.ChoiceField(
-        required=False, choices=BLANK + AuthorityType.choices, label="Issuing authority"
+        required=False, choices=BLANK + AuthorityType.choices, label=_("Issuing authority")
     )
-    issuing_authority_name = forms.CharField(required=False, max_length=200, label="Name of the issuing authority")
-    issued_at = forms.DateField(required=False, widget=DateInput, label="Document issued on")
-    nondisclosure_until = forms.DateField(required=False, widget=DateInput, label="Non-disclosure order until")
-    date_from = forms.DateField(required=False, widget=DateInput, label="Data from")
-    date_to = forms.DateField(required=False, widget=DateInput, label="Data to")
+    issuing_authority_name = forms.CharField(required=False, max_length=200, label=_("Name of the issuing authority"))
+    issued_at = forms.DateField(required=False, widget=DateInput, label=_("Document issued on"))
+    nondisclosure_until = forms.DateField(required=False, widget=DateInput, label=_("Non-disclosure order until"))
+    date_from = forms.DateField(required=False, widget=DateInput, label=_("Data from"))
+    date_to = forms.DateField(required=False, widget=DateInput, label=_("Data to"))
     categories = forms.MultipleChoiceField(
-        choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple, label="Data requested"
+        choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple, label=_("Data requested")
     )
     targets = forms.CharField(
         max_length=MAX_TARGETS * 250,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
-        help_text="One per line, as type:value, e.g. phone:+33 6 12 34 56 78, username:@someone, account_id:12345.",
+        label=_("Targets"),
+        help_text=_("One per line, as type:value, e.g. phone:+33 6 12 34 56 78, username:@someone, account_id:12345."),
     )
     preservation_of = forms.CharField(
         required=False,
         max_length=20,
-        label="Earlier preservation request",
-        help_text="The reference (LR-…) of your agency's preservation request for the same targets, if any.",
+        label=_("Earlier preservation request"),
+        help_text=_("The reference (LR-…) of your agency's preservation request for the same targets, if any."),
     )
     # A fresh key per rendered form, so a double-clicked "Create" makes one draft, not two.
     idempotency_key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
@@ -193,7 +207,7 @@ class LegalRequestForm(forms.Form):
 
 class DocumentUploadForm(forms.Form):
     file = forms.FileField(
-        label="Legal document (PDF)",
+        label=_("Legal document (PDF)"),
         error_messages={"required": ERR_NO_FILE},
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
@@ -201,7 +215,7 @@ class DocumentUploadForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Reason (optional)"
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason (optional)")
     )
 
 
@@ -307,9 +321,9 @@ class BulkAssignForm(forms.Form):
 
 
 class SecondFactorForm(forms.Form):
-    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput)
+    password = forms.CharField(label=_("Your password"), strip=False, widget=forms.PasswordInput)
     otp = forms.CharField(
-        label="Code shown by the app",
+        label=_("Code shown by the app"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -537,7 +551,7 @@ class ApprovalForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    file = forms.FileField(label="Signed response (PDF)", allow_empty_file=False)
+    file = forms.FileField(label=_("Signed response (PDF)"), allow_empty_file=False)
 
 
 # The conversation and the legal team's notes
@@ -545,10 +559,12 @@ class VerifyForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Message",
+        label=_("Message"),
         max_length=MAX_BODY_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=f"At most {MAX_BODY_CHARS} characters. Never printed in the response letter.",
+        help_text=format_lazy(
+            _("At most {limit} characters. Never printed in the response letter."), limit=MAX_BODY_CHARS
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -28,9 +29,9 @@ from requests_app.login import CredentialsLoginView
 from requests_app.models import LegalRequest
 from web.forms import LoginForm, add_domain_error
 
-ERR_NO_ROLE = "Your account has no role in lawreq yet: ask an administrator to give you one."
+ERR_NO_ROLE = _("Your account has no role in lawreq yet: ask an administrator to give you one.")
 ERR_STAFF_ONLY = "This page is for the legal team (analysts and reviewers)."
-ERR_OFFICERS_ONLY = "This page is for police officers."
+ERR_OFFICERS_ONLY = _("This page is for police officers.")
 ERR_ANALYSTS_ONLY = "Only analysts run the checks again."
 ERR_AUDITORS_ONLY = "These pages are for compliance auditors."
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from lawreq.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
@@ -22,12 +23,12 @@ from web.views.common import error_page, officer_required, paginate, show_domain
 from web.views.threads import officer_conversation_context
 from workflow.services import do_submit, do_withdraw
 
-MSG_CREATED = "Draft {ref} created. Add the legal document (PDF), then submit the request."
-MSG_UPDATED = "Request {ref} updated."
-MSG_DOCUMENT_ADDED = "Document “{name}” added."
-MSG_SUBMITTED = "Request {ref} submitted. The legal team's checks are running."
-MSG_WITHDRAWN = "Request {ref} withdrawn."
-MSG_NOT_CORRECTABLE = "The legal team has this request now: it can be corrected only when they ask for information."
+MSG_CREATED = _("Draft {ref} created. Add the legal document (PDF), then submit the request.")
+MSG_UPDATED = _("Request {ref} updated.")
+MSG_DOCUMENT_ADDED = _("Document “{name}” added.")
+MSG_SUBMITTED = _("Request {ref} submitted. The legal team's checks are running.")
+MSG_WITHDRAWN = _("Request {ref} withdrawn.")
+MSG_NOT_CORRECTABLE = _("The legal team has this request now: it can be corrected only when they ask for information.")
 
 PORTAL_PAGE_SIZE = 25
 
