@@ -39,7 +39,7 @@ def test_officer_answers_the_question_in_words_and_submits_again(
         )
 
     assert response.status_code == 200
-    assert MSG_SENT_AND_SUBMITTED in response.content.decode()
+    assert str(MSG_SENT_AND_SUBMITTED) in response.content.decode()
     legal_request.refresh_from_db()
     assert legal_request.state == State.IN_REVIEW
     staff_page = client_for(analyst).get(url(legal_request, "web:staff-detail")).content.decode()
