@@ -25,7 +25,15 @@ from audit.admin import AuditedAdminMixin, AuditedModelAdmin
 from lawreq.errors import InvalidInput
 from lawreq.forms import DepthLimitedJSONField
 from requests_app.auth import account_password_changed
-from requests_app.models import Agency, Jurisdiction, LegalDocument, LegalRequest, Officer
+from requests_app.models import (
+    Agency,
+    AgencyLanguage,
+    Jurisdiction,
+    LegalDocument,
+    LegalRequest,
+    Officer,
+    language_for_country,
+)
 from requests_app.services import (
     AGENCY_GROUP_PREFIX,
     agency_create,
@@ -50,10 +58,22 @@ class JurisdictionAdmin(AuditedModelAdmin):
 
 class AgencyForm(forms.ModelForm):
     email_domains = DepthLimitedJSONField(help_text='Official e-mail domains, e.g. ["police.fr"]')
+    # Blank on a new agency: its country's language (requests_app.models.language_for_country).
+    language = forms.ChoiceField(
+        required=False,
+        choices=[("", "(the country's)"), *AgencyLanguage.choices],
+        help_text="The language of its officers' portal (unless they choose another) and of its letters",
+    )
 
     class Meta:
         model = Agency
-        fields = ("name", "country", "verified", "email_domains", "callback_phone")
+        fields = ("name", "country", "verified", "email_domains", "callback_phone", "language")
+
+    def clean_language(self) -> str:
+        language = self.cleaned_data["language"]
+        if not language and self.instance.pk:
+            return self.instance.language
+        return language or language_for_country(self.cleaned_data.get("country", ""))
 
     def clean_email_domains(self):
         domains = self.cleaned_data["email_domains"]
@@ -65,11 +85,11 @@ class AgencyForm(forms.ModelForm):
 @admin.register(Agency)
 class AgencyAdmin(AuditedModelAdmin):
     form = AgencyForm
-    list_display = ("name", "country", "verified", "callback_phone")
+    list_display = ("name", "country", "language", "verified", "callback_phone")
     list_filter = ("verified", "country")
     search_fields = ("name",)
     readonly_fields = ("group", "created_at")
-    audit_plain_fields = ("name", "country", "email_domains")
+    audit_plain_fields = ("name", "country", "email_domains", "language")
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -82,6 +102,7 @@ class AgencyAdmin(AuditedModelAdmin):
             email_domains=obj.email_domains,
             verified=obj.verified,
             callback_phone=obj.callback_phone,
+            language=obj.language,
             actor=request.user,
         )
         obj.pk, obj.group, obj.created_at = created.pk, created.group, created.created_at

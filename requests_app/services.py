@@ -201,7 +201,12 @@ def agency_create(
         action=AuditAction.AGENCY_CREATED,
         actor=actor,
         obj=agency,
-        details={"name": agency.name, "country": agency.country, "email_domains": agency.email_domains},
+        details={
+            "name": agency.name,
+            "country": agency.country,
+            "email_domains": agency.email_domains,
+            "language": agency.language,
+        },
     )
     return agency
 
