@@ -3,15 +3,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import LegalRequest
 
 
 class Event(models.TextChoices):
-    # For the agency's officers
-    QUESTION_ASKED = "question_asked", "The legal team needs more information"
-    MESSAGE_RECEIVED = "message_received", "New message about the request"
-    ANSWERED = "answered", "The request was answered"
+    # For the agency's officers (in their language on the notifications page)
+    QUESTION_ASKED = "question_asked", _("The legal team needs more information")
+    MESSAGE_RECEIVED = "message_received", _("New message about the request")
+    ANSWERED = "answered", _("The request was answered")
     # For the legal team
     REQUEST_RECEIVED = "request_received", "New request received"
     REQUEST_RESUBMITTED = "request_resubmitted", "The officer answered and resubmitted"

@@ -159,7 +159,7 @@ def test_the_header_counts_unread_notifications_and_opening_one_marks_it_read(cl
     opened = officer.post(reverse("web:notification-open", kwargs={"notification_id": notification_id}))
 
     assert 'aria-label="1 unread"' in portal
-    assert request_a.ref in listing and Event.QUESTION_ASKED.label in listing
+    assert request_a.ref in listing and str(Event.QUESTION_ASKED.label) in listing
     assert opened.status_code == 302 and opened["Location"] == url(request_a, "web:portal-detail")
     assert Notification.objects.get(pk=notification_id).read
     assert "unread" not in officer.get(reverse("web:portal")).content.decode()
