@@ -29,6 +29,7 @@ class AuditAction:
     REQUEST_VIEWED = "request.viewed"
     DOCUMENT_DOWNLOADED = "request.document_downloaded"
     REQUEST_CHECKED = "request.checked"
+    REQUEST_PRECHECKED = "request.prechecked"
     TARGET_RESOLVED = "request.target_resolved"
     TARGET_SEARCHED = "request.target_searched"
     REQUEST_REVISED = "request.revised"

@@ -228,7 +228,8 @@ def proposal_preview(*, legal_request: LegalRequest, actor, provider=None) -> Pr
     disclose = proposal.decision == Decision.DISCLOSE
     provider = provider or (get_provider() if disclose else None)
     targets: list[TargetPreview] = []
-    for number, target in enumerate(legal_request.targets.all(), start=1):
+    for target in legal_request.targets.all():
+        number = target.position
         scope = scopes.get(target.pk)
         if scope is None:
             targets.append(

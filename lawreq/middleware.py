@@ -25,7 +25,9 @@ class BodySizeLimitMiddleware:
         is_upload = request.content_type == "multipart/form-data"
         limit = settings.LAWREQ_MAX_DOCUMENT_BYTES + MULTIPART_OVERHEAD_BYTES if is_upload else MAX_JSON_BODY_BYTES
         if length > limit:
-            return JsonResponse({"detail": f"The request body is larger than the limit of {limit} bytes."}, status=413)
+            from lawreq.views import too_large  # the error pages import this module
+
+            return too_large(request, limit)
         return self.get_response(request)
 
 

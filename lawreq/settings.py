@@ -73,6 +73,7 @@ if LAWREQ_PRODUCTION and (DEBUG or not os.environ.get("SECRET_KEY")):
     raise ImproperlyConfigured("Production mode (LAWREQ_PRODUCTION) needs SECRET_KEY set and DEBUG off.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "lawreq.views.csrf_failure"
 
 INSTALLED_APPS = [
     "lawreq",  # first: its createsuperuser (validated passwords) takes the place of Django's

@@ -6,7 +6,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-# Under /api/ a 404 or 500 raised outside DRF is JSON too.
+# Under /api/ an error raised outside DRF is JSON too; elsewhere a page in the site's style.
+handler400 = "lawreq.views.bad_request"
+handler403 = "lawreq.views.permission_denied"
 handler404 = "lawreq.views.not_found"
 handler500 = "lawreq.views.server_error"
 

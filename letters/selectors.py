@@ -55,7 +55,7 @@ def letter_content_for(
         asked_date_to=legal_request.date_to,
         asked_targets=tuple(
             AskedTarget(target_id=t.pk, target_type=t.type, display_value=t.display_value)
-            for t in legal_request.targets.order_by("id")
+            for t in legal_request.targets.order_by("position", "id")
         ),
         documents=tuple(DocumentDigest(name=d.name, sha256=d.sha256) for d in legal_request.documents.order_by("id")),
         decision=decision,

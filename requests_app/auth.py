@@ -257,6 +257,9 @@ def session_login(request, user) -> None:
 # Sessions: when they started and when they were last used, for the idle and absolute timeouts.
 SESSION_STARTED_KEY = "lawreq_session_started"
 SESSION_SEEN_KEY = "lawreq_session_seen"
+# Whose session timed out (their user id), kept in the fresh anonymous session: a form they sent
+# after the timeout may then be kept for them across the log-in (``web.views.kept_form``).
+SESSION_EXPIRED_USER_KEY = "lawreq_session_expired_user"
 
 
 def session_started(request) -> None:

@@ -7,6 +7,7 @@ from django.contrib.auth import logout
 from django.utils import timezone, translation
 
 from requests_app.auth import (
+    SESSION_EXPIRED_USER_KEY,
     SESSION_SEEN_KEY,
     SESSION_STARTED_KEY,
     is_staff_account,
@@ -41,8 +42,11 @@ class SessionPolicyMiddleware:
         if user.is_authenticated:
             now = int(timezone.now().timestamp())
             unverified = not user.is_verified() and second_factor_required(user)
-            if unverified or session_expired(request.session, user, now):
+            if unverified:
                 logout(request)
+            elif session_expired(request.session, user, now):
+                logout(request)
+                request.session[SESSION_EXPIRED_USER_KEY] = user.pk
             elif now - request.session[SESSION_SEEN_KEY] >= _SEEN_RESOLUTION_SECONDS:
                 request.session[SESSION_SEEN_KEY] = now
         return self.get_response(request)

@@ -217,15 +217,18 @@ class Target(models.Model):
     resolution = models.CharField(max_length=20, choices=Resolution.choices, default=Resolution.PENDING)
     account_sealed = models.BinaryField(blank=True, default=b"", editable=False)
     account_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    # The target's label (1, 2, 3 in the order the officer named them), kept across corrections: pages
+    # and letters call a target by it, never by its database id.
+    position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["legal_request", "type", "value_index"], name="unique_target_per_request")
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} target #{self.pk}"
+        return f"{self.type} target {self.position}"
 
     def seal_context(self, field: str) -> str:
         return target_seal_context(

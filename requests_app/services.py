@@ -36,6 +36,7 @@ from requests_app.models import (
     RequestSequence,
     Target,
     language_for_country,
+    target_index,
 )
 from requests_app.selectors import ERR_NOT_FOUND, require_legal_staff_on
 from requests_app.states import EDITABLE_STATES, State, can_transition
@@ -45,7 +46,7 @@ from vault.streams import StreamContent, seal_stream, stream_verify, unseal_stre
 ERR_TRANSITION = "A request in state '{from_state}' cannot move to '{to_state}'."
 ERR_NOT_OFFICER = "Only police officers of a registered agency can file requests."
 ERR_IDEMPOTENCY_CONFLICT = "This Idempotency-Key was already used with a different request body."
-ERR_DATE_RANGE = "date_from must not be after date_to."
+ERR_DATE_RANGE = "The period of data asked starts after it ends: the first day must come before the last."
 ERR_NO_TARGETS = "A request names at least one target."
 ERR_TOO_MANY_TARGETS = "A request names at most {limit} targets."
 ERR_JURISDICTION_REGION = "Choose a country or subdivision, not the regional layer '{code}'."
@@ -470,7 +471,8 @@ def _preservation_for(agency: Agency, ref: str | None) -> LegalRequest | None:
     return preservation
 
 
-def _store_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
+def _normalized_targets(legal_request: LegalRequest, targets: list[dict]) -> list[tuple[str, str]]:
+    """The targets normalised, duplicates dropped, in the order given."""
     region = legal_request.jurisdiction.country_code
     normalized: dict[tuple[str, str], None] = {}
     for index, target in enumerate(targets):
@@ -479,9 +481,34 @@ def _store_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
         except InvalidInput as exc:
             raise InvalidInput(exc.message, field=f"targets[{index}].value")
         normalized[(target["type"], value)] = None
+    return list(normalized)
+
+
+def _store_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
     Target.objects.bulk_create(
-        Target(legal_request=legal_request, type=target_type, value=value) for target_type, value in normalized
+        Target(legal_request=legal_request, type=target_type, value=value, position=position)
+        for position, (target_type, value) in enumerate(_normalized_targets(legal_request, targets), start=1)
     )
+
+
+def _replace_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
+    """A corrected list of targets: a target named again keeps its row (and what refers to it); each
+    is labelled 1, 2, 3 in the order given; a target no longer named is removed."""
+    wanted = _normalized_targets(legal_request, targets)
+    # Matched by blind index: nothing is unsealed to compare.
+    indexes = [(target_type, target_index(target_type=target_type, value=value)) for target_type, value in wanted]
+    kept = {(t.type, t.value_index): t for t in Target.objects.filter(legal_request=legal_request)}
+    Target.objects.filter(pk__in=[t.pk for key, t in kept.items() if key not in set(indexes)]).delete()
+    changed, created = [], []
+    for position, ((target_type, value), key) in enumerate(zip(wanted, indexes, strict=True), start=1):
+        target = kept.get(key)
+        if target is None:
+            created.append(Target(legal_request=legal_request, type=target_type, value=value, position=position))
+        elif target.position != position:
+            target.position = position
+            changed.append(target)
+    Target.objects.bulk_update(changed, ["position"])
+    Target.objects.bulk_create(created)
 
 
 @transaction.atomic
@@ -502,8 +529,7 @@ def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, 
     locked.full_clean(exclude=FOREIGN_KEYS_CHECKED_BY_SERVICE, validate_unique=False, validate_constraints=False)
     locked.save()
     if targets is not None:
-        Target.objects.filter(legal_request=locked).delete()
-        _store_targets(locked, targets)
+        _replace_targets(locked, targets)
     audit_record(
         action=AuditAction.REQUEST_UPDATED,
         actor=actor,

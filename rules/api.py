@@ -8,9 +8,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from requests_app.selectors import legal_request_get_for_staff
+from requests_app.selectors import legal_request_get_for_officer, legal_request_get_for_staff
 from rules.selectors import jurisdictions_in_force, latest_check_run
-from rules.services import legal_request_check
+from rules.services import legal_request_check, legal_request_precheck
 
 CHECKS_RESOURCE = "rules.checkrun"
 
@@ -76,3 +76,47 @@ class RequestChecksView(APIView):
         legal_request = legal_request_get_for_staff(user=request.user, ref=ref, resource=CHECKS_RESOURCE)
         check_run = legal_request_check(legal_request=legal_request, actor=request.user)
         return Response(CheckRunSerializer(check_run).data, status=status.HTTP_201_CREATED)
+
+
+class PrecheckFindingSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["fail", "warn"])
+    message = serializers.CharField(help_text="The rule's message and what it found, in words.")
+    citation = serializers.CharField()
+    missing_information = serializers.BooleanField(
+        help_text="True when the rule fails only for want of something the officer can add (also in `missing`)."
+    )
+
+
+class RetentionWindowSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    days = serializers.IntegerField(allow_null=True, help_text="null: the rules set no retention limit for it.")
+    oldest_kept = serializers.DateField(allow_null=True, help_text="Data older than this day is not kept.")
+    message = serializers.CharField()
+    citation = serializers.CharField()
+
+
+class PrecheckSerializer(serializers.Serializer):
+    recommendation = serializers.ChoiceField(choices=["proceed", "needs_info", "reject"])
+    findings = PrecheckFindingSerializer(many=True)
+    missing = serializers.ListField(child=serializers.CharField())
+    retention = RetentionWindowSerializer(many=True)
+
+
+class RequestPrecheckView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: PrecheckSerializer},
+        description=(
+            "The check before filing: the rules that validate a submission, run on a draft or on a request in "
+            "`needs_info`, as its officer may read them. `findings` are the failed and warned rules the officer "
+            "can act on, with their citations (never the legal team's notes nor the identity checks); `missing` "
+            "what must be added before filing (the legal document included); `retention` how far back each asked "
+            "category is kept under the rules in force. The agency's officers only (others: 403; another agency's "
+            "request: 404); 409 in any other state. Changes nothing but one audit entry (`request.prechecked`)."
+        ),
+    )
+    def post(self, request, ref: str):
+        legal_request = legal_request_get_for_officer(user=request.user, ref=ref)
+        precheck = legal_request_precheck(legal_request=legal_request, actor=request.user)
+        return Response(PrecheckSerializer(precheck).data)

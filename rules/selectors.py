@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from django.db.models import Q
@@ -295,3 +295,119 @@ def check_summary(check_run: CheckRun, *, asked_categories) -> CheckSummary:
         passes=tuple(r for r in applicable if r["outcome"] == PASS),
         not_applicable=tuple(result for result in check_run.results if not rule_applies(result)),
     )
+
+
+# What an officer may learn from the rules before filing: which asked categories the process cannot
+# reach, how long the asked data is kept. Both read the rule sets; nothing here is hard-coded.
+
+CATEGORY_RULE_CHECKS = frozenset({"categories_allowed", "categories_never_disclosed", "emergency"})
+RETENTION_CHECK = "date_range_within_retention"
+
+
+@dataclass(frozen=True)
+class UnreachableCategory:
+    category: str
+    message: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class RetentionWindow:
+    category: str
+    days: int | None  # None: the rules set no retention limit for it
+    oldest_kept: dt.date | None
+    message: str
+    citation: str
+
+
+def categories_out_of_reach(facts: RequestFacts, rulesets: list[CompiledRuleSet]) -> list[UnreachableCategory]:
+    """The asked categories that a rule in force refuses for these facts (process type, emergency,
+    channel), each with the first rule that refuses it, in the rules' own words."""
+    refused: dict[str, UnreachableCategory] = {}
+    for rule, _ in merged_rules(rulesets):
+        if rule.check.name not in CATEGORY_RULE_CHECKS or (rule.when is not None and not rule.when.matches(facts)):
+            continue
+        finding = rule.check.run(facts, rule.params)
+        if finding.ok or finding.permitted_categories is None:
+            continue
+        for category in facts.categories:
+            if category not in finding.permitted_categories and category not in refused:
+                refused[category] = UnreachableCategory(category=category, message=rule.message, citation=rule.citation)
+    return [refused[category] for category in Category.values if category in refused]
+
+
+def categories_out_of_reach_at_intake(
+    *, jurisdiction_code: str, process_type: str, categories, emergency: bool = False, legal_channel: str = "direct"
+) -> list[UnreachableCategory]:
+    """The same, for a request being written: judged by the rules in force now."""
+    now = dt.datetime.now(tz=dt.UTC)
+    facts = RequestFacts(
+        jurisdiction=jurisdiction_code,
+        process_type=process_type,
+        received_at=now,
+        emergency=emergency,
+        legal_channel=legal_channel,
+        categories=tuple(sorted(set(categories))),
+    )
+    return categories_out_of_reach(facts, rulesets_in_force(jurisdiction_code=jurisdiction_code, at=now))
+
+
+def retention_windows(facts: RequestFacts, rulesets: list[CompiledRuleSet]) -> list[RetentionWindow]:
+    """For each asked category, how far back the rules in force say its data is kept (the shortest
+    window of the retention rules that apply to it), as of the facts' day."""
+    windows = []
+    for category in (c for c in Category.values if c in facts.categories):
+        alone = replace(facts, categories=(category,))
+        rules = [
+            rule
+            for rule, _ in merged_rules(rulesets)
+            if rule.check.name == RETENTION_CHECK and (rule.when is None or rule.when.matches(alone))
+        ]
+        if not rules:
+            windows.append(RetentionWindow(category=category, days=None, oldest_kept=None, message="", citation=""))
+            continue
+        shortest = min(rules, key=lambda rule: rule.params["days"])
+        days = shortest.params["days"]
+        windows.append(
+            RetentionWindow(
+                category=category,
+                days=days,
+                oldest_kept=facts.received_on - dt.timedelta(days=days),
+                message=shortest.message,
+                citation=shortest.citation,
+            )
+        )
+    return windows
+
+
+# The request's fields each kind of rule needs, as the intake form names them (a rule about the
+# legal document or the targets concerns no field of the form's first step).
+_FIELDS_OF_CHECK = {
+    "terms_violation_required": ("terms_violation",),
+    "issuing_authority": ("issuing_authority_type",),
+    "offence_categories": ("offense_category",),
+    "offence_min_max_sentence": ("offense_max_sentence_years",),
+}
+_FIELDS_OF_MANDATORY = {"date_range": ("date_from", "date_to")}
+
+
+def fields_required_by_rules(*, jurisdiction_code: str, process_type: str = "", categories=()) -> frozenset[str]:
+    """The fields the rules in force now need before a request from the jurisdiction can be filed:
+    the intake form marks them. A rule with conditions counts when the conditions match what is
+    known (the process type and categories chosen), or when nothing is chosen yet."""
+    now = dt.datetime.now(tz=dt.UTC)
+    fields: set[str] = set()
+    for rule, _ in merged_rules(rulesets_in_force(jurisdiction_code=jurisdiction_code, at=now)):
+        if rule.when is not None:
+            if rule.when.emergency is True or rule.when.legal_channels is not None:
+                continue
+            if process_type and rule.when.process_types is not None and process_type not in rule.when.process_types:
+                continue
+            if categories and rule.when.categories is not None and rule.when.categories.isdisjoint(categories):
+                continue
+        if rule.check.name == "mandatory_fields":
+            for name in rule.params["fields"]:
+                fields.update(_FIELDS_OF_MANDATORY.get(name, (name,)))
+        else:
+            fields.update(_FIELDS_OF_CHECK.get(rule.check.name, ()))
+    return frozenset(fields)

@@ -14,9 +14,11 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
+from requests_app.choices import in_sentence, label_of
 from requests_app.models import Jurisdiction, LegalRequest
 from requests_app.selectors import require_legal_staff_on
-from requests_app.states import CHECKABLE_STATES
+from requests_app.states import CHECKABLE_STATES, EDITABLE_STATES, State
+from rules.checks import FIELD_LABELS
 from rules.documents import (
     RuleFileInvalid,
     RuleFileProblem,
@@ -28,10 +30,16 @@ from rules.documents import (
     scope_key,
     validate_rule_document,
 )
-from rules.engine import FAIL, WARN, evaluate
+from rules.engine import FAIL, NEEDS_INFO, PROCEED, REJECT, WARN, evaluate
 from rules.facts import facts_from_request
 from rules.models import CheckRun, RuleSet, RuleSetVersion, Scope
-from rules.selectors import overlapping_version, ruleset_timeline, rulesets_in_force
+from rules.selectors import (
+    RetentionWindow,
+    overlapping_version,
+    retention_windows,
+    ruleset_timeline,
+    rulesets_in_force,
+)
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 SHIPPED_FILES = ("platform.yaml", "us.yaml", "eu.yaml", "gb.yaml", "fallback.yaml")
@@ -40,6 +48,10 @@ ERR_OVERLAP_STORED = "the period {period} overlaps {label} ({other_period})"
 ERR_NO_RULESET = "No rule set for '{code}'."
 ERR_RERUN_ROLE = "Only analysts run checks again."
 ERR_CHECK_STATE = "The checks run on a submitted request that is not decided yet; this one is '{state}'."
+ERR_PRECHECK_STATE = (
+    "A request is checked before filing while it is a draft or waits for information; this one is {state}."
+)
+MISSING_DOCUMENT = "Missing: " + FIELD_LABELS["legal_document"] + "."
 
 
 @dataclass
@@ -246,3 +258,96 @@ def check_run_audit_details(check_run: CheckRun) -> dict:
         "allowed_categories": check_run.allowed_categories,
         "out_of_band_verification": check_run.out_of_band_verification,
     }
+
+
+@dataclass(frozen=True)
+class PrecheckFinding:
+    rule: str
+    outcome: str
+    message: str
+    citation: str
+    # Failed only for want of something the officer can add (it is listed in ``missing`` too).
+    missing_information: bool = False
+
+
+@dataclass(frozen=True)
+class Precheck:
+    """What the rules say about a draft, as its officer may read it."""
+
+    recommendation: str
+    findings: tuple[PrecheckFinding, ...]
+    missing: tuple[str, ...]
+    retention: tuple[RetentionWindow, ...]
+
+    @property
+    def other_findings(self) -> tuple[PrecheckFinding, ...]:
+        """The findings that are not about something missing: what would be refused or is warned."""
+        return tuple(finding for finding in self.findings if not finding.missing_information)
+
+    @property
+    def missing_without_rule(self) -> tuple[str, ...]:
+        """What is missing that no finding names (the document a submission needs)."""
+        named = {finding.message for finding in self.findings if finding.missing_information}
+        return tuple(text for text in self.missing if text not in named)
+
+
+@transaction.atomic
+def legal_request_precheck(*, legal_request: LegalRequest, actor) -> Precheck:
+    """Run the rules that validate a submission on a draft (or a request sent back for information)
+    and keep what its officer may read: the failed and warned rules they can act on, with their
+    citations, never the legal team's notes nor the identity checks; what is missing; how far back
+    the asked data is kept. The verdict is drawn from those findings only, so an internal check does
+    not show through it. Nothing changes but one audit entry."""
+    state = LegalRequest.objects.values_list("state", flat=True).get(pk=legal_request.pk)
+    if state not in EDITABLE_STATES:
+        raise Conflict(ERR_PRECHECK_STATE.format(state=in_sentence(label_of(State, state))))
+    facts = facts_from_request(legal_request)
+    rulesets = rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)
+    evaluation = evaluate(facts, rulesets)
+    visible = [
+        result
+        for result in evaluation.results
+        if result.applicable
+        and result.outcome in {FAIL, WARN}
+        and (result.officer_visible or result.missing_information)
+    ]
+    missing = list(evaluation.missing_information)
+    if facts.documents_count == 0 and not any(FIELD_LABELS["legal_document"] in text for text in missing):
+        # Submitting needs a document whatever the rules say.
+        missing.append(MISSING_DOCUMENT)
+    failed = [result for result in visible if result.outcome == FAIL]
+    if any(not result.missing_information for result in failed):
+        recommendation = REJECT
+    elif missing:
+        recommendation = NEEDS_INFO
+    else:
+        recommendation = PROCEED
+    precheck = Precheck(
+        recommendation=recommendation,
+        findings=tuple(
+            PrecheckFinding(
+                rule=r.rule,
+                outcome=r.outcome,
+                message=r.explanation,
+                citation=r.citation,
+                missing_information=r.missing_information,
+            )
+            for r in visible
+        ),
+        missing=tuple(missing),
+        retention=tuple(retention_windows(facts, rulesets)),
+    )
+    audit_record(
+        action=AuditAction.REQUEST_PRECHECKED,
+        actor=actor,
+        obj=legal_request,
+        request_ref=legal_request.ref,
+        details={
+            "recommendation": recommendation,
+            "rule_versions": list(evaluation.rulesets),
+            "failed_rules": [f.rule for f in precheck.findings if f.outcome == FAIL],
+            "warned_rules": [f.rule for f in precheck.findings if f.outcome == WARN],
+            "missing": len(missing),
+        },
+    )
+    return precheck

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from disclosure.models import Decision
 from disclosure.selectors import legal_requests_awaiting_approval_by
 from disclosure.services import ERR_DATE_AFTER, ERR_DATE_BEFORE
 from lawreq.errors import DomainError
+from lawreq.views import megabytes
 from requests_app.choices import (
     AuthorityType,
     Category,
@@ -23,10 +25,11 @@ from requests_app.choices import (
     OffenseCategory,
     ProcessType,
     TargetType,
+    in_sentence,
     label_of,
 )
 from requests_app.login import CredentialsLoginForm
-from requests_app.models import Jurisdiction, LegalRequest, Target
+from requests_app.models import Agency, Jurisdiction, LegalRequest, Target
 from requests_app.selectors import (
     legal_requests_matching,
     legal_requests_naming_target,
@@ -35,6 +38,7 @@ from requests_app.selectors import (
 )
 from requests_app.services import MAX_TARGETS
 from requests_app.states import OPEN_STATES, State
+from rules.selectors import categories_out_of_reach_at_intake, fields_required_by_rules
 
 ERR_TARGET_LINE = _("Line {line}: write 'type:value', where type is phone, username or account_id.")
 ERR_TARGET_TYPE = _("Line {line}: '{type}' is not a target type (phone, username or account_id).")
@@ -43,6 +47,10 @@ ERR_TARGETS_NONE = _("Name at least one target, one per line.")
 ERR_TARGETS_TOO_MANY = _("At most {limit} targets, one per line.")
 ERR_IDEMPOTENCY = _("This form is out of date: reload the page and try again.")
 ERR_NO_FILE = _("Choose the PDF file of the legal document.")
+WARN_CATEGORY_UNREACHABLE = _(
+    "{category} cannot be obtained with a {process}: {message} ({citation}). Remove it, or file the legal process "
+    "that reaches it."
+)
 ERR_NO_TARGET = "Include at least one target in the disclosure."
 ERR_TARGET_CATEGORIES = "Choose at least one category for each included target."
 ERR_DATES_REVERSED = "The start date is after the end date."
@@ -109,18 +117,26 @@ def add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[st
 
 
 class LegalRequestForm(forms.Form):
-    """Every field of the API's request body, for officers creating or correcting a request."""
+    """Every field of the API's request body, for officers creating or correcting a request.
+
+    ``agency`` presets a new request: its country as the jurisdiction, and the issuing authority
+    type of its latest request. ``needed_by_rules`` are the fields the rules in force for the form's
+    jurisdiction need before filing: with the form's own required fields, the page marks them.
+    """
 
     jurisdiction = forms.ModelChoiceField(
         queryset=Jurisdiction.objects.filter(is_region=False),
         to_field_name="code",
         empty_label=_("— choose —"),
         label=_("Jurisdiction"),
+        error_messages={"required": _("Choose the jurisdiction whose law the request invokes.")},
     )
-    process_type = forms.ChoiceField(choices=BLANK + ProcessType.choices, label=_("Legal process"))
-    legal_channel = forms.ChoiceField(
-        choices=LegalChannel.choices, initial=LegalChannel.DIRECT, label=_("Legal channel")
+    process_type = forms.ChoiceField(
+        choices=BLANK + ProcessType.choices,
+        label=_("Legal process"),
+        error_messages={"required": _("Choose the legal process of the document.")},
     )
+    legal_channel = forms.ChoiceField(choices=LegalChannel.choices, initial=LegalChannel.DIRECT, label=_("Channel"))
     emergency = forms.BooleanField(required=False, label=_("Emergency (danger of death or serious physical injury)"))
     emergency_justification = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Emergency justification")
@@ -150,13 +166,20 @@ class LegalRequestForm(forms.Form):
     date_from = forms.DateField(required=False, widget=DateInput, label=_("Data from"))
     date_to = forms.DateField(required=False, widget=DateInput, label=_("Data to"))
     categories = forms.MultipleChoiceField(
-        choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple, label=_("Data requested")
+        choices=CATEGORY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Data requested"),
+        error_messages={"required": _("Tick at least one kind of data.")},
     )
     targets = forms.CharField(
         max_length=MAX_TARGETS * 250,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
         label=_("Targets"),
-        help_text=_("One per line, as type:value, e.g. phone:+33 6 12 34 56 78, username:@someone, account_id:12345."),
+        help_text=_(
+            "One per line, as type:value, e.g. phone:+33 6 12 34 56 78, username:@someone, account_id:12345. "
+            "They are numbered 1, 2, 3 in this order, in the pages and in the letter."
+        ),
+        error_messages={"required": ERR_TARGETS_NONE},
     )
     preservation_of = forms.CharField(
         required=False,
@@ -167,10 +190,21 @@ class LegalRequestForm(forms.Form):
     # A fresh key per rendered form, so a double-clicked "Create" makes one draft, not two.
     idempotency_key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, agency: Agency | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound and not self.initial.get("idempotency_key"):
             self.initial["idempotency_key"] = uuid.uuid4().hex
+        if agency is not None and not self.is_bound:
+            for name, value in agency_presets(agency).items():
+                self.initial.setdefault(name, value)
+        self.needed_by_rules: frozenset[str] = frozenset()
+        jurisdiction = self.data.get("jurisdiction") if self.is_bound else self.initial.get("jurisdiction")
+        if jurisdiction and Jurisdiction.objects.filter(code=jurisdiction, is_region=False).exists():
+            self.needed_by_rules = fields_required_by_rules(jurisdiction_code=jurisdiction)
+        for name, field in self.fields.items():
+            if (field.required or name in self.needed_by_rules) and not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs["aria-required"] = "true"
+                field.marked_required = True
 
     def clean_targets(self) -> list[dict[str, str]]:
         numbered = parse_targets(self.cleaned_data["targets"])
@@ -205,12 +239,58 @@ class LegalRequestForm(forms.Form):
         return initial
 
 
+def agency_presets(agency: Agency) -> dict[str, str]:
+    """A new request's jurisdiction (the agency's country, when requests can name it) and issuing
+    authority type (as the agency's latest request named it)."""
+    presets = {}
+    if Jurisdiction.objects.filter(code=agency.country.upper(), is_region=False).exists():
+        presets["jurisdiction"] = agency.country.upper()
+    latest = (
+        LegalRequest.objects.filter(agency=agency)
+        .exclude(issuing_authority_type="")
+        .order_by("-created_at", "-id")
+        .values_list("issuing_authority_type", flat=True)
+        .first()
+    )
+    if latest:
+        presets["issuing_authority_type"] = latest
+    return presets
+
+
+def unreachable_category_warnings(legal_request: LegalRequest) -> list[str]:
+    """A sentence for each asked category the chosen process cannot reach, in the rules' words."""
+    refused = categories_out_of_reach_at_intake(
+        jurisdiction_code=legal_request.jurisdiction.code,
+        process_type=legal_request.process_type,
+        categories=legal_request.categories,
+        emergency=legal_request.emergency,
+        legal_channel=legal_request.legal_channel,
+    )
+    return [
+        WARN_CATEGORY_UNREACHABLE.format(
+            category=label_of(Category, item.category),
+            process=in_sentence(label_of(ProcessType, legal_request.process_type)),
+            message=item.message,
+            citation=item.citation,
+        )
+        for item in refused
+    ]
+
+
 class DocumentUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Legal document (PDF)"),
         error_messages={"required": ERR_NO_FILE},
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
+
+    def __init__(self, *args, optional: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In the new-request form the document may come later, on the request's page.
+        self.fields["file"].required = not optional
+        self.fields["file"].help_text = _("A PDF of at most {size}.").format(
+            size=megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES)
+        )
 
 
 class WithdrawForm(forms.Form):

@@ -32,6 +32,7 @@ urlpatterns = [
     path(f"portal/{REF}/", portal.portal_detail, name="portal-detail"),
     path(f"portal/{REF}/edit/", portal.portal_edit, name="portal-edit"),
     path(f"portal/{REF}/documents/", portal.portal_upload, name="portal-upload"),
+    path(f"portal/{REF}/precheck/", portal.portal_precheck, name="portal-precheck"),
     path(f"portal/{REF}/submit/", portal.portal_submit, name="portal-submit"),
     path(f"portal/{REF}/withdraw/", portal.portal_withdraw, name="portal-withdraw"),
     path(f"portal/{REF}/response.pdf", portal.portal_response, name="portal-response"),

@@ -202,7 +202,7 @@ def test_targets_are_numbered_by_position_on_every_page_never_by_id(
     }
 
     for name in ("staff", "portal"):
-        numbers = re.findall(r"<tr><td>(\d+)</td><td>", pages[name])
+        numbers = re.findall(r"<tr><td data-label=\"Target\">(\d+)</td><td", pages[name])
         assert numbers == ["1", "2"], name
     records = pages["screen"].split('id="records"')[1].split("</table>")[0]
     assert re.findall(r"<td>(\d+): <span", records) == ["1", "2"]

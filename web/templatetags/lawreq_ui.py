@@ -116,9 +116,6 @@ def count_of(counts: dict, category_value: str) -> int | str:
 
 @register.filter
 def number_in(target, legal_request) -> int | str:
-    """A target's number on the request (1, 2, ... in the order it names them), as the letter numbers
-    it: database ids are never shown."""
-    for number, candidate in enumerate(legal_request.targets.all(), start=1):
-        if candidate.pk == target.pk:
-            return number
-    return ""
+    """A target's label on the request (1, 2, ... in the order it names them, kept across corrections),
+    as the letter numbers it: database ids are never shown."""
+    return target.position or ""

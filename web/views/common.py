@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,12 +29,14 @@ from requests_app import selectors
 from requests_app.login import CredentialsLoginView
 from requests_app.models import LegalRequest
 from web.forms import LoginForm, add_domain_error
+from web.views.kept_form import keep_post_after_expiry
 
 ERR_NO_ROLE = _("Your account has no role in lawreq yet: ask an administrator to give you one.")
 ERR_STAFF_ONLY = "This page is for the legal team (analysts and reviewers)."
 ERR_OFFICERS_ONLY = _("This page is for police officers.")
 ERR_ANALYSTS_ONLY = "Only analysts run the checks again."
 ERR_AUDITORS_ONLY = "These pages are for compliance auditors."
+MSG_FORM_KEPT = _("Your session had ended. Log in again: what you typed in the form is kept.")
 
 REASON_ROLE = "the page is for another role"
 
@@ -75,6 +78,20 @@ staff_required = role_required(is_legal_staff, ERR_STAFF_ONLY)
 analyst_required = role_required(is_analyst, ERR_ANALYSTS_ONLY)
 officer_required = role_required(is_officer, ERR_OFFICERS_ONLY)
 auditor_required = role_required(is_auditor, ERR_AUDITORS_ONLY)
+
+
+def keeps_typed_form(view):
+    """A form page whose post, sent after the session timed out, is kept across the log-in
+    (``web.views.kept_form``); the page's GET restores it with ``restore_kept_post``."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated and keep_post_after_expiry(request):
+            messages.info(request, MSG_FORM_KEPT)
+            return redirect_to_login(request.path)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def page_resource(request: HttpRequest) -> str:

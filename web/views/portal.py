@@ -3,13 +3,16 @@ submitting and withdrawing it, and the signed answer."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from lawreq.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
+from lawreq.views import megabytes
 from letters.api import pdf_response, response_filename
 from letters.selectors import response_stored
 from letters.services import response_download
@@ -17,18 +20,39 @@ from notifications.services import notifications_mark_read_for_request
 from requests_app import selectors, services
 from requests_app.models import LegalRequest
 from requests_app.states import EDITABLE_STATES, EXPLAINED_BY_CHECKS_STATES, State, can_transition
+from rules.engine import PROCEED
 from rules.selectors import checks_missing_text, latest_check_run, officer_findings
-from web.forms import DocumentUploadForm, LegalRequestForm, MessageForm, WithdrawForm
-from web.views.common import error_page, officer_required, paginate, show_domain_error, visible_request
+from rules.services import Precheck, legal_request_precheck
+from web.forms import (
+    DocumentUploadForm,
+    LegalRequestForm,
+    MessageForm,
+    WithdrawForm,
+    unreachable_category_warnings,
+)
+from web.views.common import (
+    error_page,
+    keeps_typed_form,
+    officer_required,
+    paginate,
+    show_domain_error,
+    visible_request,
+)
+from web.views.kept_form import restore_kept_post
 from web.views.threads import officer_conversation_context
 from workflow.services import do_submit, do_withdraw
 
-MSG_CREATED = _("Draft {ref} created. Add the legal document (PDF), then submit the request.")
+MSG_CREATED = _("Draft {ref} created. Add the legal document (PDF), check it, then file the request.")
+MSG_CREATED_WITH_DOCUMENT = _("Draft {ref} created with its document. Check it before filing.")
 MSG_UPDATED = _("Request {ref} updated.")
 MSG_DOCUMENT_ADDED = _("Document “{name}” added.")
 MSG_SUBMITTED = _("Request {ref} submitted. The legal team's checks are running.")
 MSG_WITHDRAWN = _("Request {ref} withdrawn.")
 MSG_NOT_CORRECTABLE = _("The legal team has this request now: it can be corrected only when they ask for information.")
+MSG_FORM_RESTORED = _(
+    "Your session had ended before the form was sent. What you typed is below, not saved yet: check it and send it "
+    "again."
+)
 
 PORTAL_PAGE_SIZE = 25
 
@@ -56,6 +80,7 @@ def render_portal_detail(
     upload_form: DocumentUploadForm | None = None,
     withdraw_form: WithdrawForm | None = None,
     message_form: MessageForm | None = None,
+    precheck: Precheck | None = None,
 ) -> HttpResponse:
     """The officer's page of one request. It shows the targets, so each showing is audited."""
     selectors.legal_request_shown(user=request.user, legal_request=legal_request, via="web")
@@ -79,6 +104,9 @@ def render_portal_detail(
             "response": response_stored(legal_request=legal_request),
             "upload_form": upload_form or DocumentUploadForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),
+            "max_document_size": megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES),
+            "precheck": precheck,
+            "step": filing_step(legal_request, precheck),
             **officer_conversation_context(request, legal_request, message_form),
         },
         status=status,
@@ -93,30 +121,75 @@ def portal_detail(request: HttpRequest, ref: str) -> HttpResponse:
     return render_portal_detail(request, legal_request)
 
 
-def _render_request_form(request, form, *, legal_request=None, status=200) -> HttpResponse:
-    return render(request, "web/request_form.html", {"form": form, "legal_request": legal_request}, status=status)
+def filing_step(legal_request: LegalRequest, precheck: Precheck | None) -> int:
+    """Where a correctable request stands on the way to filing: 1 details, 2 document, 3 check,
+    4 file (0 once filed)."""
+    if legal_request.state not in EDITABLE_STATES:
+        return 0
+    if not legal_request.documents.exists():
+        return 2
+    return 4 if precheck is not None and precheck.recommendation == PROCEED else 3
 
 
+def _render_request_form(request, form, *, legal_request=None, upload_form=None, status=200) -> HttpResponse:
+    context = {
+        "form": form,
+        "legal_request": legal_request,
+        "upload_form": upload_form or DocumentUploadForm(),
+        "max_document_size": megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES),
+    }
+    return render(request, "web/request_form.html", context, status=status)
+
+
+def _warn_unreachable_categories(request: HttpRequest, legal_request: LegalRequest) -> None:
+    for warning in unreachable_category_warnings(legal_request):
+        messages.warning(request, warning)
+
+
+def _restored_form(request: HttpRequest) -> LegalRequestForm | None:
+    kept = restore_kept_post(request)
+    if kept is None:
+        return None
+    messages.info(request, MSG_FORM_RESTORED)
+    form = LegalRequestForm(kept)
+    form.is_valid()  # what is wrong in it shows on its fields, as after any post
+    return form
+
+
+@keeps_typed_form
 @officer_required
 def portal_create(request: HttpRequest) -> HttpResponse:
+    agency = request.user.officer.agency
     if request.method != "POST":
-        return _render_request_form(request, LegalRequestForm())
+        return _render_request_form(request, _restored_form(request) or LegalRequestForm(agency=agency))
     form = LegalRequestForm(request.POST)
-    if not form.is_valid():
-        return _render_request_form(request, form, status=400)
+    upload_form = DocumentUploadForm(request.POST, request.FILES, optional=True)
+    if not (form.is_valid() & upload_form.is_valid()):
+        return _render_request_form(request, form, upload_form=upload_form, status=400)
+    upload = upload_form.cleaned_data.get("file")
     try:
-        legal_request, _ = services.legal_request_create(
-            actor=request.user,
-            data=form.service_data(),
-            idempotency_key=form.cleaned_data["idempotency_key"] or None,
-        )
+        # The draft and its document together, or neither: a refused file leaves no half-made draft.
+        with transaction.atomic():
+            legal_request, _created = services.legal_request_create(
+                actor=request.user,
+                data=form.service_data(),
+                idempotency_key=form.cleaned_data["idempotency_key"] or None,
+            )
+            if upload is not None and not legal_request.documents.exists():
+                services.legal_request_add_document(legal_request=legal_request, actor=request.user, upload=upload)
     except DomainError as error:
-        show_domain_error(request, error, form)
-        return _render_request_form(request, form, status=error.status_code)
-    messages.success(request, MSG_CREATED.format(ref=legal_request.ref))
+        if isinstance(error, UnsupportedMediaType | PayloadTooLarge):
+            show_domain_error(request, error, upload_form, field_map={"": "file"})
+        else:
+            show_domain_error(request, error, form)
+        return _render_request_form(request, form, upload_form=upload_form, status=error.status_code)
+    message = MSG_CREATED_WITH_DOCUMENT if upload is not None else MSG_CREATED
+    messages.success(request, message.format(ref=legal_request.ref))
+    _warn_unreachable_categories(request, legal_request)
     return redirect("web:portal-detail", ref=legal_request.ref)
 
 
+@keeps_typed_form
 @officer_required
 def portal_edit(request: HttpRequest, ref: str) -> HttpResponse:
     legal_request = visible_request(request, ref)
@@ -124,7 +197,7 @@ def portal_edit(request: HttpRequest, ref: str) -> HttpResponse:
         messages.info(request, MSG_NOT_CORRECTABLE)
         return redirect("web:portal-detail", ref=legal_request.ref)
     if request.method != "POST":
-        form = LegalRequestForm(initial=LegalRequestForm.initial_from(legal_request))
+        form = _restored_form(request) or LegalRequestForm(initial=LegalRequestForm.initial_from(legal_request))
         return _render_request_form(request, form, legal_request=legal_request)
     form = LegalRequestForm(request.POST)
     if not form.is_valid():
@@ -135,7 +208,21 @@ def portal_edit(request: HttpRequest, ref: str) -> HttpResponse:
         show_domain_error(request, error, form)
         return _render_request_form(request, form, legal_request=legal_request, status=error.status_code)
     messages.success(request, MSG_UPDATED.format(ref=legal_request.ref))
+    _warn_unreachable_categories(request, legal_request)
     return redirect("web:portal-detail", ref=legal_request.ref)
+
+
+@officer_required
+@require_POST
+def portal_precheck(request: HttpRequest, ref: str) -> HttpResponse:
+    """The check before filing, on the request's page: what the rules will say, before submitting."""
+    legal_request = visible_request(request, ref)
+    try:
+        precheck = legal_request_precheck(legal_request=legal_request, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return render_portal_detail(request, legal_request, status=error.status_code)
+    return render_portal_detail(request, legal_request, precheck=precheck)
 
 
 @officer_required

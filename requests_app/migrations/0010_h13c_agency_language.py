@@ -11,7 +11,7 @@ def languages_from_countries(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("requests_app", "0008_api_token_second_factor"),
+        ("requests_app", "0009_h13a_target_position"),
     ]
 
     operations = [
