@@ -33,7 +33,7 @@ def file_a_french_request(page, screenshot) -> str:
     page.get_by_role("link", name="Nouvelle demande").first.click()
     form = page.locator("#request-form")
     form.get_by_label("Juridiction").select_option("FR")
-    form.get_by_label("Acte juridique").select_option("court_order")
+    form.get_by_label("Acte juridique", exact=True).select_option("court_order")
     form.get_by_label("Autorité émettrice", exact=True).select_option("judge")
     form.get_by_label("Nom de l'autorité émettrice").fill("Juge d'instruction, TJ Paris")
     form.get_by_label("Acte émis le").fill("2026-11-20")
@@ -47,16 +47,19 @@ def file_a_french_request(page, screenshot) -> str:
     form.get_by_label("Données à partir du").fill("2026-10-01")
     form.get_by_label("Données jusqu'au").fill("2026-11-01")
     form.get_by_label("Cibles").fill("username:@someone")
+    form.get_by_label("Acte juridique (PDF)").set_input_files(
+        {"name": "ordonnance.pdf", "mimeType": "application/pdf", "buffer": make_pdf("Ordonnance")}
+    )
     screenshot(page, "portal-fr-new-request")
     page.get_by_role("button", name="Créer le brouillon").click()
 
     expect(page.locator(".messages")).to_contain_text("créé")
     ref = re.search(r"LR-\d{4}-\d{6}", page.locator("h1").inner_text()).group(0)
-    page.get_by_label("Acte juridique (PDF)").set_input_files(
-        {"name": "ordonnance.pdf", "mimeType": "application/pdf", "buffer": make_pdf("Ordonnance")}
-    )
-    page.get_by_role("button", name="Téléverser").click()
     expect(page.get_by_role("link", name="ordonnance.pdf")).to_be_visible()
+    page.get_by_role("button", name="Vérifier avant de déposer").click()
+    expect(page.locator("#precheck-heading")).to_have_text("Vérifier avant de déposer")
+    expect(page.locator("#precheck-retention")).to_contain_text("Conservation")
+    screenshot(page, "portal-fr-precheck")
     page.get_by_role("button", name="Déposer la demande").click()
     expect(page.locator(".messages")).to_contain_text("déposée")
     return ref
