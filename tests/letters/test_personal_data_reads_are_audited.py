@@ -116,6 +116,10 @@ PERSONAL_DATA_ROUTES = {
     "approval-review",
     "approval-preview",
     "legalrequest-assign",
+    # The check before filing shows the request's page and is audited as a precheck
+    # (tests/api/test_precheck.py).
+    "api-request-precheck",
+    "portal-precheck",
 }
 
 
