@@ -47,6 +47,7 @@ ERR_TARGETS_NONE = _("Name at least one target, one per line.")
 ERR_TARGETS_TOO_MANY = _("At most {limit} targets, one per line.")
 ERR_IDEMPOTENCY = _("This form is out of date: reload the page and try again.")
 ERR_NO_FILE = _("Choose the PDF file of the legal document.")
+ERR_FILE_TOO_LARGE = _("This file is larger than {size}: choose a smaller PDF.")
 WARN_CATEGORY_UNREACHABLE = _(
     "{category} cannot be obtained with a {process}: {message} ({citation}). Remove it, or file the legal process "
     "that reaches it."
@@ -288,8 +289,14 @@ class DocumentUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         # In the new-request form the document may come later, on the request's page.
         self.fields["file"].required = not optional
-        self.fields["file"].help_text = _("A PDF of at most {size}.").format(
-            size=megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES)
+        size = megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES)
+        self.fields["file"].help_text = _("A PDF of at most {size}.").format(size=size)
+        # Checked in the browser too (static/js/upload_limit.js), so typed fields are not lost to a 413.
+        self.fields["file"].widget.attrs.update(
+            {
+                "data-max-bytes": str(settings.LAWREQ_MAX_DOCUMENT_BYTES),
+                "data-too-large": str(ERR_FILE_TOO_LARGE).format(size=size),
+            }
         )
 
 

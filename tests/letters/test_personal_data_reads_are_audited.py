@@ -66,6 +66,8 @@ NO_PERSONAL_DATA = {
     "portal-withdraw",
     "api-jurisdictions",
     "api-request-checks",
+    # The check before filing answers with the rules' findings, never a target.
+    "api-request-precheck",
     "api-preservation",
     "api-preservation-extend",
     "api-proposal",
@@ -116,9 +118,8 @@ PERSONAL_DATA_ROUTES = {
     "approval-review",
     "approval-preview",
     "legalrequest-assign",
-    # The check before filing shows the request's page and is audited as a precheck
-    # (tests/api/test_precheck.py).
-    "api-request-precheck",
+    # The check before filing shows the request page again (a draft's, so not in the reads above):
+    # audited as a view, tested in tests/web/test_guided_form.py.
     "portal-precheck",
 }
 

@@ -99,6 +99,8 @@ def test_the_check_before_filing_shows_the_missing_statement_with_its_citation(c
     assert "must state that the suspect&#x27;s conduct breaks the platform&#x27;s terms of service" in page
     assert "Platform policy since September 2024" in page
     assert AuditEntry.objects.filter(action=AuditAction.REQUEST_PRECHECKED, request_ref=legal_request.ref).exists()
+    # the page shows the targets again: a read of personal data, audited as such
+    assert AuditEntry.objects.filter(action=AuditAction.REQUEST_VIEWED, request_ref=legal_request.ref).exists()
     legal_request.refresh_from_db()
     assert legal_request.state == "draft"
 
