@@ -1,7 +1,7 @@
 # lawreq: `make run` for a first look, `make test` for the whole suite.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium gettext
 PYTEST_ARGS ?=
 DEMO_PASSWORD_FILE := data/demo-password
 

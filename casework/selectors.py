@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from casework.models import AuthorRole, InternalNote, Message, MessageKind, RequestRevision, SealedBody
@@ -17,8 +20,9 @@ from requests_app.models import LegalRequest
 from requests_app.states import State
 from vault.crypto import unseal
 
-LEGAL_TEAM = "Legal team"
-AUTOMATIC_CHECKS = "Automatic checks"
+# In English in the API; the timeline translates them for the page being shown.
+LEGAL_TEAM = gettext_noop("Legal team")
+AUTOMATIC_CHECKS = gettext_noop("Automatic checks")
 PLATFORM = "lawreq"
 ROLE_LEGAL_TEAM = "legal_team"
 
@@ -170,8 +174,8 @@ def _actor_for(entry: AuditEntry, staff_reader: bool, reader) -> str:
     if not entry.actor_id:
         return PLATFORM
     if entry.role == "officer":
-        return "You" if entry.actor_id == reader.pk and not staff_reader else entry.actor_username
-    return entry.actor_username if staff_reader else LEGAL_TEAM
+        return _("You") if entry.actor_id == reader.pk and not staff_reader else entry.actor_username
+    return entry.actor_username if staff_reader else _(LEGAL_TEAM)
 
 
 def _transition_event(entry: AuditEntry, actor: str, staff_reader: bool) -> TimelineEvent | None:
@@ -179,7 +183,7 @@ def _transition_event(entry: AuditEntry, actor: str, staff_reader: bool) -> Time
     if not staff_reader and (before in INTERNAL_STATES or after in INTERNAL_STATES):
         return None
     if after == State.RECEIVED:
-        title = "Resubmitted with the answer" if before == State.NEEDS_INFO else "Submitted"
+        title = _("Resubmitted with the answer") if before == State.NEEDS_INFO else _("Submitted")
     else:
         title = f"{_state_label(before)} → {_state_label(after)}"
     return TimelineEvent(at=entry.created_at, kind="state", title=title, actor=actor)
@@ -259,26 +263,27 @@ def timeline_of(
         event: TimelineEvent | None = None
         match entry.action:
             case AuditAction.REQUEST_CREATED:
-                event = TimelineEvent(entry.created_at, "state", "Draft created", actor)
+                event = TimelineEvent(entry.created_at, "state", _("Draft created"), actor)
             case AuditAction.REQUEST_UPDATED:
-                event = TimelineEvent(entry.created_at, "revision", "Request corrected", actor)
+                event = TimelineEvent(entry.created_at, "revision", _("Request corrected"), actor)
             case AuditAction.REQUEST_DOCUMENT_ADDED:
-                event = TimelineEvent(entry.created_at, "document", "Legal document added", actor)
+                event = TimelineEvent(entry.created_at, "document", _("Legal document added"), actor)
             case AuditAction.REQUEST_TRANSITIONED:
                 event = _transition_event(entry, actor, staff_reader)
             case AuditAction.REQUEST_REVISED:
                 revision = revisions.get(details.get("revision"))
                 changes = revision.changes if revision else []
-                event = TimelineEvent(entry.created_at, "revision", "Changed on resubmission", actor, changes=changes)
+                title = _("Changed on resubmission")
+                event = TimelineEvent(entry.created_at, "revision", title, actor, changes=changes)
             case AuditAction.RESPONSE_ISSUED:
-                event = TimelineEvent(entry.created_at, "letter", "Signed letter issued", actor)
+                event = TimelineEvent(entry.created_at, "letter", _("Signed letter issued"), actor)
             case AuditAction.MESSAGE_POSTED:
                 message = messages.get(details.get("id"))
                 if message is not None:
-                    title = "Question to the officer" if message.kind == MessageKind.QUESTION else "Message"
+                    title = _("Question to the officer") if message.kind == MessageKind.QUESTION else _("Message")
                     author = message.author
                     if not staff_reader and message.from_agency and author == reader.get_username():
-                        author = "You"
+                        author = _("You")
                     event = TimelineEvent(entry.created_at, message.kind, title, author, text=message.body)
             case AuditAction.NOTE_ADDED:
                 note = notes_by_id.get(details.get("id"))

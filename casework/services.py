@@ -163,9 +163,9 @@ def _display(field: str, value: Any) -> str:
     if value in (None, "", []):
         return "—"
     if field in _CHOICES:
-        return label_of(_CHOICES[field], value)
+        return label_of(_CHOICES[field], value, language="en")  # stored text: one language
     if field == "categories":
-        return ", ".join(label_of(Category, item) for item in value)
+        return ", ".join(label_of(Category, item, language="en") for item in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

@@ -33,7 +33,7 @@ from workflow.services import do_submit
 DEMO_AGENCIES = [
     {"name": "Springfield Police Department", "country": "US", "email_domains": ["springfield-pd.gov"],
      "callback_phone": "+12025550143"},
-    {"name": "Police nationale - OFAC", "country": "FR", "email_domains": ["interieur.gouv.fr"],
+    {"name": "Police nationale - OFAC", "country": "FR", "email_domains": ["interieur.gouv.fr"], "language": "fr",
      "callback_phone": "+33140976000"},
 ]  # fmt: skip
 DEMO_OFFICERS = [

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier, audit_record
@@ -78,11 +79,12 @@ ERR_TEXT_TOO_LONG = "At most {max} characters."
 MAX_TEXT = 5000
 # What the letter says about a refusal: these sentences, the proposal's ``reasons`` and the rules' own
 # messages. Never the proposal's ``reason``: that is the analyst's justification for the reviewer.
-REASON_NOT_ALLOWED = "Not permitted by the legal requirements in force for this request (listed below)."
-REASON_NARROWED = "Narrowed by the legal review."
-REASON_NARROWED_SEE_REASONS = "Narrowed by the legal review, for the reasons given below."
-REASON_NOT_PROPOSED = "Not included by the legal review."
-REASON_NOT_PROPOSED_SEE_REASONS = "Not included by the legal review, for the reasons given below."
+# Stored in English in the frozen decision; a letter prints them in its own language.
+REASON_NOT_ALLOWED = gettext_noop("Not permitted by the legal requirements in force for this request (listed below).")
+REASON_NARROWED = gettext_noop("Narrowed by the legal review.")
+REASON_NARROWED_SEE_REASONS = gettext_noop("Narrowed by the legal review, for the reasons given below.")
+REASON_NOT_PROPOSED = gettext_noop("Not included by the legal review.")
+REASON_NOT_PROPOSED_SEE_REASONS = gettext_noop("Not included by the legal review, for the reasons given below.")
 
 
 # The rule engine's verdict
@@ -458,7 +460,7 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
 
 def _target_label(target: Target) -> str:
     """A target as the requester named it: never our database id."""
-    return f"{label_of(TargetType, target.type).lower()} {target.display_value}"
+    return f"{label_of(TargetType, target.type, language='en').lower()} {target.display_value}"
 
 
 def refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> list[dict[str, str]]:
@@ -472,7 +474,9 @@ def refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> li
         items: dict[str, str] = {}
         for category in legal_request.categories:
             if category not in scope.categories:
-                items[label_of(Category, category)] = REASON_NOT_ALLOWED if category not in allowed else narrowed
+                items[label_of(Category, category, language="en")] = (
+                    REASON_NOT_ALLOWED if category not in allowed else narrowed
+                )
         if legal_request.date_from and scope.date_from > legal_request.date_from:
             items[f"Records before {scope.date_from.isoformat()}"] = narrowed
         if legal_request.date_to and scope.date_to < legal_request.date_to:

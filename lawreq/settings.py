@@ -117,11 +117,13 @@ MIDDLEWARE = [
     "lawreq.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # after sessions, before CommonMiddleware (Django's order)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "requests_app.middleware.SessionPolicyMiddleware",
+    "requests_app.middleware.AgencyLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -137,6 +139,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -175,6 +178,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The officers' portal and the letters (docs/i18n.md): English by default, the agency's language
+# for its officers and its letters, the user's own choice (the language cookie) above both.
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -210,6 +217,9 @@ LAWREQ_SESSION_MAX_AGE_SECONDS = env_int("LAWREQ_SESSION_MAX_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = LAWREQ_SESSION_MAX_AGE_SECONDS
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", LAWREQ_PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", LAWREQ_PRODUCTION)
+LANGUAGE_COOKIE_SECURE = env_bool("SECURE_COOKIES", LAWREQ_PRODUCTION)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", LAWREQ_PRODUCTION)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if LAWREQ_PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", LAWREQ_PRODUCTION)

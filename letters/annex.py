@@ -21,6 +21,8 @@ from pathlib import Path
 
 import reportlab.rl_config
 from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -42,7 +44,12 @@ FOOTER_FONT_SIZE = 8
 FOOTER_COLOUR = (0x44 / 255, 0x44 / 255, 0x44 / 255)
 HEADING_COLOUR = (0x1F / 255, 0x3A / 255, 0x5F / 255)
 DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
-COLUMN_HEADER = f"{'No.':>7}  {'Timestamp (UTC)':<19}  {'IP address':<39}  {'Port':>5}"
+
+
+def column_header() -> str:
+    """The annex's column heads, in the active language, on the data's fixed grid."""
+    number, timestamp, address, port = _("No."), _("Timestamp (UTC)"), _("IP address"), _("Port")
+    return f"{number:>7}  {timestamp:<19}  {address:<39}  {port:>5}"
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,7 @@ def annex_render(
 
 
 def _take(iterator, count: int):
-    for _ in range(count):
+    for _index in range(count):
         try:
             yield next(iterator)
         except StopIteration:
@@ -151,17 +158,26 @@ def _draw_page_frame(
     top = PAGE_HEIGHT - MARGIN_TOP
     pdf.setFillColorRGB(*HEADING_COLOUR)
     pdf.setFont(fonts.bold, 10)
-    pdf.drawString(MARGIN_LEFT, top - 10, f"Annex: IP events of target {section.number or ''}".rstrip())
+    pdf.drawString(
+        MARGIN_LEFT, top - 10, (_("Annex: IP events of target %(number)s") % {"number": section.number or ""}).rstrip()
+    )
     pdf.setFillColorRGB(0, 0, 0)
     pdf.setFont(fonts.regular, 8)
     pdf.drawString(
         MARGIN_LEFT,
         top - 22,
-        f"{platform_name} · {ref} · account {section.account_id} · {section.count:,} events, "
-        f"sheet {section_page} of {section_pages}",
+        _("%(platform)s · %(ref)s · account %(account)s · %(count)s events, sheet %(sheet)s of %(sheets)s")
+        % {
+            "platform": platform_name,
+            "ref": ref,
+            "account": section.account_id,
+            "count": formats.number_format(section.count, force_grouping=True),
+            "sheet": section_page,
+            "sheets": section_pages,
+        },
     )
     pdf.setFont(fonts.mono_bold, DATA_FONT_SIZE)
-    pdf.drawString(MARGIN_LEFT, top - 36, COLUMN_HEADER)
+    pdf.drawString(MARGIN_LEFT, top - 36, column_header())
     pdf.setLineWidth(0.4)
     pdf.line(MARGIN_LEFT, top - 39, PAGE_WIDTH - MARGIN_RIGHT, top - 39)
 
@@ -171,4 +187,8 @@ def _draw_footer(pdf, fonts: Fonts, ref: str, page_number: int, total_pages: int
     pdf.setFillColorRGB(*FOOTER_COLOUR)
     pdf.setFont(fonts.regular, FOOTER_FONT_SIZE)
     pdf.drawString(MARGIN_LEFT, baseline, ref)
-    pdf.drawRightString(PAGE_WIDTH - MARGIN_RIGHT, baseline, f"Page {page_number} of {total_pages}")
+    pdf.drawRightString(
+        PAGE_WIDTH - MARGIN_RIGHT,
+        baseline,
+        _("Page %(page)s of %(pages)s") % {"page": page_number, "pages": total_pages},
+    )

@@ -64,6 +64,8 @@ class LetterContent:
     verification_url: str = ""
     # Who signs: a function of the platform (a setting), never a member of staff by name.
     signing_function: str = "Law Enforcement Response Team"
+    # The requesting agency's language (settings.LANGUAGES): the letter's; an English copy rides along.
+    language: str = "en"
 
     @property
     def disclosed_targets(self) -> tuple[DisclosedTarget, ...]:

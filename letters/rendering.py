@@ -21,6 +21,9 @@ from dataclasses import dataclass
 
 import orjson
 from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -55,11 +58,16 @@ TEMPLATES = {
     LetterKind.REJECTION: "letters/rejection.html",
 }
 TITLES = {
-    LetterKind.DISCLOSURE: "Response to a request for user data: records disclosed",
-    LetterKind.NO_RECORDS: "Response to a request for user data: no records",
-    LetterKind.REJECTION: "Response to a request for user data: request rejected",
+    LetterKind.DISCLOSURE: gettext_lazy("Response to a request for user data: records disclosed"),
+    LetterKind.NO_RECORDS: gettext_lazy("Response to a request for user data: no records"),
+    LetterKind.REJECTION: gettext_lazy("Response to a request for user data: request rejected"),
 }
-PARTIAL_TITLE = "Response to a request for user data: records partially disclosed"
+PARTIAL_TITLE = gettext_lazy("Response to a request for user data: records partially disclosed")
+# A letter in another language carries its English copy, embedded like the records' exports
+# (docs/signing.md): the signature covers it too.
+ENGLISH = "en"
+ENGLISH_COPY_NAME = "letter-en.pdf"
+ENGLISH_COPY_DESCRIPTION = "The same letter in English (the annex included; the signed letter is the authoritative one)"
 MAX_LAYOUT_PASSES = 4
 EMPTY_VALUE = "—"  # printed for a field on record but empty
 
@@ -84,6 +92,34 @@ class RenderedLetter:
 
 
 def letter_render(content: LetterContent) -> RenderedLetter:
+    """The letter in its language (the requesting agency's), with its English copy embedded when
+    that language is not English."""
+    with translation.override(content.language):
+        rendered = _letter_render(content, with_exports=True)
+    if content.language == ENGLISH:
+        return rendered
+    with translation.override(ENGLISH):
+        english = _letter_render(content, with_exports=False)
+    return _with_english_copy(rendered, english.pdf, modified=content.responded_at)
+
+
+def _with_english_copy(rendered: RenderedLetter, english_pdf: bytes, *, modified: dt.datetime) -> RenderedLetter:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(rendered.pdf)))
+    copy = Export(
+        name=ENGLISH_COPY_NAME, mime_type="application/pdf", description=ENGLISH_COPY_DESCRIPTION, data=english_pdf
+    )
+    _embed_file(writer, copy, modified=modified)
+    out = io.BytesIO()
+    writer.write(out)
+    return RenderedLetter(
+        pdf=out.getvalue(),
+        pages=rendered.pages,
+        letter_pages=rendered.letter_pages,
+        annex_pages=rendered.annex_pages,
+    )
+
+
+def _letter_render(content: LetterContent, *, with_exports: bool) -> RenderedLetter:
     counts = check_records_within_approval(content)
     numbers = target_numbers(content)
     sections = [
@@ -98,7 +134,7 @@ def letter_render(content: LetterContent) -> RenderedLetter:
         if counts.get(t.target_id)
     ]
     annex_pages = annex_page_count(sections)
-    exports = _exports_for(content)
+    exports = _exports_for(content) if with_exports else []
 
     letter_pdf, letter_pages = _render_letter_pages(content, counts, annex_pages, [e.name for e in exports])
     total = letter_pages + annex_pages
@@ -117,6 +153,7 @@ def letter_render(content: LetterContent) -> RenderedLetter:
     writer.add_metadata(
         {
             "/Title": f"{_title(content)} ({content.ref})",
+            "/Lang": content.language,
             "/Author": content.platform_name,
             "/Subject": f"{content.ref}: {content.kind}",
         }
@@ -193,7 +230,7 @@ def _render_letter_pages(
     fetcher = StaticOnlyFetcher()
     shape = _letter_shape(content)
     guess = _page_count_hints.get(shape, 1)
-    for _ in range(MAX_LAYOUT_PASSES):
+    for _attempt in range(MAX_LAYOUT_PASSES):
         html = render_to_string(
             TEMPLATES[content.kind],
             letter_context(
@@ -208,21 +245,27 @@ def _render_letter_pages(
     raise LetterContentError("The letter's page count does not settle.")
 
 
-PREVIEW_WATERMARK = "Preview — not signed"
+PREVIEW_WATERMARK = gettext_lazy("Preview — not signed")
 
 
 def letter_preview_render(content: LetterContent, *, ip_event_counts: dict[int, int]) -> bytes:
     """The letter as approving would issue it, for the reviewer's eyes only: laid out from the
     counts of IP events (the annex is announced, not drawn), watermarked on every page, and never
-    signed (the signature is applied by ``letters.signing`` to issued letters only)."""
+    signed (the signature is applied by ``letters.signing`` to issued letters only). In the letter's
+    language; the English copy is made when the letter is issued."""
+    with translation.override(content.language):
+        return _letter_preview_render(content, ip_event_counts=ip_event_counts)
+
+
+def _letter_preview_render(content: LetterContent, *, ip_event_counts: dict[int, int]) -> bytes:
     annex_pages = sum(AnnexSection(target_id, "", (), count).pages for target_id, count in ip_event_counts.items())
     fetcher = StaticOnlyFetcher()
     guess = 1
-    for _ in range(MAX_LAYOUT_PASSES):
+    for _attempt in range(MAX_LAYOUT_PASSES):
         context = letter_context(
             content, counts=ip_event_counts, letter_pages=guess, annex_pages=annex_pages, attachments=[]
         )
-        context["preview_watermark"] = PREVIEW_WATERMARK
+        context["preview_watermark"] = str(PREVIEW_WATERMARK)
         html = render_to_string(TEMPLATES[content.kind], context)
         document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).render()
         if len(document.pages) == guess:
@@ -256,12 +299,20 @@ def target_numbers(content: LetterContent) -> dict[int, int]:
 
 def _title(content: LetterContent) -> str:
     if content.kind == LetterKind.DISCLOSURE and content.decision and content.decision.outcome == "partially_disclosed":
-        return PARTIAL_TITLE
-    return TITLES[content.kind]
+        return str(PARTIAL_TITLE)
+    return str(TITLES[content.kind])
+
+
+def _in_english() -> bool:
+    return translation.get_language() == ENGLISH
 
 
 def _date(value: dt.date | None) -> str:
-    return value.isoformat() if value else ""
+    """ISO 8601 in English (the letters' long-standing form, read the same the world over); the
+    language's own date format otherwise ('1 décembre 2026', '1. Dezember 2026')."""
+    if not value:
+        return ""
+    return value.isoformat() if _in_english() else formats.date_format(value, "DATE_FORMAT")
 
 
 def _datetime(value: dt.datetime | None) -> str:
@@ -269,17 +320,23 @@ def _datetime(value: dt.datetime | None) -> str:
         return ""
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    if _in_english():
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{formats.date_format(value, 'DATE_FORMAT')} {value:%H:%M} UTC"
+
+
+def _number(value: int) -> str:
+    return formats.number_format(value, force_grouping=True)
 
 
 def _period(date_from: dt.date | None, date_to: dt.date | None) -> str:
     if date_from and date_to:
-        return f"{_date(date_from)} to {_date(date_to)}"
+        return _("%(start)s to %(end)s") % {"start": _date(date_from), "end": _date(date_to)}
     if date_from:
-        return f"from {_date(date_from)}"
+        return _("from %(start)s") % {"start": _date(date_from)}
     if date_to:
-        return f"until {_date(date_to)}"
-    return "(not limited)"
+        return _("until %(end)s") % {"end": _date(date_to)}
+    return _("(not limited)")
 
 
 def _profile_rows(profile: dict | None) -> list[tuple[str, str]]:
@@ -291,7 +348,8 @@ def _profile_rows(profile: dict | None) -> list[tuple[str, str]]:
 
 
 def _profile_label(key: str) -> str:
-    return PROFILE_FIELD_LABELS.get(key) or str(key).replace("_", " ").capitalize()
+    label = PROFILE_FIELD_LABELS.get(key)
+    return _(label) if label else str(key).replace("_", " ").capitalize()
 
 
 def _profile_value(key: str, value) -> str:
@@ -331,7 +389,7 @@ def letter_context(
                     {
                         "number": p.number,
                         "valid_from": _datetime(p.valid_from),
-                        "valid_to": _datetime(p.valid_to) or "current",
+                        "valid_to": _datetime(p.valid_to) or _("current"),
                     }
                     for p in target.phone_numbers
                 ],
@@ -339,7 +397,7 @@ def letter_context(
                 "profile": _profile_rows(target.profile),
                 "show_ip_events": "ip_addresses" in target.categories,
                 "ip_event_count": count,
-                "ip_event_count_display": f"{count:,}",
+                "ip_event_count_display": _number(count),
                 "annex_first_page": next_annex_page,
                 "annex_last_page": next_annex_page + pages - 1,
             }
@@ -351,11 +409,12 @@ def letter_context(
     return {
         "c": content,
         "title": _title(content),
+        "language": translation.get_language(),
         "partial": bool(decision and decision.outcome == "partially_disclosed"),
         "total_pages": letter_pages + annex_pages,
         "authority_type": label_of(AuthorityType, content.issuing_authority_type)
         if content.issuing_authority_type
-        else "Issuing authority",
+        else _("Issuing authority"),
         "process_type": label_of(ProcessType, content.process_type),
         "legal_channel": in_sentence(label_of(LegalChannel, content.legal_channel)),
         "issued_at": _date(content.issued_at),

@@ -67,6 +67,7 @@ def letter_content_for(
         rejection_reasons=_rejection_reasons(legal_request, decision) if rejected else (),
         verification_url=verification_url(),
         signing_function=settings.LAWREQ_SIGNING_FUNCTION,
+        language=legal_request.agency.language,
     )
 
 

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 
 from cryptography import x509
+from django.utils.translation import gettext_noop
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -30,15 +31,17 @@ from letters.signing import asn1_certificates, certificate_fingerprint, is_inter
 
 logger = logging.getLogger(__name__)
 
-PROBLEM_NOT_PDF = "The file is not a readable PDF."
-PROBLEM_NO_SIGNATURE = "The file carries no signature."
-PROBLEM_SEVERAL_SIGNATURES = "The file carries more than one signature; our responses carry exactly one."
-PROBLEM_BROKEN_SIGNATURE = "The signature does not match the file: it was altered after signing."
-PROBLEM_NOT_WHOLE_FILE = "The signature does not cover the whole file: content was added after signing."
-PROBLEM_UNTRUSTED_SIGNER = "The signature was not made with one of our certificates."
-PROBLEM_BAD_TIMESTAMP = "The signature's timestamp is not valid."
-PROBLEM_NOT_ISSUED = "This exact file is not a response issued by this system."
-PROBLEM_INTERNAL_REPORT = (
+# In English in the API; the public verification page prints them in the visitor's language.
+
+PROBLEM_NOT_PDF = gettext_noop("The file is not a readable PDF.")
+PROBLEM_NO_SIGNATURE = gettext_noop("The file carries no signature.")
+PROBLEM_SEVERAL_SIGNATURES = gettext_noop("The file carries more than one signature; our responses carry exactly one.")
+PROBLEM_BROKEN_SIGNATURE = gettext_noop("The signature does not match the file: it was altered after signing.")
+PROBLEM_NOT_WHOLE_FILE = gettext_noop("The signature does not cover the whole file: content was added after signing.")
+PROBLEM_UNTRUSTED_SIGNER = gettext_noop("The signature was not made with one of our certificates.")
+PROBLEM_BAD_TIMESTAMP = gettext_noop("The signature's timestamp is not valid.")
+PROBLEM_NOT_ISSUED = gettext_noop("This exact file is not a response issued by this system.")
+PROBLEM_INTERNAL_REPORT = gettext_noop(
     "The file is one of this system's internal reports, signed with the reports' certificate: it is not a response."
 )
 

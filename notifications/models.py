@@ -3,16 +3,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import Agency, LegalRequest
 
 
 class Event(models.TextChoices):
-    # For the agency's officers
-    QUESTION_ASKED = "question_asked", "The legal team needs more information"
-    MESSAGE_RECEIVED = "message_received", "New message about the request"
-    ANSWERED = "answered", "The request was answered"
-    FOLLOWUP_REQUESTED = "followup_requested", "The follow-up legal process is due for an emergency disclosure"
+    # For the agency's officers (in their language on the notifications page)
+    QUESTION_ASKED = "question_asked", _("The legal team needs more information")
+    MESSAGE_RECEIVED = "message_received", _("New message about the request")
+    ANSWERED = "answered", _("The request was answered")
+    FOLLOWUP_REQUESTED = "followup_requested", _("The follow-up legal process is due for an emergency disclosure")
     # For the legal team
     REQUEST_RECEIVED = "request_received", "New request received"
     REQUEST_RESUBMITTED = "request_resubmitted", "The officer answered and resubmitted"

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lawreq.errors import NotFound
 from lawreq.roles import is_legal_staff
@@ -82,7 +82,8 @@ def notification_email_send(*, notification_id: int) -> bool:
     address = notification.recipient.email
     if not address:
         return False
-    event = Event(notification.event).label
+    with translation.override("en"):  # the e-mail is English, as its subject and body
+        event = str(Event(notification.event).label)
     ref = notification.legal_request.ref
     try:
         send_mail(

@@ -28,7 +28,15 @@ from audit.admin import AuditedAdminMixin, AuditedModelAdmin
 from lawreq.errors import Conflict, DomainError, InvalidInput
 from lawreq.forms import DepthLimitedJSONField
 from requests_app.auth import account_password_changed
-from requests_app.models import Agency, Jurisdiction, LegalDocument, LegalRequest, Officer
+from requests_app.models import (
+    Agency,
+    AgencyLanguage,
+    Jurisdiction,
+    LegalDocument,
+    LegalRequest,
+    Officer,
+    language_for_country,
+)
 from requests_app.officers import officer_approve, officer_deactivate, officer_refuse
 from requests_app.services import (
     AGENCY_GROUP_PREFIX,
@@ -69,6 +77,12 @@ class AgencyForm(forms.ModelForm):
     webhook_url = forms.URLField(
         required=False, max_length=500, assume_scheme="https", help_text="https:// receiver of the agency's events"
     )
+    # Blank on a new agency: its country's language (requests_app.models.language_for_country).
+    language = forms.ChoiceField(
+        required=False,
+        choices=[("", "(the country's)"), *AgencyLanguage.choices],
+        help_text="The language of its officers' portal (unless they choose another) and of its letters",
+    )
 
     class Meta:
         model = Agency
@@ -83,6 +97,7 @@ class AgencyForm(forms.ModelForm):
             "office_hours_end",
             "office_days",
             "webhook_url",
+            "language",
         )
 
     def clean_timezone(self):
@@ -108,6 +123,12 @@ class AgencyForm(forms.ModelForm):
                 raise forms.ValidationError(error.message)
         return url
 
+    def clean_language(self) -> str:
+        language = self.cleaned_data["language"]
+        if not language and self.instance.pk:
+            return self.instance.language
+        return language or language_for_country(self.cleaned_data.get("country", ""))
+
     def clean_email_domains(self):
         domains = self.cleaned_data["email_domains"]
         if not isinstance(domains, list) or not all(isinstance(domain, str) and domain for domain in domains):
@@ -118,11 +139,11 @@ class AgencyForm(forms.ModelForm):
 @admin.register(Agency)
 class AgencyAdmin(AuditedModelAdmin):
     form = AgencyForm
-    list_display = ("name", "country", "verified", "callback_phone", "suspended_at")
+    list_display = ("name", "country", "language", "verified", "callback_phone", "suspended_at")
     list_filter = ("verified", "country")
     search_fields = ("name",)
     readonly_fields = ("group", "created_at", "webhook_secret_set", "suspended_at", "suspension_reason")
-    audit_plain_fields = ("name", "country", "email_domains", "timezone", "office_days")
+    audit_plain_fields = ("name", "country", "email_domains", "language", "timezone", "office_days")
     # A receiver's address may carry its own token: recorded as changed, never its value.
     audit_secret_fields = ("webhook_url",)
     actions = ("webhook_secret_rotate", "suspend", "reinstate")
@@ -195,10 +216,13 @@ class AgencyAdmin(AuditedModelAdmin):
             email_domains=obj.email_domains,
             verified=obj.verified,
             callback_phone=obj.callback_phone,
+            language=obj.language,
             actor=request.user,
         )
         obj.pk, obj.group, obj.created_at = created.pk, created.group, created.created_at
         obj.country, obj.email_domains = created.country, created.email_domains
+        # The rest of the form (office hours, webhook), which the service does not take.
+        obj.save(update_fields=["timezone", "office_hours_start", "office_hours_end", "office_days", "webhook_url"])
 
 
 class OfficerForm(forms.ModelForm):

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_noop
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -46,10 +47,10 @@ from requests_app.models import ApiToken, ThrottledLoginWindow
 
 logger = logging.getLogger(__name__)
 
-ERR_BAD_CREDENTIALS = "Unable to log in with the credentials provided."
-ERR_THROTTLED = "Too many failed log-ins. Try again in a minute."
-ERR_OTP_REQUIRED = "A one-time code from your authenticator app (otp) is required for this account."
-ERR_NOT_ADMIN = "This account may not use the admin site."
+ERR_BAD_CREDENTIALS = gettext_noop("Unable to log in with the credentials provided.")
+ERR_THROTTLED = gettext_noop("Too many failed log-ins. Try again in a minute.")
+ERR_OTP_REQUIRED = gettext_noop("A one-time code from your authenticator app (otp) is required for this account.")
+ERR_NOT_ADMIN = gettext_noop("This account may not use the admin site.")
 ERR_TOKEN_REVOKED = "This token was revoked: the password changed. Log in again."  # noqa: S105
 ERR_TOKEN_WITHOUT_SECOND_FACTOR = "Issued without the second factor this account now needs: log in again."  # noqa: S105
 ERR_TOKEN_MALFORMED = "Invalid token."  # noqa: S105
@@ -357,9 +358,9 @@ def second_factor_enrol(*, user, name: str = "authenticator") -> TOTPDevice:
     return device
 
 
-ERR_ALREADY_ENROLLED = "This account already has a second factor; an operator replaces a lost one."
-ERR_ENROLMENT_CODE = "That code does not match: check the time on your phone and type the current code."
-ERR_ENROLMENT_PASSWORD = "Your password is needed to add a second factor."  # noqa: S105
+ERR_ALREADY_ENROLLED = gettext_noop("This account already has a second factor; an operator replaces a lost one.")
+ERR_ENROLMENT_CODE = gettext_noop("That code does not match: check the time on your phone and type the current code.")
+ERR_ENROLMENT_PASSWORD = gettext_noop("Your password is needed to add a second factor.")
 
 
 @transaction.atomic

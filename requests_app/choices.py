@@ -7,81 +7,85 @@ code itself. Plain enums without models, so the pure rule engine can use them to
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language, override
+from django.utils.translation import gettext_lazy as _
 
 
 class ProcessType(models.TextChoices):
-    SUBPOENA = "subpoena", "Subpoena"
-    COURT_ORDER = "court_order", "Court order"
-    SEARCH_WARRANT = "search_warrant", "Search warrant"
-    PRODUCTION_ORDER = "production_order", "European Production Order (EPOC)"
-    PRESERVATION_ORDER = "preservation_order", "Preservation order (EU EPOC-PR, US 2703(f))"
-    EMERGENCY_DISCLOSURE = "emergency_disclosure", "Emergency disclosure request"
-    MLAT_REQUEST = "mlat_request", "Mutual legal assistance (MLAT) request"
-    OTHER = "other", "Other legal process"
+    SUBPOENA = "subpoena", _("Subpoena")
+    COURT_ORDER = "court_order", _("Court order")
+    SEARCH_WARRANT = "search_warrant", _("Search warrant")
+    PRODUCTION_ORDER = "production_order", _("European Production Order (EPOC)")
+    PRESERVATION_ORDER = "preservation_order", _("Preservation order (EU EPOC-PR, US 2703(f))")
+    EMERGENCY_DISCLOSURE = "emergency_disclosure", _("Emergency disclosure request")
+    MLAT_REQUEST = "mlat_request", _("Mutual legal assistance (MLAT) request")
+    OTHER = "other", _("Other legal process")
 
 
 class Category(models.TextChoices):
-    PHONE_NUMBER = "phone_number", "Phone numbers"
-    IP_ADDRESSES = "ip_addresses", "IP addresses (with timestamps and ports)"
-    SUBSCRIBER_PROFILE = "subscriber_profile", "Subscriber profile"
-    CONTENT = "content", "Message content"
+    PHONE_NUMBER = "phone_number", _("Phone numbers")
+    IP_ADDRESSES = "ip_addresses", _("IP addresses (with timestamps and ports)")
+    SUBSCRIBER_PROFILE = "subscriber_profile", _("Subscriber profile")
+    CONTENT = "content", _("Message content")
 
 
 class Outcome(models.TextChoices):
-    DISCLOSED = "disclosed", "Disclosed"
-    PARTIALLY_DISCLOSED = "partially_disclosed", "Partially disclosed"
-    NO_RECORDS = "no_records", "No records"
-    REJECTED = "rejected", "Rejected"
+    DISCLOSED = "disclosed", _("Disclosed")
+    PARTIALLY_DISCLOSED = "partially_disclosed", _("Partially disclosed")
+    NO_RECORDS = "no_records", _("No records")
+    REJECTED = "rejected", _("Rejected")
 
 
 class AuthorityType(models.TextChoices):
-    JUDGE = "judge", "Judge"
-    COURT = "court", "Court"
-    PROSECUTOR = "prosecutor", "Prosecutor"
-    POLICE = "police", "Police"
-    OTHER = "other", "Other authority"
+    JUDGE = "judge", _("Judge")
+    COURT = "court", _("Court")
+    PROSECUTOR = "prosecutor", _("Prosecutor")
+    POLICE = "police", _("Police")
+    OTHER = "other", _("Other authority")
 
 
 class LegalChannel(models.TextChoices):
-    DIRECT = "direct", "Direct request to the provider"
-    MLAT = "mlat", "Mutual legal assistance"
-    AGREEMENT = "agreement", "Recognised international agreement"
+    DIRECT = "direct", _("Direct request to the provider")
+    MLAT = "mlat", _("Mutual legal assistance")
+    AGREEMENT = "agreement", _("Recognised international agreement")
 
 
 class OffenseCategory(models.TextChoices):
-    TERRORISM = "terrorism", "Terrorism"
-    CHILD_SEXUAL_ABUSE = "child_sexual_abuse", "Child sexual abuse"
-    VIOLENT_CRIME = "violent_crime", "Violent crime"
-    DRUG_TRAFFICKING = "drug_trafficking", "Drug trafficking"
-    FRAUD = "fraud", "Fraud"
-    CYBERCRIME = "cybercrime", "Cybercrime"
-    OTHER = "other", "Other offence"
+    TERRORISM = "terrorism", _("Terrorism")
+    CHILD_SEXUAL_ABUSE = "child_sexual_abuse", _("Child sexual abuse")
+    VIOLENT_CRIME = "violent_crime", _("Violent crime")
+    DRUG_TRAFFICKING = "drug_trafficking", _("Drug trafficking")
+    FRAUD = "fraud", _("Fraud")
+    CYBERCRIME = "cybercrime", _("Cybercrime")
+    OTHER = "other", _("Other offence")
 
 
 class TargetType(models.TextChoices):
-    PHONE = "phone", "Phone number"
-    USERNAME = "username", "Username"
-    ACCOUNT_ID = "account_id", "Account id"
+    PHONE = "phone", _("Phone number")
+    USERNAME = "username", _("Username")
+    ACCOUNT_ID = "account_id", _("Account id")
 
 
 class Resolution(models.TextChoices):
-    PENDING = "pending", "Not looked up yet"
-    FOUND = "found", "Found"
-    NOT_FOUND = "not_found", "Not found"
+    PENDING = "pending", _("Not looked up yet")
+    FOUND = "found", _("Found")
+    NOT_FOUND = "not_found", _("Not found")
 
 
-def label_of(choices: type[models.TextChoices], value: str | None) -> str:
-    """The display label of a stored value; a value no longer in the vocabulary shows as unknown,
-    never as its code."""
-    try:
-        return choices(value).label
-    except ValueError:
-        return "(unknown)"
+def label_of(choices: type[models.TextChoices], value: str | None, *, language: str | None = None) -> str:
+    """The display label of a stored value, in the active language (or ``language``: text that is
+    stored, such as the rules' findings, is written in English); a value no longer in the vocabulary
+    shows as unknown, never as its code."""
+    with override(language or get_language()):
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return str(_("(unknown)"))
 
 
 def in_sentence(label: str) -> str:
     """A label inside a sentence: 'Court order' -> 'court order'; acronyms stay ('IP addresses')."""
-    if len(label) > 1 and label[1].isupper():
+    if (len(label) > 1 and label[1].isupper()) or get_language() == "de":  # German nouns keep their capital
         return label
     return label[:1].lower() + label[1:]
 

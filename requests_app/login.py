@@ -15,6 +15,8 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from lawreq.clientip import client_address
 from lawreq.errors import DomainError
@@ -30,8 +32,8 @@ class CredentialsLoginForm(AuthenticationForm):
     otp = forms.CharField(
         required=False,
         max_length=12,
-        label="One-time code",
-        help_text="From your authenticator app, if your account has one (the legal team and auditors do).",
+        label=_("One-time code"),
+        help_text=_("From your authenticator app, if your account has one (the legal team and auditors do)."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
@@ -54,9 +56,9 @@ class CredentialsLoginForm(AuthenticationForm):
             )
         except LoginThrottled as error:
             self.throttled = True
-            raise forms.ValidationError(error.message, code="throttled")
+            raise forms.ValidationError(gettext(error.message), code="throttled")  # the API's are English
         except DomainError as error:
-            raise forms.ValidationError(error.message, code="invalid_login")
+            raise forms.ValidationError(gettext(error.message), code="invalid_login")
         self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from requests_app.auth import (
     SESSION_EXPIRED_USER_KEY,
@@ -13,6 +13,7 @@ from requests_app.auth import (
     is_staff_account,
     second_factor_required,
 )
+from requests_app.models import Officer
 
 # Writing the last-seen time on every request would save the session on every request.
 _SEEN_RESOLUTION_SECONDS = 60
@@ -49,3 +50,24 @@ class SessionPolicyMiddleware:
             elif now - request.session[SESSION_SEEN_KEY] >= _SEEN_RESOLUTION_SECONDS:
                 request.session[SESSION_SEEN_KEY] = now
         return self.get_response(request)
+
+
+class AgencyLanguageMiddleware:
+    """After the log-in middlewares: an officer who has chosen no language (no language cookie, set by
+    Django's ``set_language``) sees the portal in their agency's language, above the browser's
+    Accept-Language. Staff, visitors and an officer's own choice are left to ``LocaleMiddleware``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and request.user.is_authenticated:
+            language = agency_language_of(request.user)
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+def agency_language_of(user) -> str:
+    return Officer.objects.filter(user=user).values_list("agency__language", flat=True).first() or ""

@@ -57,6 +57,22 @@ class Jurisdiction(models.Model):
         return self.code.split("-")[0]
 
 
+class AgencyLanguage(models.TextChoices):
+    """The languages the portal and the letters are written in (settings.LANGUAGES)."""
+
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+    GERMAN = "de", "Deutsch"
+
+
+# An agency's language when none is given: its country's, English elsewhere.
+COUNTRY_LANGUAGES = {"FR": AgencyLanguage.FRENCH, "DE": AgencyLanguage.GERMAN, "AT": AgencyLanguage.GERMAN}
+
+
+def language_for_country(country: str) -> str:
+    return COUNTRY_LANGUAGES.get((country or "").upper(), AgencyLanguage.ENGLISH)
+
+
 class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     country = models.CharField(max_length=2)
@@ -78,6 +94,12 @@ class Agency(models.Model):
     office_days = models.JSONField(default=default_office_days, help_text="ISO weekdays, 1 = Monday")
     suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
     suspension_reason = models.TextField(blank=True, editable=False)
+    language = models.CharField(
+        max_length=2,
+        choices=AgencyLanguage.choices,
+        default=AgencyLanguage.ENGLISH,
+        help_text="The language of its officers' portal (unless they choose another) and of its letters",
+    )
 
     class Meta:
         verbose_name_plural = "agencies"

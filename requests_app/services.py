@@ -47,6 +47,7 @@ from requests_app.models import (
     OfficerStatus,
     RequestSequence,
     Target,
+    language_for_country,
     target_index,
 )
 from requests_app.officers import officer_submission_check
@@ -219,6 +220,7 @@ def agency_create(
     email_domains: list[str],
     verified: bool = False,
     callback_phone: str = "",
+    language: str = "",
     actor=None,
 ) -> Agency:
     group = Group.objects.create(name=f"{AGENCY_GROUP_PREFIX}{uuid.uuid4().hex[:12]}")
@@ -228,6 +230,7 @@ def agency_create(
         email_domains=sorted({d.lower().lstrip("@") for d in email_domains}),
         verified=verified,
         callback_phone=callback_phone,
+        language=language or language_for_country(country),
         group=group,
     )
     agency.full_clean()
@@ -237,7 +240,12 @@ def agency_create(
         action=AuditAction.AGENCY_CREATED,
         actor=actor,
         obj=agency,
-        details={"name": agency.name, "country": agency.country, "email_domains": agency.email_domains},
+        details={
+            "name": agency.name,
+            "country": agency.country,
+            "email_domains": agency.email_domains,
+            "language": agency.language,
+        },
     )
     return agency
 

@@ -4,18 +4,19 @@ named sets of states every other module uses instead of spelling them out again.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class State(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    RECEIVED = "received", "Received"
-    NEEDS_INFO = "needs_info", "Needs information"
-    IN_REVIEW = "in_review", "In review"
-    PENDING_APPROVAL = "pending_approval", "Pending approval"
-    APPROVED = "approved", "Approved"
-    RESPONDED = "responded", "Responded"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    RECEIVED = "received", _("Received")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    IN_REVIEW = "in_review", _("In review")
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    APPROVED = "approved", _("Approved")
+    RESPONDED = "responded", _("Responded")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 # Withdrawal is possible until a response exists.

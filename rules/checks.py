@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from django.db.models import TextChoices
+from django.utils.translation import override
 
 from requests_app.choices import Category, LegalChannel, ProcessType, in_sentence, label_of
 from rules.facts import RequestFacts
@@ -57,8 +58,10 @@ def not_applicable(reason: str) -> Finding:
 
 
 def words(choices: type[TextChoices], values) -> str:
-    """Coded values as words in a sentence: ``court_order, search_warrant`` -> 'court order, search warrant'."""
-    return ", ".join(in_sentence(label_of(choices, value)) for value in values)
+    """Coded values as words in a sentence: ``court_order, search_warrant`` -> 'court order, search warrant'.
+    In English whatever the page's language: findings are stored and quoted as the rule sets write them."""
+    with override("en"):
+        return ", ".join(in_sentence(label_of(choices, value)) for value in values)
 
 
 def _labels(values, labels: Mapping[str, str]) -> str:

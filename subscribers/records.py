@@ -6,14 +6,17 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 # A subscriber profile is a dict keyed by these machine keys (the attached CSV/JSON keep them);
 # anything a person reads prints the label instead, in this order.
+# English; the letter prints them in its own language (gettext).
 PROFILE_FIELD_LABELS: dict[str, str] = {
-    "account_id": "Account ID",
-    "username": "Username",
-    "display_name": "Display name",
-    "email": "E-mail address",
-    "registered_at": "Registered on",
+    "account_id": gettext_noop("Account ID"),
+    "username": gettext_noop("Username"),
+    "display_name": gettext_noop("Display name"),
+    "email": gettext_noop("E-mail address"),
+    "registered_at": gettext_noop("Registered on"),
 }
 # Profile values that are timestamps (ISO 8601 strings in the profile dict).
 PROFILE_TIMESTAMP_FIELDS = frozenset({"registered_at"})

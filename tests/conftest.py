@@ -84,6 +84,17 @@ def _test_settings(settings, tmp_path, request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in English: a page requested through the test client leaves its language
+    (an officer's agency's) active in the test's thread."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

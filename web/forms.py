@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from casework.services import MAX_BODY_CHARS
@@ -39,12 +40,12 @@ from requests_app.services import MAX_TARGETS
 from requests_app.states import OPEN_STATES, State
 from rules.selectors import categories_out_of_reach_at_intake, fields_required_by_rules
 
-ERR_TARGET_LINE = "Line {line}: write 'type:value', where type is phone, username or account_id."
-ERR_TARGET_TYPE = "Line {line}: '{type}' is not a target type (phone, username or account_id)."
-ERR_TARGET_EMPTY = "Line {line}: the value after '{type}:' is empty."
+ERR_TARGET_LINE = _("Line {line}: write 'type:value', where type is phone, username or account_id.")
+ERR_TARGET_TYPE = _("Line {line}: '{type}' is not a target type (phone, username or account_id).")
+ERR_TARGET_EMPTY = _("Line {line}: the value after '{type}:' is empty.")
 ERR_TARGETS_NONE = _("Name at least one target, one per line.")
-ERR_TARGETS_TOO_MANY = "At most {limit} targets, one per line."
-ERR_IDEMPOTENCY = "This form is out of date: reload the page and try again."
+ERR_TARGETS_TOO_MANY = _("At most {limit} targets, one per line.")
+ERR_IDEMPOTENCY = _("This form is out of date: reload the page and try again.")
 ERR_NO_FILE = _("Choose the PDF file of the legal document.")
 ERR_FILE_TOO_LARGE = _("This file is larger than {size}: choose a smaller PDF.")
 WARN_CATEGORY_UNREACHABLE = _(
@@ -62,6 +63,7 @@ LABEL_NOT_ALLOWED = " (not allowed by the checks)"
 
 TARGET_TYPES = frozenset(TargetType.values)
 BLANK = [("", "—")]
+ERR_ON_LINE = _("Line {line}: {message}")
 CATEGORY_CHOICES = Category.choices
 
 
@@ -107,7 +109,7 @@ def add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[st
         index = field[len("targets[") :].partition("]")[0]
         lines = getattr(form, "target_line_numbers", [])
         line = lines[int(index)] if index.isdigit() and int(index) < len(lines) else None
-        form.add_error("targets", f"Line {line}: {error.message}" if line else error.message)
+        form.add_error("targets", ERR_ON_LINE.format(line=line, message=error.message) if line else error.message)
         return True
     if field in form.fields:
         form.add_error(field, error.message)
@@ -406,9 +408,9 @@ class BulkAssignForm(forms.Form):
 
 
 class SecondFactorForm(forms.Form):
-    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput)
+    password = forms.CharField(label=_("Your password"), strip=False, widget=forms.PasswordInput)
     otp = forms.CharField(
-        label="Code shown by the app",
+        label=_("Code shown by the app"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -627,7 +629,7 @@ class ApprovalForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    file = forms.FileField(label="Signed response (PDF)", allow_empty_file=False)
+    file = forms.FileField(label=_("Signed response (PDF)"), allow_empty_file=False)
 
 
 # The conversation and the legal team's notes
@@ -635,10 +637,12 @@ class VerifyForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Message",
+        label=_("Message"),
         max_length=MAX_BODY_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=f"At most {MAX_BODY_CHARS} characters. Never printed in the response letter.",
+        help_text=format_lazy(
+            _("At most {limit} characters. Never printed in the response letter."), limit=MAX_BODY_CHARS
+        ),
     )
 
 

@@ -46,6 +46,7 @@ NO_PERSONAL_DATA = {
     "schema",
     "swagger-ui",
     "favicon",
+    "set_language",  # the language chooser: sets a cookie and redirects
     "legalrequest-list",
     "legalrequest-documents",
     "api-submit",

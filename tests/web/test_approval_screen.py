@@ -117,7 +117,7 @@ def test_the_letter_preview_is_watermarked_unsigned_and_audited(client_for, revi
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     pdf = response.content
     text = " ".join(pdf_text(pdf).split())
-    assert PREVIEW_WATERMARK in text
+    assert str(PREVIEW_WATERMARK) in text
     assert "Only the suspect's own account is relevant." in text
     assert "2 IP events" in text
     assert "INTERNAL" not in text

@@ -39,7 +39,7 @@ def test_officer_answers_the_question_in_words_and_submits_again(
         )
 
     assert response.status_code == 200
-    assert MSG_SENT_AND_SUBMITTED in response.content.decode()
+    assert str(MSG_SENT_AND_SUBMITTED) in response.content.decode()
     legal_request.refresh_from_db()
     assert legal_request.state == State.IN_REVIEW
     staff_page = client_for(analyst).get(url(legal_request, "web:staff-detail")).content.decode()
@@ -159,7 +159,7 @@ def test_the_header_counts_unread_notifications_and_opening_one_marks_it_read(cl
     opened = officer.post(reverse("web:notification-open", kwargs={"notification_id": notification_id}))
 
     assert 'aria-label="1 unread"' in portal
-    assert request_a.ref in listing and Event.QUESTION_ASKED.label in listing
+    assert request_a.ref in listing and str(Event.QUESTION_ASKED.label) in listing
     assert opened.status_code == 302 and opened["Location"] == url(request_a, "web:portal-detail")
     assert Notification.objects.get(pk=notification_id).read
     assert "unread" not in officer.get(reverse("web:portal")).content.decode()

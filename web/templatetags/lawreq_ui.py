@@ -7,6 +7,8 @@ import datetime as dt
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lawreq.roles import Role, has_role, is_legal_staff, primary_role
 from notifications.selectors import unread_count
@@ -15,27 +17,35 @@ from requests_app.states import OPEN_STATES
 
 register = template.Library()
 
+ROLE_LABELS = {
+    Role.OFFICER: gettext_lazy("officer"),
+    Role.ANALYST: gettext_lazy("analyst"),
+    Role.REVIEWER: gettext_lazy("reviewer"),
+    Role.AUDITOR: gettext_lazy("auditor"),
+    Role.ADMIN: gettext_lazy("admin"),
+}
+
 
 def _span(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h"
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)s min") % {"minutes": minutes}
 
 
 @register.filter
 def countdown(due_at: dt.datetime | None, now: dt.datetime | None = None) -> str:
     """'3 d 4 h left' or 'overdue by 2 h 5 min': how a deadline reads in the queue."""
     if due_at is None:
-        return "no deadline yet"
+        return _("no deadline yet")
     remaining = due_at - (now or timezone.now())
     if remaining.total_seconds() < 0:
-        return f"overdue by {_span(-remaining)}"
-    return f"{_span(remaining)} left"
+        return _("overdue by %(span)s") % {"span": _span(-remaining)}
+    return _("%(span)s left") % {"span": _span(remaining)}
 
 
 @register.filter
@@ -59,19 +69,20 @@ def nav_for(user) -> list[tuple[str, str]]:
     if not getattr(user, "is_authenticated", False):
         return links
     if hasattr(user, "officer"):
-        links += [("Requests", reverse("web:portal")), ("New request", reverse("web:portal-create"))]
+        links += [(_("Requests"), reverse("web:portal")), (_("New request"), reverse("web:portal-create"))]
     if is_legal_staff(user):
-        links.append(("Queue", reverse("web:queue")))
+        links.append((_("Queue"), reverse("web:queue")))
     if has_role(user, Role.AUDITOR):
-        links.append(("Audit", reverse("web:audit-status")))
+        links.append((_("Audit"), reverse("web:audit-status")))
     if has_role(user, Role.ADMIN) or user.is_staff:
-        links.append(("Administration", reverse("admin:index")))
+        links.append((_("Administration"), reverse("admin:index")))
     return links
 
 
 @register.simple_tag
 def role_label(user) -> str:
-    return primary_role(user)
+    role = primary_role(user)
+    return str(ROLE_LABELS.get(role, role))
 
 
 @register.filter

@@ -31,9 +31,9 @@ from requests_app.models import LegalRequest
 from web.forms import LoginForm, add_domain_error
 from web.views.kept_form import keep_post_after_expiry
 
-ERR_NO_ROLE = "Your account has no role in lawreq yet: ask an administrator to give you one."
+ERR_NO_ROLE = _("Your account has no role in lawreq yet: ask an administrator to give you one.")
 ERR_STAFF_ONLY = "This page is for the legal team (analysts and reviewers)."
-ERR_OFFICERS_ONLY = "This page is for police officers."
+ERR_OFFICERS_ONLY = _("This page is for police officers.")
 ERR_ANALYSTS_ONLY = "Only analysts run the checks again."
 ERR_AUDITORS_ONLY = "These pages are for compliance auditors."
 MSG_FORM_KEPT = _("Your session had ended. Log in again: what you typed in the form is kept.")

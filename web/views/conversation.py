@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,11 +32,11 @@ from web.views.portal import render_portal_detail
 from web.views.staff import render_staff_detail
 from workflow.services import do_message_post, do_message_post_and_submit
 
-MSG_SENT = "Message sent to the legal team."
-MSG_SENT_AND_SUBMITTED = "Message sent and the request submitted again."
+MSG_SENT = _("Message sent to the legal team.")
+MSG_SENT_AND_SUBMITTED = _("Message sent and the request submitted again.")
 MSG_SENT_TO_AGENCY = "Message sent to the officer."
 MSG_NOTE_ADDED = "Internal note added (the officer never sees it)."
-MSG_ALL_READ = "All notifications marked read."
+MSG_ALL_READ = _("All notifications marked read.")
 
 NOTIFICATIONS_PAGE_SIZE = 30
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -14,7 +15,7 @@ from letters.uploads import read_pdf_upload
 from web.forms import VerifyForm
 
 VERIFY_TEMPLATE = "web/verify.html"
-ERR_THROTTLED = "Too many checks from your address; try again in a minute."
+ERR_THROTTLED = _("Too many checks from your address; try again in a minute.")
 
 
 @never_cache

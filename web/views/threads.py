@@ -6,6 +6,7 @@ check, proposal or decision of the legal team."""
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from casework.selectors import messages_of, notes_of, timeline_of
 from disclosure.models import CannedTextKind
@@ -22,7 +23,7 @@ def officer_conversation_context(
     thread = messages_of(legal_request=legal_request, reader=request.user)
     return {
         "thread": thread,
-        "thread_with": "the legal team",
+        "thread_with": _("the legal team"),
         "timeline": timeline_of(legal_request=legal_request, reader=request.user, thread=thread),
         "message_form": message_form or MessageForm(auto_id="id_message_%s"),
         "can_message": legal_request.state != State.DRAFT,
