@@ -85,7 +85,7 @@ def _open_entry(entry: SnapshotTarget, *, actor, request_ref: str) -> DisclosedT
         date_from=entry.date_from,
         date_to=entry.date_to,
         phone_numbers=codec.decode_phone_numbers(phone_numbers) if phone_numbers is not None else (),
-        ip_events=codec.decode_ip_events(ip_events) if ip_events is not None else (),
+        ip_events=codec.LazyIpEvents(ip_events) if ip_events is not None else (),
         profile=codec.decode_profile(profile) if profile is not None else None,
     )
 
