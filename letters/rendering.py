@@ -237,14 +237,16 @@ def _summarise_events_in_period(target: DisclosedTarget) -> IpEventSummary:
     return IpEventSummary(count=count, first=earliest, last=latest, distinct_addresses=len(addresses))
 
 
-def records_are_summarised(content: LetterContent) -> bool:
+def records_are_summarised(content: LetterContent, *, ip_event_counts: dict[int, int] | None = None) -> bool:
     """Whether the letter has more records than it prints (``LAWREQ_LETTER_INLINE_RECORDS_MAX``):
     IP events and phone number periods, counted without decoding them (a snapshot's events know
-    their number)."""
+    their number), or IP events as ``ip_event_counts`` gives them (a preview, which reads none)."""
     if content.kind != LetterKind.DISCLOSURE:
         return False
     found = [t for t in content.disclosed_targets if t.found]
-    records = sum(len(t.ip_events) + len(t.phone_numbers) for t in found)
+    if ip_event_counts is None:
+        ip_event_counts = {t.target_id: len(t.ip_events) for t in found}
+    records = sum(ip_event_counts.get(t.target_id, 0) + len(t.phone_numbers) for t in found)
     return records > settings.LAWREQ_LETTER_INLINE_RECORDS_MAX
 
 
@@ -304,13 +306,25 @@ PREVIEW_WATERMARK = "Preview — not signed"
 def letter_preview_render(content: LetterContent, *, ip_event_counts: dict[int, int]) -> bytes:
     """The letter as approving would issue it, for the reviewer's eyes only: laid out from the
     counts of IP events (the annex is announced, not drawn), watermarked on every page, and never
-    signed (the signature is applied by ``letters.signing`` to issued letters only)."""
-    annex_pages = sum(AnnexSection(target_id, "", (), count).pages for target_id, count in ip_event_counts.items())
+    signed (the signature is applied by ``letters.signing`` to issued letters only). A letter that
+    will be summarised shows its counts, its first and last events and distinct addresses being
+    known only once the letter is made."""
+    summaries = None
+    if records_are_summarised(content, ip_event_counts=ip_event_counts):
+        summaries = {target_id: IpEventSummary(count=count) for target_id, count in ip_event_counts.items()}
+        annex_pages = 0
+    else:
+        annex_pages = sum(AnnexSection(target_id, "", (), n).pages for target_id, n in ip_event_counts.items())
     fetcher = StaticOnlyFetcher()
     guess = 1
     for _ in range(MAX_LAYOUT_PASSES):
         context = letter_context(
-            content, counts=ip_event_counts, letter_pages=guess, annex_pages=annex_pages, attachments=[]
+            content,
+            counts=ip_event_counts,
+            letter_pages=guess,
+            annex_pages=annex_pages,
+            attachments=[],
+            summaries=summaries,
         )
         context["preview_watermark"] = PREVIEW_WATERMARK
         html = render_to_string(TEMPLATES[content.kind], context)
@@ -487,7 +501,7 @@ def _summary_context(target: DisclosedTarget, summary: IpEventSummary) -> dict:
         "summarised": True,
         "ip_first": f"{utc_seconds(summary.first)} UTC" if summary.first else "",
         "ip_last": f"{utc_seconds(summary.last)} UTC" if summary.last else "",
-        "ip_distinct_addresses_display": f"{summary.distinct_addresses:,}",
+        "ip_distinct_addresses_display": f"{summary.distinct_addresses:,}" if summary.first else "",
         "phone_number_count": len(periods),
         "phone_number_count_display": f"{len(periods):,}",
         "phone_numbers_distinct_display": f"{len({p.number for p in periods}):,}",
