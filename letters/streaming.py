@@ -113,7 +113,7 @@ def pdf_embed_streamed(
     existing = embedded.get("/Names", generic.ArrayObject())
     pairs = [(str(existing[i]), existing.raw_get(i + 1)) for i in range(0, len(existing), 2)] + entries
     pairs.sort(key=lambda pair: pair[0])
-    embedded["/Names"] = generic.ArrayObject(item for _name, ref in pairs for item in (generic.pdf_string(_name), ref))
+    embedded["/Names"] = generic.ArrayObject(item for name, ref in pairs for item in (generic.pdf_string(name), ref))
     if embedded.container_ref is not None:
         writer.update_container(embedded)
     associated = root.get("/AF", generic.ArrayObject())
