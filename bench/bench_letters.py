@@ -1,7 +1,15 @@
 """Response letters: render + sign time and peak memory by number of IP events, next to two peers.
 
-    .venv/bin/python bench/bench_letters.py           # 10, 1,000 and 10,000 events
+    .venv/bin/python bench/bench_letters.py           # 10, 1,000 and 10,000 events; then the worker's
+                                                      # path at 10,000, 100,000 and 1,000,000 events
     .venv/bin/python bench/bench_letters.py --full    # and 100,000 (plain WeasyPrint at 100,000 too)
+    .venv/bin/python bench/bench_letters.py --scale-only --scale-sizes 10000,100000,1000000
+
+The worker's path ("scale" table): what the letter task does with a snapshot of that many events, from
+its sealed envelope to the sealed signed letter: unseal, decode lazily, render (above
+LAWREQ_LETTER_INLINE_RECORDS_MAX a summary, the records streamed into the attachments through
+temporary files), sign file to file, read and seal the signed PDF for storage. "printed" is the
+same with the threshold lifted, every event in the annex, as letters were before the threshold.
 
 For each size, in a fresh subprocess each (so peak RSS is that job's alone), on the same rows:
 - ours: the letter (WeasyPrint) + annex (ReportLab grid) + CSV/JSON attachments, joined with pypdf,
@@ -29,6 +37,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 QUICK_SIZES = [10, 1_000, 10_000]
+SCALE_SIZES = [10_000, 100_000, 1_000_000]
+PRINTED_SCALE_LIMIT = 100_000  # the annex of every event, for comparison, up to this size
 FULL_SIZES = [*QUICK_SIZES, 100_000]
 PLAIN_WEASYPRINT_QUICK_LIMIT = 10_000
 SUBPROCESS_TIMEOUT = 3600
@@ -42,6 +52,7 @@ def setup_django(keys_dir: str) -> None:
     os.environ["LAWREQ_SIGNING_PASSPHRASE"] = "bench"
     os.environ["LAWREQ_TIMESTAMP_URL"] = ""
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(keys_dir) / 'bench.sqlite3'}")
+    os.environ.setdefault("LAWREQ_DATA_DIR", str(Path(keys_dir) / "data"))
     import django
 
     django.setup()
@@ -55,10 +66,13 @@ def peak_rss_mb() -> float:
 
 
 def run_ours(size: int) -> dict:
+    from django.conf import settings
+
     from demo.letter_samples import sample_decision, sample_letter_content, sample_target
     from letters.rendering import letter_render
     from letters.signing import pdf_sign, signer_load
 
+    settings.LAWREQ_LETTER_INLINE_RECORDS_MAX = size + 1  # the annex of every event, as the peers draw
     target = sample_target(events=size)
     content = sample_letter_content(decision=sample_decision(targets=(target,)))
     signer_load()
@@ -213,11 +227,14 @@ def run_signing(repeats: int = 30) -> dict:
 
 
 def run_verify_large(size: int, repeats: int = 5) -> dict:
+    from django.conf import settings
+
     from demo.letter_samples import sample_letter_content
     from letters.rendering import letter_render
     from letters.signing import pdf_sign
     from letters.verification import pdf_signature_check
 
+    settings.LAWREQ_LETTER_INLINE_RECORDS_MAX = size + 1
     signed = pdf_sign(letter_render(sample_letter_content(events=size)).pdf, reason="bench")
     times, cpu = [], []
     for _ in range(repeats):
@@ -232,7 +249,80 @@ def run_verify_large(size: int, repeats: int = 5) -> dict:
     }
 
 
+def sealed_snapshot_events(size: int) -> tuple[bytes, str]:
+    """A snapshot's sealed IP events, as ``disclosure`` stores them, encoded a batch at a time."""
+    from itertools import islice
+
+    from demo.letter_samples import iter_sample_ip_events
+    from disclosure.codec import encode_ip_events
+    from vault.crypto import seal
+
+    events = iter_sample_ip_events(size)
+    parts = []
+    while batch := list(islice(events, 50_000)):
+        parts.append(encode_ip_events(batch)[1:-1])
+    plaintext = b"[" + b",".join(parts) + b"]"
+    del parts
+    context = "disclosure.snapshottarget:1:ip_events"
+    return bytes(seal(plaintext, context=context)), context
+
+
+def run_worker_path(size: int, *, printed: bool = False) -> dict:
+    import hashlib
+    from dataclasses import replace
+
+    from django.conf import settings
+
+    from demo.letter_samples import sample_decision, sample_letter_content, sample_target
+    from disclosure.codec import LazyIpEvents
+    from letters.rendering import letter_render, letter_render_to_file, records_are_summarised
+    from letters.signing import pdf_sign, pdf_sign_file, signer_load
+    from letters.streaming import letter_workspace
+    from vault.crypto import seal, unseal
+
+    if printed:
+        settings.LAWREQ_LETTER_INLINE_RECORDS_MAX = size + 1
+    envelope, context = sealed_snapshot_events(size)
+    signer_load()
+    letter_render(sample_letter_content(decision=sample_decision(targets=(sample_target(events=1),))))  # warm-up
+    baseline = peak_rss_mb()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    events = LazyIpEvents(unseal(envelope, context=context))
+    target = replace(sample_target(events=0), ip_events=events)
+    content = sample_letter_content(decision=sample_decision(targets=(target,)))
+    summarised = records_are_summarised(content)
+    with letter_workspace() as workspace:
+        if summarised:
+            rendered = letter_render_to_file(content, workspace)
+            rendered_at = time.perf_counter()
+            pdf_sign_file(rendered.path, workspace / "signed.pdf", reason="bench")
+            pdf = (workspace / "signed.pdf").read_bytes()
+        else:
+            rendered = letter_render(content)
+            rendered_at = time.perf_counter()
+            pdf = pdf_sign(rendered.pdf, reason="bench")
+    signed_at = time.perf_counter()
+    sealed = seal(pdf, context="letters.response:1:pdf_sealed")
+    hashlib.sha256(pdf).hexdigest()
+    finished = time.perf_counter()
+    return {
+        "seconds": finished - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "render_seconds": rendered_at - started,
+        "sign_seconds": signed_at - rendered_at,
+        "store_seconds": finished - signed_at,
+        "pages": rendered.pages,
+        "bytes": len(pdf),
+        "sealed_bytes": len(sealed),
+        "summarised": summarised,
+        "peak_mb": peak_rss_mb(),
+        "baseline_mb": baseline,
+    }
+
+
 JOBS = {
+    "worker": run_worker_path,
+    "worker_printed": lambda size: run_worker_path(size, printed=True),
     "ours": run_ours,
     "reportlab": run_reportlab_peer,
     "weasyprint": run_plain_weasyprint,
@@ -283,6 +373,14 @@ def main() -> None:
         default=None,
         help="comma-separated event counts instead of the defaults",
     )
+    parser.add_argument(
+        "--scale-sizes",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=SCALE_SIZES,
+        help="event counts of the worker's path table (default 10,000, 100,000 and 1,000,000)",
+    )
+    parser.add_argument("--scale-only", action="store_true", help="only the worker's path table")
+    parser.add_argument("--no-scale", action="store_true", help="without the worker's path table")
     parser.add_argument("--child", nargs=3, metavar=("JOB", "SIZE", "KEYS_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -291,57 +389,95 @@ def main() -> None:
 
     sizes = args.sizes or (FULL_SIZES if args.full else QUICK_SIZES)
     with tempfile.TemporaryDirectory(prefix="bench-letters-") as keys_dir:
+        if not args.scale_only:
+            peers_table(sizes, keys_dir, full=args.full)
+        if not args.no_scale:
+            scale_table(args.scale_sizes, keys_dir)
+
+
+def scale_table(sizes: list[int], keys_dir: str) -> None:
+    from django.conf import settings
+
+    setup_django(keys_dir)
+    print()
+    print(
+        f"The worker's path, sealed snapshot to sealed signed letter (LAWREQ_LETTER_INLINE_RECORDS_MAX = "
+        f"{settings.LAWREQ_LETTER_INLINE_RECORDS_MAX:,}), {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}; each from a fresh process, peak RSS of that process (Python and Django included)."
+    )
+    header = (
+        f"{'events':>9} | {'letter':>10} {'wall / CPU':>17} {'render':>7} {'sign':>6} {'store':>6} {'peak':>7} "
+        f"{'pages':>5} {'PDF':>8} | {'printed: wall / CPU':>19} {'peak':>7} {'pages':>6} {'PDF':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        ours = measure("worker", size, keys_dir)
+        printed = measure("worker_printed", size, keys_dir) if size <= PRINTED_SCALE_LIMIT else None
+        kind = "n/a" if "error" in ours else ("summary" if ours["summarised"] else "printed")
         print(
-            f"Response letters, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}. Each figure from a "
-            "fresh process; time as wall / CPU seconds (CPU time is the steadier figure on a shared machine); "
-            "peak RSS includes Python and Django."
+            f"{size:>9,} | {kind:>10} {times(ours):>17} {cell(ours, 'render_seconds', '{:.2f}'):>7} "
+            f"{cell(ours, 'sign_seconds', '{:.2f}'):>6} {cell(ours, 'store_seconds', '{:.2f}'):>6} "
+            f"{cell(ours, 'peak_mb', '{:.0f} MB'):>7} {cell(ours, 'pages', '{:d}'):>5} "
+            f"{cell(ours, 'bytes', '{:,}'):>8} | {times(printed):>19} {cell(printed, 'peak_mb', '{:.0f} MB'):>7} "
+            f"{cell(printed, 'pages', '{:d}'):>6} {cell(printed, 'bytes', '{:,}'):>8}",
+            flush=True,
         )
-        header = (
-            f"{'events':>8} | {'ours (render+sign)':>18} {'sign':>6} {'peak':>7} {'pages':>5} | "
-            f"{'ReportLab peer':>15} {'peak':>7} | {'plain WeasyPrint':>17} {'peak':>8} | {'ours/peer':>9}"
+    print("(time from unsealing the snapshot to the sealed letter; render includes the attachments)")
+
+
+def peers_table(sizes: list[int], keys_dir: str, *, full: bool) -> None:
+    print(
+        f"Response letters, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}. Each figure from a "
+        "fresh process; time as wall / CPU seconds (CPU time is the steadier figure on a shared machine); "
+        "peak RSS includes Python and Django."
+    )
+    header = (
+        f"{'events':>8} | {'ours (render+sign)':>18} {'sign':>6} {'peak':>7} {'pages':>5} | "
+        f"{'ReportLab peer':>15} {'peak':>7} | {'plain WeasyPrint':>17} {'peak':>8} | {'ours/peer':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        ours = measure("ours", size, keys_dir)
+        peer = measure("reportlab", size, keys_dir)
+        plain = None
+        if full or size <= PLAIN_WEASYPRINT_QUICK_LIMIT:
+            plain = measure("weasyprint", size, keys_dir)
+        ratio = "n/a"
+        if "error" not in ours and "error" not in peer:
+            ratio = f"{ours['cpu_seconds'] / peer['cpu_seconds']:.2f}x"
+        print(
+            f"{size:>8,} | {times(ours):>18} {cell(ours, 'sign_seconds', '{:.3f}'):>6} "
+            f"{cell(ours, 'peak_mb', '{:.0f} MB'):>7} {cell(ours, 'pages', '{:d}'):>5} | {times(peer):>15} "
+            f"{cell(peer, 'peak_mb', '{:.0f} MB'):>7} | {times(plain):>17} "
+            f"{cell(plain, 'peak_mb', '{:.0f} MB'):>8} | {ratio:>9}",
+            flush=True,
         )
-        print(header)
-        print("-" * len(header))
-        for size in sizes:
-            ours = measure("ours", size, keys_dir)
-            peer = measure("reportlab", size, keys_dir)
-            plain = None
-            if args.full or size <= PLAIN_WEASYPRINT_QUICK_LIMIT:
-                plain = measure("weasyprint", size, keys_dir)
-            ratio = "n/a"
-            if "error" not in ours and "error" not in peer:
-                ratio = f"{ours['cpu_seconds'] / peer['cpu_seconds']:.2f}x"
-            print(
-                f"{size:>8,} | {times(ours):>18} {cell(ours, 'sign_seconds', '{:.3f}'):>6} "
-                f"{cell(ours, 'peak_mb', '{:.0f} MB'):>7} {cell(ours, 'pages', '{:d}'):>5} | {times(peer):>15} "
-                f"{cell(peer, 'peak_mb', '{:.0f} MB'):>7} | {times(plain):>17} "
-                f"{cell(plain, 'peak_mb', '{:.0f} MB'):>8} | {ratio:>9}",
-                flush=True,
-            )
-        print("(ours/peer: CPU time of our render+sign over the ReportLab peer's render)")
-        signing = measure("signing", 0, keys_dir)
-        print()
-        if "error" in signing:
-            print(f"signing: {signing['error']}")
-        else:
-            print(
-                f"Signing a {signing['pages']}-page letter: {signing['sign_ms']:.1f} ms wall median "
-                f"(min {signing['sign_ms_min']:.1f} ms), {signing['sign_cpu_ms']:.1f} ms CPU median"
-            )
-            print(
-                f"  pyHanko's stock signer (key parsed per signature, size measured by a dry run): "
-                f"{signing['shipped_sign_ms']:.1f} ms wall, {signing['shipped_sign_cpu_ms']:.1f} ms CPU"
-            )
-            print(
-                f"Verifying it (signature, coverage, trust; without the database look-up): "
-                f"{signing['verify_ms']:.1f} ms wall, {signing['verify_cpu_ms']:.1f} ms CPU median"
-            )
-        large = measure("verify", 10_000, keys_dir)
-        if "error" not in large:
-            print(
-                f"Verifying the 10,000-event letter ({large['bytes'] / 1e6:.1f} MB): "
-                f"{large['verify_ms']:.1f} ms wall, {large['verify_cpu_ms']:.1f} ms CPU median"
-            )
+    print("(ours/peer: CPU time of our render+sign over the ReportLab peer's render)")
+    signing = measure("signing", 0, keys_dir)
+    print()
+    if "error" in signing:
+        print(f"signing: {signing['error']}")
+    else:
+        print(
+            f"Signing a {signing['pages']}-page letter: {signing['sign_ms']:.1f} ms wall median "
+            f"(min {signing['sign_ms_min']:.1f} ms), {signing['sign_cpu_ms']:.1f} ms CPU median"
+        )
+        print(
+            f"  pyHanko's stock signer (key parsed per signature, size measured by a dry run): "
+            f"{signing['shipped_sign_ms']:.1f} ms wall, {signing['shipped_sign_cpu_ms']:.1f} ms CPU"
+        )
+        print(
+            f"Verifying it (signature, coverage, trust; without the database look-up): "
+            f"{signing['verify_ms']:.1f} ms wall, {signing['verify_cpu_ms']:.1f} ms CPU median"
+        )
+    large = measure("verify", 10_000, keys_dir)
+    if "error" not in large:
+        print(
+            f"Verifying the 10,000-event letter ({large['bytes'] / 1e6:.1f} MB): "
+            f"{large['verify_ms']:.1f} ms wall, {large['verify_cpu_ms']:.1f} ms CPU median"
+        )
 
 
 if __name__ == "__main__":

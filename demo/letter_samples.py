@@ -7,6 +7,7 @@ fictional +1 202 555 01xx block, so nothing here is anybody's data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from disclosure.records import ApprovedDecision, DisclosedTarget, RefusedItem, RuleFinding
 from letters.content import AskedTarget, DocumentDigest, LetterContent, LetterKind
@@ -20,17 +21,20 @@ SAMPLE_DATE_TO = dt.date(2026, 11, 1)
 
 def sample_ip_events(count: int, *, start: dt.datetime | None = None, ipv6_every: int = 7) -> list[IpEvent]:
     """``count`` events spread over the sample period, one in ``ipv6_every`` an IPv6 address."""
+    return list(iter_sample_ip_events(count, start=start, ipv6_every=ipv6_every))
+
+
+def iter_sample_ip_events(count: int, *, start: dt.datetime | None = None, ipv6_every: int = 7) -> Iterator[IpEvent]:
+    """``sample_ip_events`` one at a time, for counts too large to hold as a list."""
     start = start or dt.datetime.combine(SAMPLE_DATE_FROM, dt.time.min, tzinfo=dt.UTC)
     span = (SAMPLE_DATE_TO - SAMPLE_DATE_FROM).days * 86400
     step = max(span // max(count, 1), 1)
-    events = []
     for i in range(count):
         if ipv6_every and i % ipv6_every == 0:
             ip = f"2001:db8:{i % 65536:x}:{(i * 7) % 65536:x}::{(i * 13) % 65536:x}"
         else:
             ip = f"{('192.0.2', '198.51.100', '203.0.113')[i % 3]}.{i % 254 + 1}"
-        events.append(IpEvent(ts=start + dt.timedelta(seconds=i * step), ip=ip, port=1024 + (i * 31) % 64000))
-    return events
+        yield IpEvent(ts=start + dt.timedelta(seconds=i * step), ip=ip, port=1024 + (i * 31) % 64000)
 
 
 def sample_target(

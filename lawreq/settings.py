@@ -459,6 +459,12 @@ LAWREQ_TSA_TIMEOUT_SECONDS = env_int("LAWREQ_TSA_TIMEOUT_SECONDS", 10)
 LAWREQ_TSA_POLICY = os.environ.get("LAWREQ_TSA_POLICY", "wait")
 if LAWREQ_TSA_POLICY not in ("wait", "sign_without"):
     raise ImproperlyConfigured("LAWREQ_TSA_POLICY must be 'wait' or 'sign_without'.")
+# Above this many records (IP events and phone number periods) a letter prints a summary per target
+# and category, and the records travel only in its attached CSV and JSON files, streamed into the
+# signed PDF from temporary files (a million events would be 16,000 pages and most of a gigabyte).
+LAWREQ_LETTER_INLINE_RECORDS_MAX = env_int("LAWREQ_LETTER_INLINE_RECORDS_MAX", 5_000)
+# Where those temporary files are written (0600, removed after signing): inside the data directory.
+LAWREQ_LETTER_WORK_DIR = Path(os.environ.get("LAWREQ_LETTER_WORK_DIR", DATA_DIR / "letter-work"))
 # Extra roots a response may chain to (a PEM bundle, e.g. after a CA change), and the public
 # address printed in letters for their verification page.
 LAWREQ_SIGNING_TRUST_ROOTS = os.environ.get("LAWREQ_SIGNING_TRUST_ROOTS", "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -25,8 +25,21 @@ def csv_cell(value) -> str:
 
 def csv_document(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """Header and rows as RFC 4180 CSV (UTF-8, CRLF), every cell escaped."""
+    return b"".join(csv_chunks(header, rows))
+
+
+CSV_ROWS_PER_CHUNK = 5_000
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[bytes]:
+    """``csv_document`` a few thousand rows at a time, for files too large to hold in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([csv_cell(value) for value in row] for row in rows)
-    return buffer.getvalue().encode()
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([csv_cell(value) for value in row])
+        if count % CSV_ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()

@@ -1,18 +1,20 @@
 """The disclosed records in machine-readable form, embedded in the letter as PDF attachments.
 
-An investigator loads these instead of retyping thousands of rows. Both files are written row by
-row, so memory stays proportional to the output, not to Python objects per row.
+An investigator loads these instead of retyping thousands of rows. Both files are written in
+chunks of a few thousand rows: joined into bytes for an ordinary letter, or streamed to a file for a
+letter whose records are too many to hold in memory (letters.streaming).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import orjson
 
 from disclosure.records import DisclosedTarget
-from lawreq.spreadsheets import csv_document
+from lawreq.spreadsheets import csv_chunks
 from letters.annex import utc_seconds
 from requests_app.choices import Category
 
@@ -33,6 +35,16 @@ class Export:
     data: bytes
 
 
+@dataclass(frozen=True)
+class ExportSource:
+    """An export not yet written: ``chunks()`` yields its bytes piecewise, each call from the start."""
+
+    name: str
+    mime_type: str
+    description: str
+    chunks: Callable[[], Iterator[bytes]]
+
+
 def iso_utc(value: dt.datetime | None) -> str | None:
     return None if value is None else utc_seconds(value, "T") + "Z"
 
@@ -46,31 +58,60 @@ def records_exports(
     numbers: dict[int, int] | None = None,
 ) -> list[Export]:
     """``numbers``: each target's number in the letter, by target id (default: 1, 2, ... in order)."""
+    return [
+        Export(source.name, source.mime_type, source.description, b"".join(source.chunks()))
+        for source in records_export_sources(
+            ref=ref,
+            targets=targets,
+            with_ip_events=with_ip_events,
+            with_phone_numbers=with_phone_numbers,
+            numbers=numbers,
+        )
+    ]
+
+
+def records_export_sources(
+    *,
+    ref: str,
+    targets: tuple[DisclosedTarget, ...],
+    with_ip_events: bool,
+    with_phone_numbers: bool,
+    numbers: dict[int, int] | None = None,
+) -> list[ExportSource]:
+    """The exports as sources to stream from (a letter too large to hold them in memory)."""
     numbers = numbers or {target.target_id: index for index, target in enumerate(targets, start=1)}
-    exports = []
+    sources = []
     if with_ip_events:
-        exports.append(
-            Export(IP_EVENTS_CSV, "text/csv", f"IP events disclosed in {ref}", _ip_events_csv(targets, numbers))
+        sources.append(
+            ExportSource(
+                IP_EVENTS_CSV,
+                "text/csv",
+                f"IP events disclosed in {ref}",
+                lambda: _ip_events_csv(targets, numbers),
+            )
         )
     if with_phone_numbers:
-        exports.append(
-            Export(
+        sources.append(
+            ExportSource(
                 PHONE_NUMBERS_CSV,
                 "text/csv",
                 f"Phone numbers disclosed in {ref}",
-                _phone_numbers_csv(targets, numbers),
+                lambda: _phone_numbers_csv(targets, numbers),
             )
         )
-    exports.append(
-        Export(
-            RECORDS_JSON, "application/json", f"All records disclosed in {ref}", _records_json(ref, targets, numbers)
+    sources.append(
+        ExportSource(
+            RECORDS_JSON,
+            "application/json",
+            f"All records disclosed in {ref}",
+            lambda: _records_json(ref, targets, numbers),
         )
     )
-    return exports
+    return sources
 
 
-def _ip_events_csv(targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]) -> bytes:
-    return csv_document(
+def _ip_events_csv(targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]) -> Iterator[bytes]:
+    return csv_chunks(
         IP_EVENT_COLUMNS,
         (
             (numbers.get(target.target_id), target.account_id, iso_utc(event.ts), event.ip, event.port)
@@ -81,8 +122,8 @@ def _ip_events_csv(targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]
     )
 
 
-def _phone_numbers_csv(targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]) -> bytes:
-    return csv_document(
+def _phone_numbers_csv(targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]) -> Iterator[bytes]:
+    return csv_chunks(
         PHONE_COLUMNS,
         (
             (
@@ -99,7 +140,10 @@ def _phone_numbers_csv(targets: tuple[DisclosedTarget, ...], numbers: dict[int, 
     )
 
 
-def _records_json(ref: str, targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]) -> bytes:
+JSON_EVENTS_PER_CHUNK = 5_000
+
+
+def _records_json(ref: str, targets: tuple[DisclosedTarget, ...], numbers: dict[int, int]) -> Iterator[bytes]:
     """``{"ref", "targets": [...]}``, written piecewise: each IP event is serialised on its own."""
     out = bytearray(b'{"ref":' + orjson.dumps(ref) + b',"targets":[')
     for index, target in enumerate(targets):
@@ -128,8 +172,11 @@ def _records_json(ref: str, targets: tuple[DisclosedTarget, ...], numbers: dict[
             for number, event in enumerate(target.ip_events):
                 if number:
                     out += b","
+                    if number % JSON_EVENTS_PER_CHUNK == 0:
+                        yield bytes(out)
+                        out.clear()
                 out += orjson.dumps({"ts": iso_utc(event.ts), "ip": event.ip, "port": event.port})
             out += b"]"
         out += b"}"
     out += b"]}"
-    return bytes(out)
+    yield bytes(out)

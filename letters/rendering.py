@@ -18,8 +18,10 @@ import hashlib
 import io
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import orjson
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -37,10 +39,11 @@ from pypdf.generic import (
 from weasyprint import HTML
 
 from disclosure.records import DisclosedTarget
-from letters.annex import AnnexSection, annex_page_count, annex_render
+from letters.annex import AnnexSection, annex_page_count, annex_render, utc_seconds
 from letters.content import LetterContent, LetterKind
-from letters.exports import Export, records_exports
+from letters.exports import Export, ExportSource, records_export_sources
 from letters.fetcher import StaticOnlyFetcher
+from letters.streaming import pdf_embed_streamed
 from requests_app.choices import (
     AuthorityType,
     Category,
@@ -93,7 +96,9 @@ class RenderedLetter:
 
 def letter_render(content: LetterContent) -> RenderedLetter:
     """The letter in its language (the requesting agency's), with its English copy embedded when
-    that language is not English."""
+    that language is not English; in memory. Above ``LAWREQ_LETTER_INLINE_RECORDS_MAX`` records the
+    letter summarises them instead (as ``letter_render_to_file``, which a worker uses then, so as not
+    to hold them in memory)."""
     with translation.override(content.language):
         rendered = _letter_render(content, with_exports=True)
     if content.language == ENGLISH:
@@ -120,23 +125,31 @@ def _with_english_copy(rendered: RenderedLetter, english_pdf: bytes, *, modified
 
 
 def _letter_render(content: LetterContent, *, with_exports: bool) -> RenderedLetter:
-    counts = check_records_within_approval(content)
+    summaries = records_summary(content)
+    counts = {target_id: summary.count for target_id, summary in summaries.items()}
+    summarised = records_are_summarised(content)
     numbers = target_numbers(content)
-    sections = [
-        AnnexSection(
-            target_id=t.target_id,
-            account_id=t.account_id,
-            events=t.ip_events,
-            count=counts[t.target_id],
-            number=numbers.get(t.target_id, 0),
-        )
-        for t in content.disclosed_targets
-        if counts.get(t.target_id)
-    ]
+    sections = (
+        []
+        if summarised
+        else [
+            AnnexSection(
+                target_id=t.target_id,
+                account_id=t.account_id,
+                events=t.ip_events,
+                count=counts[t.target_id],
+                number=numbers.get(t.target_id, 0),
+            )
+            for t in content.disclosed_targets
+            if counts.get(t.target_id)
+        ]
+    )
     annex_pages = annex_page_count(sections)
     exports = _exports_for(content) if with_exports else []
 
-    letter_pdf, letter_pages = _render_letter_pages(content, counts, annex_pages, [e.name for e in exports])
+    letter_pdf, letter_pages = _render_letter_pages(
+        content, counts, annex_pages, [e.name for e in exports], summaries if summarised else None
+    )
     total = letter_pages + annex_pages
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
     if sections:
@@ -150,6 +163,49 @@ def _letter_render(content: LetterContent, *, with_exports: bool) -> RenderedLet
         writer.append(PdfReader(io.BytesIO(annex_pdf)))
     for export in exports:
         _embed_file(writer, export, modified=content.responded_at)
+    _add_metadata(writer, content)
+    out = io.BytesIO()
+    writer.write(out)
+    return RenderedLetter(pdf=out.getvalue(), pages=total, letter_pages=letter_pages, annex_pages=annex_pages)
+
+
+@dataclass(frozen=True)
+class RenderedLetterFile:
+    path: Path
+    pages: int
+    letter_pages: int
+    annex_pages: int = 0
+
+
+def letter_render_to_file(content: LetterContent, directory: Path) -> RenderedLetterFile:
+    """A summarised letter (see ``records_are_summarised``) written to ``directory``, its records
+    streamed into the attachments from temporary files there: memory does not grow with them."""
+    summaries = records_summary(content)
+    counts = {target_id: summary.count for target_id, summary in summaries.items()}
+    sources = _export_sources_for(content)
+    with translation.override(content.language):
+        letter_pdf, letter_pages = _render_letter_pages(content, counts, 0, [s.name for s in sources], summaries)
+    if content.language != ENGLISH:
+        with translation.override(ENGLISH):
+            english_pdf, _pages = _render_letter_pages(content, counts, 0, [], summaries)
+        sources.append(
+            ExportSource(
+                name=ENGLISH_COPY_NAME,
+                mime_type="application/pdf",
+                description=ENGLISH_COPY_DESCRIPTION,
+                chunks=lambda: iter([english_pdf]),
+            )
+        )
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
+    _add_metadata(writer, content)
+    base = io.BytesIO()
+    writer.write(base)
+    path = directory / "letter.pdf"
+    pdf_embed_streamed(base, path, sources, directory=directory, modified=content.responded_at)
+    return RenderedLetterFile(path=path, pages=letter_pages, letter_pages=letter_pages)
+
+
+def _add_metadata(writer: PdfWriter, content: LetterContent) -> None:
     writer.add_metadata(
         {
             "/Title": f"{_title(content)} ({content.ref})",
@@ -158,9 +214,6 @@ def _letter_render(content: LetterContent, *, with_exports: bool) -> RenderedLet
             "/Subject": f"{content.ref}: {content.kind}",
         }
     )
-    out = io.BytesIO()
-    writer.write(out)
-    return RenderedLetter(pdf=out.getvalue(), pages=total, letter_pages=letter_pages, annex_pages=annex_pages)
 
 
 def check_records_within_approval(content: LetterContent) -> dict[int, int]:
@@ -169,12 +222,28 @@ def check_records_within_approval(content: LetterContent) -> dict[int, int]:
     The snapshot is the authority on what is disclosed; this is the last gate before the records
     reach paper, and it refuses rather than silently drops.
     """
+    return {target_id: summary.count for target_id, summary in records_summary(content).items()}
+
+
+@dataclass(frozen=True)
+class IpEventSummary:
+    """What a summarised letter prints of a target's IP events instead of listing them."""
+
+    count: int = 0
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    distinct_addresses: int = 0
+
+
+def records_summary(content: LetterContent) -> dict[int, IpEventSummary]:
+    """``check_records_within_approval``, with each found target's IP events summarised in the same
+    single pass over them."""
     decision = content.decision
     if decision is None:
         if content.kind != LetterKind.REJECTION:
             raise LetterContentError(ERR_DECISION_MISSING.format(kind=content.kind))
         return {}
-    counts: dict[int, int] = {}
+    summaries: dict[int, IpEventSummary] = {}
     for target in decision.targets:
         has_records = bool(target.phone_numbers or target.profile or len(target.ip_events))
         if has_records and content.kind != LetterKind.DISCLOSURE:
@@ -190,8 +259,8 @@ def check_records_within_approval(content: LetterContent) -> dict[int, int]:
         _check_category(target, "phone_number", bool(target.phone_numbers), "phone numbers")
         _check_category(target, "subscriber_profile", bool(target.profile), "a subscriber profile")
         _check_category(target, "ip_addresses", bool(len(target.ip_events)), "IP events")
-        counts[target.target_id] = _count_events_in_period(target)
-    return counts
+        summaries[target.target_id] = _summarise_events_in_period(target)
+    return summaries
 
 
 def _check_category(target: DisclosedTarget, category: str, present: bool, what: str) -> None:
@@ -199,23 +268,48 @@ def _check_category(target: DisclosedTarget, category: str, present: bool, what:
         raise LetterContentError(ERR_RECORDS_OUTSIDE_CATEGORIES.format(target_id=target.target_id, what=what))
 
 
-def _count_events_in_period(target: DisclosedTarget) -> int:
+def _summarise_events_in_period(target: DisclosedTarget) -> IpEventSummary:
     first = dt.datetime.combine(target.date_from, dt.time.min, tzinfo=dt.UTC)
     end = dt.datetime.combine(target.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    count = 0
+    count, earliest, latest, addresses = 0, None, None, set()
     for event in target.ip_events:
         ts = event.ts if event.ts.tzinfo is not None else event.ts.replace(tzinfo=dt.UTC)
         if not first <= ts < end:
             raise LetterContentError(ERR_EVENT_OUTSIDE_PERIOD.format(target_id=target.target_id))
         count += 1
-    return count
+        if earliest is None or ts < earliest:
+            earliest = ts
+        if latest is None or ts > latest:
+            latest = ts
+        addresses.add(event.ip)
+    return IpEventSummary(count=count, first=earliest, last=latest, distinct_addresses=len(addresses))
+
+
+def records_are_summarised(content: LetterContent, *, ip_event_counts: dict[int, int] | None = None) -> bool:
+    """Whether the letter has more records than it prints (``LAWREQ_LETTER_INLINE_RECORDS_MAX``):
+    IP events and phone number periods, counted without decoding them (a snapshot's events know
+    their number), or IP events as ``ip_event_counts`` gives them (a preview, which reads none)."""
+    if content.kind != LetterKind.DISCLOSURE:
+        return False
+    found = [t for t in content.disclosed_targets if t.found]
+    if ip_event_counts is None:
+        ip_event_counts = {t.target_id: len(t.ip_events) for t in found}
+    records = sum(ip_event_counts.get(t.target_id, 0) + len(t.phone_numbers) for t in found)
+    return records > settings.LAWREQ_LETTER_INLINE_RECORDS_MAX
 
 
 def _exports_for(content: LetterContent) -> list[Export]:
+    return [
+        Export(source.name, source.mime_type, source.description, b"".join(source.chunks()))
+        for source in _export_sources_for(content)
+    ]
+
+
+def _export_sources_for(content: LetterContent) -> list[ExportSource]:
     if content.kind != LetterKind.DISCLOSURE:
         return []
     targets = tuple(t for t in content.disclosed_targets if t.found)
-    return records_exports(
+    return records_export_sources(
         ref=content.ref,
         targets=content.disclosed_targets,
         with_ip_events=any("ip_addresses" in t.categories for t in targets),
@@ -225,16 +319,25 @@ def _exports_for(content: LetterContent) -> list[Export]:
 
 
 def _render_letter_pages(
-    content: LetterContent, counts: dict[int, int], annex_pages: int, attachments: list[str]
+    content: LetterContent,
+    counts: dict[int, int],
+    annex_pages: int,
+    attachments: list[str],
+    summaries: dict[int, IpEventSummary] | None = None,
 ) -> tuple[bytes, int]:
     fetcher = StaticOnlyFetcher()
-    shape = _letter_shape(content)
+    shape = (*_letter_shape(content), summaries is not None)
     guess = _page_count_hints.get(shape, 1)
     for _attempt in range(MAX_LAYOUT_PASSES):
         html = render_to_string(
             TEMPLATES[content.kind],
             letter_context(
-                content, counts=counts, letter_pages=guess, annex_pages=annex_pages, attachments=attachments
+                content,
+                counts=counts,
+                letter_pages=guess,
+                annex_pages=annex_pages,
+                attachments=attachments,
+                summaries=summaries,
             ),
         )
         document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).render()
@@ -252,18 +355,30 @@ def letter_preview_render(content: LetterContent, *, ip_event_counts: dict[int, 
     """The letter as approving would issue it, for the reviewer's eyes only: laid out from the
     counts of IP events (the annex is announced, not drawn), watermarked on every page, and never
     signed (the signature is applied by ``letters.signing`` to issued letters only). In the letter's
-    language; the English copy is made when the letter is issued."""
+    language; the English copy is made when the letter is issued. A letter that will be summarised
+    shows its counts, its first and last events and distinct addresses being known only once the
+    letter is made."""
     with translation.override(content.language):
         return _letter_preview_render(content, ip_event_counts=ip_event_counts)
 
 
 def _letter_preview_render(content: LetterContent, *, ip_event_counts: dict[int, int]) -> bytes:
-    annex_pages = sum(AnnexSection(target_id, "", (), count).pages for target_id, count in ip_event_counts.items())
+    summaries = None
+    if records_are_summarised(content, ip_event_counts=ip_event_counts):
+        summaries = {target_id: IpEventSummary(count=count) for target_id, count in ip_event_counts.items()}
+        annex_pages = 0
+    else:
+        annex_pages = sum(AnnexSection(target_id, "", (), n).pages for target_id, n in ip_event_counts.items())
     fetcher = StaticOnlyFetcher()
     guess = 1
     for _attempt in range(MAX_LAYOUT_PASSES):
         context = letter_context(
-            content, counts=ip_event_counts, letter_pages=guess, annex_pages=annex_pages, attachments=[]
+            content,
+            counts=ip_event_counts,
+            letter_pages=guess,
+            annex_pages=annex_pages,
+            attachments=[],
+            summaries=summaries,
         )
         context["preview_watermark"] = str(PREVIEW_WATERMARK)
         html = render_to_string(TEMPLATES[content.kind], context)
@@ -366,8 +481,15 @@ def _profile_value(key: str, value) -> str:
 
 
 def letter_context(
-    content: LetterContent, *, counts: dict[int, int], letter_pages: int, annex_pages: int, attachments: list[str]
+    content: LetterContent,
+    *,
+    counts: dict[int, int],
+    letter_pages: int,
+    annex_pages: int,
+    attachments: list[str],
+    summaries: dict[int, IpEventSummary] | None = None,
 ) -> dict:
+    """``summaries``: given for a summarised letter, whose records travel only in its attachments."""
     decision = content.decision
     next_annex_page = letter_pages + 1
     numbers = target_numbers(content)
@@ -402,6 +524,8 @@ def letter_context(
                 "annex_last_page": next_annex_page + pages - 1,
             }
         )
+        if summaries is not None:
+            targets[-1].update(_summary_context(target, summaries.get(target.target_id, IpEventSummary())))
         next_annex_page += pages
     reasons = list(content.rejection_reasons)
     if decision is not None:
@@ -437,6 +561,21 @@ def letter_context(
         "signing_function": content.signing_function,
         "approved_at": _datetime(decision.approved_at) if decision else "",
         "attachments": attachments,
+        "summarised": summaries is not None,
+    }
+
+
+def _summary_context(target: DisclosedTarget, summary: IpEventSummary) -> dict:
+    periods = target.phone_numbers
+    return {
+        "summarised": True,
+        "ip_first": f"{utc_seconds(summary.first)} UTC" if summary.first else "",
+        "ip_last": f"{utc_seconds(summary.last)} UTC" if summary.last else "",
+        "ip_distinct_addresses_display": f"{summary.distinct_addresses:,}" if summary.first else "",
+        "phone_number_count": len(periods),
+        "phone_number_count_display": f"{len(periods):,}",
+        "phone_numbers_distinct_display": f"{len({p.number for p in periods}):,}",
+        "phone_numbers": [],  # listed in the attachment only
     }
 
 

@@ -33,8 +33,17 @@ from lawreq.errors import Conflict, Gone, NotFound
 from letters import selectors
 from letters.content import LetterKind
 from letters.models import Response, ResponseStatus
-from letters.rendering import LetterContentError, RenderedLetter, letter_preview_render, letter_render
-from letters.signing import pdf_sign, signer_load
+from letters.rendering import (
+    LetterContentError,
+    RenderedLetter,
+    RenderedLetterFile,
+    letter_preview_render,
+    letter_render,
+    letter_render_to_file,
+    records_are_summarised,
+)
+from letters.signing import pdf_sign, pdf_sign_file, signer_load
+from letters.streaming import letter_workspace
 from requests_app.choices import Category, Outcome
 from requests_app.models import LegalRequest
 from requests_app.services import legal_request_require_not_frozen
@@ -109,7 +118,7 @@ class ResponseGenerationFailed(Exception):
 @dataclass(frozen=True)
 class SignedLetter:
     pdf: bytes
-    rendered: RenderedLetter
+    rendered: RenderedLetter | RenderedLetterFile
     kind: LetterKind
     decision: ApprovedDecision | None
     signer_fingerprint: str
@@ -234,21 +243,37 @@ def _letter_sign(*, legal_request_id: int) -> SignedLetter:
             raise
         decision = None  # a rejection decided without a frozen snapshot still gets its letter
     content = selectors.letter_content_for(legal_request=legal_request, decision=decision, responded_at=timezone.now())
-    rendered = letter_render(content)
-    signer = signer_load()
     reason = f"{content.platform_name}: response to request {content.ref}"
-    timestamped, note = bool(settings.LAWREQ_TIMESTAMP_URL), ""
-    try:
-        pdf = pdf_sign(rendered.pdf, reason=reason)
-    except TIMESTAMP_ERRORS as error:
-        if not timestamped:
-            raise
-        logger.warning("timestamp authority unavailable for request id %s: %s", legal_request_id, type(error).__name__)
-        if settings.LAWREQ_TSA_POLICY != TSA_POLICY_SIGN_WITHOUT:
-            response_note(legal_request_id=legal_request_id, note=NOTE_WAITING_FOR_TSA)
-            raise TimestampUnavailable(ERR_TSA_UNAVAILABLE) from error
-        pdf = pdf_sign(rendered.pdf, reason=reason, timestamp=False)
-        timestamped, note = False, NOTE_SIGNED_WITHOUT_TSA
+    with letter_workspace() as workspace:
+        if records_are_summarised(content):
+            # Too many records to hold: the letter and its attachments go through files.
+            rendered = letter_render_to_file(content, workspace)
+            signed_path = workspace / "signed.pdf"
+
+            def sign(timestamp: bool) -> bytes:
+                pdf_sign_file(rendered.path, signed_path, reason=reason, timestamp=timestamp)
+                return signed_path.read_bytes()
+        else:
+            rendered = letter_render(content)
+
+            def sign(timestamp: bool) -> bytes:
+                return pdf_sign(rendered.pdf, reason=reason, timestamp=timestamp)
+
+        signer = signer_load()
+        timestamped, note = bool(settings.LAWREQ_TIMESTAMP_URL), ""
+        try:
+            pdf = sign(True)
+        except TIMESTAMP_ERRORS as error:
+            if not timestamped:
+                raise
+            logger.warning(
+                "timestamp authority unavailable for request id %s: %s", legal_request_id, type(error).__name__
+            )
+            if settings.LAWREQ_TSA_POLICY != TSA_POLICY_SIGN_WITHOUT:
+                response_note(legal_request_id=legal_request_id, note=NOTE_WAITING_FOR_TSA)
+                raise TimestampUnavailable(ERR_TSA_UNAVAILABLE) from error
+            pdf = sign(False)
+            timestamped, note = False, NOTE_SIGNED_WITHOUT_TSA
     return SignedLetter(
         pdf=pdf,
         rendered=rendered,

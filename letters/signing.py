@@ -7,12 +7,16 @@ to measure the signature first. Its signed attributes are built once too (``Pade
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
+import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
@@ -210,6 +214,36 @@ def pdf_sign(
     Raises ``ImproperlyConfigured`` without a usable key, and pyHanko's ``SigningError`` (or a
     network error from the timestamp authority, which the task retries) otherwise.
     """
+    signed = _sign(
+        lambda: io.BytesIO(pdf), io.BytesIO, reason=reason, location=location, purpose=purpose, timestamp=timestamp
+    )
+    return signed.getvalue()
+
+
+def pdf_sign_file(source: Path, output: Path, *, reason: str, timestamp: bool = True) -> None:
+    """``pdf_sign`` from a file to a new file (0600), for a letter too large to hold in memory:
+    pyHanko copies the source and digests the output in chunks."""
+    with contextlib.ExitStack() as files:
+
+        def opened_source() -> BinaryIO:
+            return files.enter_context(source.open("rb"))
+
+        def opened_output() -> BinaryIO:
+            output.unlink(missing_ok=True)  # a second try starts afresh
+            return files.enter_context(os.fdopen(os.open(output, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), "w+b"))
+
+        _sign(opened_source, opened_output, reason=reason, location="", purpose=PURPOSE_RESPONSE, timestamp=timestamp)
+
+
+def _sign(
+    source: Callable[[], BinaryIO],
+    output: Callable[[], BinaryIO],
+    *,
+    reason: str,
+    location: str,
+    purpose: str,
+    timestamp: bool,
+) -> BinaryIO:
     loaded = signer_load(purpose)
     timestamper = _timestamper() if timestamp else None
     metadata = signers.PdfSignatureMetadata(
@@ -224,13 +258,12 @@ def pdf_sign(
     pdf_signer = signers.PdfSigner(metadata, signer=loaded.signer, timestamper=timestamper)
     reserved = RESERVED_BT if timestamper is not None else RESERVED_BB
     try:
-        output = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), bytes_reserved=reserved)
+        return pdf_signer.sign_pdf(IncrementalPdfFileWriter(source()), bytes_reserved=reserved, output=output())
     except SigningError as error:
         if "larger than expected" not in str(error):
             raise
         # A long certificate chain can outgrow the reservation: let pyHanko measure it instead.
-        output = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
-    return output.getvalue()
+        return pdf_signer.sign_pdf(IncrementalPdfFileWriter(source()), output=output())
 
 
 def trust_roots() -> list[x509.Certificate]:

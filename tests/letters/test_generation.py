@@ -238,7 +238,8 @@ def test_a_disclosure_where_no_target_has_an_account_gets_a_no_records_letter(de
     assert legal_request.outcome == Outcome.NO_RECORDS
 
 
-def test_a_ten_thousand_event_disclosure_is_issued_in_full(decided_factory, officer_a, make_account):
+def test_a_ten_thousand_event_disclosure_is_issued_in_full(settings, decided_factory, officer_a, make_account):
+    settings.LAWREQ_LETTER_INLINE_RECORDS_MAX = 10_000  # printed (above it, see test_summarised_letters)
     start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
     events = [
         ((start + dt.timedelta(seconds=240 * i)).strftime("%Y-%m-%d %H:%M:%S"), f"198.51.100.{i % 250}", 1024 + i)

@@ -173,7 +173,8 @@ def test_a_rejection_letter_gives_the_failing_rules_their_citations_and_the_revi
     assert "Records per target" not in text and attachments(rendered.pdf) == {}
 
 
-def test_a_ten_thousand_event_disclosure_renders_every_event():
+def test_a_ten_thousand_event_disclosure_renders_every_event(settings):
+    settings.LAWREQ_LETTER_INLINE_RECORDS_MAX = 10_001  # printed (above it, see test_summarised_letters)
     target = sample_target(events=10_000)
 
     rendered = letter_render(sample_letter_content(decision=sample_decision(targets=(target,))))

@@ -208,3 +208,16 @@ def test_targets_are_numbered_by_position_on_every_page_never_by_id(
     assert re.findall(r"<td>(\d+): <span", records) == ["1", "2"]
     for page in pages.values():
         assert not any(f"#{pk}" in page for pk in ids)
+
+
+def test_the_preview_of_a_letter_above_the_inline_records_limit_shows_the_summary(
+    settings, client_for, reviewer, narrowed_proposal
+):
+    settings.LAWREQ_LETTER_INLINE_RECORDS_MAX = 1
+
+    response = client_for(reviewer).get(url(narrowed_proposal, "web:approval-preview"))
+
+    text = " ".join(pdf_text(response.content).split())
+    assert response.status_code == 200
+    assert "too many to print" in text and "annex" not in text.lower()
+    assert "203.0.113.2" not in text
