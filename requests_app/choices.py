@@ -91,7 +91,7 @@ def in_sentence(label: str) -> str:
 
 
 class UserNoticeStatus(models.TextChoices):
-    PENDING = "pending", "Will be given"
-    SENT = "sent", "Given"
-    WITHHELD = "withheld", "Withheld"
-    NOT_REQUIRED = "not_required", "Not required"
+    PENDING = "pending", _("Will be given")
+    SENT = "sent", _("Given")
+    WITHHELD = "withheld", _("Withheld")
+    NOT_REQUIRED = "not_required", _("Not required")

@@ -656,14 +656,14 @@ class NoteForm(forms.Form):
 
 
 class OfficerRegistrationForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=150)
+    name = forms.CharField(label=_("Your name"), max_length=150)
     email = forms.EmailField(
         max_length=150,
-        label="Official e-mail address",
-        help_text="Your agency's address: its domain identifies your agency.",
+        label=_("Official e-mail address"),
+        help_text=_("Your agency's address: its domain identifies your agency."),
     )
-    badge_number = forms.CharField(label="Badge or service number", max_length=50)
-    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+    badge_number = forms.CharField(label=_("Badge or service number"), max_length=50)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
 
 
 class CallBackForm(forms.Form):

@@ -164,3 +164,15 @@ def test_the_officers_page_asks_for_the_follow_up_and_takes_the_upload(disclosed
 
     assert 'id="followup-owed"' in page and 'id="upload-form"' in page
     assert "Sgt. Miller" not in page and "registry number" not in page
+
+
+def test_the_officer_is_asked_for_the_follow_up_in_their_language(disclosed, officer_a, client, settings):
+    from django.urls import reverse
+
+    client.force_login(officer_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    page = client.get(reverse("web:portal-detail", kwargs={"ref": disclosed.ref})).content.decode()
+
+    owed = page[page.index('id="followup-owed"') : page.index("</p>", page.index('id="followup-owed"'))]
+    assert "das nachfolgende rechtliche Verfahren" in owed and "Laden Sie es hier als PDF hoch" in owed
+    assert "follow-up" not in owed

@@ -127,3 +127,18 @@ def test_an_order_longer_than_the_rules_allow_is_flagged_by_the_checks(in_review
     finding = next(result for result in checks["results"] if result["rule"] == "us.nondisclosure")
     assert finding["outcome"] == "warn"
     assert "2705(b)" in finding["citation"]
+
+
+def test_the_officer_reads_the_notice_status_in_their_language(decided_factory, officer_a, account, settings):
+    until = dt.date.today() + dt.timedelta(days=100)
+    legal_request = _issued(decided_factory, officer_a, nondisclosure_until=until.isoformat())
+    client = Client()
+    client.force_login(officer_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    portal = client.get(reverse("web:portal-detail", args=[legal_request.ref])).content.decode()
+
+    notice = portal[portal.index('id="user-notice"') : portal.index("</dd>", portal.index('id="user-notice"'))]
+    assert "Information de l'utilisateur" in portal
+    assert "Suspendue" in notice and "échéance le" in notice
+    assert "Withheld" not in notice and "due 2" not in notice

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
-from requests_app.models import Agency
+from requests_app.models import Agency, Officer, OfficerStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,26 @@ def test_state_names_are_translated_where_the_officer_reads_them(client_for, off
 
     french = {"received": "Reçue", "needs_info": "Informations demandées", "in_review": "En cours d&#x27;examen"}
     assert french[legal_request.state] in html
+
+
+def test_a_visitor_registers_in_the_browsers_language(client, agency_a):
+    login = client.get(reverse("web:login"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    page = client.get(reverse("web:register"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Inscrivez-vous avec votre adresse officielle" in login
+    assert "Utilisez votre adresse professionnelle officielle" in page
+    assert "Adresse e-mail officielle" in page and "Numéro de matricule ou de service" in page
+    assert "Register" not in page.replace(reverse("web:register"), "")
+
+
+def test_an_officer_reads_their_accounts_status_in_the_agencys_language(client_for, officer_b):
+    officer = officer_b.officer
+    Officer.objects.filter(pk=officer.pk).update(status=OfficerStatus.AWAITING_APPROVAL)
+    awaiting = client_for(officer_b).get(reverse("web:portal")).content.decode()
+
+    Officer.objects.filter(pk=officer.pk).update(status=OfficerStatus.APPROVED, verified_until=timezone.now())
+    Agency.objects.filter(pk=officer.agency_id).update(language="de")
+    due = client_for(officer_b).get(reverse("web:portal")).content.decode()
+
+    assert "vous pouvez préparer des brouillons" in awaiting
+    assert "Ihre Verifizierung endet am" in due and "Mir einen Bestätigungslink senden" in due

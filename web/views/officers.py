@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,13 +30,13 @@ from web.forms import OfficerRegistrationForm
 from web.views.common import error_page, officer_required, role_required, show_domain_error
 
 REGISTER_TEMPLATE = "web/register.html"
-MSG_REGISTERED = (
+MSG_REGISTERED = _(
     "Thank you. If the address can be registered, a confirmation link is on its way to it: open it, then log in. "
     "The platform checks every registration before the account can submit requests."
 )
-MSG_CONFIRMED = "Your e-mail address is confirmed. Log in; the platform will check your registration."
-MSG_RECONFIRMED = "Your e-mail address is confirmed again; the platform will renew your verification."
-MSG_REVERIFY_SENT = "A confirmation link was sent to your official address."
+MSG_CONFIRMED = _("Your e-mail address is confirmed. Log in; the platform will check your registration.")
+MSG_RECONFIRMED = _("Your e-mail address is confirmed again; the platform will renew your verification.")
+MSG_REVERIFY_SENT = _("A confirmation link was sent to your official address.")
 ERR_DECIDERS_ONLY = "This page is for the legal team and administrators."
 
 
