@@ -244,3 +244,19 @@ def test_ten_thousand_events_at_the_default_threshold_travel_only_in_the_attachm
     assert [(r["timestamp_utc"], r["ip"], int(r["port"])) for r in rows] == [
         (f"{ts.replace(' ', 'T')}Z", ip, port) for ts, ip, port in events
     ]
+
+
+def test_a_summarised_letter_is_in_the_agencys_language_with_its_english_copy(settings, approved_request):
+    settings.LAWREQ_LETTER_INLINE_RECORDS_MAX = APPROVED_RECORDS - 1
+    agency = approved_request.agency
+    agency.language = "fr"
+    agency.save(update_fields=["language"])
+
+    pdf = issue(approved_request)
+
+    text = pdf_text(pdf)
+    assert "Adresses distinctes" in text and "Distinct addresses" not in text
+    files = attachments(pdf)
+    assert {"letter-en.pdf", IP_EVENTS_CSV, RECORDS_JSON} <= set(files)
+    english = pdf_text(files["letter-en.pdf"])
+    assert "Distinct addresses" in english and "too many to print" in english
