@@ -12,6 +12,10 @@ class LettersConfig(AppConfig):
     name = "letters"
 
     def ready(self) -> None:
+        from lawreq.health import readiness_check_register
+        from letters import checks
         from vault.crypto import register_sealed_field
+
+        readiness_check_register("signing_key", checks.signing_key_problem)
 
         register_sealed_field("letters.Response", "pdf_sealed", lambda response: response.seal_context())
