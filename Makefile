@@ -5,7 +5,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-de
 PYTEST_ARGS ?=
 DEMO_PASSWORD_FILE := data/demo-password
 
-.PHONY: run test lint bench migrations-check system-deps venv worker beat
+.PHONY: run test lint bench migrations-check system-deps venv worker beat run-prod check-deploy
 
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
@@ -55,3 +55,13 @@ worker: venv
 
 beat: venv
 	$(VENV)/bin/celery -A lawreq beat -l info
+
+# Production mode on real components (scripts/run-prod.sh): gunicorn, a Celery worker and beat, the
+# audit sequencer, PostgreSQL as the application role, keys made once outside the repository.
+run-prod: system-deps venv
+	bash scripts/run-prod.sh
+
+# The deployment check of production mode, in a production environment built for it (real keys in a
+# temporary folder; the database is named, not reached).
+check-deploy: venv
+	bash scripts/check-deploy.sh
