@@ -9,6 +9,9 @@
 # Supervision is this script: it starts the four processes, stops them all (TERM, then KILL) when
 # one of them exits or when it is interrupted, and exits with the status of the first to die.
 # Production keys are made once in $LAWREQ_PROD_DIR/keys (outside the repository).
+# `scripts/run-prod.sh manage ARGS...` runs one manage.py command in the same environment instead;
+# LAWREQ_PROD_SERVER=runserver serves with Django's development server instead of gunicorn (the
+# load benchmark's comparison: everything else the same).
 # The service behaves as behind a TLS-terminating proxy: clients send `X-Forwarded-Proto: https`
 # (bench/load.py does); plain http:// is redirected to https://, as production's settings say.
 set -euo pipefail
@@ -52,6 +55,10 @@ fi
 DATABASE_URL="$OWNER_URL" "$VENV/bin/python" manage.py migrate --noinput -v0
 # The application role and its grants (CREATEROLE: the postgres role, for this one command).
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME" "$VENV/bin/python" manage.py audit_db_roles --role lawreq_app >/dev/null
+if [ "${1:-}" = manage ]; then
+  shift
+  exec "$VENV/bin/python" manage.py "$@"
+fi
 "$VENV/bin/python" manage.py collectstatic --noinput -v0
 # The refusals of production mode, the database role included: nothing starts if one fails.
 "$VENV/bin/python" manage.py check --deploy --database default --fail-level WARNING
@@ -71,10 +78,14 @@ stop_all() {
 trap 'stop_all; exit 130' INT TERM
 trap stop_all EXIT
 
-"$VENV/bin/gunicorn" lawreq.wsgi:application --bind "127.0.0.1:$PORT" \
-  --workers "$WEB_WORKERS" --threads "$WEB_THREADS" --worker-class gthread \
-  --timeout 120 --graceful-timeout 30 --max-requests 5000 --max-requests-jitter 500 --no-control-socket \
-  --access-logfile - --access-logformat '{"access":"%(m)s %(U)s %(s)s","ms":%(M)s,"request_id":"%({x-request-id}o)s"}' &
+if [ "${LAWREQ_PROD_SERVER:-gunicorn}" = runserver ]; then
+  "$VENV/bin/python" manage.py runserver --noreload "127.0.0.1:$PORT" &
+else
+  "$VENV/bin/gunicorn" lawreq.wsgi:application --bind "127.0.0.1:$PORT" \
+    --workers "$WEB_WORKERS" --threads "$WEB_THREADS" --worker-class gthread \
+    --timeout 120 --graceful-timeout 30 --max-requests 5000 --max-requests-jitter 500 --no-control-socket \
+    --access-logfile - --access-logformat '{"access":"%(m)s %(U)s %(s)s","ms":%(M)s,"request_id":"%({x-request-id}o)s"}' &
+fi
 pids+=($!)
 "$VENV/bin/celery" -A lawreq worker -l INFO --concurrency "$CELERY_CONCURRENCY" --hostname "lawreq-worker@%h" &
 pids+=($!)
