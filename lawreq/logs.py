@@ -63,6 +63,7 @@ class RequestIdFilter(logging.Filter):
 
 # A record's standard attributes; anything else was passed in ``extra`` and is logged as a field.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id"}
+_TASK_ARGUMENTS = {"args", "kwargs", "return_value"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -79,6 +80,9 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 line[key] = value
+        if isinstance(line.get("data"), dict):
+            # Celery's task lines: ids and names stay; the arguments are left out, whatever they hold.
+            line["data"] = {k: v for k, v in line["data"].items() if k not in _TASK_ARGUMENTS}
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         if record.stack_info:

@@ -416,3 +416,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # audit entry not covered by a checkpoint may wait before the instance reports itself not ready.
 LAWREQ_READY_BROKER_TIMEOUT_SECONDS = env_int("LAWREQ_READY_BROKER_TIMEOUT_SECONDS", 2)
 LAWREQ_READY_CHECKPOINT_MAX_AGE_SECONDS = env_int("LAWREQ_READY_CHECKPOINT_MAX_AGE_SECONDS", 600)
+# Sessions live in the database: a Redis outage logs nobody out (tests/lawreq/test_redis_down.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes here (make run-prod: the
+# console backend would print addresses into the worker's log).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))

@@ -43,6 +43,10 @@ export CSRF_TRUSTED_ORIGINS=${CSRF_TRUSTED_ORIGINS:-https://127.0.0.1:$PORT,http
 export CELERY_BROKER_URL=${CELERY_BROKER_URL:-$REDIS_URL}
 export REDIS_CACHE_URL=${REDIS_CACHE_URL:-$REDIS_URL}
 export DB_CONN_MAX_AGE=${DB_CONN_MAX_AGE:-60}
+# No mail server here: e-mails are written as files (the console backend would print addresses
+# into the log).
+export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}
+export EMAIL_FILE_PATH=${EMAIL_FILE_PATH:-$PROD_DIR/mail}
 # The sequencer process chains the trail: writers never wait on the chain lock.
 export AUDIT_SEQUENCE_AFTER_COMMIT=0
 OWNER_URL="postgres://lawreq_owner@127.0.0.1:5432/$DB_NAME"

@@ -167,3 +167,13 @@ def test_a_whole_journey_logs_no_personal_data(
     for user in (officer_a, analyst, reviewer, auditor):
         assert user.username not in written and user.email not in written
     signer_forget()
+
+
+def test_a_task_line_keeps_the_task_but_not_its_arguments():
+    record = logging.makeLogRecord(
+        {"msg": "Task x succeeded", "data": {"id": "abc", "name": "x", "args": "('+33612345678',)", "kwargs": "{}"}}
+    )
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert line["data"] == {"id": "abc", "name": "x"}
