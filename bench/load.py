@@ -114,8 +114,8 @@ PDF = court_order_pdf()
 class Target:
     """A server started for the run, and the way to run manage.py in its environment."""
 
-    def __init__(self, kind: str, workdir: Path):
-        self.kind, self.port, self.workdir = kind, PORTS[kind], workdir
+    def __init__(self, kind: str, workdir: Path, broker: str = ""):
+        self.kind, self.port, self.workdir, self.broker = kind, PORTS[kind], workdir, broker
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.log = open(workdir / f"{kind}.log", "wb")  # noqa: SIM115 (open for the run's whole length)
@@ -134,6 +134,8 @@ class Target:
                 LAWREQ_PROD_REDIS_URL=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/1"),
                 LAWREQ_PROD_SERVER="runserver" if self.kind == "runserver" else "gunicorn",
             )
+            if self.broker:
+                env["CELERY_BROKER_URL"] = self.broker
         return env
 
     def manage(self, *arguments: str, check: bool = True) -> str:
@@ -450,10 +452,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--broker", default="", help="CELERY_BROKER_URL of the target (default: its Redis)")
     arguments = parser.parse_args()
     workdir = Path(os.environ.get("LOAD_WORKDIR") or tempfile.mkdtemp(prefix="lawreq-load-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    target = Target(arguments.target, workdir)
+    target = Target(arguments.target, workdir, arguments.broker)
     figures = []
     try:
         target.start()
