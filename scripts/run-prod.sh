@@ -51,6 +51,10 @@ export EMAIL_FILE_PATH=${EMAIL_FILE_PATH:-$PROD_DIR/mail}
 export AUDIT_SEQUENCE_AFTER_COMMIT=0
 OWNER_URL="postgres://lawreq_owner@127.0.0.1:5432/$DB_NAME"
 export DATABASE_URL="postgres://lawreq_app@127.0.0.1:5432/$DB_NAME"
+if [ "${1:-}" = manage ]; then
+  shift
+  exec "$VENV/bin/python" manage.py "$@"
+fi
 
 if ! psql -h 127.0.0.1 -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
   createdb -h 127.0.0.1 -U postgres -O lawreq_owner "$DB_NAME"
@@ -59,10 +63,6 @@ fi
 DATABASE_URL="$OWNER_URL" "$VENV/bin/python" manage.py migrate --noinput -v0
 # The application role and its grants (CREATEROLE: the postgres role, for this one command).
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME" "$VENV/bin/python" manage.py audit_db_roles --role lawreq_app >/dev/null
-if [ "${1:-}" = manage ]; then
-  shift
-  exec "$VENV/bin/python" manage.py "$@"
-fi
 "$VENV/bin/python" manage.py collectstatic --noinput -v0
 # The refusals of production mode, the database role included: nothing starts if one fails.
 "$VENV/bin/python" manage.py check --deploy --database default --fail-level WARNING
