@@ -136,6 +136,9 @@ class Target:
             )
             if self.broker:
                 env["CELERY_BROKER_URL"] = self.broker
+            if self.kind == "runserver":
+                # A thread per request: persistent connections would pile up to PostgreSQL's limit.
+                env["DB_CONN_MAX_AGE"] = "0"
         return env
 
     def manage(self, *arguments: str, check: bool = True) -> str:
