@@ -163,7 +163,9 @@ class Target:
             dropdb = ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", database]
             subprocess.run(dropdb, check=True)
         if self.kind == "embedded":
+            # As `make run` does (demo_setup makes the development signing key).
             self.manage("migrate", "--noinput", "-v0")
+            self.manage("signing_key", "init")
             command = [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"]
         else:
             command = ["bash", "scripts/run-prod.sh"]

@@ -100,4 +100,6 @@ class ProbeMiddleware:
             return response
         response = probe()
         add_never_cache_headers(response)
+        # A 503 is the probe's answer, its reasons already logged: not one more error line per probe.
+        response._has_been_logged = True
         return response
