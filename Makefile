@@ -5,7 +5,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-de
 PYTEST_ARGS ?=
 DEMO_PASSWORD_FILE := data/demo-password
 
-.PHONY: run test lint bench migrations-check system-deps venv worker beat
+.PHONY: run test lint bench migrations-check system-deps venv worker beat run-prod check-deploy lock scan fuzz
 
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
@@ -15,10 +15,11 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Installs exactly the locked tree (hashes checked); `make lock` regenerates the lock files.
+$(VENV)/.installed: requirements-dev.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
 
 venv: $(VENV)/.installed
@@ -35,7 +36,7 @@ run: system-deps venv
 # Browser tests run on their own: Playwright's sync API leaves an event loop running in its
 # process, which pyHanko's synchronous signing (asyncio.run) cannot share.
 test: system-deps venv
-	$(PY) -m pytest -n 2 --create-db -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --create-db -m "not browser and not fuzz" $(PYTEST_ARGS)
 	$(PY) -m pytest --create-db -m browser $(PYTEST_ARGS)
 
 # ruff (rules and formatting), then the import contract: the apps' layers never point back up.
@@ -55,3 +56,25 @@ worker: venv
 
 beat: venv
 	$(VENV)/bin/celery -A lawreq beat -l info
+
+# Production mode on real components (scripts/run-prod.sh): gunicorn, a Celery worker and beat, the
+# audit sequencer, PostgreSQL as the application role, keys made once outside the repository.
+run-prod: system-deps venv
+	bash scripts/run-prod.sh
+
+# The deployment check of production mode, in a production environment built for it (real keys in a
+# temporary folder; the database is named, not reached).
+check-deploy: venv
+	bash scripts/check-deploy.sh
+
+# The lock files of the whole dependency tree (pip-tools, hashes), from the requirements files.
+lock: venv
+	bash scripts/lock.sh
+
+# bandit (no HIGH finding; reviewed ones in bandit.yaml) and pip-audit over the lock files.
+scan: venv
+	bash scripts/scan.sh
+
+# schemathesis over the API schema, for each role and anonymously (tests/fuzz; FUZZ_EXAMPLES per operation).
+fuzz: venv
+	$(PY) -m pytest --create-db -m fuzz tests/fuzz $(PYTEST_ARGS)

@@ -6,6 +6,10 @@ class AuditConfig(AppConfig):
     name = "audit"
 
     def ready(self) -> None:
+        from audit.selectors import checkpoint_lag_problem
+        from lawreq.health import readiness_check_register
+
+        readiness_check_register("audit_checkpoint", checkpoint_lag_problem)
         # Every admin registered so far (the admin app discovered them all before this app is
         # ready) records its changes in the trail, a library's too: see audit.admin.
         from django.contrib import admin

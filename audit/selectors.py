@@ -8,8 +8,10 @@ import re
 from dataclasses import dataclass, field
 
 import orjson
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.canonical import GENESIS_HASH
@@ -333,3 +335,27 @@ def trail_entries_filter(
         and (since is None or item.entry.created_at >= since)
         and (until is None or item.entry.created_at < until)
     ]
+
+
+ERR_CHECKPOINT_LAG = (
+    "The oldest entry no checkpoint covers is {age} s old (limit {limit} s): is the beat or the sequencer running?"
+)
+
+
+def checkpoint_lag_seconds(*, now=None) -> float:
+    """How long the oldest entry not yet covered by a checkpoint has waited (0 when all are).
+
+    A quiet system's newest checkpoint may be old and still cover everything: what matters for
+    readiness is work that waits. Both look-ups use an index (the chain's ``seq``, pending entries)."""
+    now = now or timezone.now()
+    tree_size = AuditCheckpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True).first() or 0
+    oldest = AuditEntry.objects.filter(seq=tree_size + 1).values_list("created_at", flat=True).first()
+    if oldest is None:
+        oldest = AuditEntry.objects.filter(seq__isnull=True).order_by("id").values_list("created_at", flat=True).first()
+    return max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+
+
+def checkpoint_lag_problem() -> str:
+    limit = settings.LAWREQ_READY_CHECKPOINT_MAX_AGE_SECONDS
+    age = checkpoint_lag_seconds()
+    return ERR_CHECKPOINT_LAG.format(age=int(age), limit=limit) if age > limit else ""

@@ -6,15 +6,40 @@ from __future__ import annotations
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from lawreq.errors import DomainError
 
+_REFUSALS = (exceptions.NotAuthenticated, exceptions.AuthenticationFailed, exceptions.PermissionDenied)
+
+
+def _refusal_first(exc, context):
+    """DRF negotiates the content (``?format=``, ``Accept``) before it authenticates, so a client
+    without credentials learnt of a bad format (400, 404, 406) where it must only learn that it
+    needs credentials (found by fuzzing). When the view refuses this client anyway, that is the answer."""
+    view, request = context.get("view"), context.get("request")
+    if isinstance(exc, _REFUSALS) or view is None or request is None:
+        return None
+    try:
+        if request.user.is_authenticated:
+            return None
+        view.check_permissions(request)
+    except _REFUSALS as refusal:
+        if isinstance(refusal, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            refusal.auth_header = view.get_authenticate_header(request)
+            if not refusal.auth_header:  # as DRF's own handling: no scheme to ask for, 403
+                refusal.status_code = status.HTTP_403_FORBIDDEN
+        return drf_exception_handler(refusal, context)
+    return None
+
 
 def exception_handler(exc, context):
+    refusal = _refusal_first(exc, context)
+    if refusal is not None:
+        return refusal
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -17,6 +17,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from lawreq.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Everything this process writes (the SQLite database, keys, secrets, uploads and their temporary
 # files, exports) is for its own user only: files 0600, folders 0700, whichever library creates them.
@@ -72,7 +74,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret("secret_key")
 DEBUG = env_bool("DEBUG")
 if LAWREQ_PRODUCTION and (DEBUG or not os.environ.get("SECRET_KEY")):
     raise ImproperlyConfigured("Production mode (LAWREQ_PRODUCTION) needs SECRET_KEY set and DEBUG off.")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# Production mode names its hosts (lawreq.checks refuses none); the embedded default serves loopback.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if LAWREQ_PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "lawreq.views.csrf_failure"
 
@@ -110,6 +113,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of a request has its id; the load balancer's probes answer before
+    # any redirect, host check or session (lawreq.logs, lawreq.health).
+    "lawreq.logs.RequestIdMiddleware",
+    "lawreq.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "lawreq.middleware.NoStoreMiddleware",
@@ -322,9 +329,10 @@ SPECTACULAR_SETTINGS = {
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis, with a process-local fallback while it is down (lawreq.cache): no throttle stops the
+        # service. A cache that hangs must not hang a request: a second, then the fallback.
+        "BACKEND": "lawreq.cache.FallbackRedisCache",
         "LOCATION": os.environ["REDIS_CACHE_URL"],
-        # A cache that hangs must not hang the log-in: it falls back to a local count instead.
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
     if os.environ.get("REDIS_CACHE_URL")
@@ -504,20 +512,23 @@ LAWREQ_SIGNING_FUNCTION = os.environ.get("LAWREQ_SIGNING_FUNCTION", "Law Enforce
 # A second factor (TOTP) for the legal team, auditors and operators; on in production.
 LAWREQ_REQUIRE_STAFF_OTP = env_bool("LAWREQ_REQUIRE_STAFF_OTP", LAWREQ_PRODUCTION)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Request bodies and query strings may carry personal data: Django's request logger logs
-    # paths only at ERROR; keep it there.
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        # The development server logs each request line, query string included (?target= names a
-        # phone number): only its warnings and errors.
-        "django.server": {"level": "WARNING"},
-    },
-}
+# Logs: JSON lines with the request id in production mode (LAWREQ_LOG_JSON overrides), readable
+# text otherwise; never personal data (lawreq.logs).
+LOGGING = logging_config(
+    json_lines=env_bool("LAWREQ_LOG_JSON", LAWREQ_PRODUCTION), level=os.environ.get("LOG_LEVEL", "INFO")
+)
+# Celery's worker keeps the logging above (the request id filter and format) instead of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Readiness (/readyz, lawreq.health): how long the broker may take to answer, and how long the oldest
+# audit entry not covered by a checkpoint may wait before the instance reports itself not ready.
+LAWREQ_READY_BROKER_TIMEOUT_SECONDS = env_int("LAWREQ_READY_BROKER_TIMEOUT_SECONDS", 2)
+LAWREQ_READY_CHECKPOINT_MAX_AGE_SECONDS = env_int("LAWREQ_READY_CHECKPOINT_MAX_AGE_SECONDS", 600)
+# Sessions live in the database: a Redis outage logs nobody out (tests/lawreq/test_redis_down.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes here (make run-prod: the
+# console backend would print addresses into the worker's log).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 
 # Verified officers, user notice and retention (issue 14; README "Notices and retention").
 LAWREQ_OFFICER_REVERIFY_DAYS = env_int("LAWREQ_OFFICER_REVERIFY_DAYS", 365)

@@ -14,10 +14,14 @@ class LettersConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import worker_init
 
+        from lawreq.health import readiness_check_register
+        from letters import checks
         from letters.selectors import letter_status_read
         from letters.signing import worker_signing_check
         from requests_app.serializers import register_letter_status
         from vault.crypto import register_sealed_field
+
+        readiness_check_register("signing_key", checks.signing_key_problem)
 
         register_sealed_field("letters.Response", "pdf_sealed", lambda response: response.seal_context())
         register_letter_status(letter_status_read)

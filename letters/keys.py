@@ -25,6 +25,8 @@ from django.core.exceptions import ImproperlyConfigured
 DEV_CA_KEY = "dev_signing_ca.key.pem"
 DEV_CA_CERT = "dev_signing_ca.cert.pem"
 REPORT_SIGNING_P12 = "report_signing.p12"
+# The development CA's name ends so; production mode refuses keys it issued (letters.checks).
+DEVELOPMENT_CA_SUFFIX = "development signing CA"
 # The subject's organisational unit of the internal reports' certificate: a PDF reader shows it, and
 # ``letters.verification`` refuses any signature made under it as a response.
 REPORT_UNIT = "Internal audit reports - not a response to any request"
@@ -214,7 +216,7 @@ def signing_key_init(*, force: bool = False) -> SigningKeyStatus:
     if _dev_ca_exists():
         ca_key, ca_cert = _dev_ca()
     else:
-        ca_key, ca_cert = ca_create(common_name=f"{settings.LAWREQ_PLATFORM_NAME} development signing CA")
+        ca_key, ca_cert = ca_create(common_name=f"{settings.LAWREQ_PLATFORM_NAME} {DEVELOPMENT_CA_SUFFIX}")
         encryption = (
             serialization.BestAvailableEncryption(_passphrase()) if _passphrase() else serialization.NoEncryption()
         )
@@ -269,3 +271,28 @@ def report_signing_key_init(*, force: bool = False) -> SigningKeyStatus:
 
 # Kept here so tests and docs name the timestamping usage without importing cryptography's OIDs.
 TIME_STAMPING = ExtendedKeyUsageOID.TIME_STAMPING
+
+
+def local_signing_keys_create(*, directory: Path, passphrase: bytes) -> tuple[Path, Path]:
+    """A signing CA of this installation and its two certificates (letters, reports), passphrase-
+    protected PKCS#12 files in ``directory``: for a local production run (``make run-prod``), where
+    the organisation's own certificate is not at hand. Returns the letters' and the reports' files."""
+    _check_outside_repository(directory)
+    ca_key, ca_cert = ca_create(common_name=f"{settings.LAWREQ_PLATFORM_NAME} signing CA (local installation)")
+    encryption = serialization.BestAvailableEncryption(passphrase)
+    _write_private(
+        directory / "signing_ca.key.pem",
+        ca_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption),
+    )
+    _write_private(directory / "signing_ca.cert.pem", ca_cert.public_bytes(serialization.Encoding.PEM))
+    paths = []
+    for name, common_name, unit, commitment in (
+        ("signing.p12", f"{settings.LAWREQ_PLATFORM_NAME} law enforcement responses", "", True),
+        (REPORT_SIGNING_P12, f"{settings.LAWREQ_PLATFORM_NAME} audit reports", REPORT_UNIT, False),
+    ):
+        key, cert = certificate_issue(
+            ca_key=ca_key, ca_cert=ca_cert, common_name=common_name, unit=unit, commitment=commitment
+        )
+        _write_private(directory / name, pkcs12_bytes(key=key, cert=cert, chain=[ca_cert], passphrase=passphrase))
+        paths.append(directory / name)
+    return paths[0], paths[1]

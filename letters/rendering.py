@@ -591,7 +591,10 @@ def _embed_file(writer: PdfWriter, export: Export, *, modified: dt.datetime) -> 
             NameObject("/Params"): DictionaryObject(
                 {
                     NameObject("/Size"): NumberObject(len(export.data)),
-                    NameObject("/CheckSum"): create_string_object(hashlib.md5(export.data).digest()),  # noqa: S324 (PDF spec)
+                    # The PDF specification's checksum of an embedded file: MD5, not for security.
+                    NameObject("/CheckSum"): create_string_object(
+                        hashlib.md5(export.data, usedforsecurity=False).digest()
+                    ),
                     NameObject("/ModDate"): TextStringObject(_pdf_date(modified)),
                 }
             ),

@@ -14,14 +14,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import redis
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.locmem import LocMemCache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -54,7 +52,6 @@ ERR_NOT_ADMIN = gettext_noop("This account may not use the admin site.")
 ERR_TOKEN_REVOKED = "This token was revoked: the password changed. Log in again."  # noqa: S105
 ERR_TOKEN_WITHOUT_SECOND_FACTOR = "Issued without the second factor this account now needs: log in again."  # noqa: S105
 ERR_TOKEN_MALFORMED = "Invalid token."  # noqa: S105
-WARN_CACHE_DOWN = "Log-in throttle: the shared cache is unreachable; counting in this process only."
 
 REASON_CREDENTIALS = "bad_credentials"
 REASON_SECOND_FACTOR = "second_factor"
@@ -106,11 +103,6 @@ def _limits(username: str, client_ip: str) -> list[_Limit]:
     ]
 
 
-# Where attempts are counted while the shared cache is down: this process only, so a log-in still
-# works (no 500), at the price of a limit per process instead of per deployment.
-_local_counts = LocMemCache("lawreq-login-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
-
-
 def _increment(cache, limit: _Limit) -> int:
     cache.add(limit.key, 0, limit.window)
     try:
@@ -122,18 +114,15 @@ def _increment(cache, limit: _Limit) -> int:
 
 def _count_attempt(limit: _Limit) -> tuple[int, BaseCache]:
     """The attempt's number in its window, and the cache that counted it."""
+    # The shared cache counts in this process while Redis is down (lawreq.cache): a log-in never fails for it.
     shared = caches[settings.LAWREQ_THROTTLE_CACHE]
-    try:
-        return _increment(shared, limit), shared
-    except (redis.RedisError, OSError):
-        logger.warning(WARN_CACHE_DOWN)
-        return _increment(_local_counts, limit), _local_counts
+    return _increment(shared, limit), shared
 
 
 def _uncount_attempt(limit: _Limit, cache: BaseCache) -> None:
     """A successful log-in gives its attempt back: only failures use up the limit."""
-    # The window may have ended, or the cache gone down: then there is nothing to give back.
-    with contextlib.suppress(ValueError, redis.RedisError, OSError):
+    # The window may have ended: then there is nothing to give back.
+    with contextlib.suppress(ValueError):
         cache.decr(limit.key)
 
 

@@ -17,7 +17,8 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from audit.services import audit_hash_identifier
-from requests_app.auth import ERR_THROTTLED, WARN_CACHE_DOWN, throttled_logins_audit
+from lawreq.cache import WARN_DOWN
+from requests_app.auth import ERR_THROTTLED, throttled_logins_audit
 from requests_app.models import ThrottledLoginWindow
 from tests.conftest import PASSWORD, REDIS_URL
 
@@ -111,20 +112,16 @@ def test_an_open_window_is_not_written_yet(api, officer_a, settings):
 
 
 def test_log_in_still_works_when_the_shared_cache_is_down(api, officer_a, settings, caplog):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
-    with caplog.at_level(logging.WARNING, logger="requests_app.auth"):
+    settings.CACHES = {"default": {"BACKEND": "lawreq.cache.FallbackRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    with caplog.at_level(logging.WARNING, logger="lawreq.cache"):
         response = _log_in(api(), officer_a.username, PASSWORD, ADDRESS_A)
 
     assert response.status_code == 200
-    assert WARN_CACHE_DOWN in caplog.text
+    assert WARN_DOWN in caplog.text
 
 
 def test_the_throttle_still_counts_in_the_process_when_the_cache_is_down(api, officer_a, settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
+    settings.CACHES = {"default": {"BACKEND": "lawreq.cache.FallbackRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     client = api()
     for _ in range(settings.LAWREQ_LOGIN_MAX_ATTEMPTS):
         _log_in(client, officer_a.username, "not the password", "192.0.2.77")
@@ -143,7 +140,7 @@ def redis_cache(settings):
         pytest.skip(f"no Redis at {REDIS_URL}")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lawreq.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "lawreq-tests-throttle",
         }

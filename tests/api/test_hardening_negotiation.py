@@ -76,3 +76,21 @@ def test_an_unknown_page_outside_the_api_is_still_html():
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/reports/sla/?format=AAA",
+        "/api/v1/audit/requests/LR-2026-000001/trail/?format=AAA",
+        "/api/v1/requests/LR-2026-000001/response.pdf?format=AAA",
+        "/api/v1/requests/LR-2026-000001/documents/1/?format=AAA",
+        "/api/v1/requests/?format=AAA",
+    ],
+)
+def test_without_credentials_an_unknown_format_is_401_not_a_format_error(client, path):
+    # Found by fuzzing (tests/fuzz): DRF negotiates the format before it authenticates.
+    response = client.get(path)
+
+    assert response.status_code == 401, response.content
+    assert response["WWW-Authenticate"] == "Token"

@@ -4,17 +4,15 @@ and a deployment check that is clean in production mode."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+from tests.lawreq.production import ROOT, manage, production_environment
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db
 
 
 def directives(response) -> dict[str, list[str]]:
@@ -129,30 +127,6 @@ SETTINGS_SHOWN = [
     "CSRF_COOKIE_SECURE",
     "SECURE_PROXY_SSL_HEADER",
 ]
-
-
-def production_environment(data_dir: Path) -> dict[str, str]:
-    # A clean environment, as a deployment has: nothing of the test run (DJANGO_ALLOW_ASYNC_UNSAFE...).
-    return {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "LAWREQ_PRODUCTION": "true",
-        "DATABASE_URL": "postgres://lawreq@127.0.0.1:5432/lawreq",
-        "LAWREQ_DATA_DIR": str(data_dir),
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "lawreq.example",
-    }
-
-
-def manage(arguments: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def settings_under(overrides: dict[str, str]) -> dict:

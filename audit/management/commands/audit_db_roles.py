@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 PROTECTED_TABLES = ("audit_auditentry", "audit_auditcheckpoint")
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -80,7 +80,9 @@ class Command(BaseCommand):
             for statement in statements:
                 self.stdout.write(statement.replace("%s", "'<password>'") + ";")
             return
-        with connection.cursor() as cursor:
+        # One transaction: the grants are revoked and given again while the application runs (after
+        # every deployment); apart, its role would meet "permission denied" in between.
+        with transaction.atomic(), connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement, [options["password"]] if "%s" in statement else None)
         self.stdout.write(
