@@ -23,7 +23,7 @@ def _text(value: Any) -> str:
     return NO_VALUE if value is None or value == "" else str(value)
 
 
-def _moment(value: str | None) -> str:
+def moment_text(value: str | None) -> str:
     """An ISO timestamp as the desk prints one: '2026-11-02 14:05 UTC'."""
     if not value:
         return NO_VALUE
@@ -128,8 +128,8 @@ def personal_data_access_page(*, since=None, until=None) -> ReportPage:
                     Column("action", "Kind of read", action_label),
                     Column("count", "Reads", numeric=True),
                     Column("requests", "Requests", numeric=True),
-                    Column("first", "First", _moment),
-                    Column("last", "Last", _moment),
+                    Column("first", "First", moment_text),
+                    Column("last", "Last", moment_text),
                 ),
                 [{**row, "actor": _user(row)} for row in rows],
             )
@@ -155,7 +155,7 @@ def permission_denials_page(*, since=None, until=None) -> ReportPage:
                     Column("resource", "Resource"),
                     Column("count", "Refusals", numeric=True),
                     Column("requests", "Requests", numeric=True),
-                    Column("last", "Last", _moment),
+                    Column("last", "Last", moment_text),
                 ),
                 [{**row, "actor": _user(row)} for row in rows],
             )
@@ -198,8 +198,8 @@ def sla_page(*, since=None, until=None) -> ReportPage:
                 (
                     Column("ref", "Reference"),
                     Column("jurisdiction", "Jurisdiction", name),
-                    Column("due_at", "Due", _moment),
-                    Column("answered_at", "Answered", _moment),
+                    Column("due_at", "Due", moment_text),
+                    Column("answered_at", "Answered", moment_text),
                     Column("late_by_hours", "Late by (hours)", numeric=True),
                 ),
                 report["late_requests"],
@@ -226,6 +226,7 @@ def transparency_page(*, year: int, half: int) -> ReportPage:
         Column("rejected", "Rejected", numeric=True),
         Column("withdrawn", "Withdrawn", numeric=True),
         Column("accounts_affected", "Accounts affected", numeric=True),
+        Column("emergency_not_followed_up", "Emergencies not followed up", numeric=True),
     )
     rows = [{**row, "jurisdiction": report.name_of(row["jurisdiction"])} for row in data["jurisdictions"]]
     return ReportPage(
