@@ -408,6 +408,7 @@ def test_the_trail_shows_codes_in_words_agencies_by_name_and_hashes_as_hashed(cl
             "to": "in_review",
             "process_type": "emergency_disclosure",
             "categories": ["ip_addresses", "phone_number"],
+            "allowed_categories": ["phone_number"],
             "outcome": "partially_disclosed",
             "rulesets": [{"ruleset": "platform", "version": 2, "effective_from": "2026-01-01T00:00:00+00:00"}],
             "what": "record_counts",
@@ -435,6 +436,7 @@ def test_the_trail_shows_codes_in_words_agencies_by_name_and_hashes_as_hashed(cl
         assert "partially_disclosed" not in values and "not_confirmed" not in values and "record_counts" not in values
         assert "Pending approval" in values and "In review" in values and "Emergency disclosure request" in values
         assert "IP addresses (with timestamps and ports), Phone numbers" in values
+        assert "<dt>Allowed categories</dt><dd>Phone numbers</dd>" in page
         assert "Partially disclosed" in values and "not confirmed" in values
         assert "platform, version 2" in values and "Ruleset:" not in values
         assert agency_a.name in values and f"Agency {agency_a.pk}" not in values

@@ -50,6 +50,8 @@ CODED_KEYS = {
     "process_type": ProcessType,
     "category": Category,
     "categories": Category,
+    "allowed_categories": Category,
+    "categories_allowed": Category,
     "outcome": Outcome,
 }
 KEY_WORDS = {"first_bad_seq": "First bad entry", "seq": "Entry"}
