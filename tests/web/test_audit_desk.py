@@ -410,7 +410,10 @@ def test_the_trail_shows_codes_in_words_agencies_by_name_and_hashes_as_hashed(cl
             "categories": ["ip_addresses", "phone_number"],
             "allowed_categories": ["phone_number"],
             "outcome": "partially_disclosed",
-            "rulesets": [{"ruleset": "platform", "version": 2, "effective_from": "2026-01-01T00:00:00+00:00"}],
+            "rulesets": [
+                {"ruleset": "platform", "version": 2, "effective_from": "2026-01-01T00:00:00+00:00"},
+                {"ruleset": "US", "version": 1, "effective_from": "2026-01-01T00:00:00+00:00"},
+            ],
             "what": "record_counts",
         },
     )
@@ -438,7 +441,7 @@ def test_the_trail_shows_codes_in_words_agencies_by_name_and_hashes_as_hashed(cl
         assert "IP addresses (with timestamps and ports), Phone numbers" in values
         assert "<dt>Allowed categories</dt><dd>Phone numbers</dd>" in page
         assert "Partially disclosed" in values and "not confirmed" in values
-        assert "platform, version 2" in values and "Ruleset:" not in values
+        assert "platform, version 2; US, version 1" in values and "Ruleset:" not in values
         assert agency_a.name in values and f"Agency {agency_a.pk}" not in values
         assert "hmac:" not in page and "(hashed)" in values
         if path == "/audit/trail/":

@@ -85,6 +85,8 @@ def _text(value: Any) -> str:
             return _ruleset(value)
         return "; ".join(f"{_key(key)}: {_text(item)}" for key, item in sorted(value.items())) or NO_VALUE
     if isinstance(value, list | tuple):
+        if value and all(isinstance(item, dict) and {"ruleset", "version"} <= item.keys() for item in value):
+            return "; ".join(_ruleset(item) for item in value)
         separator = " | " if any(isinstance(item, dict) for item in value) else ", "
         return separator.join(_text(item) for item in value) or NO_VALUE
     if isinstance(value, str) and value.startswith(HMAC_PREFIX):
@@ -103,9 +105,9 @@ def _key(key: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _agency_names(details: list[dict]) -> dict[int, str]:
-    ids = {item["agency"] for item in details if isinstance(item.get("agency"), int)}
-    return dict(Agency.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+def _agency_names(details: dict) -> dict[int, str]:
+    agency = details.get("agency")
+    return dict(Agency.objects.filter(pk=agency).values_list("pk", "name")) if isinstance(agency, int) else {}
 
 
 def _value(key: str, value: Any, agencies: dict[int, str]) -> Any:
@@ -123,5 +125,5 @@ def details_items(details: dict | None) -> list[tuple[str, str]]:
     an agency by its name, and a keyed hash of personal data as "(hashed)": the hash itself tells a
     reader nothing, and the trail never shows the value."""
     details = details or {}
-    agencies = _agency_names([details])
+    agencies = _agency_names(details)
     return [(_key(key), _text(_value(key, value, agencies))) for key, value in sorted(details.items())]
