@@ -43,6 +43,9 @@ NOTE_NO_CHECKPOINT = "no checkpoint exists yet: a truncated tail or a re-chained
 class Anchor:
     source: str
     checkpoint: Checkpoint
+    # What a page says in words, where ``source`` names files for the command line.
+    witnessed: bool = False
+    time_stamped: bool = False
 
 
 @dataclass
@@ -96,7 +99,7 @@ def collect_anchors(
         except CheckpointInvalid as exc:
             problems.append(PROBLEM_UNTRUSTED.format(source=f"checkpoint file {path.name}", problem=exc))
             continue
-        source = f"exported checkpoint {path.name}"
+        source, time_stamped = f"exported checkpoint {path.name}", False
         token = path.with_name(timestamp_file_name(path.name))
         if token.exists():
             try:
@@ -105,7 +108,8 @@ def collect_anchors(
                 problems.append(PROBLEM_UNTRUSTED.format(source=f"time-stamp {token.name}", problem=exc))
             else:
                 source += f", time-stamped {stamp.time}" + ("" if stamp.trusted else " (authority not pinned)")
-        anchors.append(Anchor(source, checkpoint))
+                time_stamped = True
+        anchors.append(Anchor(source, checkpoint, time_stamped=time_stamped))
     newest_per_witness: dict[str, Anchor] = {}
     for path in cosignature_files(witnessed_dir) if witnessed_dir else []:
         try:
@@ -116,7 +120,7 @@ def collect_anchors(
         known = newest_per_witness.get(cosignature.witness_key_id)
         if known is None or known.checkpoint.tree_size < cosignature.checkpoint.tree_size:
             source = f"checkpoint co-signed by witness {cosignature.witness_key_id}"
-            newest_per_witness[cosignature.witness_key_id] = Anchor(source, cosignature.checkpoint)
+            newest_per_witness[cosignature.witness_key_id] = Anchor(source, cosignature.checkpoint, witnessed=True)
     anchors.extend(newest_per_witness.values())
     if include_stored:
         try:

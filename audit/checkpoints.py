@@ -9,6 +9,7 @@ log holds no more than ``AUDIT_CHECKPOINT_ANCHORS`` entries, otherwise to within
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,11 @@ class Checkpoint:
     anchors: tuple[str, ...]
     key_id: str
     signature: str
+
+    @property
+    def signed_at(self) -> dt.datetime:
+        """When it was signed, as a moment (``created_at`` keeps the signed ISO text)."""
+        return dt.datetime.fromisoformat(self.created_at)
 
     def body(self) -> dict:
         return {

@@ -90,6 +90,9 @@ class ChainBroken(Exception):
         self.verification = verification
 
 
+HMAC_PREFIX = "hmac:"
+
+
 def audit_hash_identifier(value: str) -> str:
     """A keyed hash of a piece of personal data (phone number, IP address, username).
 
@@ -97,7 +100,7 @@ def audit_hash_identifier(value: str) -> str:
     auditor can correlate entries, but the value itself cannot be read back or guessed offline.
     """
     digest = hmac.new(settings.AUDIT_HMAC_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
-    return f"hmac:{digest[:32]}"
+    return f"{HMAC_PREFIX}{digest[:32]}"
 
 
 def audit_chain_head_locked() -> tuple[int, str]:

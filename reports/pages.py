@@ -23,7 +23,7 @@ def _text(value: Any) -> str:
     return NO_VALUE if value is None or value == "" else str(value)
 
 
-def _moment(value: str | None) -> str:
+def moment_text(value: str | None) -> str:
     """An ISO timestamp as the desk prints one: '2026-11-02 14:05 UTC'."""
     if not value:
         return NO_VALUE
@@ -70,8 +70,14 @@ class ReportPage:
     title: str
     description: str
     chart_svg: str
+    chart_svg_narrow: str = ""  # the same chart for a phone: labels on their own lines
     tables: list[ReportTable] = field(default_factory=list)
     note: str = ""
+
+
+def _charts(draw: Callable[..., str], *args: Any, **kwargs: Any) -> dict[str, str]:
+    """A chart drawn for a wide page and for a phone."""
+    return {"chart_svg": draw(*args, **kwargs), "chart_svg_narrow": draw(*args, narrow=True, **kwargs)}
 
 
 def _user(row: dict) -> str:
@@ -90,7 +96,7 @@ def activity_page(*, since=None, until=None, period: str = "month") -> ReportPag
     return ReportPage(
         title="Activity",
         description=f"Audit entries counted by {period}, user, role and action.",
-        chart_svg=rendering.bar_chart_svg(_top(per_action), title="Entries per action"),
+        **_charts(rendering.bar_chart_svg, _top(per_action), title="Entries per action"),
         tables=[
             ReportTable(
                 "Entries by period, user and action",
@@ -118,7 +124,7 @@ def personal_data_access_page(*, since=None, until=None) -> ReportPage:
             "Reads of personal data per user: request pages, searches by target, legal document downloads, "
             "snapshots, letter previews and downloads."
         ),
-        chart_svg=rendering.bar_chart_svg(_top(per_user), title="Reads of personal data per user", colour="#8f4a1d"),
+        **_charts(rendering.bar_chart_svg, _top(per_user), title="Reads of personal data per user", colour="#8f4a1d"),
         tables=[
             ReportTable(
                 "Reads per user and kind",
@@ -128,8 +134,8 @@ def personal_data_access_page(*, since=None, until=None) -> ReportPage:
                     Column("action", "Kind of read", action_label),
                     Column("count", "Reads", numeric=True),
                     Column("requests", "Requests", numeric=True),
-                    Column("first", "First", _moment),
-                    Column("last", "Last", _moment),
+                    Column("first", "First", moment_text),
+                    Column("last", "Last", moment_text),
                 ),
                 [{**row, "actor": _user(row)} for row in rows],
             )
@@ -145,7 +151,7 @@ def permission_denials_page(*, since=None, until=None) -> ReportPage:
     return ReportPage(
         title="Permission denials",
         description="Refused accesses per user, role and resource.",
-        chart_svg=rendering.bar_chart_svg(_top(per_user), title="Refusals per user", colour="#b3261e"),
+        **_charts(rendering.bar_chart_svg, _top(per_user), title="Refusals per user", colour="#b3261e"),
         tables=[
             ReportTable(
                 "Refusals per user and resource",
@@ -155,7 +161,7 @@ def permission_denials_page(*, since=None, until=None) -> ReportPage:
                     Column("resource", "Resource"),
                     Column("count", "Refusals", numeric=True),
                     Column("requests", "Requests", numeric=True),
-                    Column("last", "Last", _moment),
+                    Column("last", "Last", moment_text),
                 ),
                 [{**row, "actor": _user(row)} for row in rows],
             )
@@ -176,7 +182,8 @@ def sla_page(*, since=None, until=None) -> ReportPage:
     return ReportPage(
         title="Deadlines (SLA)",
         description="Requests answered in the period, per jurisdiction: how many after their deadline, by how long.",
-        chart_svg=rendering.grouped_bar_chart_svg(
+        **_charts(
+            rendering.grouped_bar_chart_svg,
             groups,
             series=[("Answered", "#1d4f8f"), ("Late", "#b3261e")],
             title="Requests answered and answered late, per jurisdiction",
@@ -198,8 +205,8 @@ def sla_page(*, since=None, until=None) -> ReportPage:
                 (
                     Column("ref", "Reference"),
                     Column("jurisdiction", "Jurisdiction", name),
-                    Column("due_at", "Due", _moment),
-                    Column("answered_at", "Answered", _moment),
+                    Column("due_at", "Due", moment_text),
+                    Column("answered_at", "Answered", moment_text),
                     Column("late_by_hours", "Late by (hours)", numeric=True),
                 ),
                 report["late_requests"],
@@ -226,12 +233,13 @@ def transparency_page(*, year: int, half: int) -> ReportPage:
         Column("rejected", "Rejected", numeric=True),
         Column("withdrawn", "Withdrawn", numeric=True),
         Column("accounts_affected", "Accounts affected", numeric=True),
+        Column("emergency_not_followed_up", "Emergencies not followed up", numeric=True),
     )
     rows = [{**row, "jurisdiction": report.name_of(row["jurisdiction"])} for row in data["jurisdictions"]]
     return ReportPage(
         title=f"Transparency report {year}, {'January to June' if half == 1 else 'July to December'}",
         description="Government requests for user data per jurisdiction: received, by process type, and how answered.",
-        chart_svg=rendering.transparency_chart_svg(report),
+        **_charts(rendering.transparency_chart_svg, report),
         tables=[
             ReportTable(
                 "Per jurisdiction",

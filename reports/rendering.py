@@ -94,19 +94,44 @@ def _figure(value: float) -> str:
     return f"{value:g}"
 
 
-def bar_chart_svg(bars: list[tuple[str, float]], *, title: str, colour: str = "#1d4f8f", width: int = 640) -> str:
-    """One horizontal bar per label, its figure at the bar's end."""
+# On a phone the chart is drawn narrow, each label on its own line above its bars, so that scaled
+# to the screen its text stays about the page's size (a wide chart shrunk to 360 px would be unreadable).
+NARROW_WIDTH = 360
+NARROW_LABEL_HEIGHT = 13
+
+
+def _legend(series: list[tuple[str, str]], width: int) -> tuple[list[str], int]:
+    """The series' names with their colours, wrapped to the chart's width; returns the height used."""
+    parts, x, y = [], 0.0, 6
+    for name, colour in series:
+        item = 24 + CHAR_WIDTH * len(name)
+        if x > 0 and x + item > width:
+            x, y = 0.0, y + 16
+        parts.append(f'<rect x="{x:.1f}" y="{y}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14:.1f}" y="{y + 9}">{escape(name)}</text>')
+        x += item
+    return parts, y + 20
+
+
+def bar_chart_svg(
+    bars: list[tuple[str, float]], *, title: str, colour: str = "#1d4f8f", width: int = 640, narrow: bool = False
+) -> str:
+    """One horizontal bar per label, its figure at the bar's end (narrow: the label above its bar)."""
+    width = NARROW_WIDTH if narrow else width
     bar_height, gap, top = 14, 6, 8
-    label_width = _label_width(label for label, _ in bars)
-    height = top + max(1, len(bars)) * (bar_height + gap) + 4
+    label_width = 0 if narrow else _label_width(label for label, _ in bars)
+    above = NARROW_LABEL_HEIGHT if narrow else 0
+    step = above + bar_height + gap
+    height = top + max(1, len(bars)) * step + 4
     largest = max([1, *(value for _, value in bars)])
     scale = (width - label_width - 40) / largest
     parts = _svg_open(width, height, title)
     if not bars:
         parts.append(f'<text x="0" y="{top + 10}">Nothing to show in this period.</text>')
     for index, (label, value) in enumerate(bars):
-        y = top + index * (bar_height + gap)
-        parts.append(f'<text x="0" y="{y + 11}">{escape(_label(label))}<title>{escape(label)}</title></text>')
+        y = top + index * step + above
+        label_y = y - 3 if narrow else y + 11
+        parts.append(f'<text x="0" y="{label_y}">{escape(_label(label))}<title>{escape(label)}</title></text>')
         if value > 0:
             length = value * scale
             parts.append(
@@ -119,27 +144,31 @@ def bar_chart_svg(bars: list[tuple[str, float]], *, title: str, colour: str = "#
 
 
 def grouped_bar_chart_svg(
-    groups: list[tuple[str, list[float]]], *, series: list[tuple[str, str]], title: str, width: int = 640
+    groups: list[tuple[str, list[float]]],
+    *,
+    series: list[tuple[str, str]],
+    title: str,
+    width: int = 640,
+    narrow: bool = False,
 ) -> str:
     """Per group (a jurisdiction) one bar per series that is not zero (received, each outcome), the
     series told apart by colour and named in the legend; a group of zeros keeps one empty line."""
-    bar_height, group_gap, legend_height = 11, 10, 26
-    label_width = _label_width(label for label, _ in groups)
+    width = NARROW_WIDTH if narrow else width
+    bar_height, group_gap = 11, 10
+    label_width = 0 if narrow else _label_width(label for label, _ in groups)
+    above = NARROW_LABEL_HEIGHT if narrow else 0
+    legend, legend_height = _legend(series, width)
     drawn = [(label, [(index, value) for index, value in enumerate(values) if value > 0]) for label, values in groups]
-    height = legend_height + sum(max(1, len(bars)) * bar_height + group_gap for _, bars in drawn) + 6
+    height = legend_height + sum(above + max(1, len(bars)) * bar_height + group_gap for _, bars in drawn) + 6
     largest = max([1, *(value for _, values in groups for value in values)])
     scale = (width - label_width - 40) / largest
-    parts = _svg_open(width, height, title)
-    x = 0.0
-    for name, colour in series:
-        parts.append(f'<rect x="{x:.1f}" y="6" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14:.1f}" y="15">{escape(name)}</text>')
-        x += 24 + CHAR_WIDTH * len(name)
+    parts = [*_svg_open(width, height, title), *legend]
     if not groups:
         parts.append(f'<text x="0" y="{legend_height + 10}">Nothing to show in this period.</text>')
     top = legend_height
     for label, bars in drawn:
-        middle = top + max(1, len(bars)) * bar_height / 2 + 4
+        top += above
+        middle = top - 3 if narrow else top + max(1, len(bars)) * bar_height / 2 + 4
         parts.append(f'<text x="0" y="{middle:.1f}">{escape(_label(label))}<title>{escape(label)}</title></text>')
         for offset, (index, value) in enumerate(bars):
             name, colour = series[index]
@@ -156,7 +185,7 @@ def grouped_bar_chart_svg(
     return "".join(parts)
 
 
-def transparency_chart_svg(report: TransparencyReport, *, width: int = 640) -> str:
+def transparency_chart_svg(report: TransparencyReport, *, width: int = 640, narrow: bool = False) -> str:
     """Grouped horizontal bars per jurisdiction, by name: received and each outcome, in words."""
     series = [(TRANSPARENCY_SERIES_LABELS[name], colour) for name, colour in CHART_SERIES]
     groups = [
@@ -164,7 +193,11 @@ def transparency_chart_svg(report: TransparencyReport, *, width: int = 640) -> s
         for row in report.jurisdictions
     ]
     return grouped_bar_chart_svg(
-        groups, series=series, title=f"Requests received and answered, {report.year} H{report.half}", width=width
+        groups,
+        series=series,
+        title=f"Requests received and answered, {report.year} H{report.half}",
+        width=width,
+        narrow=narrow,
     )
 
 

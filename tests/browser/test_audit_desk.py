@@ -23,6 +23,7 @@ LAPTOP = {"width": 1366, "height": 768}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # A value with no place to break, as a hash in an entry's details.
 UNBROKEN = "ab" * 40
+LONG_SENTENCE = "The agency was asked for the follow-up legal process and did not send it before the window closed."
 
 
 @pytest.fixture
@@ -38,6 +39,17 @@ def desk_data(officer_a, officer_b, analyst, reviewer, in_review_factory):
         actor=analyst,
         request_ref=us_request.ref,
         details={"digest": UNBROKEN, "findings": ["terms_statement", "max_sentence"], "passed": False},
+    )
+    # A long key beside a long sentence: the key/value list must still leave the value room to wrap.
+    audit_record(
+        action=AuditAction.REQUEST_FLAGGED,
+        actor=analyst,
+        request_ref=us_request.ref,
+        details={
+            "emergency_disclosures_not_followed_up_within_the_window": LONG_SENTENCE,
+            "ip_hash": "hmac:" + "e4" * 16,
+            "effective_from": "2026-11-30T12:40:33.932577+00:00",
+        },
     )
     audit_sequence()
     audit_checkpoint_create()
@@ -60,7 +72,7 @@ def test_the_auditor_verifies_the_chain_and_exports_the_transparency_csv_by_clic
 
     page.get_by_role("navigation", name="Audit desk").get_by_role("link", name="Reports").click()
     page.get_by_role("link", name="Transparency report").click()
-    expect(page.locator("svg.chart")).to_contain_text("United States")
+    expect(page.locator("svg.chart:visible")).to_contain_text("United States")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()
     download = download_info.value
@@ -149,3 +161,47 @@ def test_screenshots_of_the_desk(desk_data, auditor, browser_as, viewport):
         # The whole trail runs to many screens: its first screen shows what it looks like.
         whole = name != "trail"
         page.screenshot(path=str(SCREENSHOTS / f"audit-{name}-{viewport['width']}.png"), full_page=whole)
+
+
+def test_at_a_phone_width_the_details_of_long_entries_wrap_as_words(desk_data, auditor, browser_as):
+    page = browser_as(auditor)
+    page.set_viewport_size(PHONE)
+    for path in (f"/audit/requests/{desk_data.ref}/", "/audit/trail/"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), path
+        cells = page.locator('#trail-table td[data-label="Details"]:has(dl.kv)')
+        assert cells.count() >= 2, path
+        for cell in cells.all():
+            assert cell.bounding_box()["width"] > 200, path
+            # Every value has room for words: never one character per line.
+            for value in cell.locator("dd").all():
+                assert value.bounding_box()["width"] > 150, (path, value.inner_text())
+                assert cell.evaluate("element => element.scrollWidth <= element.clientWidth"), path
+        long_value = page.locator("#trail-table dd", has_text="window closed").first
+        lines = long_value.evaluate(
+            "element => Math.round(element.getBoundingClientRect().height"
+            " / parseFloat(getComputedStyle(element).lineHeight))"
+        )
+        assert lines <= 6, f"{path}: the sentence takes {lines} lines"
+
+
+@pytest.mark.parametrize("report", ["transparency", "activity", "sla"])
+def test_at_a_phone_width_the_report_chart_stays_inside_its_panel(desk_data, auditor, browser_as, report):
+    page = browser_as(auditor)
+    page.set_viewport_size(PHONE)
+    page.goto(f"/audit/reports/{report}/")
+    chart = page.locator("svg.chart:visible")
+    expect(chart).to_be_visible()
+    assert page_width(page) <= PHONE["width"]
+    # Drawn for the phone, its text stays readable: at least 9 px high on the screen.
+    assert chart.evaluate("element => element.getBoundingClientRect().width / element.viewBox.baseVal.width") > 0.85
+    panel = page.locator("figure.chart-box")
+    assert panel.evaluate("element => element.scrollWidth <= element.clientWidth"), "the chart scrolls in its panel"
+    box = panel.bounding_box()
+    for shape in chart.locator("text, rect").all():
+        drawn = shape.bounding_box()
+        if drawn is None or drawn["width"] == 0:
+            continue
+        assert drawn["x"] >= box["x"] - 0.5 and drawn["x"] + drawn["width"] <= box["x"] + box["width"] + 0.5, (
+            shape.text_content() or "a bar"
+        )

@@ -228,7 +228,7 @@ def test_the_trail_shows_details_as_key_value_lists_not_json(client_for, auditor
     page = text_of(client_for(auditor).get(f"/audit/requests/{viewed_request.ref}/"))
 
     assert '<dl class="kv"><dt>' in page
-    assert "<dt>To</dt><dd>in_review</dd>" in page or "<dt>To</dt><dd>received</dd>" in page
+    assert "<dt>To</dt><dd>In review</dd>" in page or "<dt>To</dt><dd>Received</dd>" in page
     assert '{"' not in page and "&quot;:" not in page
 
 
@@ -353,3 +353,137 @@ def test_a_report_with_reversed_dates_says_so_in_words(client_for, auditor):
     page = text_of(client_for(auditor).get("/audit/reports/sla/?since=2026-12-01&until=2026-01-01"))
     assert "The first date is after the second" in page
     assert not AuditEntry.objects.filter(action=AuditAction.REPORT_EXPORTED).exists()
+
+
+# What the desk shows in words (walk findings 4 and the trail's raw values)
+
+
+def test_verify_now_says_what_it_checked_against_without_file_names(client_for, auditor, analyst, settings, tmp_path):
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "checkpoints"
+    audit_record(action=AuditAction.REQUEST_CREATED, actor=analyst, request_ref="LR-2026-000001")
+    checkpoint = audit_checkpoint_create()
+
+    page = text_of(client_for(auditor).post("/audit/verify/", follow=True))
+
+    message = page.split('class="messages"')[1].split("</ul>")[0]
+    assert f"against the signed checkpoint of {checkpoint.tree_size} entr" in message, message
+    assert ".json" not in message and checkpoint.key_id not in message
+    assert "exported checkpoint" not in page
+
+
+def test_the_status_folds_the_key_id_into_technical_details(client_for, auditor, analyst):
+    audit_record(action=AuditAction.REQUEST_CREATED, actor=analyst, request_ref="LR-2026-000001")
+    checkpoint = audit_checkpoint_create()
+
+    page = text_of(client_for(auditor).get("/audit/"))
+
+    details = re.search(r'<details class="technical">.*?</details>', page, re.S).group(0)
+    assert "Technical details" in details and checkpoint.key_id in details
+    assert page.count(checkpoint.key_id) == 1
+
+
+def test_the_request_trail_shows_the_checkpoint_time_in_minutes_and_folds_the_root(client_for, auditor, viewed_request):
+    checkpoint = audit_checkpoint_create()
+
+    page = text_of(client_for(auditor).get(f"/audit/requests/{viewed_request.ref}/"))
+
+    verdict = page.split('class="verdict ok"')[1].split("</p>")[0]
+    assert f"signed {checkpoint.created_at:%Y-%m-%d %H:%M} UTC" in verdict
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", page)
+    assert checkpoint.merkle_root[:16] not in verdict
+    details = re.search(r'<details class="technical">.*?</details>', page, re.S).group(0)
+    assert checkpoint.merkle_root in details
+
+
+def test_the_trail_shows_codes_in_words_agencies_by_name_and_hashes_as_hashed(client_for, auditor, analyst, agency_a):
+    from audit.services import audit_hash_identifier
+
+    ref = "LR-2026-000042"
+    audit_record(
+        action=AuditAction.REQUEST_TRANSITIONED,
+        actor=analyst,
+        request_ref=ref,
+        details={
+            "from": "pending_approval",
+            "to": "in_review",
+            "process_type": "emergency_disclosure",
+            "categories": ["ip_addresses", "phone_number"],
+            "allowed_categories": ["phone_number"],
+            "outcome": "partially_disclosed",
+            "rulesets": [
+                {"ruleset": "platform", "version": 2, "effective_from": "2026-01-01T00:00:00+00:00"},
+                {"ruleset": "US", "version": 1, "effective_from": "2026-01-01T00:00:00+00:00"},
+            ],
+            "what": "record_counts",
+        },
+    )
+    audit_record(
+        action=AuditAction.CALLBACK_RECORDED,
+        actor=analyst,
+        request_ref=ref,
+        details={
+            "outcome": "not_confirmed",
+            "number_called": audit_hash_identifier("+12025550187"),
+            "agency": agency_a.pk,
+        },
+    )
+    audit_record(action=AuditAction.AUDIT_VERIFIED, actor=auditor, details={"ok": False, "first_bad_seq": 3})
+    audit_sequence()
+
+    for path in (f"/audit/requests/{ref}/", "/audit/trail/"):
+        page = text_of(client_for(auditor).get(path))
+        values = " ".join(re.findall(r"<dd>(.*?)</dd>", page))
+        keys = " ".join(re.findall(r"<dt>(.*?)</dt>", page))
+        for code in ("pending_approval", "in_review", "emergency_disclosure", "ip_addresses", "phone_number"):
+            assert code not in values, (path, code)
+        assert "partially_disclosed" not in values and "not_confirmed" not in values and "record_counts" not in values
+        assert "Pending approval" in values and "In review" in values and "Emergency disclosure request" in values
+        assert "IP addresses (with timestamps and ports), Phone numbers" in values
+        assert "<dt>Allowed categories</dt><dd>Phone numbers</dd>" in page
+        assert "Partially disclosed" in values and "not confirmed" in values
+        assert "platform, version 2; US, version 1" in values and "Ruleset:" not in values
+        assert agency_a.name in values and f"Agency {agency_a.pk}" not in values
+        assert "hmac:" not in page and "(hashed)" in values
+        if path == "/audit/trail/":
+            assert "First bad entry" in keys and "First bad seq" not in keys
+
+
+def test_the_transparency_page_has_the_emergencies_not_followed_up(client_for, auditor, viewed_request):
+    page = text_of(client_for(auditor).get("/audit/reports/transparency/"))
+
+    assert '<th scope="col" class="num">Emergencies not followed up</th>' in page
+    assert page.count('data-label="Emergencies not followed up"') >= 2  # a jurisdiction and the total
+
+
+def test_the_transparency_pdf_table_fits_the_page(tmp_path):
+    import subprocess
+    from xml.etree import ElementTree
+
+    report = TransparencyReport(
+        2026,
+        2,
+        dt.datetime(2026, 7, 1, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        [
+            JurisdictionFigures("FR", received=3, disclosed=2, emergency=2, emergency_not_followed_up=7),
+            JurisdictionFigures("US", received=1, emergency_not_followed_up=1),
+        ],
+        names={"FR": "France", "US": "United States"},
+    )
+    pdf = tmp_path / "transparency.pdf"
+    pdf.write_bytes(rendering.transparency_pdf(report, platform="Example"))
+
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(tmp_path / "words.html")], check=True)
+    xhtml = (tmp_path / "words.html").read_text()
+    tree = ElementTree.fromstring(xhtml)
+    namespace = {"x": "http://www.w3.org/1999/xhtml"}
+    page = tree.find(".//x:page", namespace)
+    width = float(page.get("width"))
+    words = [(word.text, float(word.get("xMax"))) for word in tree.iterfind(".//x:word", namespace)]
+    assert "followed" in [text for text, _ in words]
+    beyond = [text for text, right in words if right > width - 20]
+    assert not beyond, f"past the page's right margin: {beyond}"
+    layout = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    # The France row of the figures: its last column is the emergencies not followed up.
+    figures = [line.split() for line in layout.stdout.splitlines() if line.strip().startswith("France ")]
+    assert ["France", "3", "2", "2", "0", "0", "0", "0", "0", "7"] in figures

@@ -37,6 +37,7 @@ from web.views.common import auditor_required, paginate, query_without_page
 
 ERR_NO_CHECKPOINT = "No checkpoint has been signed yet."
 VERIFIED_OK = "The chain is intact: {entries} entries checked, each against its hash and its neighbours{against}."
+AGAINST_CHECKPOINT = " and against the signed checkpoint of {size}{extras}"
 VERIFIED_BAD = "The chain is broken. The first bad entry is #{seq}: {problem}."
 VERIFIED_BAD_UNPLACED = "The chain cannot be trusted: {problem}."
 REQUESTS_PER_PAGE = 50
@@ -49,10 +50,23 @@ def status_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/audit_status.html", {"status": chain_status(), "section": "status"})
 
 
+def _anchors_in_words(anchors) -> str:
+    """What the chain was checked against, in words: the file names and key ids stay in the
+    command's output and in the checkpoint file itself."""
+    latest = max(anchor.checkpoint.tree_size for anchor in anchors)
+    extras = []
+    if any(anchor.time_stamped for anchor in anchors):
+        extras.append("time-stamped")
+    witnesses = sum(1 for anchor in anchors if anchor.witnessed)
+    if witnesses:
+        extras.append(f"co-signed by {witnesses} witness{'es' if witnesses > 1 else ''}")
+    size = f"{latest} {'entry' if latest == 1 else 'entries'}"
+    return AGAINST_CHECKPOINT.format(size=size, extras="".join(f", {extra}" for extra in extras))
+
+
 def verification_message(verification) -> str:
     if verification.ok:
-        sources = [anchor.source for anchor in verification.anchors]
-        against = f" and against {', '.join(sources)}" if sources else f" ({verification.note})"
+        against = _anchors_in_words(verification.anchors) if verification.anchors else f" ({verification.note})"
         return VERIFIED_OK.format(entries=verification.result.entries_checked, against=against)
     seq = verification.bad_seq()
     if seq is None:
