@@ -227,7 +227,10 @@ class LegalRequestSerializer(serializers.Serializer):
             "reason, why it is withheld, is given to the legal team only."
         )
     )
-    legal_hold = serializers.BooleanField(help_text="While true, nothing of the request is purged by retention")
+    legal_hold = serializers.SerializerMethodField(
+        help_text="While true, nothing of the request is purged by retention. An internal decision of the legal "
+        "team: shown to the legal team only (null for officers)"
+    )
 
     @extend_schema_field(USER_NOTICE_SCHEMA)
     def get_user_notice(self, legal_request: LegalRequest) -> dict:
@@ -240,6 +243,13 @@ class LegalRequestSerializer(serializers.Serializer):
         if request is not None and is_legal_staff(request.user) and legal_request.user_notice_status == "withheld":
             notice["reason"] = legal_request.user_notice_reason
         return notice
+
+    @extend_schema_field({"type": "boolean", "nullable": True})
+    def get_legal_hold(self, legal_request: LegalRequest) -> bool | None:
+        request = self.context.get("request")
+        if request is None or not is_legal_staff(request.user):
+            return None
+        return legal_request.legal_hold
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_assignee(self, legal_request: LegalRequest) -> str | None:

@@ -85,8 +85,8 @@ ERR_AGENCY_SUSPENDED = (
     "reinstated."
 )
 ERR_OFFICER_AGENCY_SUSPENDED = (
-    "Your agency's access is suspended: you can read your agency's requests but not create or submit any. "
-    "Contact the platform's legal team."
+    "Your agency's access is suspended: you can read your agency's requests and write to the legal team, but "
+    "not create, change, submit or withdraw any. Contact the platform's legal team."
 )
 ERR_SUSPENSION_REASON = "Give the reason for the suspension."
 ERR_NOT_SUSPENDED = "The agency {agency} is not suspended."
@@ -576,6 +576,7 @@ def _replace_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
 def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, Any]) -> LegalRequest:
     """Officers correct a draft, or a request the legal team sent back with a question."""
     locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    _require_agency_not_suspended(locked)
     if locked.state not in EDITABLE_STATES:
         raise TransitionNotAllowed(ERR_UPDATE_STATE)
     data = dict(data)
@@ -692,8 +693,7 @@ def legal_request_submit(
     it was received and when it is due; an answer to a question keeps both."""
     with transaction.atomic():
         officer_submission_check(actor=actor)
-        if Agency.objects.filter(pk=legal_request.agency_id, suspended_at__isnull=False).exists():
-            raise NotPermitted(ERR_OFFICER_AGENCY_SUSPENDED)
+        _require_agency_not_suspended(legal_request)
         if not legal_request.documents.exists():
             if legal_request.state not in EDITABLE_STATES:
                 raise TransitionNotAllowed(
@@ -714,9 +714,19 @@ def legal_request_submit(
         )
 
 
+def _require_agency_not_suspended(legal_request: LegalRequest) -> None:
+    """The officer side of a freeze: a suspended agency's account may be in a forger's hands, so it may
+    not change, submit or withdraw a request (a withdrawal would close the case under investigation and
+    destroy its disclosed data). Reading and messages stay open: they change no request, and the legal
+    team needs to talk to the agency while it investigates."""
+    if Agency.objects.filter(pk=legal_request.agency_id, suspended_at__isnull=False).exists():
+        raise NotPermitted(ERR_OFFICER_AGENCY_SUSPENDED)
+
+
 def legal_request_withdraw(
     *, legal_request: LegalRequest, actor, reason: str = "", details: dict | None = None
 ) -> LegalRequest:
+    _require_agency_not_suspended(legal_request)
     return _transition(
         legal_request=legal_request,
         to_state=State.WITHDRAWN,
