@@ -287,6 +287,9 @@ LAWREQ_LOGIN_MAX_ATTEMPTS_PER_ADDRESS = env_int("LAWREQ_LOGIN_MAX_ATTEMPTS_PER_A
 LAWREQ_LOGIN_ADDRESS_WINDOW_SECONDS = env_int("LAWREQ_LOGIN_ADDRESS_WINDOW_SECONDS", 3600)
 LAWREQ_LOGIN_THROTTLE_AUDIT_WINDOW_SECONDS = env_int("LAWREQ_LOGIN_THROTTLE_AUDIT_WINDOW_SECONDS", 300)
 LAWREQ_THROTTLE_CACHE = "default"
+# Self-registrations per client address (each sends an e-mail), apart from the log-in limits.
+LAWREQ_REGISTRATION_MAX_PER_ADDRESS = env_int("LAWREQ_REGISTRATION_MAX_PER_ADDRESS", 10)
+LAWREQ_REGISTRATION_ADDRESS_WINDOW_SECONDS = env_int("LAWREQ_REGISTRATION_ADDRESS_WINDOW_SECONDS", 3600)
 
 # API tokens (django-rest-knox): stored as digests, valid until they expire, the user logs out,
 # changes password or is deactivated. Staff within a working day, officers' integrations 30 days.
