@@ -223,7 +223,8 @@ class LegalRequestSerializer(serializers.Serializer):
     user_notice = serializers.SerializerMethodField(
         help_text=(
             "Notice to the users whose data was disclosed: status pending (will be given; due_at says when), "
-            "sent (sent_at), withheld (by a non-disclosure order until due_at, or by the rules) or not_required. "
+            "sent (sent_at), withheld (by a non-disclosure order until due_at, after an emergency disclosure until "
+            "due_at, LAWREQ_EMERGENCY_NOTICE_DELAY_DAYS after the answer, or by the rules) or not_required. "
             "reason, why it is withheld, is given to the legal team only."
         )
     )
