@@ -15,6 +15,8 @@ from disclosure.services import (
     ERR_CALLBACK_AFTER_NOT_CONFIRMED,
     ERR_CALLBACK_NOT_NEEDED,
     ERR_VERIFICATION_REQUIRED,
+    NO_CHECKS,
+    callback_required,
     proposal_create,
     proposal_decide,
 )
@@ -69,6 +71,19 @@ def test_an_emergency_disclosure_cannot_be_unflagged_by_a_correction(officer_a):
     legal_request_update(legal_request=legal_request, actor=officer_a, data={"emergency": False})
 
     assert LegalRequest.objects.get(pk=legal_request.pk).emergency is True
+
+
+@pytest.mark.parametrize(
+    ("process_type", "emergency", "is_emergency"),
+    [("emergency_disclosure", False, True), ("emergency_disclosure", True, True), ("production_order", True, True),
+     ("production_order", False, False)],
+)  # fmt: skip
+def test_every_gate_asks_one_predicate_which_counts_the_process_type(process_type, emergency, is_emergency):
+    row = LegalRequest(process_type=process_type, emergency=emergency)
+
+    assert row.is_emergency is is_emergency
+    # the call-back gate, even where the checks asked for no verification
+    assert callback_required(row, NO_CHECKS) is is_emergency
 
 
 def test_an_unflagged_emergency_disclosure_row_still_needs_a_call_back(emergency, analyst):
