@@ -74,7 +74,11 @@ class LegalRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializ
     jurisdiction = JurisdictionCodeField()
     process_type = serializers.ChoiceField(choices=ProcessType.choices)
     legal_channel = serializers.ChoiceField(choices=LegalChannel.choices, required=False)
-    emergency = StrictBooleanField(required=False)
+    emergency = StrictBooleanField(
+        required=False,
+        help_text="An emergency (danger to life or of serious physical injury): needs `emergency_justification`. "
+        "A request of process_type `emergency_disclosure` is always an emergency: the flag is set whatever is sent",
+    )
     emergency_justification = StrictCharField(max_length=5000, allow_blank=True, required=False)
     case_number = StrictCharField(max_length=100, allow_blank=True, required=False)
     offense = StrictCharField(max_length=5000, allow_blank=True, required=False)
