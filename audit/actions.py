@@ -24,6 +24,7 @@ class AuditAction:
     # Verified officers (issue 14): self-registration, e-mail confirmation, approval, deactivation.
     OFFICER_REGISTERED = "agency.officer_registered"
     OFFICER_REGISTRATION_REFUSED = "agency.officer_registration_refused"
+    OFFICER_REGISTRATION_REPLACED = "agency.officer_registration_replaced"
     OFFICER_EMAIL_CONFIRMED = "agency.officer_email_confirmed"
     OFFICER_APPROVED = "agency.officer_approved"
     OFFICER_REFUSED = "agency.officer_refused"

@@ -31,7 +31,7 @@ from requests_app.choices import Category, Outcome, Resolution, TargetType, labe
 from requests_app.models import Agency, LegalRequest, Target
 from requests_app.selectors import require_legal_staff_on
 from requests_app.services import legal_request_require_not_frozen
-from requests_app.states import State
+from requests_app.states import OPEN_STATES, State
 from rules.selectors import latest_check_run, officer_failures
 from subscribers.providers import get_provider
 from vault.crypto import key_ring, seal
@@ -50,6 +50,21 @@ ERR_VERIFICATION_REQUIRED = (
 ERR_CALLBACK_NO_NUMBER = (
     "The agency {agency} has no call-back number in the registry: an administrator must add one (from an "
     "independent directory) before a call-back can be recorded."
+)
+ERR_CALLBACK_STATE = (
+    "A call-back can be recorded only while the request is submitted and open (it is '{state}'): a draft is "
+    "not yet the request to verify, and a closed request has nothing left to verify."
+)
+ERR_CALLBACK_NOT_NEEDED = (
+    "This request needs no call-back: only an emergency, or a request the rules flag for out-of-band "
+    "verification, is verified by calling the agency back."
+)
+ERR_CALLBACK_AFTER_NOT_CONFIRMED = (
+    "You recorded call-back #{id} as not confirmed: only another member of the legal team may now record a "
+    "confirmed call-back (four eyes)."
+)
+ERR_APPROVER_CALLED_BACK = (
+    "You recorded the confirmed call-back #{id} this approval relies on: another reviewer must approve (four eyes)."
 )
 ERR_CALLBACK_OUTCOME = "Choose one of: confirmed, not_confirmed, no_answer."
 ERR_CALLBACK_SPOKE_TO = "Name whom you spoke to."
@@ -326,21 +341,47 @@ def proposal_create(
 
 def callback_required(legal_request: LegalRequest, checks: ChecksInForce) -> bool:
     """An emergency disclosure always needs one; so does any request the rules flag for it."""
-    return legal_request.emergency or checks.out_of_band_verification
+    return legal_request.is_emergency or checks.out_of_band_verification
 
 
-def _require_confirmed_callback(legal_request: LegalRequest, checks: ChecksInForce) -> int | None:
-    """The id of the request's confirmed call-back, or ``Conflict`` naming the one missing."""
+def _require_confirmed_callback(legal_request: LegalRequest, checks: ChecksInForce, approver=None) -> int | None:
+    """The id of the confirmed call-back the decision relies on, or ``Conflict`` naming what is missing.
+
+    Only a call-back made since the request's last (re)submission counts: one made before verified
+    another text. An ``approver`` may not rely on a call-back they recorded themselves (four eyes).
+    """
     if not callback_required(legal_request, checks):
         return None
-    confirmed = (
-        CallBack.objects.filter(legal_request=legal_request, outcome=CallBackOutcome.CONFIRMED)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if confirmed is None:
+    confirmed = CallBack.objects.filter(legal_request=legal_request, outcome=CallBackOutcome.CONFIRMED)
+    if legal_request.submitted_at is not None:
+        confirmed = confirmed.filter(called_at__gte=legal_request.submitted_at)
+    callbacks = list(confirmed.order_by("-called_at", "-id").values_list("pk", "called_by_id"))
+    if not callbacks:
         raise Conflict(ERR_VERIFICATION_REQUIRED)
-    return confirmed
+    if approver is not None:
+        others = [pk for pk, called_by in callbacks if called_by != approver.pk]
+        if not others:
+            raise Conflict(ERR_APPROVER_CALLED_BACK.format(id=callbacks[0][0]))
+        return others[0]
+    return callbacks[0][0]
+
+
+def _callback_check(*, legal_request: LegalRequest, actor, outcome: str) -> None:
+    """Refuse (409) a call-back on a request that is not there to be verified, or a confirmation by
+    the person who could not confirm it before."""
+    if legal_request.state not in OPEN_STATES:
+        raise Conflict(ERR_CALLBACK_STATE.format(state=legal_request.state))
+    legal_request_require_not_frozen(legal_request)
+    if not callback_required(legal_request, checks_in_force(legal_request=legal_request, required=False)):
+        raise Conflict(ERR_CALLBACK_NOT_NEEDED)
+    if outcome == CallBackOutcome.CONFIRMED:
+        denied = (
+            CallBack.objects.filter(legal_request=legal_request, outcome=CallBackOutcome.NOT_CONFIRMED, called_by=actor)
+            .values_list("pk", flat=True)
+            .last()
+        )
+        if denied is not None:
+            raise Conflict(ERR_CALLBACK_AFTER_NOT_CONFIRMED.format(id=denied))
 
 
 @transaction.atomic
@@ -363,6 +404,7 @@ def callback_record(*, legal_request: LegalRequest, actor, spoke_to: str, outcom
         raise InvalidInput(ERR_TEXT_TOO_LONG.format(max=MAX_SPOKE_TO), field="spoke_to")
     note = _text(note, "note")
     locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    _callback_check(legal_request=locked, actor=actor, outcome=outcome)
     agency = Agency.objects.get(pk=locked.agency_id)
     if not agency.callback_phone:
         raise Conflict(ERR_CALLBACK_NO_NUMBER.format(agency=agency.name))
@@ -430,7 +472,7 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
         legal_request_require_not_frozen(locked)
         if proposal.decision == Decision.DISCLOSE:
             checks = checks_in_force(legal_request=locked, required=False)
-            confirmed_callback = _require_confirmed_callback(locked, checks)
+            confirmed_callback = _require_confirmed_callback(locked, checks, approver=actor)
 
     approval = Approval.objects.create(
         proposal=proposal,

@@ -287,6 +287,11 @@ LAWREQ_LOGIN_MAX_ATTEMPTS_PER_ADDRESS = env_int("LAWREQ_LOGIN_MAX_ATTEMPTS_PER_A
 LAWREQ_LOGIN_ADDRESS_WINDOW_SECONDS = env_int("LAWREQ_LOGIN_ADDRESS_WINDOW_SECONDS", 3600)
 LAWREQ_LOGIN_THROTTLE_AUDIT_WINDOW_SECONDS = env_int("LAWREQ_LOGIN_THROTTLE_AUDIT_WINDOW_SECONDS", 300)
 LAWREQ_THROTTLE_CACHE = "default"
+# Pre-checks per user (each runs the rules and writes an audit entry), DRF's rate syntax.
+LAWREQ_PRECHECK_RATE = os.environ.get("LAWREQ_PRECHECK_RATE", "30/min")
+# Self-registrations per client address (each sends an e-mail), apart from the log-in limits.
+LAWREQ_REGISTRATION_MAX_PER_ADDRESS = env_int("LAWREQ_REGISTRATION_MAX_PER_ADDRESS", 10)
+LAWREQ_REGISTRATION_ADDRESS_WINDOW_SECONDS = env_int("LAWREQ_REGISTRATION_ADDRESS_WINDOW_SECONDS", 3600)
 
 # API tokens (django-rest-knox): stored as digests, valid until they expire, the user logs out,
 # changes password or is deactivated. Staff within a working day, officers' integrations 30 days.
@@ -534,6 +539,8 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 LAWREQ_OFFICER_REVERIFY_DAYS = env_int("LAWREQ_OFFICER_REVERIFY_DAYS", 365)
 LAWREQ_OFFICER_REVERIFY_REMIND_DAYS = env_int("LAWREQ_OFFICER_REVERIFY_REMIND_DAYS", 30)
 LAWREQ_OFFICER_CONFIRM_HOURS = env_int("LAWREQ_OFFICER_CONFIRM_HOURS", 48)
+# After an emergency disclosure notice is withheld this long (0: not withheld for it), the reason recorded.
+LAWREQ_EMERGENCY_NOTICE_DELAY_DAYS = env_int("LAWREQ_EMERGENCY_NOTICE_DELAY_DAYS", 90)
 LAWREQ_USER_NOTIFIER = os.environ.get("LAWREQ_USER_NOTIFIER", "notifications.user_notice.LogNotifier")
 LAWREQ_RETAIN_SNAPSHOTS_DAYS = env_int("LAWREQ_RETAIN_SNAPSHOTS_DAYS", 730)
 LAWREQ_RETAIN_LETTERS_DAYS = env_int("LAWREQ_RETAIN_LETTERS_DAYS", 730)

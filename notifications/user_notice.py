@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 REASON_ORDER = "A non-disclosure order bars notice until {until}."
 REASON_RULE = "The rules give no notice for this request: {rule} ({citation})."
+REASON_EMERGENCY = (
+    "An emergency disclosure: notice is withheld until {until} (LAWREQ_EMERGENCY_NOTICE_DELAY_DAYS, {days} days), "
+    "so that telling the user does not endanger the person at risk nor the investigation."
+)
 DISCLOSED = (Outcome.DISCLOSED, Outcome.PARTIALLY_DISCLOSED)
 
 NOTICE_SUBJECT = "{platform}: a request for your account's data was answered"
@@ -100,9 +104,11 @@ def user_notice_schedule(*, legal_request: LegalRequest) -> LegalRequest:
         if not rule.given:
             status, due_at = UserNoticeStatus.WITHHELD, None
             reason, withheld_by = REASON_RULE.format(rule=rule.rule, citation=rule.citation), "rule"
-        elif locked.nondisclosure_until is not None and _order_lapses_at(locked.nondisclosure_until) > now:
-            status, due_at = UserNoticeStatus.WITHHELD, _order_lapses_at(locked.nondisclosure_until)
-            reason, withheld_by = REASON_ORDER.format(until=locked.nondisclosure_until.isoformat()), "order"
+        else:
+            # Withheld until the latest of what bars it for a time: an order, an emergency's delay.
+            for until, why, by in _temporary_bars(locked, now):
+                if until > due_at:
+                    status, due_at, reason, withheld_by = UserNoticeStatus.WITHHELD, until, why, by
     locked.user_notice_status, locked.user_notice_due_at, locked.user_notice_reason = status, due_at, reason
     locked.save(update_fields=["user_notice_status", "user_notice_due_at", "user_notice_reason", "updated_at"])
     audit_record(
@@ -118,11 +124,24 @@ def user_notice_schedule(*, legal_request: LegalRequest) -> LegalRequest:
     return locked
 
 
+def _temporary_bars(legal_request: LegalRequest, now: dt.datetime) -> list[tuple[dt.datetime, str, str]]:
+    """What withholds notice for a time: (until, reason, by)."""
+    bars = []
+    if legal_request.nondisclosure_until is not None:
+        until = _order_lapses_at(legal_request.nondisclosure_until)
+        bars.append((until, REASON_ORDER.format(until=legal_request.nondisclosure_until.isoformat()), "order"))
+    days = settings.LAWREQ_EMERGENCY_NOTICE_DELAY_DAYS
+    if legal_request.is_emergency and days > 0:
+        until = (legal_request.responded_at or now) + dt.timedelta(days=days)
+        bars.append((until, REASON_EMERGENCY.format(until=f"{until:%Y-%m-%d}", days=days), "emergency"))
+    return bars
+
+
 def _due(now: dt.datetime):
-    """Notices due now: pending ones, and those withheld by an order that has lapsed."""
+    """Notices due now: pending ones, and those withheld for a time (an order, an emergency) that has
+    lapsed; notice the rules withhold has no due time and is never given."""
     return LegalRequest.objects.filter(
-        Q(user_notice_status=UserNoticeStatus.PENDING)
-        | Q(user_notice_status=UserNoticeStatus.WITHHELD, nondisclosure_until__isnull=False),
+        Q(user_notice_status=UserNoticeStatus.PENDING) | Q(user_notice_status=UserNoticeStatus.WITHHELD),
         user_notice_due_at__isnull=False,
         user_notice_due_at__lte=now,
         user_notice_sent_at__isnull=True,

@@ -173,7 +173,8 @@ class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.Gener
     @extend_schema(
         request=LegalHoldSerializer,
         responses={200: LegalRequestSerializer},
-        description="Place (`legal_hold: true`, with a `reason`) or lift the legal hold: while it is on, retention "
+        description="Place (`legal_hold: true`) or lift (`legal_hold: false`) the legal hold, with a `reason` either "
+        "way (400 without): while it is on, retention "
         "purges nothing of the request (snapshot, letter, documents). Analysts and reviewers only (anyone else: "
         "404); audited with the reason.",
     )

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 ERR_BAD_CREDENTIALS = gettext_noop("Unable to log in with the credentials provided.")
 ERR_THROTTLED = gettext_noop("Too many failed log-ins. Try again in a minute.")
+ERR_REGISTRATIONS_THROTTLED = gettext_noop("Too many registrations from your network. Try again in an hour.")
 ERR_OTP_REQUIRED = gettext_noop("A one-time code from your authenticator app (otp) is required for this account.")
 ERR_NOT_ADMIN = gettext_noop("This account may not use the admin site.")
 ERR_TOKEN_REVOKED = "This token was revoked: the password changed. Log in again."  # noqa: S105
@@ -194,7 +195,18 @@ def _attempt_give_back(counted: list[tuple[_Limit, BaseCache]]) -> None:
 
 def registration_throttle(*, email: str, client_ip: str) -> None:
     """A self-registration counts as a log-in attempt for the address and the address alone (429
-    past the log-in limits), so the form cannot be used to probe e-mail domains or flood inboxes."""
+    past the log-in limits), so the form cannot be used to probe e-mail domains or flood inboxes;
+    and against a limit of registrations per client address of its own (each one sends an e-mail and
+    may replace a pending registration), far below the log-in one."""
+    per_address = _Limit(
+        f"registrations:address:{audit_hash_identifier(client_ip)}",
+        settings.LAWREQ_REGISTRATION_MAX_PER_ADDRESS,
+        settings.LAWREQ_REGISTRATION_ADDRESS_WINDOW_SECONDS,
+    )
+    count, _ = _count_attempt(per_address)
+    if count > per_address.limit:
+        _throttled_attempt_note(client_ip=client_ip)
+        raise LoginThrottled(ERR_REGISTRATIONS_THROTTLED)
     _attempt_count(username=f"registration:{email}", client_ip=client_ip)
 
 

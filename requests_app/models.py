@@ -219,6 +219,8 @@ class LegalRequest(models.Model):
     )
 
     received_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The last (re)submission: what the legal team verifies (a call-back) is the request as it stands since.
+    submitted_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # The clock stops while the officer is asked for information; on resubmission ``due_at`` moves
     # later by the pause (``requests_app.deadlines``). The total is what the paused time added up to.
@@ -293,6 +295,12 @@ class LegalRequest(models.Model):
     @property
     def clock_paused(self) -> bool:
         return self.clock_paused_at is not None
+
+    @property
+    def is_emergency(self) -> bool:
+        """The one test of an emergency every gate uses (call-back, follow-up, rules): the flag, or the
+        emergency disclosure process type, which implies it (services keep the two in step)."""
+        return self.emergency or self.process_type == ProcessType.EMERGENCY_DISCLOSURE
 
 
 def target_seal_context(*, legal_request_id: int, target_type: str, value_index: str, field: str) -> str:

@@ -111,7 +111,8 @@ def officer_register(*, name: str, email: str, badge_number: str, password: str,
 
     Refused (400) for an address whose domain is no verified agency's, with one message whatever
     the reason, so the refusal tells nothing of which agencies exist. An address that already has
-    an account gets the same answer as a new one and nothing is created (no account enumeration).
+    an account gets the same answer as a new one and nothing is created (no account enumeration),
+    unless that account was never confirmed: then the new registration replaces it (``_registration_replace``).
     """
     email = email.strip()
     if len(email) > MAX_EMAIL_LENGTH:
@@ -136,14 +137,21 @@ def _officer_register(
 ) -> Registration:
     users = get_user_model()
     username = email.lower()
-    if users.objects.filter(username__iexact=username).exists() or users.objects.filter(email__iexact=email).exists():
-        return Registration(officer=None, link="")
+    existing = (
+        users.objects.filter(username__iexact=username).first() or users.objects.filter(email__iexact=email).first()
+    )
+    if existing is not None:
+        pending = Officer.objects.select_for_update().filter(
+            user=existing, status=OfficerStatus.EMAIL_UNCONFIRMED, email_confirmed_at__isnull=True
+        )
+        officer = pending.select_related("user").first()
+        if officer is None:
+            return Registration(officer=None, link="")
+        return _registration_replace(
+            officer=officer, agency=agency, name=name, badge_number=badge_number, password=password, base_url=base_url
+        )
     user = users(username=username, email=email, first_name=name.strip()[:150], is_active=False)
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise InvalidInput(" ".join(error.messages), field="password")
-    user.set_password(password)
+    _password_set(user, password)
     user.save()
     officer = Officer.objects.create(
         user=user,
@@ -154,6 +162,39 @@ def _officer_register(
     )
     audit_record(
         action=AuditAction.OFFICER_REGISTERED,
+        actor=None,
+        role="anonymous",
+        obj=officer,
+        details={"user": user.pk, "agency": agency.pk},
+    )
+    link = _new_link(officer, base_url)
+    _send_link(officer, link, reverify=False)
+    return Registration(officer=officer, link=link)
+
+
+def _password_set(user, password: str) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field="password")
+    user.set_password(password)
+
+
+def _registration_replace(
+    *, officer: Officer, agency: Agency, name: str, badge_number: str, password: str, base_url: str
+) -> Registration:
+    """A registration for an address whose account was never confirmed replaces the pending one: new
+    name, badge and password, a new link, the old link void (its nonce is replaced). Otherwise whoever
+    registered an address first (not necessarily its owner) would hold the account its owner confirms."""
+    user = officer.user
+    user.first_name = name.strip()[:150]
+    _password_set(user, password)
+    user.save(update_fields=["first_name", "password"])
+    officer.agency = agency
+    officer.badge_number = badge_number.strip()
+    officer.save(update_fields=["agency", "badge_number"])
+    audit_record(
+        action=AuditAction.OFFICER_REGISTRATION_REPLACED,
         actor=None,
         role="anonymous",
         obj=officer,

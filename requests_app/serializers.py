@@ -74,7 +74,11 @@ class LegalRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializ
     jurisdiction = JurisdictionCodeField()
     process_type = serializers.ChoiceField(choices=ProcessType.choices)
     legal_channel = serializers.ChoiceField(choices=LegalChannel.choices, required=False)
-    emergency = StrictBooleanField(required=False)
+    emergency = StrictBooleanField(
+        required=False,
+        help_text="An emergency (danger to life or of serious physical injury): needs `emergency_justification`. "
+        "A request of process_type `emergency_disclosure` is always an emergency: the flag is set whatever is sent",
+    )
     emergency_justification = StrictCharField(max_length=5000, allow_blank=True, required=False)
     case_number = StrictCharField(max_length=100, allow_blank=True, required=False)
     offense = StrictCharField(max_length=5000, allow_blank=True, required=False)
@@ -223,11 +227,15 @@ class LegalRequestSerializer(serializers.Serializer):
     user_notice = serializers.SerializerMethodField(
         help_text=(
             "Notice to the users whose data was disclosed: status pending (will be given; due_at says when), "
-            "sent (sent_at), withheld (by a non-disclosure order until due_at, or by the rules) or not_required. "
+            "sent (sent_at), withheld (by a non-disclosure order until due_at, after an emergency disclosure until "
+            "due_at, LAWREQ_EMERGENCY_NOTICE_DELAY_DAYS after the answer, or by the rules) or not_required. "
             "reason, why it is withheld, is given to the legal team only."
         )
     )
-    legal_hold = serializers.BooleanField(help_text="While true, nothing of the request is purged by retention")
+    legal_hold = serializers.SerializerMethodField(
+        help_text="While true, nothing of the request is purged by retention. An internal decision of the legal "
+        "team: shown to the legal team only (null for officers)"
+    )
 
     @extend_schema_field(USER_NOTICE_SCHEMA)
     def get_user_notice(self, legal_request: LegalRequest) -> dict:
@@ -240,6 +248,13 @@ class LegalRequestSerializer(serializers.Serializer):
         if request is not None and is_legal_staff(request.user) and legal_request.user_notice_status == "withheld":
             notice["reason"] = legal_request.user_notice_reason
         return notice
+
+    @extend_schema_field({"type": "boolean", "nullable": True})
+    def get_legal_hold(self, legal_request: LegalRequest) -> bool | None:
+        request = self.context.get("request")
+        if request is None or not is_legal_staff(request.user):
+            return None
+        return legal_request.legal_hold
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_assignee(self, legal_request: LegalRequest) -> str | None:

@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from audit.actions import AuditAction
@@ -31,7 +31,7 @@ from lawreq.errors import (
     TransitionNotAllowed,
 )
 from lawreq.roles import is_legal_staff
-from requests_app.choices import Outcome
+from requests_app.choices import Outcome, ProcessType
 from requests_app.deadlines import clock_pause, clock_resume
 from requests_app.documents import inspect_pdf, sanitize_filename
 from requests_app.models import (
@@ -85,8 +85,8 @@ ERR_AGENCY_SUSPENDED = (
     "reinstated."
 )
 ERR_OFFICER_AGENCY_SUSPENDED = (
-    "Your agency's access is suspended: you can read your agency's requests but not create or submit any. "
-    "Contact the platform's legal team."
+    "Your agency's access is suspended: you can read your agency's requests and write to the legal team, but "
+    "not create, change, submit or withdraw any. Contact the platform's legal team."
 )
 ERR_SUSPENSION_REASON = "Give the reason for the suspension."
 ERR_NOT_SUSPENDED = "The agency {agency} is not suspended."
@@ -480,6 +480,7 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
         preservation_of=_preservation_for(officer.agency, preservation_ref),
         **data,
     )
+    _emergency_in_step(legal_request)
     legal_request.full_clean(exclude=FOREIGN_KEYS_CHECKED_BY_SERVICE, validate_unique=False, validate_constraints=False)
     legal_request.save()
     _store_targets(legal_request, targets)
@@ -501,6 +502,13 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
         },
     )
     return legal_request
+
+
+def _emergency_in_step(legal_request: LegalRequest) -> None:
+    """An emergency disclosure request is an emergency, whatever the flag sent with it says: the
+    call-back, the emergency deadlines and justification and the follow-up all hang on it."""
+    if legal_request.process_type == ProcessType.EMERGENCY_DISCLOSURE:
+        legal_request.emergency = True
 
 
 def _check_request_fields(*, jurisdiction: Jurisdiction, data: dict[str, Any], targets: list[dict]) -> None:
@@ -568,6 +576,7 @@ def _replace_targets(legal_request: LegalRequest, targets: list[dict]) -> None:
 def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, Any]) -> LegalRequest:
     """Officers correct a draft, or a request the legal team sent back with a question."""
     locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
+    _require_agency_not_suspended(locked)
     if locked.state not in EDITABLE_STATES:
         raise TransitionNotAllowed(ERR_UPDATE_STATE)
     data = dict(data)
@@ -579,6 +588,7 @@ def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, 
         data["preservation_of"] = _preservation_for(locked.agency, data["preservation_of"])
     for field, value in data.items():
         setattr(locked, field, value)
+    _emergency_in_step(locked)
     locked.full_clean(exclude=FOREIGN_KEYS_CHECKED_BY_SERVICE, validate_unique=False, validate_constraints=False)
     locked.save()
     if targets is not None:
@@ -683,18 +693,18 @@ def legal_request_submit(
     it was received and when it is due; an answer to a question keeps both."""
     with transaction.atomic():
         officer_submission_check(actor=actor)
-        if Agency.objects.filter(pk=legal_request.agency_id, suspended_at__isnull=False).exists():
-            raise NotPermitted(ERR_OFFICER_AGENCY_SUSPENDED)
+        _require_agency_not_suspended(legal_request)
         if not legal_request.documents.exists():
             if legal_request.state not in EDITABLE_STATES:
                 raise TransitionNotAllowed(
                     ERR_TRANSITION.format(from_state=legal_request.state, to_state=State.RECEIVED)
                 )
             raise Conflict(ERR_NO_DOCUMENT)
-        changes: dict[str, Any] = {}
+        # Each (re)submission is recorded: what was verified before it (a call-back) was another text.
+        changes: dict[str, Any] = {"submitted_at": received_at}
         details: dict[str, Any] = {}
         if legal_request.received_at is None:
-            changes = {"received_at": received_at, "due_at": due_at}
+            changes |= {"received_at": received_at, "due_at": due_at}
             # The deadline in the trail lets the SLA report be recounted from the audit log alone.
             details = {"due_at": due_at.astimezone(dt.UTC).isoformat()}
         elif legal_request.state == State.NEEDS_INFO:
@@ -704,9 +714,19 @@ def legal_request_submit(
         )
 
 
+def _require_agency_not_suspended(legal_request: LegalRequest) -> None:
+    """The officer side of a freeze: a suspended agency's account may be in a forger's hands, so it may
+    not change, submit or withdraw a request (a withdrawal would close the case under investigation and
+    destroy its disclosed data). Reading and messages stay open: they change no request, and the legal
+    team needs to talk to the agency while it investigates."""
+    if Agency.objects.filter(pk=legal_request.agency_id, suspended_at__isnull=False).exists():
+        raise NotPermitted(ERR_OFFICER_AGENCY_SUSPENDED)
+
+
 def legal_request_withdraw(
     *, legal_request: LegalRequest, actor, reason: str = "", details: dict | None = None
 ) -> LegalRequest:
+    _require_agency_not_suspended(legal_request)
     return _transition(
         legal_request=legal_request,
         to_state=State.WITHDRAWN,
@@ -874,9 +894,9 @@ ERR_FOLLOWUP_DOCUMENT = "Document #{id} is not a follow-up document of this requ
 def legal_request_followup_open(*, legal_request: LegalRequest, due_at: dt.datetime) -> bool:
     """Start awaiting the follow-up of a responded emergency disclosure, due by ``due_at``. Returns
     whether it started now (a second call changes nothing)."""
-    opened = LegalRequest.objects.filter(pk=legal_request.pk, emergency=True, followup_state="").update(
-        followup_state=FollowUpState.AWAITING, followup_due_at=due_at
-    )
+    opened = LegalRequest.objects.filter(
+        Q(emergency=True) | Q(process_type=ProcessType.EMERGENCY_DISCLOSURE), pk=legal_request.pk, followup_state=""
+    ).update(followup_state=FollowUpState.AWAITING, followup_due_at=due_at)
     if opened:
         audit_record(
             action=AuditAction.FOLLOWUP_REQUESTED,

@@ -34,6 +34,26 @@ def agency_webhook_seal_context(agency_id: int) -> str:
     return f"requests_app.agency_webhook_secret:{agency_id}"
 
 
+# Prefixes that carry an IPv4 address to a translator or relay: Python counts them global, but a NAT64
+# gateway (64:ff9b::/96, RFC 6052; 64:ff9b:1::/48, RFC 8215) or a 6to4 relay (2002::/16, RFC 3056)
+# connects on to the embedded IPv4 address, which may be private. Refused outright.
+TRANSLATED_IPV6 = tuple(ipaddress.ip_network(net) for net in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16"))
+
+
+def _address_is_public(address: str) -> bool:
+    """Global, not an IPv4 translation or relay prefix, and any IPv4 address it embeds global too."""
+    ip = ipaddress.ip_address(address)
+    if not ip.is_global:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in network for network in TRANSLATED_IPV6):
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and not embedded.is_global:
+            return False
+    return True
+
+
 def webhook_url_addresses(url: str) -> list[str]:
     """The addresses ``url`` may be connected to, or ``InvalidInput``: its form, its scheme (https in
     production, ``LAWREQ_WEBHOOK_REQUIRE_HTTPS``) and, where private addresses are refused
@@ -49,7 +69,7 @@ def webhook_url_addresses(url: str) -> list[str]:
     except (OSError, ValueError):
         raise InvalidInput(ERR_URL_UNRESOLVED.format(host=parts.hostname), field="webhook_url")
     addresses = sorted({info[4][0] for info in infos})
-    if not settings.LAWREQ_WEBHOOK_ALLOW_PRIVATE and any(not ipaddress.ip_address(a).is_global for a in addresses):
+    if not settings.LAWREQ_WEBHOOK_ALLOW_PRIVATE and not all(_address_is_public(a) for a in addresses):
         raise InvalidInput(ERR_URL_PRIVATE.format(host=parts.hostname), field="webhook_url")
     return addresses
 

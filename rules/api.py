@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from requests_app.selectors import legal_request_get_for_officer, legal_request_get_for_staff
@@ -116,7 +118,18 @@ class PrecheckSerializer(serializers.Serializer):
     retention = RetentionWindowSerializer(many=True)
 
 
+class PrecheckThrottle(UserRateThrottle):
+    """Per user: each pre-check runs the rules and writes an audit entry, so a loop would flood both."""
+
+    scope = "precheck"
+
+    def get_rate(self) -> str:
+        return settings.LAWREQ_PRECHECK_RATE  # read per call, so a deployment (or a test) may change it
+
+
 class RequestPrecheckView(APIView):
+    throttle_classes = [PrecheckThrottle]
+
     @extend_schema(
         request=None,
         responses={200: PrecheckSerializer},
@@ -126,7 +139,8 @@ class RequestPrecheckView(APIView):
             "can act on, with their citations (never the legal team's notes nor the identity checks); `missing` "
             "what must be added before filing (the legal document included); `retention` how far back each asked "
             "category is kept under the rules in force. The agency's officers only (others: 403; another agency's "
-            "request: 404); 409 in any other state. Changes nothing but one audit entry (`request.prechecked`)."
+            "request: 404); 409 in any other state. Changes nothing but one audit entry (`request.prechecked`). "
+            "At most `LAWREQ_PRECHECK_RATE` per user (30 a minute by default): past it, 429 with Retry-After."
         ),
     )
     def post(self, request, ref: str):

@@ -61,7 +61,7 @@ def facts_from_request(legal_request: LegalRequest) -> RequestFacts:
         process_type=legal_request.process_type,
         received_at=legal_request.received_at or timezone.now(),
         legal_channel=legal_request.legal_channel,
-        emergency=legal_request.emergency,
+        emergency=legal_request.is_emergency,
         emergency_justification=legal_request.emergency_justification.strip(),
         case_number=legal_request.case_number.strip(),
         offense=legal_request.offense.strip(),

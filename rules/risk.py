@@ -100,7 +100,7 @@ def risk_signals_of(legal_request: LegalRequest) -> list[RiskSignal]:
     if set(Category.values) <= set(legal_request.categories):
         signals.append(RiskSignal(ALL_CATEGORIES, "Every category of data requested."))
 
-    if legal_request.emergency:
+    if legal_request.is_emergency:
         emergencies = LegalRequest.objects.filter(
             created_by=creator, emergency=True, received_at__gt=at - dt.timedelta(hours=24), received_at__lte=at
         ).count()

@@ -147,7 +147,11 @@ class CallBacksView(APIView):
         "agency's number in the registry (`Agency.callback_phone`), taken by the system when the call is "
         "recorded: a body naming a number (`number_called`, `number`) is refused (400), and an agency with no "
         "registry number gives 409. Who called and when are the system's. An emergency disclosure cannot be "
-        "proposed nor approved (409) until one call-back is `confirmed`; a `not_confirmed` one flags the "
+        "proposed nor approved (409) until one call-back is `confirmed` since the request's last (re)submission "
+        "(an earlier one verified another text); the reviewer who recorded it may not approve (409, four eyes). "
+        "Refused (409): on a draft or a closed request (responded, rejected, withdrawn), on a request that needs "
+        "no verification (neither an emergency nor flagged by the rules), on a suspended agency's request, and a "
+        "`confirmed` one by whoever recorded a `not_confirmed` one on the request. A `not_confirmed` one flags the "
         "request and notifies the reviewers. `spoke_to` and `note` are sealed; never shown to an officer.",
         request=CallBackWriteSerializer,
         responses={201: CallBackSerializer},

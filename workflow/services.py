@@ -126,7 +126,7 @@ def _deadline(legal_request: LegalRequest, received_at: dt.datetime) -> dt.datet
     return response_deadline(
         jurisdiction_code=legal_request.jurisdiction.code,
         process_type=legal_request.process_type,
-        emergency=legal_request.emergency,
+        emergency=legal_request.is_emergency,
         received_at=received_at,
     )
 
@@ -250,7 +250,7 @@ def do_issue_response(*, legal_request_id: int, claim_token: str | None = None) 
             webhook_event(event=Event.ANSWERED, legal_request=legal_request, occurrence=f"response:{response.pk}")
             # Whether and when the users whose data went out are told (an order or the rules may bar it).
             user_notice_schedule(legal_request=legal_request)
-            if legal_request.emergency and legal_request.outcome in DISCLOSED_OUTCOMES:
+            if legal_request.is_emergency and legal_request.outcome in DISCLOSED_OUTCOMES:
                 _followup_request(legal_request)
     return response
 

@@ -148,3 +148,17 @@ def test_the_precheck_is_in_the_served_schema(client):
 
     operation = schema["paths"]["/api/v1/requests/{ref}/precheck/"]["post"]
     assert "changes nothing" in operation["description"].lower()
+
+
+def test_pre_checks_are_throttled_per_user(api, officer_a, officer_b, draft_factory, shipped_rules, settings):
+    settings.LAWREQ_PRECHECK_RATE = "2/min"
+    legal_request = draft_factory(officer_a)
+    client = api(officer_a)
+
+    statuses = [client.post(precheck_url(legal_request)).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert AuditEntry.objects.filter(action=AuditAction.REQUEST_PRECHECKED, request_ref=legal_request.ref).count() == 2
+    # another user has a limit of their own
+    other = draft_factory(officer_b, process_type="production_order")
+    assert api(officer_b).post(precheck_url(other)).status_code == 200

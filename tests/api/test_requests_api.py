@@ -291,3 +291,16 @@ def test_correcting_the_targets_replaces_them(api, officer_a, draft_factory):
     )
     assert response.status_code == 200
     assert [(t["type"], t["value"]) for t in response.json()["targets"]] == [("account_id", "acct-9")]
+
+
+def test_the_legal_hold_is_the_legal_teams_an_officer_sees_null(api, officer_a, reviewer, in_review_factory):
+    from requests_app.models import LegalRequest
+
+    legal_request = in_review_factory(officer_a)
+    LegalRequest.objects.filter(pk=legal_request.pk).update(legal_hold=True)
+
+    officers = api(officer_a).get(f"{REQUESTS}{legal_request.ref}/").json()
+    staffs = api(reviewer).get(f"{REQUESTS}{legal_request.ref}/").json()
+
+    assert officers["legal_hold"] is None
+    assert staffs["legal_hold"] is True

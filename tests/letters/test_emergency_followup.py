@@ -176,3 +176,41 @@ def test_the_officer_is_asked_for_the_follow_up_in_their_language(disclosed, off
     owed = page[page.index('id="followup-owed"') : page.index("</p>", page.index('id="followup-owed"'))]
     assert "das nachfolgende rechtliche Verfahren" in owed and "Laden Sie es hier als PDF hoch" in owed
     assert "follow-up" not in owed
+
+
+def test_notice_to_the_user_is_withheld_after_an_emergency_disclosure_for_the_set_period(
+    audit_trail, disclosed, officer_a
+):
+    from notifications.tasks import user_notices_send_task
+    from notifications.user_notice import REASON_EMERGENCY
+
+    until = RESPONDED + dt.timedelta(days=90)
+    assert disclosed.user_notice_status == "withheld"
+    assert disclosed.user_notice_due_at == until
+    assert disclosed.user_notice_reason == REASON_EMERGENCY.format(until=f"{until:%Y-%m-%d}", days=90)
+    audit_trail.assert_recorded(AuditAction.USER_NOTICE_SCHEDULED, request_ref=disclosed.ref, withheld_by="emergency")
+    assert api_client(officer_a).get(f"/api/v1/requests/{disclosed.ref}/").json()["user_notice"]["status"] == "withheld"
+    with time_machine.travel(until - dt.timedelta(minutes=1), tick=False):
+        assert user_notices_send_task() == 0
+    with time_machine.travel(until + dt.timedelta(minutes=1), tick=False):
+        assert user_notices_send_task() == 1
+
+
+def test_without_the_emergency_delay_notice_is_due_at_once(
+    shipped_rules, account, officer_a, analyst, reviewer, settings
+):
+    settings.LAWREQ_EMERGENCY_NOTICE_DELAY_DAYS = 0
+
+    legal_request = emergency_disclosed(officer_a, analyst, reviewer)
+
+    assert legal_request.user_notice_status == "pending" and legal_request.user_notice_due_at == RESPONDED
+
+
+def test_an_emergency_disclosure_filed_without_the_flag_is_followed_up(
+    shipped_rules, account, officer_a, analyst, reviewer
+):
+    legal_request = emergency_disclosed(officer_a, analyst, reviewer, emergency=False)
+
+    assert legal_request.emergency is True
+    assert legal_request.followup_state == FollowUpState.AWAITING
+    assert legal_request.user_notice_status == "withheld"

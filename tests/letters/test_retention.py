@@ -105,7 +105,7 @@ def test_a_request_under_legal_hold_is_not_purged(issued_response, approved_requ
     assert Response.objects.get(pk=issued_response.pk).purged_at is None
     assert AuditEntry.objects.filter(action=AuditAction.LEGAL_HOLD_CHANGED, request_ref=approved_request.ref).exists()
     # lifted, it goes at the next purge
-    legal_request_legal_hold_set(legal_request=approved_request, actor=reviewer, on=False)
+    legal_request_legal_hold_set(legal_request=approved_request, actor=reviewer, on=False, reason="Litigation ended")
     with _later():
         assert len(purge_expired()) == 3
 
@@ -131,6 +131,22 @@ def test_only_the_legal_team_places_a_legal_hold_and_with_a_reason(approved_requ
     assert answer.status_code == 200 and answer.json()["legal_hold"] is True
 
 
+def test_lifting_a_legal_hold_needs_a_reason_too(approved_request, reviewer, api, audit_trail):
+    legal_request_legal_hold_set(legal_request=approved_request, actor=reviewer, on=True, reason="Litigation")
+    with pytest.raises(InvalidInput, match="lifted"):
+        legal_request_legal_hold_set(legal_request=approved_request, actor=reviewer, on=False, reason=" ")
+    url = f"/api/v1/requests/{approved_request.ref}/legal-hold/"
+
+    refused = api(reviewer).post(url, {"legal_hold": False}, format="json")
+    approved_request.refresh_from_db()
+    assert refused.status_code == 400 and "reason" in refused.json()
+    assert approved_request.legal_hold
+
+    lifted = api(reviewer).post(url, {"legal_hold": False, "reason": "Litigation ended"}, format="json")
+    assert lifted.status_code == 200 and lifted.json()["legal_hold"] is False
+    audit_trail.assert_recorded(AuditAction.LEGAL_HOLD_CHANGED, actor=reviewer, legal_hold=False)
+
+
 def test_the_request_page_places_and_lifts_a_legal_hold(approved_request, reviewer, officer_a):
     from django.test import Client
     from django.urls import reverse
@@ -147,5 +163,8 @@ def test_the_request_page_places_and_lifts_a_legal_hold(approved_request, review
     approved_request.refresh_from_db()
     assert approved_request.legal_hold
     staff.post(url, {"legal_hold": "off"})
+    approved_request.refresh_from_db()
+    assert approved_request.legal_hold, "lifted without a reason"
+    staff.post(url, {"legal_hold": "off", "reason": "Litigation ended"})
     approved_request.refresh_from_db()
     assert not approved_request.legal_hold

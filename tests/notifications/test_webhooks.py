@@ -232,6 +232,12 @@ PRODUCTION = {"LAWREQ_WEBHOOK_REQUIRE_HTTPS": True, "LAWREQ_WEBHOOK_ALLOW_PRIVAT
         "https://169.254.169.254/latest/meta-data/",  # cloud metadata
         "https://[::1]/hook",
         "https://[fd00::1]/hook",
+        "https://[64:ff9b::7f00:1]/hook",  # NAT64 of 127.0.0.1
+        "https://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of the cloud metadata address
+        "https://[64:ff9b::5db8:d822]/hook",  # NAT64 even of a public address: the gateway is the platform's
+        "https://[64:ff9b:1::a00:7]/hook",  # local-use NAT64 of 10.0.0.7
+        "https://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
+        "https://[2002:a00:7::1]/hook",  # 6to4 of 10.0.0.7
         "https://0.0.0.0/hook",
         "https://user:password@93.184.216.34/hook",
         "ftp://93.184.216.34/hook",

@@ -268,3 +268,47 @@ def test_the_portal_tells_an_unapproved_officer_and_offers_reverification_when_d
         page = approved.get(reverse("web:portal")).content.decode()
         assert "Send me a confirmation link" in page
         assert approved.post(reverse("web:officer-reverify")).status_code == 302
+
+
+def test_a_registration_for_an_unconfirmed_address_replaces_the_pending_one(
+    agency_a, django_capture_on_commit_callbacks
+):
+    # given an attacker who registered the victim's address with their own password
+    squatted = _register(password="the attackers own passphrase 666")
+    squatter_token = _token_of(squatted.link)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = _register(name="Jane Owner", password=STRONG_PASSWORD)
+
+    assert registration.officer is not None and registration.officer.pk == squatted.officer.pk
+    assert Officer.objects.filter(user__email="jane.doe@springfield-pd.gov").count() == 1
+    user = Officer.objects.get(pk=squatted.officer.pk).user
+    assert user.check_password(STRONG_PASSWORD) and not user.check_password("the attackers own passphrase 666")
+    assert user.first_name == "Jane Owner"
+    assert len(mail.outbox) == 1 and registration.link in mail.outbox[0].body
+    with pytest.raises(InvalidInput, match=re.escape(ERR_LINK_INVALID)):
+        officer_email_confirm(token=squatter_token)
+    assert officer_email_confirm(token=_token_of(registration.link)).status == OfficerStatus.AWAITING_APPROVAL
+    assert AuditEntry.objects.filter(action=AuditAction.OFFICER_REGISTRATION_REPLACED).count() == 1
+
+
+def test_a_confirmed_account_is_never_replaced_by_a_registration(agency_a):
+    officer_email_confirm(token=_token_of(_register().link))
+
+    registration = _register(password="the attackers own passphrase 666")
+
+    assert registration.officer is None and registration.link == ""
+    assert Officer.objects.get(user__email="jane.doe@springfield-pd.gov").user.check_password(STRONG_PASSWORD)
+
+
+def test_registrations_are_limited_per_network_address_apart_from_log_ins(agency_a, client, settings):
+    settings.LAWREQ_REGISTRATION_MAX_PER_ADDRESS = 2
+    url = reverse("web:register")
+    data = {"name": "Jane", "badge_number": "1", "password": STRONG_PASSWORD}
+
+    statuses = [client.post(url, {**data, "email": f"jane{n}@springfield-pd.gov"}).status_code for n in range(3)]
+
+    assert statuses == [302, 302, 429]
+    assert not Officer.objects.filter(user__email="jane2@springfield-pd.gov").exists()
+    # a log-in from the same address is not refused for it
+    assert client.post(reverse("web:login"), {"username": "nobody", "password": "wrong"}).status_code != 429

@@ -165,3 +165,32 @@ def test_a_suspension_also_blocks_the_call_back_free_paths_of_an_emergency(
 
     with pytest.raises(Conflict, match=re.escape(FROZEN)):
         propose(emergency, analyst)
+
+
+def test_a_suspended_agencys_officers_can_neither_withdraw_nor_change_but_still_write(
+    in_review, agency_a, officer_a, analyst
+):
+    from requests_app.services import legal_request_update
+    from workflow.services import do_message_post, do_withdraw
+
+    draft = draft_create(officer_a)
+    suspend(agency_a, analyst)
+    officer = api_client(officer_a)
+
+    with pytest.raises(NotPermitted, match=re.escape(ERR_OFFICER_AGENCY_SUSPENDED)):
+        do_withdraw(legal_request=in_review, actor=officer_a, reason="Closed.")
+    with pytest.raises(NotPermitted, match=re.escape(ERR_OFFICER_AGENCY_SUSPENDED)):
+        legal_request_update(legal_request=draft, actor=officer_a, data={"case_number": "FORGED-1"})
+    withdrawn = officer.post(f"/api/v1/requests/{in_review.ref}/withdraw/", {"reason": "x"}, format="json")
+    patched = officer.patch(f"/api/v1/requests/{draft.ref}/", {"case_number": "FORGED-2"}, format="json")
+    # messages stay open: the legal team needs to talk to the agency while it investigates
+    message = do_message_post(legal_request=in_review, actor=officer_a, body="Why is our request frozen?")
+    posted = officer.post(f"/api/v1/requests/{in_review.ref}/messages/", {"body": "Any news?"}, format="json")
+
+    assert withdrawn.status_code == 403 and "suspended" in withdrawn.json()["detail"]
+    assert patched.status_code == 403 and "suspended" in patched.json()["detail"]
+    assert message.pk and posted.status_code == 201
+    in_review.refresh_from_db()
+    draft.refresh_from_db()
+    assert in_review.state == State.IN_REVIEW
+    assert draft.case_number != "FORGED-1" and draft.case_number != "FORGED-2"

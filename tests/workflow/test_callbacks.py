@@ -88,9 +88,11 @@ def test_approving_an_emergency_disclosure_without_a_confirmed_call_back_is_refu
     assert emergency.state == State.PENDING_APPROVAL
 
 
-def test_a_confirmed_call_back_lets_the_disclosure_be_proposed_and_approved(emergency, analyst, reviewer):
+def test_a_confirmed_call_back_lets_the_disclosure_be_proposed_and_approved(
+    emergency, analyst, reviewer, second_reviewer
+):
     call(emergency, analyst, outcome="no_answer")
-    call(emergency, reviewer, outcome="confirmed")
+    call(emergency, second_reviewer, outcome="confirmed")
 
     propose_disclosure(emergency, analyst)
     approval = do_decide(legal_request=emergency, actor=reviewer, approve=True)
