@@ -95,13 +95,16 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _clear_cache(settings, tmp_path):
     from django.core.cache import cache
 
     from audit.services import audit_checkpoint_schedule_forget
 
     cache.clear()
     audit_checkpoint_schedule_forget()  # each test's database starts without this process's checkpoints
+    # ... and without its exported checkpoints: verification anchors on them, and an earlier test's
+    # chain (rolled back) would read as a rewritten log.
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "checkpoints"
 
 
 def make_pdf(text: str = "Court order", pages: int = 1) -> bytes:
