@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from lawreq.roles import Role, has_role, is_legal_staff, primary_role
 from notifications.selectors import unread_count
 from requests_app.choices import Category, label_of
+from requests_app.middleware import session_seconds_left
 from requests_app.states import OPEN_STATES
 
 register = template.Library()
@@ -77,6 +78,13 @@ def nav_for(user) -> list[tuple[str, str]]:
     if has_role(user, Role.ADMIN) or user.is_staff:
         links.append((_("Administration"), reverse("admin:index")))
     return links
+
+
+@register.simple_tag(takes_context=True, name="session_seconds_left")
+def session_seconds_left_tag(context) -> int:
+    """Seconds before this page's session ends for inactivity or age (the warning's timer)."""
+    request = context["request"]
+    return max(0, session_seconds_left(request.session, request.user, int(timezone.now().timestamp())))
 
 
 @register.simple_tag
