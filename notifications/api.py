@@ -16,7 +16,12 @@ from notifications.services import notification_mark_read, notifications_mark_al
 class NotificationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     event = serializers.ChoiceField(choices=Event.choices, read_only=True)
-    ref = serializers.CharField(source="legal_request.ref", read_only=True)
+    ref = serializers.CharField(
+        source="legal_request.ref",
+        read_only=True,
+        allow_null=True,
+        help_text="The request's reference; null for an officer's registration awaiting approval.",
+    )
     created_at = serializers.DateTimeField(read_only=True)
     read = serializers.BooleanField(read_only=True)
 

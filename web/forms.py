@@ -421,6 +421,10 @@ class LoginForm(CredentialsLoginForm):
 
     method = "web"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = _("Police officers: the e-mail address you registered with.")
+
 
 # The legal team's decision forms. What may be proposed or approved is the services' call.
 
@@ -660,7 +664,9 @@ class OfficerRegistrationForm(forms.Form):
     email = forms.EmailField(
         max_length=150,
         label=_("Official e-mail address"),
-        help_text=_("Your agency's address: its domain identifies your agency."),
+        help_text=_(
+            "Your agency's address: its domain identifies your agency. It is also your username: you log in with it."
+        ),
     )
     badge_number = forms.CharField(label=_("Badge or service number"), max_length=50)
     password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)

@@ -14,6 +14,7 @@ from lawreq.roles import Role, has_role, is_legal_staff, primary_role
 from notifications.selectors import unread_count
 from requests_app.choices import Category, label_of
 from requests_app.middleware import session_seconds_left
+from requests_app.officers import officers_pending_count
 from requests_app.states import OPEN_STATES
 
 register = template.Library()
@@ -73,6 +74,12 @@ def nav_for(user) -> list[tuple[str, str]]:
         links += [(_("Requests"), reverse("web:portal")), (_("New request"), reverse("web:portal-create"))]
     if is_legal_staff(user):
         links.append((_("Queue"), reverse("web:queue")))
+    if is_legal_staff(user) or has_role(user, Role.ADMIN) or user.is_superuser:
+        pending = officers_pending_count()
+        if pending:
+            links.append(
+                (_("Officers awaiting approval (%(count)s)") % {"count": pending}, reverse("web:officers-pending"))
+            )
     if has_role(user, Role.AUDITOR):
         links.append((_("Audit"), reverse("web:audit-status")))
     if has_role(user, Role.ADMIN) or user.is_staff:

@@ -1,0 +1,83 @@
+"""What the UX walk found on the officers' side of registration: the username is said, a pending
+officer's empty list says why, and whoever may approve officers is told one awaits approval."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from notifications.models import Event, Notification
+from requests_app.models import OfficerStatus
+from requests_app.officers import officer_register
+
+pytestmark = pytest.mark.django_db
+
+STRONG_PASSWORD = "a long and unusual passphrase 4711"
+EMAIL = "Jane.Doe@springfield-pd.gov"
+
+
+def _register_and_confirm(client: Client):
+    registration = officer_register(
+        name="Jane Doe", email=EMAIL, badge_number="SPD-4711", password=STRONG_PASSWORD, base_url="http://testserver/"
+    )
+    token = re.search(r"/confirm/([^/]+)/$", registration.link).group(1)
+    response = client.post(f"/accounts/register/confirm/{token}/")
+    assert response.status_code == 302
+    registration.officer.refresh_from_db()
+    return registration.officer, token
+
+
+def test_registration_says_the_username_is_the_email_address(client, agency_a, django_capture_on_commit_callbacks):
+    form = client.get("/accounts/register/").content.decode()
+    assert "It is also your username" in form
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/register/",
+            {"name": "Jane Doe", "email": EMAIL, "badge_number": "SPD-4711", "password": STRONG_PASSWORD},
+            follow=True,
+        )
+    assert "with your e-mail address as your username" in response.content.decode()
+    assert "Your username is your e-mail address: jane.doe@springfield-pd.gov" in mail.outbox[-1].body
+    assert "the e-mail address you registered with" in client.get("/accounts/login/").content.decode()
+
+
+def test_an_officer_awaiting_approval_is_told_why_no_request_is_listed(client_for, agency_a, officer_a, analyst):
+    from tests.conftest import draft_create
+
+    draft_create(officer_a)
+    officer, _token = _register_and_confirm(Client())
+    assert officer.status == OfficerStatus.AWAITING_APPROVAL
+
+    page = client_for(officer.user).get("/portal/").content.decode()
+
+    assert "Your agency has no request yet." not in page
+    assert "shown here once the platform has approved your account" in page
+
+
+def test_whoever_may_approve_officers_is_told_once_and_finds_the_page(
+    client_for, agency_a, analyst, reviewer, auditor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        officer, token = _register_and_confirm(Client())
+        Client().post(f"/accounts/register/confirm/{token}/")  # the link used twice: nothing more
+
+    told = Notification.objects.filter(event=Event.OFFICER_AWAITING_APPROVAL, officer=officer)
+    assert sorted(told.values_list("recipient__username", flat=True)) == sorted([analyst.username, reviewer.username])
+    sent = [message for message in mail.outbox if "registration awaits approval" in message.subject]
+    assert len(sent) == 2 and all("/officers/pending/" in message.body for message in sent)
+
+    client = client_for(analyst)
+    inbox = client.get("/notifications/").content.decode()
+    assert "A police officer&#x27;s registration awaits approval" in inbox
+    assert "Open the officers awaiting approval" in inbox
+    opened = client.post(f"/notifications/{told.get(recipient=analyst).pk}/open/")
+    assert opened["Location"] == "/officers/pending/"
+
+    pending = client.get("/officers/pending/").content.decode()
+    assert 'href="/officers/pending/"' in pending and "Officers awaiting approval (1)" in pending
+    assert "New registration" in pending and ">registration<" not in pending
+    assert "/officers/pending/" not in client_for(auditor).get("/audit/").content.decode()
