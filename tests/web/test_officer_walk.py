@@ -81,3 +81,42 @@ def test_whoever_may_approve_officers_is_told_once_and_finds_the_page(
     assert 'href="/officers/pending/"' in pending and "Officers awaiting approval (1)" in pending
     assert "New registration" in pending and ">registration<" not in pending
     assert "/officers/pending/" not in client_for(auditor).get("/audit/").content.decode()
+
+
+def _submit_button_class(page: str) -> str:
+    return re.search(r'id="submit-form">.*?<button type="submit" class="([^"]*)"', page, re.S).group(1)
+
+
+def test_filing_is_the_first_action_only_when_the_check_says_the_rules_proceed(client_for, officer_a, shipped_rules):
+    from tests.conftest import draft_create
+
+    client = client_for(officer_a)
+    refused = draft_create(officer_a, terms_violation=False)
+    fine = draft_create(officer_a)
+
+    refused_page = client.post(f"/portal/{refused.ref}/precheck/").content.decode()
+    fine_page = client.post(f"/portal/{fine.ref}/precheck/").content.decode()
+
+    assert _submit_button_class(refused_page) == "secondary"
+    assert _submit_button_class(fine_page) == ""
+
+
+def test_the_check_page_opened_again_by_its_address_shows_the_check(client_for, officer_a, shipped_rules):
+    from tests.conftest import draft_create
+
+    legal_request = draft_create(officer_a)
+
+    response = client_for(officer_a).get(f"/portal/{legal_request.ref}/precheck/")
+
+    assert response.status_code == 200 and 'id="precheck"' in response.content.decode()
+
+
+def test_the_draft_notice_asks_for_the_document_only_when_there_is_none(client_for, officer_a):
+    from tests.conftest import draft_create
+
+    client = client_for(officer_a)
+    with_document = client.get(f"/portal/{draft_create(officer_a).ref}/").content.decode()
+    without = client.get(f"/portal/{draft_create(officer_a, with_document=False).ref}/").content.decode()
+
+    assert "add the legal document (PDF)" not in with_document and "with its legal document" in with_document
+    assert "add the legal document (PDF)" in without

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lawreq.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
 from lawreq.views import megabytes
@@ -108,6 +108,9 @@ def render_portal_detail(
             "withdraw_form": withdraw_form or WithdrawForm(),
             "max_document_size": megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES),
             "precheck": precheck,
+            # Filing becomes the page's first action only once the check says the rules would proceed.
+            "precheck_passed": precheck is not None and precheck.recommendation == PROCEED,
+            "has_document": legal_request.documents.exists(),
             "step": filing_step(legal_request, precheck),
             **officer_conversation_context(request, legal_request, message_form),
         },
@@ -215,9 +218,10 @@ def portal_edit(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @officer_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def portal_precheck(request: HttpRequest, ref: str) -> HttpResponse:
-    """The check before filing, on the request's page: what the rules will say, before submitting."""
+    """The check before filing, on the request's page: what the rules will say, before submitting.
+    It changes nothing but an audit entry, so the page's address may be opened again (GET)."""
     legal_request = visible_request(request, ref)
     try:
         precheck = legal_request_precheck(legal_request=legal_request, actor=request.user)
