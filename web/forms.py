@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -38,12 +39,16 @@ from requests_app.selectors import (
 )
 from requests_app.services import MAX_TARGETS
 from requests_app.states import OPEN_STATES, State
-from rules.selectors import categories_out_of_reach_at_intake, fields_required_by_rules
+from rules.selectors import categories_out_of_reach_at_intake, fields_required_by_rules, process_types_recognised
 
 ERR_TARGET_LINE = _("Line {line}: write 'type:value', where type is phone, username or account_id.")
 ERR_TARGET_TYPE = _("Line {line}: '{type}' is not a target type (phone, username or account_id).")
 ERR_TARGET_EMPTY = _("Line {line}: the value after '{type}:' is empty.")
 ERR_TARGETS_NONE = _("Name at least one target, one per line.")
+ERR_PROCESS_NOT_RECOGNISED = _(
+    "The rules of this jurisdiction do not recognise this legal process: choose one of the list, which shows those "
+    "they do."
+)
 ERR_TARGETS_TOO_MANY = _("At most {limit} targets, one per line.")
 ERR_IDEMPOTENCY = _("This form is out of date: reload the page and try again.")
 ERR_NO_FILE = _("Choose the PDF file of the legal document.")
@@ -138,7 +143,14 @@ class LegalRequestForm(forms.Form):
         error_messages={"required": _("Choose the legal process of the document.")},
     )
     legal_channel = forms.ChoiceField(choices=LegalChannel.choices, initial=LegalChannel.DIRECT, label=_("Channel"))
-    emergency = forms.BooleanField(required=False, label=_("Emergency (danger of death or serious physical injury)"))
+    emergency = forms.BooleanField(
+        required=False,
+        label=_("Emergency (danger of death or serious physical injury)"),
+        help_text=_(
+            "For any legal process sent in an emergency (a European Production Order issued in an emergency, for "
+            "example). An emergency disclosure request is an emergency by its nature: choosing it counts as ticked."
+        ),
+    )
     emergency_justification = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Emergency justification")
     )
@@ -202,10 +214,28 @@ class LegalRequestForm(forms.Form):
         jurisdiction = self.data.get("jurisdiction") if self.is_bound else self.initial.get("jurisdiction")
         if jurisdiction and Jurisdiction.objects.filter(code=jurisdiction, is_region=False).exists():
             self.needed_by_rules = fields_required_by_rules(jurisdiction_code=jurisdiction)
+            self._offer_recognised_processes(jurisdiction)
         for name, field in self.fields.items():
             if (field.required or name in self.needed_by_rules) and not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs["aria-required"] = "true"
                 field.marked_required = True
+
+    def _offer_recognised_processes(self, jurisdiction: str) -> None:
+        """Only the legal processes the jurisdiction's rules recognise (and the request's own, when
+        it is being corrected), so that a US officer is not offered an EPOC nor a French one a subpoena."""
+        recognised = set(process_types_recognised(jurisdiction_code=jurisdiction, at=timezone.now()))
+        current = self.initial.get("process_type")
+        field = self.fields["process_type"]
+        field.choices = [
+            (value, label) for value, label in field.choices if not value or value in recognised or value == current
+        ]
+        field.error_messages["invalid_choice"] = ERR_PROCESS_NOT_RECOGNISED
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("process_type") == ProcessType.EMERGENCY_DISCLOSURE:
+            cleaned["emergency"] = True
+        return cleaned
 
     def clean_targets(self) -> list[dict[str, str]]:
         numbered = parse_targets(self.cleaned_data["targets"])

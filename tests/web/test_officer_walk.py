@@ -120,3 +120,58 @@ def test_the_draft_notice_asks_for_the_document_only_when_there_is_none(client_f
 
     assert "add the legal document (PDF)" not in with_document and "with its legal document" in with_document
     assert "add the legal document (PDF)" in without
+
+
+def test_a_user_notice_past_its_due_time_is_not_shown_as_due_later(client_for, officer_a):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from requests_app.models import LegalRequest
+    from tests.conftest import draft_create
+
+    legal_request = draft_create(officer_a)
+    LegalRequest.objects.filter(pk=legal_request.pk).update(
+        outcome="disclosed", user_notice_status="pending", user_notice_due_at=timezone.now() - dt.timedelta(hours=2)
+    )
+
+    page = client_for(officer_a).get(f"/portal/{legal_request.ref}/").content.decode()
+
+    notice = re.search(r'id="user-notice">(.*?)</dd>', page, re.S).group(1)
+    assert "due since" in notice and "next hourly round" in notice and ", due " not in notice
+
+
+def _process_options(page: str) -> list[str]:
+    select = re.search(r'<select name="process_type".*?</select>', page, re.S).group(0)
+    return [value for value in re.findall(r'<option value="([^"]*)"', select) if value]
+
+
+def test_the_process_list_offers_what_the_jurisdictions_rules_recognise(
+    client_for, officer_a, officer_b, shipped_rules
+):
+    us = _process_options(client_for(officer_a).get("/portal/new/").content.decode())
+    fr = _process_options(client_for(officer_b).get("/portal/new/").content.decode())
+
+    assert "subpoena" in us and "emergency_disclosure" in us and "production_order" not in us
+    assert "production_order" in fr and "court_order" in fr and "subpoena" not in fr
+
+
+def test_a_process_the_jurisdiction_does_not_recognise_is_refused_in_words(client_for, officer_b, shipped_rules):
+    from tests.web.test_portal import form_data
+
+    response = client_for(officer_b).post("/portal/new/", form_data(jurisdiction="FR", process_type="subpoena"))
+
+    assert response.status_code == 400
+    assert "do not recognise this legal process" in " ".join(response.context["form"].errors["process_type"])
+    assert "subpoena" not in _process_options(response.content.decode())
+
+
+def test_an_emergency_disclosure_request_is_an_emergency_whether_ticked_or_not(client_for, officer_a, shipped_rules):
+    from requests_app.models import LegalRequest
+    from tests.web.test_portal import form_data
+
+    data = form_data(process_type="emergency_disclosure", emergency_justification="A child is in danger.")
+    response = client_for(officer_a).post("/portal/new/", data)
+
+    assert response.status_code == 302, response.content
+    assert LegalRequest.objects.get().emergency is True

@@ -59,6 +59,11 @@ def due_soon(due_at: dt.datetime | None, hours: int = 24) -> bool:
 
 
 @register.filter
+def is_past(moment: dt.datetime | None) -> bool:
+    return moment is not None and moment <= timezone.now()
+
+
+@register.filter
 def field_value(form, name: str):
     """A bound field by a computed name (the per-target fields of the proposal form)."""
     return form[name]
