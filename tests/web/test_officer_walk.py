@@ -175,3 +175,24 @@ def test_an_emergency_disclosure_request_is_an_emergency_whether_ticked_or_not(c
 
     assert response.status_code == 302, response.content
     assert LegalRequest.objects.get().emergency is True
+
+
+def test_the_check_says_plainly_when_the_rules_set_no_retention_limit(client_for, officer_a, shipped_rules):
+    from tests.conftest import draft_create
+
+    legal_request = draft_create(officer_a)
+
+    page = client_for(officer_a).post(f"/portal/{legal_request.ref}/precheck/").content.decode()
+
+    table = re.search(r'id="precheck-retention".*?</table>', page, re.S).group(0)
+    assert "set no retention period for this data" in table and "no limit set by the rules" not in table
+
+
+def test_the_retention_panel_says_how_long(client_for, analyst, request_a, settings):
+    settings.LAWREQ_RETAIN_SNAPSHOTS_DAYS = 400
+    settings.LAWREQ_RETAIN_LETTERS_DAYS = 730
+
+    page = client_for(analyst).get(f"/queue/{request_a.ref}/").content.decode()
+
+    periods = re.search(r'id="retention-periods">(.*?)</p>', page, re.S).group(1)
+    assert "400 days" in periods and "730 days" in periods and "about 2 years" in periods

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,6 +57,18 @@ def due_soon(due_at: dt.datetime | None, hours: int = 24) -> bool:
         return False
     remaining = due_at - timezone.now()
     return dt.timedelta(0) <= remaining <= dt.timedelta(hours=hours)
+
+
+@register.simple_tag
+def retention_periods() -> dict:
+    """How long disclosed data and letters are kept (``letters.retention``), for the legal hold panel."""
+    letters = settings.LAWREQ_RETAIN_LETTERS_DAYS
+    years = letters / 365
+    return {
+        "snapshots": settings.LAWREQ_RETAIN_SNAPSHOTS_DAYS,
+        "letters": letters,
+        "letters_years": f"{years:.0f} years" if years >= 1.5 else f"{letters // 30} months",
+    }
 
 
 @register.filter
