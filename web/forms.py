@@ -211,8 +211,10 @@ class LegalRequestForm(forms.Form):
             for name, value in agency_presets(agency).items():
                 self.initial.setdefault(name, value)
         self.needed_by_rules: frozenset[str] = frozenset()
+        self.jurisdiction_code = ""
         jurisdiction = self.data.get("jurisdiction") if self.is_bound else self.initial.get("jurisdiction")
         if jurisdiction and Jurisdiction.objects.filter(code=jurisdiction, is_region=False).exists():
+            self.jurisdiction_code = jurisdiction
             self.needed_by_rules = fields_required_by_rules(jurisdiction_code=jurisdiction)
             self._offer_recognised_processes(jurisdiction)
         for name, field in self.fields.items():
@@ -286,6 +288,34 @@ def agency_presets(agency: Agency) -> dict[str, str]:
     if latest:
         presets["issuing_authority_type"] = latest
     return presets
+
+
+def unreachable_categories_by_process(form: LegalRequestForm) -> dict:
+    """For the form's jurisdiction, per legal process it offers, the sentence for each category that
+    process cannot reach: the request form's script (static/js/category_reach.js) shows them while
+    the officer ticks, before the draft is created. Empty until the jurisdiction is known."""
+    jurisdiction = form.jurisdiction_code
+    if not jurisdiction:
+        return {}
+    by_process = {}
+    for process_type, _label in form.fields["process_type"].choices:
+        if not process_type:
+            continue
+        refused = categories_out_of_reach_at_intake(
+            jurisdiction_code=jurisdiction, process_type=process_type, categories=Category.values
+        )
+        by_process[process_type] = {
+            item.category: str(
+                WARN_CATEGORY_UNREACHABLE.format(
+                    category=label_of(Category, item.category),
+                    process=in_sentence(label_of(ProcessType, process_type)),
+                    message=item.message,
+                    citation=item.citation,
+                )
+            )
+            for item in refused
+        }
+    return {"jurisdiction": jurisdiction, "processes": by_process}
 
 
 def unreachable_category_warnings(legal_request: LegalRequest) -> list[str]:

@@ -162,7 +162,8 @@ def test_a_process_the_jurisdiction_does_not_recognise_is_refused_in_words(clien
     response = client_for(officer_b).post("/portal/new/", form_data(jurisdiction="FR", process_type="subpoena"))
 
     assert response.status_code == 400
-    assert "do not recognise this legal process" in " ".join(response.context["form"].errors["process_type"])
+    # officer_b's agency is French: the refusal is in French
+    assert "ne reconnaissent pas cette procédure" in " ".join(response.context["form"].errors["process_type"])
     assert "subpoena" not in _process_options(response.content.decode())
 
 

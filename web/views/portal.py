@@ -28,6 +28,7 @@ from web.forms import (
     LegalRequestForm,
     MessageForm,
     WithdrawForm,
+    unreachable_categories_by_process,
     unreachable_category_warnings,
 )
 from web.views.common import (
@@ -139,6 +140,7 @@ def filing_step(legal_request: LegalRequest, precheck: Precheck | None) -> int:
 def _render_request_form(request, form, *, legal_request=None, upload_form=None, status=200) -> HttpResponse:
     context = {
         "form": form,
+        "unreachable_categories": unreachable_categories_by_process(form),
         "legal_request": legal_request,
         "upload_form": upload_form or DocumentUploadForm(),
         "max_document_size": megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES),
