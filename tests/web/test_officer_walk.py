@@ -197,3 +197,14 @@ def test_the_retention_panel_says_how_long(client_for, analyst, request_a, setti
 
     periods = re.search(r'id="retention-periods">(.*?)</p>', page, re.S).group(1)
     assert "400 days" in periods and "730 days" in periods and "about 2 years" in periods
+
+
+def test_a_pdf_sent_with_a_form_that_had_mistakes_is_asked_for_again(client_for, officer_a, pdf_upload):
+    from tests.web.test_portal import form_data
+
+    data = form_data(targets="username:@someone\n+33 6 12 34 56 78", file=pdf_upload("warrant-77.pdf"))
+    response = client_for(officer_a).post("/portal/new/", data)
+
+    assert response.status_code == 400
+    errors = " ".join(response.context["upload_form"].errors["file"])
+    assert "“warrant-77.pdf” was not stored" in errors and "choose it again" in errors

@@ -50,6 +50,10 @@ MSG_DOCUMENT_ADDED = _("Document “{name}” added.")
 MSG_SUBMITTED = _("Request {ref} submitted. The legal team's checks are running.")
 MSG_WITHDRAWN = _("Request {ref} withdrawn.")
 MSG_NOT_CORRECTABLE = _("The legal team has this request now: it can be corrected only when they ask for information.")
+MSG_CHOOSE_FILE_AGAIN = _(
+    "“{name}” was not stored because of the mistakes above, and the browser cannot keep a chosen file: choose it "
+    "again before sending."
+)
 MSG_FORM_RESTORED = _(
     "Your session had ended before the form was sent. What you typed is below, not saved yet: check it and send it "
     "again."
@@ -148,6 +152,14 @@ def _render_request_form(request, form, *, legal_request=None, upload_form=None,
     return render(request, "web/request_form.html", context, status=status)
 
 
+def _ask_for_the_file_again(upload_form: DocumentUploadForm) -> None:
+    """A browser never fills a file field again: a good PDF sent with a form that had mistakes must
+    be chosen again, and the field says so (nothing of it was stored)."""
+    upload = upload_form.cleaned_data.get("file") if not upload_form.errors else None
+    if upload is not None:
+        upload_form.add_error("file", MSG_CHOOSE_FILE_AGAIN.format(name=upload.name))
+
+
 def _warn_unreachable_categories(request: HttpRequest, legal_request: LegalRequest) -> None:
     for warning in unreachable_category_warnings(legal_request):
         messages.warning(request, warning)
@@ -172,6 +184,7 @@ def portal_create(request: HttpRequest) -> HttpResponse:
     form = LegalRequestForm(request.POST)
     upload_form = DocumentUploadForm(request.POST, request.FILES, optional=True)
     if not (form.is_valid() & upload_form.is_valid()):
+        _ask_for_the_file_again(upload_form)
         return _render_request_form(request, form, upload_form=upload_form, status=400)
     upload = upload_form.cleaned_data.get("file")
     try:
@@ -189,6 +202,7 @@ def portal_create(request: HttpRequest) -> HttpResponse:
             show_domain_error(request, error, upload_form, field_map={"": "file"})
         else:
             show_domain_error(request, error, form)
+            _ask_for_the_file_again(upload_form)
         return _render_request_form(request, form, upload_form=upload_form, status=error.status_code)
     message = MSG_CREATED_WITH_DOCUMENT if upload is not None else MSG_CREATED
     messages.success(request, message.format(ref=legal_request.ref))
