@@ -8,10 +8,12 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 
 from lawreq.middleware import API_PREFIX, database_error_in_flight, database_unavailable
+from lawreq.sessions import SESSION_EXPIRED_USER_KEY
 
 NOT_FOUND = "Not found."
 SERVER_ERROR = "Server error."
@@ -37,7 +39,19 @@ TEXT_CSRF = _(
     "The page you sent was opened before you logged in again (in another tab or window), or it stayed "
     "open too long. Nothing was saved. Go back, reload the page and send the form again."
 )
+TITLE_LOGGED_OUT = _("You were logged out")
+TEXT_LOGGED_OUT = _(
+    "Your session ended before this form was sent (after a time without activity, or at the end of the "
+    "working day), so it could not be accepted and nothing was saved. Log in again, then fill in the form "
+    "and send it."
+)
 TEXT_SERVER_ERROR = _("The error was recorded for the operators. Please try again in a few minutes.")
+
+
+# The forms a person who is not logged in may send: their token failing is not a log-out.
+FORMS_OF_VISITORS = frozenset(
+    {"web:login", "web:register", "web:register-confirm", "web:verify", "set_language", "admin:login"}
+)
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -56,9 +70,17 @@ def way_back(request: HttpRequest) -> str:
     return "/"
 
 
-def error_page(request: HttpRequest, *, status: int, title, text, detail: str = "") -> HttpResponse:
-    """One template for every error: the site's frame, what happened, a way back."""
-    context = {"status": status, "title": title, "text": text, "detail": detail, "way_back": way_back(request)}
+def error_page(request: HttpRequest, *, status: int, title, text, detail: str = "", log_in: str = "") -> HttpResponse:
+    """One template for every error: the site's frame, what happened, a way back (and the log-in
+    page, with where to come back, when the person was logged out)."""
+    context = {
+        "status": status,
+        "title": title,
+        "text": text,
+        "detail": detail,
+        "way_back": way_back(request),
+        "log_in": log_in,
+    }
     return render(request, "error_page.html", context, status=status)
 
 
@@ -96,7 +118,26 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if is_api(request):
         return JsonResponse({"detail": CSRF_FAILED}, status=403)
+    if logged_out(request):
+        log_in = f"{settings.LOGIN_URL}?{urlencode({'next': request.path})}"
+        return error_page(request, status=403, title=TITLE_LOGGED_OUT, text=TEXT_LOGGED_OUT, log_in=log_in)
     return error_page(request, status=403, title=TITLE_CSRF, text=TEXT_CSRF)
+
+
+def logged_out(request: HttpRequest) -> bool:
+    """A form refused for its token whose sender is no longer logged in: their session timed out
+    (``SessionPolicyMiddleware`` just ended it) or its cookies are gone (expired or cleared), on a
+    page only a logged-in person has forms on."""
+    user = getattr(request, "user", None)
+    if user is None or user.is_authenticated:
+        return False
+    if SESSION_EXPIRED_USER_KEY in request.session:
+        return True
+    try:
+        page = resolve(request.path_info).view_name
+    except Resolver404:
+        return False
+    return page not in FORMS_OF_VISITORS
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -16,7 +16,12 @@ from notifications.services import notification_mark_read, notifications_mark_al
 class NotificationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     event = serializers.ChoiceField(choices=Event.choices, read_only=True)
-    ref = serializers.CharField(source="legal_request.ref", read_only=True)
+    ref = serializers.CharField(
+        source="legal_request.ref",
+        read_only=True,
+        allow_null=True,
+        help_text="The request's reference; null for an officer's registration awaiting approval.",
+    )
     created_at = serializers.DateTimeField(read_only=True)
     read = serializers.BooleanField(read_only=True)
 
@@ -29,7 +34,9 @@ class NotificationSerializer(serializers.Serializer):
         "the legal team asks a question, sends a message, and answers; the legal team when a request is "
         "received or resubmitted, a message arrives, a proposal awaits their approval (reviewers other "
         "than the proposer) or was sent back (the proposer), a deadline approaches (at configurable fractions of "
-        "the time allowed, the clock stopped while the officer is asked) or has passed (reviewers). Each event "
+        "the time allowed, the clock stopped while the officer is asked) or has passed (reviewers); whoever may "
+        "approve officers (analysts, reviewers, administrators) when an officer's registration awaits approval "
+        "(officer_awaiting_approval, once per e-mail confirmation; its ref is null). Each event "
         "is notified once per recipient, and also e-mailed (reference, event and link only).\n\n"
         "Agencies that configure a webhook also receive question_asked, message_received and answered as a "
         "signed JSON POST ({event, id, ref, state, link, occurred_at}; no targets, no text): header "

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import Agency, LegalRequest
+from requests_app.models import Agency, LegalRequest, Officer
 
 
 class Event(models.TextChoices):
@@ -26,6 +26,8 @@ class Event(models.TextChoices):
     REQUEST_STUCK = "request_stuck", "A request is waiting too long for the workers"
     CALLBACK_NOT_CONFIRMED = "callback_not_confirmed", "The agency did not confirm the request on a call-back"
     FOLLOWUP_OVERDUE = "followup_overdue", "The follow-up legal process of an emergency disclosure is overdue"
+    # For whoever may approve officers (the legal team, administrators)
+    OFFICER_AWAITING_APPROVAL = "officer_awaiting_approval", "A police officer's registration awaits approval"
 
 
 class Notification(models.Model):
@@ -35,7 +37,9 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     event = models.CharField(max_length=40, choices=Event.choices)
-    legal_request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="+")
+    # What the event is about: a request, or (a registration awaiting approval) an officer.
+    legal_request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    officer = models.ForeignKey(Officer, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
     occurrence = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

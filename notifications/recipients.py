@@ -43,6 +43,16 @@ def staff_side(legal_request: LegalRequest) -> QuerySet:
     return role_holders(Role.ANALYST).exclude(pk=legal_request.created_by_id).distinct()
 
 
+def officer_deciders() -> QuerySet:
+    """Who may approve a police officer's registration (``web.views.officers.is_officer_decider``)."""
+    return (
+        role_holders(Role.ANALYST)
+        | role_holders(Role.REVIEWER)
+        | role_holders(Role.ADMIN)
+        | _active_users().filter(is_superuser=True)
+    ).distinct()
+
+
 def reviewers_other_than(legal_request: LegalRequest, proposer) -> QuerySet:
     """Who may approve the proposal: reviewers, never its proposer nor the requesting officer."""
     return role_holders(Role.REVIEWER).exclude(pk__in=[proposer.pk, legal_request.created_by_id]).distinct()

@@ -18,9 +18,11 @@ from lawreq.errors import NotFound
 from lawreq.roles import is_legal_staff
 from notifications import tasks
 from notifications.models import Event, Notification
-from requests_app.models import LegalRequest
+from notifications.recipients import officer_deciders
+from requests_app.models import LegalRequest, Officer
 
 ERR_NOT_FOUND = "No such notification."
+OFFICERS_SUBJECT = "officers"
 
 EMAIL_SUBJECT = "[lawreq] {ref}: {event}"
 EMAIL_BODY = (
@@ -33,7 +35,13 @@ EMAIL_BODY = (
 
 @transaction.atomic
 def notify(
-    *, event: Event, legal_request: LegalRequest, recipients: Iterable, occurrence: str, actor=None
+    *,
+    event: Event,
+    legal_request: LegalRequest | None,
+    recipients: Iterable,
+    occurrence: str,
+    actor=None,
+    officer: Officer | None = None,
 ) -> list[int]:
     """Tell ``recipients`` (except ``actor``, who knows) of ``event``; the e-mails go after commit.
 
@@ -50,7 +58,9 @@ def notify(
     # ignore_conflicts: a concurrent run that recorded the same one first wins, and this one sends nothing.
     Notification.objects.bulk_create(
         [
-            Notification(recipient_id=pk, event=event, legal_request=legal_request, occurrence=occurrence)
+            Notification(
+                recipient_id=pk, event=event, legal_request=legal_request, officer=officer, occurrence=occurrence
+            )
             for pk in recipient_ids
             if pk not in already
         ],
@@ -66,10 +76,30 @@ def notify(
     return new_ids
 
 
-def _link(notification: Notification) -> str:
+def notification_path(notification: Notification) -> str:
+    """The page a notification opens: its request's (the reader's own kind of page), or the officers
+    awaiting approval."""
+    if notification.legal_request is None:
+        return reverse("web:officers-pending")
     page = "web:staff-detail" if is_legal_staff(notification.recipient) else "web:portal-detail"
-    path = reverse(page, kwargs={"ref": notification.legal_request.ref})
-    return f"{settings.LAWREQ_PUBLIC_URL.rstrip('/')}{path}"
+    return reverse(page, kwargs={"ref": notification.legal_request.ref})
+
+
+def _link(notification: Notification) -> str:
+    return f"{settings.LAWREQ_PUBLIC_URL.rstrip('/')}{notification_path(notification)}"
+
+
+def officer_awaiting_approval_notify(*, officer: Officer) -> list[int]:
+    """Tell whoever may approve officers that one confirmed their address and awaits approval: once
+    per confirmation (a re-verification is a new one)."""
+    confirmed = officer.email_confirmed_at.isoformat() if officer.email_confirmed_at else ""
+    return notify(
+        event=Event.OFFICER_AWAITING_APPROVAL,
+        legal_request=None,
+        officer=officer,
+        recipients=officer_deciders().exclude(pk=officer.user_id),
+        occurrence=f"officer:{officer.pk}:{confirmed}"[:64],
+    )
 
 
 def notification_email_send(*, notification_id: int) -> bool:
@@ -84,7 +114,7 @@ def notification_email_send(*, notification_id: int) -> bool:
         return False
     with translation.override("en"):  # the e-mail is English, as its subject and body
         event = str(Event(notification.event).label)
-    ref = notification.legal_request.ref
+    ref = notification.legal_request.ref if notification.legal_request else OFFICERS_SUBJECT
     try:
         send_mail(
             subject=EMAIL_SUBJECT.format(ref=ref, event=event),

@@ -41,6 +41,7 @@ from audit.services import (
 )
 from lawreq.errors import DomainError, InvalidInput
 from lawreq.roles import Role, has_role
+from lawreq.sessions import SESSION_EXPIRED_USER_KEY  # noqa: F401  (re-exported: the middleware and the kept form)
 from requests_app.models import ApiToken, ThrottledLoginWindow
 
 logger = logging.getLogger(__name__)
@@ -264,9 +265,6 @@ def session_login(request, user) -> None:
 # Sessions: when they started and when they were last used, for the idle and absolute timeouts.
 SESSION_STARTED_KEY = "lawreq_session_started"
 SESSION_SEEN_KEY = "lawreq_session_seen"
-# Whose session timed out (their user id), kept in the fresh anonymous session: a form they sent
-# after the timeout may then be kept for them across the log-in (``web.views.kept_form``).
-SESSION_EXPIRED_USER_KEY = "lawreq_session_expired_user"
 
 
 def session_started(request) -> None:

@@ -19,7 +19,8 @@ from requests_app.models import Officer
 _SEEN_RESOLUTION_SECONDS = 60
 
 
-def session_expired(session, user, now: int) -> bool:
+def session_seconds_left(session, user, now: int) -> int:
+    """Seconds before the session ends by either timeout (idle or absolute); negative once ended."""
     started = session.setdefault(SESSION_STARTED_KEY, now)  # a session from before these timeouts
     seen = session.setdefault(SESSION_SEEN_KEY, now)
     idle = (
@@ -27,7 +28,16 @@ def session_expired(session, user, now: int) -> bool:
         if is_staff_account(user)
         else settings.LAWREQ_OFFICER_SESSION_IDLE_SECONDS
     )
-    return now - seen > idle or now - started > settings.LAWREQ_SESSION_MAX_AGE_SECONDS
+    return min(seen + idle - now, started + settings.LAWREQ_SESSION_MAX_AGE_SECONDS - now)
+
+
+def session_expired(session, user, now: int) -> bool:
+    return session_seconds_left(session, user, now) < 0
+
+
+def session_touch(session) -> None:
+    """Count the user as active now (the keep-alive of a page whose owner asked to stay logged in)."""
+    session[SESSION_SEEN_KEY] = int(timezone.now().timestamp())
 
 
 class SessionPolicyMiddleware:

@@ -23,7 +23,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -101,6 +101,7 @@ def _send_link(officer: Officer, link: str, *, reverify: bool) -> None:
     body = (
         f"Open this link to confirm the address of your {settings.LAWREQ_PLATFORM_NAME} law-enforcement account "
         f"(valid {settings.LAWREQ_OFFICER_CONFIRM_HOURS} hours, once):\n\n{link}\n\n"
+        f"Your username is your e-mail address: {officer.user.username}\n"
         "The platform then checks your registration before you can submit requests.\n"
     )
     transaction.on_commit(lambda: send_mail(subject, body, None, [officer.user.email]))
@@ -266,12 +267,21 @@ def officer_is_pending(officer: Officer) -> bool:
     )
 
 
+def _pending_officers():
+    """``officer_is_pending`` as a query."""
+    return Officer.objects.filter(user__is_active=True).filter(
+        Q(status=OfficerStatus.AWAITING_APPROVAL)
+        | Q(status=OfficerStatus.APPROVED, approved_at__isnull=False, email_confirmed_at__gt=F("approved_at"))
+    )
+
+
 def officers_pending():
     """The approval queue, oldest first."""
-    candidates = Officer.objects.select_related("user", "agency").filter(
-        status__in=[OfficerStatus.AWAITING_APPROVAL, OfficerStatus.APPROVED], user__is_active=True
-    )
-    return sorted((o for o in candidates if officer_is_pending(o)), key=lambda o: (o.email_confirmed_at, o.pk))
+    return list(_pending_officers().select_related("user", "agency").order_by("email_confirmed_at", "pk"))
+
+
+def officers_pending_count() -> int:
+    return _pending_officers().count()
 
 
 def _require_decider(actor) -> None:

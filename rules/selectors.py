@@ -158,6 +158,11 @@ def _static_summary(rulesets: list[CompiledRuleSet]) -> dict:
     }
 
 
+def process_types_recognised(*, jurisdiction_code: str, at: dt.datetime) -> list[str]:
+    """The legal processes the rules in force for the jurisdiction recognise (all, when none says)."""
+    return _static_summary(rulesets_in_force(jurisdiction_code=jurisdiction_code, at=at))["process_types"]
+
+
 def jurisdictions_in_force(*, at: dt.datetime) -> list[dict]:
     """Every jurisdiction a request can name, with what the rules in force at ``at`` accept from it.
 

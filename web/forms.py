@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -38,12 +39,16 @@ from requests_app.selectors import (
 )
 from requests_app.services import MAX_TARGETS
 from requests_app.states import OPEN_STATES, State
-from rules.selectors import categories_out_of_reach_at_intake, fields_required_by_rules
+from rules.selectors import categories_out_of_reach_at_intake, fields_required_by_rules, process_types_recognised
 
 ERR_TARGET_LINE = _("Line {line}: write 'type:value', where type is phone, username or account_id.")
 ERR_TARGET_TYPE = _("Line {line}: '{type}' is not a target type (phone, username or account_id).")
 ERR_TARGET_EMPTY = _("Line {line}: the value after '{type}:' is empty.")
 ERR_TARGETS_NONE = _("Name at least one target, one per line.")
+ERR_PROCESS_NOT_RECOGNISED = _(
+    "The rules of this jurisdiction do not recognise this legal process: choose one of the list, which shows those "
+    "they do."
+)
 ERR_TARGETS_TOO_MANY = _("At most {limit} targets, one per line.")
 ERR_IDEMPOTENCY = _("This form is out of date: reload the page and try again.")
 ERR_NO_FILE = _("Choose the PDF file of the legal document.")
@@ -138,7 +143,14 @@ class LegalRequestForm(forms.Form):
         error_messages={"required": _("Choose the legal process of the document.")},
     )
     legal_channel = forms.ChoiceField(choices=LegalChannel.choices, initial=LegalChannel.DIRECT, label=_("Channel"))
-    emergency = forms.BooleanField(required=False, label=_("Emergency (danger of death or serious physical injury)"))
+    emergency = forms.BooleanField(
+        required=False,
+        label=_("Emergency (danger of death or serious physical injury)"),
+        help_text=_(
+            "For any legal process sent in an emergency (a European Production Order issued in an emergency, for "
+            "example). An emergency disclosure request is an emergency by its nature: choosing it counts as ticked."
+        ),
+    )
     emergency_justification = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Emergency justification")
     )
@@ -199,13 +211,33 @@ class LegalRequestForm(forms.Form):
             for name, value in agency_presets(agency).items():
                 self.initial.setdefault(name, value)
         self.needed_by_rules: frozenset[str] = frozenset()
+        self.jurisdiction_code = ""
         jurisdiction = self.data.get("jurisdiction") if self.is_bound else self.initial.get("jurisdiction")
         if jurisdiction and Jurisdiction.objects.filter(code=jurisdiction, is_region=False).exists():
+            self.jurisdiction_code = jurisdiction
             self.needed_by_rules = fields_required_by_rules(jurisdiction_code=jurisdiction)
+            self._offer_recognised_processes(jurisdiction)
         for name, field in self.fields.items():
             if (field.required or name in self.needed_by_rules) and not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs["aria-required"] = "true"
                 field.marked_required = True
+
+    def _offer_recognised_processes(self, jurisdiction: str) -> None:
+        """Only the legal processes the jurisdiction's rules recognise (and the request's own, when
+        it is being corrected), so that a US officer is not offered an EPOC nor a French one a subpoena."""
+        recognised = set(process_types_recognised(jurisdiction_code=jurisdiction, at=timezone.now()))
+        current = self.initial.get("process_type")
+        field = self.fields["process_type"]
+        field.choices = [
+            (value, label) for value, label in field.choices if not value or value in recognised or value == current
+        ]
+        field.error_messages["invalid_choice"] = ERR_PROCESS_NOT_RECOGNISED
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("process_type") == ProcessType.EMERGENCY_DISCLOSURE:
+            cleaned["emergency"] = True
+        return cleaned
 
     def clean_targets(self) -> list[dict[str, str]]:
         numbered = parse_targets(self.cleaned_data["targets"])
@@ -256,6 +288,34 @@ def agency_presets(agency: Agency) -> dict[str, str]:
     if latest:
         presets["issuing_authority_type"] = latest
     return presets
+
+
+def unreachable_categories_by_process(form: LegalRequestForm) -> dict:
+    """For the form's jurisdiction, per legal process it offers, the sentence for each category that
+    process cannot reach: the request form's script (static/js/category_reach.js) shows them while
+    the officer ticks, before the draft is created. Empty until the jurisdiction is known."""
+    jurisdiction = form.jurisdiction_code
+    if not jurisdiction:
+        return {}
+    by_process = {}
+    for process_type, _label in form.fields["process_type"].choices:
+        if not process_type:
+            continue
+        refused = categories_out_of_reach_at_intake(
+            jurisdiction_code=jurisdiction, process_type=process_type, categories=Category.values
+        )
+        by_process[process_type] = {
+            item.category: str(
+                WARN_CATEGORY_UNREACHABLE.format(
+                    category=label_of(Category, item.category),
+                    process=in_sentence(label_of(ProcessType, process_type)),
+                    message=item.message,
+                    citation=item.citation,
+                )
+            )
+            for item in refused
+        }
+    return {"jurisdiction": jurisdiction, "processes": by_process}
 
 
 def unreachable_category_warnings(legal_request: LegalRequest) -> list[str]:
@@ -420,6 +480,10 @@ class LoginForm(CredentialsLoginForm):
     """The log-in page's form: the one the admin site uses too (``requests_app.login``)."""
 
     method = "web"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = _("Police officers: the e-mail address you registered with.")
 
 
 # The legal team's decision forms. What may be proposed or approved is the services' call.
@@ -660,7 +724,9 @@ class OfficerRegistrationForm(forms.Form):
     email = forms.EmailField(
         max_length=150,
         label=_("Official e-mail address"),
-        help_text=_("Your agency's address: its domain identifies your agency."),
+        help_text=_(
+            "Your agency's address: its domain identifies your agency. It is also your username: you log in with it."
+        ),
     )
     badge_number = forms.CharField(label=_("Badge or service number"), max_length=50)
     password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", common.home, name="home"),
     path("accounts/login/", common.WebLoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/keep-alive/", account.keep_alive, name="keep-alive"),
     path("accounts/second-factor/", account.second_factor, name="second-factor"),
     # Verified officers (issue 14)
     path("accounts/register/", officers.register, name="register"),

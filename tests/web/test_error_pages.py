@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from unittest import mock
+
 import pytest
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
-from lawreq.views import TITLE_CSRF, TITLE_NOT_FOUND, TITLE_TOO_LARGE, bad_request, server_error
-from tests.conftest import draft_create
+from lawreq.views import TITLE_CSRF, TITLE_LOGGED_OUT, TITLE_NOT_FOUND, TITLE_TOO_LARGE, bad_request, server_error
+from tests.conftest import PASSWORD, draft_create
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +95,32 @@ def test_a_stale_form_is_a_styled_csrf_page(officer_a):
     assert response.status_code == 403
     page = assert_styled(response, TITLE_CSRF)
     assert "reload the page" in page
+
+
+def test_a_form_refused_after_the_session_timed_out_says_you_were_logged_out(officer_a):
+    logged_in = Client()
+    logged_in.post("/accounts/login/", {"username": officer_a.username, "password": PASSWORD})
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = logged_in.cookies
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(hours=3)):
+        response = client.post("/portal/new/", {"csrfmiddlewaretoken": "stale" * 8})
+
+    page = assert_styled(response, TITLE_LOGGED_OUT)
+    assert response.status_code == 403
+    assert 'href="/accounts/login/?next=%2Fportal%2Fnew%2F" id="log-in-again"' in page
+
+
+def test_a_form_sent_without_any_session_says_you_were_logged_out():
+    response = Client(enforce_csrf_checks=True).post("/portal/new/", {"csrfmiddlewaretoken": "stale" * 8})
+
+    assert_styled(response, TITLE_LOGGED_OUT)
+
+
+def test_a_stale_log_in_form_is_not_called_a_log_out():
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"csrfmiddlewaretoken": "stale" * 8})
+
+    page = assert_styled(response, TITLE_CSRF)
+    assert "log-in-again" not in page
 
 
 def test_an_api_csrf_refusal_stays_json(officer_a):

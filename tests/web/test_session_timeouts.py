@@ -3,6 +3,7 @@ log-in for everyone, however active."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from unittest import mock
 
@@ -60,3 +61,34 @@ def test_an_ended_session_no_longer_works_on_the_api(client, analyst):
 
     with _later(31):
         assert client.get("/api/v1/requests/").status_code in (401, 403)
+
+
+def test_staying_logged_in_counts_as_activity_and_says_how_long_is_left(client, officer_a):
+    _log_in(client, officer_a)
+
+    with _later(110):
+        answer = client.post("/accounts/keep-alive/")
+    assert answer.status_code == 200 and answer.json()["logged_in"] is True
+    assert answer.json()["seconds_left"] == 120 * 60
+    with _later(110 + 100):  # 3.5 hours after the log-in, 100 minutes after the keep-alive
+        assert client.get("/portal/").status_code == 200
+
+
+def test_staying_logged_in_after_the_end_is_refused(client, officer_a):
+    _log_in(client, officer_a)
+
+    with _later(180):
+        answer = client.post("/accounts/keep-alive/")
+    assert answer.status_code == 401 and answer.json()["logged_in"] is False
+    with _later(180):
+        assert client.get("/portal/").status_code == 302
+
+
+def test_a_page_carries_the_time_left_for_the_warning(client, officer_a):
+    _log_in(client, officer_a)
+
+    with _later(20):
+        page = client.get("/portal/").content.decode()
+    left = re.search(r'id="session-warning"[^>]*data-seconds-left="(\d+)"', page, re.S)
+    assert left and 7190 <= int(left.group(1)) <= 7200  # the page itself counts as activity
+    assert "js/session_warning" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +14,8 @@ from django.utils.translation import gettext_lazy
 from lawreq.roles import Role, has_role, is_legal_staff, primary_role
 from notifications.selectors import unread_count
 from requests_app.choices import Category, label_of
+from requests_app.middleware import session_seconds_left
+from requests_app.officers import officers_pending_count
 from requests_app.states import OPEN_STATES
 
 register = template.Library()
@@ -56,6 +59,23 @@ def due_soon(due_at: dt.datetime | None, hours: int = 24) -> bool:
     return dt.timedelta(0) <= remaining <= dt.timedelta(hours=hours)
 
 
+@register.simple_tag
+def retention_periods() -> dict:
+    """How long disclosed data and letters are kept (``letters.retention``), for the legal hold panel."""
+    letters = settings.LAWREQ_RETAIN_LETTERS_DAYS
+    years = letters / 365
+    return {
+        "snapshots": settings.LAWREQ_RETAIN_SNAPSHOTS_DAYS,
+        "letters": letters,
+        "letters_years": f"{years:.0f} years" if years >= 1.5 else f"{letters // 30} months",
+    }
+
+
+@register.filter
+def is_past(moment: dt.datetime | None) -> bool:
+    return moment is not None and moment <= timezone.now()
+
+
 @register.filter
 def field_value(form, name: str):
     """A bound field by a computed name (the per-target fields of the proposal form)."""
@@ -72,11 +92,24 @@ def nav_for(user) -> list[tuple[str, str]]:
         links += [(_("Requests"), reverse("web:portal")), (_("New request"), reverse("web:portal-create"))]
     if is_legal_staff(user):
         links.append((_("Queue"), reverse("web:queue")))
+    if is_legal_staff(user) or has_role(user, Role.ADMIN) or user.is_superuser:
+        pending = officers_pending_count()
+        if pending:
+            links.append(
+                (_("Officers awaiting approval (%(count)s)") % {"count": pending}, reverse("web:officers-pending"))
+            )
     if has_role(user, Role.AUDITOR):
         links.append((_("Audit"), reverse("web:audit-status")))
     if has_role(user, Role.ADMIN) or user.is_staff:
         links.append((_("Administration"), reverse("admin:index")))
     return links
+
+
+@register.simple_tag(takes_context=True, name="session_seconds_left")
+def session_seconds_left_tag(context) -> int:
+    """Seconds before this page's session ends for inactivity or age (the warning's timer)."""
+    request = context["request"]
+    return max(0, session_seconds_left(request.session, request.user, int(timezone.now().timestamp())))
 
 
 @register.simple_tag

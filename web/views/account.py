@@ -7,8 +7,9 @@ from base64 import b32encode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -17,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lawreq.clientip import client_address
 from lawreq.errors import DomainError
 from requests_app.auth import second_factor_enrolment_confirm, second_factor_enrolment_start
+from requests_app.middleware import session_seconds_left, session_touch
 from web.forms import SecondFactorForm
 from web.views.common import show_domain_error
 
@@ -51,3 +53,16 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         "config_url": device.config_url,
     }
     return render(request, "web/second_factor.html", context)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def keep_alive(request: HttpRequest) -> JsonResponse:
+    """The "Stay logged in" button of the warning shown before a session ends for inactivity
+    (static/js/session_warning.js): counts the user as active now and says how long the session has
+    left. A session that already ended (``SessionPolicyMiddleware`` logged it out) answers 401."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"logged_in": False, "seconds_left": 0}, status=401)
+    session_touch(request.session)
+    left = session_seconds_left(request.session, request.user, int(timezone.now().timestamp()))
+    return JsonResponse({"logged_in": True, "seconds_left": left})

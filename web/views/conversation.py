@@ -15,9 +15,8 @@ from casework.services import note_add
 from disclosure.models import CannedTextKind
 from disclosure.selectors import canned_text_get
 from lawreq.errors import DomainError, NotFound
-from lawreq.roles import is_legal_staff
 from notifications.selectors import notifications_of
-from notifications.services import notification_mark_read, notifications_mark_all_read
+from notifications.services import notification_mark_read, notification_path, notifications_mark_all_read
 from requests_app.states import State
 from web.forms import MessageForm, NoteForm
 from web.views.common import (
@@ -146,8 +145,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
         notification = notification_mark_read(user=request.user, notification_id=notification_id)
     except NotFound as error:
         raise Http404(error.message)
-    page = "web:staff-detail" if is_legal_staff(request.user) else "web:portal-detail"
-    return redirect(page, ref=notification.legal_request.ref)
+    return redirect(notification_path(notification))
 
 
 @login_required

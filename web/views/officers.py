@@ -16,11 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lawreq.clientip import client_address
 from lawreq.errors import DomainError
 from lawreq.roles import Role, has_role, is_legal_staff
+from notifications.services import officer_awaiting_approval_notify
 from requests_app.auth import LoginThrottled, registration_throttle
 from requests_app.models import Officer
 from requests_app.officers import (
     officer_approve,
     officer_email_confirm,
+    officer_is_pending,
     officer_refuse,
     officer_register,
     officer_reverify_start,
@@ -31,10 +33,13 @@ from web.views.common import error_page, officer_required, role_required, show_d
 
 REGISTER_TEMPLATE = "web/register.html"
 MSG_REGISTERED = _(
-    "Thank you. If the address can be registered, a confirmation link is on its way to it: open it, then log in. "
-    "The platform checks every registration before the account can submit requests."
+    "Thank you. If the address can be registered, a confirmation link is on its way to it: open it, then log in "
+    "with your e-mail address as your username. The platform checks every registration before the account can "
+    "submit requests."
 )
-MSG_CONFIRMED = _("Your e-mail address is confirmed. Log in; the platform will check your registration.")
+MSG_CONFIRMED = _(
+    "Your e-mail address is confirmed. Log in with it as your username; the platform will check your registration."
+)
 MSG_RECONFIRMED = _("Your e-mail address is confirmed again; the platform will renew your verification.")
 MSG_REVERIFY_SENT = _("A confirmation link was sent to your official address.")
 ERR_DECIDERS_ONLY = "This page is for the legal team and administrators."
@@ -88,6 +93,8 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
         officer = officer_email_confirm(token=token)
     except DomainError as error:
         return error_page(request, error)
+    if officer_is_pending(officer):
+        officer_awaiting_approval_notify(officer=officer)
     messages.success(request, MSG_CONFIRMED if officer.approved_at is None else MSG_RECONFIRMED)
     return redirect("web:home" if request.user.is_authenticated else "web:login")
 

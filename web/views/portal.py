@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lawreq.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
 from lawreq.views import megabytes
@@ -28,6 +28,7 @@ from web.forms import (
     LegalRequestForm,
     MessageForm,
     WithdrawForm,
+    unreachable_categories_by_process,
     unreachable_category_warnings,
 )
 from web.views.common import (
@@ -49,6 +50,10 @@ MSG_DOCUMENT_ADDED = _("Document “{name}” added.")
 MSG_SUBMITTED = _("Request {ref} submitted. The legal team's checks are running.")
 MSG_WITHDRAWN = _("Request {ref} withdrawn.")
 MSG_NOT_CORRECTABLE = _("The legal team has this request now: it can be corrected only when they ask for information.")
+MSG_CHOOSE_FILE_AGAIN = _(
+    "“{name}” was not stored because of the mistakes above, and the browser cannot keep a chosen file: choose it "
+    "again before sending."
+)
 MSG_FORM_RESTORED = _(
     "Your session had ended before the form was sent. What you typed is below, not saved yet: check it and send it "
     "again."
@@ -108,6 +113,9 @@ def render_portal_detail(
             "withdraw_form": withdraw_form or WithdrawForm(),
             "max_document_size": megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES),
             "precheck": precheck,
+            # Filing becomes the page's first action only once the check says the rules would proceed.
+            "precheck_passed": precheck is not None and precheck.recommendation == PROCEED,
+            "has_document": legal_request.documents.exists(),
             "step": filing_step(legal_request, precheck),
             **officer_conversation_context(request, legal_request, message_form),
         },
@@ -136,11 +144,20 @@ def filing_step(legal_request: LegalRequest, precheck: Precheck | None) -> int:
 def _render_request_form(request, form, *, legal_request=None, upload_form=None, status=200) -> HttpResponse:
     context = {
         "form": form,
+        "unreachable_categories": unreachable_categories_by_process(form),
         "legal_request": legal_request,
         "upload_form": upload_form or DocumentUploadForm(),
         "max_document_size": megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES),
     }
     return render(request, "web/request_form.html", context, status=status)
+
+
+def _ask_for_the_file_again(upload_form: DocumentUploadForm) -> None:
+    """A browser never fills a file field again: a good PDF sent with a form that had mistakes must
+    be chosen again, and the field says so (nothing of it was stored)."""
+    upload = upload_form.cleaned_data.get("file") if not upload_form.errors else None
+    if upload is not None:
+        upload_form.add_error("file", MSG_CHOOSE_FILE_AGAIN.format(name=upload.name))
 
 
 def _warn_unreachable_categories(request: HttpRequest, legal_request: LegalRequest) -> None:
@@ -167,6 +184,7 @@ def portal_create(request: HttpRequest) -> HttpResponse:
     form = LegalRequestForm(request.POST)
     upload_form = DocumentUploadForm(request.POST, request.FILES, optional=True)
     if not (form.is_valid() & upload_form.is_valid()):
+        _ask_for_the_file_again(upload_form)
         return _render_request_form(request, form, upload_form=upload_form, status=400)
     upload = upload_form.cleaned_data.get("file")
     try:
@@ -184,6 +202,7 @@ def portal_create(request: HttpRequest) -> HttpResponse:
             show_domain_error(request, error, upload_form, field_map={"": "file"})
         else:
             show_domain_error(request, error, form)
+            _ask_for_the_file_again(upload_form)
         return _render_request_form(request, form, upload_form=upload_form, status=error.status_code)
     message = MSG_CREATED_WITH_DOCUMENT if upload is not None else MSG_CREATED
     messages.success(request, message.format(ref=legal_request.ref))
@@ -215,9 +234,10 @@ def portal_edit(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @officer_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def portal_precheck(request: HttpRequest, ref: str) -> HttpResponse:
-    """The check before filing, on the request's page: what the rules will say, before submitting."""
+    """The check before filing, on the request's page: what the rules will say, before submitting.
+    It changes nothing but an audit entry, so the page's address may be opened again (GET)."""
     legal_request = visible_request(request, ref)
     try:
         precheck = legal_request_precheck(legal_request=legal_request, actor=request.user)
