@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from lawreq.errors import NotFound
+from lawreq.links import public_page_url
 from lawreq.roles import is_legal_staff
 from notifications import tasks
 from notifications.models import Event, Notification
@@ -68,8 +67,7 @@ def notify(
 
 def _link(notification: Notification) -> str:
     page = "web:staff-detail" if is_legal_staff(notification.recipient) else "web:portal-detail"
-    path = reverse(page, kwargs={"ref": notification.legal_request.ref})
-    return f"{settings.LAWREQ_PUBLIC_URL.rstrip('/')}{path}"
+    return public_page_url(page, ref=notification.legal_request.ref)
 
 
 def notification_email_send(*, notification_id: int) -> bool:
