@@ -23,7 +23,7 @@ from vault.crypto import unseal
 
 # In English in the API; the timeline translates them for the page being shown.
 LEGAL_TEAM = gettext_noop("Legal team")
-AUTOMATIC_CHECKS = gettext_noop("Automatic checks")
+AUTOMATIC_MESSAGE = gettext_noop("Automatic message")
 PLATFORM = "lawreq"
 ROLE_LEGAL_TEAM = "legal_team"
 
@@ -69,7 +69,7 @@ def _author_for(row: SealedBody, reader) -> tuple[str, str]:
     if not staff_reader:
         return ROLE_LEGAL_TEAM, LEGAL_TEAM
     if row.author_role == AuthorRole.SYSTEM:
-        return AuthorRole.SYSTEM, AUTOMATIC_CHECKS
+        return AuthorRole.SYSTEM, AUTOMATIC_MESSAGE
     return row.author_role, row.author.get_username()
 
 

@@ -45,7 +45,7 @@ ERR_STATE_APPROVAL = "There is no proposal waiting for approval (the request is 
 ERR_NO_CHECKS = "The checks have not run for this request yet; run them before proposing."
 ERR_VERIFICATION_REQUIRED = (
     "A confirmed call-back to the agency's registry number is required before an emergency disclosure can be "
-    "proposed or approved: call the agency and record the call-back (POST .../callbacks/)."
+    "proposed or approved: call the agency on that number and record the call-back."
 )
 ERR_CALLBACK_NO_NUMBER = (
     "The agency {agency} has no call-back number in the registry: an administrator must add one (from an "
