@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from casework.models import AuthorRole, InternalNote, Message, MessageKind, RequestRevision, SealedBody
+from disclosure.models import CALLBACK_OUTCOME_WORDS
 from lawreq.roles import is_legal_staff
 from requests_app.models import LegalRequest
 from requests_app.states import State
@@ -22,7 +23,7 @@ from vault.crypto import unseal
 
 # In English in the API; the timeline translates them for the page being shown.
 LEGAL_TEAM = gettext_noop("Legal team")
-AUTOMATIC_CHECKS = gettext_noop("Automatic checks")
+AUTOMATIC_MESSAGE = gettext_noop("Automatic message")
 PLATFORM = "lawreq"
 ROLE_LEGAL_TEAM = "legal_team"
 
@@ -68,7 +69,7 @@ def _author_for(row: SealedBody, reader) -> tuple[str, str]:
     if not staff_reader:
         return ROLE_LEGAL_TEAM, LEGAL_TEAM
     if row.author_role == AuthorRole.SYSTEM:
-        return AuthorRole.SYSTEM, AUTOMATIC_CHECKS
+        return AuthorRole.SYSTEM, AUTOMATIC_MESSAGE
     return row.author_role, row.author.get_username()
 
 
@@ -155,7 +156,6 @@ OFFICER_ACTIONS = frozenset(
 INTERNAL_STATES = frozenset({State.PENDING_APPROVAL})
 
 DECISION_WORDS = {"disclose": "disclose", "reject": "reject", "need_info": "ask the officer for information"}
-CALLBACK_WORDS = {"confirmed": "confirmed", "not_confirmed": "not confirmed", "no_answer": "no answer"}
 FLAG_WORDS = {
     "callback_not_confirmed": "the agency did not confirm the request on a call-back",
     "agency_suspended": "the agency was suspended",
@@ -217,7 +217,7 @@ def _staff_only_event(entry: AuditEntry, actor: str) -> TimelineEvent | None:
         case AuditAction.DEADLINE_ESCALATED:
             return TimelineEvent(entry.created_at, "deadline", "Overdue: escalated to the reviewers", actor)
         case AuditAction.CALLBACK_RECORDED:
-            outcome = CALLBACK_WORDS.get(details.get("outcome", ""), details.get("outcome", ""))
+            outcome = CALLBACK_OUTCOME_WORDS.get(details.get("outcome", ""), details.get("outcome", "")).lower()
             return TimelineEvent(entry.created_at, "callback", f"Call-back to the registry number: {outcome}", actor)
         case AuditAction.REQUEST_FLAGGED:
             reason = FLAG_WORDS.get(details.get("flag", ""), details.get("flag", ""))

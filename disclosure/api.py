@@ -183,7 +183,13 @@ class ProposalSerializer(serializers.ModelSerializer):
 
 
 class CallBackWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    spoke_to = StrictCharField(max_length=services.MAX_SPOKE_TO, help_text="Whom the caller spoke to at the agency")
+    spoke_to = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=services.MAX_SPOKE_TO,
+        help_text="Whom the caller spoke to at the agency: required unless the outcome is no_answer",
+    )
     outcome = serializers.ChoiceField(choices=CallBackOutcome.choices)
     note = StrictCharField(
         required=False, allow_blank=True, max_length=services.MAX_TEXT, default="", help_text="Internal, sealed"

@@ -200,6 +200,14 @@ class CallBackOutcome(models.TextChoices):
     NO_ANSWER = "no_answer", "No answer"
 
 
+# The outcome in a few words, for a table cell, a badge or a timeline line (the labels are the form's).
+CALLBACK_OUTCOME_WORDS = {
+    CallBackOutcome.CONFIRMED: "Confirmed",
+    CallBackOutcome.NOT_CONFIRMED: "Not confirmed",
+    CallBackOutcome.NO_ANSWER: "No answer",
+}
+
+
 class CallBack(models.Model):
     """The out-of-band verification of a request: a call to the agency's number in the registry.
 

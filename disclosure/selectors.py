@@ -11,6 +11,7 @@ from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure import codec
 from disclosure.models import (
+    CALLBACK_OUTCOME_WORDS,
     CallBack,
     CallBackOutcome,
     CannedText,
@@ -311,6 +312,10 @@ class CallBackRecord:
     spoke_to: str
     outcome: str
     note: str
+
+    @property
+    def outcome_words(self) -> str:
+        return CALLBACK_OUTCOME_WORDS.get(self.outcome, self.outcome)
 
 
 def callbacks_of(*, legal_request: LegalRequest, actor) -> list[CallBackRecord]:

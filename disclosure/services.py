@@ -45,7 +45,7 @@ ERR_STATE_APPROVAL = "There is no proposal waiting for approval (the request is 
 ERR_NO_CHECKS = "The checks have not run for this request yet; run them before proposing."
 ERR_VERIFICATION_REQUIRED = (
     "A confirmed call-back to the agency's registry number is required before an emergency disclosure can be "
-    "proposed or approved: call the agency and record the call-back (POST .../callbacks/)."
+    "proposed or approved: call the agency on that number and record the call-back."
 )
 ERR_CALLBACK_NO_NUMBER = (
     "The agency {agency} has no call-back number in the registry: an administrator must add one (from an "
@@ -67,7 +67,7 @@ ERR_APPROVER_CALLED_BACK = (
     "You recorded the confirmed call-back #{id} this approval relies on: another reviewer must approve (four eyes)."
 )
 ERR_CALLBACK_OUTCOME = "Choose one of: confirmed, not_confirmed, no_answer."
-ERR_CALLBACK_SPOKE_TO = "Name whom you spoke to."
+ERR_CALLBACK_SPOKE_TO = "Name whom you spoke to (needed unless nobody answered)."
 ERR_CALLBACK_ROLE = "Only an analyst or a reviewer records a call-back."
 MAX_SPOKE_TO = 200
 ERR_DECISION = "Choose one of: disclose, reject, need_info."
@@ -398,7 +398,7 @@ def callback_record(*, legal_request: LegalRequest, actor, spoke_to: str, outcom
     if outcome not in CallBackOutcome.values:
         raise InvalidInput(ERR_CALLBACK_OUTCOME, field="outcome")
     spoke_to = (spoke_to or "").strip()
-    if not spoke_to:
+    if not spoke_to and outcome != CallBackOutcome.NO_ANSWER:
         raise InvalidInput(ERR_CALLBACK_SPOKE_TO, field="spoke_to")
     if len(spoke_to) > MAX_SPOKE_TO:
         raise InvalidInput(ERR_TEXT_TOO_LONG.format(max=MAX_SPOKE_TO), field="spoke_to")
@@ -411,7 +411,7 @@ def callback_record(*, legal_request: LegalRequest, actor, spoke_to: str, outcom
     callback = CallBack.objects.create(
         legal_request=locked, number_called=agency.callback_phone, called_by=actor, outcome=outcome
     )
-    callback.spoke_to_sealed = seal(spoke_to.encode(), context=callback.seal_context("spoke_to"))
+    callback.spoke_to_sealed = seal(spoke_to.encode(), context=callback.seal_context("spoke_to")) if spoke_to else b""
     callback.note_sealed = seal(note.encode(), context=callback.seal_context("note")) if note else b""
     callback.save(update_fields=["spoke_to_sealed", "note_sealed"])
     audit_record(

@@ -1,7 +1,8 @@
 """What production mode refuses to start with, as Django system checks (Error level).
 
 ``settings.py`` already refuses a missing ``SECRET_KEY`` and ``DEBUG`` on before anything loads;
-these checks name the rest: development keys, no allowed hosts, no second factor for staff, and
+these checks name the rest: development keys, no allowed hosts, no second factor for staff, no
+public address for the links in e-mails, and
 (with ``check --database default``, which ``make run-prod`` and the deployment units run before
 the server starts) a database role that is a superuser. Apps above this layer add their own (the
 signing key: ``letters.checks``). Outside production mode they say nothing.
@@ -61,6 +62,14 @@ def production_configuration_check(app_configs=None, **kwargs) -> list[Error]:
                 "Production mode without a second factor for staff (LAWREQ_REQUIRE_STAFF_OTP is off).",
                 hint="Unset LAWREQ_REQUIRE_STAFF_OTP: production mode turns it on.",
                 id="lawreq.E004",
+            )
+        )
+    if not settings.LAWREQ_PUBLIC_URL:
+        errors.append(
+            Error(
+                "Production mode without LAWREQ_PUBLIC_URL: the links in e-mails would have no address.",
+                hint="Set LAWREQ_PUBLIC_URL to the site's public address, e.g. https://lawreq.example.org.",
+                id="lawreq.E008",
             )
         )
     return errors

@@ -14,11 +14,11 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from audit.actions import AuditAction
 from audit.services import audit_record
+from lawreq.links import public_page_url
 from lawreq.roles import Role
 from notifications import services, tasks
 from notifications.models import AnalystDigest, DeadlineAlert, Event
@@ -120,7 +120,7 @@ def _record(legal_request: LegalRequest, kind: str) -> bool:
 
 
 def _detail_link(ref: str) -> str:
-    return f"{settings.LAWREQ_PUBLIC_URL.rstrip('/')}{reverse('web:staff-detail', kwargs={'ref': ref})}"
+    return public_page_url("web:staff-detail", ref=ref)
 
 
 def analyst_digests_send(*, now: dt.datetime | None = None) -> int:

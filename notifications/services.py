@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from lawreq.errors import NotFound
+from lawreq.links import public_url
 from lawreq.roles import is_legal_staff
 from notifications import tasks
 from notifications.models import Event, Notification
@@ -86,7 +85,7 @@ def notification_path(notification: Notification) -> str:
 
 
 def _link(notification: Notification) -> str:
-    return f"{settings.LAWREQ_PUBLIC_URL.rstrip('/')}{notification_path(notification)}"
+    return public_url(notification_path(notification))
 
 
 def officer_awaiting_approval_notify(*, officer: Officer) -> list[int]:

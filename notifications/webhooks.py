@@ -26,10 +26,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from lawreq.errors import DomainError
+from lawreq.links import public_page_url
 from notifications import tasks
 from notifications.models import Event, WebhookDelivery
 from requests_app.models import LegalRequest
@@ -56,7 +56,7 @@ def webhook_backoff_seconds(attempts: int) -> int:
 
 
 def _portal_link(ref: str) -> str:
-    return f"{settings.LAWREQ_PUBLIC_URL.rstrip('/')}{reverse('web:portal-detail', kwargs={'ref': ref})}"
+    return public_page_url("web:portal-detail", ref=ref)
 
 
 def webhook_event(*, event: Event, legal_request: LegalRequest, occurrence: str) -> WebhookDelivery | None:

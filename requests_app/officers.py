@@ -30,6 +30,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier, audit_record
 from lawreq.errors import Conflict, InvalidInput, NotPermitted
+from lawreq.links import public_url
 from lawreq.roles import Role, has_role, is_legal_staff
 from requests_app.models import (
     Agency,
@@ -93,7 +94,7 @@ def _new_link(officer: Officer, base_url: str = "") -> str:
     officer.save(update_fields=["email_link_nonce"])
     token = signing.TimestampSigner(salt=SIGNING_SALT).sign(f"{officer.pk}:{officer.email_link_nonce}")
     path = reverse("web:register-confirm", kwargs={"token": token})
-    return f"{(settings.LAWREQ_PUBLIC_URL or base_url).rstrip('/')}{path}"
+    return public_url(path, base_url=base_url)
 
 
 def _send_link(officer: Officer, link: str, *, reverify: bool) -> None:

@@ -64,6 +64,13 @@ def words(choices: type[TextChoices], values) -> str:
         return ", ".join(in_sentence(label_of(choices, value)) for value in values)
 
 
+def with_article(phrase: str) -> str:
+    """'A court order', 'An emergency disclosure request', 'A European Production Order': "an" before a
+    vowel sound (a leading "eu" sounds like "you")."""
+    vowel_sound = phrase[:1].lower() in "aeio" and not phrase.lower().startswith("eu")
+    return f"{'An' if vowel_sound else 'A'} {phrase}"
+
+
 def _labels(values, labels: Mapping[str, str]) -> str:
     return ", ".join(labels.get(value, value) for value in values)
 
@@ -75,11 +82,11 @@ def _missing(*fields: str) -> Finding:
 def check_process_type_recognised(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
     recognised = params["process_types"]
     if facts.process_type in recognised:
-        return Finding(ok=True, detail=f"A {words(ProcessType, [facts.process_type])} is recognised.")
+        return Finding(ok=True, detail=f"{with_article(words(ProcessType, [facts.process_type]))} is recognised.")
     return Finding(
         ok=False,
         detail=(
-            f"A {words(ProcessType, [facts.process_type])} is not recognised here; "
+            f"{with_article(words(ProcessType, [facts.process_type]))} is not recognised here; "
             f"recognised: {words(ProcessType, recognised)}. "
             "Other process must come through mutual legal assistance (MLAT)."
         ),

@@ -42,6 +42,10 @@ def _local_time(at: dt.datetime, zone_name: str) -> dt.datetime:
     return at.astimezone(zone)
 
 
+def _days_ago(days: int) -> str:
+    return {0: "created today", 1: "created yesterday"}.get(days, f"created {days} days ago")
+
+
 def risk_signals_of(legal_request: LegalRequest) -> list[RiskSignal]:
     """The signals of ``legal_request`` as of its receipt (or now, for one not received yet)."""
     at = legal_request.received_at or timezone.now()
@@ -52,7 +56,7 @@ def risk_signals_of(legal_request: LegalRequest) -> list[RiskSignal]:
 
     account_age = max(at - creator.date_joined, dt.timedelta(0))
     if account_age < dt.timedelta(days=settings.LAWREQ_RISK_NEW_ACCOUNT_DAYS):
-        signals.append(RiskSignal(NEW_ACCOUNT, f"The officer's account is {account_age.days} day(s) old."))
+        signals.append(RiskSignal(NEW_ACCOUNT, f"The officer's account was {_days_ago(account_age.days)}."))
 
     earlier = LegalRequest.objects.filter(agency=agency, received_at__isnull=False, received_at__lt=at).exclude(
         pk=legal_request.pk

@@ -735,7 +735,11 @@ class OfficerRegistrationForm(forms.Form):
 class CallBackForm(forms.Form):
     """A call-back to the agency: the number is the registry's, shown on the page, never a field."""
 
-    spoke_to = forms.CharField(max_length=200, label="Whom you spoke to (name, rank, unit)")
+    spoke_to = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Whom you spoke to (name, rank, unit): required unless nobody answered",
+    )
     outcome = forms.ChoiceField(choices=CallBackOutcome.choices, widget=forms.RadioSelect, label="Outcome")
     note = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Note (internal)"

@@ -87,10 +87,16 @@ logger = logging.getLogger(__name__)
 SHRED_REASON_WITHDRAWN = "withdrawn"
 FOLLOWUP_QUESTION = (
     "This request was answered as an emergency, on your statement of a danger to life or of serious physical "
-    "injury. Please send the legal process that covers the disclosure (for a European Production Order issued "
-    "in an emergency without prior validation, its validation by the judicial authority) by {due} UTC: attach "
-    "it to this request as a PDF document."
+    "injury. Please send {document} by {due} UTC: attach it to this request as a PDF document."
 )
+# What the agency owes after an emergency disclosure, named for the rule sets the request was checked
+# against (their followup_hours gives the window): the first layer listed here that applied, else
+# the legal process (US practice, 18 U.S.C. 2702(b)(8) and the platform's policy).
+FOLLOWUP_DOCUMENTS = {
+    "EU": "the validation of the European Production Order by the judicial authority that the law requires "
+    "when it was issued in an emergency without prior validation (Article 4(5) of Regulation (EU) 2023/1543)",
+}
+FOLLOWUP_DOCUMENT_DEFAULT = "the legal process that covers the disclosure (subpoena, court order or search warrant)"
 DISCLOSED_OUTCOMES = frozenset({Outcome.DISCLOSED, Outcome.PARTIALLY_DISCLOSED})
 # The automatic checks' question in the conversation: what is missing is listed with the request.
 CHECKS_QUESTION = (
@@ -264,7 +270,9 @@ def _followup_request(legal_request: LegalRequest) -> None:
     due_at = (legal_request.responded_at or timezone.now()) + dt.timedelta(hours=check_run.followup_hours)
     if not legal_request_followup_open(legal_request=legal_request, due_at=due_at):
         return
-    question = FOLLOWUP_QUESTION.format(due=f"{due_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}")
+    question = FOLLOWUP_QUESTION.format(
+        document=followup_document(check_run.versions), due=f"{due_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}"
+    )
     question_post(legal_request=legal_request, question=question)
     notify(
         event=Event.FOLLOWUP_REQUESTED,
@@ -272,6 +280,12 @@ def _followup_request(legal_request: LegalRequest) -> None:
         recipients=agency_side(legal_request),
         occurrence=f"followup:{legal_request.pk}",
     )
+
+
+def followup_document(versions: list[dict]) -> str:
+    """The follow-up document's name for a check run's rule sets (``CheckRun.versions``)."""
+    layers = {version.get("ruleset") for version in versions}
+    return next((words for layer, words in FOLLOWUP_DOCUMENTS.items() if layer in layers), FOLLOWUP_DOCUMENT_DEFAULT)
 
 
 def do_followup_received(*, legal_request: LegalRequest, actor, document_id: int | None) -> LegalRequest:

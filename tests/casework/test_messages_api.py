@@ -229,5 +229,5 @@ def test_the_automatic_checks_question_is_in_the_conversation_signed_by_the_lega
     assert [m["author"] for m in as_officer] == [LEGAL_TEAM]
     # the request keeps what is missing; the conversation asks without repeating it
     assert as_officer[0]["body"] == CHECKS_QUESTION and "case number" in legal_request.info_requested
-    assert [(m["author_role"], m["author"]) for m in as_staff] == [("system", "Automatic checks")]
+    assert [(m["author_role"], m["author"]) for m in as_staff] == [("system", "Automatic message")]
     assert Notification.objects.filter(event=Event.QUESTION_ASKED, recipient=officer_a).count() == 1

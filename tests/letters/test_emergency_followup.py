@@ -52,6 +52,11 @@ def emergency_disclosed(officer, analyst, reviewer, **overrides):
     return legal_request
 
 
+def followup_question(legal_request, officer) -> str:
+    messages = api_client(officer).get(f"/api/v1/requests/{legal_request.ref}/messages/").json()
+    return next(m["body"] for m in reversed(messages) if "answered as an emergency" in m["body"])
+
+
 @pytest.fixture
 def disclosed(shipped_rules, account, officer_a, analyst, reviewer):
     return emergency_disclosed(officer_a, analyst, reviewer)
@@ -67,6 +72,9 @@ def test_the_agency_is_asked_for_the_follow_up_within_the_rule_sets_window(audit
         recipient=officer_a, event=Event.FOLLOWUP_REQUESTED, legal_request=disclosed
     ).exists()
     audit_trail.assert_recorded(AuditAction.FOLLOWUP_REQUESTED, request_ref=disclosed.ref, jurisdiction="US")
+    body = followup_question(disclosed, officer_a)
+    assert "the legal process that covers the disclosure (subpoena, court order or search warrant)" in body
+    assert "European" not in body and "Regulation" not in body
     assert api_client(officer_a).get(f"/api/v1/requests/{disclosed.ref}/").json()["followup"]["state"] == "awaiting"
 
 
@@ -84,6 +92,9 @@ def test_the_eu_window_is_the_48_hours_of_article_4_5(shipped_rules, officer_b, 
     legal_request = emergency_disclosed(officer_b, analyst, reviewer, process_type="production_order")
 
     assert legal_request.followup_due_at == RESPONDED + dt.timedelta(hours=48)
+    body = followup_question(legal_request, officer_b)
+    assert "validation of the European Production Order" in body and "Article 4(5)" in body
+    assert "subpoena" not in body
 
 
 def test_the_officer_attaches_the_follow_up_and_the_analyst_marks_it_received(

@@ -13,6 +13,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from audit.actions import AuditAction
+from lawreq.links import DEVELOPMENT_PUBLIC_URL
 from notifications import tasks
 from notifications.deadlines import DIGEST_SUBJECT
 from notifications.models import AnalystDigest, DeadlineAlert, Event, Notification
@@ -125,6 +126,8 @@ def test_reminders_at_half_and_four_fifths_then_escalation_each_sent_once(
     subjects = [m.subject for m in mail.outbox if legal_request.ref in m.subject]
     assert subjects.count(f"[lawreq] {legal_request.ref}: {Event.DEADLINE_REMINDER.label}") == 2
     assert subjects.count(f"[lawreq] {legal_request.ref}: {Event.DEADLINE_OVERDUE.label}") == 3
+    for email in (m for m in mail.outbox if legal_request.ref in m.subject):
+        assert f"Open it: {DEVELOPMENT_PUBLIC_URL}/queue/{legal_request.ref}/" in email.body
 
     page = client_for(analyst).get(reverse("web:staff-detail", kwargs={"ref": legal_request.ref})).content.decode()
     assert "Reminder: 50 % of the time allowed has run" in page
@@ -175,5 +178,6 @@ def test_the_daily_digest_is_sent_once_a_day_to_each_analyst(
     emails = [m for m in mail.outbox if m.subject.startswith(DIGEST_SUBJECT.format(day="")[:-1])]
     assert len(emails) == 2 and emails[0].to == [analyst.email]
     assert request_at_t0.ref in emails[0].body and unassigned.ref in emails[0].body
+    assert f"- {request_at_t0.ref}: {DEVELOPMENT_PUBLIC_URL}/queue/{request_at_t0.ref}/" in emails[0].body
     for personal in ("someone", "555-0199", "5550199", request_at_t0.case_number):
         assert personal not in emails[0].body

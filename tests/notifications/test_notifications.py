@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from lawreq.links import DEVELOPMENT_PUBLIC_URL
 from notifications.models import Event, Notification
 from notifications.services import (
     EMAIL_SUBJECT,
@@ -38,7 +39,7 @@ def test_officer_is_told_of_a_question_by_an_email_without_its_text(
     assert told(Event.QUESTION_ASKED, legal_request) == {officer_a.username}
     [email] = [m for m in mail.outbox if officer_a.email in m.to]
     assert email.subject == EMAIL_SUBJECT.format(ref=legal_request.ref, event=Event.QUESTION_ASKED.label)
-    assert f"/portal/{legal_request.ref}/" in email.body
+    assert f"Open it: {DEVELOPMENT_PUBLIC_URL}/portal/{legal_request.ref}/" in email.body
     assert QUESTION not in email.body
     for target in ("someone", "555-0199", "5550199", legal_request.case_number):
         assert target not in email.body, target
@@ -213,3 +214,16 @@ def test_seeing_a_request_marks_only_the_readers_notifications_about_it_read(off
     assert (marked, again) == (1, 0)
     read = dict(Notification.objects.values_list("pk", "read_at"))
     assert read[mine] is not None and read[elsewhere] is None and read[theirs] is None
+
+
+def test_the_links_in_e_mails_are_on_the_public_address(
+    settings, officer_a, analyst, in_review_factory, django_capture_on_commit_callbacks
+):
+    settings.LAWREQ_PUBLIC_URL = "https://lawreq.example.org/"
+    legal_request = in_review_factory(officer_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        do_message_post(legal_request=legal_request, actor=officer_a, body="Any news?")
+
+    [email] = [m for m in mail.outbox if analyst.email in m.to and legal_request.ref in m.subject]
+    assert f"Open it: https://lawreq.example.org/queue/{legal_request.ref}/" in email.body

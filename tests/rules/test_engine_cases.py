@@ -372,3 +372,25 @@ def test_without_any_rules_in_force_the_engine_refuses_to_pass(shipped_timelines
         "engine.platform_policy_in_force": "fail",
         "engine.jurisdiction_rules_in_force": "fail",
     }
+
+
+@pytest.mark.parametrize(
+    ("process_type", "sentence"),
+    [
+        ("emergency_disclosure", "An emergency disclosure request is recognised."),
+        ("subpoena", "A subpoena is recognised."),
+    ],
+)
+def test_the_process_type_finding_takes_the_right_article(shipped_timelines, process_type, sentence):
+    evaluation = judge(us_facts(process_type=process_type), shipped_timelines)
+
+    details = [result.detail for result in evaluation.results]
+    assert sentence in details
+    assert not any(detail.startswith("A emergency") for detail in details)
+
+
+def test_a_european_order_takes_a_not_an():
+    from rules.checks import with_article
+
+    assert with_article("European Production Order (EPOC)") == "A European Production Order (EPOC)"
+    assert with_article("other legal process") == "An other legal process"

@@ -56,7 +56,18 @@ def test_a_new_account_is_a_signal(shipped_rules, seasoned):
     message = next(
         s["message"] for s in latest_check_run(legal_request).risk_signals if s["signal"] == risk.NEW_ACCOUNT
     )
-    assert "3 day(s) old" in message
+    assert message == "The officer's account was created 3 days ago."
+
+
+@pytest.mark.parametrize(
+    ("age", "words"), [(dt.timedelta(hours=5), "created today"), (dt.timedelta(days=1), "created yesterday")]
+)
+def test_a_new_account_age_reads_as_words(shipped_rules, seasoned, age, words):
+    type(seasoned).objects.filter(pk=seasoned.pk).update(date_joined=WEDNESDAY_OFFICE - age)
+
+    run = latest_check_run(submitted_at(WEDNESDAY_OFFICE, seasoned))
+
+    assert f"The officer's account was {words}." in [s["message"] for s in run.risk_signals]
 
 
 def test_a_recently_added_email_domain_is_a_signal(shipped_rules, seasoned, agency_a):

@@ -167,7 +167,7 @@ def test_an_emergency_disclosure_needs_the_call_back_confirmed(client_for, analy
     )
     client = client_for(analyst)
     page = client.get(url(legal_request, "web:staff-detail")).content.decode()
-    assert "+12025550143" in page  # the agency's directory number, for the call back
+    assert "+1 202-555-0143" in page  # the agency's directory number, for the call back
 
     refused = client.post(url(legal_request, "web:proposal"), disclose_data(legal_request))
     # A checkbox of the old form is no way around: only a confirmed call-back is.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import phonenumbers
 from django import template
 from django.conf import settings
 from django.urls import reverse
@@ -152,3 +153,22 @@ def number_in(target, legal_request) -> int | str:
     """A target's label on the request (1, 2, ... in the order it names them, kept across corrections),
     as the letter numbers it: database ids are never shown."""
     return target.position or ""
+
+
+@register.filter
+def phone_display(number: str) -> str:
+    """A number stored as E.164 ("+12025550143") as people read it ("+1 202-555-0143")."""
+    try:
+        parsed = phonenumbers.parse(number or "", None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+CHECK_OUTCOME_WORDS = {"pass": "Passed", "fail": "Failed", "warn": "Warning"}
+
+
+@register.filter
+def check_outcome(value: str) -> str:
+    """A rule's outcome (pass, fail, warn) as a word on its badge."""
+    return CHECK_OUTCOME_WORDS.get(value, value)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from disclosure.models import CannedTextKind, Decision, Proposal, ProposalStatus
+from disclosure.models import CallBackOutcome, CannedTextKind, Decision, Proposal, ProposalStatus
 from disclosure.selectors import (
     callback_confirmed,
     callbacks_of,
@@ -188,7 +188,7 @@ def staff_detail_context(
         "callback_form": (forms or {}).get("callback") or CallBackForm(auto_id="id_callback_%s"),
         "callback_required": legal_request.emergency or bool(check_run and check_run.out_of_band_verification),
         "callback_confirmed": callback_confirmed(legal_request=legal_request),
-        "callback_not_confirmed": any(item.outcome == "not_confirmed" for item in callbacks),
+        "callback_not_confirmed": any(item.outcome == CallBackOutcome.NOT_CONFIRMED for item in callbacks),
         "followup_form": FollowUpReceivedForm(legal_request=legal_request, auto_id="id_followup_%s")
         if legal_request.followup_state in ("awaiting", "overdue")
         else None,
@@ -430,6 +430,7 @@ def render_approval_review(
     confirmation form."""
     preview = proposal_preview(legal_request=legal_request, actor=request.user)
     check_run = latest_check_run(legal_request)
+    callbacks = callbacks_of(legal_request=legal_request, actor=request.user)
     return render(
         request,
         "web/approval_review.html",
@@ -438,6 +439,8 @@ def render_approval_review(
             "preview": preview,
             "check_run": check_run,
             "confirmation": approval_confirmation_token(preview.proposal, request.user),
+            "callbacks": callbacks,
+            "callback_not_confirmed": any(item.outcome == CallBackOutcome.NOT_CONFIRMED for item in callbacks),
             "approval_form": form or ApprovalForm(auto_id="id_approval_%s"),
         },
         status=status,
