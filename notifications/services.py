@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from lawreq.errors import NotFound

@@ -10,7 +10,7 @@ from django.db import models
 
 from audit.actions import action_label as _action_label
 from audit.services import HMAC_PREFIX
-from casework.selectors import CALLBACK_WORDS
+from disclosure.models import CALLBACK_OUTCOME_WORDS
 from reports.pages import moment_text
 from requests_app.choices import Category, Outcome, ProcessType, label_of
 from requests_app.models import Agency
@@ -66,8 +66,8 @@ def _coded(choices: type[models.TextChoices], value: Any) -> Any:
         return [_coded(choices, item) for item in value]
     if isinstance(value, str) and value in choices.values:
         return label_of(choices, value)
-    if choices is Outcome and isinstance(value, str) and value in CALLBACK_WORDS:
-        return CALLBACK_WORDS[value]
+    if choices is Outcome and isinstance(value, str) and value in CALLBACK_OUTCOME_WORDS:
+        return CALLBACK_OUTCOME_WORDS[value].lower()
     return value
 
 
