@@ -195,7 +195,8 @@ class _WindowReportView(FormatsMixin, APIView):
         return Response({**window, "rows": rows})
 
 
-@extend_schema(
+# The reports over a window of time: the same query and formats.
+window_report_schema = extend_schema(
     tags=["reports"],
     parameters=[
         WindowQuery,
@@ -203,6 +204,9 @@ class _WindowReportView(FormatsMixin, APIView):
     ],
     responses=OpenApiTypes.OBJECT,
 )
+
+
+@window_report_schema
 class ActivityReportView(_WindowReportView):
     """Audit entries counted by period (day, week, month), user, role and action."""
 
@@ -215,14 +219,7 @@ class ActivityReportView(_WindowReportView):
         return pages.activity_page(since=query.get("since"), until=query.get("until"), period=query["period"])
 
 
-@extend_schema(
-    tags=["reports"],
-    parameters=[
-        WindowQuery,
-        OpenApiParameter("format", str, enum=["json", "csv", "pdf"], description="pdf: the report with its chart"),
-    ],
-    responses=OpenApiTypes.OBJECT,
-)
+@window_report_schema
 class PersonalDataAccessReportView(_WindowReportView):
     """Reads of personal data per user: request pages, searches by target, legal document downloads,
     snapshots, letter previews and downloads."""
@@ -236,14 +233,7 @@ class PersonalDataAccessReportView(_WindowReportView):
         return pages.personal_data_access_page(since=query.get("since"), until=query.get("until"))
 
 
-@extend_schema(
-    tags=["reports"],
-    parameters=[
-        WindowQuery,
-        OpenApiParameter("format", str, enum=["json", "csv", "pdf"], description="pdf: the report with its chart"),
-    ],
-    responses=OpenApiTypes.OBJECT,
-)
+@window_report_schema
 class PermissionDenialsReportView(_WindowReportView):
     """Refused accesses per user, role and resource."""
 
@@ -256,14 +246,7 @@ class PermissionDenialsReportView(_WindowReportView):
         return pages.permission_denials_page(since=query.get("since"), until=query.get("until"))
 
 
-@extend_schema(
-    tags=["reports"],
-    parameters=[
-        WindowQuery,
-        OpenApiParameter("format", str, enum=["json", "csv", "pdf"], description="pdf: the report with its chart"),
-    ],
-    responses=OpenApiTypes.OBJECT,
-)
+@window_report_schema
 class SlaReportView(FormatsMixin, APIView):
     """Requests answered in the window, per jurisdiction: how many late and by how long."""
 
