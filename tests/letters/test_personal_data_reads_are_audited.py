@@ -47,6 +47,7 @@ NO_PERSONAL_DATA = {
     "swagger-ui",
     "favicon",
     "set_language",  # the language chooser: sets a cookie and redirects
+    "keep-alive",  # marks the session active and says how long is left
     "legalrequest-list",
     "legalrequest-documents",
     "api-submit",

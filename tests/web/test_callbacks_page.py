@@ -79,7 +79,8 @@ def test_call_back_outcomes_and_the_registry_number_read_as_words(client_for, an
 def test_the_approval_screen_shows_the_call_backs_and_warns_of_one_not_confirmed(
     client_for, analyst, reviewer, emergency
 ):
-    do_callback_record(legal_request=emergency, actor=analyst, spoke_to="Desk clerk", outcome="not_confirmed")
+    # after a call-back not confirmed, only someone else may record a confirmed one (four eyes)
+    do_callback_record(legal_request=emergency, actor=reviewer, spoke_to="Desk clerk", outcome="not_confirmed")
     do_callback_record(legal_request=emergency, actor=analyst, spoke_to="Sgt. Miller", outcome="confirmed")
     do_propose(
         legal_request=emergency,
