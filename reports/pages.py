@@ -11,9 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+
 from audit.actions import action_label
 from reports import rendering
 from reports import selectors as reports
+from reports.transparency import response_time_report
 from requests_app.choices import ProcessType, label_of
 
 NO_VALUE = "—"
@@ -43,6 +47,7 @@ class Cell:
     label: str
     text: str
     numeric: bool
+    key: str = ""  # the column's figure, for machines reading the page (data-figure)
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,12 @@ class ReportTable:
     rows: list[dict]
     total: dict | None = None
     empty: str = "Nothing in this period."
+    anchor: str = ""  # the table's id on a page, for a chart to point at it
 
     def _cells(self, row: dict) -> list[Cell]:
-        return [Cell(column.label, column.show(row.get(column.key)), column.numeric) for column in self.columns]
+        return [
+            Cell(column.label, column.show(row.get(column.key)), column.numeric, column.key) for column in self.columns
+        ]
 
     @property
     def lines(self) -> list[list[Cell]]:
@@ -256,4 +264,103 @@ def transparency_page(*, year: int, half: int) -> ReportPage:
             ),
         ],
         note=data["method"],
+    )
+
+
+# Response times (issue 16): the same tables on the auditors' desk and on the public page.
+TOTAL = "total"
+ALL_PROCESS_TYPES = "all"
+
+
+def hours_text(value: Any) -> str:
+    return NO_VALUE if value is None else formats.number_format(value, decimal_pos=1, force_grouping=True)
+
+
+def count_text(value: Any) -> str:
+    """A count as the reader's language writes it; anything else as it is given."""
+    if value is None or value == "":
+        return NO_VALUE
+    if isinstance(value, bool) or not isinstance(value, int):
+        return str(value)
+    return formats.number_format(value, force_grouping=True)
+
+
+def response_time_tables(rows: list[dict], *, names: dict[str, str]) -> list[ReportTable]:
+    """Rows of ``response_times`` (one period) as two tables, emergencies apart: per country (the
+    total last) and process type (all kinds first)."""
+
+    def country(code: str) -> str:
+        return _("All countries") if code == TOTAL else names.get(code) or code
+
+    def process(code: str) -> str:
+        return _("All kinds") if code == ALL_PROCESS_TYPES else label_of(ProcessType, code)
+
+    columns = (
+        Column("country", _("Country")),
+        Column("process", _("Kind of legal process")),
+        Column("answered", _("Requests answered"), count_text, numeric=True),
+        Column("median_hours", _("Median time to answer (hours)"), hours_text, numeric=True),
+        Column("p90_hours", _("Nine in ten answered within (hours)"), hours_text, numeric=True),
+    )
+
+    def order(row: dict) -> tuple:
+        return (row["jurisdiction"] == TOTAL, country(row["jurisdiction"]), row["process_type"] != ALL_PROCESS_TYPES)
+
+    tables = []
+    for emergency, title, anchor in (
+        (False, _("Response times, requests that were not emergencies"), "response-times"),
+        (True, _("Response times, emergency requests"), "response-times-emergency"),
+    ):
+        chosen = sorted((row for row in rows if bool(row["emergency"]) is emergency), key=order)
+        lines = [
+            {**row, "country": country(row["jurisdiction"]), "process": process(row["process_type"])} for row in chosen
+        ]
+        empty = _("No request was answered in this period.")
+        tables.append(ReportTable(title, columns, lines, empty=empty, anchor=anchor))
+    return tables
+
+
+RESPONSE_TIME_SERIES = (
+    ("median_hours", False, "#1d4f8f"),
+    ("p90_hours", False, "#8fb3e0"),
+    ("median_hours", True, "#b3261e"),
+    ("p90_hours", True, "#f0a39e"),
+)
+
+
+def response_times_page(*, year: int, half: int | None = None, quarter: int | None = None) -> ReportPage:
+    """The auditors' response times for a half-year or a quarter, from the whole trail as it is now."""
+    report = response_time_report(year=year, half=half, quarter=quarter)
+    rows = report["rows"]
+    names = {row["jurisdiction"]: row.get("name") or row["jurisdiction"] for row in rows}
+    overall = {(row["jurisdiction"], bool(row["emergency"])): row for row in rows if row["process_type"] == "all"}
+    codes = sorted({code for code, _emergency in overall} - {TOTAL}, key=lambda code: names[code])
+    groups = [
+        (
+            _("All countries") if code == TOTAL else names[code],
+            [
+                (overall.get((code, emergency)) or {}).get(figure) or 0
+                for figure, emergency, _colour in RESPONSE_TIME_SERIES
+            ],
+        )
+        for code in [*codes, TOTAL]
+        if any((code, emergency) in overall for emergency in (False, True))
+    ]
+    labels = {
+        ("median_hours", False): _("Median, not emergencies"),
+        ("p90_hours", False): _("Nine in ten, not emergencies"),
+        ("median_hours", True): _("Median, emergencies"),
+        ("p90_hours", True): _("Nine in ten, emergencies"),
+    }
+    series = [(labels[(figure, emergency)], colour) for figure, emergency, colour in RESPONSE_TIME_SERIES]
+    period = f"{year} H{half}" if half is not None else f"{year} Q{quarter}"
+    return ReportPage(
+        title=_("Response times %(period)s") % {"period": period},
+        description=_(
+            "Hours from the first receipt of a request to its answer (data disclosed, no records, or refused), "
+            "counted in the period of the answer, per jurisdiction and process type, emergencies apart."
+        ),
+        **_charts(rendering.grouped_bar_chart_svg, groups, series=series, title=_("Hours to answer, per country")),
+        tables=response_time_tables(rows, names=names),
+        note=report.get("method", ""),
     )
