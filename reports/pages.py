@@ -273,7 +273,8 @@ ALL_PROCESS_TYPES = "all"
 
 
 def hours_text(value: Any) -> str:
-    return NO_VALUE if value is None else formats.number_format(value, decimal_pos=1, force_grouping=True)
+    """Hours as the data gives them (rounded there), so that the page and the dataset agree."""
+    return NO_VALUE if value is None else formats.number_format(value, force_grouping=True)
 
 
 def count_text(value: Any) -> str:

@@ -25,8 +25,8 @@ from audit.keys import checkpoint_signing_key, key_id, public_key_pem
 from audit.selectors import checkpoint_named
 from lawreq.clientip import ClientAddressAnonThrottle
 from lawreq.errors import InvalidInput
-from reports.public_page import public_transparency
 from reports.models import TransparencyPublication
+from reports.public_page import public_transparency
 from reports.transparency import transparency_latest
 
 TEMPLATE = "web/transparency.html"
