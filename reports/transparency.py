@@ -324,9 +324,9 @@ def transparency_check(
 ) -> CheckResult:
     """Verify ``data`` (the dataset's JSON bytes): its signature (when given), its checkpoint (signed by
     the trusted key, and the trail's first tree_size entries give its root), then recompute every figure."""
-    dataset = dataset_parse(data)
     if signature is not None and not signature_verifies(data, signature, trusted_key):
         return CheckResult([PROBLEM_SIGNATURE.format(key_id=key_id(trusted_key))], [])
+    dataset = dataset_parse(data)
     named = dataset["checkpoint"]
     try:
         checkpoint = stored_checkpoint_named(
