@@ -286,7 +286,9 @@ def count_text(value: Any) -> str:
     return formats.number_format(value, force_grouping=True)
 
 
-def response_time_tables(rows: list[dict], *, names: dict[str, str]) -> list[ReportTable]:
+def response_time_tables(
+    rows: list[dict], *, names: dict[str, str], anchor: str = "response-times"
+) -> list[ReportTable]:
     """Rows of ``response_times`` (one period) as two tables, emergencies apart: per country (the
     total last) and process type (all kinds first)."""
 
@@ -308,16 +310,16 @@ def response_time_tables(rows: list[dict], *, names: dict[str, str]) -> list[Rep
         return (row["jurisdiction"] == TOTAL, country(row["jurisdiction"]), row["process_type"] != ALL_PROCESS_TYPES)
 
     tables = []
-    for emergency, title, anchor in (
-        (False, _("Response times, requests that were not emergencies"), "response-times"),
-        (True, _("Response times, emergency requests"), "response-times-emergency"),
+    for emergency, title, table_anchor in (
+        (False, _("Response times, requests that were not emergencies"), anchor),
+        (True, _("Response times, emergency requests"), f"{anchor}-emergency"),
     ):
         chosen = sorted((row for row in rows if bool(row["emergency"]) is emergency), key=order)
         lines = [
             {**row, "country": country(row["jurisdiction"]), "process": process(row["process_type"])} for row in chosen
         ]
         empty = _("No request was answered in this period.")
-        tables.append(ReportTable(title, columns, lines, empty=empty, anchor=anchor))
+        tables.append(ReportTable(title, columns, lines, empty=empty, anchor=table_anchor))
     return tables
 
 

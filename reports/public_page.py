@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from lawreq.errors import InvalidInput
 from reports import rendering
-from reports.pages import Column, ReportTable, count_text, moment_text, response_time_tables
+from reports.pages import ALL_PROCESS_TYPES, Column, ReportTable, count_text, moment_text, response_time_tables
 from requests_app.choices import ProcessType, label_of
 
 ERR_PERIOD = gettext_lazy("There is no such period in the published figures: choose one from the list.")
@@ -149,7 +149,8 @@ class PublicTransparency:
     time_chart: Chart | None = None
     figure_tables: list[ReportTable] = field(default_factory=list)
     time_table: ReportTable | None = None
-    response_tables: list[ReportTable] = field(default_factory=list)
+    response_tables: list[ReportTable] = field(default_factory=list)  # all kinds of process, per country
+    response_tables_by_process: list[ReportTable] = field(default_factory=list)
     definitions: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -211,16 +212,18 @@ def _figure_tables(entry: dict) -> list[ReportTable]:
                     for code in process_types
                 ),
             ),
-            [_process_type_cells(row) for row in rows],
-            total=_process_type_cells(total),
+            [_process_type_cells(row, process_types) for row in rows],
+            total=_process_type_cells(total, process_types),
             empty=empty,
             anchor="figures-process-types",
         ),
     ]
 
 
-def _process_type_cells(row: dict) -> dict:
-    return {**row, **{f"process_type:{code}": count for code, count in (row.get("by_process_type") or {}).items()}}
+def _process_type_cells(row: dict, process_types: list[str]) -> dict:
+    """A row's requests per process type, 0 for a type the dataset leaves out of this row."""
+    counts = row.get("by_process_type") or {}
+    return {**row, **{f"process_type:{code}": counts.get(code, 0) for code in process_types}}
 
 
 def _country_chart(entry: dict, period: Period) -> Chart:
@@ -300,6 +303,7 @@ def public_transparency(dataset: dict, *, period: str | None = None) -> PublicTr
     entry = by_code[chosen.code]
     names = {row["jurisdiction"]: row.get("name") or row["jurisdiction"] for e in entries for row in e["jurisdictions"]}
     over_time = _time_entries(entries, chosen.kind)
+    answered = [row for row in dataset.get("response_times") or [] if row["period"] == chosen.code]
     return replace(
         page,
         country_chart=_country_chart(entry, chosen),
@@ -307,6 +311,11 @@ def public_transparency(dataset: dict, *, period: str | None = None) -> PublicTr
         figure_tables=_figure_tables(entry),
         time_table=_time_table(over_time),
         response_tables=response_time_tables(
-            [row for row in dataset.get("response_times") or [] if row["period"] == chosen.code], names=names
+            [row for row in answered if row["process_type"] == ALL_PROCESS_TYPES], names=names
+        ),
+        response_tables_by_process=response_time_tables(
+            [row for row in answered if row["process_type"] != ALL_PROCESS_TYPES],
+            names=names,
+            anchor="response-times-by-process",
         ),
     )
