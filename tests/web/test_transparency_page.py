@@ -318,3 +318,11 @@ def test_a_new_publication_replaces_the_cached_page(client, published, officer_b
 def test_the_login_page_and_the_footer_link_the_transparency_page(client):
     content = client.get("/accounts/login/").content.decode()
     assert content.count('href="/transparency/"') == 2  # the login panel and the footer
+
+
+def test_the_cached_page_is_kept_per_language(client, published):
+    english = client.get("/transparency/", {"period": "2026-Q3"}).content.decode()
+    french = client.get("/transparency/", {"period": "2026-Q3"}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "July to September" in english
+    assert "juillet" in french and "July to September" not in french
