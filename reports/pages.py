@@ -356,9 +356,8 @@ def response_times_page(*, year: int, half: int | None = None, quarter: int | No
         ("p90_hours", True): _("Nine in ten, emergencies"),
     }
     series = [(labels[(figure, emergency)], colour) for figure, emergency, colour in RESPONSE_TIME_SERIES]
-    period = f"{year} H{half}" if half is not None else f"{year} Q{quarter}"
     return ReportPage(
-        title=_("Response times %(period)s") % {"period": period},
+        title=_("Response times, %(period)s") % {"period": report["period"]},
         description=_(
             "Hours from the first receipt of a request to its answer (data disclosed, no records, or refused), "
             "counted in the period of the answer, per jurisdiction and process type, emergencies apart."
