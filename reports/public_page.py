@@ -23,6 +23,7 @@ from reports.pages import ALL_PROCESS_TYPES, Column, ReportTable, count_text, mo
 from requests_app.choices import ProcessType, label_of
 
 ERR_PERIOD = gettext_lazy("There is no such period in the published figures: choose one from the list.")
+ERR_COUNTRY = gettext_lazy("No figures were published for that country: choose one from the list.")
 QUARTER, HALF = "quarter", "half"
 
 # Every figure of a country's row, in plain words.
@@ -152,6 +153,8 @@ class PublicTransparency:
     response_tables: list[ReportTable] = field(default_factory=list)  # all kinds of process, per country
     response_tables_by_process: list[ReportTable] = field(default_factory=list)
     definitions: list[tuple[str, str]] = field(default_factory=list)
+    countries: list[tuple[str, str]] = field(default_factory=list)  # (code, name), by name
+    country: str = ""  # the one shown over time; "" for all together
 
     @property
     def checkpoint_created_at(self) -> str:
@@ -243,12 +246,27 @@ def _time_entries(periods: list[dict], kind: str) -> list[dict]:
     return sorted((entry for entry in periods if entry["kind"] == kind), key=lambda entry: entry["start"])
 
 
-def _time_chart(entries: list[dict], kind: str) -> Chart:
+def _time_rows(entries: list[dict], country: str) -> list[dict]:
+    """Per period, the country's figures (none: the period had no request of it), or the total."""
+
+    def row_of(entry: dict) -> dict:
+        if not country:
+            return entry["total"]
+        return next((row for row in entry["jurisdictions"] if row["jurisdiction"] == country), {})
+
+    return [{**row_of(entry), "period_label": _period_of(entry).short_label} for entry in entries]
+
+
+def _time_chart(rows: list[dict], kind: str, country_name: str) -> Chart:
     groups = [
-        (_period_of(entry).short_label, [chart_value(entry["total"].get(name)) for name, _ in rendering.CHART_SERIES])
-        for entry in entries
+        (row["period_label"], [chart_value(row.get(name, 0)) for name, _ in rendering.CHART_SERIES]) for row in rows
     ]
-    title = _("All countries, quarter by quarter") if kind == QUARTER else _("All countries, half-year by half-year")
+    words = {"country": country_name}
+    title = (
+        _("%(country)s, quarter by quarter") % words
+        if kind == QUARTER
+        else _("%(country)s, half-year by half-year") % words
+    )
     return _charts(
         rendering.grouped_bar_chart_svg,
         groups,
@@ -258,12 +276,11 @@ def _time_chart(entries: list[dict], kind: str) -> Chart:
     )
 
 
-def _time_table(entries: list[dict]) -> ReportTable:
-    rows = [{**entry["total"], "period_label": _period_of(entry).short_label} for entry in entries]
+def _time_table(rows: list[dict]) -> ReportTable:
     return ReportTable(
         _("Over time"),
         (Column("period_label", _("Period")), *_figure_columns([name for name, _ in rendering.CHART_SERIES])),
-        rows,
+        [{name: 0 for name, _ in rendering.CHART_SERIES} | row for row in rows],
         anchor="figures-over-time",
     )
 
@@ -275,14 +292,18 @@ def _definitions(dataset: dict) -> list[tuple[str, str]]:
     return [(figure_label(name), str(given[name])) for name in names]
 
 
-def public_transparency(dataset: dict, *, period: str | None = None) -> PublicTransparency:
-    """The page for one period of a published dataset (by default the latest complete quarter).
-    An unknown ``period`` is an ``InvalidInput``."""
+def public_transparency(dataset: dict, *, period: str | None = None, country: str | None = None) -> PublicTransparency:
+    """The page for one period of a published dataset (by default the latest complete quarter), its
+    figures over time for one country (by default all together). An unknown ``period`` or
+    ``country`` is an ``InvalidInput``."""
     entries = dataset.get("periods") or []
     by_code = {entry["period"]: entry for entry in entries}
     periods = [_period_of(entry) for entry in entries]
+    names = {row["jurisdiction"]: row.get("name") or row["jurisdiction"] for e in entries for row in e["jurisdictions"]}
     if period and period not in by_code:
         raise InvalidInput(str(ERR_PERIOD), field="period")
+    if country and country not in names:
+        raise InvalidInput(str(ERR_COUNTRY), field="country")
     chosen = next(item for item in periods if item.code == period) if period else default_period(periods)
     newest_first = sorted(periods, key=lambda item: item.start, reverse=True)
     groups = [
@@ -297,17 +318,18 @@ def public_transparency(dataset: dict, *, period: str | None = None) -> PublicTr
         period_groups=[group for group in groups if group.periods],
         period=chosen,
         definitions=_definitions(dataset),
+        countries=sorted(names.items(), key=lambda item: item[1]),
+        country=country or "",
     )
     if chosen is None:
         return page
     entry = by_code[chosen.code]
-    names = {row["jurisdiction"]: row.get("name") or row["jurisdiction"] for e in entries for row in e["jurisdictions"]}
-    over_time = _time_entries(entries, chosen.kind)
+    over_time = _time_rows(_time_entries(entries, chosen.kind), country or "")
     answered = [row for row in dataset.get("response_times") or [] if row["period"] == chosen.code]
     return replace(
         page,
         country_chart=_country_chart(entry, chosen),
-        time_chart=_time_chart(over_time, chosen.kind),
+        time_chart=_time_chart(over_time, chosen.kind, names[country] if country else _("All countries")),
         figure_tables=_figure_tables(entry),
         time_table=_time_table(over_time),
         response_tables=response_time_tables(

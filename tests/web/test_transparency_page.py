@@ -326,3 +326,26 @@ def test_the_cached_page_is_kept_per_language(client, published):
 
     assert "July to September" in english
     assert "juillet" in french and "July to September" not in french
+
+
+def test_one_country_over_time_shows_its_figures_of_each_period(client, published):
+    dataset = dataset_of(published)
+    quarters = sorted((p for p in dataset["periods"] if p["kind"] == "quarter"), key=lambda p: p["start"])
+    france = {p["period"]: next(r for r in p["jurisdictions"] if r["jurisdiction"] == "FR") for p in quarters}
+
+    response = client.get("/transparency/", {"period": quarters[-1]["period"], "country": "FR"})
+
+    assert response.status_code == 200
+    assert "<title>France, quarter by quarter</title>" in response.content.decode()
+    shown = parsed(response).tables["figures-over-time"]
+    lines = [cells for cells in shown if cells]
+    assert [cells[0][1] for cells in lines] == [f"{p['period'][5:]} {p['period'][:4]}" for p in quarters]
+    for cells, quarter in zip(lines, quarters, strict=True):
+        for figure, text in cells[1:]:
+            assert text == count(france[quarter["period"]][figure]), (quarter["period"], figure)
+
+
+def test_an_unknown_country_is_refused_with_400(client, published):
+    response = client.get("/transparency/", {"country": "XX"})
+    assert response.status_code == 400
+    assert "No figures were published for that country" in parsed(response).texts["transparency-error"]

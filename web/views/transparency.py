@@ -72,12 +72,12 @@ def _throttled(request: HttpRequest) -> bool:
     return not TransparencyThrottle().allow_request(request, None)
 
 
-def _page_body(publication: TransparencyPublication, period: str | None) -> str:
-    """The page's content for a period, rendered once per publication and language."""
-    key = f"transparency-page:{publication.pk}:{period or ''}:{get_language()}"
+def _page_body(publication: TransparencyPublication, period: str | None, country: str | None) -> str:
+    """The page's content for a period and country, rendered once per publication and language."""
+    key = f"transparency-page:{publication.pk}:{period or ''}:{country or ''}:{get_language()}"
     body = cache.get(key)
     if body is None:
-        page = public_transparency(orjson.loads(bytes(publication.data_json)), period=period)
+        page = public_transparency(orjson.loads(bytes(publication.data_json)), period=period, country=country)
         body = render_to_string(BODY_TEMPLATE, {"page": page})
         cache.set(key, body, PAGE_CACHE_SECONDS)
     return body
@@ -85,20 +85,21 @@ def _page_body(publication: TransparencyPublication, period: str | None) -> str:
 
 @require_safe
 def transparency_page(request: HttpRequest) -> HttpResponse:
-    """The latest publication's figures for a period (``?period=2026-Q3``), its charts, response
-    times, definitions, the checkpoint it names and how to check it; a clear page before any."""
+    """The latest publication's figures for a period (``?period=2026-Q3``) and one country over time
+    (``&country=FR``), its charts, response times, definitions, the checkpoint it names and how to
+    check it; a clear page before any."""
     if _throttled(request):
         return render(request, TEMPLATE, {"throttled": True}, status=429)
     publication = transparency_latest()
     if publication is None:
         return render(request, TEMPLATE, {"body": None})
-    period = request.GET.get("period") or None
+    period, country = request.GET.get("period") or None, request.GET.get("country") or None
     context, status = {}, 200
     try:
-        body = _page_body(publication, period)
+        body = _page_body(publication, period, country)
     except InvalidInput as error:
         context["error"], status = error.message, 400
-        body = _page_body(publication, None)
+        body = _page_body(publication, None, None)
     return render(request, TEMPLATE, {**context, "body": body}, status=status)
 
 
