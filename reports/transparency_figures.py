@@ -9,6 +9,7 @@ offline check of a figure's proofs.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import statistics
 from collections import defaultdict
@@ -145,6 +146,13 @@ def half_of(moment: dt.datetime) -> Period:
 
 
 def periods_of(moment: dt.datetime) -> tuple[Period, Period]:
+    moment = moment.astimezone(dt.UTC)
+    return _periods_of_month(moment.year, moment.month)
+
+
+@functools.cache
+def _periods_of_month(year: int, month: int) -> tuple[Period, Period]:
+    moment = dt.datetime(year, month, 1, tzinfo=dt.UTC)
     return quarter_of(moment), half_of(moment)
 
 
@@ -201,6 +209,8 @@ class FigureSet:
     type, emergency); ``counted`` names, per (period, jurisdiction, figure), the requests it counts."""
 
     as_of: dt.datetime
+    # Only when asked (proving a figure): which requests each figure counts.
+    track: bool = False
     periods: dict[str, Period] = field(default_factory=dict)
     rows: dict[tuple[str, str], dict] = field(default_factory=lambda: defaultdict(_new_row))
     hours: dict[tuple[str, str, str, bool], list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -217,7 +227,8 @@ class FigureSet:
                     row[figure][key] = row[figure].get(key, 0) + amount
                 else:
                     row[figure] += amount
-                self.counted[(period.name, code, figure)].add(ref)
+                if self.track:
+                    self.counted[(period.name, code, figure)].add(ref)
 
     def add_hours(self, moment: dt.datetime, seen: _RequestSeen, hours: float, ref: str) -> None:
         for period in periods_of(moment):
@@ -225,12 +236,14 @@ class FigureSet:
             for code in (seen.jurisdiction, TOTAL):
                 for process_type in (seen.process_type, ALL_PROCESS_TYPES):
                     self.hours[(period.name, code, process_type, seen.emergency)].append(hours)
-                self.counted[(period.name, code, "response_times")].add(ref)
+                if self.track:
+                    self.counted[(period.name, code, "response_times")].add(ref)
 
 
-def compute_figures(events: Iterable[TrailEvent], *, as_of: dt.datetime) -> FigureSet:
-    """Replay the events in order; ``as_of`` decides which follow-up windows have closed."""
-    figures = FigureSet(as_of=as_of)
+def compute_figures(events: Iterable[TrailEvent], *, as_of: dt.datetime, track: bool = False) -> FigureSet:
+    """Replay the events in order; ``as_of`` decides which follow-up windows have closed; ``track``
+    also keeps which requests each figure counts."""
+    figures = FigureSet(as_of=as_of, track=track)
     requests: dict[str, _RequestSeen] = {}
     for event in events:
         details = event.details
