@@ -73,6 +73,7 @@ ERR_FIGURE = "figure must be one of: {figures}"
 ERR_PERIOD_CHOICE = "give either half (1 or 2) or quarter (1 to 4), not both"
 PROBLEM_SIGNATURE = "the dataset's signature does not verify with the checkpoint key {key_id}"
 PROBLEM_NO_CHECKPOINT = "no stored checkpoint has tree size {size} and root {root}"
+PROBLEM_OTHER_CHECKPOINT = "the checkpoint file is not the one the dataset names (tree size {size}, root {root})"
 PROBLEM_CHECKPOINT = "the named checkpoint is not valid: {problem}"
 PROBLEM_TRAIL = "the audit trail does not give the checkpoint's root: {problem}"
 PROBLEM_ENTRY_HASH = "entry #{seq}: its content does not match its hash"
@@ -330,22 +331,34 @@ def stored_checkpoint_named(*, tree_size: int, root_hash: str, trusted_key: Ed25
 
 
 def transparency_check(
-    data: bytes, *, trusted_key: Ed25519PublicKey, signature: bytes | None = None, progress=None
+    data: bytes,
+    *,
+    trusted_key: Ed25519PublicKey,
+    signature: bytes | None = None,
+    checkpoint_file: Checkpoint | None = None,
+    progress=None,
 ) -> CheckResult:
     """Verify ``data`` (the dataset's JSON bytes): its signature (when given), its checkpoint (signed by
-    the trusted key, and the trail's first tree_size entries give its root), then recompute every figure."""
+    the trusted key, and the trail's first tree_size entries give its root), then recompute every figure.
+    The checkpoint is the stored one the dataset names, or ``checkpoint_file`` (an auditor's copy, already
+    parsed with the trusted key), which must be the one the dataset names."""
     if signature is not None and not signature_verifies(data, signature, trusted_key):
         return CheckResult([PROBLEM_SIGNATURE.format(key_id=key_id(trusted_key))], [])
     dataset = dataset_parse(data)
     named = dataset["checkpoint"]
-    try:
-        checkpoint = stored_checkpoint_named(
-            tree_size=int(named["tree_size"]), root_hash=str(named["root_hash"]), trusted_key=trusted_key
-        )
-    except CheckpointInvalid as exc:
-        return CheckResult([PROBLEM_CHECKPOINT.format(problem=exc)], [])
-    if checkpoint is None:
-        return CheckResult([PROBLEM_NO_CHECKPOINT.format(size=named["tree_size"], root=named["root_hash"])], [])
+    if checkpoint_file is not None:
+        if (checkpoint_file.tree_size, checkpoint_file.merkle_root) != (named["tree_size"], named["root_hash"]):
+            return CheckResult([PROBLEM_OTHER_CHECKPOINT.format(size=named["tree_size"], root=named["root_hash"])], [])
+        checkpoint = checkpoint_file
+    else:
+        try:
+            checkpoint = stored_checkpoint_named(
+                tree_size=int(named["tree_size"]), root_hash=str(named["root_hash"]), trusted_key=trusted_key
+            )
+        except CheckpointInvalid as exc:
+            return CheckResult([PROBLEM_CHECKPOINT.format(problem=exc)], [])
+        if checkpoint is None:
+            return CheckResult([PROBLEM_NO_CHECKPOINT.format(size=named["tree_size"], root=named["root_hash"])], [])
     audit_sequence()
     chain = verify_chain_rows(
         stream_chain_rows(upto=checkpoint.tree_size), checkpoint=checkpoint, check_root=True, progress=progress

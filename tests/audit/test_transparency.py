@@ -29,7 +29,7 @@ from reports.transparency import (
     transparency_publish,
 )
 from reports.transparency_figures import TrailEvent, compute_figures, figures_document
-from tests.audit.tampering import raw_sql
+from tests.audit.tampering import raw_sql, wipe_stored_checkpoints
 from workflow.services import do_submit
 
 pytestmark = pytest.mark.django_db
@@ -472,3 +472,14 @@ def test_the_response_times_report_refuses_bad_periods(api, auditor, query):
 
 def test_the_response_times_report_is_for_auditors(api, analyst):
     assert api(analyst).get("/api/v1/reports/response-times/?year=2026&half=1").status_code == 403
+
+
+def test_the_check_uses_an_auditors_checkpoint_file_when_the_stored_ones_are_gone(published, tmp_path):
+    _, _, files = published
+    checkpoint = checkpoint_file(tmp_path)
+    wipe_stored_checkpoints()
+
+    assert run_check(files["json"])[0] == 1
+    code, output = run_check(files["json"], "--checkpoint", checkpoint)
+
+    assert code == 0, output
