@@ -60,7 +60,8 @@ DEFINITIONS = {
     "partially_disclosed": "Requests answered in the period with part of the data asked for.",
     "no_records": "Requests answered in the period for which the platform held no data.",
     "rejected": "Requests refused in the period (no data disclosed).",
-    "withdrawn": "Requests the authority withdrew in the period.",
+    "withdrawn": "Requests received that the authority withdrew in the period (a draft it never submitted is not "
+    "counted).",
     "contested": "Requests answered (disclosed, partly disclosed, no records or refused) in the period that the "
     "legal team pushed back on before its answer: sent back to the authority for information or correction at "
     "least once.",
@@ -283,7 +284,8 @@ def compute_figures(events: Iterable[TrailEvent], *, as_of: dt.datetime, track: 
         elif to_state in (*ANSWER_STATES, "withdrawn") and not seen.answered:
             seen.answered = True
             if to_state == "withdrawn":
-                figures.add(at, code, "withdrawn", 1, ref)
+                if from_state != "draft":  # a draft never submitted was never received
+                    figures.add(at, code, "withdrawn", 1, ref)
                 continue
             if to_state == "rejected":
                 figures.add(at, code, "rejected", 1, ref)
