@@ -8,6 +8,7 @@ The figures themselves are computed by ``reports.transparency_figures`` (no data
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,6 @@ from reports.transparency_figures import (
     TrailEvent,
     compute_figures,
     figures_document,
-    jurisdictions_named,
     period_named,
 )
 
@@ -87,8 +87,9 @@ PROBLEM_PROOFS_FILE = "the file is not a lawreq transparency proofs file"
 # Reading the trail
 
 
-def trail_events(*, upto: int | None = None) -> list[TrailEvent]:
-    """The entries the figures are computed from, in sequence order, up to seq ``upto``."""
+def trail_events(*, upto: int | None = None) -> Iterator[TrailEvent]:
+    """The entries the figures are computed from, in sequence order, up to seq ``upto``, streamed
+    through a server-side cursor (a trail of millions is never held whole)."""
     queryset = AuditEntry.objects.filter(seq__isnull=False, action__in=EVENT_ACTIONS)
     if upto is not None:
         queryset = queryset.filter(seq__lte=upto)
@@ -99,10 +100,8 @@ def trail_events(*, upto: int | None = None) -> list[TrailEvent]:
         .values_list("seq", "created_at", "action", "request_ref", "details_text")
     )
     loads = orjson.loads
-    return [
-        TrailEvent(seq, created_at, action, ref, loads(details))
-        for seq, created_at, action, ref, details in rows.iterator(chunk_size=20_000)
-    ]
+    for seq, created_at, action, ref, details in rows.iterator(chunk_size=20_000):
+        yield TrailEvent(seq, created_at, action, ref, loads(details))
 
 
 def _checkpoint_or_latest(checkpoint: Checkpoint | None) -> Checkpoint:
@@ -112,9 +111,9 @@ def _checkpoint_or_latest(checkpoint: Checkpoint | None) -> Checkpoint:
     return checkpoint
 
 
-def _figures_at(checkpoint: Checkpoint, *, track: bool = False) -> tuple[FigureSet, list[TrailEvent]]:
-    events = trail_events(upto=checkpoint.tree_size)
-    return compute_figures(events, as_of=checkpoint.signed_at, track=track), events
+def _figures_at(checkpoint: Checkpoint, *, track: bool = False) -> FigureSet:
+    with transaction.atomic():  # a server-side cursor lives in a transaction
+        return compute_figures(trail_events(upto=checkpoint.tree_size), as_of=checkpoint.signed_at, track=track)
 
 
 # The dataset
@@ -126,8 +125,8 @@ def transparency_dataset_build(
     """The dataset (``lawreq-transparency/1``) computed from the trail's first ``tree_size`` entries,
     those of ``checkpoint`` (the latest stored one by default)."""
     checkpoint = _checkpoint_or_latest(checkpoint)
-    figures, events = _figures_at(checkpoint)
-    names = jurisdiction_names(sorted(jurisdictions_named(events)))
+    figures = _figures_at(checkpoint)
+    names = jurisdiction_names(sorted(figures.jurisdictions()))
     return {
         "format": FORMAT,
         "platform": settings.LAWREQ_PLATFORM_NAME,
@@ -234,8 +233,9 @@ def response_time_report(*, year: int, half: int | None = None, quarter: int | N
         raise InvalidInput(ERR_PERIOD, field="quarter" if quarter is not None else "half")
     audit_sequence()
     now = timezone.now()
-    events = trail_events()
-    rows = list(figures_document(compute_figures(events, as_of=now), names={})[RESPONSE_TIMES])
+    with transaction.atomic():
+        figures = compute_figures(trail_events(), as_of=now)
+    rows = list(figures_document(figures, names={})[RESPONSE_TIMES])
     rows = [row for row in rows if row["period"] == name]
     names = jurisdiction_names(sorted({row["jurisdiction"] for row in rows} - {TOTAL}))
     return {
@@ -406,9 +406,10 @@ def figure_proofs(
     each with its content and Merkle inclusion proof against the checkpoint's root. ``value`` is the
     figure as ``published`` states it (as recomputed without it)."""
     _check_cell(period, figure)
-    figures, events = _figures_at(checkpoint, track=True)
+    figures = _figures_at(checkpoint, track=True)
     refs = figures.counted.get((period, jurisdiction, figure), set())
-    seqs = sorted(event.seq for event in events if event.request_ref in refs)
+    with transaction.atomic():
+        seqs = [event.seq for event in trail_events(upto=checkpoint.tree_size) if event.request_ref in refs]
     leaves = leaf_hashes(checkpoint.tree_size)
     proofs = inclusion_proofs(leaves, [seq - 1 for seq in seqs]) if seqs else {}
     entries = AuditEntry.objects.filter(seq__in=seqs).order_by(F("seq").asc())

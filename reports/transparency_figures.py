@@ -12,8 +12,9 @@ import datetime as dt
 import functools
 import math
 import statistics
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,11 +172,11 @@ def period_named(name: str) -> Period:
     raise ValueError(name)
 
 
-def median_hours(hours: list[float]) -> float | None:
+def median_hours(hours: Sequence[float]) -> float | None:
     return round(statistics.median(hours), 2) if hours else None
 
 
-def nearest_rank(hours: list[float], percentile: int = PERCENTILE) -> float | None:
+def nearest_rank(hours: Sequence[float], percentile: int = PERCENTILE) -> float | None:
     """The value at rank ceil(p/100 * n) of the sorted values (the nearest-rank method)."""
     if not hours:
         return None
@@ -194,7 +195,7 @@ def _new_row() -> dict:
     return row
 
 
-@dataclass
+@dataclass(slots=True)
 class _RequestSeen:
     jurisdiction: str
     process_type: str
@@ -214,10 +215,14 @@ class FigureSet:
     track: bool = False
     periods: dict[str, Period] = field(default_factory=dict)
     rows: dict[tuple[str, str], dict] = field(default_factory=lambda: defaultdict(_new_row))
-    hours: dict[tuple[str, str, str, bool], list[float]] = field(default_factory=lambda: defaultdict(list))
+    # Compact arrays of doubles: a million answers would be hundreds of MB as lists of floats.
+    hours: dict[tuple[str, str, str, bool], array] = field(default_factory=lambda: defaultdict(lambda: array("d")))
     counted: dict[tuple[str, str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     followups: dict[str, tuple[dt.datetime, str, dt.datetime]] = field(default_factory=dict)
     followed_up: set[str] = field(default_factory=set)
+
+    def jurisdictions(self) -> set[str]:
+        return {code for _, code in self.rows if code != TOTAL}
 
     def add(self, moment: dt.datetime, jurisdiction: str, figure: str, amount: int, ref: str, key: str = "") -> None:
         for period in periods_of(moment):
@@ -358,12 +363,3 @@ def figures_document(figures: FigureSet, *, names: dict[str, str]) -> dict:
         )
     ]
     return {"periods": documents, "response_times": response_times}
-
-
-def jurisdictions_named(events: Iterable[TrailEvent]) -> set[str]:
-    codes = set()
-    for event in events:
-        code = event.details.get("jurisdiction")
-        if code:
-            codes.add(code)
-    return codes
