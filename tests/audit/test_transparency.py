@@ -518,7 +518,9 @@ def test_generate_requests_then_checkpoint_then_publish_gives_a_dataset_that_che
     out = io.StringIO()
     call_command("generate_requests", requests=400, seed=3, since="2025-03-01", no_progress=True, stdout=out)
     assert "400 requests" in out.getvalue()
-    assert AuditEntry.objects.filter(request_ref__startswith="GEN-").exists()
+    assert AuditEntry.objects.filter(request_ref__startswith="GEN3-").exists()
+    with pytest.raises(CommandError, match="another --seed"):
+        call_command("generate_requests", requests=10, seed=3, no_progress=True)
     assert not AuditEntry.objects.filter(created_at__gt=dt.datetime.now(dt.UTC)).exists()
     audit_checkpoint_create()
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from audit.models import AuditEntry
 from demo.audit_history import audit_bulk_append, synthetic_history_rows, synthetic_requests
 
 MAX_REQUESTS = 5_000_000
@@ -14,7 +15,7 @@ MAX_REQUESTS = 5_000_000
 
 class Command(BaseCommand):
     help = (
-        "Append the audit trail of N synthetic requests (received between --since and now; refs GEN-...) for "
+        "Append the audit trail of N synthetic requests (received between --since and now; refs GEN<seed>-...) for "
         "the transparency dataset and the response-time reports at scale. Only the trail: no request rows. "
         "Then sign a checkpoint (audit_checkpoint) and publish (transparency_publish)."
     )
@@ -35,8 +36,12 @@ class Command(BaseCommand):
             raise CommandError("--since must be a date, YYYY-MM-DD.")
         if start >= end:
             raise CommandError("--since must be in the past.")
+        prefix = f"GEN{seed}"
+        # The same seed twice would name the same requests twice: each request is received once.
+        if AuditEntry.objects.filter(request_ref__startswith=f"{prefix}-").exists():
+            raise CommandError(f"Requests {prefix}-... are already in the trail: choose another --seed.")
         began = time.monotonic()
-        generated = synthetic_requests(requests, start=start, end=end, seed=seed, ref_prefix="GEN")
+        generated = synthetic_requests(requests, start=start, end=end, seed=seed, ref_prefix=prefix)
         # Only what has happened by now: an answer drawn after now stays in the future, as the trail must.
         rows = [row for row in synthetic_history_rows(generated) if row["created_at"] <= end]
         with tqdm(total=len(rows), unit=" entries", unit_scale=True, disable=no_progress, desc="generate") as bar:
