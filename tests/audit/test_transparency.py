@@ -21,6 +21,7 @@ from audit.keys import checkpoint_signing_key, public_key_pem
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.services import audit_checkpoint_create
 from demo.audit_history import audit_bulk_append, synthetic_history_rows, synthetic_requests
+from reports.selectors import transparency_report
 from reports.transparency import (
     dataset_csv,
     dataset_json,
@@ -28,7 +29,7 @@ from reports.transparency import (
     transparency_latest,
     transparency_publish,
 )
-from reports.transparency_figures import TrailEvent, compute_figures, figures_document
+from reports.transparency_figures import FIGURES, TrailEvent, compute_figures, figures_document
 from tests.audit.tampering import raw_sql, wipe_stored_checkpoints
 from workflow.services import do_submit
 
@@ -550,3 +551,20 @@ def test_the_daily_task_publishes_once_a_checkpoint_exists(settings):
     history(50)
     audit_checkpoint_create()
     assert transparency_publish_task() == transparency_latest().pk
+
+
+def test_the_auditors_half_year_report_agrees_with_the_dataset_on_every_figure():
+    history(2000, seed=11)
+    audit_checkpoint_create()
+    dataset = transparency_dataset_build()
+
+    for period in (p for p in dataset["periods"] if p["kind"] == "half"):
+        year, half = int(period["period"][:4]), int(period["period"][-1])
+
+        report = transparency_report(year=year, half=half).as_dict()
+
+        rows = {row["jurisdiction"]: row for row in report["jurisdictions"]}
+        for published in period["jurisdictions"]:
+            mine = rows[published["jurisdiction"]]
+            assert {name: mine[name] for name in FIGURES} == {name: published[name] for name in FIGURES}, period
+        assert {name: report["totals"][name] for name in FIGURES} == {n: period["total"][n] for n in FIGURES}
