@@ -163,7 +163,11 @@ class SyntheticRequest:
     followup_received_at: dt.datetime | None = None
 
 
-def synthetic_requests(count: int, *, start: dt.datetime, end: dt.datetime, seed: int = 7) -> list[SyntheticRequest]:
+def synthetic_requests(
+    count: int, *, start: dt.datetime, end: dt.datetime, seed: int = 7, ref_prefix: str = "LR"
+) -> list[SyntheticRequest]:
+    """``count`` requests received between ``start`` and ``end``, their fates drawn with ``seed``;
+    refs ``{ref_prefix}-{year}-{number}``."""
     rng = random.Random(seed)
     span = (end - start).total_seconds()
     requests = []
@@ -188,7 +192,7 @@ def synthetic_requests(count: int, *, start: dt.datetime, end: dt.datetime, seed
                 followup["followup_received_at"] = asked_at + dt.timedelta(hours=rng.uniform(1, 70))
         requests.append(
             SyntheticRequest(
-                ref=f"LR-{received_at.year}-{number:06d}",
+                ref=f"{ref_prefix}-{received_at.year}-{number:07d}",
                 jurisdiction=rng.choice(JURISDICTIONS),
                 process_type=process_type,
                 emergency=emergency,

@@ -8,6 +8,7 @@ The figures themselves are computed by ``reports.transparency_figures`` (no data
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from audit.actions import AuditAction
@@ -42,7 +44,6 @@ from reports.transparency_figures import (
     TrailEvent,
     compute_figures,
     figures_document,
-    jurisdictions_named,
     period_named,
 )
 
@@ -72,6 +73,7 @@ ERR_FIGURE = "figure must be one of: {figures}"
 ERR_PERIOD_CHOICE = "give either half (1 or 2) or quarter (1 to 4), not both"
 PROBLEM_SIGNATURE = "the dataset's signature does not verify with the checkpoint key {key_id}"
 PROBLEM_NO_CHECKPOINT = "no stored checkpoint has tree size {size} and root {root}"
+PROBLEM_OTHER_CHECKPOINT = "the checkpoint file is not the one the dataset names (tree size {size}, root {root})"
 PROBLEM_CHECKPOINT = "the named checkpoint is not valid: {problem}"
 PROBLEM_TRAIL = "the audit trail does not give the checkpoint's root: {problem}"
 PROBLEM_ENTRY_HASH = "entry #{seq}: its content does not match its hash"
@@ -85,13 +87,21 @@ PROBLEM_PROOFS_FILE = "the file is not a lawreq transparency proofs file"
 # Reading the trail
 
 
-def trail_events(*, upto: int | None = None) -> list[TrailEvent]:
-    """The entries the figures are computed from, in sequence order, up to seq ``upto``."""
+def trail_events(*, upto: int | None = None) -> Iterator[TrailEvent]:
+    """The entries the figures are computed from, in sequence order, up to seq ``upto``, streamed
+    through a server-side cursor (a trail of millions is never held whole)."""
     queryset = AuditEntry.objects.filter(seq__isnull=False, action__in=EVENT_ACTIONS)
     if upto is not None:
         queryset = queryset.filter(seq__lte=upto)
-    rows = queryset.order_by("seq").values_list("seq", "created_at", "action", "request_ref", "details")
-    return [TrailEvent(*row) for row in rows.iterator(chunk_size=20_000)]
+    # The details as text parsed with orjson: Django's JSON decoding costs more than the figures.
+    rows = (
+        queryset.order_by("seq")
+        .annotate(details_text=Cast("details", TextField()))
+        .values_list("seq", "created_at", "action", "request_ref", "details_text")
+    )
+    loads = orjson.loads
+    for seq, created_at, action, ref, details in rows.iterator(chunk_size=20_000):
+        yield TrailEvent(seq, created_at, action, ref, loads(details))
 
 
 def _checkpoint_or_latest(checkpoint: Checkpoint | None) -> Checkpoint:
@@ -101,9 +111,9 @@ def _checkpoint_or_latest(checkpoint: Checkpoint | None) -> Checkpoint:
     return checkpoint
 
 
-def _figures_at(checkpoint: Checkpoint) -> tuple[FigureSet, list[TrailEvent]]:
-    events = trail_events(upto=checkpoint.tree_size)
-    return compute_figures(events, as_of=checkpoint.signed_at), events
+def _figures_at(checkpoint: Checkpoint, *, track: bool = False) -> FigureSet:
+    with transaction.atomic():  # a server-side cursor lives in a transaction
+        return compute_figures(trail_events(upto=checkpoint.tree_size), as_of=checkpoint.signed_at, track=track)
 
 
 # The dataset
@@ -115,8 +125,8 @@ def transparency_dataset_build(
     """The dataset (``lawreq-transparency/1``) computed from the trail's first ``tree_size`` entries,
     those of ``checkpoint`` (the latest stored one by default)."""
     checkpoint = _checkpoint_or_latest(checkpoint)
-    figures, events = _figures_at(checkpoint)
-    names = jurisdiction_names(sorted(jurisdictions_named(events)))
+    figures = _figures_at(checkpoint)
+    names = jurisdiction_names(sorted(figures.jurisdictions()))
     return {
         "format": FORMAT,
         "platform": settings.LAWREQ_PLATFORM_NAME,
@@ -223,8 +233,9 @@ def response_time_report(*, year: int, half: int | None = None, quarter: int | N
         raise InvalidInput(ERR_PERIOD, field="quarter" if quarter is not None else "half")
     audit_sequence()
     now = timezone.now()
-    events = trail_events()
-    rows = list(figures_document(compute_figures(events, as_of=now), names={})[RESPONSE_TIMES])
+    with transaction.atomic():
+        figures = compute_figures(trail_events(), as_of=now)
+    rows = list(figures_document(figures, names={})[RESPONSE_TIMES])
     rows = [row for row in rows if row["period"] == name]
     names = jurisdiction_names(sorted({row["jurisdiction"] for row in rows} - {TOTAL}))
     return {
@@ -320,22 +331,34 @@ def stored_checkpoint_named(*, tree_size: int, root_hash: str, trusted_key: Ed25
 
 
 def transparency_check(
-    data: bytes, *, trusted_key: Ed25519PublicKey, signature: bytes | None = None, progress=None
+    data: bytes,
+    *,
+    trusted_key: Ed25519PublicKey,
+    signature: bytes | None = None,
+    checkpoint_file: Checkpoint | None = None,
+    progress=None,
 ) -> CheckResult:
     """Verify ``data`` (the dataset's JSON bytes): its signature (when given), its checkpoint (signed by
-    the trusted key, and the trail's first tree_size entries give its root), then recompute every figure."""
+    the trusted key, and the trail's first tree_size entries give its root), then recompute every figure.
+    The checkpoint is the stored one the dataset names, or ``checkpoint_file`` (an auditor's copy, already
+    parsed with the trusted key), which must be the one the dataset names."""
     if signature is not None and not signature_verifies(data, signature, trusted_key):
         return CheckResult([PROBLEM_SIGNATURE.format(key_id=key_id(trusted_key))], [])
     dataset = dataset_parse(data)
     named = dataset["checkpoint"]
-    try:
-        checkpoint = stored_checkpoint_named(
-            tree_size=int(named["tree_size"]), root_hash=str(named["root_hash"]), trusted_key=trusted_key
-        )
-    except CheckpointInvalid as exc:
-        return CheckResult([PROBLEM_CHECKPOINT.format(problem=exc)], [])
-    if checkpoint is None:
-        return CheckResult([PROBLEM_NO_CHECKPOINT.format(size=named["tree_size"], root=named["root_hash"])], [])
+    if checkpoint_file is not None:
+        if (checkpoint_file.tree_size, checkpoint_file.merkle_root) != (named["tree_size"], named["root_hash"]):
+            return CheckResult([PROBLEM_OTHER_CHECKPOINT.format(size=named["tree_size"], root=named["root_hash"])], [])
+        checkpoint = checkpoint_file
+    else:
+        try:
+            checkpoint = stored_checkpoint_named(
+                tree_size=int(named["tree_size"]), root_hash=str(named["root_hash"]), trusted_key=trusted_key
+            )
+        except CheckpointInvalid as exc:
+            return CheckResult([PROBLEM_CHECKPOINT.format(problem=exc)], [])
+        if checkpoint is None:
+            return CheckResult([PROBLEM_NO_CHECKPOINT.format(size=named["tree_size"], root=named["root_hash"])], [])
     audit_sequence()
     chain = verify_chain_rows(
         stream_chain_rows(upto=checkpoint.tree_size), checkpoint=checkpoint, check_root=True, progress=progress
@@ -383,9 +406,10 @@ def figure_proofs(
     each with its content and Merkle inclusion proof against the checkpoint's root. ``value`` is the
     figure as ``published`` states it (as recomputed without it)."""
     _check_cell(period, figure)
-    figures, events = _figures_at(checkpoint)
+    figures = _figures_at(checkpoint, track=True)
     refs = figures.counted.get((period, jurisdiction, figure), set())
-    seqs = sorted(event.seq for event in events if event.request_ref in refs)
+    with transaction.atomic():
+        seqs = [event.seq for event in trail_events(upto=checkpoint.tree_size) if event.request_ref in refs]
     leaves = leaf_hashes(checkpoint.tree_size)
     proofs = inclusion_proofs(leaves, [seq - 1 for seq in seqs]) if seqs else {}
     entries = AuditEntry.objects.filter(seq__in=seqs).order_by(F("seq").asc())

@@ -9,10 +9,12 @@ offline check of a figure's proofs.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import statistics
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +61,8 @@ DEFINITIONS = {
     "partially_disclosed": "Requests answered in the period with part of the data asked for.",
     "no_records": "Requests answered in the period for which the platform held no data.",
     "rejected": "Requests refused in the period (no data disclosed).",
-    "withdrawn": "Requests the authority withdrew in the period.",
+    "withdrawn": "Requests received that the authority withdrew in the period (a draft it never submitted is not "
+    "counted).",
     "contested": "Requests answered (disclosed, partly disclosed, no records or refused) in the period that the "
     "legal team pushed back on before its answer: sent back to the authority for information or correction at "
     "least once.",
@@ -145,6 +148,13 @@ def half_of(moment: dt.datetime) -> Period:
 
 
 def periods_of(moment: dt.datetime) -> tuple[Period, Period]:
+    moment = moment.astimezone(dt.UTC)
+    return _periods_of_month(moment.year, moment.month)
+
+
+@functools.cache
+def _periods_of_month(year: int, month: int) -> tuple[Period, Period]:
+    moment = dt.datetime(year, month, 1, tzinfo=dt.UTC)
     return quarter_of(moment), half_of(moment)
 
 
@@ -162,11 +172,11 @@ def period_named(name: str) -> Period:
     raise ValueError(name)
 
 
-def median_hours(hours: list[float]) -> float | None:
+def median_hours(hours: Sequence[float]) -> float | None:
     return round(statistics.median(hours), 2) if hours else None
 
 
-def nearest_rank(hours: list[float], percentile: int = PERCENTILE) -> float | None:
+def nearest_rank(hours: Sequence[float], percentile: int = PERCENTILE) -> float | None:
     """The value at rank ceil(p/100 * n) of the sorted values (the nearest-rank method)."""
     if not hours:
         return None
@@ -185,7 +195,7 @@ def _new_row() -> dict:
     return row
 
 
-@dataclass
+@dataclass(slots=True)
 class _RequestSeen:
     jurisdiction: str
     process_type: str
@@ -201,12 +211,18 @@ class FigureSet:
     type, emergency); ``counted`` names, per (period, jurisdiction, figure), the requests it counts."""
 
     as_of: dt.datetime
+    # Only when asked (proving a figure): which requests each figure counts.
+    track: bool = False
     periods: dict[str, Period] = field(default_factory=dict)
     rows: dict[tuple[str, str], dict] = field(default_factory=lambda: defaultdict(_new_row))
-    hours: dict[tuple[str, str, str, bool], list[float]] = field(default_factory=lambda: defaultdict(list))
+    # Compact arrays of doubles: a million answers would be hundreds of MB as lists of floats.
+    hours: dict[tuple[str, str, str, bool], array] = field(default_factory=lambda: defaultdict(lambda: array("d")))
     counted: dict[tuple[str, str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     followups: dict[str, tuple[dt.datetime, str, dt.datetime]] = field(default_factory=dict)
     followed_up: set[str] = field(default_factory=set)
+
+    def jurisdictions(self) -> set[str]:
+        return {code for _, code in self.rows if code != TOTAL}
 
     def add(self, moment: dt.datetime, jurisdiction: str, figure: str, amount: int, ref: str, key: str = "") -> None:
         for period in periods_of(moment):
@@ -217,7 +233,8 @@ class FigureSet:
                     row[figure][key] = row[figure].get(key, 0) + amount
                 else:
                     row[figure] += amount
-                self.counted[(period.name, code, figure)].add(ref)
+                if self.track:
+                    self.counted[(period.name, code, figure)].add(ref)
 
     def add_hours(self, moment: dt.datetime, seen: _RequestSeen, hours: float, ref: str) -> None:
         for period in periods_of(moment):
@@ -225,12 +242,14 @@ class FigureSet:
             for code in (seen.jurisdiction, TOTAL):
                 for process_type in (seen.process_type, ALL_PROCESS_TYPES):
                     self.hours[(period.name, code, process_type, seen.emergency)].append(hours)
-                self.counted[(period.name, code, "response_times")].add(ref)
+                if self.track:
+                    self.counted[(period.name, code, "response_times")].add(ref)
 
 
-def compute_figures(events: Iterable[TrailEvent], *, as_of: dt.datetime) -> FigureSet:
-    """Replay the events in order; ``as_of`` decides which follow-up windows have closed."""
-    figures = FigureSet(as_of=as_of)
+def compute_figures(events: Iterable[TrailEvent], *, as_of: dt.datetime, track: bool = False) -> FigureSet:
+    """Replay the events in order; ``as_of`` decides which follow-up windows have closed; ``track``
+    also keeps which requests each figure counts."""
+    figures = FigureSet(as_of=as_of, track=track)
     requests: dict[str, _RequestSeen] = {}
     for event in events:
         details = event.details
@@ -270,7 +289,8 @@ def compute_figures(events: Iterable[TrailEvent], *, as_of: dt.datetime) -> Figu
         elif to_state in (*ANSWER_STATES, "withdrawn") and not seen.answered:
             seen.answered = True
             if to_state == "withdrawn":
-                figures.add(at, code, "withdrawn", 1, ref)
+                if from_state != "draft":  # a draft never submitted was never received
+                    figures.add(at, code, "withdrawn", 1, ref)
                 continue
             if to_state == "rejected":
                 figures.add(at, code, "rejected", 1, ref)
@@ -343,12 +363,3 @@ def figures_document(figures: FigureSet, *, names: dict[str, str]) -> dict:
         )
     ]
     return {"periods": documents, "response_times": response_times}
-
-
-def jurisdictions_named(events: Iterable[TrailEvent]) -> set[str]:
-    codes = set()
-    for event in events:
-        code = event.details.get("jurisdiction")
-        if code:
-            codes.add(code)
-    return codes

@@ -21,6 +21,7 @@ from audit.keys import checkpoint_signing_key, public_key_pem
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.services import audit_checkpoint_create
 from demo.audit_history import audit_bulk_append, synthetic_history_rows, synthetic_requests
+from reports.selectors import transparency_report
 from reports.transparency import (
     dataset_csv,
     dataset_json,
@@ -28,8 +29,8 @@ from reports.transparency import (
     transparency_latest,
     transparency_publish,
 )
-from reports.transparency_figures import TrailEvent, compute_figures, figures_document
-from tests.audit.tampering import raw_sql
+from reports.transparency_figures import FIGURES, TrailEvent, compute_figures, figures_document
+from tests.audit.tampering import raw_sql, wipe_stored_checkpoints
 from workflow.services import do_submit
 
 pytestmark = pytest.mark.django_db
@@ -216,6 +217,32 @@ def test_older_entries_without_the_new_details_count_as_zero_and_false():
     row = document["periods"][0]["jurisdictions"][0]
     assert (row["received"], row["accounts_specified"], row["nondisclosure_order"]) == (1, 0, 0)
     assert (row["content_requests"], row["non_content_requests"]) == (0, 1)
+
+
+def test_a_draft_withdrawn_before_submission_is_not_counted_and_pushed_back_requests_are_contested():
+    at = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    base = {"jurisdiction": "DE", "process_type": "court_order", "emergency": False}
+
+    def transition(seq, ref, from_state, to_state, hours, **extra):
+        details = {"from": from_state, "to": to_state, **base, **extra}
+        return TrailEvent(seq, at + dt.timedelta(hours=hours), AuditAction.REQUEST_TRANSITIONED, ref, details)
+
+    events = [
+        transition(1, "A", "draft", "withdrawn", 0),
+        transition(2, "B", "draft", "received", 0),
+        transition(3, "B", "received", "needs_info", 1),
+        transition(4, "B", "needs_info", "received", 2),
+        transition(5, "B", "pending_approval", "rejected", 10),
+        transition(6, "C", "draft", "received", 0),
+        transition(7, "C", "approved", "responded", 4, outcome="no_records", accounts_affected=0),
+    ]
+
+    document = figures_document(compute_figures(events, as_of=at + dt.timedelta(days=1)), names={})
+
+    row = document["periods"][0]["jurisdictions"][0]
+    assert (row["received"], row["withdrawn"], row["rejected"], row["no_records"], row["contested"]) == (2, 0, 1, 1, 1)
+    hours = {(r["process_type"], r["answered"], r["median_hours"], r["p90_hours"]) for r in document["response_times"]}
+    assert hours == {("court_order", 2, 7.0, 10.0), ("all", 2, 7.0, 10.0)}
 
 
 def test_a_request_received_through_the_services_carries_what_the_dataset_counts(officer_a, draft_factory):
@@ -472,3 +499,72 @@ def test_the_response_times_report_refuses_bad_periods(api, auditor, query):
 
 def test_the_response_times_report_is_for_auditors(api, analyst):
     assert api(analyst).get("/api/v1/reports/response-times/?year=2026&half=1").status_code == 403
+
+
+def test_the_check_uses_an_auditors_checkpoint_file_when_the_stored_ones_are_gone(published, tmp_path):
+    _, _, files = published
+    checkpoint = checkpoint_file(tmp_path)
+    wipe_stored_checkpoints()
+
+    assert run_check(files["json"])[0] == 1
+    code, output = run_check(files["json"], "--checkpoint", checkpoint)
+
+    assert code == 0, output
+
+
+# At scale: the demo command, the beat task
+
+
+def test_generate_requests_then_checkpoint_then_publish_gives_a_dataset_that_checks(tmp_path):
+    out = io.StringIO()
+    call_command("generate_requests", requests=400, seed=3, since="2025-03-01", no_progress=True, stdout=out)
+    assert "400 requests" in out.getvalue()
+    assert AuditEntry.objects.filter(request_ref__startswith="GEN3-").exists()
+    with pytest.raises(CommandError, match="another --seed"):
+        call_command("generate_requests", requests=10, seed=3, no_progress=True)
+    assert not AuditEntry.objects.filter(created_at__gt=dt.datetime.now(dt.UTC)).exists()
+    audit_checkpoint_create()
+
+    publication = transparency_publish()
+
+    dataset = orjson.loads(bytes(publication.data_json))
+    assert sum(p["total"]["received"] for p in dataset["periods"] if p["kind"] == "half") == 400
+    path = tmp_path / "data.json"
+    path.write_bytes(bytes(publication.data_json))
+    assert run_check(path)[0] == 0
+
+
+@pytest.mark.parametrize(
+    "arguments", [{"requests": 0}, {"requests": 10, "since": "yesterday"}, {"requests": 10, "since": "2999-01-01"}]
+)
+def test_generate_requests_refuses_bad_input(arguments):
+    with pytest.raises(CommandError):
+        call_command("generate_requests", no_progress=True, **arguments)
+    assert not AuditEntry.objects.exists()
+
+
+def test_the_daily_task_publishes_once_a_checkpoint_exists(settings):
+    from reports.tasks import transparency_publish_task
+
+    assert "reports.transparency_publish" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert transparency_publish_task() is None
+    history(50)
+    audit_checkpoint_create()
+    assert transparency_publish_task() == transparency_latest().pk
+
+
+def test_the_auditors_half_year_report_agrees_with_the_dataset_on_every_figure():
+    history(2000, seed=11)
+    audit_checkpoint_create()
+    dataset = transparency_dataset_build()
+
+    for period in (p for p in dataset["periods"] if p["kind"] == "half"):
+        year, half = int(period["period"][:4]), int(period["period"][-1])
+
+        report = transparency_report(year=year, half=half).as_dict()
+
+        rows = {row["jurisdiction"]: row for row in report["jurisdictions"]}
+        for published in period["jurisdictions"]:
+            mine = rows[published["jurisdiction"]]
+            assert {name: mine[name] for name in FIGURES} == {name: published[name] for name in FIGURES}, period
+        assert {name: report["totals"][name] for name in FIGURES} == {n: period["total"][n] for n in FIGURES}

@@ -41,7 +41,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--out", metavar="FILE", help="where --prove writes (default: standard output)")
         parser.add_argument("--verify-proofs", metavar="PROOFS", help="check a proofs file, offline")
-        parser.add_argument("--checkpoint", metavar="FILE", help="the checkpoint file, for --verify-proofs")
+        parser.add_argument(
+            "--checkpoint",
+            metavar="FILE",
+            help="the checkpoint file (an auditor's copy): needed by --verify-proofs; for a check, instead of the "
+            "stored checkpoint the dataset names",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **options):
@@ -54,10 +59,17 @@ class Command(BaseCommand):
         if options["prove"]:
             return self._prove(data, options, trusted_key)
         signature = self._read(options["signature"]) if options["signature"] else None
+        checkpoint_file = self._checkpoint(options["checkpoint"], trusted_key) if options["checkpoint"] else None
         disable = True if options["no_progress"] else None
         with tqdm(unit=" entries", unit_scale=True, disable=disable, file=sys.stderr) as bar:
             try:
-                result = transparency_check(data, trusted_key=trusted_key, signature=signature, progress=bar.update)
+                result = transparency_check(
+                    data,
+                    trusted_key=trusted_key,
+                    signature=signature,
+                    checkpoint_file=checkpoint_file,
+                    progress=bar.update,
+                )
             except InvalidInput as exc:
                 raise CommandError(str(exc), returncode=BAD_INPUT)
         for problem in result.problems:
@@ -88,6 +100,12 @@ class Command(BaseCommand):
             return load_public_key(path) if path else checkpoint_signing_key().public_key()
         except (OSError, ValueError, CheckpointKeyError) as exc:
             raise CommandError(f"The public key could not be read: {exc}", returncode=BAD_INPUT)
+
+    def _checkpoint(self, path: str, trusted_key):
+        try:
+            return checkpoint_read_file(path, trusted_key=trusted_key)
+        except CheckpointInvalid as exc:
+            raise CommandError(f"Checkpoint refused: {exc}", returncode=DIFFERS)
 
     def _read(self, path: str) -> bytes:
         try:
@@ -127,10 +145,7 @@ class Command(BaseCommand):
     def _verify_proofs(self, options, trusted_key) -> None:
         if not options["checkpoint"]:
             raise CommandError("--verify-proofs needs --checkpoint FILE.", returncode=BAD_INPUT)
-        try:
-            checkpoint = checkpoint_read_file(options["checkpoint"], trusted_key=trusted_key)
-        except CheckpointInvalid as exc:
-            raise CommandError(f"Checkpoint refused: {exc}", returncode=DIFFERS)
+        checkpoint = self._checkpoint(options["checkpoint"], trusted_key)
         try:
             document = orjson.loads(self._read(options["verify_proofs"]))
             problems = proofs_verify(document, checkpoint=checkpoint)
