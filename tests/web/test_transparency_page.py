@@ -349,3 +349,12 @@ def test_an_unknown_country_is_refused_with_400(client, published):
     response = client.get("/transparency/", {"country": "XX"})
     assert response.status_code == 400
     assert "No figures were published for that country" in parsed(response).texts["transparency-error"]
+
+
+def test_after_the_checkpoint_key_changes_no_other_key_is_offered_for_the_publication(
+    client, published, settings, tmp_path
+):
+    settings.AUDIT_CHECKPOINT_KEY = str(tmp_path / "rotated-checkpoint-key.pem")
+
+    assert client.get("/transparency/key.pem").status_code == 404
+    assert client.get("/transparency/data.json").status_code == 200
