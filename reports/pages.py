@@ -364,5 +364,5 @@ def response_times_page(*, year: int, half: int | None = None, quarter: int | No
         ),
         **_charts(rendering.grouped_bar_chart_svg, groups, series=series, title=_("Hours to answer, per country")),
         tables=response_time_tables(rows, names=names),
-        note=report.get("method", ""),
+        note=report["method"][:1].upper() + report["method"][1:],
     )

@@ -174,6 +174,8 @@ def grouped_bar_chart_svg(
     legend, legend_height = _legend(series, width)
     drawn = [(label, [(index, value) for index, value in enumerate(values) if value > 0]) for label, values in groups]
     height = legend_height + sum(above + max(1, len(bars)) * bar_height + group_gap for _, bars in drawn) + 6
+    if not groups:
+        height += 14  # room for the line saying there is nothing to show
     largest = max([1, *(value for _, values in groups for value in values)])
     scale = (width - label_width - 40) / largest
     parts = [*_svg_open(width, height, title, description), *legend]

@@ -141,12 +141,12 @@ class TransparencyForm(forms.Form):
 
 
 RESPONSE_TIME_PERIODS = [
-    ("Q1", "January to March"),
-    ("Q2", "April to June"),
-    ("Q3", "July to September"),
-    ("Q4", "October to December"),
-    ("H1", "January to June"),
-    ("H2", "July to December"),
+    ("Q1", "Q1: January to March"),
+    ("Q2", "Q2: April to June"),
+    ("Q3", "Q3: July to September"),
+    ("Q4", "Q4: October to December"),
+    ("H1", "H1: January to June"),
+    ("H2", "H2: July to December"),
 ]
 
 

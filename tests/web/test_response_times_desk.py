@@ -85,3 +85,13 @@ def test_the_reports_list_offers_response_times_and_the_public_page(client_for, 
     content = client_for(auditor).get("/audit/reports/").content.decode()
     assert 'href="/audit/reports/response-times/"' in content
     assert 'href="/transparency/"' in content
+
+
+def test_an_empty_grouped_chart_has_room_for_its_message():
+    from reports.rendering import grouped_bar_chart_svg
+
+    svg = grouped_bar_chart_svg([], series=[("Median", "#1d4f8f"), ("Nine in ten", "#8fb3e0")], title="Hours")
+
+    height = float(re.search(r'height="([\d.]+)"', svg).group(1))
+    message_y = float(re.search(r'<text x="0" y="([\d.]+)">Nothing to show in this period.</text>', svg).group(1))
+    assert message_y + 3 <= height  # the baseline and the descenders inside the drawing
