@@ -358,3 +358,22 @@ def test_after_the_checkpoint_key_changes_no_other_key_is_offered_for_the_public
 
     assert client.get("/transparency/key.pem").status_code == 404
     assert client.get("/transparency/data.json").status_code == 200
+
+
+def test_a_publication_without_any_request_yet_is_a_page_not_a_500(client, analyst):
+    from audit.actions import AuditAction
+    from audit.services import audit_record
+
+    audit_record(action=AuditAction.REPORT_EXPORTED, actor=analyst, details={"report": "activity"})
+    audit_sequence()
+    audit_checkpoint_create()
+    publication = transparency_publish()
+    assert dataset_of(publication)["periods"] == []
+
+    response = client.get("/transparency/")
+
+    assert response.status_code == 200
+    page = parsed(response)
+    assert page.texts["checkpoint-tree-size"].strip() == str(publication.tree_size)
+    assert "figures-answers" not in page.tables and "period-select" not in page.ids
+    assert "No request had been received" in page.texts["no-period"]
