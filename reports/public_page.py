@@ -84,7 +84,7 @@ class Period:
 
     @property
     def short_label(self) -> str:
-        year, _, part = self.code.partition("-")
+        year, _dash, part = self.code.partition("-")
         return f"{part} {year}"
 
     @property
@@ -231,7 +231,9 @@ def _process_type_cells(row: dict, process_types: list[str]) -> dict:
 
 def _country_chart(entry: dict, period: Period) -> Chart:
     rows, _total = _rows_with_total(entry)
-    groups = [(row["country"], [chart_value(row.get(name)) for name, _ in rendering.CHART_SERIES]) for row in rows]
+    groups = [
+        (row["country"], [chart_value(row.get(name)) for name, _colour in rendering.CHART_SERIES]) for row in rows
+    ]
     return _charts(
         rendering.grouped_bar_chart_svg,
         groups,
@@ -259,7 +261,8 @@ def _time_rows(entries: list[dict], country: str) -> list[dict]:
 
 def _time_chart(rows: list[dict], kind: str, country_name: str) -> Chart:
     groups = [
-        (row["period_label"], [chart_value(row.get(name, 0)) for name, _ in rendering.CHART_SERIES]) for row in rows
+        (row["period_label"], [chart_value(row.get(name, 0)) for name, _colour in rendering.CHART_SERIES])
+        for row in rows
     ]
     words = {"country": country_name}
     title = (
@@ -279,8 +282,8 @@ def _time_chart(rows: list[dict], kind: str, country_name: str) -> Chart:
 def _time_table(rows: list[dict]) -> ReportTable:
     return ReportTable(
         _("Over time"),
-        (Column("period_label", _("Period")), *_figure_columns([name for name, _ in rendering.CHART_SERIES])),
-        [{name: 0 for name, _ in rendering.CHART_SERIES} | row for row in rows],
+        (Column("period_label", _("Period")), *_figure_columns([name for name, _colour in rendering.CHART_SERIES])),
+        [{name: 0 for name, _colour in rendering.CHART_SERIES} | row for row in rows],
         anchor="figures-over-time",
     )
 
