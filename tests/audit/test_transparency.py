@@ -568,3 +568,22 @@ def test_the_auditors_half_year_report_agrees_with_the_dataset_on_every_figure()
             mine = rows[published["jurisdiction"]]
             assert {name: mine[name] for name in FIGURES} == {name: published[name] for name in FIGURES}, period
         assert {name: report["totals"][name] for name in FIGURES} == {n: period["total"][n] for n in FIGURES}
+
+
+def test_a_dataset_checked_with_another_key_is_refused(published, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    _, _, files = published
+    other = tmp_path / "other.pem"
+    other.write_bytes(public_key_pem(Ed25519PrivateKey.generate().public_key()))
+
+    assert run_check(files["json"], "--signature", files["json.sig"], "--public-key", other)[0] == 1
+    code, output = run_check(files["json"], "--public-key", other)
+    assert code == 1 and "checkpoint is not valid" in output
+
+
+def test_nothing_is_published_before_the_first_checkpoint():
+    history(20)
+    with pytest.raises(CommandError) as refused:
+        call_command("transparency_publish", stdout=io.StringIO())
+    assert refused.value.returncode == 2 and transparency_latest() is None
