@@ -103,3 +103,25 @@ def test_before_any_publication_the_page_says_so(transactional_db, anonymous_pag
     page.goto("/transparency/")
     expect(page.get_by_role("heading", name="Nothing published yet")).to_be_visible()
     assert page_width(page) <= PHONE["width"]
+
+
+def test_the_page_has_landmarks_one_title_named_controls_and_titled_charts(publication, anonymous_page):
+    from tests.browser.test_audit_desk import UNNAMED_CONTROL
+
+    page = anonymous_page
+    page.set_viewport_size(LAPTOP)
+    page.goto("/transparency/")
+
+    tree = page.locator("body").aria_snapshot()
+    for landmark in ("- banner:", "- main:", "- contentinfo:"):
+        assert landmark in tree
+    assert len(re.findall(r"heading \".*\" \[level=1\]", tree)) == 1
+    assert not UNNAMED_CONTROL.search(tree)
+    for control in page.locator("main select").all():
+        assert control.evaluate("element => element.labels.length > 0")
+    # Each chart a screen reader meets is an image named by its title and described.
+    charts = page.locator("svg.chart:visible")
+    assert charts.count() == 2
+    for chart in charts.all():
+        assert chart.get_attribute("role") == "img"
+        assert chart.locator("desc").text_content()
