@@ -74,7 +74,10 @@ def _throttled(request: HttpRequest) -> bool:
 
 def _page_body(publication: TransparencyPublication, period: str | None, country: str | None) -> str:
     """The page's content for a period and country, rendered once per publication and language."""
-    key = f"transparency-page:{publication.pk}:{period or ''}:{country or ''}:{get_language()}"
+    # The query's words hashed: whatever a client sends, the key stays short and plain. Only a
+    # period and country the dataset has are ever stored.
+    chosen = hashlib.sha256(f"{period or ''}\n{country or ''}".encode()).hexdigest()[:32]
+    key = f"transparency-page:{publication.pk}:{chosen}:{get_language()}"
     body = cache.get(key)
     if body is None:
         page = public_transparency(orjson.loads(bytes(publication.data_json)), period=period, country=country)
