@@ -14,6 +14,7 @@ import orjson
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from audit.checkpoints import checkpoint_parse
 from audit.keys import key_id
 from audit.models import AuditCheckpoint
 from audit.services import audit_checkpoint_create, audit_sequence
@@ -221,6 +222,9 @@ def test_the_checkpoint_and_the_key_are_the_ones_that_signed(client, published):
     assert document["tree_size"] == published.tree_size and document["merkle_root"] == published.root_hash
     public_key = serialization.load_pem_public_key(key.content)
     assert key_id(public_key) == published.key_id == document["key_id"]
+    # The served checkpoint is one an auditor checks offline with the served key.
+    parsed_checkpoint = checkpoint_parse(checkpoint.content, trusted_key=public_key)
+    assert parsed_checkpoint.tree_size == published.tree_size
 
 
 def openssl_verifies(tmp_path, data: bytes, signature: bytes, key: bytes) -> bool:
@@ -377,3 +381,24 @@ def test_a_publication_without_any_request_yet_is_a_page_not_a_500(client, analy
     assert page.texts["checkpoint-tree-size"].strip() == str(publication.tree_size)
     assert "figures-answers" not in page.tables and "period-select" not in page.ids
     assert "No request had been received" in page.texts["no-period"]
+
+
+def test_the_downloaded_files_are_enough_to_check_the_dataset_and_prove_a_figure(client, published, tmp_path):
+    from tests.audit.test_transparency import run_check
+
+    files = {}
+    for name in ("data.json", "data.json.sig", "key.pem", "checkpoint.json"):
+        files[name] = tmp_path / name
+        files[name].write_bytes(client.get(f"/transparency/{name}").content)
+    period = client.get("/transparency/").content.decode().split('data-period="')[1].split('"')[0]
+    proofs = tmp_path / "proofs.json"
+
+    checked = run_check(files["data.json"], "--signature", files["data.json.sig"], "--public-key", files["key.pem"])
+    proved = run_check(files["data.json"], "--prove", period, "FR", "received", "--out", proofs)
+    offline = run_check(
+        "--verify-proofs", proofs, "--checkpoint", files["checkpoint.json"], "--public-key", files["key.pem"]
+    )
+
+    assert checked[0] == 0, checked[1]
+    assert proved[0] == 0, proved[1]
+    assert offline[0] == 0 and "Figure proven" in offline[1], offline[1]
