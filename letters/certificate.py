@@ -37,12 +37,6 @@ WHY_NO_CERTIFICATE = {
     LetterKind.NO_RECORDS: "A letter without records carries no certificate of authenticity: there is nothing to "
     "certify.",
 }
-CITATIONS = (
-    "Fed. R. Evid. 803(6)(A)-(C)",
-    "Fed. R. Evid. 902(11)",
-    "Fed. R. Evid. 902(13)",
-    "28 U.S.C. § 1746(1)",
-)
 MATCH = "match"
 DIFFERS = "differs"
 MISSING = "missing"

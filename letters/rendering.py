@@ -9,6 +9,11 @@ letters.signing.
 Page numbers run over the whole document. The annex's page count is known before anything is drawn,
 so the letter is laid out with a guess of its own length, and laid out again only when the guess was
 wrong (a letter's page count does not depend on the digits of its page numbers, in practice).
+
+A letter whose request asked for it ends with a certificate of authenticity of the records
+(letters.certificate) that prints the SHA-256 of each attached export: the exports are therefore made
+(or, for a large letter, compressed to files) before the letter is laid out, and the very same bytes
+are embedded.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from weasyprint import HTML
 
 from disclosure.records import DisclosedTarget
 from letters.annex import AnnexSection, annex_page_count, annex_render, utc_seconds
-from letters.certificate import CITATIONS, AuthenticityCertificate, CertifiedFile, certificate_for, certified_file
+from letters.certificate import AuthenticityCertificate, CertifiedFile, certificate_for, certified_file
 from letters.content import LetterContent, LetterKind
 from letters.exports import Export, ExportSource, records_export_sources
 from letters.fetcher import StaticOnlyFetcher
@@ -589,18 +594,15 @@ def letter_context(
 
 
 def _certificate_context(certificate: AuthenticityCertificate) -> dict:
-    """Always in English (it is for US courts), whatever the letter's language."""
-    with translation.override(ENGLISH):
-        return {
-            "custodian": certificate.custodian,
-            "platform_name": certificate.platform_name,
-            "ref": certificate.ref,
-            "executed_on": certificate.executed_on.isoformat(),
-            "files": [
-                {"name": f.name, "size": f"{f.size:,}", "sha256": f.sha256} for f in certificate.files
-            ],
-            "citations": CITATIONS,
-        }
+    """English figures and ISO dates whatever the letter's language: the certificate is for US courts
+    and is written in English only (templates/letters/_certificate.html)."""
+    return {
+        "custodian": certificate.custodian,
+        "platform_name": certificate.platform_name,
+        "ref": certificate.ref,
+        "executed_on": certificate.executed_on.isoformat(),
+        "files": [{"name": f.name, "size": f"{f.size:,}", "sha256": f.sha256} for f in certificate.files],
+    }
 
 
 def _summary_context(target: DisclosedTarget, summary: IpEventSummary) -> dict:

@@ -105,9 +105,7 @@ class FileBackedStream(generic.StreamObject):
         stream.write(b"\nendstream")
 
 
-def pdf_embed_streamed(
-    base: BinaryIO, output: Path, exports: list[CompressedExport], *, modified: dt.datetime
-) -> None:
+def pdf_embed_streamed(base: BinaryIO, output: Path, exports: list[CompressedExport], *, modified: dt.datetime) -> None:
     """Write ``base`` with ``exports`` attached (PDF/A-3 style: EmbeddedFiles and AF) to ``output``."""
     writer = IncrementalPdfFileWriter(base)
     entries: list[tuple[str, generic.IndirectObject]] = []

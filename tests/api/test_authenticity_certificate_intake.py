@@ -16,6 +16,7 @@ from tests.conftest import us_request_payload
 pytestmark = pytest.mark.django_db
 
 REQUESTS = "/api/v1/requests/"
+ASK = {"authenticity_certificate": True}
 
 
 def test_the_field_round_trips_and_defaults_to_false(api, officer_a):
@@ -34,7 +35,9 @@ def test_the_field_round_trips_and_defaults_to_false(api, officer_a):
 def test_the_officer_sets_it_on_a_draft(api, officer_a, draft_factory):
     legal_request = draft_factory(officer_a)
 
-    response = api(officer_a).patch(f"{REQUESTS}{legal_request.ref}/", {"authenticity_certificate": True}, format="json")
+    response = api(officer_a).patch(
+        f"{REQUESTS}{legal_request.ref}/", {"authenticity_certificate": True}, format="json"
+    )
 
     assert response.status_code == 200, response.content
     assert response.json()["authenticity_certificate"] is True
@@ -50,7 +53,9 @@ def test_the_officer_sets_it_while_information_is_asked(api, officer_a, analyst,
     legal_request.refresh_from_db()
     assert legal_request.state == State.NEEDS_INFO
 
-    response = api(officer_a).patch(f"{REQUESTS}{legal_request.ref}/", {"authenticity_certificate": True}, format="json")
+    response = api(officer_a).patch(
+        f"{REQUESTS}{legal_request.ref}/", {"authenticity_certificate": True}, format="json"
+    )
 
     assert response.status_code == 200, response.content
     legal_request.refresh_from_db()

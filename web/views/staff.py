@@ -38,9 +38,9 @@ from disclosure.selectors import (
 from lawreq.errors import DomainError, InvalidInput, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
 from letters.api import pdf_response, response_filename
-from letters.models import Response
 from letters.certificate import certificate_missing_reason
 from letters.content import letter_kind_for
+from letters.models import Response
 from letters.selectors import letter_status
 from letters.services import approval_letter_preview, response_preview
 from notifications.services import notifications_mark_read_for_request
