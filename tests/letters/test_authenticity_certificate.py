@@ -14,7 +14,7 @@ from django.urls import reverse
 from pypdf import PdfReader, PdfWriter
 
 from demo.letter_samples import sample_letter_content, sample_rejection_content
-from letters.certificate import ERR_NO_CUSTODIAN, WHY_NO_CERTIFICATE
+from letters.certificate import DIFFERS, ERR_NO_CUSTODIAN, MATCH, MISSING, WHY_NO_CERTIFICATE, certificate_check
 from letters.content import LetterKind
 from letters.exports import IP_EVENTS_CSV, PHONE_NUMBERS_CSV, RECORDS_JSON
 from letters.models import Response
@@ -226,3 +226,15 @@ def test_verify_shows_no_certificate_for_a_letter_without_one(client, approved_r
 
     assert body["valid"] is True and body["certificate"] is None
     assert 'id="certificate"' not in html
+
+
+def test_a_stated_hash_that_is_not_the_attachments_is_reported_as_differing():
+    rendered = letter_render(sample_letter_content(authenticity_certificate=True, records_custodian=CUSTODIAN))
+    record = rendered.certificate.as_record()
+    record["files"][0]["sha256"] = "0" * 64
+    record["files"].append({"name": "gone.csv", "size": 1, "sha256": "1" * 64})
+
+    check = certificate_check(record, rendered.pdf)
+
+    assert [f.status for f in check.files] == [DIFFERS] + [MATCH] * (len(record["files"]) - 2) + [MISSING]
+    assert not check.all_match
