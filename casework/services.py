@@ -53,11 +53,15 @@ REVISED_FIELDS = {
     "issuing_authority_name": "Issuing authority's name",
     "issued_at": "Issued on",
     "nondisclosure_until": "Non-disclosure until",
+    "authenticity_certificate": "Certificate of authenticity of the records",
     "date_from": "Data from",
     "date_to": "Data to",
     "categories": "Data categories",
     "preservation_of": "Preservation request",
 }
+
+# Fields a revision recorded before they existed held their default: no change to report.
+FIELDS_ADDED_LATER = {"authenticity_certificate": False}
 
 
 def body_clean(body: str) -> str:
@@ -197,15 +201,16 @@ def _target_hashes(legal_request: LegalRequest) -> list[dict[str, str]]:
 
 
 def _changes(previous: RequestRevision, fields: dict, targets: list[dict], documents: list[int]) -> list[dict]:
+    before_fields = {**FIELDS_ADDED_LATER, **previous.fields}
     changes = [
         {
             "field": field,
             "label": label,
-            "before": _display(field, previous.fields.get(field)),
+            "before": _display(field, before_fields.get(field)),
             "after": _display(field, fields[field]),
         }
         for field, label in REVISED_FIELDS.items()
-        if previous.fields.get(field) != fields[field]
+        if before_fields.get(field) != fields[field]
     ]
     before = {item["hash"]: item["type"] for item in previous.target_hashes}
     after = {item["hash"]: item["type"] for item in targets}

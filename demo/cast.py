@@ -137,6 +137,7 @@ def demo_requests_create() -> list[str]:
             "jurisdiction": "US", "process_type": "subpoena", "case_number": "2026-CR-0042",
             "offense": "Wire fraud (18 U.S.C. 1343)", "offense_category": "fraud", "terms_violation": True,
             "issuing_authority_type": "court", "issuing_authority_name": "U.S. District Court, D. Springfield",
+            "authenticity_certificate": True,  # records for a US court: the letter certifies them (FRE 902(11))
             "categories": ["ip_addresses", "phone_number"],
             "targets": [{"type": "username", "value": "@someone"}],
         }),

@@ -519,6 +519,11 @@ LAWREQ_SUBSCRIBER_PROVIDER = os.environ.get("LAWREQ_SUBSCRIBER_PROVIDER", "subsc
 LAWREQ_PLATFORM_NAME = os.environ.get("LAWREQ_PLATFORM_NAME", "Example Messaging Platform")
 # The function that signs letters: a letter names it, never the people who prepared or approved it.
 LAWREQ_SIGNING_FUNCTION = os.environ.get("LAWREQ_SIGNING_FUNCTION", "Law Enforcement Response Team")
+# The custodian of records a certificate of authenticity (FRE 902(11), 902(13)) names: a function, never a
+# person. Production mode requires it set (letters.checks).
+LAWREQ_RECORDS_CUSTODIAN = os.environ.get(
+    "LAWREQ_RECORDS_CUSTODIAN", "" if LAWREQ_PRODUCTION else "Custodian of Records, Law Enforcement Response Team"
+)
 # A second factor (TOTP) for the legal team, auditors and operators; on in production.
 LAWREQ_REQUIRE_STAFF_OTP = env_bool("LAWREQ_REQUIRE_STAFF_OTP", LAWREQ_PRODUCTION)
 

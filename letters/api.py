@@ -15,6 +15,7 @@ from lawreq.api import PDF_DOWNLOAD_RENDERERS, JSONErrorsMixin
 from lawreq.clientip import ClientAddressAnonThrottle
 from lawreq.errors import InvalidInput
 from letters import selectors, services
+from letters.certificate import DIFFERS, MATCH, MISSING
 from letters.uploads import read_pdf_upload
 
 ERR_NO_FILE = "Upload the PDF as the multipart field 'file'."
@@ -50,12 +51,36 @@ class VerificationThrottle(ClientAddressAnonThrottle):
     rate = "30/min"
 
 
+class CertifiedFileCheckSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes, as the certificate states")
+    stated_sha256 = serializers.CharField(help_text="The SHA-256 the certificate states")
+    embedded_sha256 = serializers.CharField(
+        allow_blank=True, help_text="The SHA-256 of the file of that name attached to the uploaded PDF ('' if none)"
+    )
+    status = serializers.ChoiceField(choices=[MATCH, DIFFERS, MISSING])
+
+
+class CertificateCheckSerializer(serializers.Serializer):
+    custodian = serializers.CharField(help_text="The custodian of records' function (never a person)")
+    ref = serializers.CharField()
+    executed_on = serializers.DateField()
+    files = CertifiedFileCheckSerializer(many=True)
+
+
 class VerificationSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     reference = serializers.CharField(allow_blank=True)
     issued_at = serializers.DateTimeField(allow_null=True)
     timestamped = serializers.BooleanField()
     problems = serializers.ListField(child=serializers.CharField())
+    certificate = CertificateCheckSerializer(
+        allow_null=True,
+        help_text="For a valid letter that carries a certificate of authenticity of business records (Federal Rules "
+        "of Evidence 902(11) and 902(13), asked for at intake with `authenticity_certificate`): the custodian's "
+        "function, the request, the date, and per attached record file the SHA-256 the certificate states beside "
+        "the one computed from the uploaded PDF's attachment. null otherwise.",
+    )
 
 
 @extend_schema(tags=["responses"])
@@ -84,6 +109,7 @@ class VerifyView(APIView):
                     "issued_at": result.issued_at,
                     "timestamped": result.timestamped,
                     "problems": list(result.problems),
+                    "certificate": result.certificate,
                 }
             ).data
         )

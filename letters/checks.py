@@ -15,6 +15,10 @@ from letters.signing import PURPOSE_REPORT, PURPOSE_RESPONSE, signer_load
 ERR_DEVELOPMENT_KEY = "Production mode with the generated development {what} key (issued by the development CA)."
 ERR_NO_PASSPHRASE = "Production mode with signing keys stored without a passphrase (LAWREQ_SIGNING_PASSPHRASE)."  # noqa: S105
 ERR_NO_REPORT_KEY = "Production mode without LAWREQ_REPORT_SIGNING_P12: reports would be signed by a generated key."
+ERR_NO_CUSTODIAN = (
+    "Production mode without LAWREQ_RECORDS_CUSTODIAN: certificates of authenticity must name the custodian's function."
+)
+HINT_CUSTODIAN = 'Set LAWREQ_RECORDS_CUSTODIAN, e.g. "Custodian of Records, Law Enforcement Response Team".'
 KEYS = {PURPOSE_RESPONSE: "letter signing", PURPOSE_REPORT: "report signing"}
 
 
@@ -43,3 +47,10 @@ def signing_keys_check(app_configs=None, **kwargs) -> list[Error]:
         for problem in (signing_key_problem(purpose) for purpose in KEYS)
         if problem
     ]
+
+
+@register(Tags.security)
+def records_custodian_check(app_configs=None, **kwargs) -> list[Error]:
+    if production_mode() and not settings.LAWREQ_RECORDS_CUSTODIAN.strip():
+        return [Error(ERR_NO_CUSTODIAN, hint=HINT_CUSTODIAN, id="letters.E004")]
+    return []

@@ -66,6 +66,10 @@ class LetterContent:
     signing_function: str = "Law Enforcement Response Team"
     # The requesting agency's language (settings.LANGUAGES): the letter's; an English copy rides along.
     language: str = "en"
+    # The officer asked for a certificate of authenticity of the records (letters.certificate), which
+    # names the custodian's function (a setting).
+    authenticity_certificate: bool = False
+    records_custodian: str = ""
 
     @property
     def disclosed_targets(self) -> tuple[DisclosedTarget, ...]:

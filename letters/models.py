@@ -44,6 +44,10 @@ class Response(models.Model):
     # Set when the retention period removed the PDF's bytes: the row and ``sha256`` stay, so the
     # letter still verifies as ours (``response_verify``) though it can no longer be downloaded.
     purged_at = models.DateTimeField(null=True, blank=True)
+    # The certificate of authenticity the letter carries (``letters.certificate``), as issued: the
+    # custodian's function, when, and each attached record file's name, size and SHA-256. Null when
+    # the letter carries none.
+    certificate = models.JSONField(null=True, blank=True, editable=False)
 
     SEALED_FIELD = "pdf_sealed"
 

@@ -9,6 +9,11 @@ letters.signing.
 Page numbers run over the whole document. The annex's page count is known before anything is drawn,
 so the letter is laid out with a guess of its own length, and laid out again only when the guess was
 wrong (a letter's page count does not depend on the digits of its page numbers, in practice).
+
+A letter whose request asked for it ends with a certificate of authenticity of the records
+(letters.certificate) that prints the SHA-256 of each attached export: the exports are therefore made
+(or, for a large letter, compressed to files) before the letter is laid out, and the very same bytes
+are embedded.
 """
 
 from __future__ import annotations
@@ -40,10 +45,11 @@ from weasyprint import HTML
 
 from disclosure.records import DisclosedTarget
 from letters.annex import AnnexSection, annex_page_count, annex_render, utc_seconds
+from letters.certificate import AuthenticityCertificate, CertifiedFile, certificate_for, certified_file
 from letters.content import LetterContent, LetterKind
 from letters.exports import Export, ExportSource, records_export_sources
 from letters.fetcher import StaticOnlyFetcher
-from letters.streaming import pdf_embed_streamed
+from letters.streaming import exports_compress, pdf_embed_streamed
 from requests_app.choices import (
     AuthorityType,
     Category,
@@ -92,6 +98,7 @@ class RenderedLetter:
     pages: int
     letter_pages: int
     annex_pages: int
+    certificate: AuthenticityCertificate | None = None
 
 
 def letter_render(content: LetterContent) -> RenderedLetter:
@@ -104,7 +111,7 @@ def letter_render(content: LetterContent) -> RenderedLetter:
     if content.language == ENGLISH:
         return rendered
     with translation.override(ENGLISH):
-        english = _letter_render(content, with_exports=False)
+        english = _letter_render(content, with_exports=False, certificate=rendered.certificate)
     return _with_english_copy(rendered, english.pdf, modified=content.responded_at)
 
 
@@ -121,10 +128,15 @@ def _with_english_copy(rendered: RenderedLetter, english_pdf: bytes, *, modified
         pages=rendered.pages,
         letter_pages=rendered.letter_pages,
         annex_pages=rendered.annex_pages,
+        certificate=rendered.certificate,
     )
 
 
-def _letter_render(content: LetterContent, *, with_exports: bool) -> RenderedLetter:
+def _letter_render(
+    content: LetterContent, *, with_exports: bool, certificate: AuthenticityCertificate | None = None
+) -> RenderedLetter:
+    """``with_exports``: the records are attached, and the certificate (if any) is made from their
+    bytes; without, ``certificate`` is the one the attached letter carries (its English copy)."""
     summaries = records_summary(content)
     counts = {target_id: summary.count for target_id, summary in summaries.items()}
     summarised = records_are_summarised(content)
@@ -146,9 +158,12 @@ def _letter_render(content: LetterContent, *, with_exports: bool) -> RenderedLet
     )
     annex_pages = annex_page_count(sections)
     exports = _exports_for(content) if with_exports else []
+    if with_exports:
+        # Hashed from the very bytes embedded below, before the letter that prints them is laid out.
+        certificate = certificate_for(content, (certified_file(e.name, [e.data]) for e in exports))
 
     letter_pdf, letter_pages = _render_letter_pages(
-        content, counts, annex_pages, [e.name for e in exports], summaries if summarised else None
+        content, counts, annex_pages, [e.name for e in exports], summaries if summarised else None, certificate
     )
     total = letter_pages + annex_pages
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
@@ -166,7 +181,9 @@ def _letter_render(content: LetterContent, *, with_exports: bool) -> RenderedLet
     _add_metadata(writer, content)
     out = io.BytesIO()
     writer.write(out)
-    return RenderedLetter(pdf=out.getvalue(), pages=total, letter_pages=letter_pages, annex_pages=annex_pages)
+    return RenderedLetter(
+        pdf=out.getvalue(), pages=total, letter_pages=letter_pages, annex_pages=annex_pages, certificate=certificate
+    )
 
 
 @dataclass(frozen=True)
@@ -175,6 +192,7 @@ class RenderedLetterFile:
     pages: int
     letter_pages: int
     annex_pages: int = 0
+    certificate: AuthenticityCertificate | None = None
 
 
 def letter_render_to_file(content: LetterContent, directory: Path) -> RenderedLetterFile:
@@ -182,27 +200,32 @@ def letter_render_to_file(content: LetterContent, directory: Path) -> RenderedLe
     streamed into the attachments from temporary files there: memory does not grow with them."""
     summaries = records_summary(content)
     counts = {target_id: summary.count for target_id, summary in summaries.items()}
-    sources = _export_sources_for(content)
+    # The records are compressed to files first: their SHA-256, taken from the same pass over the bytes
+    # that are embedded, is printed in the certificate.
+    exports = exports_compress(_export_sources_for(content), directory=directory)
+    certificate = certificate_for(
+        content, (CertifiedFile(name=e.source.name, size=e.size, sha256=e.sha256) for e in exports)
+    )
+    names = [e.source.name for e in exports]
     with translation.override(content.language):
-        letter_pdf, letter_pages = _render_letter_pages(content, counts, 0, [s.name for s in sources], summaries)
+        letter_pdf, letter_pages = _render_letter_pages(content, counts, 0, names, summaries, certificate)
     if content.language != ENGLISH:
         with translation.override(ENGLISH):
-            english_pdf, _pages = _render_letter_pages(content, counts, 0, [], summaries)
-        sources.append(
-            ExportSource(
-                name=ENGLISH_COPY_NAME,
-                mime_type="application/pdf",
-                description=ENGLISH_COPY_DESCRIPTION,
-                chunks=lambda: iter([english_pdf]),
-            )
+            english_pdf, _pages = _render_letter_pages(content, counts, 0, [], summaries, certificate)
+        english_copy = ExportSource(
+            name=ENGLISH_COPY_NAME,
+            mime_type="application/pdf",
+            description=ENGLISH_COPY_DESCRIPTION,
+            chunks=lambda: iter([english_pdf]),
         )
+        exports += exports_compress([english_copy], directory=directory, first=len(exports))
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(letter_pdf)))
     _add_metadata(writer, content)
     base = io.BytesIO()
     writer.write(base)
     path = directory / "letter.pdf"
-    pdf_embed_streamed(base, path, sources, directory=directory, modified=content.responded_at)
-    return RenderedLetterFile(path=path, pages=letter_pages, letter_pages=letter_pages)
+    pdf_embed_streamed(base, path, exports, modified=content.responded_at)
+    return RenderedLetterFile(path=path, pages=letter_pages, letter_pages=letter_pages, certificate=certificate)
 
 
 def _add_metadata(writer: PdfWriter, content: LetterContent) -> None:
@@ -324,9 +347,10 @@ def _render_letter_pages(
     annex_pages: int,
     attachments: list[str],
     summaries: dict[int, IpEventSummary] | None = None,
+    certificate: AuthenticityCertificate | None = None,
 ) -> tuple[bytes, int]:
     fetcher = StaticOnlyFetcher()
-    shape = (*_letter_shape(content), summaries is not None)
+    shape = (*_letter_shape(content), summaries is not None, certificate is not None)
     guess = _page_count_hints.get(shape, 1)
     for _attempt in range(MAX_LAYOUT_PASSES):
         html = render_to_string(
@@ -338,6 +362,7 @@ def _render_letter_pages(
                 annex_pages=annex_pages,
                 attachments=attachments,
                 summaries=summaries,
+                certificate=certificate,
             ),
         )
         document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher).render()
@@ -488,8 +513,10 @@ def letter_context(
     annex_pages: int,
     attachments: list[str],
     summaries: dict[int, IpEventSummary] | None = None,
+    certificate: AuthenticityCertificate | None = None,
 ) -> dict:
-    """``summaries``: given for a summarised letter, whose records travel only in its attachments."""
+    """``summaries``: given for a summarised letter, whose records travel only in its attachments.
+    ``certificate``: the certificate of authenticity the letter carries, on a page of its own."""
     decision = content.decision
     next_annex_page = letter_pages + 1
     numbers = target_numbers(content)
@@ -562,6 +589,19 @@ def letter_context(
         "approved_at": _datetime(decision.approved_at) if decision else "",
         "attachments": attachments,
         "summarised": summaries is not None,
+        "certificate": _certificate_context(certificate) if certificate else None,
+    }
+
+
+def _certificate_context(certificate: AuthenticityCertificate) -> dict:
+    """English figures and ISO dates whatever the letter's language: the certificate is for US courts
+    and is written in English only (templates/letters/_certificate.html)."""
+    return {
+        "custodian": certificate.custodian,
+        "platform_name": certificate.platform_name,
+        "ref": certificate.ref,
+        "executed_on": certificate.executed_on.isoformat(),
+        "files": [{"name": f.name, "size": f"{f.size:,}", "sha256": f.sha256} for f in certificate.files],
     }
 
 

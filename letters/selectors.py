@@ -12,6 +12,7 @@ from django.urls import reverse
 from disclosure.records import ApprovedDecision
 from lawreq.errors import NotFound, NotPermitted
 from lawreq.roles import is_legal_staff
+from letters.certificate import certificate_check, records_custodian
 from letters.content import AskedTarget, DocumentDigest, LetterContent, letter_kind_for
 from letters.models import Response, ResponseStatus
 from letters.verification import PROBLEM_NOT_ISSUED, Verification, pdf_signature_check
@@ -68,6 +69,8 @@ def letter_content_for(
         verification_url=verification_url(),
         signing_function=settings.LAWREQ_SIGNING_FUNCTION,
         language=legal_request.agency.language,
+        authenticity_certificate=legal_request.authenticity_certificate,
+        records_custodian=records_custodian(),
     )
 
 
@@ -121,6 +124,7 @@ def response_verify(pdf: bytes) -> Verification:
         issued_at=issued.stored_at,
         signer_subject=check.signer_subject,
         timestamped=check.timestamped,
+        certificate=certificate_check(issued.certificate, pdf) if issued.certificate else None,
     )
 
 

@@ -314,23 +314,26 @@ def response_store(*, response_id: int, letter: SignedLetter) -> tuple[Response,
     response.signer_fingerprint = letter.signer_fingerprint
     response.timestamped = letter.timestamped
     response.note = letter.note
+    certificate = letter.rendered.certificate
+    response.certificate = certificate.as_record() if certificate else None
     response.status = ResponseStatus.STORED
     response.stored_at = timezone.now()
     response.error = ""
     response.save()
-    audit_record(
-        action=AuditAction.RESPONSE_ISSUED,
-        obj=response,
-        request_ref=legal_request.ref,
-        details={
-            "sha256": sha256,
-            "kind": letter.kind.value,
-            "pages": letter.rendered.pages,
-            "bytes": len(letter.pdf),
-            "signer_certificate_sha256": letter.signer_fingerprint,
-            "timestamped": letter.timestamped,
-        },
-    )
+    details = {
+        "sha256": sha256,
+        "kind": letter.kind.value,
+        "pages": letter.rendered.pages,
+        "bytes": len(letter.pdf),
+        "signer_certificate_sha256": letter.signer_fingerprint,
+        "timestamped": letter.timestamped,
+    }
+    if certificate:
+        details["authenticity_certificate"] = {
+            "custodian": certificate.custodian,
+            "files": {f.name: f.sha256 for f in certificate.files},
+        }
+    audit_record(action=AuditAction.RESPONSE_ISSUED, obj=response, request_ref=legal_request.ref, details=details)
     return response, True
 
 

@@ -53,21 +53,36 @@ class CompressedExport:
     size: int  # uncompressed
     md5: bytes  # of the uncompressed bytes (the PDF's /CheckSum)
     compressed_size: int
+    sha256: str  # of the uncompressed bytes, hex (the certificate of authenticity prints it)
 
 
 def export_compress(source: ExportSource, path: Path) -> CompressedExport:
     compressor = zlib.compressobj(COMPRESSION_LEVEL)
     digest = hashlib.md5(usedforsecurity=False)  # the PDF specification's checksum, not a security hash
+    sha256 = hashlib.sha256()
     size = 0
     with private_file(path) as out:
         for chunk in source.chunks():
             size += len(chunk)
             digest.update(chunk)
+            sha256.update(chunk)
             out.write(compressor.compress(chunk))
         out.write(compressor.flush())
     return CompressedExport(
-        source=source, path=path, size=size, md5=digest.digest(), compressed_size=path.stat().st_size
+        source=source,
+        path=path,
+        size=size,
+        md5=digest.digest(),
+        compressed_size=path.stat().st_size,
+        sha256=sha256.hexdigest(),
     )
+
+
+def exports_compress(sources: list[ExportSource], *, directory: Path, first: int = 0) -> list[CompressedExport]:
+    """Each source compressed to a file of its own in ``directory`` (``export-<n>.deflate`` from ``first``)."""
+    return [
+        export_compress(source, directory / f"export-{index}.deflate") for index, source in enumerate(sources, first)
+    ]
 
 
 class FileBackedStream(generic.StreamObject):
@@ -90,15 +105,12 @@ class FileBackedStream(generic.StreamObject):
         stream.write(b"\nendstream")
 
 
-def pdf_embed_streamed(
-    base: BinaryIO, output: Path, sources: list[ExportSource], *, directory: Path, modified: dt.datetime
-) -> None:
-    """Write ``base`` with ``sources`` attached (PDF/A-3 style: EmbeddedFiles and AF) to ``output``."""
+def pdf_embed_streamed(base: BinaryIO, output: Path, exports: list[CompressedExport], *, modified: dt.datetime) -> None:
+    """Write ``base`` with ``exports`` attached (PDF/A-3 style: EmbeddedFiles and AF) to ``output``."""
     writer = IncrementalPdfFileWriter(base)
     entries: list[tuple[str, generic.IndirectObject]] = []
-    for index, source in enumerate(sources):
-        compressed = export_compress(source, directory / f"export-{index}.deflate")
-        entries.append((source.name, writer.add_object(_filespec(writer, compressed, modified))))
+    for compressed in exports:
+        entries.append((compressed.source.name, writer.add_object(_filespec(writer, compressed, modified))))
     root = writer.root
     names = root.get("/Names")
     if names is None:

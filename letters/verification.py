@@ -27,6 +27,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from letters.certificate import CertificateCheck
 from letters.signing import asn1_certificates, certificate_fingerprint, is_internal_report_certificate, trust_roots
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,9 @@ class Verification:
     issued_at: dt.datetime | None = None
     signer_subject: str = ""
     timestamped: bool = False
+    # The certificate of authenticity the letter carries, its hashes checked against the attachments
+    # of the uploaded file; None when it carries none.
+    certificate: CertificateCheck | None = None
 
 
 def pdf_signature_check(pdf: bytes) -> SignatureCheck:

@@ -211,6 +211,11 @@ class LegalRequest(models.Model):
     issuing_authority_name = models.CharField(max_length=200, blank=True)
     issued_at = models.DateField(null=True, blank=True)
     nondisclosure_until = models.DateField(null=True, blank=True)
+    authenticity_certificate = models.BooleanField(
+        default=False,
+        help_text="The officer asks for a certificate of authenticity of the records (FRE 902(11), 902(13)) "
+        "in the letter",
+    )
     date_from = models.DateField(null=True, blank=True)
     date_to = models.DateField(null=True, blank=True)
     categories = models.JSONField(default=list)

@@ -30,6 +30,14 @@ from requests_app.states import State
 ERR_UNKNOWN_JURISDICTION = "Unknown jurisdiction '{code}'."
 ERR_DUPLICATE_CATEGORY = "Each category may appear once."
 
+AUTHENTICITY_CERTIFICATE_HELP = (
+    "true asks for a certificate of authenticity of business records in the response letter, in the form US courts "
+    "accept for self-authentication (Federal Rules of Evidence 902(11) and 902(13), with a declaration under "
+    "28 U.S.C. § 1746): on a page of its own inside the signed PDF, in English, naming the custodian of records' "
+    "function and giving the SHA-256 of each attached record file. Only a letter that discloses records carries "
+    "one (not a rejection nor a no-records letter). Default false; settable on a draft and while the request waits "
+    "for information (needs_info)"
+)
 USER_NOTICE_SCHEMA = {
     "type": "object",
     "properties": {
@@ -88,6 +96,7 @@ class LegalRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializ
     issuing_authority = IssuingAuthoritySerializer(required=False)
     issued_at = StrictDateField(allow_null=True, required=False)
     nondisclosure_until = StrictDateField(allow_null=True, required=False)
+    authenticity_certificate = StrictBooleanField(required=False, help_text=AUTHENTICITY_CERTIFICATE_HELP)
     date_from = StrictDateField(allow_null=True, required=False)
     date_to = StrictDateField(allow_null=True, required=False)
     categories = serializers.ListField(
@@ -198,6 +207,7 @@ class LegalRequestSerializer(serializers.Serializer):
     issuing_authority = IssuingAuthorityOutSerializer(source="*")
     issued_at = serializers.DateField(allow_null=True)
     nondisclosure_until = serializers.DateField(allow_null=True)
+    authenticity_certificate = serializers.BooleanField(help_text=AUTHENTICITY_CERTIFICATE_HELP)
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices))

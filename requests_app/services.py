@@ -497,6 +497,7 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
             "jurisdiction": jurisdiction.code,
             "process_type": legal_request.process_type,
             "emergency": legal_request.emergency,
+            "authenticity_certificate": legal_request.authenticity_certificate,
             "categories": legal_request.categories,
             "target_count": len(targets),
         },

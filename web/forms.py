@@ -176,6 +176,15 @@ class LegalRequestForm(forms.Form):
     issuing_authority_name = forms.CharField(required=False, max_length=200, label=_("Name of the issuing authority"))
     issued_at = forms.DateField(required=False, widget=DateInput, label=_("Document issued on"))
     nondisclosure_until = forms.DateField(required=False, widget=DateInput, label=_("Non-disclosure order until"))
+    authenticity_certificate = forms.BooleanField(
+        required=False,
+        label=_("Add a certificate of authenticity of the records (US Federal Rules of Evidence 902(11) and 902(13))"),
+        help_text=_(
+            "For records to be produced in a US court without a witness: the letter then carries, in English, the "
+            "custodian of records' certificate with the SHA-256 of each attached record file. Only a letter that "
+            "discloses records carries one."
+        ),
+    )
     date_from = forms.DateField(required=False, widget=DateInput, label=_("Data from"))
     date_to = forms.DateField(required=False, widget=DateInput, label=_("Data to"))
     categories = forms.MultipleChoiceField(

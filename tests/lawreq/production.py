@@ -49,6 +49,7 @@ def production_environment(data_dir: Path, **overrides: str) -> dict[str, str]:
         "DATABASE_URL": "postgres://lawreq@127.0.0.1:5432/lawreq",
         "ALLOWED_HOSTS": "lawreq.example",
         "LAWREQ_PUBLIC_URL": "https://lawreq.example",
+        "LAWREQ_RECORDS_CUSTODIAN": "Custodian of Records, Law Enforcement Response Team",
     }
     environment.update(overrides)
     return {name: value for name, value in environment.items() if value is not None}

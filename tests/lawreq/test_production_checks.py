@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
         ({"LAWREQ_REPORT_SIGNING_P12": None}, "letters.E002"),
         ({"LAWREQ_SIGNING_PASSPHRASE": "not-the-passphrase"}, "letters.E003"),
         ({"LAWREQ_SIGNING_P12": "/nonexistent/signing.p12"}, "letters.E003"),
+        ({"LAWREQ_RECORDS_CUSTODIAN": None}, "letters.E004"),
     ],
     ids=[
         "audit-hmac-key",
@@ -37,6 +38,7 @@ pytestmark = pytest.mark.django_db
         "no-report-key",
         "wrong-passphrase",
         "no-signing-key",
+        "no-records-custodian",
     ],
 )
 def test_production_mode_refuses_an_insecure_configuration(tmp_path, overrides, refusal):

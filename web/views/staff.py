@@ -38,6 +38,8 @@ from disclosure.selectors import (
 from lawreq.errors import DomainError, InvalidInput, NotFound, NotPermitted
 from lawreq.roles import Role, has_role
 from letters.api import pdf_response, response_filename
+from letters.certificate import certificate_missing_reason
+from letters.content import letter_kind_for
 from letters.models import Response
 from letters.selectors import letter_status
 from letters.services import approval_letter_preview, response_preview
@@ -200,6 +202,10 @@ def staff_detail_context(
             auto_id="id_assign_%s",
         ),
         "letter": Response.objects.filter(legal_request=legal_request).first(),
+        "certificate_not_issued": certificate_missing_reason(
+            asked=legal_request.authenticity_certificate,
+            kind=letter_kind_for(outcome=legal_request.outcome) if legal_request.outcome else "",
+        ),
         "letter_status": letter_status(legal_request=legal_request, staff=True),
         "can_retry": legal_request.state == State.RECEIVED and _waiting(legal_request),
         "can_run_checks": is_analyst(user) and legal_request.state in CHECKABLE_STATES,

@@ -27,6 +27,17 @@ class Command(BaseCommand):
                 )
             )
             self.stdout.write(f"Signed by: {result.signer_subject}")
+            certificate = result.certificate
+            if certificate is not None:
+                self.stdout.write(
+                    f"Certificate of authenticity (FRE 902(11), 902(13)) by {certificate.custodian}, "
+                    f"request {certificate.ref}, executed {certificate.executed_on}:"
+                )
+                for file in certificate.files:
+                    self.stdout.write(
+                        f"- {file.name} ({file.size} bytes): stated SHA-256 {file.stated_sha256}, "
+                        f"attached file's {file.embedded_sha256 or '(absent)'}: {file.status}"
+                    )
             return
         self.stdout.write(self.style.ERROR("NOT VALID"))
         for problem in result.problems:

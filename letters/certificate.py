@@ -1,0 +1,151 @@
+"""The certificate of authenticity of business records a letter carries on the officer's request.
+
+US courts admit business records without a live witness when a certification of their custodian
+shows the elements of Federal Rule of Evidence 803(6)(A)-(C) (Rule 902(11)), and records generated
+by an electronic process or system when the certification also describes that process and shows it
+produces an accurate result (Rule 902(13)). The declaration is made under penalty of perjury in the
+form 28 U.S.C. § 1746(1) gives for one executed outside the United States.
+
+The certificate names the custodian's function (``LAWREQ_RECORDS_CUSTODIAN``), never a person, and
+lists each record file attached to the letter with its SHA-256, computed from the very bytes
+embedded: the exports are made before the letter is laid out. The facts are recorded on the
+response when it is issued, and the public verification page compares them with the attachments
+of an uploaded letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from pypdf import PdfReader
+
+from letters.content import LetterContent, LetterKind
+
+ERR_NO_CUSTODIAN = (
+    "The letter carries a certificate of authenticity but LAWREQ_RECORDS_CUSTODIAN (the custodian's function) "
+    "is not set."
+)
+# Why a request that asked for a certificate got a letter without one (shown to the legal team).
+WHY_NO_CERTIFICATE = {
+    LetterKind.REJECTION: "A rejection letter discloses no records, so it carries no certificate of authenticity.",
+    LetterKind.NO_RECORDS: "A letter without records carries no certificate of authenticity: there is nothing to "
+    "certify.",
+}
+MATCH = "match"
+DIFFERS = "differs"
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class CertifiedFile:
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class AuthenticityCertificate:
+    custodian: str
+    platform_name: str
+    ref: str
+    executed_on: dt.date
+    files: tuple[CertifiedFile, ...]
+
+    def as_record(self) -> dict:
+        """What the response keeps of it (JSON)."""
+        record = asdict(self)
+        record["executed_on"] = self.executed_on.isoformat()
+        record["files"] = [asdict(f) for f in self.files]
+        return record
+
+
+def certificate_applies(content: LetterContent) -> bool:
+    """Asked for, and the letter discloses records (a rejection or a no-records letter certifies nothing)."""
+    return content.authenticity_certificate and content.kind == LetterKind.DISCLOSURE
+
+
+def certificate_missing_reason(*, asked: bool, kind: str) -> str:
+    """Why a letter of ``kind`` answering a request that ``asked`` for a certificate has none; '' otherwise."""
+    return WHY_NO_CERTIFICATE.get(kind, "") if asked else ""
+
+
+def certified_file(name: str, chunks: Iterable[bytes]) -> CertifiedFile:
+    digest, size = hashlib.sha256(), 0
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    return CertifiedFile(name=name, size=size, sha256=digest.hexdigest())
+
+
+def certificate_for(content: LetterContent, files: Iterable[CertifiedFile]) -> AuthenticityCertificate | None:
+    """The certificate the letter carries, or None when it carries none."""
+    if not certificate_applies(content):
+        return None
+    custodian = content.records_custodian.strip()
+    if not custodian:
+        raise ImproperlyConfigured(ERR_NO_CUSTODIAN)
+    return AuthenticityCertificate(
+        custodian=custodian,
+        platform_name=content.platform_name,
+        ref=content.ref,
+        executed_on=content.responded_at.astimezone(dt.UTC).date(),
+        files=tuple(files),
+    )
+
+
+def records_custodian() -> str:
+    return getattr(settings, "LAWREQ_RECORDS_CUSTODIAN", "") or ""
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    name: str
+    size: int
+    stated_sha256: str
+    embedded_sha256: str  # '' when the uploaded file carries no attachment of that name
+
+    @property
+    def status(self) -> str:
+        if not self.embedded_sha256:
+            return MISSING
+        return MATCH if self.embedded_sha256 == self.stated_sha256 else DIFFERS
+
+
+@dataclass(frozen=True)
+class CertificateCheck:
+    custodian: str
+    ref: str
+    executed_on: str
+    files: tuple[FileCheck, ...]
+
+    @property
+    def all_match(self) -> bool:
+        return all(f.status == MATCH for f in self.files)
+
+
+def embedded_file_digests(pdf: bytes) -> dict[str, str]:
+    """The SHA-256 of each file embedded in ``pdf`` (name → hex digest), read by pypdf."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return {name: hashlib.sha256(contents[0]).hexdigest() for name, contents in reader.attachments.items() if contents}
+
+
+def certificate_check(record: dict, pdf: bytes) -> CertificateCheck:
+    """The recorded certificate, each file's stated SHA-256 beside the one recomputed from ``pdf``."""
+    embedded = embedded_file_digests(pdf)
+    return CertificateCheck(
+        custodian=record["custodian"],
+        ref=record["ref"],
+        executed_on=record["executed_on"],
+        files=tuple(
+            FileCheck(
+                name=f["name"], size=f["size"], stated_sha256=f["sha256"], embedded_sha256=embedded.get(f["name"], "")
+            )
+            for f in record["files"]
+        ),
+    )
