@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, Exists, F, Max, Min, OuterRef, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Max, Min, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -222,26 +222,27 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
 def contested_answers(*, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     """Per jurisdiction, the requests answered (responded or rejected) in [start, end) that were sent to
     ``needs_info`` before their answer: the legal team pushed back before complying."""
-    pushed_back = AuditEntry.objects.filter(
+    answers = AuditEntry.objects.filter(
         action=AuditAction.REQUEST_TRANSITIONED,
-        request_ref=OuterRef("request_ref"),
-        details__to="needs_info",
-        id__lt=OuterRef("id"),
-    )
-    rows = (
+        created_at__gte=start,
+        created_at__lt=end,
+        details__to__in=["responded", "rejected"],
+    ).values_list("request_ref", "id", KT("details__jurisdiction"))
+    answered = {ref: (entry_id, code) for ref, entry_id, code in answers}
+    first_pushed_back = dict(
         AuditEntry.objects.filter(
-            action=AuditAction.REQUEST_TRANSITIONED,
-            created_at__gte=start,
-            created_at__lt=end,
-            details__to__in=["responded", "rejected"],
+            action=AuditAction.REQUEST_TRANSITIONED, request_ref__in=list(answered), details__to="needs_info"
         )
-        .filter(Exists(pushed_back))
-        .annotate(jurisdiction=KT("details__jurisdiction"))
-        .values("jurisdiction")
-        .annotate(count=Count("id"))
+        .values("request_ref")
+        .annotate(first=Min("id"))
+        .values_list("request_ref", "first")
         .order_by()
     )
-    return {row["jurisdiction"] or "unknown": row["count"] for row in rows}
+    counts: dict[str, int] = defaultdict(int)
+    for ref, (entry_id, code) in answered.items():
+        if ref in first_pushed_back and first_pushed_back[ref] < entry_id:
+            counts[code or "unknown"] += 1
+    return dict(counts)
 
 
 def emergencies_not_followed_up(*, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None) -> dict:
