@@ -98,6 +98,7 @@ class AuditAction:
     AUDIT_VERIFIED = "audit.verified"
     AUDIT_CHECKPOINT = "audit.checkpoint"
     REPORT_EXPORTED = "report.exported"
+    TRANSPARENCY_PUBLISHED = "report.transparency_published"
 
 
 def action_label(action: str) -> str:

@@ -36,7 +36,8 @@ PROBLEM_NEXT = "entry #{seq} does not follow it"
 PROBLEM_PROOF = "its inclusion proof does not lead to the signed root"
 
 
-def _leaf_hashes(size: int) -> list[bytes]:
+def leaf_hashes(size: int) -> list[bytes]:
+    """The Merkle leaves (RFC 6962 leaf hashes) of the first ``size`` chained entries, in order."""
     sha256, prefix = hashlib.sha256, b"\x00"
     hashes = AuditEntry.objects.filter(seq__lte=size).order_by("seq").values_list("entry_hash", flat=True)
     return [sha256(prefix + bytes.fromhex(value)).digest() for value in hashes.iterator(chunk_size=20_000)]
@@ -113,7 +114,7 @@ def request_trail(*, ref: str) -> RequestTrail:
         return RequestTrail(ref, trail, None)
     covered = [item for item in trail if item.entry.seq <= checkpoint.tree_size]
     if covered:
-        leaves = _leaf_hashes(checkpoint.tree_size)
+        leaves = leaf_hashes(checkpoint.tree_size)
         complete = len(leaves) == checkpoint.tree_size
         proofs = inclusion_proofs(leaves, [item.entry.seq - 1 for item in covered]) if complete else {}
         root = bytes.fromhex(checkpoint.merkle_root)
@@ -141,7 +142,7 @@ def entry_inclusion_proof(*, seq: int, tree_size: int | None = None) -> dict:
     checkpoint_row = stored.first()
     if checkpoint_row is None or checkpoint_row.tree_size < seq:
         raise InvalidInput(ERR_TREE_SIZE, field="tree_size")
-    leaves = _leaf_hashes(checkpoint_row.tree_size)
+    leaves = leaf_hashes(checkpoint_row.tree_size)
     proof = inclusion_proofs(leaves, [seq - 1])[seq - 1] if len(leaves) == checkpoint_row.tree_size else []
     return {
         "seq": seq,
@@ -159,7 +160,7 @@ def checkpoint_consistency_proof(*, first: int, second: int) -> list[bytes]:
     """PROOF(first, D[second]) over the chained entries: what a witness checks a new checkpoint
     against the previous one with (RFC 6962 section 2.1.2)."""
     audit_sequence()
-    leaves = _leaf_hashes(second)
+    leaves = leaf_hashes(second)
     if len(leaves) != second or not 0 <= first <= second:
         raise InvalidInput(ERR_CONSISTENCY_SIZES.format(first=first, second=second), field="second")
     return consistency_proof(leaves, first)

@@ -154,9 +154,20 @@ class SyntheticRequest:
     accounts_affected: int
     answered_at: dt.datetime | None
     asked_for_info: bool
+    accounts_specified: int = 1
+    nondisclosure: bool = False
+    content: bool = False
+    # Emergency disclosures: when the follow-up legal process was asked for and due, and when it came.
+    followup_asked_at: dt.datetime | None = None
+    followup_due_at: dt.datetime | None = None
+    followup_received_at: dt.datetime | None = None
 
 
-def synthetic_requests(count: int, *, start: dt.datetime, end: dt.datetime, seed: int = 7) -> list[SyntheticRequest]:
+def synthetic_requests(
+    count: int, *, start: dt.datetime, end: dt.datetime, seed: int = 7, ref_prefix: str = "LR"
+) -> list[SyntheticRequest]:
+    """``count`` requests received between ``start`` and ``end``, their fates drawn with ``seed``;
+    refs ``{ref_prefix}-{year}-{number}``."""
     rng = random.Random(seed)
     span = (end - start).total_seconds()
     requests = []
@@ -172,11 +183,18 @@ def synthetic_requests(count: int, *, start: dt.datetime, end: dt.datetime, seed
         answered_at = None
         if fate != "open":
             answered_at = received_at + dt.timedelta(hours=rng.uniform(1, 8 if emergency else 24 * 20))
+        process_type = "emergency_disclosure" if emergency else rng.choice(PROCESS_TYPES[:5])
+        followup = {}
+        if emergency and fate == "responded" and outcome != "no_records":
+            asked_at = answered_at + dt.timedelta(minutes=5)
+            followup = {"followup_asked_at": asked_at, "followup_due_at": asked_at + dt.timedelta(hours=72)}
+            if rng.random() < 0.7:
+                followup["followup_received_at"] = asked_at + dt.timedelta(hours=rng.uniform(1, 70))
         requests.append(
             SyntheticRequest(
-                ref=f"LR-{received_at.year}-{number:06d}",
+                ref=f"{ref_prefix}-{received_at.year}-{number:07d}",
                 jurisdiction=rng.choice(JURISDICTIONS),
-                process_type="emergency_disclosure" if emergency else rng.choice(PROCESS_TYPES[:5]),
+                process_type=process_type,
                 emergency=emergency,
                 received_at=received_at,
                 fate=fate,
@@ -184,6 +202,10 @@ def synthetic_requests(count: int, *, start: dt.datetime, end: dt.datetime, seed
                 accounts_affected=accounts,
                 answered_at=answered_at,
                 asked_for_info=rng.random() < 0.1,
+                accounts_specified=rng.choices([1, 2, 3, 5, 12], weights=[60, 20, 10, 7, 3])[0],
+                nondisclosure=process_type != "preservation_order" and rng.random() < 0.3,
+                content=process_type in ("search_warrant", "court_order") and rng.random() < 0.5,
+                **followup,
             )
         )
     return requests
@@ -215,12 +237,26 @@ def synthetic_history_rows(requests: list[SyntheticRequest]) -> list[dict]:
         for index, step in enumerate(steps):
             at = request.received_at + (final - request.received_at) * (index / max(1, len(steps) - 1))
             moments.append((at, AuditAction.REQUEST_TRANSITIONED, step))
+        if request.followup_asked_at:
+            moments.append((request.followup_asked_at, AuditAction.FOLLOWUP_REQUESTED, None))
+        if request.followup_received_at:
+            moments.append((request.followup_received_at, AuditAction.FOLLOWUP_RECEIVED, None))
         for at, action, step in moments:
             details = {}
             if step is not None:
                 details = {"from": step[0], "to": step[1], **base}
+                if step == ("draft", "received"):
+                    details |= {
+                        "accounts_specified": request.accounts_specified,
+                        "nondisclosure": request.nondisclosure,
+                        "content": request.content,
+                    }
                 if step[1] == "responded":
                     details |= {"outcome": request.outcome, "accounts_affected": request.accounts_affected}
+            elif action == AuditAction.FOLLOWUP_REQUESTED:
+                details = {"due_at": request.followup_due_at.isoformat(), "jurisdiction": request.jurisdiction}
+            elif action == AuditAction.FOLLOWUP_RECEIVED:
+                details = {"was": "awaiting", "late": request.followup_received_at > request.followup_due_at}
             rows.append(
                 {
                     "created_at": at,

@@ -431,6 +431,11 @@ LAWREQ_STUCK_SECONDS = env_int("LAWREQ_STUCK_SECONDS", 120)
 LAWREQ_STUCK_ALERT_SECONDS = env_int("LAWREQ_STUCK_ALERT_SECONDS", 900)
 # Emergency follow-through: an emergency disclosure whose follow-up legal process is overdue is
 # escalated to the reviewers, once (the window itself is a rule set parameter, ``followup_hours``).
+# The public transparency dataset, signed at the latest audit checkpoint (reports.transparency).
+CELERY_BEAT_SCHEDULE["transparency-publish"] = {
+    "task": "reports.transparency_publish",
+    "schedule": timedelta(hours=env_int("LAWREQ_TRANSPARENCY_PUBLISH_HOURS", 24)),
+}
 CELERY_BEAT_SCHEDULE["emergency-followups-overdue"] = {
     "task": "workflow.followups_escalate",
     "schedule": timedelta(minutes=env_int("LAWREQ_FOLLOWUP_SCAN_MINUTES", 15)),

@@ -29,6 +29,7 @@ from lawreq.errors import InvalidInput
 from lawreq.roles import Role, has_role
 from reports import pages, rendering
 from reports import selectors as reports
+from reports.transparency import response_time_report
 
 ERR_FORMAT = "format must be one of: {formats}"
 ERR_SIGNING_UNAVAILABLE = "The signing key is not configured, so no signed PDF can be made."
@@ -263,4 +264,46 @@ class SlaReportView(FormatsMixin, APIView):
         self.audit_export("sla")
         if self.output_format() == "csv":
             return self.download(rendering.rows_csv(report["late_requests"]), "sla-late-requests.csv")
+        return Response(report)
+
+
+class PeriodQuery(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    half = serializers.ChoiceField(choices=[1, 2], required=False, help_text="1 (January to June) or 2")
+    quarter = serializers.ChoiceField(choices=[1, 2, 3, 4], required=False, help_text="1 to 4; instead of half")
+
+    def validate(self, attrs):
+        if ("half" in attrs) == ("quarter" in attrs):
+            raise serializers.ValidationError({"half": "Give either half or quarter."})
+        return attrs
+
+
+@extend_schema(
+    tags=["reports"],
+    parameters=[PeriodQuery, OpenApiParameter("format", str, enum=["json", "csv", "pdf"])],
+    responses=OpenApiTypes.OBJECT,
+)
+class ResponseTimesReportView(FormatsMixin, APIView):
+    """Requests answered in a half-year or quarter, per jurisdiction (and ``total``), process type (and
+    ``all``), emergencies apart: how many, and the median and 90th percentile (nearest rank) of the hours
+    from first receipt to the answer, computed from the audit trail as it is now. The public transparency
+    dataset publishes the same rows at a signed checkpoint."""
+
+    permission_classes = [IsAuthenticated, IsAuditorOrAdmin]
+    renderer_classes = [JSONRenderer, CSVRenderer, PDFRenderer]
+
+    def get(self, request):
+        query = _query(PeriodQuery, request)
+        period = {key: int(query[key]) for key in ("half", "quarter") if key in query}
+        name = f"response-times-{query['year']}-" + (
+            f"h{period['half']}" if "half" in period else f"q{period['quarter']}"
+        )
+        if self.output_format() == "pdf":
+            page = pages.response_times_page(year=query["year"], **period)
+            self.audit_export("response_times", year=query["year"], **period)
+            return self.download(rendering.report_pdf(page, platform=settings.LAWREQ_PLATFORM_NAME), f"{name}.pdf")
+        report = response_time_report(year=query["year"], **period)
+        self.audit_export("response_times", year=query["year"], **period)
+        if self.output_format() == "csv":
+            return self.download(rendering.rows_csv(report["rows"]), f"{name}.csv")
         return Response(report)

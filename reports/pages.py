@@ -14,6 +14,7 @@ from typing import Any
 from audit.actions import action_label
 from reports import rendering
 from reports import selectors as reports
+from reports.transparency import response_time_report
 from requests_app.choices import ProcessType, label_of
 
 NO_VALUE = "—"
@@ -257,3 +258,41 @@ def transparency_page(*, year: int, half: int) -> ReportPage:
         ],
         note=data["method"],
     )
+
+
+def response_times_page(*, year: int, half: int | None = None, quarter: int | None = None) -> ReportPage:
+    report = response_time_report(year=year, half=half, quarter=quarter)
+    overall = [row for row in report["rows"] if row["process_type"] == "all" and not row["emergency"]]
+    groups = [(row["name"], [row["median_hours"] or 0, row["p90_hours"] or 0]) for row in overall]
+    return ReportPage(
+        title=f"Response times, {report['period']}",
+        description=(
+            "Requests answered in the period (disclosed, no records or refused), per jurisdiction and process "
+            "type, emergencies apart: hours from first receipt to the answer."
+        ),
+        **_charts(
+            rendering.grouped_bar_chart_svg,
+            groups,
+            series=[("Median (hours)", "#1d4f8f"), ("90th percentile (hours)", "#b3261e")],
+            title="Hours from receipt to answer, requests other than emergencies",
+        ),
+        tables=[
+            ReportTable(
+                "Per jurisdiction and process type",
+                (
+                    Column("name", "Jurisdiction"),
+                    Column("process_type", "Process type", _process_type_text),
+                    Column("emergency", "Emergency", lambda value: "yes" if value else "no"),
+                    Column("answered", "Answered", numeric=True),
+                    Column("median_hours", "Median (hours)", numeric=True),
+                    Column("p90_hours", "90th percentile (hours)", numeric=True),
+                ),
+                report["rows"],
+            )
+        ],
+        note=report["method"],
+    )
+
+
+def _process_type_text(code: str) -> str:
+    return "All" if code == "all" else label_of(ProcessType, code)

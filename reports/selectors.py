@@ -70,6 +70,13 @@ class JurisdictionFigures:
     accounts_affected: int = 0
     # Emergency disclosures whose follow-up legal process (or validation) never came in its window.
     emergency_not_followed_up: int = 0
+    # As the public dataset defines them (reports.transparency_figures.DEFINITIONS).
+    accounts_specified: int = 0
+    contested: int = 0
+    preservation: int = 0
+    nondisclosure_order: int = 0
+    content_requests: int = 0
+    non_content_requests: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -84,9 +91,18 @@ class JurisdictionFigures:
             "withdrawn": self.withdrawn,
             "accounts_affected": self.accounts_affected,
             "emergency_not_followed_up": self.emergency_not_followed_up,
+            **{name: getattr(self, name) for name in DATASET_FIGURES},
         }
 
 
+DATASET_FIGURES = (
+    "accounts_specified",
+    "contested",
+    "preservation",
+    "nondisclosure_order",
+    "content_requests",
+    "non_content_requests",
+)
 # The counted figures of a jurisdiction's row, in the order reports print them.
 TRANSPARENCY_FIGURES = (
     "received",
@@ -98,6 +114,7 @@ TRANSPARENCY_FIGURES = (
     "withdrawn",
     "accounts_affected",
     "emergency_not_followed_up",
+    *DATASET_FIGURES,
 )
 
 
@@ -147,15 +164,23 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
     rows = (
         AuditEntry.objects.filter(action=AuditAction.REQUEST_TRANSITIONED, created_at__gte=start, created_at__lt=end)
         .filter(Q(details__from="draft", details__to="received") | Q(details__to__in=ANSWERS))
+        # A draft withdrawn before it was submitted was never received.
+        .exclude(details__from="draft", details__to="withdrawn")
         .annotate(
             jurisdiction=KT("details__jurisdiction"),
             to_state=KT("details__to"),
             process_type=KT("details__process_type"),
             emergency=KT("details__emergency"),
             outcome=KT("details__outcome"),
+            nondisclosure=KT("details__nondisclosure"),
+            content=KT("details__content"),
         )
-        .values("jurisdiction", "to_state", "process_type", "emergency", "outcome")
-        .annotate(count=Count("id"), accounts=Sum(Cast(KT("details__accounts_affected"), BigIntegerField())))
+        .values("jurisdiction", "to_state", "process_type", "emergency", "outcome", "nondisclosure", "content")
+        .annotate(
+            count=Count("id"),
+            accounts=Sum(Cast(KT("details__accounts_affected"), BigIntegerField())),
+            specified=Sum(Cast(KT("details__accounts_specified"), BigIntegerField())),
+        )
         .order_by()
     )
     figures: dict[str, JurisdictionFigures] = {}
@@ -168,6 +193,15 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
             target.by_process_type[row["process_type"]] = target.by_process_type.get(row["process_type"], 0) + count
             if _truthy(row["emergency"]):
                 target.emergency += count
+            target.accounts_specified += row["specified"] or 0
+            if row["process_type"] == "preservation_order":
+                target.preservation += count
+            if _truthy(row["nondisclosure"]):
+                target.nondisclosure_order += count
+            if _truthy(row["content"]):
+                target.content_requests += count
+            else:
+                target.non_content_requests += count
         elif row["to_state"] == "responded":
             outcome = row["outcome"] if row["outcome"] in OUTCOMES else "disclosed"
             setattr(target, outcome, getattr(target, outcome) + count)
@@ -176,11 +210,39 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
             target.rejected += count
         else:
             target.withdrawn += count
+    for code, count in contested_answers(start=start, end=end).items():
+        figures.setdefault(code, JurisdictionFigures(jurisdiction=code)).contested = count
     for code, count in emergencies_not_followed_up(start=start, end=end).items():
         figures.setdefault(code, JurisdictionFigures(jurisdiction=code)).emergency_not_followed_up = count
     return TransparencyReport(
         year, half, start, end, [figures[code] for code in sorted(figures)], names=jurisdiction_names(list(figures))
     )
+
+
+def contested_answers(*, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    """Per jurisdiction, the requests answered (responded or rejected) in [start, end) that were sent to
+    ``needs_info`` before their answer: the legal team pushed back before complying."""
+    answers = AuditEntry.objects.filter(
+        action=AuditAction.REQUEST_TRANSITIONED,
+        created_at__gte=start,
+        created_at__lt=end,
+        details__to__in=["responded", "rejected"],
+    ).values_list("request_ref", "id", KT("details__jurisdiction"))
+    answered = {ref: (entry_id, code) for ref, entry_id, code in answers}
+    first_pushed_back = dict(
+        AuditEntry.objects.filter(
+            action=AuditAction.REQUEST_TRANSITIONED, request_ref__in=list(answered), details__to="needs_info"
+        )
+        .values("request_ref")
+        .annotate(first=Min("id"))
+        .values_list("request_ref", "first")
+        .order_by()
+    )
+    counts: dict[str, int] = defaultdict(int)
+    for ref, (entry_id, code) in answered.items():
+        if ref in first_pushed_back and first_pushed_back[ref] < entry_id:
+            counts[code or "unknown"] += 1
+    return dict(counts)
 
 
 def emergencies_not_followed_up(*, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None) -> dict:

@@ -18,4 +18,5 @@ urlpatterns = [
         name="report-permission-denials",
     ),
     path("api/v1/reports/sla/", api.SlaReportView.as_view(), name="report-sla"),
+    path("api/v1/reports/response-times/", api.ResponseTimesReportView.as_view(), name="report-response-times"),
 ]

@@ -707,7 +707,13 @@ def legal_request_submit(
         if legal_request.received_at is None:
             changes |= {"received_at": received_at, "due_at": due_at}
             # The deadline in the trail lets the SLA report be recounted from the audit log alone.
-            details = {"due_at": due_at.astimezone(dt.UTC).isoformat()}
+            # What the transparency dataset counts at first receipt, recountable from the trail alone.
+            details = {
+                "due_at": due_at.astimezone(dt.UTC).isoformat(),
+                "accounts_specified": legal_request.targets.count(),
+                "nondisclosure": legal_request.nondisclosure_until is not None,
+                "content": "content" in (legal_request.categories or []),
+            }
         elif legal_request.state == State.NEEDS_INFO:
             clock_resume(legal_request=legal_request, actor=actor)
         return _transition(
