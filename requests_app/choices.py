@@ -44,6 +44,20 @@ class AuthorityType(models.TextChoices):
     OTHER = "other", _("Other authority")
 
 
+class IpPurpose(models.TextChoices):
+    """Why IP addresses are asked for (Regulation (EU) 2023/1543 Art. 3(10) against Art. 3(11))."""
+
+    IDENTIFICATION = "identification", _("Solely to identify the user")
+    TRAFFIC = "traffic", _("Traffic data (beyond identifying the user)")
+
+
+class EnforcingDecision(models.TextChoices):
+    """What the enforcing authority notified of a European Production Order answered (Art. 10, 12)."""
+
+    NO_GROUNDS = "no_grounds", _("No grounds for refusal raised")
+    GROUNDS_RAISED = "grounds_raised", _("Grounds for refusal raised")
+
+
 class LegalChannel(models.TextChoices):
     DIRECT = "direct", _("Direct request to the provider")
     MLAT = "mlat", _("Mutual legal assistance")
