@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from django.db.models import Q
 
-from requests_app.choices import Category, ProcessType
+from requests_app.choices import Category, IpPurpose, ProcessType, data_kinds
 from requests_app.models import Jurisdiction, LegalRequest
 from rules.engine import (
     FAIL,
@@ -396,6 +396,11 @@ _FIELDS_OF_CHECK = {
 _FIELDS_OF_MANDATORY = {"date_range": ("date_from", "date_to")}
 
 
+def _possible_data_kinds(categories) -> frozenset[str]:
+    """The Regulation's data kinds the categories may be, whichever the IP purpose the officer gives."""
+    return frozenset().union(*(data_kinds(categories, ip_purpose=purpose) for purpose in (*IpPurpose.values, "")))
+
+
 def fields_required_by_rules(*, jurisdiction_code: str, process_type: str = "", categories=()) -> frozenset[str]:
     """The fields the rules in force now need before a request from the jurisdiction can be filed:
     the intake form marks them. A rule with conditions counts when the conditions match what is
@@ -409,6 +414,12 @@ def fields_required_by_rules(*, jurisdiction_code: str, process_type: str = "", 
             if process_type and rule.when.process_types is not None and process_type not in rule.when.process_types:
                 continue
             if categories and rule.when.categories is not None and rule.when.categories.isdisjoint(categories):
+                continue
+            if (
+                categories
+                and rule.when.data_kinds is not None
+                and rule.when.data_kinds.isdisjoint(_possible_data_kinds(categories))
+            ):
                 continue
         if rule.check.name == "mandatory_fields":
             for name in rule.params["fields"]:
