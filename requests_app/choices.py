@@ -82,6 +82,18 @@ def data_kinds(categories, *, ip_purpose: str) -> frozenset[str]:
     return frozenset(data_kind_of(category, ip_purpose=ip_purpose) for category in categories)
 
 
+class RefusalGround(models.TextChoices):
+    """The grounds for refusal an enforcing authority may raise against a European Production Order (Art. 12(1))."""
+
+    IMMUNITY_OR_PRIVILEGE = (
+        "immunity_or_privilege",
+        _("Immunities or privileges, or freedom of the press and expression"),
+    )
+    FUNDAMENTAL_RIGHTS = "fundamental_rights", _("A manifest breach of a fundamental right")
+    NE_BIS_IN_IDEM = "ne_bis_in_idem", _("Ne bis in idem")
+    DOUBLE_CRIMINALITY = "double_criminality", _("Not an offence under the law of the enforcing state")
+
+
 class LegalChannel(models.TextChoices):
     DIRECT = "direct", _("Direct request to the provider")
     MLAT = "mlat", _("Mutual legal assistance")

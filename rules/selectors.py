@@ -429,6 +429,23 @@ def fields_required_by_rules(*, jurisdiction_code: str, process_type: str = "", 
     return frozenset(fields)
 
 
+def enforcing_window(*, legal_request: LegalRequest) -> dt.timedelta | None:
+    """How long after receipt the enforcing authority notified of the request may raise grounds for refusal,
+    as the applicable ``enforcing_notification`` rule in force at receipt says; None when no authority was
+    notified or no such rule applies."""
+    facts = facts_from_request(legal_request)
+    if not facts.enforcing_authority_notified:
+        return None
+    window = None
+    for rule, _ in merged_rules(rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)):
+        if rule.check.name == "enforcing_notification" and (rule.when is None or rule.when.matches(facts)):
+            if facts.emergency:
+                window = dt.timedelta(hours=rule.params["emergency_window_hours"])
+            else:
+                window = dt.timedelta(days=rule.params["window_days"])
+    return window
+
+
 @dataclass(frozen=True)
 class NoticeRule:
     """What the rules in force say of telling the affected users after a disclosure."""
