@@ -135,3 +135,17 @@ def test_preservation_order_holds_sixty_days_plus_thirty(shipped_timelines):
 
     assert evaluation.preservation == (60, 30)
     assert "Art. 11" in evaluation.result_of("eu.preservation").citation
+
+
+def test_prosecutor_may_order_traffic_data_preserved_for_any_offence(shipped_timelines):
+    evaluation = judge(_it_epoc(process_type="preservation_order", ip_purpose="traffic"), shipped_timelines)
+
+    assert not_passed(evaluation) == {}
+    assert evaluation.outcome_of("eu.authority.preservation") == "pass"
+    assert evaluation.result_of("eu.authority.traffic").applicable is False
+
+
+def test_police_may_not_order_traffic_data_preserved_without_validation(shipped_timelines):
+    facts = _it_epoc(process_type="preservation_order", ip_purpose="traffic", issuing_authority_type="police")
+
+    assert not_passed(judge(facts, shipped_timelines)) == {"eu.authority.preservation": "fail"}
