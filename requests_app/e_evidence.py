@@ -87,6 +87,11 @@ def is_eu_order(*, jurisdiction: Jurisdiction, process_type: str) -> bool:
     return Jurisdiction.objects.filter(code=jurisdiction.country_code, parent__code=EU_REGION).exists()
 
 
+def member_state_codes() -> list[str]:
+    """The member states whose authorities issue European orders."""
+    return sorted(Jurisdiction.objects.filter(parent__code=EU_REGION, is_region=False).values_list("code", flat=True))
+
+
 def member_state_bound(code: str) -> bool:
     return (
         code not in STATES_NOT_BOUND
