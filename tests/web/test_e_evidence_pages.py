@@ -114,3 +114,10 @@ def test_the_officer_cannot_post_the_decision(client_for, officer_b, epoc):
 
     assert response.status_code in (403, 404)
     assert LegalRequest.objects.get(pk=epoc.pk).enforcing_decision == ""
+
+
+def test_the_officer_sees_the_certificate_and_the_window_on_their_request(client_for, officer_b, epoc):
+    page = client_for(officer_b).get(f"/portal/{epoc.ref}/").content.decode()
+
+    assert "EPOC-FR-2026-0118" in page
+    assert re.search(r'id="enforcing-state">IE: An Garda Síochána, Mutual Assistance · [^<]*2026-12-11 09:00 UTC', page)
