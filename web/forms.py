@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -257,7 +258,7 @@ class LegalRequestForm(forms.Form):
                 field.widget.attrs["aria-required"] = "true"
                 field.marked_required = True
 
-    @property
+    @cached_property
     def e_evidence(self) -> dict[str, Any]:
         """For the page: whether the certificate's fields show now, and for which jurisdictions and legal
         processes the script shows them as the officer changes the form."""
