@@ -149,3 +149,12 @@ def test_police_may_not_order_traffic_data_preserved_without_validation(shipped_
     facts = _it_epoc(process_type="preservation_order", ip_purpose="traffic", issuing_authority_type="police")
 
     assert not_passed(judge(facts, shipped_timelines)) == {"eu.authority.preservation": "fail"}
+
+
+def test_a_prosecutor_still_reaches_subscriber_data_when_traffic_data_is_refused(shipped_timelines):
+    facts = _it_epoc(ip_purpose="traffic", categories=("ip_addresses", "subscriber_profile"))
+
+    evaluation = judge(facts, shipped_timelines)
+
+    assert evaluation.outcome_of("eu.authority.traffic") == "fail"
+    assert evaluation.allowed_categories == ("subscriber_profile",)
