@@ -115,7 +115,8 @@ def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
     with transaction.atomic():
         legal_request_submit(legal_request=legal_request, actor=actor, received_at=received_at, due_at=due_at)
         legal_request.refresh_from_db()
-        enforcing_window_set(legal_request=legal_request, window=enforcing_window(legal_request=legal_request))
+        if legal_request.enforcing_authority_notified or legal_request.enforcing_window_ends_at:
+            enforcing_window_set(legal_request=legal_request, window=enforcing_window(legal_request=legal_request))
         revision = revision_record(legal_request=legal_request, actor=actor)
         # An unchanged resubmission has no revision: the submission's time tells it apart.
         occurrence = f"revision:{revision.pk}" if revision else f"resubmission:{received_at.isoformat()}"
