@@ -22,7 +22,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, InvalidInput
-from requests_app.choices import Category, EnforcingDecision, ProcessType, RefusalGround
+from requests_app.choices import Category, EnforcingDecision, ProcessType, RefusalGround, label_of
 from requests_app.models import Jurisdiction, LegalRequest
 from requests_app.selectors import require_legal_staff_on
 
@@ -173,6 +173,18 @@ def disclosure_hold_reason(legal_request: LegalRequest, *, now: dt.datetime | No
         state=legal_request.enforcing_state,
         ends=f"{legal_request.enforcing_window_ends_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}",
     )
+
+
+def refusal_reasons(legal_request: LegalRequest) -> list[str]:
+    """The grounds the enforcing authority raised, as reasons for the requester (English, as the letter's
+    reasons are written), one per ground; none unless it raised some."""
+    if legal_request.enforcing_decision != EnforcingDecision.GROUNDS_RAISED:
+        return []
+    return [
+        f"The enforcing authority ({legal_request.enforcing_state}) raised a ground for refusal under Article 12 of "
+        f"Regulation (EU) 2023/1543: {label_of(RefusalGround, ground, language='en')}."
+        for ground in legal_request.enforcing_grounds
+    ]
 
 
 def disclosure_hold_check(legal_request: LegalRequest, *, now: dt.datetime | None = None) -> None:

@@ -31,7 +31,13 @@ from requests_app.choices import (
     in_sentence,
     label_of,
 )
-from requests_app.e_evidence import E_EVIDENCE_FIELDS, E_EVIDENCE_PROCESS_TYPES, is_eu_order, member_state_codes
+from requests_app.e_evidence import (
+    E_EVIDENCE_FIELDS,
+    E_EVIDENCE_PROCESS_TYPES,
+    is_eu_order,
+    member_state_codes,
+    refusal_reasons,
+)
 from requests_app.login import CredentialsLoginForm
 from requests_app.models import Agency, Jurisdiction, LegalRequest, Target
 from requests_app.selectors import (
@@ -684,6 +690,11 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args, legal_request: LegalRequest | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if legal_request is not None and not self.is_bound:
+            # The enforcing authority's grounds (Regulation (EU) 2023/1543 Art. 12) are the first reasons.
+            grounds = refusal_reasons(legal_request)
+            if grounds:
+                self.initial.setdefault("reasons", "\n".join(grounds))
 
     def clean_reasons(self) -> list[str]:
         reasons = reasons_from_lines(self.cleaned_data["reasons"])

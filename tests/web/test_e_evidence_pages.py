@@ -121,3 +121,16 @@ def test_the_officer_sees_the_certificate_and_the_window_on_their_request(client
 
     assert "EPOC-FR-2026-0118" in page
     assert re.search(r'id="enforcing-state">IE: An Garda Síochána, Mutual Assistance · [^<]*2026-12-11 09:00 UTC', page)
+
+
+def test_the_grounds_raised_are_the_first_reasons_offered_for_a_rejection(client_for, analyst, epoc):
+    with time_machine.travel(T0 + dt.timedelta(days=2), tick=False):
+        client_for(analyst).post(
+            f"/queue/{epoc.ref}/enforcing-decision/", {"decision": "grounds_raised", "grounds": ["double_criminality"]}
+        )
+        page = client_for(analyst).get(f"/queue/{epoc.ref}/").content.decode()
+
+    reasons = re.search(r'<textarea name="reasons"[^>]*id="id_reject_reasons"[^>]*>(.*?)</textarea>', page, re.S)
+    assert reasons is not None
+    assert "The enforcing authority (IE) raised a ground for refusal under Article 12" in reasons.group(1)
+    assert "Not an offence under the law of the enforcing state" in reasons.group(1)
