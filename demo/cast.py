@@ -148,6 +148,11 @@ def demo_requests_create() -> list[str]:
             "issuing_authority_type": "judge", "issuing_authority_name": "Juge d'instruction, TJ Paris",
             "categories": ["ip_addresses"],
             "targets": [{"type": "phone", "value": "06 12 34 56 78"}],
+            # A European Production Order for traffic data, notified to the enforcing state (Ireland):
+            # its 10-day window holds the disclosure back (requests_app.e_evidence).
+            "certificate_reference": "EPOC-FR-2026-0118", "ip_purpose": "traffic",
+            "enforcing_state": "IE", "enforcing_authority_name": "An Garda Siochana, Mutual Assistance",
+            "enforcing_authority_notified": True,
         }),
     ]  # fmt: skip
     refs = []

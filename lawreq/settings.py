@@ -329,6 +329,8 @@ SPECTACULAR_SETTINGS = {
         "RequestOutcomeEnum": "requests_app.models.Outcome",
         "RequestStateEnum": "requests_app.models.State",
         "CallBackOutcomeEnum": "disclosure.models.CallBackOutcome",
+        "EnforcingDecisionEnum": "requests_app.choices.EnforcingDecision",
+        "DecisionEnum": "disclosure.models.Decision",
     },
 }
 

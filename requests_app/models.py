@@ -13,6 +13,8 @@ from knox.models import AbstractAuthToken
 
 from requests_app.choices import (
     AuthorityType,
+    EnforcingDecision,
+    IpPurpose,
     LegalChannel,
     OffenseCategory,
     Outcome,
@@ -222,6 +224,19 @@ class LegalRequest(models.Model):
     preservation_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="productions"
     )
+    # e-Evidence (Regulation (EU) 2023/1543): the certificate's fields (Annexes I and II) and the
+    # enforcing authority's notification window (Art. 8, 10); see docs/e-evidence.md.
+    certificate_reference = models.CharField(max_length=100, blank=True)
+    ip_purpose = models.CharField(max_length=20, choices=IpPurpose.choices, blank=True)
+    validating_authority_type = models.CharField(max_length=20, choices=AuthorityType.choices, blank=True)
+    validating_authority_name = models.CharField(max_length=200, blank=True)
+    enforcing_state = models.CharField(max_length=2, blank=True, help_text="EU member state code, e.g. IE")
+    enforcing_authority_name = models.CharField(max_length=200, blank=True)
+    enforcing_authority_notified = models.BooleanField(default=False)
+    enforcing_window_ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    enforcing_decision = models.CharField(max_length=20, choices=EnforcingDecision.choices, blank=True)
+    enforcing_decision_at = models.DateTimeField(null=True, blank=True)
+    enforcing_grounds = models.JSONField(default=list, blank=True, help_text="RefusalGround values raised")
 
     received_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # The last (re)submission: what the legal team verifies (a call-back) is the request as it stands since.

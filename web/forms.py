@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -22,12 +23,20 @@ from lawreq.views import megabytes
 from requests_app.choices import (
     AuthorityType,
     Category,
+    IpPurpose,
     LegalChannel,
     OffenseCategory,
     ProcessType,
     TargetType,
     in_sentence,
     label_of,
+)
+from requests_app.e_evidence import (
+    E_EVIDENCE_FIELDS,
+    E_EVIDENCE_PROCESS_TYPES,
+    is_eu_order,
+    member_state_codes,
+    refusal_reasons,
 )
 from requests_app.login import CredentialsLoginForm
 from requests_app.models import Agency, Jurisdiction, LegalRequest, Target
@@ -209,6 +218,39 @@ class LegalRequestForm(forms.Form):
         label=_("Earlier preservation request"),
         help_text=_("The reference (LR-…) of your agency's preservation request for the same targets, if any."),
     )
+    # e-Evidence (Regulation (EU) 2023/1543): the certificate's fields of a European Production or Preservation
+    # Order from a member state; the page shows them for those orders only (static/js/e_evidence.js).
+    certificate_reference = forms.CharField(
+        required=False, max_length=100, label=_("Certificate reference (EPOC / EPOC-PR)")
+    )
+    ip_purpose = forms.ChoiceField(
+        required=False,
+        choices=BLANK + IpPurpose.choices,
+        label=_("Purpose of the IP request"),
+        help_text=_(
+            "IP addresses asked solely to identify the user may be ordered by a judge, a court or a prosecutor for "
+            "any offence; as traffic data, only by a judge or a court, for offences of at least 3 years."
+        ),
+    )
+    validating_authority_type = forms.ChoiceField(
+        required=False, choices=BLANK + AuthorityType.choices, label=_("Validating authority")
+    )
+    validating_authority_name = forms.CharField(
+        required=False, max_length=200, label=_("Name of the validating authority")
+    )
+    enforcing_state = forms.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        max_length=2,
+        label=_("Enforcing state"),
+        help_text=_("The member state where the platform receives the order, e.g. IE."),
+        error_messages={"invalid": _("Give the enforcing state as a two-letter member-state code, e.g. IE.")},
+    )
+    enforcing_authority_name = forms.CharField(required=False, max_length=200, label=_("Enforcing authority"))
+    enforcing_authority_notified = forms.BooleanField(
+        required=False,
+        label=_("The enforcing authority was notified (traffic or content data)"),
+    )
     # A fresh key per rendered form, so a double-clicked "Create" makes one draft, not two.
     idempotency_key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
@@ -230,6 +272,17 @@ class LegalRequestForm(forms.Form):
             if (field.required or name in self.needed_by_rules) and not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs["aria-required"] = "true"
                 field.marked_required = True
+
+    @cached_property
+    def e_evidence(self) -> dict[str, Any]:
+        """For the page: whether the certificate's fields show now, and for which jurisdictions and legal
+        processes the script shows them as the officer changes the form."""
+        process = (self.data if self.is_bound else self.initial).get("process_type", "")
+        return {
+            "shown": self.jurisdiction_code in member_state_codes() and process in E_EVIDENCE_PROCESS_TYPES,
+            "jurisdictions": member_state_codes(),
+            "process_types": sorted(E_EVIDENCE_PROCESS_TYPES),
+        }
 
     def _offer_recognised_processes(self, jurisdiction: str) -> None:
         """Only the legal processes the jurisdiction's rules recognise (and the request's own, when
@@ -262,10 +315,17 @@ class LegalRequestForm(forms.Form):
             raise forms.ValidationError(ERR_IDEMPOTENCY)
         return key
 
+    def clean_enforcing_state(self) -> str:
+        return self.cleaned_data["enforcing_state"].upper()
+
     def service_data(self) -> dict[str, Any]:
-        """The cleaned form as the request services take it."""
+        """The cleaned form as the request services take it. The certificate's fields, hidden for any other
+        legal process, are sent empty then: what a hidden field kept must not refuse the request."""
         data = dict(self.cleaned_data)
         data.pop("idempotency_key", None)
+        jurisdiction = data.get("jurisdiction")
+        if jurisdiction is None or not is_eu_order(jurisdiction=jurisdiction, process_type=data.get("process_type")):
+            data.update(E_EVIDENCE_FIELDS)
         return data
 
     @classmethod
@@ -639,6 +699,11 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args, legal_request: LegalRequest | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if legal_request is not None and not self.is_bound:
+            # The enforcing authority's grounds (Regulation (EU) 2023/1543 Art. 12) are the first reasons.
+            grounds = refusal_reasons(legal_request)
+            if grounds:
+                self.initial.setdefault("reasons", "\n".join(grounds))
 
     def clean_reasons(self) -> list[str]:
         reasons = reasons_from_lines(self.cleaned_data["reasons"])

@@ -116,6 +116,8 @@ NO_PERSONAL_DATA = {
     "officers-pending",
     "officer-decide",
     "legal-hold",
+    # The enforcing authority's decision recorded from the request page: a redirect.
+    "enforcing-decision",
     # A call-back recorded, a follow-up marked received, from the request page: a redirect, or the
     # request page again (audited by it).
     "callback",
@@ -141,6 +143,9 @@ PERSONAL_DATA_ROUTES = {
     # audited as a view, tested in tests/web/test_guided_form.py.
     "portal-precheck",
     "legalrequest-legal-hold",
+    # Answers with the request, audited by the entry of the decision it records
+    # (tests/workflow/test_enforcing_window.py).
+    "legalrequest-enforcing-decision",
     "api-followup-received",
     # Call-backs name whom the legal team spoke to at the agency: each listing is audited.
     "api-callbacks",
