@@ -165,7 +165,11 @@ class ApprovalSerializer(serializers.ModelSerializer):
 class ProposalSerializer(serializers.ModelSerializer):
     proposed_by = serializers.CharField(source="proposed_by.get_username")
     annex_iii_grounds = serializers.ListField(
-        child=serializers.ChoiceField(choices=GROUND_CODES), help_text="Annex III grounds (see the proposal's POST)"
+        child=serializers.ChoiceField(choices=GROUND_CODES),
+        help_text="Annex III grounds (Regulation (EU) 2023/1543), in the form's order; see the proposal's POST",
+    )
+    annex_iii_explanation = serializers.CharField(
+        help_text="For the issuing authority: printed in Section D(b) of Annex III (empty when none)"
     )
     targets = serializers.SerializerMethodField()
     approval = serializers.SerializerMethodField()

@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.test import TestCase
 
+from disclosure.annex_iii import GROUND_CODES
 from disclosure.models import Decision, DisclosureSnapshot
 from letters.content import LetterKind
 from requests_app.choices import Outcome
@@ -113,7 +115,8 @@ def test_an_epoc_rejected_for_manifest_errors_is_answered_with_annex_iii(
     assert "INTERNAL-" not in everything
     for username, _email, _role in STAFF.values():
         assert username not in everything
-    assert "manifest_errors" not in everything
+    for code in (code for code in GROUND_CODES if "_" in code):  # the others are plain words of the labels
+        assert code not in everything, code
 
 
 def test_without_an_enforcing_authority_the_annex_names_none(shipped_rules, officer_b, analyst, reviewer, tmp_path):
@@ -159,6 +162,49 @@ def test_a_partial_disclosure_of_an_epoc_carries_its_records_and_annex_iii(
     assert ANNEX_TITLE in pages
     assert "The EPOC cannot be executed in full" in pages
     assert "[X] It does not concern data stored by or on behalf of the service provider" in pages
+
+
+def test_an_epoc_with_no_records_is_answered_with_annex_iii(shipped_rules, officer_b, analyst, reviewer, tmp_path):
+    legal_request = epoc_in_review(officer_b, categories=["ip_addresses"])  # no account behind its number
+
+    decide(
+        legal_request,
+        analyst=analyst,
+        reviewer=reviewer,
+        decision=Decision.DISCLOSE,
+        categories=["ip_addresses"],
+        annex_iii_grounds=["data_not_stored"],
+    )
+    pages, _everything, pdf = issued(legal_request, tmp_path)
+
+    assert legal_request.outcome == Outcome.NO_RECORDS
+    assert ANNEX_TITLE in pages and "The EPOC cannot be executed, for the following reasons" in pages
+    assert "[X] It does not concern data stored by or on behalf of the service provider" in pages
+    assert attachments(pdf) == {} or set(attachments(pdf)) == {"letter-en.pdf"}
+
+
+def test_a_late_full_disclosure_of_an_epoc_says_so_in_annex_iii(
+    shipped_rules, french_account, officer_b, analyst, reviewer, tmp_path
+):
+    legal_request = epoc_in_review(officer_b, categories=["ip_addresses"])
+
+    with time_machine.travel(legal_request.due_at + dt.timedelta(hours=2), tick=False):
+        decide(
+            legal_request,
+            analyst=analyst,
+            reviewer=reviewer,
+            decision=Decision.DISCLOSE,
+            categories=["ip_addresses"],
+            annex_iii_grounds=["de_facto_impossibility"],
+            annex_iii_explanation="A flood in our data centre stopped the search for two days.",
+        )
+        pages, everything, _pdf = issued(legal_request, tmp_path)
+
+    assert legal_request.outcome == Outcome.DISCLOSED
+    assert "192.0.2.9" in everything  # the records are given
+    assert "The EPOC could not be executed within the deadline" in pages
+    assert "[X] Other reasons of de facto impossibility" in pages
+    assert "A flood in our data centre" in pages
 
 
 def test_a_full_disclosure_of_an_epoc_has_no_annex_iii(
