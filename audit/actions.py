@@ -45,6 +45,8 @@ class AuditAction:
     TARGET_RESOLVED = "request.target_resolved"
     TARGET_SEARCHED = "request.target_searched"
     REQUEST_REVISED = "request.revised"
+    ENFORCING_WINDOW_SET = "request.enforcing_window_set"
+    ENFORCING_DECISION_RECORDED = "request.enforcing_decision_recorded"
     MESSAGE_POSTED = "request.message_posted"
     NOTE_ADDED = "request.note_added"
     CALLBACK_RECORDED = "request.callback_recorded"

@@ -33,7 +33,8 @@ from disclosure.models import (
 )
 from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
-from requests_app.choices import Category, Outcome, Resolution, TargetType, label_of
+from requests_app.choices import Category, EnforcingDecision, Outcome, Resolution, TargetType, label_of
+from requests_app.e_evidence import ERR_GROUNDS_RAISED, disclosure_hold_check
 from requests_app.models import Agency, LegalRequest, Target
 from requests_app.selectors import require_legal_staff_on
 from requests_app.services import legal_request_require_not_frozen
@@ -294,6 +295,8 @@ def proposal_create(
     scopes: list[TargetScope] = []
     confirmed_callback: int | None = None
     if decision == Decision.DISCLOSE:
+        if locked.enforcing_decision == EnforcingDecision.GROUNDS_RAISED:
+            raise Conflict(ERR_GROUNDS_RAISED)
         confirmed_callback = _require_confirmed_callback(locked, checks)
         scopes = _disclosure_scopes(
             legal_request=locked,
@@ -534,6 +537,8 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
     if approve:
         legal_request_require_not_frozen(locked)
         if proposal.decision == Decision.DISCLOSE:
+            # The enforcing authority's window (Regulation (EU) 2023/1543 Art. 10(2)) holds the data back.
+            disclosure_hold_check(locked)
             checks = checks_in_force(legal_request=locked, required=False)
             confirmed_callback = _require_confirmed_callback(locked, checks, approver=actor)
 

@@ -58,6 +58,42 @@ class EnforcingDecision(models.TextChoices):
     GROUNDS_RAISED = "grounds_raised", _("Grounds for refusal raised")
 
 
+class DataKind(models.TextChoices):
+    """The Regulation's data categories (Art. 3(9)-(12)), which decide who may order them and whether the
+    enforcing state is notified; a request's kinds follow from its categories and the IP purpose."""
+
+    SUBSCRIBER = "subscriber", _("Subscriber data")
+    IDENTIFICATION = "identification", _("Data requested solely to identify the user")
+    TRAFFIC = "traffic", _("Traffic data")
+    CONTENT = "content", _("Content data")
+
+
+def data_kind_of(category: str, *, ip_purpose: str) -> str:
+    """An IP address asked solely to identify the user is identification data (Art. 3(10)); without that
+    stated purpose it is traffic data, the stricter reading."""
+    if category == Category.CONTENT:
+        return DataKind.CONTENT
+    if category == Category.IP_ADDRESSES:
+        return DataKind.IDENTIFICATION if ip_purpose == IpPurpose.IDENTIFICATION else DataKind.TRAFFIC
+    return DataKind.SUBSCRIBER
+
+
+def data_kinds(categories, *, ip_purpose: str) -> frozenset[str]:
+    return frozenset(data_kind_of(category, ip_purpose=ip_purpose) for category in categories)
+
+
+class RefusalGround(models.TextChoices):
+    """The grounds for refusal an enforcing authority may raise against a European Production Order (Art. 12(1))."""
+
+    IMMUNITY_OR_PRIVILEGE = (
+        "immunity_or_privilege",
+        _("Immunities or privileges, or freedom of the press and expression"),
+    )
+    FUNDAMENTAL_RIGHTS = "fundamental_rights", _("A manifest breach of a fundamental right")
+    NE_BIS_IN_IDEM = "ne_bis_in_idem", _("Ne bis in idem")
+    DOUBLE_CRIMINALITY = "double_criminality", _("Not an offence under the law of the enforcing state")
+
+
 class LegalChannel(models.TextChoices):
     DIRECT = "direct", _("Direct request to the provider")
     MLAT = "mlat", _("Mutual legal assistance")

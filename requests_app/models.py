@@ -231,6 +231,7 @@ class LegalRequest(models.Model):
     enforcing_window_ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
     enforcing_decision = models.CharField(max_length=20, choices=EnforcingDecision.choices, blank=True)
     enforcing_decision_at = models.DateTimeField(null=True, blank=True)
+    enforcing_grounds = models.JSONField(default=list, blank=True, help_text="RefusalGround values raised")
 
     received_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # The last (re)submission: what the legal team verifies (a call-back) is the request as it stands since.

@@ -34,6 +34,7 @@ from lawreq.roles import is_legal_staff
 from requests_app.choices import Outcome, ProcessType
 from requests_app.deadlines import clock_pause, clock_resume
 from requests_app.documents import inspect_pdf, sanitize_filename
+from requests_app.e_evidence import e_evidence_fields_check, e_evidence_values
 from requests_app.models import (
     Agency,
     AgencyDomainChange,
@@ -470,6 +471,9 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
     targets = data.pop("targets", [])
     jurisdiction: Jurisdiction = data["jurisdiction"]
     _check_request_fields(jurisdiction=jurisdiction, data=data, targets=targets)
+    e_evidence_fields_check(
+        jurisdiction=jurisdiction, process_type=data["process_type"], values=e_evidence_values(None, data)
+    )
     preservation_ref = data.pop("preservation_of", None)
     legal_request = LegalRequest(
         ref=_next_reference(timezone.now().year),
@@ -584,6 +588,11 @@ def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, 
     merged_jurisdiction = data.get("jurisdiction", locked.jurisdiction)
     merged = {"date_from": locked.date_from, "date_to": locked.date_to, **data}
     _check_request_fields(jurisdiction=merged_jurisdiction, data=merged, targets=targets)
+    e_evidence_fields_check(
+        jurisdiction=merged_jurisdiction,
+        process_type=data.get("process_type", locked.process_type),
+        values=e_evidence_values(locked, data),
+    )
     if "preservation_of" in data:
         data["preservation_of"] = _preservation_for(locked.agency, data["preservation_of"])
     for field, value in data.items():

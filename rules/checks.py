@@ -33,6 +33,12 @@ FIELD_LABELS = {
     "legal_document": "the legal document (PDF)",
     "targets": "at least one target account",
     "emergency_justification": "the emergency justification",
+    "certificate_reference": "the certificate's reference",
+    "ip_purpose": "the purpose of the IP request (solely to identify the user, or traffic data)",
+    "validating_authority_type": "the type of validating authority",
+    "validating_authority_name": "the name of the validating authority",
+    "enforcing_state": "the enforcing state",
+    "enforcing_authority_name": "the name of the enforcing authority",
 }
 
 
@@ -120,10 +126,14 @@ def check_issuing_authority(facts: RequestFacts, params: Mapping[str, Any]) -> F
         return _missing("issuing_authority_type")
     if facts.issuing_authority_type in authorities:
         return Finding(ok=True, detail=f"Issued by a {facts.issuing_authority_type}.")
-    return Finding(
-        ok=False,
-        detail=f"Issued by a {facts.issuing_authority_type}; required: {', '.join(authorities)}.",
-    )
+    validation = params.get("validation_allowed", False)
+    if validation and facts.validating_authority_type in authorities:
+        return Finding(
+            ok=True,
+            detail=f"Issued by a {facts.issuing_authority_type}, validated by a {facts.validating_authority_type}.",
+        )
+    required = ", ".join(authorities) + (", or validation by one of them" if validation else "")
+    return Finding(ok=False, detail=f"Issued by a {facts.issuing_authority_type}; required: {required}.")
 
 
 def _field_present(facts: RequestFacts, field: str) -> bool:
@@ -305,6 +315,26 @@ def check_preservation(facts: RequestFacts, params: Mapping[str, Any]) -> Findin
     )
 
 
+def check_enforcing_notification(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
+    """Whether the enforcing state was notified of the order (its rule's ``when`` says for which data), and
+    the window in which it may raise grounds for refusal, which holds the disclosure back."""
+    if not facts.enforcing_authority_notified:
+        return Finding(ok=False, detail="The certificate does not say the enforcing authority was notified.")
+    absent = [name for name in ("enforcing_state", "enforcing_authority_name") if not getattr(facts, name)]
+    if absent:
+        return _missing(*absent)
+    window = (
+        f"{params['emergency_window_hours']} hours after notification"
+        if facts.emergency
+        else f"{params['window_days']} days after receipt"
+    )
+    return Finding(
+        ok=True,
+        detail=f"Notified to {facts.enforcing_authority_name} ({facts.enforcing_state}); it may raise grounds "
+        f"for refusal until {window}.",
+    )
+
+
 def check_legal_channel(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
     channels = params["channels"]
     if facts.legal_channel in channels:
@@ -373,6 +403,11 @@ CHECKS: Mapping[str, Check] = MappingProxyType(
             _check(check_nondisclosure_order, "A non-disclosure order is allowed and not longer than max_days."),
             _check(check_preservation, "Preservation period and extension."),
             _check(check_user_notice, "Whether the affected users are told after a disclosure (given)."),
+            _check(
+                check_enforcing_notification,
+                "The enforcing authority was notified, and may raise grounds within window_days "
+                "(emergency_window_hours in an emergency).",
+            ),
             _check(check_legal_channel, "The request came through one of the listed channels."),
             _check(check_agency_verified, "The requesting agency is verified.", officer_visible=False),
             _check(
