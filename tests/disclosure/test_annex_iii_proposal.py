@@ -30,6 +30,7 @@ from workflow.services import do_decide, do_propose
 pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
 
 REJECT = {"decision": "reject", "reasons": ["The certificate names another provider."]}
+CERTIFICATE = {"certificate_reference": "EPOC-FR-2026-0007", "ip_purpose": "identification"}
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +44,12 @@ def module_account(module_transaction, django_db_blocker) -> None:
 
 @pytest.fixture
 def epoc(officer_b, module_account) -> LegalRequest:
-    return in_review_create(officer_b, process_type="production_order", categories=["ip_addresses"])
+    return in_review_create(officer_b, process_type="production_order", categories=["ip_addresses"], **CERTIFICATE)
 
 
 @pytest.fixture
 def epoc_pr(officer_b, module_account) -> LegalRequest:
-    return in_review_create(officer_b, process_type="preservation_order", categories=["ip_addresses"])
+    return in_review_create(officer_b, process_type="preservation_order", categories=["ip_addresses"], **CERTIFICATE)
 
 
 def propose(legal_request, analyst, body: dict):
@@ -77,7 +78,7 @@ def test_rejecting_an_epoc_without_grounds_is_refused_and_changes_nothing(epoc, 
 
 
 def test_narrowing_an_epoc_without_grounds_is_refused(officer_b, analyst, module_account):
-    legal_request = in_review_create(officer_b, process_type="production_order")  # ip_addresses and phone_number
+    legal_request = in_review_create(officer_b, process_type="production_order", **CERTIFICATE)  # IP and phone
     before = audit_count(legal_request)
 
     response = propose(legal_request, analyst, {"decision": "disclose", "categories": ["ip_addresses"]})

@@ -47,17 +47,15 @@ def french_account(db):
 def epoc_in_review(officer, *, enforcing: bool = False, **overrides) -> LegalRequest:
     """A French European Production Order (EPOC), checked and in review; the enforcing authority
     notified (Art. 8) when told."""
-    legal_request = in_review_create(officer, process_type="production_order", **overrides)
-    fields = {"certificate_reference": "EPOC-FR-2026-0007"}
-    if enforcing:
+    fields = {"certificate_reference": "EPOC-FR-2026-0007", "ip_purpose": "identification"}
+    if enforcing:  # traffic data: notified to the enforcing state (Art. 8)
         fields |= {
+            "ip_purpose": "traffic",
             "enforcing_state": "DE",
             "enforcing_authority_name": "Landgericht Berlin",
             "enforcing_authority_notified": True,
         }
-    LegalRequest.objects.filter(pk=legal_request.pk).update(**fields)
-    legal_request.refresh_from_db()
-    return legal_request
+    return in_review_create(officer, process_type="production_order", **fields, **overrides)
 
 
 def decide(legal_request, *, analyst, reviewer, **proposal) -> None:

@@ -27,7 +27,12 @@ def url(legal_request, name: str) -> str:
 
 @pytest.fixture
 def epoc(officer_b):
-    return in_review_create(officer_b, process_type="production_order")
+    return in_review_create(
+        officer_b,
+        process_type="production_order",
+        certificate_reference="EPOC-FR-2026-0007",
+        ip_purpose="identification",
+    )
 
 
 def test_the_proposal_forms_offer_annex_iii_grounds_only_for_a_european_order(client_for, analyst, epoc, officer_a):
