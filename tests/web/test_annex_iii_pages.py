@@ -12,6 +12,7 @@ from disclosure.annex_iii import ERR_GROUNDS_REQUIRED
 from disclosure.models import Proposal
 from requests_app.states import State
 from tests.conftest import SHARED_PER_MODULE, STAFF, in_review_create
+from tests.letters.conftest import pdf_text
 from workflow.services import do_decide, do_propose
 
 pytestmark = [pytest.mark.django_db, SHARED_PER_MODULE]
@@ -71,10 +72,14 @@ def test_the_analyst_proposes_with_grounds_and_the_reviewer_sees_them(client_for
     assert Proposal.objects.get(legal_request=epoc).annex_iii_grounds == ["manifest_errors"]
 
     screen = client_for(reviewer).get(url(epoc, "web:approval-review")).content.decode()
+    preview = " ".join(pdf_text(client_for(reviewer).get(url(epoc, "web:approval-preview")).content).split())
 
     assert "The letter takes the form of Annex III" in screen
     assert "2. It contains manifest errors." in screen
     assert FOR_THE_AUTHORITY in screen
+    # the unsigned preview is the letter approving would issue: Annex III included
+    assert "Information on the inability to execute an EPOC or an EPOC-PR" in preview
+    assert "[X] It contains manifest errors." in preview and FOR_THE_AUTHORITY in preview
 
 
 def test_the_officer_sees_the_annex_iii_answer_by_its_labels(client_for, analyst, reviewer, officer_b, epoc):
