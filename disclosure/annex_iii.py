@@ -21,10 +21,9 @@ from django.utils.translation import gettext_noop
 
 from lawreq.errors import InvalidInput
 from requests_app.choices import ProcessType
+from requests_app.e_evidence import is_eu_order
 from requests_app.models import LegalRequest
-from rules.selectors import jurisdiction_chain
 
-EU = "EU"
 # The certificate each process type answers to (Annex I: EPOC, Annex II: EPOC-PR).
 CERTIFICATES = {ProcessType.PRODUCTION_ORDER: "EPOC", ProcessType.PRESERVATION_ORDER: "EPOC-PR"}
 EPOC = "EPOC"
@@ -156,9 +155,9 @@ ERR_GROUNDS_FORMAT = "A list of at most {max} ground codes."
 def certificate_of(legal_request: LegalRequest) -> str:
     """``EPOC`` or ``EPOC-PR`` for a European order of an EU jurisdiction, else ``""``."""
     certificate = CERTIFICATES.get(legal_request.process_type, "")
-    if not certificate:
-        return ""
-    return certificate if EU in jurisdiction_chain(legal_request.jurisdiction.code) else ""
+    if certificate and is_eu_order(jurisdiction=legal_request.jurisdiction, process_type=legal_request.process_type):
+        return certificate
+    return ""
 
 
 def annex_iii_validate(*, legal_request: LegalRequest, grounds: Sequence[str], explanation: str) -> tuple[str, ...]:
