@@ -209,3 +209,14 @@ def test_an_answer_that_became_late_before_approval_is_sent_back_for_grounds(epo
     epoc.refresh_from_db()
     assert epoc.state == State.PENDING_APPROVAL
     assert not DisclosureSnapshot.objects.filter(legal_request=epoc).exists()
+
+
+def test_grounds_on_a_question_to_the_officer_are_refused(epoc, analyst):
+    response = propose(
+        epoc, analyst, {"decision": "need_info", "reason": "Which account?", "annex_iii_grounds": ["incomplete"]}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"annex_iii_grounds": [ERR_GROUNDS_NOT_APPLICABLE]}
+    epoc.refresh_from_db()
+    assert epoc.state == State.IN_REVIEW
