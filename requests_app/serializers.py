@@ -273,6 +273,45 @@ def register_letter_status(reader: Callable[[LegalRequest, bool], dict | None]) 
     _letter_status_reader = reader
 
 
+# The answer in the form of Annex III of Regulation (EU) 2023/1543 belongs to the disclosure app, a
+# layer above: it registers how the request's Annex III answer is read.
+_annex_iii_reader: Callable[[LegalRequest], dict | None] | None = None
+
+
+def register_annex_iii_reader(reader: Callable[[LegalRequest], dict | None]) -> None:
+    global _annex_iii_reader
+    _annex_iii_reader = reader
+
+
+ANNEX_III_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": (
+        "Set once decided when the answer to a European Production or Preservation Order (EPOC, EPOC-PR) of an EU "
+        "jurisdiction does not comply fully or in time: the letter then takes the form of Annex III of Regulation "
+        "(EU) 2023/1543. `grounds` are the ticked boxes of its Section D(a): `box` (their place in the form), "
+        "`label`, `citation`; `explanation` is Section D(b), written for the issuing authority; `late`: answered "
+        "after the deadline. Null otherwise."
+    ),
+    "properties": {
+        "certificate": {"type": "string", "enum": ["EPOC", "EPOC-PR"]},
+        "grounds": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "box": {"type": "integer"},
+                    "label": {"type": "string"},
+                    "citation": {"type": "string"},
+                },
+            },
+        },
+        "explanation": {"type": "string"},
+        "late": {"type": "boolean"},
+    },
+}
+
+
 class FollowUpSerializer(serializers.Serializer):
     state = serializers.ChoiceField(source="followup_state", choices=FollowUpState.choices)
     due_at = serializers.DateTimeField(source="followup_due_at")
@@ -341,6 +380,7 @@ class LegalRequestSerializer(serializers.Serializer):
             "reason, why it is withheld, is given to the legal team only."
         )
     )
+    annex_iii = serializers.SerializerMethodField()
     legal_hold = serializers.SerializerMethodField(
         help_text="While true, nothing of the request is purged by retention. An internal decision of the legal "
         "team: shown to the legal team only (null for officers)"
@@ -388,6 +428,10 @@ class LegalRequestSerializer(serializers.Serializer):
         request = self.context.get("request")
         staff = request is not None and is_legal_staff(request.user)
         return _letter_status_reader(legal_request, staff)
+
+    @extend_schema_field(ANNEX_III_SCHEMA)
+    def get_annex_iii(self, legal_request: LegalRequest) -> dict | None:
+        return _annex_iii_reader(legal_request) if _annex_iii_reader is not None else None
 
     @extend_schema_field(FollowUpSerializer(allow_null=True))
     def get_followup(self, legal_request: LegalRequest) -> dict | None:

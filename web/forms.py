@@ -15,6 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from casework.services import MAX_BODY_CHARS
+from disclosure.annex_iii import EPOC, GROUNDS, certificate_of
 from disclosure.models import CallBackOutcome, Decision
 from disclosure.selectors import legal_requests_awaiting_approval_by
 from disclosure.services import ERR_DATE_AFTER, ERR_DATE_BEFORE
@@ -568,7 +569,43 @@ class TargetRow:
     date_to: forms.BoundField
 
 
-class DiscloseForm(forms.Form):
+class AnnexIIIFields:
+    """The Annex III grounds (Regulation (EU) 2023/1543), offered only on an answer to a European
+    Production or Preservation Order of an EU jurisdiction; the services say when they are required."""
+
+    def add_annex_iii_fields(self, legal_request: LegalRequest) -> None:
+        self.certificate = certificate_of(legal_request)
+        if not self.certificate:
+            return
+        self.fields["annex_iii_grounds"] = forms.MultipleChoiceField(
+            required=False,
+            choices=[
+                (ground.code, f"{ground.box}. {ground.label} ({ground.citation})")
+                for ground in GROUNDS
+                if self.certificate == EPOC or not ground.epoc_only
+            ],
+            widget=forms.CheckboxSelectMultiple,
+            label=f"Annex III grounds for the issuing authority ({self.certificate}; printed in the letter)",
+            help_text="Required when the answer does not comply fully or in time: rejected, narrowed, no records, "
+            "or past the deadline.",
+        )
+        self.fields["annex_iii_explanation"] = forms.CharField(
+            required=False,
+            max_length=5000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            label="Annex III explanation for the issuing authority (Section D(b), printed in the letter)",
+        )
+
+    def annex_iii_arguments(self) -> dict[str, Any]:
+        if "annex_iii_grounds" not in self.fields:
+            return {}
+        return {
+            "annex_iii_grounds": list(self.cleaned_data.get("annex_iii_grounds") or []),
+            "annex_iii_explanation": self.cleaned_data.get("annex_iii_explanation", ""),
+        }
+
+
+class DiscloseForm(AnnexIIIFields, forms.Form):
     """Per target: include it or not, and which of the asked categories for which days."""
 
     decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.DISCLOSE)
@@ -615,6 +652,7 @@ class DiscloseForm(forms.Form):
             self.fields[f"{prefix}_date_to"] = forms.DateField(
                 required=False, initial=legal_request.date_to, widget=DateInput, label="To"
             )
+        self.add_annex_iii_fields(legal_request)
 
     def rows(self) -> list[TargetRow]:
         return [
@@ -675,6 +713,7 @@ class DiscloseForm(forms.Form):
             "categories": sorted({category for scope in scopes for category in scope["categories"]}),
             "reason": cleaned["reason"],
             "reasons": reasons_from_lines(cleaned.get("reasons", "")),
+            **self.annex_iii_arguments(),
         }
 
 
@@ -682,7 +721,7 @@ def reasons_from_lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class RejectForm(forms.Form):
+class RejectForm(AnnexIIIFields, forms.Form):
     decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.REJECT)
     reasons = forms.CharField(
         max_length=5000,
@@ -704,6 +743,8 @@ class RejectForm(forms.Form):
             grounds = refusal_reasons(legal_request)
             if grounds:
                 self.initial.setdefault("reasons", "\n".join(grounds))
+        if legal_request is not None:
+            self.add_annex_iii_fields(legal_request)
 
     def clean_reasons(self) -> list[str]:
         reasons = reasons_from_lines(self.cleaned_data["reasons"])
@@ -716,6 +757,7 @@ class RejectForm(forms.Form):
             "decision": Decision.REJECT,
             "reasons": self.cleaned_data["reasons"],
             "reason": self.cleaned_data["reason"],
+            **self.annex_iii_arguments(),
         }
 
 

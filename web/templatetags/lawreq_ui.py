@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disclosure.annex_iii import AnnexIIIGround, grounds_of
 from lawreq.roles import Role, has_role, is_legal_staff, primary_role
 from notifications.selectors import unread_count
 from requests_app.choices import Category, EnforcingDecision, IpPurpose, RefusalGround, label_of
@@ -188,3 +189,9 @@ CHECK_OUTCOME_WORDS = {"pass": "Passed", "fail": "Failed", "warn": "Warning"}
 def check_outcome(value: str) -> str:
     """A rule's outcome (pass, fail, warn) as a word on its badge."""
     return CHECK_OUTCOME_WORDS.get(value, value)
+
+
+@register.filter
+def annex_iii_grounds(codes) -> tuple[AnnexIIIGround, ...]:
+    """Stored Annex III ground codes as the form's boxes, in its order (for the legal team's pages)."""
+    return grounds_of(codes or ())
