@@ -148,6 +148,7 @@ def _load_cms(data: bytes) -> cms.ContentInfo:
             raise ValueError("no signer")
         signed["encap_content_info"].native  # noqa: B018 - parses every part now, not during validation
         signed["signer_infos"].native  # noqa: B018
+        _with_content(info, None)
         return info
     except Exception as exc:  # hostile files make asn1crypto raise almost any exception type
         logger.info("rejected an unreadable CMS signature: %s", type(exc).__name__)
@@ -156,10 +157,10 @@ def _load_cms(data: bytes) -> cms.ContentInfo:
 
 def _with_content(info: cms.ContentInfo, content: bytes | None) -> bytes:
     """The same SignedData with ``content`` (None: detached) as its encapsulated content, DER."""
-    signed = cms.SignedData.load(info["content"].dump())
+    signed = cms.SignedData.load(info["content"].untag().dump())
     content_type = signed["encap_content_info"]["content_type"].native
     encapsulated = {"content_type": content_type} | ({"content": content} if content is not None else {})
-    signed["encap_content_info"] = cms.EncapsulatedContentInfo(encapsulated)
+    signed["encap_content_info"] = encapsulated
     return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
 
 
@@ -290,7 +291,7 @@ def qualified_statements(certificate: asn1_x509.Certificate) -> tuple[bool, str]
             elif oid == QC_SSCD:
                 sscd = True
             elif oid == QC_TYPE:
-                kinds = [QC_TYPES.get(item.dotted, "") for item in statement["statement_info"].parsed]
+                kinds = [QC_TYPES.get(item.dotted, "") for item in statement["statement_info"]]
                 kind = kinds[0] if len(kinds) == 1 else ""
     if not compliance:
         return False, ""

@@ -157,7 +157,9 @@ def asic_e_manifest(pdf: bytes, *, name: str = "order.pdf") -> bytes:
     ).encode()
 
 
-def asic_e(pdf: bytes, signer: signers.SimpleSigner, *, manifest: bytes | None = None, name: str = "order.pdf") -> bytes:
+def asic_e(
+    pdf: bytes, signer: signers.SimpleSigner, *, manifest: bytes | None = None, name: str = "order.pdf"
+) -> bytes:
     manifest = manifest if manifest is not None else asic_e_manifest(pdf, name=name)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
