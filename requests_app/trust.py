@@ -25,6 +25,8 @@ ERR_DUPLICATE_ROOT = "This certificate is already a trust root of {jurisdiction}
 ERR_NO_JURISDICTION = "No jurisdiction '{code}'."
 ERR_NO_ROOT = "No trust root #{id}."
 ERR_LABEL = "Give the trust root a label."
+# The demo's development CA (``demo.signed_orders``); production mode refuses it (``requests_app.checks``).
+DEMO_TRUST_ROOT_CN = "EU judicial test CA (lawreq demo)"
 
 
 @dataclass(frozen=True)
