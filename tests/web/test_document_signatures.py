@@ -11,7 +11,7 @@ from requests_app.models import Jurisdiction
 from requests_app.services import legal_request_add_document
 from requests_app.trust import trust_root_add
 from tests.conftest import draft_create, make_pdf
-from tests.requests_app.signing_kit import OrderCA, pades_sign
+from tests.requests_app.signing_kit import OrderCA, asic_s, cades_sign, pades_sign
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,20 @@ def test_the_officer_sees_only_signed_and_verified(client_for, officer_b, signed
     assert "Tribunal judiciaire de Paris" not in page
     assert "EU judicial test CA" not in page
     assert "Revocation not checked" not in page
+
+
+def test_the_portal_takes_an_asic_container_and_stores_the_pdf_inside(client_for, officer_b, draft_factory):
+    ca = OrderCA.create("EU judicial test CA")
+    trust_root_add(jurisdiction=Jurisdiction.objects.get(code="EU"), label="EU", certificate=ca.pem, actor=None)
+    draft = draft_factory(officer_b, with_document=False)
+    pdf = make_pdf()
+    container = asic_s(pdf, cades_sign(pdf, ca.signer()))
+
+    response = client_for(officer_b).post(
+        reverse("web:portal-upload", kwargs={"ref": draft.ref}),
+        {"file": SimpleUploadedFile("order.asics", container)},
+    )
+
+    assert response.status_code == 302
+    document = draft.documents.get()
+    assert (document.size, document.signature_status) == (len(pdf), "valid")
