@@ -19,7 +19,9 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -232,8 +234,18 @@ def _unpack_asic(data: bytes) -> IncomingDocument:
                 upload=upload, signature_format=SignatureFormat.ASIC, unsupported_reason=REASON_XADES
             )
         return IncomingDocument(upload=upload)
-    except (zipfile.BadZipFile, RuntimeError, ValueError, OSError, EOFError, NotImplementedError):
-        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method.
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,
+        RuntimeError,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+    ):
+        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method;
+        # zlib, lzma (and bz2's OSError): a corrupt compressed member.
         raise UnsupportedMediaType(ERR_CONTAINER) from None
 
 

@@ -3,7 +3,9 @@ signature against them (on upload, and again whenever the rules are run: roots m
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -12,12 +14,14 @@ from django.db import transaction
 
 from audit.actions import AuditAction
 from audit.services import audit_record
-from lawreq.errors import Conflict, InvalidInput, NotFound
+from lawreq.errors import Conflict, DomainError, InvalidInput, NotFound
 from requests_app.choices import SignatureStatus
 from requests_app.models import Jurisdiction, LegalDocument, LegalRequest, TrustRoot
 from requests_app.signatures import IncomingDocument, SignatureResult, document_signature_check, trust_root_certificates
 from vault.crypto import seal, unseal
 from vault.streams import unseal_stream
+
+logger = logging.getLogger(__name__)
 
 ERR_CERTIFICATE = "The file is not an X.509 certificate (PEM or DER)."
 ERR_NOT_CA = "The certificate is not a certification authority's (basicConstraints CA:TRUE): it cannot be a root."
@@ -34,8 +38,8 @@ class ParsedCertificate:
     der: bytes
     fingerprint_sha256: str
     subject: str
-    not_valid_before: object
-    not_valid_after: object
+    not_valid_before: dt.datetime
+    not_valid_after: dt.datetime
 
 
 def certificate_parse(data: bytes) -> ParsedCertificate:
@@ -119,12 +123,12 @@ def trust_root_audit_details(root: TrustRoot) -> dict:
 
 def jurisdiction_trust_roots(jurisdiction: Jurisdiction) -> list[TrustRoot]:
     """The roots of the jurisdiction and of every region above it (FR: FR's and EU's)."""
-    codes: list[int] = []
+    chain: list[int] = []
     current: Jurisdiction | None = jurisdiction
-    while current is not None and current.pk not in codes:
-        codes.append(current.pk)
+    while current is not None and current.pk not in chain:
+        chain.append(current.pk)
         current = current.parent
-    return list(TrustRoot.objects.filter(jurisdiction_id__in=codes).select_related("jurisdiction"))
+    return list(TrustRoot.objects.filter(jurisdiction_id__in=chain).select_related("jurisdiction"))
 
 
 def _apply(document: LegalDocument, result: SignatureResult) -> None:
@@ -187,13 +191,18 @@ def legal_request_signatures_recheck(*, legal_request: LegalRequest) -> list[Leg
     )
     signed = legal_request.documents.filter(purged_at__isnull=True).exclude(signature_status=SignatureStatus.UNSIGNED)
     for document in signed:
-        with document.file.open("rb") as source:
-            pdf = b"".join(unseal_stream(source, context=document.seal_context(), request_ref=legal_request.ref))
-        cades = (
-            unseal(bytes(document.signature_cms_sealed), context=document.signature_seal_context())
-            if document.signature_cms_sealed
-            else None
-        )
+        try:
+            with document.file.open("rb") as source:
+                pdf = b"".join(unseal_stream(source, context=document.seal_context(), request_ref=legal_request.ref))
+            cades = (
+                unseal(bytes(document.signature_cms_sealed), context=document.signature_seal_context())
+                if document.signature_cms_sealed
+                else None
+            )
+        except (DomainError, OSError):
+            # A stored file that fails authentication is audited by vault; the last result stands.
+            logger.warning("document %s could not be opened to check its signature again", document.pk)
+            continue
         # A recorded "unsupported" (XAdES) stays so: nothing more can be checked.
         if document.signature_status == SignatureStatus.UNSUPPORTED and cades is None:
             continue

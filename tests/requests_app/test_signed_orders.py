@@ -21,6 +21,7 @@ from requests_app.choices import SignatureFormat, SignatureStatus
 from requests_app.documents import ERR_NOT_PDF
 from requests_app.models import Jurisdiction, LegalDocument
 from requests_app.signatures import (
+    ERR_CONTAINER,
     ERR_CONTAINER_NO_PDF,
     ERR_CONTAINER_TOO_LARGE,
     ERR_NOT_CMS,
@@ -430,3 +431,19 @@ def test_a_signature_file_larger_than_the_limit_is_refused(api, officer_b):
 
     assert response.status_code == 413
     assert not LegalDocument.objects.filter(legal_request__ref=ref).exists()
+
+
+def test_a_container_whose_compressed_pdf_is_corrupt_is_refused(api, officer_b, settings):
+    client = api(officer_b)
+    ref = fr_draft(client)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("order.pdf", make_pdf(pages=20))
+    corrupt = bytearray(buffer.getvalue())
+    start = corrupt.index(b"order.pdf") + len("order.pdf")
+    corrupt[start + 10 : start + 60] = b"\xff" * 50
+
+    response = upload(client, ref, bytes(corrupt), name="order.asics")
+
+    assert (response.status_code, response.json()["detail"]) == (415, ERR_CONTAINER)
+    assert stored_files(settings) == []
