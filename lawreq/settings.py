@@ -331,6 +331,8 @@ SPECTACULAR_SETTINGS = {
         "CallBackOutcomeEnum": "disclosure.models.CallBackOutcome",
         "EnforcingDecisionEnum": "requests_app.choices.EnforcingDecision",
         "DecisionEnum": "disclosure.models.Decision",
+        "DocumentSignatureStatusEnum": "requests_app.choices.SignatureStatus",
+        "DocumentSignatureFormatEnum": "requests_app.choices.SignatureFormat",
     },
 }
 
