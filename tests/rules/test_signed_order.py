@@ -103,10 +103,10 @@ def test_the_schema_accepts_the_check_and_refuses_unknown_params():
 # --- with the shipped EU rules, end to end ---------------------------------------------------------
 
 
-def submitted_with(officer, pdf: bytes):
+def submitted_with(officer, pdf: bytes, *, process_type: str = "production_order"):
     from workflow.services import do_submit, do_validate
 
-    legal_request = draft_create(officer, with_document=False, process_type="production_order")
+    legal_request = draft_create(officer, with_document=False, process_type=process_type)
     upload = SimpleUploadedFile("order.pdf", pdf)
     legal_request_add_document(legal_request=legal_request, actor=officer, upload=upload)
     with TestCase.captureOnCommitCallbacks(execute=False):
@@ -177,3 +177,22 @@ def test_running_the_checks_again_checks_the_signature_against_the_roots_of_the_
 
     trust_root_remove(root_id=root.pk, actor=None)
     assert outcomes(legal_request_check(legal_request=legal_request, actor=analyst))["eu.order.signature"] == "fail"
+
+
+@pytest.mark.django_db
+def test_outside_the_eu_a_tampered_signed_order_is_a_forgery_signal_without_a_rule(
+    shipped_rules, officer_a, judicial_ca
+):
+    trust_root_add(
+        jurisdiction=Jurisdiction.objects.get(code="US"), label="US", certificate=judicial_ca.pem, actor=None
+    )
+    signed = pades_sign(make_pdf(), judicial_ca.signer())
+    marker = signed.index(b"ReportLab")
+
+    legal_request = submitted_with(
+        officer_a, signed[:marker] + b"ReportLaX" + signed[marker + 9 :], process_type="subpoena"
+    )
+
+    check_run = legal_request.check_runs.latest("pk")
+    assert not [result for result in check_run.results if result["rule"].startswith("eu.")]
+    assert SIGNATURE_BROKEN in [signal["signal"] for signal in check_run.risk_signals]
