@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import datetime as dt
 import hashlib
 import io
@@ -29,6 +30,7 @@ from xml.etree import ElementTree
 
 from asn1crypto import cms, pem
 from asn1crypto import x509 as asn1_x509
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -69,6 +71,7 @@ REASON_XADES = "XAdES signatures are not supported; the container's signature co
 REASON_ASIC_MANIFEST = "The container's manifest does not list the PDF with its digest."
 REASON_TOO_MANY = "The document carries more than {limit} signatures; they were not checked."
 REASON_UNREADABLE = "The signature could not be read."
+REASON_TIMEOUT = "The signature could not be checked within {seconds} seconds; run the checks again later."
 
 ASIC_MIMETYPES = frozenset({"application/vnd.etsi.asic-s+zip", "application/vnd.etsi.asic-e+zip"})
 ZIP_MAGIC = b"PK\x03\x04"
@@ -76,6 +79,7 @@ MAX_SIGNATURE_BYTES = 1024 * 1024
 MAX_CONTAINER_ENTRIES = 32
 # Each signature costs a full validation: a document with more is not checked (bounded time).
 MAX_SIGNATURES = 8
+_CHECKS = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="signature-check")
 EXPIRY_INDICATIONS = frozenset(
     {
         AdESIndeterminate.EXPIRED,
@@ -125,6 +129,8 @@ class SignatureResult:
     signed_at: dt.datetime | None = None
     reason: str = REASON_UNSIGNED
     checked_at: dt.datetime = field(default_factory=timezone.now)
+    # False when the check was abandoned for taking too long.
+    completed: bool = True
 
 
 # --- unpacking ---------------------------------------------------------------------------------
@@ -442,16 +448,14 @@ def _cades_result(
     return result
 
 
-def document_signature_check(
+def _all_signatures_check(
     *,
     pdf: bytes,
-    roots: Iterable[asn1_x509.Certificate],
-    signature_format: str = "",
-    cades: bytes | None = None,
-    unsupported_reason: str = "",
+    roots: list[asn1_x509.Certificate],
+    signature_format: str,
+    cades: bytes | None,
+    unsupported_reason: str,
 ) -> SignatureResult:
-    """Every signature on the document (inside the PDF, and the CAdES one that came with it), validated
-    against ``roots``; the worst outcome is the document's. Never raises on hostile input."""
     context = validation_context(roots)
     results = _pades_results(pdf, context)
     if unsupported_reason:
@@ -465,6 +469,38 @@ def document_signature_check(
     if not results:
         return SignatureResult(status=SignatureStatus.UNSIGNED)
     return _worst(results)
+
+
+def document_signature_check(
+    *,
+    pdf: bytes,
+    roots: Iterable[asn1_x509.Certificate],
+    signature_format: str = "",
+    cades: bytes | None = None,
+    unsupported_reason: str = "",
+) -> SignatureResult:
+    """Every signature on the document (inside the PDF, and the CAdES one that came with it), validated
+    against ``roots``; the worst outcome is the document's. Never raises on hostile input, and answers
+    within ``LAWREQ_SIGNATURE_CHECK_SECONDS``: a check that takes longer is recorded as not done (a
+    Python thread cannot be stopped; the small pool bounds how many such checks run at once)."""
+    future = _CHECKS.submit(
+        _all_signatures_check,
+        pdf=pdf,
+        roots=list(roots),
+        signature_format=signature_format,
+        cades=cades,
+        unsupported_reason=unsupported_reason,
+    )
+    seconds = settings.LAWREQ_SIGNATURE_CHECK_SECONDS
+    try:
+        return future.result(timeout=seconds)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        logger.warning("a signature check took longer than %s s and was abandoned", seconds)
+        reason = REASON_TIMEOUT.format(seconds=seconds)
+        return SignatureResult(
+            status=SignatureStatus.UNSUPPORTED, signature_format=signature_format, reason=reason, completed=False
+        )
 
 
 def trust_root_certificates(ders: Iterable[bytes]) -> list[asn1_x509.Certificate]:

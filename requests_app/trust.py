@@ -207,6 +207,8 @@ def legal_request_signatures_recheck(*, legal_request: LegalRequest) -> list[Leg
         if document.signature_status == SignatureStatus.UNSUPPORTED and cades is None:
             continue
         result = document_signature_check(pdf=pdf, roots=roots, signature_format=document.signature_format, cades=cades)
+        if not result.completed:
+            continue  # a check abandoned for time never replaces a finished one
         before = document.signature_status
         _apply(document, result)
         document.save(update_fields=SIGNATURE_FIELDS)

@@ -25,6 +25,7 @@ ALL_CATEGORIES = "broad_scope_all_categories"
 EMERGENCY_BURST = "several_emergencies_in_a_day"
 SIGNATURE_BROKEN = "document_signature_broken"
 SIGNATURE_UNTRUSTED = "document_signature_untrusted"
+SIGNATURE_UNCHECKED = "document_signature_unchecked"
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,14 @@ def risk_signals_of(legal_request: LegalRequest) -> list[RiskSignal]:
                 SIGNATURE_UNTRUSTED,
                 "A document's signature does not chain to a trust root of the jurisdiction, or its certificate "
                 "had expired.",
+            )
+        )
+
+    if SignatureStatus.UNSUPPORTED in statuses:
+        signals.append(
+            RiskSignal(
+                SIGNATURE_UNCHECKED,
+                "A document carries a signature that could not be checked (format not supported, or too slow).",
             )
         )
 

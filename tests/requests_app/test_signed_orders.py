@@ -26,6 +26,7 @@ from requests_app.signatures import (
     ERR_CONTAINER_TOO_LARGE,
     ERR_NOT_CMS,
     MAX_SIGNATURE_BYTES,
+    REASON_TIMEOUT,
     qualified_statements,
 )
 from requests_app.trust import trust_root_add
@@ -447,3 +448,19 @@ def test_a_container_whose_compressed_pdf_is_corrupt_is_refused(api, officer_b, 
 
     assert (response.status_code, response.json()["detail"]) == (415, ERR_CONTAINER)
     assert stored_files(settings) == []
+
+
+def test_a_check_that_does_not_finish_in_time_is_recorded_as_not_done_and_never_a_500(
+    api, officer_b, judge, eu_root, settings
+):
+    # No signature validation completes in zero seconds: the upload answers at once all the same.
+    settings.LAWREQ_SIGNATURE_CHECK_SECONDS = 0
+    client = api(officer_b)
+    ref = fr_draft(client)
+
+    response = upload(client, ref, pades_sign(make_pdf(), judge))
+
+    assert response.status_code == 201
+    document = stored(ref)
+    assert document.signature_status == SignatureStatus.UNSUPPORTED
+    assert document.signature_reason == REASON_TIMEOUT.format(seconds=0)

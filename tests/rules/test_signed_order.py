@@ -4,6 +4,8 @@ and a re-run that checks the signature again against the roots of the day."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import replace
 
 import pytest
@@ -17,7 +19,7 @@ from requests_app.trust import trust_root_add, trust_root_remove
 from rules.checks import CHECKS, SIGNATURE_FAILURES
 from rules.documents import RuleFileInvalid, validate_rule_document
 from rules.facts import DocumentSignature
-from rules.risk import SIGNATURE_BROKEN, SIGNATURE_UNTRUSTED
+from rules.risk import SIGNATURE_BROKEN, SIGNATURE_UNCHECKED, SIGNATURE_UNTRUSTED
 from rules.services import legal_request_check
 from tests.conftest import draft_create, make_pdf
 from tests.requests_app.signing_kit import OrderCA, pades_sign
@@ -196,3 +198,34 @@ def test_outside_the_eu_a_tampered_signed_order_is_a_forgery_signal_without_a_ru
     check_run = legal_request.check_runs.latest("pk")
     assert not [result for result in check_run.results if result["rule"].startswith("eu.")]
     assert SIGNATURE_BROKEN in [signal["signal"] for signal in check_run.risk_signals]
+
+
+@pytest.mark.django_db
+def test_a_re_run_that_cannot_finish_in_time_keeps_the_last_result(
+    shipped_rules, officer_b, analyst, judicial_ca, settings
+):
+    trust_root_add(
+        jurisdiction=Jurisdiction.objects.get(code="EU"), label="EU", certificate=judicial_ca.pem, actor=None
+    )
+    legal_request = submitted_with(officer_b, pades_sign(make_pdf(), judicial_ca.signer()))
+    settings.LAWREQ_SIGNATURE_CHECK_SECONDS = 0
+
+    again = legal_request_check(legal_request=legal_request, actor=analyst)
+
+    assert legal_request.documents.get().signature_status == SignatureStatus.VALID
+    assert outcomes(again)["eu.order.signature"] == "pass"
+
+
+@pytest.mark.django_db
+def test_a_signature_that_cannot_be_checked_is_a_risk_signal_and_warns(shipped_rules, officer_b):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.etsi.asic-s+zip")
+        archive.writestr("order.pdf", make_pdf())
+        archive.writestr("META-INF/signatures.xml", "<XAdESSignatures/>")
+
+    legal_request = submitted_with(officer_b, buffer.getvalue())
+
+    check_run = legal_request.check_runs.latest("pk")
+    assert outcomes(check_run) == {"eu.order.signature": "pass", "eu.order.signed": "warn"}
+    assert SIGNATURE_UNCHECKED in [signal["signal"] for signal in check_run.risk_signals]
