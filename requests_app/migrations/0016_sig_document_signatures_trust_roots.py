@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0014_fd_emergency_submitted_at'),
+        ('requests_app', '0015_ev_authenticity_certificate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
