@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0015_ev_authenticity_certificate'),
+        ('requests_app', '0017_merge_ev_eev'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
