@@ -253,12 +253,30 @@ class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.Gener
         return request_detail_response(legal_request)
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("DocumentUpload", {"file": serializers.FileField()})},
+        request={
+            "multipart/form-data": inline_serializer(
+                "DocumentUpload",
+                {
+                    "file": serializers.FileField(
+                        help_text="A PDF, a signed .p7m holding one, or an ASiC container (.asics, .asice, .scs, "
+                        ".sce) holding one"
+                    ),
+                    "signature": serializers.FileField(
+                        required=False, help_text="Optional: the PDF's detached CAdES signature (.p7s), at most 1 MB"
+                    ),
+                },
+            )
+        },
         responses={201: DocumentSerializer},
         description=(
             "Attach a legal document (a PDF, at most LAWREQ_MAX_DOCUMENT_BYTES). It is stored encrypted. A request "
             "holds at most LAWREQ_MAX_DOCUMENTS_PER_REQUEST documents (409 beyond) of at most "
-            "LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES in all (413 beyond); a refused upload stores nothing."
+            "LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES in all (413 beyond); a refused upload stores nothing. "
+            "A signed order may come signed inside the PDF (PAdES), with a detached signature (field 'signature'), "
+            "as an enveloping .p7m or in an ASiC (e-CODEX) container; the PDF it holds is the document, anything "
+            "else is a 415. The signature is validated offline against the trust roots configured for the "
+            "request's jurisdiction and its region, and the result is in 'signature' (the officer sees only "
+            "'signed' and 'verified')."
         ),
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
@@ -267,8 +285,10 @@ class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.Gener
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput(ERR_NO_FILE, field="file")
-        document = services.legal_request_add_document(legal_request=legal_request, actor=request.user, upload=upload)
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        document = services.legal_request_add_document(
+            legal_request=legal_request, actor=request.user, upload=upload, signature=request.FILES.get("signature")
+        )
+        return Response(DocumentSerializer(document, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=None,

@@ -145,3 +145,20 @@ class UserNoticeStatus(models.TextChoices):
     SENT = "sent", _("Given")
     WITHHELD = "withheld", _("Withheld")
     NOT_REQUIRED = "not_required", _("Not required")
+
+
+class SignatureStatus(models.TextChoices):
+    """What the digital signature of an incoming legal document proved when it was last checked."""
+
+    UNSIGNED = "unsigned", _("Not signed")
+    VALID = "valid", _("Valid signature")
+    INVALID = "invalid", _("Invalid signature (altered or broken)")
+    UNTRUSTED = "untrusted", _("Signature from an untrusted authority")
+    EXPIRED = "expired", _("Signing certificate expired or not yet valid")
+    UNSUPPORTED = "unsupported", _("Signature format not supported")
+
+
+class SignatureFormat(models.TextChoices):
+    PADES = "pades", _("PAdES (inside the PDF)")
+    CADES = "cades", _("CAdES (.p7s / .p7m)")
+    ASIC = "asic", _("ASiC container")

@@ -20,6 +20,8 @@ from requests_app.choices import (
     Outcome,
     ProcessType,
     Resolution,
+    SignatureFormat,
+    SignatureStatus,
     TargetType,
     UserNoticeStatus,
 )
@@ -429,6 +431,20 @@ class LegalDocument(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
     # Set when the retention period deleted the sealed file from storage; the row and sha256 stay.
     purged_at = models.DateTimeField(null=True, blank=True)
+    # The document's own digital signature as last checked (``requests_app.signatures``).
+    signature_status = models.CharField(
+        max_length=12, choices=SignatureStatus.choices, default=SignatureStatus.UNSIGNED
+    )
+    signature_format = models.CharField(max_length=8, choices=SignatureFormat.choices, blank=True)
+    signature_signer = models.CharField(max_length=500, blank=True, help_text="Subject CN and organisation")
+    signature_issuer = models.CharField(max_length=500, blank=True)
+    signature_qualified = models.BooleanField(default=False)
+    signature_signed_at = models.DateTimeField(null=True, blank=True)
+    signature_checked_at = models.DateTimeField(null=True, blank=True)
+    signature_reason = models.CharField(max_length=300, blank=True)
+    # A CAdES signature that came beside or around the PDF, sealed, kept (content detached) so the
+    # document can be checked again when the trust roots change.
+    signature_cms_sealed = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -438,6 +454,45 @@ class LegalDocument(models.Model):
 
     def seal_context(self) -> str:
         return document_seal_context(legal_request_id=self.legal_request_id, sha256=self.sha256)
+
+    def signature_seal_context(self) -> str:
+        return f"{self.seal_context()}:signature"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signature_status != SignatureStatus.UNSIGNED
+
+
+class TrustRoot(models.Model):
+    """A CA certificate whose signatures on incoming orders are trusted for a jurisdiction and, through
+    ``Jurisdiction.parent``, for its members (an EU root serves France)."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="trust_roots")
+    label = models.CharField(max_length=200)
+    certificate_der = models.BinaryField()
+    fingerprint_sha256 = models.CharField(max_length=64)
+    subject = models.CharField(max_length=500)
+    not_valid_before = models.DateTimeField()
+    not_valid_after = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["jurisdiction__code", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "fingerprint_sha256"], name="trust_root_unique_per_jurisdiction"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.jurisdiction.code})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.not_valid_before <= timezone.now() < self.not_valid_after
 
 
 class LegalRequestGroupObjectPermission(GroupObjectPermissionBase):

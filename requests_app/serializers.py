@@ -24,6 +24,8 @@ from requests_app.choices import (
     Outcome,
     ProcessType,
     RefusalGround,
+    SignatureFormat,
+    SignatureStatus,
     TargetType,
 )
 from requests_app.models import FollowUpState, Jurisdiction, LegalRequest
@@ -178,12 +180,53 @@ class TargetSerializer(serializers.Serializer):
     value = serializers.CharField(source="display_value")
 
 
+class DocumentSignatureSerializer(serializers.Serializer):
+    """The document's digital signature as last checked. Officers get ``signed`` and ``verified``
+    only; the legal team gets the rest."""
+
+    signed = serializers.BooleanField(source="is_signed")
+    verified = serializers.SerializerMethodField(help_text="The signature is valid and chains to a trust root")
+    status = serializers.ChoiceField(
+        source="signature_status", choices=SignatureStatus.choices, required=False, help_text="Legal team only"
+    )
+    format = serializers.ChoiceField(
+        source="signature_format",
+        choices=SignatureFormat.choices,
+        allow_blank=True,
+        required=False,
+        help_text="Legal team only",
+    )
+    signer = serializers.CharField(source="signature_signer", required=False, help_text="Legal team only: CN, O")
+    issuer = serializers.CharField(source="signature_issuer", required=False, help_text="Legal team only")
+    qualified = serializers.BooleanField(
+        source="signature_qualified",
+        required=False,
+        help_text="Legal team only: the signer's certificate declares an EU qualified seal or signature (QCStatements)",
+    )
+    signed_at = serializers.DateTimeField(source="signature_signed_at", allow_null=True, required=False)
+    checked_at = serializers.DateTimeField(source="signature_checked_at", allow_null=True, required=False)
+    reason = serializers.CharField(source="signature_reason", required=False, help_text="Legal team only")
+
+    OFFICER_FIELDS = frozenset({"signed", "verified"})
+
+    def get_verified(self, document) -> bool:
+        return document.signature_status == SignatureStatus.VALID
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not is_legal_staff(request.user):
+            return {key: value for key, value in data.items() if key in self.OFFICER_FIELDS}
+        return data
+
+
 class DocumentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     sha256 = serializers.CharField()
     size = serializers.IntegerField()
     uploaded_at = serializers.DateTimeField()
+    signature = DocumentSignatureSerializer(source="*", read_only=True)
 
 
 class ValidatingAuthorityOutSerializer(serializers.Serializer):

@@ -53,8 +53,10 @@ from requests_app.models import (
 )
 from requests_app.officers import officer_submission_check
 from requests_app.selectors import ERR_NOT_FOUND, require_legal_staff_on
+from requests_app.signatures import incoming_document_unpack
 from requests_app.states import EDITABLE_STATES, OPEN_STATES, State, can_transition
 from requests_app.targets import normalize_target
+from requests_app.trust import legal_document_signature_set, signature_audit_details
 from vault.streams import StreamContent, seal_stream, stream_verify, unseal_stream
 
 ERR_TRANSITION = "A request in state '{from_state}' cannot move to '{to_state}'."
@@ -623,14 +625,21 @@ def _check_document_caps(legal_request: LegalRequest, size: int) -> None:
 
 
 @transaction.atomic
-def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: UploadedFile) -> LegalDocument:
+def legal_request_add_document(
+    *, legal_request: LegalRequest, actor, upload: UploadedFile, signature: UploadedFile | None = None
+) -> LegalDocument:
     """Check the PDF, then store it sealed, streamed from the upload segment by segment.
 
+    ``upload`` is a PDF (``signature``: its detached CAdES signature, optional), a signed ``.p7m``
+    or an ASiC container holding one; the PDF is what is stored, its signature is checked against the
+    jurisdiction's trust roots (``requests_app.signatures``) and the result kept with it.
     The request row is locked before the caps are counted, so two uploads at once cannot both pass
     them; a refused upload leaves no file and no row.
     """
+    incoming = incoming_document_unpack(upload, signature=signature)
+    upload = incoming.upload
     sha256 = inspect_pdf(upload)
-    locked = LegalRequest.objects.select_for_update().select_related("agency").get(pk=legal_request.pk)
+    locked = LegalRequest.objects.select_for_update().select_related("agency", "jurisdiction").get(pk=legal_request.pk)
     if locked.agency.is_suspended:
         raise NotPermitted(ERR_OFFICER_AGENCY_SUSPENDED)
     followup = locked.followup_state in FOLLOWUP_OPEN_STATES
@@ -639,6 +648,11 @@ def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: Up
     _check_document_caps(locked, upload.size)
     document = LegalDocument(
         legal_request=locked, name=sanitize_filename(upload.name), sha256=sha256, size=upload.size, uploaded_by=actor
+    )
+    upload.seek(0)
+    # Bounded by the document size limit, checked above; pyHanko reads the PDF at random.
+    legal_document_signature_set(
+        document=document, jurisdiction=locked.jurisdiction, incoming=incoming, pdf=upload.read()
     )
     upload.seek(0)
     sealed = StreamContent(seal_stream(upload.chunks(), context=document.seal_context()))
@@ -657,6 +671,13 @@ def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: Up
         obj=document,
         request_ref=locked.ref,
         details={"sha256": sha256, "size": document.size, **({"followup": True} if followup else {})},
+    )
+    audit_record(
+        action=AuditAction.DOCUMENT_SIGNATURE_CHECKED,
+        actor=actor,
+        obj=document,
+        request_ref=locked.ref,
+        details=signature_audit_details(document),
     )
     return document
 

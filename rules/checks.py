@@ -18,8 +18,16 @@ from typing import Any, NamedTuple
 from django.db.models import TextChoices
 from django.utils.translation import override
 
-from requests_app.choices import Category, LegalChannel, ProcessType, in_sentence, label_of
-from rules.facts import RequestFacts
+from requests_app.choices import (
+    Category,
+    LegalChannel,
+    ProcessType,
+    SignatureFormat,
+    SignatureStatus,
+    in_sentence,
+    label_of,
+)
+from rules.facts import DocumentSignature, RequestFacts
 
 FIELD_LABELS = {
     "case_number": "the case number",
@@ -366,6 +374,56 @@ def check_agency_country(facts: RequestFacts, params: Mapping[str, Any]) -> Find
     )
 
 
+SIGNATURE_FAILURES = {
+    SignatureStatus.INVALID: (
+        "The order's digital signature does not match the document: it was altered after signing, or the "
+        "signature is broken."
+    ),
+    SignatureStatus.EXPIRED: "The order's signing certificate had expired or was not yet valid.",
+    SignatureStatus.UNTRUSTED: "The order's digital signature chains to no trust root configured here.",
+}
+
+
+def _signature_words(signature: DocumentSignature) -> str:
+    kind = label_of(SignatureFormat, signature.signature_format, language="en") if signature.signature_format else ""
+    return f"{'qualified ' if signature.qualified else ''}signature" + (f" ({kind})" if kind else "")
+
+
+def check_signed_order(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
+    process_types = params.get("process_types")
+    if process_types and facts.process_type not in process_types:
+        return not_applicable(f"the rule is for {words(ProcessType, process_types)}")
+    signatures = facts.document_signatures
+    if not signatures:
+        return not_applicable("no legal document yet")
+    # Worst first: one tampered document is enough, whatever the others carry.
+    for status in (SignatureStatus.INVALID, SignatureStatus.EXPIRED, SignatureStatus.UNTRUSTED):
+        if any(signature.status == status for signature in signatures):
+            return Finding(ok=False, detail=SIGNATURE_FAILURES[status])
+    accepted = params.get("accept_formats") or list(SignatureFormat.values)
+    qualified_only = params.get("require", "valid") == "qualified"
+    valid = [signature for signature in signatures if signature.status == SignatureStatus.VALID]
+    for signature in valid:
+        if signature.signature_format in accepted and (signature.qualified or not qualified_only):
+            return Finding(ok=True, detail=f"The order carries a valid {_signature_words(signature)}.")
+    if valid:
+        wanted = "a qualified signature or seal" if qualified_only else "a signature"
+        formats = ", ".join(label_of(SignatureFormat, value, language="en") for value in accepted)
+        return Finding(
+            ok=False,
+            detail=f"The order's valid {_signature_words(valid[0])} is not accepted: {wanted} in {formats} is needed.",
+        )
+    unsupported = any(signature.status == SignatureStatus.UNSUPPORTED for signature in signatures)
+    detail = (
+        "The order's signature is in a format that cannot be checked (XAdES)."
+        if unsupported
+        else "The order carries no digital signature."
+    )
+    if params.get("allow_unsigned", False):
+        return Finding(ok=True, detail=f"{detail} Recorded; not required here.")
+    return Finding(ok=False, detail=detail)
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     name: str
@@ -419,6 +477,11 @@ CHECKS: Mapping[str, Check] = MappingProxyType(
                 check_agency_country,
                 "The agency's country is the request's jurisdiction.",
                 officer_visible=False,
+            ),
+            _check(
+                check_signed_order,
+                "The order carries a valid digital signature (PAdES, CAdES, ASiC) chaining to the jurisdiction's "
+                "trust roots; an invalid, untrusted or expired one fails.",
             ),
         )
     }

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class DocumentSignature:
+    """A legal document's signature as last checked (``requests_app.signatures``)."""
+
+    status: str  # unsigned | valid | invalid | untrusted | expired | unsupported
+    signature_format: str = ""  # pades | cades | asic
+    qualified: bool = False
+
+
+@dataclass(frozen=True)
 class RequestFacts:
     jurisdiction: str
     process_type: str
@@ -50,6 +59,7 @@ class RequestFacts:
     enforcing_state: str = ""
     enforcing_authority_name: str = ""
     enforcing_authority_notified: bool = False
+    document_signatures: tuple[DocumentSignature, ...] = ()
 
     # Cached: every date rule compares against it. (A frozen dataclass without slots keeps a __dict__.)
     @cached_property
@@ -102,4 +112,10 @@ def facts_from_request(legal_request: LegalRequest) -> RequestFacts:
         enforcing_state=legal_request.enforcing_state,
         enforcing_authority_name=legal_request.enforcing_authority_name.strip(),
         enforcing_authority_notified=legal_request.enforcing_authority_notified,
+        document_signatures=tuple(
+            DocumentSignature(status=status, signature_format=signature_format, qualified=qualified)
+            for status, signature_format, qualified in legal_request.documents.order_by("pk").values_list(
+                "signature_status", "signature_format", "signature_qualified"
+            )
+        ),
     )

@@ -412,7 +412,8 @@ class DocumentUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Legal document (PDF)"),
         error_messages={"required": ERR_NO_FILE},
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        # Signed orders may also come enveloped (.p7m) or in an ASiC (e-CODEX) container holding the PDF.
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf,.p7m,.asics,.asice,.scs,.sce"}),
     )
 
     def __init__(self, *args, optional: bool = False, **kwargs):
@@ -420,7 +421,9 @@ class DocumentUploadForm(forms.Form):
         # In the new-request form the document may come later, on the request's page.
         self.fields["file"].required = not optional
         size = megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES)
-        self.fields["file"].help_text = _("A PDF of at most {size}.").format(size=size)
+        self.fields["file"].help_text = _(
+            "A PDF of at most {size}. A signed order may also be a .p7m or an ASiC container holding the PDF."
+        ).format(size=size)
         # Checked in the browser too (static/js/upload_limit.js), so typed fields are not lost to a 413.
         self.fields["file"].widget.attrs.update(
             {

@@ -17,11 +17,13 @@ from requests_app.choices import (
     LegalChannel,
     OffenseCategory,
     ProcessType,
+    SignatureFormat,
+    SignatureStatus,
 )
 from rules.checks import CHECKS
 from rules.documents import dump_rule_document, load_rule_text, rule_file_schema, validate_rule_document
 from rules.engine import FAIL, NEEDS_INFO, PROCEED, REJECT, compile_ruleset, evaluate
-from rules.facts import RequestFacts
+from rules.facts import DocumentSignature, RequestFacts
 from tests.rules.conftest import CHAINS, judge, shipped_timelines_from_files
 
 SHIPPED = shipped_timelines_from_files()
@@ -72,6 +74,19 @@ def request_facts(draw) -> RequestFacts:
         enforcing_state=draw(st.sampled_from(["", "IE", "FR"])),
         enforcing_authority_name=draw(texts),
         enforcing_authority_notified=draw(st.booleans()),
+        document_signatures=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        DocumentSignature,
+                        status=st.sampled_from(SignatureStatus.values),
+                        signature_format=st.sampled_from(["", *SignatureFormat.values]),
+                        qualified=st.booleans(),
+                    ),
+                    max_size=3,
+                )
+            )
+        ),
     )
 
 
@@ -119,6 +134,15 @@ PARAMS = {
     "agency_verified": st.just({}),
     "officer_email_domain": st.just({}),
     "agency_country": st.just({}),
+    "signed_order": st.fixed_dictionaries(
+        {},
+        optional={
+            "process_types": _names(ProcessType.values),
+            "require": st.sampled_from(["valid", "qualified"]),
+            "accept_formats": _names(SignatureFormat.values),
+            "allow_unsigned": st.booleans(),
+        },
+    ),
 }
 WHEN = st.fixed_dictionaries(
     {},
