@@ -86,6 +86,8 @@ NO_PERSONAL_DATA = {
     "report-personal-data-access",
     "report-permission-denials",
     "report-sla",
+    # Response times: hours per jurisdiction and process type, counted from the trail.
+    "report-response-times",
     "audit-status",
     "audit-verify-now",
     "audit-checkpoint",
