@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from reportlab.pdfgen import canvas
 
+from demo.signed_orders import demo_sign_order
 from demo.subscribers import subscribers_generate
 from lawreq.roles import Role
 from requests_app.models import Agency, Jurisdiction, LegalRequest
@@ -119,13 +120,14 @@ def demo_subscribers_create(*, synthetic_accounts: int = 200, events_per_account
     return len(DEMO_ACCOUNTS) + synthetic_accounts
 
 
-def _demo_pdf(title: str) -> SimpleUploadedFile:
+def _demo_pdf(title: str, *, signed: bool = False) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer)
     pdf.drawString(72, 720, title)
     pdf.drawString(72, 700, "Demonstration document - not a real legal order.")
     pdf.save()
-    return SimpleUploadedFile("order.pdf", buffer.getvalue(), content_type="application/pdf")
+    content = demo_sign_order(buffer.getvalue()) if signed else buffer.getvalue()
+    return SimpleUploadedFile("order.pdf", content, content_type="application/pdf")
 
 
 def demo_requests_create() -> list[str]:
@@ -148,6 +150,11 @@ def demo_requests_create() -> list[str]:
             "issuing_authority_type": "judge", "issuing_authority_name": "Juge d'instruction, TJ Paris",
             "categories": ["ip_addresses"],
             "targets": [{"type": "phone", "value": "06 12 34 56 78"}],
+            # A European Production Order for traffic data, notified to the enforcing state (Ireland):
+            # its 10-day window holds the disclosure back (requests_app.e_evidence).
+            "certificate_reference": "EPOC-FR-2026-0118", "ip_purpose": "traffic",
+            "enforcing_state": "IE", "enforcing_authority_name": "An Garda Siochana, Mutual Assistance",
+            "enforcing_authority_notified": True,
         }),
     ]  # fmt: skip
     refs = []
@@ -163,7 +170,9 @@ def demo_requests_create() -> list[str]:
             "date_to": today - dt.timedelta(days=1),
         }
         legal_request, _ = legal_request_create(actor=officer, data=data)
-        legal_request_add_document(legal_request=legal_request, actor=officer, upload=_demo_pdf(spec["case_number"]))
+        # The French order comes signed by a judge under the demo's EU judicial test CA.
+        upload = _demo_pdf(spec["case_number"], signed=spec["jurisdiction"] == "FR")
+        legal_request_add_document(legal_request=legal_request, actor=officer, upload=upload)
         do_submit(legal_request=legal_request, actor=officer)
         refs.append(legal_request.ref)
     return refs

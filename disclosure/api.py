@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from disclosure import selectors, services
+from disclosure.annex_iii import GROUND_CODES, GROUNDS, MAX_GROUNDS
 from disclosure.models import Approval, CallBackOutcome, Decision, Proposal
 from disclosure.records import ApprovedDecision
 from lawreq.fields import (
@@ -122,6 +123,26 @@ class ProposalWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         "rules' own messages. Required for a rejection.",
     )
 
+    annex_iii_grounds = serializers.ListField(
+        child=StrictCharField(max_length=60),
+        required=False,
+        max_length=MAX_GROUNDS,
+        default=list,
+        help_text="Only for an answer to a European Production or Preservation Order (EPOC, EPOC-PR) of an EU "
+        "jurisdiction that does not comply fully or in time (a rejection, a narrowing, no records, past the "
+        "deadline), and then required: the boxes of Section D(a) of Annex III of Regulation (EU) 2023/1543 "
+        "printed in the letter. An unknown code, a code for another answer, or none where required: 400. "
+        "Codes: " + "; ".join(f"`{g.code}` (box {g.box}, {g.citation})" for g in GROUNDS) + ".",
+    )
+    annex_iii_explanation = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.MAX_TEXT,
+        default="",
+        help_text="For the issuing authority, printed in Section D(b) of Annex III: required with "
+        "`de_facto_impossibility`, `immunities_or_press_freedom`, `third_country_conflict`, `other_reasons`.",
+    )
+
     def to_internal_value(self, data):
         if isinstance(data, dict) and "out_of_band_verified" in data:
             raise serializers.ValidationError({"out_of_band_verified": [ERR_CHECKBOX_GONE]})
@@ -143,6 +164,13 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
 class ProposalSerializer(serializers.ModelSerializer):
     proposed_by = serializers.CharField(source="proposed_by.get_username")
+    annex_iii_grounds = serializers.ListField(
+        child=serializers.ChoiceField(choices=GROUND_CODES),
+        help_text="Annex III grounds (Regulation (EU) 2023/1543), in the form's order; see the proposal's POST",
+    )
+    annex_iii_explanation = serializers.CharField(
+        help_text="For the issuing authority: printed in Section D(b) of Annex III (empty when none)"
+    )
     targets = serializers.SerializerMethodField()
     approval = serializers.SerializerMethodField()
     state = serializers.CharField(source="legal_request.state")
@@ -160,6 +188,8 @@ class ProposalSerializer(serializers.ModelSerializer):
             "targets",
             "reason",
             "reasons",
+            "annex_iii_grounds",
+            "annex_iii_explanation",
             "rule_versions",
             "proposed_by",
             "created_at",

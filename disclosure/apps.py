@@ -7,7 +7,11 @@ class DisclosureConfig(AppConfig):
 
     def ready(self) -> None:
         from disclosure.models import CallBack, SnapshotTarget
+        from disclosure.selectors import annex_iii_public
+        from requests_app.serializers import register_annex_iii_reader
         from vault.crypto import register_sealed_field
+
+        register_annex_iii_reader(annex_iii_public)
 
         for field in SnapshotTarget.SEALED_FIELDS:
             register_sealed_field(

@@ -36,6 +36,10 @@ class Proposal(models.Model):
     date_to = models.DateField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text="Why: the analyst's justification, or the question to the officer")
     reasons = models.JSONField(default=list, blank=True, help_text="Rejection reasons shown in the letter")
+    # Regulation (EU) 2023/1543 Annex III (disclosure.annex_iii): why a European order is not answered
+    # fully or in time. For the issuing authority: printed in the letter, unlike ``reason``.
+    annex_iii_grounds = models.JSONField(default=list, blank=True)
+    annex_iii_explanation = models.TextField(blank=True)
     # What the checks allowed when the proposal was made, kept so refusals can be explained later.
     allowed_categories = models.JSONField(default=list, blank=True)
     rule_versions = models.JSONField(default=list, blank=True)
@@ -125,6 +129,12 @@ class DisclosureSnapshot(models.Model):
     failing_rules = models.JSONField(
         default=list, blank=True, help_text="[{rule, message, citation}]: for a rejection, what the rules said"
     )
+    # The answer takes the form of Annex III of Regulation (EU) 2023/1543: a European order not
+    # answered fully or in time; its grounds and explanation as approved; late: after the deadline.
+    annex_iii = models.BooleanField(default=False)
+    annex_iii_grounds = models.JSONField(default=list, blank=True)
+    annex_iii_explanation = models.TextField(blank=True)
+    annex_iii_late = models.BooleanField(default=False)
     frozen_at = models.DateTimeField(default=timezone.now)
     # Set when the request was withdrawn after approval: every sealed field of its entries is gone.
     shredded_at = models.DateTimeField(null=True, blank=True)

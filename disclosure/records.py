@@ -41,6 +41,17 @@ class RuleFinding:
 
 
 @dataclass(frozen=True)
+class AnnexIIIAnswer:
+    """The answer's Annex III part (Regulation (EU) 2023/1543): the ticked boxes of Section D(a) as
+    codes (``disclosure.annex_iii``), the explanation for the issuing authority, and whether the
+    answer came after the deadline."""
+
+    grounds: tuple[str, ...]
+    explanation: str = ""
+    late: bool = False
+
+
+@dataclass(frozen=True)
 class ApprovedDecision:
     decision: str  # disclose | reject
     outcome: str  # disclosed | partially_disclosed | no_records | rejected
@@ -53,6 +64,7 @@ class ApprovedDecision:
     refused: tuple[RefusedItem, ...] = ()
     failing_rules: tuple[RuleFinding, ...] = ()  # a rejection: the rules that failed, as frozen at decision time
     targets: tuple[DisclosedTarget, ...] = field(default_factory=tuple)
+    annex_iii: AnnexIIIAnswer | None = None  # an answer to a European order that falls short
 
     @property
     def accounts_affected(self) -> int:

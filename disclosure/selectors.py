@@ -6,10 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext
 
 from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure import codec
+from disclosure.annex_iii import certificate_of, grounds_of
 from disclosure.models import (
     CALLBACK_OUTCOME_WORDS,
     CallBack,
@@ -22,7 +24,7 @@ from disclosure.models import (
     ProposalStatus,
     SnapshotTarget,
 )
-from disclosure.records import ApprovedDecision, DisclosedTarget, RefusedItem, RuleFinding
+from disclosure.records import AnnexIIIAnswer, ApprovedDecision, DisclosedTarget, RefusedItem, RuleFinding
 from disclosure.services import account_for, refused_items
 from lawreq.errors import InvalidInput, NotFound
 from lawreq.roles import Role
@@ -143,6 +145,43 @@ def approved_decision(*, legal_request: LegalRequest, actor, purpose: str) -> Ap
         refused=tuple(RefusedItem(what=item["what"], reason=item["reason"]) for item in snapshot.refused),
         failing_rules=tuple(RuleFinding(**finding) for finding in snapshot.failing_rules),
         targets=targets,
+        annex_iii=annex_iii_answer_of(snapshot),
+    )
+
+
+# Decided: the answer, Annex III included, is the officer's to read (before that, the review is internal).
+ANSWERED_STATES = frozenset({State.APPROVED, State.RESPONDED, State.REJECTED})
+
+
+def annex_iii_public(legal_request: LegalRequest) -> dict | None:
+    """What an officer may read of the Annex III answer, once decided: the certificate, the ticked
+    boxes by their place in the form, label (in the active language) and article, the explanation
+    written for the issuing authority, and whether the answer came late. Never the codes, the
+    justification nor who decided."""
+    if legal_request.state not in ANSWERED_STATES:
+        return None
+    snapshot = DisclosureSnapshot.objects.filter(legal_request=legal_request).first()
+    answer = annex_iii_answer_of(snapshot)
+    if answer is None:
+        return None
+    return {
+        "certificate": certificate_of(legal_request),
+        "grounds": [
+            {"box": ground.box, "label": gettext(ground.label), "citation": ground.citation}
+            for ground in grounds_of(answer.grounds)
+        ],
+        "explanation": answer.explanation,
+        "late": answer.late,
+    }
+
+
+def annex_iii_answer_of(snapshot: DisclosureSnapshot | None) -> AnnexIIIAnswer | None:
+    if snapshot is None or not snapshot.annex_iii:
+        return None
+    return AnnexIIIAnswer(
+        grounds=tuple(snapshot.annex_iii_grounds),
+        explanation=snapshot.annex_iii_explanation,
+        late=snapshot.annex_iii_late,
     )
 
 

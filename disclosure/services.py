@@ -14,6 +14,12 @@ from django.utils.translation import gettext_noop
 from audit.actions import AuditAction
 from audit.services import audit_hash_identifier, audit_record
 from disclosure import codec
+from disclosure.annex_iii import (
+    ERR_GROUNDS_NOT_APPLICABLE,
+    ERR_GROUNDS_REQUIRED,
+    annex_iii_validate,
+    certificate_of,
+)
 from disclosure.models import (
     Approval,
     CallBack,
@@ -27,7 +33,8 @@ from disclosure.models import (
 )
 from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
-from requests_app.choices import Category, Outcome, Resolution, TargetType, label_of
+from requests_app.choices import Category, EnforcingDecision, Outcome, Resolution, TargetType, label_of
+from requests_app.e_evidence import ERR_GROUNDS_RAISED, disclosure_hold_check
 from requests_app.models import Agency, LegalRequest, Target
 from requests_app.selectors import require_legal_staff_on
 from requests_app.services import legal_request_require_not_frozen
@@ -90,6 +97,10 @@ ERR_REASONS_REQUIRED = (
 ERR_QUESTION_REQUIRED = "Asking for information needs the question to the officer (in 'reason')."
 ERR_COMMENT_REQUIRED = "Sending a proposal back needs a comment saying why."
 ERR_TEXT_TOO_LONG = "At most {max} characters."
+ERR_ANNEX_III_MISSING_AT_APPROVAL = (
+    "This answer to a European order ({certificate}) would not comply fully or in time, and the proposal gives no "
+    "Annex III grounds for the issuing authority: send it back so the analyst adds them."
+)
 
 MAX_TEXT = 5000
 # What the letter says about a refusal: these sentences, the proposal's ``reasons`` and the rules' own
@@ -252,10 +263,16 @@ def proposal_create(
     date_to: dt.date | None = None,
     reason: str = "",
     reasons: Sequence[str] | None = None,
+    annex_iii_grounds: Sequence[str] | None = None,
+    annex_iii_explanation: str = "",
 ) -> Proposal:
     """Record an analyst's proposed decision, checked against what was asked and what the checks
     allow. The caller moves the request on: ``disclose`` and ``reject`` wait for a reviewer;
     ``need_info`` asks the officer at once (it discloses nothing).
+
+    An answer to a European order (EPOC, EPOC-PR) of an EU jurisdiction that does not comply fully
+    or in time (a rejection, a narrowing, no records, past the deadline) needs the grounds of
+    Annex III of Regulation (EU) 2023/1543 (``disclosure.annex_iii``); any other answer takes none.
 
     An emergency can be proposed for disclosure only once a call-back to the agency's registry
     number is recorded as ``confirmed`` (``callback_record``); nothing proceeds while the agency is
@@ -278,6 +295,8 @@ def proposal_create(
     scopes: list[TargetScope] = []
     confirmed_callback: int | None = None
     if decision == Decision.DISCLOSE:
+        if locked.enforcing_decision == EnforcingDecision.GROUNDS_RAISED:
+            raise Conflict(ERR_GROUNDS_RAISED)
         confirmed_callback = _require_confirmed_callback(locked, checks)
         scopes = _disclosure_scopes(
             legal_request=locked,
@@ -292,6 +311,13 @@ def proposal_create(
             raise InvalidInput(ERR_REASONS_REQUIRED, field="reasons")
     elif not reason:
         raise InvalidInput(ERR_QUESTION_REQUIRED, field="reason")
+    annex_grounds, annex_explanation = _annex_iii_terms(
+        legal_request=locked,
+        decision=decision,
+        grounds=annex_iii_grounds or [],
+        explanation=_text(annex_iii_explanation, "annex_iii_explanation"),
+        falls_short=lambda: _falls_short(locked, decision, scopes, checks, letter_reasons),
+    )
 
     proposal = Proposal.objects.create(
         legal_request=locked,
@@ -302,6 +328,8 @@ def proposal_create(
         date_to=max((scope.date_to for scope in scopes), default=None),
         reason=reason,
         reasons=letter_reasons if decision != Decision.NEED_INFO else [],
+        annex_iii_grounds=list(annex_grounds),
+        annex_iii_explanation=annex_explanation,
         allowed_categories=sorted(checks.allowed_categories),
         rule_versions=checks.rule_versions,
         proposed_by=actor,
@@ -331,9 +359,47 @@ def proposal_create(
             "out_of_band_verification_required": callback_required(locked, checks),
             "confirmed_callback": confirmed_callback if decision == Decision.DISCLOSE else None,
             "rule_versions": checks.rule_versions,
+            "annex_iii_grounds": list(annex_grounds),
         },
     )
     return proposal
+
+
+def _annex_iii_terms(
+    *, legal_request: LegalRequest, decision: str, grounds: Sequence[str], explanation: str, falls_short
+) -> tuple[tuple[str, ...], str]:
+    """The Annex III grounds and explanation a proposal carries: required when the answer to a
+    European order falls short, refused (400) anywhere else."""
+    certificate = certificate_of(legal_request) if decision != Decision.NEED_INFO else ""
+    if not certificate:
+        if grounds or explanation:
+            raise InvalidInput(ERR_GROUNDS_NOT_APPLICABLE, field="annex_iii_grounds")
+        return (), ""
+    checked = annex_iii_validate(legal_request=legal_request, grounds=grounds, explanation=explanation)
+    short = falls_short()
+    if short and not checked:
+        raise InvalidInput(ERR_GROUNDS_REQUIRED.format(certificate=certificate), field="annex_iii_grounds")
+    if not short and (checked or explanation):
+        raise InvalidInput(ERR_GROUNDS_NOT_APPLICABLE, field="annex_iii_grounds")
+    return checked, explanation
+
+
+def _falls_short(
+    legal_request: LegalRequest, decision: str, scopes: Sequence[TargetScope], checks: ChecksInForce, reasons
+) -> bool:
+    """Whether the answer, as proposed, would not comply fully or in time: a rejection, anything asked
+    and not given, no account found, or the deadline already past."""
+    if decision == Decision.REJECT or legal_request.is_overdue:
+        return True
+    stub = Proposal(legal_request=legal_request, allowed_categories=sorted(checks.allowed_categories), reasons=reasons)
+    stub_scopes = [
+        ProposalTarget(target=s.target, categories=list(s.categories), date_from=s.date_from, date_to=s.date_to)
+        for s in scopes
+    ]
+    if refused_items(proposal=stub, scopes=stub_scopes):
+        return True
+    provider = get_provider()
+    return all(account_for(scope.target, provider) is None for scope in scopes)
 
 
 # Call-backs: the out-of-band verification of an emergency
@@ -471,6 +537,8 @@ def proposal_decide(*, legal_request: LegalRequest, actor, approve: bool, commen
     if approve:
         legal_request_require_not_frozen(locked)
         if proposal.decision == Decision.DISCLOSE:
+            # The enforcing authority's window (Regulation (EU) 2023/1543 Art. 10(2)) holds the data back.
+            disclosure_hold_check(locked)
             checks = checks_in_force(legal_request=locked, required=False)
             confirmed_callback = _require_confirmed_callback(locked, checks, approver=actor)
 
@@ -617,7 +685,18 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
             snapshot.outcome = Outcome.PARTIALLY_DISCLOSED
         else:
             snapshot.outcome = Outcome.DISCLOSED
-    snapshot.save(update_fields=["outcome", "refused", "failing_rules"])
+    _freeze_annex_iii(snapshot, proposal=proposal)
+    snapshot.save(
+        update_fields=[
+            "outcome",
+            "refused",
+            "failing_rules",
+            "annex_iii",
+            "annex_iii_grounds",
+            "annex_iii_explanation",
+            "annex_iii_late",
+        ]
+    )
     audit_record(
         action=AuditAction.SNAPSHOT_FROZEN,
         actor=actor,
@@ -633,9 +712,32 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
             "refused": len(snapshot.refused),
             "key_id": key_ring().current_key_id,
             "rule_versions": proposal.rule_versions,
+            "annex_iii": snapshot.annex_iii,
+            "annex_iii_grounds": snapshot.annex_iii_grounds,
+            "annex_iii_late": snapshot.annex_iii_late,
         },
     )
     return snapshot
+
+
+def _freeze_annex_iii(snapshot: DisclosureSnapshot, *, proposal: Proposal) -> None:
+    """An answer to a European order that falls short as approved (the records found, the clock now)
+    takes the form of Annex III, with the proposal's grounds. Grounds missing because the answer
+    turned out short only now (no account found, the deadline passed meanwhile) refuse the approval
+    (409): the reviewer sends it back for them."""
+    legal_request = proposal.legal_request
+    certificate = certificate_of(legal_request)
+    if not certificate:
+        return
+    due_at = legal_request.due_at
+    snapshot.annex_iii_late = bool(due_at and legal_request.clock_paused_at is None and snapshot.frozen_at > due_at)
+    snapshot.annex_iii = snapshot.outcome != Outcome.DISCLOSED or snapshot.annex_iii_late
+    if not snapshot.annex_iii:
+        return
+    if not proposal.annex_iii_grounds:
+        raise Conflict(ERR_ANNEX_III_MISSING_AT_APPROVAL.format(certificate=certificate))
+    snapshot.annex_iii_grounds = list(proposal.annex_iii_grounds)
+    snapshot.annex_iii_explanation = proposal.annex_iii_explanation
 
 
 # Withdrawal

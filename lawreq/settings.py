@@ -263,6 +263,8 @@ CONTENT_SECURITY_POLICY = {
 # Uploads: the legal document limit is checked by the service before parsing; Django spools large
 # bodies to disk instead of memory.
 LAWREQ_MAX_DOCUMENT_BYTES = env_int("LAWREQ_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+# How long an upload (or a run of the checks) waits for an incoming order's signature check.
+LAWREQ_SIGNATURE_CHECK_SECONDS = env_int("LAWREQ_SIGNATURE_CHECK_SECONDS", 20)
 # Per request: how many documents, and how many bytes in all.
 LAWREQ_MAX_DOCUMENTS_PER_REQUEST = env_int("LAWREQ_MAX_DOCUMENTS_PER_REQUEST", 10)
 LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES = env_int("LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES", 40 * 1024 * 1024)
@@ -329,6 +331,10 @@ SPECTACULAR_SETTINGS = {
         "RequestOutcomeEnum": "requests_app.models.Outcome",
         "RequestStateEnum": "requests_app.models.State",
         "CallBackOutcomeEnum": "disclosure.models.CallBackOutcome",
+        "EnforcingDecisionEnum": "requests_app.choices.EnforcingDecision",
+        "DecisionEnum": "disclosure.models.Decision",
+        "DocumentSignatureStatusEnum": "requests_app.choices.SignatureStatus",
+        "DocumentSignatureFormatEnum": "requests_app.choices.SignatureFormat",
     },
 }
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from disclosure.models import Decision
-from disclosure.records import ApprovedDecision, DisclosedTarget, RuleFinding
+from disclosure.records import AnnexIIIAnswer, ApprovedDecision, DisclosedTarget, RuleFinding
 from requests_app.choices import Outcome
 
 
@@ -34,6 +34,20 @@ class AskedTarget:
     target_id: int
     target_type: str
     display_value: str
+
+
+@dataclass(frozen=True)
+class EuropeanOrder:
+    """The certificate facts Annex III of Regulation (EU) 2023/1543 repeats (Sections A and B), for
+    a European Production or Preservation Order of an EU jurisdiction."""
+
+    certificate: str  # EPOC | EPOC-PR
+    certificate_reference: str = ""
+    validating_authority_type: str = ""
+    validating_authority_name: str = ""
+    enforcing_state: str = ""
+    enforcing_authority_name: str = ""
+    enforcing_authority_notified: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,14 @@ class LetterContent:
     # names the custodian's function (a setting).
     authenticity_certificate: bool = False
     records_custodian: str = ""
+    european_order: EuropeanOrder | None = None
+
+    @property
+    def annex_iii(self) -> AnnexIIIAnswer | None:
+        """The answer's Annex III part, when the decision says the answer to a European order falls short."""
+        if self.european_order is None or self.decision is None:
+            return None
+        return self.decision.annex_iii
 
     @property
     def disclosed_targets(self) -> tuple[DisclosedTarget, ...]:

@@ -43,6 +43,13 @@ from pypdf.generic import (
 )
 from weasyprint import HTML
 
+from disclosure.annex_iii import (
+    ANNEX_III_SOURCE,
+    ANNEX_III_TITLE,
+    CLARIFICATION_GROUNDS,
+    GROUNDS,
+    THIRD_COUNTRY_GROUND,
+)
 from disclosure.records import DisclosedTarget
 from letters.annex import AnnexSection, annex_page_count, annex_render, utc_seconds
 from letters.certificate import AuthenticityCertificate, CertifiedFile, certificate_for, certified_file
@@ -72,6 +79,14 @@ TITLES = {
     LetterKind.REJECTION: gettext_lazy("Response to a request for user data: request rejected"),
 }
 PARTIAL_TITLE = gettext_lazy("Response to a request for user data: records partially disclosed")
+# Section D(a)'s opening, by how the answer falls short.
+ANNEX_III_LEADS = {
+    "not_executed": gettext_lazy("The %(certificate)s cannot be executed, for the following reasons:"),
+    "not_in_full": gettext_lazy("The %(certificate)s cannot be executed in full, for the following reasons:"),
+    "not_in_time": gettext_lazy(
+        "The %(certificate)s could not be executed within the deadline, for the following reasons:"
+    ),
+}
 # A letter in another language carries its English copy, embedded like the records' exports
 # (docs/signing.md): the signature covers it too.
 ENGLISH = "en"
@@ -427,6 +442,7 @@ def _letter_shape(content: LetterContent) -> tuple:
         len(content.documents),
         len(content.failing_rules) + len(content.rejection_reasons),
         len(decision.refused) + len(decision.reasons) if decision else 0,
+        content.annex_iii,
         tuple((t.found, t.categories, len(t.phone_numbers), len(t.profile or ())) for t in content.disclosed_targets),
     )
 
@@ -438,6 +454,8 @@ def target_numbers(content: LetterContent) -> dict[int, int]:
 
 
 def _title(content: LetterContent) -> str:
+    if content.annex_iii is not None and content.kind != LetterKind.DISCLOSURE:
+        return _(ANNEX_III_TITLE)
     if content.kind == LetterKind.DISCLOSURE and content.decision and content.decision.outcome == "partially_disclosed":
         return str(PARTIAL_TITLE)
     return str(TITLES[content.kind])
@@ -590,6 +608,7 @@ def letter_context(
         "attachments": attachments,
         "summarised": summaries is not None,
         "certificate": _certificate_context(certificate) if certificate else None,
+        "annex_iii": _annex_iii_context(content),
     }
 
 
@@ -602,6 +621,50 @@ def _certificate_context(certificate: AuthenticityCertificate) -> dict:
         "ref": certificate.ref,
         "executed_on": certificate.executed_on.isoformat(),
         "files": [{"name": f.name, "size": f"{f.size:,}", "sha256": f.sha256} for f in certificate.files],
+    }
+
+
+def _annex_iii_context(content: LetterContent) -> dict | None:
+    """Annex III of Regulation (EU) 2023/1543 as the letter prints it: every box of Section D(a), the
+    chosen ones ticked, in the letter's language; the enforcing authority when one was notified."""
+    answer, order = content.annex_iii, content.european_order
+    if answer is None or order is None:
+        return None
+    outcome = content.decision.outcome if content.decision else ""
+    if content.kind != LetterKind.DISCLOSURE:
+        lead = "not_executed"
+    elif outcome == "partially_disclosed":
+        lead = "not_in_full"
+    else:
+        lead = "not_in_time"
+    chosen = set(answer.grounds)
+    validating = " ".join(
+        part
+        for part in (
+            label_of(AuthorityType, order.validating_authority_type) if order.validating_authority_type else "",
+            order.validating_authority_name,
+        )
+        if part
+    )
+    enforcing = ", ".join(part for part in (order.enforcing_authority_name, order.enforcing_state) if part)
+    return {
+        "source": ANNEX_III_SOURCE,
+        "title": _(ANNEX_III_TITLE),
+        "certificate": order.certificate,
+        "certificate_reference": order.certificate_reference,
+        "validating_authority": validating,
+        "enforcing_notified": order.enforcing_authority_notified,
+        "enforcing_authority": enforcing or _("(not named)"),
+        "lead": ANNEX_III_LEADS[lead] % {"certificate": order.certificate},
+        "boxes": [
+            {"label": _(ground.label), "citation": ground.citation, "ticked": ground.code in chosen}
+            for ground in GROUNDS
+        ],
+        "late": answer.late and lead != "not_in_time",
+        "partial": lead == "not_in_full",
+        "explanation": answer.explanation,
+        "third_country": THIRD_COUNTRY_GROUND in chosen,
+        "clarification": bool(CLARIFICATION_GROUNDS & chosen),
     }
 
 

@@ -36,7 +36,7 @@ from disclosure.services import snapshot_shred
 from letters.models import Response, ResponseStatus
 from requests_app.models import LegalDocument, LegalRequest
 from requests_app.states import State
-from subscribers.models import PreservationHold
+from subscribers.selectors import holds_in_force
 from subscribers.services import preservation_holds_expire
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class Expired:
 def _held_requests(now: dt.datetime) -> QuerySet[LegalRequest]:
     """Requests nothing may be purged of: a legal hold, or an active preservation hold on the
     request or on the preservation order it belongs to."""
-    preserving = PreservationHold.objects.filter(expires_at__gt=now).values("legal_request_id")
+    preserving = holds_in_force(now=now).values("legal_request_id")
     return LegalRequest.objects.filter(
         Q(legal_hold=True) | Q(pk__in=preserving) | Q(preservation_of_id__in=preserving)
     ).values("pk")

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
+from disclosure.annex_iii import certificate_of
 from disclosure.records import ApprovedDecision
 from lawreq.errors import NotFound, NotPermitted
 from lawreq.roles import is_legal_staff
 from letters.certificate import certificate_check, records_custodian
-from letters.content import AskedTarget, DocumentDigest, LetterContent, letter_kind_for
+from letters.content import AskedTarget, DocumentDigest, EuropeanOrder, LetterContent, letter_kind_for
 from letters.models import Response, ResponseStatus
 from letters.verification import PROBLEM_NOT_ISSUED, Verification, pdf_signature_check
 from requests_app.choices import Outcome
@@ -71,6 +72,22 @@ def letter_content_for(
         language=legal_request.agency.language,
         authenticity_certificate=legal_request.authenticity_certificate,
         records_custodian=records_custodian(),
+        european_order=european_order_of(legal_request),
+    )
+
+
+def european_order_of(legal_request: LegalRequest) -> EuropeanOrder | None:
+    certificate = certificate_of(legal_request)
+    if not certificate:
+        return None
+    return EuropeanOrder(
+        certificate=certificate,
+        certificate_reference=legal_request.certificate_reference,
+        validating_authority_type=legal_request.validating_authority_type,
+        validating_authority_name=legal_request.validating_authority_name,
+        enforcing_state=legal_request.enforcing_state,
+        enforcing_authority_name=legal_request.enforcing_authority_name,
+        enforcing_authority_notified=legal_request.enforcing_authority_notified,
     )
 
 

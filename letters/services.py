@@ -26,7 +26,7 @@ from requests import RequestException
 from audit.actions import AuditAction
 from audit.services import audit_record
 from disclosure.models import Decision
-from disclosure.records import ApprovedDecision, DisclosedTarget, RuleFinding
+from disclosure.records import AnnexIIIAnswer, ApprovedDecision, DisclosedTarget, RuleFinding
 from disclosure.selectors import approved_decision, proposal_preview
 from disclosure.services import REASON_NOT_ALLOWED
 from lawreq.errors import Conflict, Gone, NotFound
@@ -469,6 +469,13 @@ def approval_letter_preview(*, legal_request: LegalRequest, actor) -> bytes:
         if quotes_rules
         else (),
         targets=tuple(targets),
+        annex_iii=AnnexIIIAnswer(
+            grounds=tuple(proposal.annex_iii_grounds),
+            explanation=proposal.annex_iii_explanation,
+            late=legal_request.is_overdue,
+        )
+        if proposal.annex_iii_grounds
+        else None,
     )
     content = selectors.letter_content_for(legal_request=legal_request, decision=decision, responded_at=now)
     pdf = letter_preview_render(content, ip_event_counts=ip_event_counts)

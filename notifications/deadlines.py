@@ -23,11 +23,13 @@ from lawreq.roles import Role
 from notifications import services, tasks
 from notifications.models import AnalystDigest, DeadlineAlert, Event
 from notifications.recipients import role_holders, staff_side
+from requests_app.choices import ProcessType
 from requests_app.deadlines import fraction_reached_at
 from requests_app.models import LegalRequest
 from requests_app.states import OPEN_STATES
 
 OVERDUE = "overdue"
+ENFORCING_WINDOW_ENDED = "enforcing_window"  # DeadlineAlert.kind: at most 20 characters
 DIGEST_SUBJECT = "[lawreq] Your requests on {day}"
 DIGEST_BODY = (
     "Open requests assigned to you ({assigned_count}):\n{assigned}\n\n"
@@ -77,6 +79,52 @@ def deadline_alerts_send(*, now: dt.datetime | None = None) -> int:
         pending = [kind for kind in alerts_due(candidate, now) if kind not in recorded.get(candidate.pk, set())]
         if pending:
             sent += _alert(legal_request_id=candidate.pk, kinds=pending, now=now)
+    return sent + enforcing_window_alerts_send(now=now)
+
+
+def _enforcing_windows_ended(now: dt.datetime):
+    """Open requests whose enforcing authority's window (Regulation (EU) 2023/1543 Art. 10(2)) ended
+    without a recorded decision, not yet told: the data held back may now go."""
+    return (
+        LegalRequest.objects.filter(
+            state__in=OPEN_STATES, enforcing_window_ends_at__lte=now, enforcing_decision="", emergency=False
+        )
+        .exclude(process_type=ProcessType.EMERGENCY_DISCLOSURE)
+        .exclude(pk__in=DeadlineAlert.objects.filter(kind=ENFORCING_WINDOW_ENDED).values("legal_request"))
+    )
+
+
+def enforcing_window_alerts_send(*, now: dt.datetime | None = None) -> int:
+    """Tell the legal team, once per request, that the enforcing authority's window ended: the
+    disclosure it held back may now be approved. Returns how many were sent now."""
+    now = now or timezone.now()
+    sent = 0
+    for legal_request_id in _enforcing_windows_ended(now).values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = (
+                _enforcing_windows_ended(now)
+                .select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=legal_request_id)
+                .first()
+            )
+            if locked is None or not _record(locked, ENFORCING_WINDOW_ENDED):
+                continue
+            services.notify(
+                event=Event.ENFORCING_WINDOW_ENDED,
+                legal_request=locked,
+                recipients=list(staff_side(locked)),
+                occurrence=f"{ENFORCING_WINDOW_ENDED}:{locked.pk}",
+            )
+            audit_record(
+                action=AuditAction.DEADLINE_REMINDED,
+                obj=locked,
+                request_ref=locked.ref,
+                details={
+                    "kind": ENFORCING_WINDOW_ENDED,
+                    "enforcing_window_ends_at": locked.enforcing_window_ends_at.astimezone(dt.UTC).isoformat(),
+                },
+            )
+        sent += 1
     return sent
 
 

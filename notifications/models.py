@@ -21,6 +21,10 @@ class Event(models.TextChoices):
     PROPOSAL_SENT_BACK = "proposal_sent_back", "Your proposal was sent back"
     DEADLINE_REMINDER = "deadline_reminder", "A request's deadline is approaching"
     DEADLINE_OVERDUE = "deadline_overdue", "A request is overdue"
+    ENFORCING_WINDOW_ENDED = (
+        "enforcing_window_ended",
+        "The enforcing authority's window ended without grounds for refusal: the disclosure may be approved",
+    )
     # For the reviewers, when the work behind a request goes wrong
     LETTER_FAILED = "letter_failed", "A response letter could not be produced"
     REQUEST_STUCK = "request_stuck", "A request is waiting too long for the workers"

@@ -35,6 +35,7 @@ from requests_app.models import (
     LegalDocument,
     LegalRequest,
     Officer,
+    TrustRoot,
     language_for_country,
 )
 from requests_app.officers import officer_approve, officer_deactivate, officer_refuse
@@ -51,6 +52,7 @@ from requests_app.services import (
     officer_create,
     officer_email_check,
 )
+from requests_app.trust import trust_root_new
 from requests_app.webhooks import agency_webhook_secret_rotate, webhook_url_addresses
 
 ERR_EMAIL_DOMAINS = 'A list of domain names, e.g. ["police.fr"].'
@@ -310,7 +312,7 @@ class DocumentInline(admin.TabularInline):
     model = LegalDocument
     extra = 0
     can_delete = False
-    fields = ("name", "sha256", "size", "uploaded_at")
+    fields = ("name", "sha256", "size", "uploaded_at", "signature_status", "signature_signer", "signature_reason")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -454,3 +456,86 @@ class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
     def get_queryset(self, request):
         # An agency's group is the agency's: changed only through the agency and officer admins.
         return super().get_queryset(request).exclude(name__startswith=AGENCY_GROUP_PREFIX)
+
+
+class TrustRootForm(forms.ModelForm):
+    certificate = forms.FileField(help_text="The CA certificate, PEM or DER")
+
+    class Meta:
+        model = TrustRoot
+        fields = ("jurisdiction", "label")
+
+    def __init__(self, *args, actor=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("certificate")
+        if upload is None or data.get("jurisdiction") is None:
+            return data
+        if upload.size > TRUST_ROOT_MAX_BYTES:
+            raise forms.ValidationError(ERR_CERTIFICATE_SIZE)
+        try:
+            self.root = trust_root_new(
+                jurisdiction=data["jurisdiction"],
+                label=data.get("label", ""),
+                certificate=upload.read(),
+                actor=self.actor,
+            )
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+        return data
+
+
+TRUST_ROOT_MAX_BYTES = 64 * 1024
+ERR_CERTIFICATE_SIZE = "A certificate file is at most 64 KB."
+
+
+@admin.register(TrustRoot)
+class TrustRootAdmin(AuditedModelAdmin):
+    """Roots are added and removed, never edited: a changed certificate is another root."""
+
+    list_display = ("label", "jurisdiction", "subject", "not_valid_before", "not_valid_after", "is_current", "added_by")
+    list_filter = ("jurisdiction",)
+    search_fields = ("label", "subject", "fingerprint_sha256")
+    readonly_fields = (
+        "jurisdiction",
+        "label",
+        "subject",
+        "fingerprint_sha256",
+        "not_valid_before",
+        "not_valid_after",
+        "added_by",
+        "added_at",
+    )
+    audit_plain_fields = ("label", "subject", "fingerprint_sha256")
+
+    @admin.display(boolean=True, description="valid now")
+    def is_current(self, root: TrustRoot) -> bool:
+        return root.is_current
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change, **kwargs)
+        form = TrustRootForm
+
+        class ActorTrustRootForm(form):
+            def __init__(self, *args, **inner) -> None:
+                super().__init__(*args, actor=request.user, **inner)
+
+        return ActorTrustRootForm
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        root = form.root
+        for name in ("certificate_der", "fingerprint_sha256", "subject", "not_valid_before", "not_valid_after"):
+            setattr(obj, name, getattr(root, name))
+        obj.label = root.label
+        obj.added_by = request.user
+        super().save_model(request, obj, form, change)

@@ -22,11 +22,13 @@ from lawreq.errors import InvalidInput
 from lawreq.filters import FilterSet
 from requests_app import selectors, services
 from requests_app.auth import token_obtain, token_revoke
+from requests_app.e_evidence import enforcing_decision_record
 from requests_app.legal_hold import legal_request_legal_hold_set
 from requests_app.models import ApiToken, LegalRequest
 from requests_app.serializers import (
     AssignSerializer,
     DocumentSerializer,
+    EnforcingDecisionSerializer,
     LegalHoldSerializer,
     LegalRequestSerializer,
     LegalRequestSummarySerializer,
@@ -39,6 +41,7 @@ ERR_IDEMPOTENCY_KEY = "Idempotency-Key must be 1 to 200 printable characters."
 ERR_NO_FILE = "Send the document as multipart form field 'file'."
 LEGAL_HOLD_RESOURCE = "requests_app.legalrequest.legal_hold"
 ASSIGN_RESOURCE = "requests_app.legalrequest.assign"
+ENFORCING_DECISION_RESOURCE = "requests_app.legalrequest.enforcing_decision"
 
 
 class TokenView(APIView):
@@ -191,6 +194,32 @@ class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.Gener
         )
         return request_detail_response(legal_request, request=request)
 
+    @extend_schema(
+        request=EnforcingDecisionSerializer,
+        responses={200: LegalRequestSerializer},
+        description="Record what the enforcing authority notified of a European Production Order answered within "
+        "its window (Regulation (EU) 2023/1543 Art. 10(2), 12): `no_grounds` (it confirmed it raises none: the data "
+        "may be disclosed before the window ends) or `grounds_raised` with the `grounds` of Art. 12(1) (the data "
+        "may not be disclosed). Once per request, while the window runs (409 otherwise, or when no enforcing "
+        "authority was notified). Until the window ends, approving a disclosure answers 409 unless `no_grounds` "
+        "is recorded (not in an emergency, where the data goes within 8 hours). Analysts and reviewers only "
+        "(anyone else: 404); audited.",
+    )
+    @action(detail=True, methods=["post"], url_path="enforcing-decision")
+    def enforcing_decision(self, request, ref=None):
+        legal_request = selectors.legal_request_get_for_staff(
+            user=request.user, ref=ref, resource=ENFORCING_DECISION_RESOURCE
+        )
+        serializer = EnforcingDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        enforcing_decision_record(
+            legal_request=legal_request,
+            actor=request.user,
+            decision=serializer.validated_data["decision"],
+            grounds=serializer.validated_data["grounds"],
+        )
+        return request_detail_response(legal_request, request=request)
+
     def _officer_request(self, ref: str) -> LegalRequest:
         return selectors.legal_request_get_for_officer(user=self.request.user, ref=ref)
 
@@ -224,12 +253,30 @@ class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.Gener
         return request_detail_response(legal_request)
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("DocumentUpload", {"file": serializers.FileField()})},
+        request={
+            "multipart/form-data": inline_serializer(
+                "DocumentUpload",
+                {
+                    "file": serializers.FileField(
+                        help_text="A PDF, a signed .p7m holding one, or an ASiC container (.asics, .asice, .scs, "
+                        ".sce) holding one"
+                    ),
+                    "signature": serializers.FileField(
+                        required=False, help_text="Optional: the PDF's detached CAdES signature (.p7s), at most 1 MB"
+                    ),
+                },
+            )
+        },
         responses={201: DocumentSerializer},
         description=(
             "Attach a legal document (a PDF, at most LAWREQ_MAX_DOCUMENT_BYTES). It is stored encrypted. A request "
             "holds at most LAWREQ_MAX_DOCUMENTS_PER_REQUEST documents (409 beyond) of at most "
-            "LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES in all (413 beyond); a refused upload stores nothing."
+            "LAWREQ_MAX_REQUEST_DOCUMENTS_BYTES in all (413 beyond); a refused upload stores nothing. "
+            "A signed order may come signed inside the PDF (PAdES), with a detached signature (field 'signature'), "
+            "as an enveloping .p7m or in an ASiC (e-CODEX) container; the PDF it holds is the document, anything "
+            "else is a 415. The signature is validated offline against the trust roots configured for the "
+            "request's jurisdiction and its region, and the result is in 'signature' (the officer sees only "
+            "'signed' and 'verified')."
         ),
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
@@ -238,8 +285,10 @@ class LegalRequestViewSet(JSONErrorsMixin, mixins.ListModelMixin, viewsets.Gener
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput(ERR_NO_FILE, field="file")
-        document = services.legal_request_add_document(legal_request=legal_request, actor=request.user, upload=upload)
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        document = services.legal_request_add_document(
+            legal_request=legal_request, actor=request.user, upload=upload, signature=request.FILES.get("signature")
+        )
+        return Response(DocumentSerializer(document, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=None,

@@ -6,7 +6,7 @@ class RequestsAppConfig(AppConfig):
     name = "requests_app"
 
     def ready(self) -> None:
-        from requests_app import schema  # noqa: F401  (registers the token's OpenAPI description)
+        from requests_app import checks, schema  # noqa: F401  (register the system checks, the token's OpenAPI description)
         from requests_app.models import Target
         from requests_app.webhooks import agency_webhook_seal_context
         from vault.crypto import register_sealed_field, register_sealed_file

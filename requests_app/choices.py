@@ -44,6 +44,56 @@ class AuthorityType(models.TextChoices):
     OTHER = "other", _("Other authority")
 
 
+class IpPurpose(models.TextChoices):
+    """Why IP addresses are asked for (Regulation (EU) 2023/1543 Art. 3(10) against Art. 3(11))."""
+
+    IDENTIFICATION = "identification", _("Solely to identify the user")
+    TRAFFIC = "traffic", _("Traffic data (beyond identifying the user)")
+
+
+class EnforcingDecision(models.TextChoices):
+    """What the enforcing authority notified of a European Production Order answered (Art. 10, 12)."""
+
+    NO_GROUNDS = "no_grounds", _("No grounds for refusal raised")
+    GROUNDS_RAISED = "grounds_raised", _("Grounds for refusal raised")
+
+
+class DataKind(models.TextChoices):
+    """The Regulation's data categories (Art. 3(9)-(12)), which decide who may order them and whether the
+    enforcing state is notified; a request's kinds follow from its categories and the IP purpose."""
+
+    SUBSCRIBER = "subscriber", _("Subscriber data")
+    IDENTIFICATION = "identification", _("Data requested solely to identify the user")
+    TRAFFIC = "traffic", _("Traffic data")
+    CONTENT = "content", _("Content data")
+
+
+def data_kind_of(category: str, *, ip_purpose: str) -> str:
+    """An IP address asked solely to identify the user is identification data (Art. 3(10)); without that
+    stated purpose it is traffic data, the stricter reading."""
+    if category == Category.CONTENT:
+        return DataKind.CONTENT
+    if category == Category.IP_ADDRESSES:
+        return DataKind.IDENTIFICATION if ip_purpose == IpPurpose.IDENTIFICATION else DataKind.TRAFFIC
+    return DataKind.SUBSCRIBER
+
+
+def data_kinds(categories, *, ip_purpose: str) -> frozenset[str]:
+    return frozenset(data_kind_of(category, ip_purpose=ip_purpose) for category in categories)
+
+
+class RefusalGround(models.TextChoices):
+    """The grounds for refusal an enforcing authority may raise against a European Production Order (Art. 12(1))."""
+
+    IMMUNITY_OR_PRIVILEGE = (
+        "immunity_or_privilege",
+        _("Immunities or privileges, or freedom of the press and expression"),
+    )
+    FUNDAMENTAL_RIGHTS = "fundamental_rights", _("A manifest breach of a fundamental right")
+    NE_BIS_IN_IDEM = "ne_bis_in_idem", _("Ne bis in idem")
+    DOUBLE_CRIMINALITY = "double_criminality", _("Not an offence under the law of the enforcing state")
+
+
 class LegalChannel(models.TextChoices):
     DIRECT = "direct", _("Direct request to the provider")
     MLAT = "mlat", _("Mutual legal assistance")
@@ -95,3 +145,20 @@ class UserNoticeStatus(models.TextChoices):
     SENT = "sent", _("Given")
     WITHHELD = "withheld", _("Withheld")
     NOT_REQUIRED = "not_required", _("Not required")
+
+
+class SignatureStatus(models.TextChoices):
+    """What the digital signature of an incoming legal document proved when it was last checked."""
+
+    UNSIGNED = "unsigned", _("Not signed")
+    VALID = "valid", _("Valid signature")
+    INVALID = "invalid", _("Invalid signature (altered or broken)")
+    UNTRUSTED = "untrusted", _("Signature from an untrusted authority")
+    EXPIRED = "expired", _("Signing certificate expired or not yet valid")
+    UNSUPPORTED = "unsupported", _("Signature format not supported")
+
+
+class SignatureFormat(models.TextChoices):
+    PADES = "pades", _("PAdES (inside the PDF)")
+    CADES = "cades", _("CAdES (.p7s / .p7m)")
+    ASIC = "asic", _("ASiC container")

@@ -13,11 +13,15 @@ from knox.models import AbstractAuthToken
 
 from requests_app.choices import (
     AuthorityType,
+    EnforcingDecision,
+    IpPurpose,
     LegalChannel,
     OffenseCategory,
     Outcome,
     ProcessType,
     Resolution,
+    SignatureFormat,
+    SignatureStatus,
     TargetType,
     UserNoticeStatus,
 )
@@ -222,6 +226,19 @@ class LegalRequest(models.Model):
     preservation_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="productions"
     )
+    # e-Evidence (Regulation (EU) 2023/1543): the certificate's fields (Annexes I and II) and the
+    # enforcing authority's notification window (Art. 8, 10); see docs/e-evidence.md.
+    certificate_reference = models.CharField(max_length=100, blank=True)
+    ip_purpose = models.CharField(max_length=20, choices=IpPurpose.choices, blank=True)
+    validating_authority_type = models.CharField(max_length=20, choices=AuthorityType.choices, blank=True)
+    validating_authority_name = models.CharField(max_length=200, blank=True)
+    enforcing_state = models.CharField(max_length=2, blank=True, help_text="EU member state code, e.g. IE")
+    enforcing_authority_name = models.CharField(max_length=200, blank=True)
+    enforcing_authority_notified = models.BooleanField(default=False)
+    enforcing_window_ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    enforcing_decision = models.CharField(max_length=20, choices=EnforcingDecision.choices, blank=True)
+    enforcing_decision_at = models.DateTimeField(null=True, blank=True)
+    enforcing_grounds = models.JSONField(default=list, blank=True, help_text="RefusalGround values raised")
 
     received_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # The last (re)submission: what the legal team verifies (a call-back) is the request as it stands since.
@@ -414,6 +431,20 @@ class LegalDocument(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
     # Set when the retention period deleted the sealed file from storage; the row and sha256 stay.
     purged_at = models.DateTimeField(null=True, blank=True)
+    # The document's own digital signature as last checked (``requests_app.signatures``).
+    signature_status = models.CharField(
+        max_length=12, choices=SignatureStatus.choices, default=SignatureStatus.UNSIGNED
+    )
+    signature_format = models.CharField(max_length=8, choices=SignatureFormat.choices, blank=True)
+    signature_signer = models.CharField(max_length=500, blank=True, help_text="Subject CN and organisation")
+    signature_issuer = models.CharField(max_length=500, blank=True)
+    signature_qualified = models.BooleanField(default=False)
+    signature_signed_at = models.DateTimeField(null=True, blank=True)
+    signature_checked_at = models.DateTimeField(null=True, blank=True)
+    signature_reason = models.CharField(max_length=300, blank=True)
+    # A CAdES signature that came beside or around the PDF, sealed, kept (content detached) so the
+    # document can be checked again when the trust roots change.
+    signature_cms_sealed = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -423,6 +454,45 @@ class LegalDocument(models.Model):
 
     def seal_context(self) -> str:
         return document_seal_context(legal_request_id=self.legal_request_id, sha256=self.sha256)
+
+    def signature_seal_context(self) -> str:
+        return f"{self.seal_context()}:signature"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signature_status != SignatureStatus.UNSIGNED
+
+
+class TrustRoot(models.Model):
+    """A CA certificate whose signatures on incoming orders are trusted for a jurisdiction and, through
+    ``Jurisdiction.parent``, for its members (an EU root serves France)."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="trust_roots")
+    label = models.CharField(max_length=200)
+    certificate_der = models.BinaryField()
+    fingerprint_sha256 = models.CharField(max_length=64)
+    subject = models.CharField(max_length=500)
+    not_valid_before = models.DateTimeField()
+    not_valid_after = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["jurisdiction__code", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "fingerprint_sha256"], name="trust_root_unique_per_jurisdiction"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.jurisdiction.code})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.not_valid_before <= timezone.now() < self.not_valid_after
 
 
 class LegalRequestGroupObjectPermission(GroupObjectPermissionBase):

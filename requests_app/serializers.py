@@ -17,10 +17,15 @@ from lawreq.roles import is_legal_staff
 from requests_app.choices import (
     AuthorityType,
     Category,
+    EnforcingDecision,
+    IpPurpose,
     LegalChannel,
     OffenseCategory,
     Outcome,
     ProcessType,
+    RefusalGround,
+    SignatureFormat,
+    SignatureStatus,
     TargetType,
 )
 from requests_app.models import FollowUpState, Jurisdiction, LegalRequest
@@ -29,6 +34,7 @@ from requests_app.states import State
 
 ERR_UNKNOWN_JURISDICTION = "Unknown jurisdiction '{code}'."
 ERR_DUPLICATE_CATEGORY = "Each category may appear once."
+ERR_ENFORCING_STATE_CODE = "Give the enforcing state as a two-letter member-state code, e.g. IE."
 
 AUTHENTICITY_CERTIFICATE_HELP = (
     "true asks for a certificate of authenticity of business records in the response letter, in the form US courts "
@@ -71,6 +77,27 @@ class IssuingAuthoritySerializer(RejectUnknownFieldsMixin, serializers.Serialize
     name = StrictCharField(max_length=200, allow_blank=True, required=False, default="")
 
 
+class EnforcingAuthoritySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    state = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        max_length=2,
+        help_text="The member state where the order is enforced (ISO 3166-1 alpha-2, e.g. IE): an EU member state "
+        "bound by Regulation (EU) 2023/1543, other than the issuing state",
+        error_messages={
+            "invalid": ERR_ENFORCING_STATE_CODE,
+            "blank": ERR_ENFORCING_STATE_CODE,
+            "max_length": ERR_ENFORCING_STATE_CODE,
+        },
+    )
+    name = StrictCharField(max_length=200, allow_blank=True, required=False, default="")
+    notified = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="The issuing authority notified the enforcing authority (Art. 8): for traffic data other than "
+        "data requested solely to identify the user, and for content data",
+    )
+
+
 class TargetInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     type = serializers.ChoiceField(choices=TargetType.choices)
     value = StrictCharField(max_length=200, trim_whitespace=True)
@@ -104,6 +131,26 @@ class LegalRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializ
     )
     targets = serializers.ListField(child=TargetInputSerializer(), min_length=1, max_length=MAX_TARGETS)
     preservation_of = StrictCharField(max_length=20, required=False, allow_blank=True)
+    # e-Evidence (Regulation (EU) 2023/1543): the certificate's fields, for a European Production Order
+    # (EPOC, Annex I) or Preservation Order (EPOC-PR, Annex II) from an EU member state only.
+    certificate_reference = StrictCharField(
+        max_length=100, allow_blank=True, required=False, help_text="The EPOC or EPOC-PR's own reference"
+    )
+    ip_purpose = serializers.ChoiceField(
+        choices=IpPurpose.choices,
+        allow_blank=True,
+        required=False,
+        help_text="Why IP addresses are requested: `identification` (solely to identify the user, Art. 3(10): a "
+        "judge, court or prosecutor, any offence) or `traffic` (traffic data: a judge or court, offences of at "
+        "least 3 years or listed ones)",
+    )
+    validating_authority = IssuingAuthoritySerializer(
+        required=False,
+        allow_null=True,
+        help_text="The judge, court or prosecutor who validated an order issued by another authority (Art. 4(1)(b), "
+        "4(2)(b)); null clears it",
+    )
+    enforcing_authority = EnforcingAuthoritySerializer(required=False, allow_null=True, help_text="null clears it")
 
     def validate_categories(self, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
@@ -115,6 +162,15 @@ class LegalRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializ
         if authority is not None:
             attrs["issuing_authority_type"] = authority["type"]
             attrs["issuing_authority_name"] = authority.get("name", "")
+        if "validating_authority" in attrs:
+            validating = attrs.pop("validating_authority") or {"type": "", "name": ""}
+            attrs["validating_authority_type"] = validating["type"]
+            attrs["validating_authority_name"] = validating.get("name", "")
+        if "enforcing_authority" in attrs:
+            enforcing = attrs.pop("enforcing_authority") or {"state": "", "name": "", "notified": False}
+            attrs["enforcing_state"] = enforcing["state"].upper()
+            attrs["enforcing_authority_name"] = enforcing.get("name", "")
+            attrs["enforcing_authority_notified"] = enforcing.get("notified", False)
         return attrs
 
 
@@ -124,12 +180,92 @@ class TargetSerializer(serializers.Serializer):
     value = serializers.CharField(source="display_value")
 
 
+class DocumentSignatureSerializer(serializers.Serializer):
+    """The document's digital signature as last checked. Officers get ``signed`` and ``verified``
+    only; the legal team gets the rest."""
+
+    signed = serializers.BooleanField(source="is_signed")
+    verified = serializers.SerializerMethodField(help_text="The signature is valid and chains to a trust root")
+    status = serializers.ChoiceField(
+        source="signature_status", choices=SignatureStatus.choices, required=False, help_text="Legal team only"
+    )
+    format = serializers.ChoiceField(
+        source="signature_format",
+        choices=SignatureFormat.choices,
+        allow_blank=True,
+        required=False,
+        help_text="Legal team only",
+    )
+    signer = serializers.CharField(source="signature_signer", required=False, help_text="Legal team only: CN, O")
+    issuer = serializers.CharField(source="signature_issuer", required=False, help_text="Legal team only")
+    qualified = serializers.BooleanField(
+        source="signature_qualified",
+        required=False,
+        help_text="Legal team only: the signer's certificate declares an EU qualified seal or signature (QCStatements)",
+    )
+    signed_at = serializers.DateTimeField(source="signature_signed_at", allow_null=True, required=False)
+    checked_at = serializers.DateTimeField(source="signature_checked_at", allow_null=True, required=False)
+    reason = serializers.CharField(source="signature_reason", required=False, help_text="Legal team only")
+
+    OFFICER_FIELDS = frozenset({"signed", "verified"})
+
+    def get_verified(self, document) -> bool:
+        return document.signature_status == SignatureStatus.VALID
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not is_legal_staff(request.user):
+            return {key: value for key, value in data.items() if key in self.OFFICER_FIELDS}
+        return data
+
+
 class DocumentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     sha256 = serializers.CharField()
     size = serializers.IntegerField()
     uploaded_at = serializers.DateTimeField()
+    signature = DocumentSignatureSerializer(source="*", read_only=True)
+
+
+class ValidatingAuthorityOutSerializer(serializers.Serializer):
+    type = serializers.CharField(source="validating_authority_type")
+    name = serializers.CharField(source="validating_authority_name")
+
+
+class EnforcingAuthorityOutSerializer(serializers.Serializer):
+    state = serializers.CharField(source="enforcing_state")
+    name = serializers.CharField(source="enforcing_authority_name")
+    notified = serializers.BooleanField(source="enforcing_authority_notified")
+    window_ends_at = serializers.DateTimeField(
+        source="enforcing_window_ends_at",
+        allow_null=True,
+        help_text="Until when the enforcing authority may raise grounds for refusal (10 days after receipt; "
+        "96 hours after notification in an emergency); null when no window runs",
+    )
+    decision = serializers.ChoiceField(
+        source="enforcing_decision", choices=EnforcingDecision.choices, allow_blank=True, help_text="'' until recorded"
+    )
+    decided_at = serializers.DateTimeField(source="enforcing_decision_at", allow_null=True)
+    grounds = serializers.ListField(
+        source="enforcing_grounds", child=serializers.ChoiceField(choices=RefusalGround.choices)
+    )
+
+
+class EnforcingDecisionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=EnforcingDecision.choices,
+        help_text="`no_grounds`: the enforcing authority confirmed it raises no grounds (the data may go before "
+        "the window ends); `grounds_raised`: it raised grounds for refusal (the data may not go)",
+    )
+    grounds = serializers.ListField(
+        child=serializers.ChoiceField(choices=RefusalGround.choices),
+        required=False,
+        default=list,
+        max_length=len(RefusalGround.choices),
+        help_text="With `grounds_raised`: the grounds of Art. 12(1) it raised",
+    )
 
 
 class IssuingAuthorityOutSerializer(serializers.Serializer):
@@ -180,6 +316,45 @@ def register_letter_status(reader: Callable[[LegalRequest, bool], dict | None]) 
     _letter_status_reader = reader
 
 
+# The answer in the form of Annex III of Regulation (EU) 2023/1543 belongs to the disclosure app, a
+# layer above: it registers how the request's Annex III answer is read.
+_annex_iii_reader: Callable[[LegalRequest], dict | None] | None = None
+
+
+def register_annex_iii_reader(reader: Callable[[LegalRequest], dict | None]) -> None:
+    global _annex_iii_reader
+    _annex_iii_reader = reader
+
+
+ANNEX_III_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": (
+        "Set once decided when the answer to a European Production or Preservation Order (EPOC, EPOC-PR) of an EU "
+        "jurisdiction does not comply fully or in time: the letter then takes the form of Annex III of Regulation "
+        "(EU) 2023/1543. `grounds` are the ticked boxes of its Section D(a): `box` (their place in the form), "
+        "`label`, `citation`; `explanation` is Section D(b), written for the issuing authority; `late`: answered "
+        "after the deadline. Null otherwise."
+    ),
+    "properties": {
+        "certificate": {"type": "string", "enum": ["EPOC", "EPOC-PR"]},
+        "grounds": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "box": {"type": "integer"},
+                    "label": {"type": "string"},
+                    "citation": {"type": "string"},
+                },
+            },
+        },
+        "explanation": {"type": "string"},
+        "late": {"type": "boolean"},
+    },
+}
+
+
 class FollowUpSerializer(serializers.Serializer):
     state = serializers.ChoiceField(source="followup_state", choices=FollowUpState.choices)
     due_at = serializers.DateTimeField(source="followup_due_at")
@@ -214,6 +389,12 @@ class LegalRequestSerializer(serializers.Serializer):
     targets = TargetSerializer(many=True)
     documents = DocumentSerializer(many=True)
     preservation_of = serializers.CharField(source="preservation_of.ref", allow_null=True, default=None)
+    certificate_reference = serializers.CharField()
+    ip_purpose = serializers.ChoiceField(choices=IpPurpose.choices, allow_blank=True)
+    validating_authority = serializers.SerializerMethodField()
+    enforcing_authority = serializers.SerializerMethodField(
+        help_text="The enforcing authority of a European Production Order, its window and decision; null when none"
+    )
     received_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue")
@@ -242,6 +423,7 @@ class LegalRequestSerializer(serializers.Serializer):
             "reason, why it is withheld, is given to the legal team only."
         )
     )
+    annex_iii = serializers.SerializerMethodField()
     legal_hold = serializers.SerializerMethodField(
         help_text="While true, nothing of the request is purged by retention. An internal decision of the legal "
         "team: shown to the legal team only (null for officers)"
@@ -258,6 +440,18 @@ class LegalRequestSerializer(serializers.Serializer):
         if request is not None and is_legal_staff(request.user) and legal_request.user_notice_status == "withheld":
             notice["reason"] = legal_request.user_notice_reason
         return notice
+
+    @extend_schema_field(ValidatingAuthorityOutSerializer(allow_null=True))
+    def get_validating_authority(self, legal_request: LegalRequest) -> dict | None:
+        if not legal_request.validating_authority_type:
+            return None
+        return ValidatingAuthorityOutSerializer(legal_request).data
+
+    @extend_schema_field(EnforcingAuthorityOutSerializer(allow_null=True))
+    def get_enforcing_authority(self, legal_request: LegalRequest) -> dict | None:
+        if not legal_request.enforcing_state:
+            return None
+        return EnforcingAuthorityOutSerializer(legal_request).data
 
     @extend_schema_field({"type": "boolean", "nullable": True})
     def get_legal_hold(self, legal_request: LegalRequest) -> bool | None:
@@ -277,6 +471,10 @@ class LegalRequestSerializer(serializers.Serializer):
         request = self.context.get("request")
         staff = request is not None and is_legal_staff(request.user)
         return _letter_status_reader(legal_request, staff)
+
+    @extend_schema_field(ANNEX_III_SCHEMA)
+    def get_annex_iii(self, legal_request: LegalRequest) -> dict | None:
+        return _annex_iii_reader(legal_request) if _annex_iii_reader is not None else None
 
     @extend_schema_field(FollowUpSerializer(allow_null=True))
     def get_followup(self, legal_request: LegalRequest) -> dict | None:

@@ -34,6 +34,7 @@ from lawreq.roles import is_legal_staff
 from requests_app.choices import Outcome, ProcessType
 from requests_app.deadlines import clock_pause, clock_resume
 from requests_app.documents import inspect_pdf, sanitize_filename
+from requests_app.e_evidence import e_evidence_fields_check, e_evidence_values
 from requests_app.models import (
     Agency,
     AgencyDomainChange,
@@ -52,8 +53,10 @@ from requests_app.models import (
 )
 from requests_app.officers import officer_submission_check
 from requests_app.selectors import ERR_NOT_FOUND, require_legal_staff_on
+from requests_app.signatures import incoming_document_unpack
 from requests_app.states import EDITABLE_STATES, OPEN_STATES, State, can_transition
 from requests_app.targets import normalize_target
+from requests_app.trust import legal_document_signature_set, signature_audit_details
 from vault.streams import StreamContent, seal_stream, stream_verify, unseal_stream
 
 ERR_TRANSITION = "A request in state '{from_state}' cannot move to '{to_state}'."
@@ -470,6 +473,9 @@ def _create_draft(*, actor, officer: Officer, data: dict[str, Any], key: str | N
     targets = data.pop("targets", [])
     jurisdiction: Jurisdiction = data["jurisdiction"]
     _check_request_fields(jurisdiction=jurisdiction, data=data, targets=targets)
+    e_evidence_fields_check(
+        jurisdiction=jurisdiction, process_type=data["process_type"], values=e_evidence_values(None, data)
+    )
     preservation_ref = data.pop("preservation_of", None)
     legal_request = LegalRequest(
         ref=_next_reference(timezone.now().year),
@@ -585,6 +591,11 @@ def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, 
     merged_jurisdiction = data.get("jurisdiction", locked.jurisdiction)
     merged = {"date_from": locked.date_from, "date_to": locked.date_to, **data}
     _check_request_fields(jurisdiction=merged_jurisdiction, data=merged, targets=targets)
+    e_evidence_fields_check(
+        jurisdiction=merged_jurisdiction,
+        process_type=data.get("process_type", locked.process_type),
+        values=e_evidence_values(locked, data),
+    )
     if "preservation_of" in data:
         data["preservation_of"] = _preservation_for(locked.agency, data["preservation_of"])
     for field, value in data.items():
@@ -614,14 +625,21 @@ def _check_document_caps(legal_request: LegalRequest, size: int) -> None:
 
 
 @transaction.atomic
-def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: UploadedFile) -> LegalDocument:
+def legal_request_add_document(
+    *, legal_request: LegalRequest, actor, upload: UploadedFile, signature: UploadedFile | None = None
+) -> LegalDocument:
     """Check the PDF, then store it sealed, streamed from the upload segment by segment.
 
+    ``upload`` is a PDF (``signature``: its detached CAdES signature, optional), a signed ``.p7m``
+    or an ASiC container holding one; the PDF is what is stored, its signature is checked against the
+    jurisdiction's trust roots (``requests_app.signatures``) and the result kept with it.
     The request row is locked before the caps are counted, so two uploads at once cannot both pass
     them; a refused upload leaves no file and no row.
     """
+    incoming = incoming_document_unpack(upload, signature=signature)
+    upload = incoming.upload
     sha256 = inspect_pdf(upload)
-    locked = LegalRequest.objects.select_for_update().select_related("agency").get(pk=legal_request.pk)
+    locked = LegalRequest.objects.select_for_update().select_related("agency", "jurisdiction").get(pk=legal_request.pk)
     if locked.agency.is_suspended:
         raise NotPermitted(ERR_OFFICER_AGENCY_SUSPENDED)
     followup = locked.followup_state in FOLLOWUP_OPEN_STATES
@@ -630,6 +648,11 @@ def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: Up
     _check_document_caps(locked, upload.size)
     document = LegalDocument(
         legal_request=locked, name=sanitize_filename(upload.name), sha256=sha256, size=upload.size, uploaded_by=actor
+    )
+    upload.seek(0)
+    # Bounded by the document size limit, checked above; pyHanko reads the PDF at random.
+    legal_document_signature_set(
+        document=document, jurisdiction=locked.jurisdiction, incoming=incoming, pdf=upload.read()
     )
     upload.seek(0)
     sealed = StreamContent(seal_stream(upload.chunks(), context=document.seal_context()))
@@ -648,6 +671,13 @@ def legal_request_add_document(*, legal_request: LegalRequest, actor, upload: Up
         obj=document,
         request_ref=locked.ref,
         details={"sha256": sha256, "size": document.size, **({"followup": True} if followup else {})},
+    )
+    audit_record(
+        action=AuditAction.DOCUMENT_SIGNATURE_CHECKED,
+        actor=actor,
+        obj=document,
+        request_ref=locked.ref,
+        details=signature_audit_details(document),
     )
     return document
 

@@ -18,8 +18,16 @@ from typing import Any, NamedTuple
 from django.db.models import TextChoices
 from django.utils.translation import override
 
-from requests_app.choices import Category, LegalChannel, ProcessType, in_sentence, label_of
-from rules.facts import RequestFacts
+from requests_app.choices import (
+    Category,
+    LegalChannel,
+    ProcessType,
+    SignatureFormat,
+    SignatureStatus,
+    in_sentence,
+    label_of,
+)
+from rules.facts import DocumentSignature, RequestFacts
 
 FIELD_LABELS = {
     "case_number": "the case number",
@@ -33,6 +41,12 @@ FIELD_LABELS = {
     "legal_document": "the legal document (PDF)",
     "targets": "at least one target account",
     "emergency_justification": "the emergency justification",
+    "certificate_reference": "the certificate's reference",
+    "ip_purpose": "the purpose of the IP request (solely to identify the user, or traffic data)",
+    "validating_authority_type": "the type of validating authority",
+    "validating_authority_name": "the name of the validating authority",
+    "enforcing_state": "the enforcing state",
+    "enforcing_authority_name": "the name of the enforcing authority",
 }
 
 
@@ -120,10 +134,14 @@ def check_issuing_authority(facts: RequestFacts, params: Mapping[str, Any]) -> F
         return _missing("issuing_authority_type")
     if facts.issuing_authority_type in authorities:
         return Finding(ok=True, detail=f"Issued by a {facts.issuing_authority_type}.")
-    return Finding(
-        ok=False,
-        detail=f"Issued by a {facts.issuing_authority_type}; required: {', '.join(authorities)}.",
-    )
+    validation = params.get("validation_allowed", False)
+    if validation and facts.validating_authority_type in authorities:
+        return Finding(
+            ok=True,
+            detail=f"Issued by a {facts.issuing_authority_type}, validated by a {facts.validating_authority_type}.",
+        )
+    required = ", ".join(authorities) + (", or validation by one of them" if validation else "")
+    return Finding(ok=False, detail=f"Issued by a {facts.issuing_authority_type}; required: {required}.")
 
 
 def _field_present(facts: RequestFacts, field: str) -> bool:
@@ -305,6 +323,26 @@ def check_preservation(facts: RequestFacts, params: Mapping[str, Any]) -> Findin
     )
 
 
+def check_enforcing_notification(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
+    """Whether the enforcing state was notified of the order (its rule's ``when`` says for which data), and
+    the window in which it may raise grounds for refusal, which holds the disclosure back."""
+    if not facts.enforcing_authority_notified:
+        return Finding(ok=False, detail="The certificate does not say the enforcing authority was notified.")
+    absent = [name for name in ("enforcing_state", "enforcing_authority_name") if not getattr(facts, name)]
+    if absent:
+        return _missing(*absent)
+    window = (
+        f"{params['emergency_window_hours']} hours after notification"
+        if facts.emergency
+        else f"{params['window_days']} days after receipt"
+    )
+    return Finding(
+        ok=True,
+        detail=f"Notified to {facts.enforcing_authority_name} ({facts.enforcing_state}); it may raise grounds "
+        f"for refusal until {window}.",
+    )
+
+
 def check_legal_channel(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
     channels = params["channels"]
     if facts.legal_channel in channels:
@@ -334,6 +372,56 @@ def check_agency_country(facts: RequestFacts, params: Mapping[str, Any]) -> Find
         ok=False,
         detail=f"The agency is in {facts.agency_country or 'no country'}, the request is for {facts.jurisdiction}.",
     )
+
+
+SIGNATURE_FAILURES = {
+    SignatureStatus.INVALID: (
+        "The order's digital signature does not match the document: it was altered after signing, or the "
+        "signature is broken."
+    ),
+    SignatureStatus.EXPIRED: "The order's signing certificate had expired or was not yet valid.",
+    SignatureStatus.UNTRUSTED: "The order's digital signature chains to no trust root configured here.",
+}
+
+
+def _signature_words(signature: DocumentSignature) -> str:
+    kind = label_of(SignatureFormat, signature.signature_format, language="en") if signature.signature_format else ""
+    return f"{'qualified ' if signature.qualified else ''}signature" + (f" ({kind})" if kind else "")
+
+
+def check_signed_order(facts: RequestFacts, params: Mapping[str, Any]) -> Finding:
+    process_types = params.get("process_types")
+    if process_types and facts.process_type not in process_types:
+        return not_applicable(f"the rule is for {words(ProcessType, process_types)}")
+    signatures = facts.document_signatures
+    if not signatures:
+        return not_applicable("no legal document yet")
+    # Worst first: one tampered document is enough, whatever the others carry.
+    for status in (SignatureStatus.INVALID, SignatureStatus.EXPIRED, SignatureStatus.UNTRUSTED):
+        if any(signature.status == status for signature in signatures):
+            return Finding(ok=False, detail=SIGNATURE_FAILURES[status])
+    accepted = params.get("accept_formats") or list(SignatureFormat.values)
+    qualified_only = params.get("require", "valid") == "qualified"
+    valid = [signature for signature in signatures if signature.status == SignatureStatus.VALID]
+    for signature in valid:
+        if signature.signature_format in accepted and (signature.qualified or not qualified_only):
+            return Finding(ok=True, detail=f"The order carries a valid {_signature_words(signature)}.")
+    if valid:
+        wanted = "a qualified signature or seal" if qualified_only else "a signature"
+        formats = ", ".join(label_of(SignatureFormat, value, language="en") for value in accepted)
+        return Finding(
+            ok=False,
+            detail=f"The order's valid {_signature_words(valid[0])} is not accepted: {wanted} in {formats} is needed.",
+        )
+    unsupported = any(signature.status == SignatureStatus.UNSUPPORTED for signature in signatures)
+    detail = (
+        "The order's signature is in a format that cannot be checked (XAdES)."
+        if unsupported
+        else "The order carries no digital signature."
+    )
+    if params.get("allow_unsigned", False):
+        return Finding(ok=True, detail=f"{detail} Recorded; not required here.")
+    return Finding(ok=False, detail=detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +461,11 @@ CHECKS: Mapping[str, Check] = MappingProxyType(
             _check(check_nondisclosure_order, "A non-disclosure order is allowed and not longer than max_days."),
             _check(check_preservation, "Preservation period and extension."),
             _check(check_user_notice, "Whether the affected users are told after a disclosure (given)."),
+            _check(
+                check_enforcing_notification,
+                "The enforcing authority was notified, and may raise grounds within window_days "
+                "(emergency_window_hours in an emergency).",
+            ),
             _check(check_legal_channel, "The request came through one of the listed channels."),
             _check(check_agency_verified, "The requesting agency is verified.", officer_visible=False),
             _check(
@@ -384,6 +477,11 @@ CHECKS: Mapping[str, Check] = MappingProxyType(
                 check_agency_country,
                 "The agency's country is the request's jurisdiction.",
                 officer_visible=False,
+            ),
+            _check(
+                check_signed_order,
+                "The order carries a valid digital signature (PAdES, CAdES, ASiC) chaining to the jurisdiction's "
+                "trust roots; an invalid, untrusted or expired one fails.",
             ),
         )
     }

@@ -61,7 +61,7 @@ TYPE_NAMES = {
     "number": "a number",
 }
 RULE_KEY_ORDER = ("id", "check", "severity", "message", "citation", "note", "officer_visible", "when", "params")
-WHEN_KEY_ORDER = ("process_types", "categories", "legal_channels", "emergency")
+WHEN_KEY_ORDER = ("process_types", "categories", "data_kinds", "legal_channels", "emergency")
 RULESET_KEY_ORDER = ("scope", "jurisdiction", "name", "effective_from", "effective_to", "change_note", "rules")
 
 

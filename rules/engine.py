@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from requests_app.choices import Category, LegalChannel, ProcessType
+from requests_app.choices import Category, DataKind, LegalChannel, ProcessType, data_kind_of
 from rules.checks import CHECKS, Check, Finding, words
 from rules.facts import RequestFacts
 
@@ -43,15 +43,32 @@ class When:
     categories: frozenset[str] | None = None
     legal_channels: frozenset[str] | None = None
     emergency: bool | None = None
+    # The Regulation's data kinds (subscriber, identification, traffic, content): unlike the categories,
+    # they depend on why IP addresses are asked (``requests_app.choices.data_kind_of``).
+    data_kinds: frozenset[str] | None = None
     not_applicable: Finding = field(default=Finding(ok=True, applicable=False))
 
     def matches(self, facts: RequestFacts) -> bool:
         return (
             (self.process_types is None or facts.process_type in self.process_types)
             and (self.categories is None or not self.categories.isdisjoint(facts.categories))
+            and (self.data_kinds is None or not self.data_kinds.isdisjoint(facts.data_kinds))
             and (self.legal_channels is None or facts.legal_channel in self.legal_channels)
             and (self.emergency is None or facts.emergency == self.emergency)
         )
+
+    def categories_concerned(self, facts: RequestFacts) -> frozenset[str] | None:
+        """The requested categories the rule is about, which its failure takes out of reach; None when
+        the rule speaks of no category."""
+        if self.categories is not None:
+            return self.categories
+        if self.data_kinds is not None:
+            return frozenset(
+                category
+                for category in facts.categories
+                if data_kind_of(category, ip_purpose=facts.ip_purpose) in self.data_kinds
+            )
+        return None
 
 
 def compile_when(spec: Mapping[str, Any] | None) -> When | None:
@@ -62,6 +79,8 @@ def compile_when(spec: Mapping[str, Any] | None) -> When | None:
         conditions.append(f"applies to {words(ProcessType, spec['process_types'])} only")
     if "categories" in spec:
         conditions.append(f"applies when {words(Category, spec['categories'])} are requested")
+    if "data_kinds" in spec:
+        conditions.append(f"applies when {words(DataKind, spec['data_kinds'])} are requested")
     if "legal_channels" in spec:
         conditions.append(f"applies to requests made as {words(LegalChannel, spec['legal_channels'])} only")
     if "emergency" in spec:
@@ -71,6 +90,7 @@ def compile_when(spec: Mapping[str, Any] | None) -> When | None:
         categories=frozenset(spec["categories"]) if "categories" in spec else None,
         legal_channels=frozenset(spec["legal_channels"]) if "legal_channels" in spec else None,
         emergency=spec.get("emergency"),
+        data_kinds=frozenset(spec["data_kinds"]) if "data_kinds" in spec else None,
         not_applicable=Finding(ok=True, applicable=False, detail="Not applicable: " + "; ".join(conditions) + "."),
     )
 
@@ -195,9 +215,12 @@ class Evaluation:
     followup: dt.timedelta | None = None
 
     def outcome_of(self, rule_id: str) -> str:
+        return self.result_of(rule_id).outcome
+
+    def result_of(self, rule_id: str) -> RuleResult:
         for result in self.results:
             if result.rule == rule_id:
-                return result.outcome
+                return result
         raise KeyError(rule_id)
 
     @property
@@ -291,8 +314,8 @@ def evaluate(facts: RequestFacts, rulesets: Sequence[CompiledRuleSet]) -> Evalua
                 rejecting = True
             if finding.permitted_categories is not None:
                 allowed &= finding.permitted_categories
-            elif rule.when is not None and rule.when.categories is not None:
-                allowed -= rule.when.categories
+            elif rule.when is not None and rule.when.categories_concerned(facts) is not None:
+                allowed -= rule.when.categories_concerned(facts)
             elif not finding.missing:
                 allowed = set()
         verification = verification or finding.out_of_band_verification

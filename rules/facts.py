@@ -9,8 +9,19 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from requests_app.choices import data_kinds
+
 if TYPE_CHECKING:
     from requests_app.models import LegalRequest
+
+
+@dataclass(frozen=True)
+class DocumentSignature:
+    """A legal document's signature as last checked (``requests_app.signatures``)."""
+
+    status: str  # unsigned | valid | invalid | untrusted | expired | unsupported
+    signature_format: str = ""  # pades | cades | asic
+    qualified: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,12 +51,25 @@ class RequestFacts:
     agency_country: str = ""
     agency_email_domains: tuple[str, ...] = ()
     officer_email_domain: str = ""
+    # e-Evidence certificates (Regulation (EU) 2023/1543, Annexes I and II).
+    ip_purpose: str = ""
+    certificate_reference: str = ""
+    validating_authority_type: str = ""
+    validating_authority_name: str = ""
+    enforcing_state: str = ""
+    enforcing_authority_name: str = ""
+    enforcing_authority_notified: bool = False
+    document_signatures: tuple[DocumentSignature, ...] = ()
 
     # Cached: every date rule compares against it. (A frozen dataclass without slots keeps a __dict__.)
     @cached_property
     def received_on(self) -> dt.date:
         """The day of receipt in UTC, against which document and data dates are compared."""
         return self.received_at.astimezone(dt.UTC).date()
+
+    @cached_property
+    def data_kinds(self) -> frozenset[str]:
+        return data_kinds(self.categories, ip_purpose=self.ip_purpose)
 
     @cached_property
     def jurisdiction_country(self) -> str:
@@ -81,4 +105,17 @@ def facts_from_request(legal_request: LegalRequest) -> RequestFacts:
         agency_country=agency.country.upper(),
         agency_email_domains=tuple(sorted({domain.lower().strip() for domain in agency.email_domains or []})),
         officer_email_domain=officer.email_domain if officer is not None else "",
+        ip_purpose=legal_request.ip_purpose,
+        certificate_reference=legal_request.certificate_reference.strip(),
+        validating_authority_type=legal_request.validating_authority_type,
+        validating_authority_name=legal_request.validating_authority_name.strip(),
+        enforcing_state=legal_request.enforcing_state,
+        enforcing_authority_name=legal_request.enforcing_authority_name.strip(),
+        enforcing_authority_notified=legal_request.enforcing_authority_notified,
+        document_signatures=tuple(
+            DocumentSignature(status=status, signature_format=signature_format, qualified=qualified)
+            for status, signature_format, qualified in legal_request.documents.order_by("pk").values_list(
+                "signature_status", "signature_format", "signature_qualified"
+            )
+        ),
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from requests_app.choices import Category
+from requests_app.choices import Category, SignatureStatus
 from requests_app.models import AgencyDomainChange, LegalRequest
 
 NEW_ACCOUNT = "new_account"
@@ -23,6 +23,9 @@ MANY_TARGETS = "broad_scope_targets"
 LONG_RANGE = "broad_scope_date_range"
 ALL_CATEGORIES = "broad_scope_all_categories"
 EMERGENCY_BURST = "several_emergencies_in_a_day"
+SIGNATURE_BROKEN = "document_signature_broken"
+SIGNATURE_UNTRUSTED = "document_signature_untrusted"
+SIGNATURE_UNCHECKED = "document_signature_unchecked"
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,31 @@ def risk_signals_of(legal_request: LegalRequest) -> list[RiskSignal]:
             signals.append(RiskSignal(LONG_RANGE, f"A period of {days} days requested."))
     if set(Category.values) <= set(legal_request.categories):
         signals.append(RiskSignal(ALL_CATEGORIES, "Every category of data requested."))
+
+    statuses = set(legal_request.documents.values_list("signature_status", flat=True))
+    if SignatureStatus.INVALID in statuses:
+        signals.append(
+            RiskSignal(
+                SIGNATURE_BROKEN,
+                "A signed document fails its signature check: it was altered after signing (a forgery signal).",
+            )
+        )
+    if statuses & {SignatureStatus.UNTRUSTED, SignatureStatus.EXPIRED}:
+        signals.append(
+            RiskSignal(
+                SIGNATURE_UNTRUSTED,
+                "A document's signature does not chain to a trust root of the jurisdiction, or its certificate "
+                "had expired.",
+            )
+        )
+
+    if SignatureStatus.UNSUPPORTED in statuses:
+        signals.append(
+            RiskSignal(
+                SIGNATURE_UNCHECKED,
+                "A document carries a signature that could not be checked (format not supported, or too slow).",
+            )
+        )
 
     if legal_request.is_emergency:
         emergencies = LegalRequest.objects.filter(

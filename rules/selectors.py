@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from django.db.models import Q
 
-from requests_app.choices import Category, ProcessType
+from requests_app.choices import Category, IpPurpose, ProcessType, data_kinds
 from requests_app.models import Jurisdiction, LegalRequest
 from rules.engine import (
     FAIL,
@@ -396,6 +396,11 @@ _FIELDS_OF_CHECK = {
 _FIELDS_OF_MANDATORY = {"date_range": ("date_from", "date_to")}
 
 
+def _possible_data_kinds(categories) -> frozenset[str]:
+    """The Regulation's data kinds the categories may be, whichever the IP purpose the officer gives."""
+    return frozenset().union(*(data_kinds(categories, ip_purpose=purpose) for purpose in (*IpPurpose.values, "")))
+
+
 def fields_required_by_rules(*, jurisdiction_code: str, process_type: str = "", categories=()) -> frozenset[str]:
     """The fields the rules in force now need before a request from the jurisdiction can be filed:
     the intake form marks them. A rule with conditions counts when the conditions match what is
@@ -410,12 +415,35 @@ def fields_required_by_rules(*, jurisdiction_code: str, process_type: str = "", 
                 continue
             if categories and rule.when.categories is not None and rule.when.categories.isdisjoint(categories):
                 continue
+            if (
+                categories
+                and rule.when.data_kinds is not None
+                and rule.when.data_kinds.isdisjoint(_possible_data_kinds(categories))
+            ):
+                continue
         if rule.check.name == "mandatory_fields":
             for name in rule.params["fields"]:
                 fields.update(_FIELDS_OF_MANDATORY.get(name, (name,)))
         else:
             fields.update(_FIELDS_OF_CHECK.get(rule.check.name, ()))
     return frozenset(fields)
+
+
+def enforcing_window(*, legal_request: LegalRequest) -> dt.timedelta | None:
+    """How long after receipt the enforcing authority notified of the request may raise grounds for refusal,
+    as the applicable ``enforcing_notification`` rule in force at receipt says; None when no authority was
+    notified or no such rule applies."""
+    facts = facts_from_request(legal_request)
+    if not facts.enforcing_authority_notified:
+        return None
+    window = None
+    for rule, _ in merged_rules(rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)):
+        if rule.check.name == "enforcing_notification" and (rule.when is None or rule.when.matches(facts)):
+            if facts.emergency:
+                window = dt.timedelta(hours=rule.params["emergency_window_hours"])
+            else:
+                window = dt.timedelta(days=rule.params["window_days"])
+    return window
 
 
 @dataclass(frozen=True)

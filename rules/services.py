@@ -18,6 +18,7 @@ from requests_app.choices import in_sentence, label_of
 from requests_app.models import Jurisdiction, LegalRequest
 from requests_app.selectors import require_legal_staff_on
 from requests_app.states import CHECKABLE_STATES, EDITABLE_STATES, State
+from requests_app.trust import legal_request_signatures_recheck
 from rules.checks import FIELD_LABELS
 from rules.documents import (
     RuleFileInvalid,
@@ -224,6 +225,8 @@ def legal_request_check(*, legal_request: LegalRequest, actor=None) -> CheckRun:
     state = LegalRequest.objects.select_for_update().values_list("state", flat=True).get(pk=legal_request.pk)
     if state not in CHECKABLE_STATES:
         raise Conflict(ERR_CHECK_STATE.format(state=state))
+    # The trust roots may have changed since the documents were uploaded.
+    legal_request_signatures_recheck(legal_request=legal_request)
     facts = facts_from_request(legal_request)
     rulesets = rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)
     evaluation = evaluate(facts, rulesets)

@@ -28,6 +28,7 @@ from rules.selectors import preservation_period
 from subscribers.bulk import NewAccount, accounts_insert
 from subscribers.models import Account, PreservationHold
 from subscribers.providers import get_provider
+from subscribers.selectors import holds_in_force
 
 Progress = Callable[[int], None]
 
@@ -384,7 +385,8 @@ def preservation_holds_place(*, legal_request: LegalRequest, actor=None) -> list
     if not account_ids:
         return []
     days, extension_days = _preservation_days(legal_request)
-    starts_at = timezone.now()
+    # The period runs from the order's receipt (Regulation (EU) 2023/1543 Art. 11(1)), not from the look-up.
+    starts_at = legal_request.received_at or timezone.now()
     expires_at = starts_at + dt.timedelta(days=days)
     holds = []
     for account in Account.objects.filter(account_id__in=account_ids).order_by("pk"):
@@ -458,7 +460,9 @@ def preservation_holds_expire(*, now: dt.datetime | None = None) -> int:
     conditional update, so a second run, or two at once, record nothing more. Returns the count."""
     now = now or timezone.now()
     recorded = 0
-    lapsed = PreservationHold.objects.filter(expires_at__lte=now, expiry_recorded_at__isnull=True)
+    lapsed = PreservationHold.objects.filter(expires_at__lte=now, expiry_recorded_at__isnull=True).exclude(
+        pk__in=holds_in_force(now=now).values("pk")
+    )
     for hold in lapsed.select_related("account", "legal_request").order_by("pk"):
         with transaction.atomic():
             claimed = PreservationHold.objects.filter(pk=hold.pk, expiry_recorded_at__isnull=True).update(
@@ -490,11 +494,8 @@ def legal_request_link_preservation(*, legal_request: LegalRequest) -> LegalRequ
     if not account_ids:
         return None
     hold = (
-        PreservationHold.objects.filter(
-            account__account_id__in=account_ids,
-            legal_request__agency_id=legal_request.agency_id,
-            expires_at__gt=timezone.now(),
-        )
+        holds_in_force()
+        .filter(account__account_id__in=account_ids, legal_request__agency_id=legal_request.agency_id)
         .exclude(legal_request=legal_request)
         .select_related("legal_request")
         .order_by("-starts_at", "-pk")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from casework.services import MAX_BODY_CHARS
+from disclosure.annex_iii import EPOC, GROUNDS, certificate_of
 from disclosure.models import CallBackOutcome, Decision
 from disclosure.selectors import legal_requests_awaiting_approval_by
 from disclosure.services import ERR_DATE_AFTER, ERR_DATE_BEFORE
@@ -22,12 +24,20 @@ from lawreq.views import megabytes
 from requests_app.choices import (
     AuthorityType,
     Category,
+    IpPurpose,
     LegalChannel,
     OffenseCategory,
     ProcessType,
     TargetType,
     in_sentence,
     label_of,
+)
+from requests_app.e_evidence import (
+    E_EVIDENCE_FIELDS,
+    E_EVIDENCE_PROCESS_TYPES,
+    is_eu_order,
+    member_state_codes,
+    refusal_reasons,
 )
 from requests_app.login import CredentialsLoginForm
 from requests_app.models import Agency, Jurisdiction, LegalRequest, Target
@@ -209,6 +219,39 @@ class LegalRequestForm(forms.Form):
         label=_("Earlier preservation request"),
         help_text=_("The reference (LR-…) of your agency's preservation request for the same targets, if any."),
     )
+    # e-Evidence (Regulation (EU) 2023/1543): the certificate's fields of a European Production or Preservation
+    # Order from a member state; the page shows them for those orders only (static/js/e_evidence.js).
+    certificate_reference = forms.CharField(
+        required=False, max_length=100, label=_("Certificate reference (EPOC / EPOC-PR)")
+    )
+    ip_purpose = forms.ChoiceField(
+        required=False,
+        choices=BLANK + IpPurpose.choices,
+        label=_("Purpose of the IP request"),
+        help_text=_(
+            "IP addresses asked solely to identify the user may be ordered by a judge, a court or a prosecutor for "
+            "any offence; as traffic data, only by a judge or a court, for offences of at least 3 years."
+        ),
+    )
+    validating_authority_type = forms.ChoiceField(
+        required=False, choices=BLANK + AuthorityType.choices, label=_("Validating authority")
+    )
+    validating_authority_name = forms.CharField(
+        required=False, max_length=200, label=_("Name of the validating authority")
+    )
+    enforcing_state = forms.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        max_length=2,
+        label=_("Enforcing state"),
+        help_text=_("The member state where the platform receives the order, e.g. IE."),
+        error_messages={"invalid": _("Give the enforcing state as a two-letter member-state code, e.g. IE.")},
+    )
+    enforcing_authority_name = forms.CharField(required=False, max_length=200, label=_("Enforcing authority"))
+    enforcing_authority_notified = forms.BooleanField(
+        required=False,
+        label=_("The enforcing authority was notified (traffic or content data)"),
+    )
     # A fresh key per rendered form, so a double-clicked "Create" makes one draft, not two.
     idempotency_key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
@@ -230,6 +273,17 @@ class LegalRequestForm(forms.Form):
             if (field.required or name in self.needed_by_rules) and not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs["aria-required"] = "true"
                 field.marked_required = True
+
+    @cached_property
+    def e_evidence(self) -> dict[str, Any]:
+        """For the page: whether the certificate's fields show now, and for which jurisdictions and legal
+        processes the script shows them as the officer changes the form."""
+        process = (self.data if self.is_bound else self.initial).get("process_type", "")
+        return {
+            "shown": self.jurisdiction_code in member_state_codes() and process in E_EVIDENCE_PROCESS_TYPES,
+            "jurisdictions": member_state_codes(),
+            "process_types": sorted(E_EVIDENCE_PROCESS_TYPES),
+        }
 
     def _offer_recognised_processes(self, jurisdiction: str) -> None:
         """Only the legal processes the jurisdiction's rules recognise (and the request's own, when
@@ -262,10 +316,17 @@ class LegalRequestForm(forms.Form):
             raise forms.ValidationError(ERR_IDEMPOTENCY)
         return key
 
+    def clean_enforcing_state(self) -> str:
+        return self.cleaned_data["enforcing_state"].upper()
+
     def service_data(self) -> dict[str, Any]:
-        """The cleaned form as the request services take it."""
+        """The cleaned form as the request services take it. The certificate's fields, hidden for any other
+        legal process, are sent empty then: what a hidden field kept must not refuse the request."""
         data = dict(self.cleaned_data)
         data.pop("idempotency_key", None)
+        jurisdiction = data.get("jurisdiction")
+        if jurisdiction is None or not is_eu_order(jurisdiction=jurisdiction, process_type=data.get("process_type")):
+            data.update(E_EVIDENCE_FIELDS)
         return data
 
     @classmethod
@@ -351,7 +412,8 @@ class DocumentUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Legal document (PDF)"),
         error_messages={"required": ERR_NO_FILE},
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        # Signed orders may also come enveloped (.p7m) or in an ASiC (e-CODEX) container holding the PDF.
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf,.p7m,.asics,.asice,.scs,.sce"}),
     )
 
     def __init__(self, *args, optional: bool = False, **kwargs):
@@ -359,7 +421,9 @@ class DocumentUploadForm(forms.Form):
         # In the new-request form the document may come later, on the request's page.
         self.fields["file"].required = not optional
         size = megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES)
-        self.fields["file"].help_text = _("A PDF of at most {size}.").format(size=size)
+        self.fields["file"].help_text = _(
+            "A PDF of at most {size}. A signed order may also be a .p7m or an ASiC container holding the PDF."
+        ).format(size=size)
         # Checked in the browser too (static/js/upload_limit.js), so typed fields are not lost to a 413.
         self.fields["file"].widget.attrs.update(
             {
@@ -508,7 +572,43 @@ class TargetRow:
     date_to: forms.BoundField
 
 
-class DiscloseForm(forms.Form):
+class AnnexIIIFields:
+    """The Annex III grounds (Regulation (EU) 2023/1543), offered only on an answer to a European
+    Production or Preservation Order of an EU jurisdiction; the services say when they are required."""
+
+    def add_annex_iii_fields(self, legal_request: LegalRequest) -> None:
+        self.certificate = certificate_of(legal_request)
+        if not self.certificate:
+            return
+        self.fields["annex_iii_grounds"] = forms.MultipleChoiceField(
+            required=False,
+            choices=[
+                (ground.code, f"{ground.box}. {ground.label} ({ground.citation})")
+                for ground in GROUNDS
+                if self.certificate == EPOC or not ground.epoc_only
+            ],
+            widget=forms.CheckboxSelectMultiple,
+            label=f"Annex III grounds for the issuing authority ({self.certificate}; printed in the letter)",
+            help_text="Required when the answer does not comply fully or in time: rejected, narrowed, no records, "
+            "or past the deadline.",
+        )
+        self.fields["annex_iii_explanation"] = forms.CharField(
+            required=False,
+            max_length=5000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            label="Annex III explanation for the issuing authority (Section D(b), printed in the letter)",
+        )
+
+    def annex_iii_arguments(self) -> dict[str, Any]:
+        if "annex_iii_grounds" not in self.fields:
+            return {}
+        return {
+            "annex_iii_grounds": list(self.cleaned_data.get("annex_iii_grounds") or []),
+            "annex_iii_explanation": self.cleaned_data.get("annex_iii_explanation", ""),
+        }
+
+
+class DiscloseForm(AnnexIIIFields, forms.Form):
     """Per target: include it or not, and which of the asked categories for which days."""
 
     decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.DISCLOSE)
@@ -555,6 +655,7 @@ class DiscloseForm(forms.Form):
             self.fields[f"{prefix}_date_to"] = forms.DateField(
                 required=False, initial=legal_request.date_to, widget=DateInput, label="To"
             )
+        self.add_annex_iii_fields(legal_request)
 
     def rows(self) -> list[TargetRow]:
         return [
@@ -615,6 +716,7 @@ class DiscloseForm(forms.Form):
             "categories": sorted({category for scope in scopes for category in scope["categories"]}),
             "reason": cleaned["reason"],
             "reasons": reasons_from_lines(cleaned.get("reasons", "")),
+            **self.annex_iii_arguments(),
         }
 
 
@@ -622,7 +724,7 @@ def reasons_from_lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class RejectForm(forms.Form):
+class RejectForm(AnnexIIIFields, forms.Form):
     decision = forms.CharField(widget=forms.HiddenInput, initial=Decision.REJECT)
     reasons = forms.CharField(
         max_length=5000,
@@ -639,6 +741,13 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args, legal_request: LegalRequest | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if legal_request is not None and not self.is_bound:
+            # The enforcing authority's grounds (Regulation (EU) 2023/1543 Art. 12) are the first reasons.
+            grounds = refusal_reasons(legal_request)
+            if grounds:
+                self.initial.setdefault("reasons", "\n".join(grounds))
+        if legal_request is not None:
+            self.add_annex_iii_fields(legal_request)
 
     def clean_reasons(self) -> list[str]:
         reasons = reasons_from_lines(self.cleaned_data["reasons"])
@@ -651,6 +760,7 @@ class RejectForm(forms.Form):
             "decision": Decision.REJECT,
             "reasons": self.cleaned_data["reasons"],
             "reason": self.cleaned_data["reason"],
+            **self.annex_iii_arguments(),
         }
 
 

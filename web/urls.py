@@ -4,7 +4,19 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from lawreq.converters import REF
-from web.views import account, audit, common, conversation, officers, portal, public, retention, staff, transparency
+from web.views import (
+    account,
+    audit,
+    common,
+    conversation,
+    e_evidence,
+    officers,
+    portal,
+    public,
+    retention,
+    staff,
+    transparency,
+)
 
 app_name = "web"
 
@@ -25,6 +37,7 @@ urlpatterns = [
     path("queue/assign/", staff.queue_assign, name="queue-assign"),
     path(f"queue/{REF}/assign/", staff.request_assign, name="request-assign"),
     path(f"queue/{REF}/legal-hold/", retention.legal_hold, name="legal-hold"),
+    path(f"queue/{REF}/enforcing-decision/", e_evidence.enforcing_decision, name="enforcing-decision"),
     path(f"queue/{REF}/", staff.staff_detail, name="staff-detail"),
     path(f"queue/{REF}/checks/", staff.checks_run, name="checks-run"),
     path(f"queue/{REF}/retry/", staff.work_retry, name="work-retry"),

@@ -89,7 +89,16 @@ def test_the_eu_window_is_the_48_hours_of_article_4_5(shipped_rules, officer_b, 
             "acc-fr", username="quelquun", phone="+33612345678", events=[("2026-10-05 10:00:00", "192.0.2.9", 1)]
         )
 
-    legal_request = emergency_disclosed(officer_b, analyst, reviewer, process_type="production_order")
+    # asked for IP addresses only, all given: a full answer (a narrowed one would need Annex III grounds)
+    legal_request = emergency_disclosed(
+        officer_b,
+        analyst,
+        reviewer,
+        process_type="production_order",
+        categories=["ip_addresses"],
+        certificate_reference="EPOC-FR-2026-0118",
+        ip_purpose="identification",
+    )
 
     assert legal_request.followup_due_at == RESPONDED + dt.timedelta(hours=48)
     body = followup_question(legal_request, officer_b)

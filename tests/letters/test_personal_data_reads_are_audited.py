@@ -86,6 +86,8 @@ NO_PERSONAL_DATA = {
     "report-personal-data-access",
     "report-permission-denials",
     "report-sla",
+    # Response times: hours per jurisdiction and process type, counted from the trail.
+    "report-response-times",
     "audit-status",
     "audit-verify-now",
     "audit-checkpoint",
@@ -116,6 +118,8 @@ NO_PERSONAL_DATA = {
     "officers-pending",
     "officer-decide",
     "legal-hold",
+    # The enforcing authority's decision recorded from the request page: a redirect.
+    "enforcing-decision",
     # A call-back recorded, a follow-up marked received, from the request page: a redirect, or the
     # request page again (audited by it).
     "callback",
@@ -141,6 +145,9 @@ PERSONAL_DATA_ROUTES = {
     # audited as a view, tested in tests/web/test_guided_form.py.
     "portal-precheck",
     "legalrequest-legal-hold",
+    # Answers with the request, audited by the entry of the decision it records
+    # (tests/workflow/test_enforcing_window.py).
+    "legalrequest-enforcing-decision",
     "api-followup-received",
     # Call-backs name whom the legal team spoke to at the agency: each listing is audited.
     "api-callbacks",

@@ -95,6 +95,13 @@ def fr_facts(**overrides) -> RequestFacts:
         agency_country="FR",
         agency_email_domains=("interieur.gouv.fr",),
         officer_email_domain="interieur.gouv.fr",
+        # What a European Production Order's certificate adds (unused by a court order): IP addresses as
+        # traffic data, the enforcing authority (Ireland's, where the platform is established) notified.
+        certificate_reference="EPOC-FR-2026-0118",
+        ip_purpose="traffic",
+        enforcing_state="IE",
+        enforcing_authority_name="An Garda Síochána, Mutual Assistance",
+        enforcing_authority_notified=True,
     )
     return replace(facts, **overrides)
 

@@ -9,11 +9,21 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from requests_app.choices import AuthorityType, Category, LegalChannel, OffenseCategory, ProcessType
+from requests_app.choices import (
+    AuthorityType,
+    Category,
+    DataKind,
+    IpPurpose,
+    LegalChannel,
+    OffenseCategory,
+    ProcessType,
+    SignatureFormat,
+    SignatureStatus,
+)
 from rules.checks import CHECKS
 from rules.documents import dump_rule_document, load_rule_text, rule_file_schema, validate_rule_document
 from rules.engine import FAIL, NEEDS_INFO, PROCEED, REJECT, compile_ruleset, evaluate
-from rules.facts import RequestFacts
+from rules.facts import DocumentSignature, RequestFacts
 from tests.rules.conftest import CHAINS, judge, shipped_timelines_from_files
 
 SHIPPED = shipped_timelines_from_files()
@@ -57,6 +67,26 @@ def request_facts(draw) -> RequestFacts:
         agency_country=draw(st.sampled_from(["US", "FR", "DE", "GB", "BR", ""])),
         agency_email_domains=tuple(sorted(draw(st.sets(domains.filter(bool), max_size=2)))),
         officer_email_domain=draw(domains),
+        ip_purpose=draw(st.sampled_from(["", *IpPurpose.values])),
+        certificate_reference=draw(texts),
+        validating_authority_type=draw(st.sampled_from(["", *AuthorityType.values])),
+        validating_authority_name=draw(texts),
+        enforcing_state=draw(st.sampled_from(["", "IE", "FR"])),
+        enforcing_authority_name=draw(texts),
+        enforcing_authority_notified=draw(st.booleans()),
+        document_signatures=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        DocumentSignature,
+                        status=st.sampled_from(SignatureStatus.values),
+                        signature_format=st.sampled_from(["", *SignatureFormat.values]),
+                        qualified=st.booleans(),
+                    ),
+                    max_size=3,
+                )
+            )
+        ),
     )
 
 
@@ -69,7 +99,9 @@ PARAMS = {
     "process_type_recognised": st.fixed_dictionaries({"process_types": _names(ProcessType.values)}),
     "categories_allowed": st.fixed_dictionaries({"categories": _names(Category.values, min_size=0)}),
     "categories_never_disclosed": st.fixed_dictionaries({"categories": _names(Category.values)}),
-    "issuing_authority": st.fixed_dictionaries({"authorities": _names(AuthorityType.values)}),
+    "issuing_authority": st.fixed_dictionaries(
+        {"authorities": _names(AuthorityType.values)}, optional={"validation_allowed": st.booleans()}
+    ),
     "mandatory_fields": st.fixed_dictionaries({"fields": _names(MANDATORY_FIELDS)}),
     "offence_categories": st.fixed_dictionaries({"categories": _names(OffenseCategory.values)}),
     "offence_min_max_sentence": st.fixed_dictionaries(
@@ -98,15 +130,26 @@ PARAMS = {
         {"days": positive, "extension_days": st.integers(min_value=0, max_value=1000)}
     ),
     "legal_channel": st.fixed_dictionaries({"channels": _names(LegalChannel.values)}),
+    "enforcing_notification": st.fixed_dictionaries({"window_days": positive, "emergency_window_hours": positive}),
     "agency_verified": st.just({}),
     "officer_email_domain": st.just({}),
     "agency_country": st.just({}),
+    "signed_order": st.fixed_dictionaries(
+        {},
+        optional={
+            "process_types": _names(ProcessType.values),
+            "require": st.sampled_from(["valid", "qualified"]),
+            "accept_formats": _names(SignatureFormat.values),
+            "allow_unsigned": st.booleans(),
+        },
+    ),
 }
 WHEN = st.fixed_dictionaries(
     {},
     optional={
         "process_types": _names(ProcessType.values),
         "categories": _names(Category.values),
+        "data_kinds": _names(DataKind.values),
         "legal_channels": _names(LegalChannel.values),
         "emergency": st.booleans(),
     },

@@ -8,6 +8,7 @@ import yaml
 
 from requests_app.models import Jurisdiction
 from rules.selectors import (
+    fields_required_by_rules,
     jurisdiction_chain,
     jurisdictions_in_force,
     preservation_period,
@@ -120,3 +121,15 @@ def test_the_compiled_rules_follow_a_new_version(shipped_rules):
 
     assert layers[-1].version == 2
     assert layers[-1].rules[0].params["process_types"] == ("subpoena",)
+
+
+def test_a_european_order_needs_its_certificate_reference_and_the_ip_purpose(shipped_rules):
+    epoc = fields_required_by_rules(
+        jurisdiction_code="FR", process_type="production_order", categories=["ip_addresses"]
+    )
+    court_order = fields_required_by_rules(
+        jurisdiction_code="FR", process_type="court_order", categories=["ip_addresses"]
+    )
+
+    assert {"certificate_reference", "ip_purpose", "issuing_authority_type"} <= epoc
+    assert "certificate_reference" not in court_order and "ip_purpose" not in court_order

@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disclosure.annex_iii import AnnexIIIGround, grounds_of
 from lawreq.roles import Role, has_role, is_legal_staff, primary_role
 from notifications.selectors import unread_count
-from requests_app.choices import Category, label_of
+from requests_app.choices import Category, EnforcingDecision, IpPurpose, RefusalGround, label_of
+from requests_app.e_evidence import disclosure_hold_reason, enforcing_window_open
 from requests_app.middleware import session_seconds_left
 from requests_app.officers import officers_pending_count
 from requests_app.states import OPEN_STATES
@@ -69,6 +71,21 @@ def retention_periods() -> dict:
         "snapshots": settings.LAWREQ_RETAIN_SNAPSHOTS_DAYS,
         "letters": letters,
         "letters_years": f"{years:.0f} years" if years >= 1.5 else f"{letters // 30} months",
+    }
+
+
+@register.simple_tag
+def e_evidence_panel(legal_request) -> dict:
+    """The enforcing authority's window and decision of a European Production Order, for the request page."""
+    return {
+        "hold": disclosure_hold_reason(legal_request),
+        "grounds": [label_of(RefusalGround, ground) for ground in legal_request.enforcing_grounds],
+        "ground_choices": RefusalGround.choices,
+        "decision": label_of(EnforcingDecision, legal_request.enforcing_decision)
+        if legal_request.enforcing_decision
+        else "",
+        "ip_purpose": label_of(IpPurpose, legal_request.ip_purpose) if legal_request.ip_purpose else "",
+        "open": enforcing_window_open(legal_request),
     }
 
 
@@ -172,3 +189,9 @@ CHECK_OUTCOME_WORDS = {"pass": "Passed", "fail": "Failed", "warn": "Warning"}
 def check_outcome(value: str) -> str:
     """A rule's outcome (pass, fail, warn) as a word on its badge."""
     return CHECK_OUTCOME_WORDS.get(value, value)
+
+
+@register.filter
+def annex_iii_grounds(codes) -> tuple[AnnexIIIGround, ...]:
+    """Stored Annex III ground codes as the form's boxes, in its order (for the legal team's pages)."""
+    return grounds_of(codes or ())

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from disclosure.selectors import annex_iii_public
 from lawreq.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
 from lawreq.views import megabytes
 from letters.api import pdf_response, response_filename
@@ -109,6 +110,8 @@ def render_portal_detail(
             "can_submit": correctable,
             "can_withdraw": can_transition(legal_request.state, State.WITHDRAWN),
             "response": response_stored(legal_request=legal_request),
+            # The answer in the form of Annex III of Regulation (EU) 2023/1543: its public labels only.
+            "annex_iii": annex_iii_public(legal_request),
             "upload_form": upload_form or DocumentUploadForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),
             "max_document_size": megabytes(settings.LAWREQ_MAX_DOCUMENT_BYTES),

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from demo.canned_texts import demo_canned_texts_create
 from demo.cast import demo_cast_create, demo_requests_create, demo_subscribers_create
+from demo.signed_orders import demo_trust_root_create
 from letters.keys import signing_key_init
 from rules.services import rules_load_shipped
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo users (all with the same password):"))
             for username in cast.usernames:
                 self.stdout.write(f"  {username:<12} {cast.password}")
+        root = demo_trust_root_create()
+        self.stdout.write(f"Trust root for incoming EU orders (development only): {root.subject}")
         refs = demo_requests_create()
         if refs:
             self.stdout.write(f"Demo requests submitted: {', '.join(refs)}")
