@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from lawreq.errors import InvalidInput
+from reports.transparency_figures import PUSHBACK_ROLES
 from requests_app.models import Jurisdiction, LegalRequest
 
 ERR_YEAR = "year must be a whole number between 2000 and 2100"
@@ -221,7 +222,8 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
 
 def contested_answers(*, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     """Per jurisdiction, the requests answered (responded or rejected) in [start, end) that were sent to
-    ``needs_info`` before their answer: the legal team pushed back before complying."""
+    ``needs_info`` by the legal team before their answer: it pushed back before complying (the automatic
+    checks sending a request back, role ``system``, do not count)."""
     answers = AuditEntry.objects.filter(
         action=AuditAction.REQUEST_TRANSITIONED,
         created_at__gte=start,
@@ -231,7 +233,10 @@ def contested_answers(*, start: dt.datetime, end: dt.datetime) -> dict[str, int]
     answered = {ref: (entry_id, code) for ref, entry_id, code in answers}
     first_pushed_back = dict(
         AuditEntry.objects.filter(
-            action=AuditAction.REQUEST_TRANSITIONED, request_ref__in=list(answered), details__to="needs_info"
+            action=AuditAction.REQUEST_TRANSITIONED,
+            request_ref__in=list(answered),
+            details__to="needs_info",
+            role__in=PUSHBACK_ROLES,
         )
         .values("request_ref")
         .annotate(first=Min("id"))
