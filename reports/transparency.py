@@ -26,7 +26,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.canonical import entry_hash, format_timestamp
 from audit.checkpoints import Checkpoint, CheckpointInvalid, checkpoint_parse
-from audit.keys import checkpoint_signing_key, key_id
+from audit.keys import checkpoint_signing_key, key_id, public_key_pem
 from audit.merkle import inclusion_proofs, leaf_hash, verify_inclusion
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.selectors import leaf_hashes
@@ -208,11 +208,13 @@ def transparency_publish(*, actor=None) -> TransparencyPublication:
             published_at=now,
             tree_size=checkpoint.tree_size,
             root_hash=checkpoint.merkle_root,
-            key_id=checkpoint.key_id,
+            # The key that signs the files (and that key.pem serves), normally the checkpoint's own.
+            key_id=key_id(key.public_key()),
             data_json=data_json,
             data_json_signature=key.sign(data_json),
             data_csv=data_csv,
             data_csv_signature=key.sign(data_csv),
+            public_key_pem=public_key_pem(key.public_key()),
         )
         audit_record(
             action=AuditAction.TRANSPARENCY_PUBLISHED,
