@@ -153,7 +153,10 @@ class TransparencyReport:
             "method": (
                 "Counted from the audit trail: received, by process type and emergency by the time a request was "
                 "first received; outcomes and accounts affected by the time it was answered; emergency disclosures "
-                "not followed up by the time the follow-up was asked for, when its window has passed without it."
+                "not followed up by the time the follow-up was asked for, when its window has passed without it. "
+                "Accounts specified, preservation, non-disclosure order, content and non-content by the time a "
+                "request was first received; contested by the time it was answered, when the legal team (not the "
+                "automatic checks) had sent it back for information before."
             ),
             "jurisdictions": [row.as_dict() for row in self.jurisdictions],
             "totals": self.totals.as_dict(),
