@@ -32,11 +32,12 @@ class Command(BaseCommand):
         "checkpoint key, and the audit trail's first tree_size entries give its root), then every figure and "
         "response time recomputed from the trail; each difference is printed. Exit 0 all match, 1 a difference "
         "or a bad signature, 2 bad input. --prove writes a figure's entries with their inclusion proofs; "
-        "--verify-proofs checks such a file offline against a checkpoint file."
+        "--verify-proofs checks such a file offline against a checkpoint file; with DATASET, the figure it "
+        "publishes must be the one the proven entries give. DATASET may be data.json or data.csv."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("dataset", nargs="?", metavar="DATASET", help="data.json as published")
+        parser.add_argument("dataset", nargs="?", metavar="DATASET", help="data.json or data.csv as published")
         parser.add_argument("--signature", metavar="SIG", help="the detached signature of DATASET (raw 64 bytes)")
         parser.add_argument(
             "--public-key", metavar="PEM", help="the trusted checkpoint key (default: this installation's key)"
