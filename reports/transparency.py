@@ -274,6 +274,7 @@ class Difference:
 # The published texts a check recomputes (published_at alone cannot be).
 TEXT_FIELDS = ("format", "platform", "method", "small_counts")
 CHECKPOINT_FIELDS = ("tree_size", "root_hash", "created_at", "key_id")
+PERIOD_FIELDS = ("kind", "start", "end", "complete")
 
 
 def _flatten(dataset: dict, *, texts: bool = True) -> dict[tuple[str, str, str], Any]:
@@ -285,6 +286,7 @@ def _flatten(dataset: dict, *, texts: bool = True) -> dict[tuple[str, str, str],
         cells |= {("", "", f"checkpoint.{name}"): dataset["checkpoint"][name] for name in CHECKPOINT_FIELDS}
         cells |= {("", "", f"definitions.{name}"): text for name, text in dataset["definitions"].items()}
     for period in dataset["periods"]:
+        cells |= {(period["period"], "", name): period[name] for name in PERIOD_FIELDS}
         for row in [*period["jurisdictions"], {"jurisdiction": TOTAL, **period["total"]}]:
             if texts and row["jurisdiction"] != TOTAL:
                 cells[(period["period"], row["jurisdiction"], "name")] = row["name"]

@@ -462,6 +462,7 @@ def test_a_csv_with_an_unknown_figure_is_bad_input_naming_its_line(published, tm
             "definitions.contested",
         ),
         (lambda dataset: dataset.update(method="Figures estimated by hand."), "method"),
+        (lambda dataset: dataset["periods"][0].update(complete=False), "complete"),
     ],
 )
 def test_changed_names_definitions_or_method_are_named_and_no_signature_is_warned(published, tmp_path, change, named):
