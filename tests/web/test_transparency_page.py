@@ -182,6 +182,8 @@ def test_the_page_names_the_checkpoint_and_links_every_file(client, published):
         assert f'href="/transparency/{name}"' in content
     assert "openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in data.json -sigfile data.json.sig" in content
     assert "transparency_check data.json" in content
+    # the figure is proven against the published dataset, not by the proofs alone
+    assert "transparency_check data.json --signature data.json.sig --verify-proofs proofs.json" in content
     # Both charts, each titled for a screen reader and drawn for a phone too.
     assert content.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"') == 4
     assert content.count("<desc>") == 4
