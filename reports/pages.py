@@ -228,6 +228,17 @@ def _process_types(counts: dict[str, int]) -> str:
     return " · ".join(f"{label_of(ProcessType, code)}: {count}" for code, count in sorted(counts.items())) or NO_VALUE
 
 
+# The figures the public dataset added (issue 16), in a table of their own beside the outcomes.
+DATASET_COLUMNS = (
+    Column("accounts_specified", "Accounts specified", numeric=True),
+    Column("contested", "Contested", numeric=True),
+    Column("preservation", "Preservation", numeric=True),
+    Column("nondisclosure_order", "Non-disclosure order", numeric=True),
+    Column("content_requests", "Content", numeric=True),
+    Column("non_content_requests", "Non-content", numeric=True),
+)
+
+
 def transparency_page(*, year: int, half: int) -> ReportPage:
     """Counts only: no user, no target, no note, no username of a colleague."""
     report = reports.transparency_report(year=year, half=half)
@@ -252,6 +263,13 @@ def transparency_page(*, year: int, half: int) -> ReportPage:
             ReportTable(
                 "Per jurisdiction",
                 (Column("jurisdiction", "Jurisdiction"), *figures),
+                rows,
+                total={**data["totals"], "jurisdiction": "Total"},
+                empty="No request was received or answered in this period.",
+            ),
+            ReportTable(
+                "What was asked, and pushed back",
+                (Column("jurisdiction", "Jurisdiction"), *DATASET_COLUMNS),
                 rows,
                 total={**data["totals"], "jurisdiction": "Total"},
                 empty="No request was received or answered in this period.",

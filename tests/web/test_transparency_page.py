@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from audit.checkpoints import checkpoint_parse
-from audit.keys import key_id
+from audit.keys import checkpoint_signing_key, key_id, public_key_pem
 from audit.models import AuditCheckpoint
 from audit.services import audit_checkpoint_create, audit_sequence
 from demo.audit_history import audit_bulk_append, synthetic_history_rows, synthetic_requests
@@ -182,6 +182,8 @@ def test_the_page_names_the_checkpoint_and_links_every_file(client, published):
         assert f'href="/transparency/{name}"' in content
     assert "openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in data.json -sigfile data.json.sig" in content
     assert "transparency_check data.json" in content
+    # the figure is proven against the published dataset, not by the proofs alone
+    assert "transparency_check data.json --signature data.json.sig --verify-proofs proofs.json" in content
     # Both charts, each titled for a screen reader and drawn for a phone too.
     assert content.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"') == 4
     assert content.count("<desc>") == 4
@@ -355,13 +357,38 @@ def test_an_unknown_country_is_refused_with_400(client, published):
     assert "No figures were published for that country" in parsed(response).texts["transparency-error"]
 
 
-def test_after_the_checkpoint_key_changes_no_other_key_is_offered_for_the_publication(
+def test_after_the_checkpoint_key_changes_the_publications_own_key_is_still_served(
     client, published, settings, tmp_path
 ):
+    signing_key = public_key_pem(checkpoint_signing_key().public_key())
     settings.AUDIT_CHECKPOINT_KEY = str(tmp_path / "rotated-checkpoint-key.pem")
+    assert public_key_pem(checkpoint_signing_key().public_key()) != signing_key
 
-    assert client.get("/transparency/key.pem").status_code == 404
-    assert client.get("/transparency/data.json").status_code == 200
+    key = client.get("/transparency/key.pem")
+
+    assert key.status_code == 200 and key.content == signing_key
+    for name in ("key.pem", "data.json", "data.json.sig"):
+        (tmp_path / name).write_bytes(client.get(f"/transparency/{name}").content)
+    verified = subprocess.run(
+        [
+            "openssl",
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            "key.pem",
+            "-rawin",
+            "-in",
+            "data.json",
+            "-sigfile",
+            "data.json.sig",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_a_publication_without_any_request_yet_is_a_page_not_a_500(client, analyst):
@@ -396,7 +423,15 @@ def test_the_downloaded_files_are_enough_to_check_the_dataset_and_prove_a_figure
     checked = run_check(files["data.json"], "--signature", files["data.json.sig"], "--public-key", files["key.pem"])
     proved = run_check(files["data.json"], "--prove", period, "FR", "received", "--out", proofs)
     offline = run_check(
-        "--verify-proofs", proofs, "--checkpoint", files["checkpoint.json"], "--public-key", files["key.pem"]
+        files["data.json"],
+        "--signature",
+        files["data.json.sig"],
+        "--verify-proofs",
+        proofs,
+        "--checkpoint",
+        files["checkpoint.json"],
+        "--public-key",
+        files["key.pem"],
     )
 
     assert checked[0] == 0, checked[1]

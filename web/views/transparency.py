@@ -48,7 +48,10 @@ class TransparencyThrottle(ClientAddressAnonThrottle):
 
 
 def _public_key(publication: TransparencyPublication) -> bytes | None:
-    """The checkpoint key's public half, if it is still the key that signed this publication."""
+    """The public half of the key that signed this publication, as kept with it; for a publication
+    made before it was kept, the checkpoint key's, if it is still the key that signed it."""
+    if publication.public_key_pem:
+        return bytes(publication.public_key_pem)
     public_key = checkpoint_signing_key().public_key()
     return public_key_pem(public_key) if key_id(public_key) == publication.key_id else None
 
