@@ -179,6 +179,7 @@ def test_the_issuance_is_audited_with_the_certified_hashes(certified_request):
     assert entry.details["authenticity_certificate"]["files"] == {
         f["name"]: f["sha256"] for f in response.certificate["files"]
     }
+    assert entry.details["authenticity_certificate"]["declaration"] == "28 U.S.C. § 1746(1)"
 
 
 def test_a_streamed_letter_certifies_the_streamed_attachments(settings, certified_request, tmp_path):
