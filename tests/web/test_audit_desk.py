@@ -35,6 +35,7 @@ DESK_PAGES = [
     "/audit/reports/permission-denials/",
     "/audit/reports/sla/",
     "/audit/reports/transparency/",
+    "/audit/reports/response-times/",
 ]
 
 
@@ -278,7 +279,7 @@ def test_a_tampered_entry_is_never_hidden_in_a_fold(client_for, auditor, viewed_
 
 def test_each_report_page_has_a_chart_and_csv_and_pdf_downloads_that_work(client_for, auditor, viewed_request):
     client = client_for(auditor)
-    for slug in ("activity", "personal-data-access", "permission-denials", "sla", "transparency"):
+    for slug in ("activity", "personal-data-access", "permission-denials", "sla", "transparency", "response-times"):
         page = text_of(client.get(f"/audit/reports/{slug}/"))
         assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in page
         links = dict(re.findall(r'<a class="button[^"]*" href="([^"]+)" download>Download (CSV|PDF)</a>', page))
