@@ -5,8 +5,11 @@ sees the answer's grounds by their public labels, nothing internal."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from disclosure.annex_iii import ERR_GROUNDS_REQUIRED
 from disclosure.models import Proposal
@@ -78,8 +81,10 @@ def test_the_analyst_proposes_with_grounds_and_the_reviewer_sees_them(client_for
     assert "2. It contains manifest errors." in screen
     assert FOR_THE_AUTHORITY in screen
     # the unsigned preview is the letter approving would issue: Annex III included
-    assert "Information on the inability to execute an EPOC or an EPOC-PR" in preview
-    assert "[X] It contains manifest errors." in preview and FOR_THE_AUTHORITY in preview
+    with translation.override(epoc.agency.language):  # the letter is in the agency's language
+        assert gettext("Information on the inability to execute an EPOC or an EPOC-PR") in preview
+        assert f"[X] {gettext('It contains manifest errors.')}" in preview
+    assert FOR_THE_AUTHORITY in preview
 
 
 def test_the_officer_sees_the_annex_iii_answer_by_its_labels(client_for, analyst, reviewer, officer_b, epoc):
@@ -92,13 +97,15 @@ def test_the_officer_sees_the_annex_iii_answer_by_its_labels(client_for, analyst
         annex_iii_grounds=["manifest_errors"],
         annex_iii_explanation=FOR_THE_AUTHORITY,
     )
-    before = client_for(officer_b).get(url(epoc, "web:portal-detail")).content.decode()
+    officer_client = client_for(officer_b)
+    officer_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the officer's own choice over the agency's
+    before = officer_client.get(url(epoc, "web:portal-detail")).content.decode()
     with TestCase.captureOnCommitCallbacks(execute=False):
         do_decide(legal_request=epoc, actor=reviewer, approve=True)
     epoc.refresh_from_db()
     assert epoc.state == State.REJECTED
 
-    page = client_for(officer_b).get(url(epoc, "web:portal-detail")).content.decode()
+    page = officer_client.get(url(epoc, "web:portal-detail")).content.decode()
 
     # nothing while the legal team deliberates
     assert "Annex III" not in before

@@ -4,6 +4,7 @@ not; the officer sees only whether the order is signed and verified."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -45,7 +46,9 @@ def test_the_legal_team_sees_the_signer_and_the_outcome(client_for, analyst, sig
 
 
 def test_the_officer_sees_only_signed_and_verified(client_for, officer_b, signed_request):
-    page = client_for(officer_b).get(reverse("web:portal-detail", kwargs={"ref": signed_request.ref})).content.decode()
+    officer_client = client_for(officer_b)
+    officer_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the officer's own choice over the agency's
+    page = officer_client.get(reverse("web:portal-detail", kwargs={"ref": signed_request.ref})).content.decode()
 
     assert "Signed, verified" in page
     assert "Tribunal judiciaire de Paris" not in page
