@@ -36,7 +36,8 @@ WHY_NO_CERTIFICATE = {
     LetterKind.REJECTION: "A rejection letter discloses no records, so it carries no certificate of authenticity.",
     LetterKind.NO_RECORDS: "A letter without records carries no certificate of authenticity: there is nothing to "
     "certify.",
-    LetterKind.PRESERVATION: "A preservation letter discloses no records, so it carries no certificate of authenticity.",
+    LetterKind.PRESERVATION: "A preservation letter discloses no records, so it carries no certificate of "
+    "authenticity.",
 }
 MATCH = "match"
 DIFFERS = "differs"

@@ -134,3 +134,15 @@ def test_the_grounds_raised_are_the_first_reasons_offered_for_a_rejection(client
     assert reasons is not None
     assert "The enforcing authority (IE) raised a ground for refusal under Article 12" in reasons.group(1)
     assert "Not an offence under the law of the enforcing state" in reasons.group(1)
+
+
+def test_once_decided_the_page_shows_the_decision_not_the_countdown(client_for, analyst, officer_b, epoc):
+    with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
+        client_for(analyst).post(f"/queue/{epoc.ref}/enforcing-decision/", {"decision": "no_grounds"})
+        page = client_for(analyst).get(f"/queue/{epoc.ref}/").content.decode()
+        portal = client_for(officer_b).get(f"/portal/{epoc.ref}/").content.decode()
+
+    assert "May raise grounds until" not in page
+    assert "No grounds for refusal raised" in page
+    assert 'id="enforcing-decision-form"' not in page
+    assert "may raise grounds for refusal until" not in portal
