@@ -22,7 +22,14 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, InvalidInput
-from requests_app.choices import Category, EnforcingDecision, ProcessType, RefusalGround, label_of
+from requests_app.choices import (
+    AuthorityType,
+    Category,
+    EnforcingDecision,
+    ProcessType,
+    RefusalGround,
+    label_of,
+)
 from requests_app.models import Jurisdiction, LegalRequest
 from requests_app.selectors import require_legal_staff_on
 
@@ -65,6 +72,13 @@ ERR_ENFORCING_FROZEN = (
 FROZEN_ONCE_NOTIFIED = ("enforcing_state", "enforcing_authority_name", "enforcing_authority_notified", "emergency")
 ERR_IP_PURPOSE_WITHOUT_IP = "The purpose of an IP request is given only when IP addresses are requested."
 ERR_VALIDATING_NAME_WITHOUT_TYPE = "Give the type of the validating authority with its name."
+# Who may validate an order issued by another authority: a judge (an investigating judge included), a court or a
+# prosecutor (Regulation (EU) 2023/1543 Art. 4(1)(b), 4(2)(b), 4(3)(b), 4(4)(b)); never the police.
+VALIDATING_AUTHORITIES = frozenset({AuthorityType.JUDGE, AuthorityType.COURT, AuthorityType.PROSECUTOR})
+ERR_VALIDATING_TYPE = (
+    "A European order is validated by a judge, an investigating judge, a court or a prosecutor (Regulation (EU) "
+    "2023/1543 Art. 4), not by '{type}'."
+)
 
 ERR_WINDOW_OPEN = (
     "The enforcing authority ({state}) may raise grounds for refusal until {ends} UTC (Regulation (EU) 2023/1543 "
@@ -90,15 +104,17 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 
 def is_eu_order(*, jurisdiction: Jurisdiction, process_type: str) -> bool:
-    """A European Production or Preservation Order from a member state (or one of its subdivisions)."""
-    if process_type not in E_EVIDENCE_PROCESS_TYPES:
+    """A European Production or Preservation Order from a member state bound by the Regulation (or one of
+    its subdivisions): a Danish authority issues none."""
+    if process_type not in E_EVIDENCE_PROCESS_TYPES or jurisdiction.country_code in STATES_NOT_BOUND:
         return False
     return Jurisdiction.objects.filter(code=jurisdiction.country_code, parent__code=EU_REGION).exists()
 
 
 def member_state_codes() -> list[str]:
-    """The member states whose authorities issue European orders."""
-    return sorted(Jurisdiction.objects.filter(parent__code=EU_REGION, is_region=False).values_list("code", flat=True))
+    """The member states whose authorities issue European orders (those the Regulation binds)."""
+    codes = Jurisdiction.objects.filter(parent__code=EU_REGION, is_region=False).values_list("code", flat=True)
+    return sorted(code for code in codes if code not in STATES_NOT_BOUND)
 
 
 def member_state_bound(code: str) -> bool:
@@ -120,6 +136,9 @@ def e_evidence_fields_check(*, jurisdiction: Jurisdiction, process_type: str, va
         raise InvalidInput(ERR_IP_PURPOSE_WITHOUT_IP, field="ip_purpose")
     if values.get("validating_authority_name") and not values.get("validating_authority_type"):
         raise InvalidInput(ERR_VALIDATING_NAME_WITHOUT_TYPE, field="validating_authority")
+    validator = values.get("validating_authority_type") or ""
+    if validator and validator not in VALIDATING_AUTHORITIES:
+        raise InvalidInput(ERR_VALIDATING_TYPE.format(type=validator[:20]), field="validating_authority")
     state = values.get("enforcing_state") or ""
     if state and (state == jurisdiction.country_code or not member_state_bound(state)):
         raise InvalidInput(

@@ -44,6 +44,9 @@ AUTHENTICITY_CERTIFICATE_HELP = (
     "one (not a rejection nor a no-records letter). Default false; settable on a draft and while the request waits "
     "for information (needs_info)"
 )
+ERR_NESTED_KEY_REQUIRED = (
+    "This field is required: a correction replaces the whole object, so send it with all its fields."
+)
 USER_NOTICE_SCHEMA = {
     "type": "object",
     "properties": {
@@ -157,7 +160,21 @@ class LegalRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializ
             raise serializers.ValidationError(ERR_DUPLICATE_CATEGORY)
         return sorted(value)
 
+    # A correction (PATCH) replaces a nested authority whole: its required keys are required there too, so a
+    # part of one is refused (400), never merged half-way nor taken as clearing it.
+    NESTED_REQUIRED = {"issuing_authority": "type", "validating_authority": "type", "enforcing_authority": "state"}
+
+    def _require_whole_authorities(self, attrs: dict) -> None:
+        errors = {
+            field: {key: [ERR_NESTED_KEY_REQUIRED.format(key=key)]}
+            for field, key in self.NESTED_REQUIRED.items()
+            if attrs.get(field) is not None and key not in attrs[field]
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+
     def validate(self, attrs: dict) -> dict:
+        self._require_whole_authorities(attrs)
         authority = attrs.pop("issuing_authority", None)
         if authority is not None:
             attrs["issuing_authority_type"] = authority["type"]
