@@ -38,6 +38,8 @@ EU_REGION = "EU"
 # part in the Regulation's adoption, recital 98 (check)).
 STATES_NOT_BOUND = frozenset({"DK"})
 E_EVIDENCE_PROCESS_TYPES = frozenset({ProcessType.PRODUCTION_ORDER, ProcessType.PRESERVATION_ORDER})
+# Only a European Production Order is notified to the enforcing authority (Art. 8).
+NOTIFIED_PROCESS_TYPES = frozenset({ProcessType.PRODUCTION_ORDER})
 # The certificate's fields, as the request stores them, with their empty values.
 E_EVIDENCE_FIELDS: Mapping[str, Any] = {
     "certificate_reference": "",
@@ -145,7 +147,7 @@ def e_evidence_fields_check(*, jurisdiction: Jurisdiction, process_type: str, va
             ERR_ENFORCING_STATE.format(issuing=jurisdiction.country_code, code=state[:10]), field="enforcing_authority"
         )
     if values.get("enforcing_authority_notified"):
-        if process_type != ProcessType.PRODUCTION_ORDER:
+        if process_type not in NOTIFIED_PROCESS_TYPES:
             raise InvalidInput(ERR_NOTIFIED_PRESERVATION, field="enforcing_authority")
         if not state:
             raise InvalidInput(ERR_ENFORCING_STATE_REQUIRED, field="enforcing_authority")
