@@ -154,8 +154,8 @@ def notified_box_hidden(page: str) -> bool:
 
 def test_the_notified_box_shows_for_an_epoc_only(client_for, draft_factory, officer_b, shipped_rules):
     epoc = draft_factory(officer_b, **EPOC)
-    epoc_pr = draft_factory(officer_b, **{**EPOC, "process_type": "preservation_order", "enforcing_state": "",
-                                          "enforcing_authority_name": "", "enforcing_authority_notified": False})  # fmt: skip
+    unnotified = {"enforcing_state": "", "enforcing_authority_name": "", "enforcing_authority_notified": False}
+    epoc_pr = draft_factory(officer_b, **{**EPOC, "process_type": "preservation_order", **unnotified})
     client = client_for(officer_b)
     epoc = client.get(f"/portal/{epoc.ref}/edit/").content.decode()
     epoc_pr = client.get(f"/portal/{epoc_pr.ref}/edit/").content.decode()
