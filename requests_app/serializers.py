@@ -153,7 +153,13 @@ class LegalRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializ
         help_text="The judge, court or prosecutor who validated an order issued by another authority (Art. 4(1)(b), "
         "4(2)(b)); null clears it",
     )
-    enforcing_authority = EnforcingAuthoritySerializer(required=False, allow_null=True, help_text="null clears it")
+    enforcing_authority = EnforcingAuthoritySerializer(
+        required=False,
+        allow_null=True,
+        help_text="null clears it. A correction sends the whole object (a part of it is refused with a 400). Once "
+        "a notified order was submitted, the enforcing authority and `emergency` can no longer be changed (400): "
+        "the enforcing state's window is never shortened",
+    )
 
     def validate_categories(self, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
@@ -384,7 +390,13 @@ class LegalRequestSerializer(serializers.Serializer):
 
     ref = serializers.CharField()
     state = serializers.ChoiceField(choices=State.choices)
-    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_null=True)
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        allow_null=True,
+        help_text="Once answered. `preserved` (added December 2026): a preservation order (EU EPOC-PR, US 2703(f)) "
+        "answered by preserving the data of the accounts found; nothing is disclosed and no account counts as "
+        "affected",
+    )
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     agency = serializers.CharField(source="agency.name")
     process_type = serializers.ChoiceField(choices=ProcessType.choices)
