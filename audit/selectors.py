@@ -238,6 +238,11 @@ def latest_checkpoint_document() -> AuditCheckpoint | None:
     return AuditCheckpoint.objects.order_by("-tree_size", "-id").first()
 
 
+def checkpoint_named(*, tree_size: int, merkle_root: str) -> AuditCheckpoint | None:
+    """The stored checkpoint of that size and root (the one a publication names), earliest signed."""
+    return AuditCheckpoint.objects.filter(tree_size=tree_size, merkle_root=merkle_root).order_by("id").first()
+
+
 def audit_entries_filter(
     queryset: QuerySet[AuditEntry],
     *,

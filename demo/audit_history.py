@@ -153,7 +153,7 @@ class SyntheticRequest:
     outcome: str | None
     accounts_affected: int
     answered_at: dt.datetime | None
-    asked_for_info: bool
+    asked_for_info: bool  # by the legal team (contested)
     accounts_specified: int = 1
     nondisclosure: bool = False
     content: bool = False
@@ -161,6 +161,8 @@ class SyntheticRequest:
     followup_asked_at: dt.datetime | None = None
     followup_due_at: dt.datetime | None = None
     followup_received_at: dt.datetime | None = None
+    # The automatic checks sent it back for missing information (role system): not contested.
+    checks_asked_for_info: bool = False
 
 
 def synthetic_requests(
@@ -169,6 +171,8 @@ def synthetic_requests(
     """``count`` requests received between ``start`` and ``end``, their fates drawn with ``seed``;
     refs ``{ref_prefix}-{year}-{number}``."""
     rng = random.Random(seed)
+    # Its own generator, so the other draws stay those of earlier versions for a given seed.
+    checks_rng = random.Random(seed + 1)
     span = (end - start).total_seconds()
     requests = []
     for number in range(1, count + 1):
@@ -205,6 +209,7 @@ def synthetic_requests(
                 accounts_affected=accounts,
                 answered_at=answered_at,
                 asked_for_info=rng.random() < 0.1,
+                checks_asked_for_info=checks_rng.random() < 0.15,
                 accounts_specified=rng.choices([1, 2, 3, 5, 12], weights=[60, 20, 10, 7, 3])[0],
                 nondisclosure=process_type != "preservation_order" and rng.random() < 0.3,
                 content=process_type in ("search_warrant", "court_order") and rng.random() < 0.5,
@@ -225,6 +230,8 @@ def synthetic_history_rows(requests: list[SyntheticRequest]) -> list[dict]:
         }
         moments = [(request.received_at - dt.timedelta(minutes=30), AuditAction.REQUEST_CREATED, None)]
         steps = [("draft", "received")]
+        if request.checks_asked_for_info:
+            steps += [("received", "needs_info", "system"), ("needs_info", "received")]
         if request.asked_for_info:
             steps += [("received", "needs_info"), ("needs_info", "received")]
         steps.append(("received", "in_review"))
@@ -246,7 +253,9 @@ def synthetic_history_rows(requests: list[SyntheticRequest]) -> list[dict]:
             moments.append((request.followup_received_at, AuditAction.FOLLOWUP_RECEIVED, None))
         for at, action, step in moments:
             details = {}
+            role = "analyst"
             if step is not None:
+                step, role = step[:2], step[2] if len(step) > 2 else role
                 details = {"from": step[0], "to": step[1], **base}
                 if step == ("draft", "received"):
                     details |= {
@@ -264,7 +273,7 @@ def synthetic_history_rows(requests: list[SyntheticRequest]) -> list[dict]:
                 {
                     "created_at": at,
                     "action": action,
-                    "role": "analyst",
+                    "role": role,
                     "request_ref": request.ref,
                     "object_type": "requests_app.legalrequest",
                     "details": details,

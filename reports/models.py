@@ -17,6 +17,9 @@ class TransparencyPublication(AppendOnlyModel):
     data_json_signature = models.BinaryField()
     data_csv = models.BinaryField()
     data_csv_signature = models.BinaryField()
+    # The public half of the key that signed these files, kept so that they stay verifiable after the
+    # checkpoint key is rotated (empty for publications made before it was kept).
+    public_key_pem = models.BinaryField(default=b"")
 
     class Meta:
         ordering = ["-published_at", "-id"]

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+
 from audit.actions import action_label
 from reports import rendering
 from reports import selectors as reports
@@ -44,6 +47,7 @@ class Cell:
     label: str
     text: str
     numeric: bool
+    key: str = ""  # the column's figure, for machines reading the page (data-figure)
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,12 @@ class ReportTable:
     rows: list[dict]
     total: dict | None = None
     empty: str = "Nothing in this period."
+    anchor: str = ""  # the table's id on a page, for a chart to point at it
 
     def _cells(self, row: dict) -> list[Cell]:
-        return [Cell(column.label, column.show(row.get(column.key)), column.numeric) for column in self.columns]
+        return [
+            Cell(column.label, column.show(row.get(column.key)), column.numeric, column.key) for column in self.columns
+        ]
 
     @property
     def lines(self) -> list[list[Cell]]:
@@ -221,6 +228,17 @@ def _process_types(counts: dict[str, int]) -> str:
     return " · ".join(f"{label_of(ProcessType, code)}: {count}" for code, count in sorted(counts.items())) or NO_VALUE
 
 
+# The figures the public dataset added (issue 16), in a table of their own beside the outcomes.
+DATASET_COLUMNS = (
+    Column("accounts_specified", "Accounts specified", numeric=True),
+    Column("contested", "Contested", numeric=True),
+    Column("preservation", "Preservation", numeric=True),
+    Column("nondisclosure_order", "Non-disclosure order", numeric=True),
+    Column("content_requests", "Content", numeric=True),
+    Column("non_content_requests", "Non-content", numeric=True),
+)
+
+
 def transparency_page(*, year: int, half: int) -> ReportPage:
     """Counts only: no user, no target, no note, no username of a colleague."""
     report = reports.transparency_report(year=year, half=half)
@@ -251,6 +269,13 @@ def transparency_page(*, year: int, half: int) -> ReportPage:
                 empty="No request was received or answered in this period.",
             ),
             ReportTable(
+                "What was asked, and pushed back",
+                (Column("jurisdiction", "Jurisdiction"), *DATASET_COLUMNS),
+                rows,
+                total={**data["totals"], "jurisdiction": "Total"},
+                empty="No request was received or answered in this period.",
+            ),
+            ReportTable(
                 "Requests received by process type",
                 (Column("jurisdiction", "Jurisdiction"), Column("by_process_type", "By process type", _process_types)),
                 rows,
@@ -261,39 +286,102 @@ def transparency_page(*, year: int, half: int) -> ReportPage:
     )
 
 
-def response_times_page(*, year: int, half: int | None = None, quarter: int | None = None) -> ReportPage:
-    report = response_time_report(year=year, half=half, quarter=quarter)
-    overall = [row for row in report["rows"] if row["process_type"] == "all" and not row["emergency"]]
-    groups = [(row["name"], [row["median_hours"] or 0, row["p90_hours"] or 0]) for row in overall]
-    return ReportPage(
-        title=f"Response times, {report['period']}",
-        description=(
-            "Requests answered in the period (disclosed, no records or refused), per jurisdiction and process "
-            "type, emergencies apart: hours from first receipt to the answer."
-        ),
-        **_charts(
-            rendering.grouped_bar_chart_svg,
-            groups,
-            series=[("Median (hours)", "#1d4f8f"), ("90th percentile (hours)", "#b3261e")],
-            title="Hours from receipt to answer, requests other than emergencies",
-        ),
-        tables=[
-            ReportTable(
-                "Per jurisdiction and process type",
-                (
-                    Column("name", "Jurisdiction"),
-                    Column("process_type", "Process type", _process_type_text),
-                    Column("emergency", "Emergency", lambda value: "yes" if value else "no"),
-                    Column("answered", "Answered", numeric=True),
-                    Column("median_hours", "Median (hours)", numeric=True),
-                    Column("p90_hours", "90th percentile (hours)", numeric=True),
-                ),
-                report["rows"],
-            )
-        ],
-        note=report["method"],
+# Response times (issue 16): the same tables on the auditors' desk and on the public page.
+TOTAL = "total"
+ALL_PROCESS_TYPES = "all"
+
+
+def hours_text(value: Any) -> str:
+    """Hours as the data gives them (rounded there), so that the page and the dataset agree."""
+    return NO_VALUE if value is None else formats.number_format(value, force_grouping=True)
+
+
+def count_text(value: Any) -> str:
+    """A count as the reader's language writes it; anything else as it is given."""
+    if value is None or value == "":
+        return NO_VALUE
+    if isinstance(value, bool) or not isinstance(value, int):
+        return str(value)
+    return formats.number_format(value, force_grouping=True)
+
+
+def response_time_tables(
+    rows: list[dict], *, names: dict[str, str], anchor: str = "response-times"
+) -> list[ReportTable]:
+    """Rows of ``response_times`` (one period) as two tables, emergencies apart: per country (the
+    total last) and process type (all kinds first)."""
+
+    def country(code: str) -> str:
+        return _("All countries") if code == TOTAL else names.get(code) or code
+
+    def process(code: str) -> str:
+        return _("All kinds") if code == ALL_PROCESS_TYPES else label_of(ProcessType, code)
+
+    columns = (
+        Column("country", _("Country")),
+        Column("process", _("Kind of legal process")),
+        Column("answered", _("Requests answered"), count_text, numeric=True),
+        Column("median_hours", _("Median time to answer (hours)"), hours_text, numeric=True),
+        Column("p90_hours", _("Nine in ten answered within (hours)"), hours_text, numeric=True),
     )
 
+    def order(row: dict) -> tuple:
+        return (row["jurisdiction"] == TOTAL, country(row["jurisdiction"]), row["process_type"] != ALL_PROCESS_TYPES)
 
-def _process_type_text(code: str) -> str:
-    return "All" if code == "all" else label_of(ProcessType, code)
+    tables = []
+    for emergency, title, table_anchor in (
+        (False, _("Response times, requests that were not emergencies"), anchor),
+        (True, _("Response times, emergency requests"), f"{anchor}-emergency"),
+    ):
+        chosen = sorted((row for row in rows if bool(row["emergency"]) is emergency), key=order)
+        lines = [
+            {**row, "country": country(row["jurisdiction"]), "process": process(row["process_type"])} for row in chosen
+        ]
+        empty = _("No request was answered in this period.")
+        tables.append(ReportTable(title, columns, lines, empty=empty, anchor=table_anchor))
+    return tables
+
+
+RESPONSE_TIME_SERIES = (
+    ("median_hours", False, "#1d4f8f"),
+    ("p90_hours", False, "#8fb3e0"),
+    ("median_hours", True, "#b3261e"),
+    ("p90_hours", True, "#f0a39e"),
+)
+
+
+def response_times_page(*, year: int, half: int | None = None, quarter: int | None = None) -> ReportPage:
+    """The auditors' response times for a half-year or a quarter, from the whole trail as it is now."""
+    report = response_time_report(year=year, half=half, quarter=quarter)
+    rows = report["rows"]
+    names = {row["jurisdiction"]: row.get("name") or row["jurisdiction"] for row in rows}
+    overall = {(row["jurisdiction"], bool(row["emergency"])): row for row in rows if row["process_type"] == "all"}
+    codes = sorted({code for code, _emergency in overall} - {TOTAL}, key=lambda code: names[code])
+    groups = [
+        (
+            _("All countries") if code == TOTAL else names[code],
+            [
+                (overall.get((code, emergency)) or {}).get(figure) or 0
+                for figure, emergency, _colour in RESPONSE_TIME_SERIES
+            ],
+        )
+        for code in [*codes, TOTAL]
+        if any((code, emergency) in overall for emergency in (False, True))
+    ]
+    labels = {
+        ("median_hours", False): _("Median, not emergencies"),
+        ("p90_hours", False): _("Nine in ten, not emergencies"),
+        ("median_hours", True): _("Median, emergencies"),
+        ("p90_hours", True): _("Nine in ten, emergencies"),
+    }
+    series = [(labels[(figure, emergency)], colour) for figure, emergency, colour in RESPONSE_TIME_SERIES]
+    return ReportPage(
+        title=_("Response times, %(period)s") % {"period": report["period"]},
+        description=_(
+            "Hours from the first receipt of a request to its answer (data disclosed, no records, or refused), "
+            "counted in the period of the answer, per jurisdiction and process type, emergencies apart."
+        ),
+        **_charts(rendering.grouped_bar_chart_svg, groups, series=series, title=_("Hours to answer, per country")),
+        tables=response_time_tables(rows, names=names),
+        note=report["method"][:1].upper() + report["method"][1:],
+    )

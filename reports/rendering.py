@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 import orjson
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from weasyprint import HTML
 
 from audit.selectors import RequestTrail
@@ -72,6 +73,7 @@ def transparency_csv(report: TransparencyReport) -> bytes:
 # figure, so labels never pile up on the axis.
 CHAR_WIDTH = 5.4  # of a 10 px sans-serif character, on average: enough to size the label column
 MAX_LABEL = 34
+NOTHING_TO_SHOW = gettext_noop("Nothing to show in this period.")
 
 
 def _label(text: str) -> str:
@@ -82,12 +84,17 @@ def _label_width(labels: Iterable[str]) -> int:
     return int(min(MAX_LABEL, max([4, *(len(_label(text)) for text in labels)])) * CHAR_WIDTH) + 12
 
 
-def _svg_open(width: int, height: int, title: str) -> list[str]:
-    return [
+def _svg_open(width: int, height: int, title: str, description: str = "") -> list[str]:
+    """The chart's opening: its title (the accessible name) and, when given, a description saying
+    where its figures are in words (a table beside it)."""
+    parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
         f"<title>{escape(title)}</title>",
     ]
+    if description:
+        parts.append(f"<desc>{escape(description)}</desc>")
+    return parts
 
 
 def _figure(value: float) -> str:
@@ -114,7 +121,13 @@ def _legend(series: list[tuple[str, str]], width: int) -> tuple[list[str], int]:
 
 
 def bar_chart_svg(
-    bars: list[tuple[str, float]], *, title: str, colour: str = "#1d4f8f", width: int = 640, narrow: bool = False
+    bars: list[tuple[str, float]],
+    *,
+    title: str,
+    colour: str = "#1d4f8f",
+    width: int = 640,
+    narrow: bool = False,
+    description: str = "",
 ) -> str:
     """One horizontal bar per label, its figure at the bar's end (narrow: the label above its bar)."""
     width = NARROW_WIDTH if narrow else width
@@ -125,9 +138,9 @@ def bar_chart_svg(
     height = top + max(1, len(bars)) * step + 4
     largest = max([1, *(value for _, value in bars)])
     scale = (width - label_width - 40) / largest
-    parts = _svg_open(width, height, title)
+    parts = _svg_open(width, height, title, description)
     if not bars:
-        parts.append(f'<text x="0" y="{top + 10}">Nothing to show in this period.</text>')
+        parts.append(f'<text x="0" y="{top + 10}">{escape(gettext(NOTHING_TO_SHOW))}</text>')
     for index, (label, value) in enumerate(bars):
         y = top + index * step + above
         label_y = y - 3 if narrow else y + 11
@@ -150,6 +163,7 @@ def grouped_bar_chart_svg(
     title: str,
     width: int = 640,
     narrow: bool = False,
+    description: str = "",
 ) -> str:
     """Per group (a jurisdiction) one bar per series that is not zero (received, each outcome), the
     series told apart by colour and named in the legend; a group of zeros keeps one empty line."""
@@ -160,11 +174,13 @@ def grouped_bar_chart_svg(
     legend, legend_height = _legend(series, width)
     drawn = [(label, [(index, value) for index, value in enumerate(values) if value > 0]) for label, values in groups]
     height = legend_height + sum(above + max(1, len(bars)) * bar_height + group_gap for _, bars in drawn) + 6
+    if not groups:
+        height += 14  # room for the line saying there is nothing to show
     largest = max([1, *(value for _, values in groups for value in values)])
     scale = (width - label_width - 40) / largest
-    parts = [*_svg_open(width, height, title), *legend]
+    parts = [*_svg_open(width, height, title, description), *legend]
     if not groups:
-        parts.append(f'<text x="0" y="{legend_height + 10}">Nothing to show in this period.</text>')
+        parts.append(f'<text x="0" y="{legend_height + 10}">{escape(gettext(NOTHING_TO_SHOW))}</text>')
     top = legend_height
     for label, bars in drawn:
         top += above

@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from lawreq.errors import InvalidInput
+from reports.transparency_figures import PUSHBACK_ROLES
 from requests_app.models import Jurisdiction, LegalRequest
 
 ERR_YEAR = "year must be a whole number between 2000 and 2100"
@@ -156,7 +157,10 @@ class TransparencyReport:
             "method": (
                 "Counted from the audit trail: received, by process type and emergency by the time a request was "
                 "first received; outcomes and accounts affected by the time it was answered; emergency disclosures "
-                "not followed up by the time the follow-up was asked for, when its window has passed without it."
+                "not followed up by the time the follow-up was asked for, when its window has passed without it. "
+                "Accounts specified, preservation, non-disclosure order, content and non-content by the time a "
+                "request was first received; contested by the time it was answered, when the legal team (not the "
+                "automatic checks) had sent it back for information before."
             ),
             "jurisdictions": [row.as_dict() for row in self.jurisdictions],
             "totals": self.totals.as_dict(),
@@ -225,7 +229,8 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
 
 def contested_answers(*, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     """Per jurisdiction, the requests answered (responded or rejected) in [start, end) that were sent to
-    ``needs_info`` before their answer: the legal team pushed back before complying."""
+    ``needs_info`` by the legal team before their answer: it pushed back before complying (the automatic
+    checks sending a request back, role ``system``, do not count)."""
     answers = AuditEntry.objects.filter(
         action=AuditAction.REQUEST_TRANSITIONED,
         created_at__gte=start,
@@ -235,7 +240,10 @@ def contested_answers(*, start: dt.datetime, end: dt.datetime) -> dict[str, int]
     answered = {ref: (entry_id, code) for ref, entry_id, code in answers}
     first_pushed_back = dict(
         AuditEntry.objects.filter(
-            action=AuditAction.REQUEST_TRANSITIONED, request_ref__in=list(answered), details__to="needs_info"
+            action=AuditAction.REQUEST_TRANSITIONED,
+            request_ref__in=list(answered),
+            details__to="needs_info",
+            role__in=PUSHBACK_ROLES,
         )
         .values("request_ref")
         .annotate(first=Min("id"))

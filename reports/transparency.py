@@ -7,7 +7,9 @@ The figures themselves are computed by ``reports.transparency_figures`` (no data
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +26,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.canonical import entry_hash, format_timestamp
 from audit.checkpoints import Checkpoint, CheckpointInvalid, checkpoint_parse
-from audit.keys import checkpoint_signing_key, key_id
+from audit.keys import checkpoint_signing_key, key_id, public_key_pem
 from audit.merkle import inclusion_proofs, leaf_hash, verify_inclusion
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.selectors import leaf_hashes
@@ -68,6 +70,10 @@ CSV_HEADER = (
 
 ERR_NO_CHECKPOINT = "No audit checkpoint is stored yet: sign one (manage.py audit_checkpoint) before publishing."
 ERR_DATASET = "The file is not a lawreq transparency dataset ({problem})."
+ERR_DATASET_SHAPE = "a field holds the wrong kind of value (a list or object where another is expected)"
+ERR_CSV_HEADER = "it is neither JSON of format " + FORMAT + " nor its CSV (whose first line is the header)"
+ERR_CSV_LINE = "line {line}: {problem}"
+ERR_CSV_CHECKPOINT = "its rows do not all name one checkpoint"
 ERR_PERIOD = "period must be a quarter (2026-Q3) or a half-year (2026-H1)"
 ERR_FIGURE = "figure must be one of: {figures}"
 ERR_PERIOD_CHOICE = "give either half (1 or 2) or quarter (1 to 4), not both"
@@ -82,6 +88,10 @@ PROBLEM_ENTRY_BEYOND = "entry #{seq} is beyond the checkpoint's {size} entries"
 PROBLEM_PROOFS_CHECKPOINT = "the proofs are against tree size {size} and root {root}, not this checkpoint"
 PROBLEM_PROOFS_VALUE = "the proven entries give {recomputed}, the proofs state {stated}"
 PROBLEM_PROOFS_FILE = "the file is not a lawreq transparency proofs file"
+PROBLEM_PROOFS_PUBLISHED = "the dataset publishes {published}, the proven entries give {recomputed}"
+PROBLEM_PROOFS_OTHER_DATASET = (
+    "the dataset is of the checkpoint of tree size {size}, not the one the proofs are against"
+)
 
 
 # Reading the trail
@@ -97,11 +107,11 @@ def trail_events(*, upto: int | None = None) -> Iterator[TrailEvent]:
     rows = (
         queryset.order_by("seq")
         .annotate(details_text=Cast("details", TextField()))
-        .values_list("seq", "created_at", "action", "request_ref", "details_text")
+        .values_list("seq", "created_at", "action", "request_ref", "details_text", "role")
     )
     loads = orjson.loads
-    for seq, created_at, action, ref, details in rows.iterator(chunk_size=20_000):
-        yield TrailEvent(seq, created_at, action, ref, loads(details))
+    for seq, created_at, action, ref, details, role in rows.iterator(chunk_size=20_000):
+        yield TrailEvent(seq, created_at, action, ref, loads(details), role)
 
 
 def _checkpoint_or_latest(checkpoint: Checkpoint | None) -> Checkpoint:
@@ -198,11 +208,13 @@ def transparency_publish(*, actor=None) -> TransparencyPublication:
             published_at=now,
             tree_size=checkpoint.tree_size,
             root_hash=checkpoint.merkle_root,
-            key_id=checkpoint.key_id,
+            # The key that signs the files (and that key.pem serves), normally the checkpoint's own.
+            key_id=key_id(key.public_key()),
             data_json=data_json,
             data_json_signature=key.sign(data_json),
             data_csv=data_csv,
             data_csv_signature=key.sign(data_csv),
+            public_key_pem=public_key_pem(key.public_key()),
         )
         audit_record(
             action=AuditAction.TRANSPARENCY_PUBLISHED,
@@ -259,10 +271,25 @@ class Difference:
     recomputed: Any
 
 
-def _flatten(dataset: dict) -> dict[tuple[str, str, str], Any]:
+# The published texts a check recomputes (published_at alone cannot be).
+TEXT_FIELDS = ("format", "platform", "method", "small_counts")
+CHECKPOINT_FIELDS = ("tree_size", "root_hash", "created_at", "key_id")
+PERIOD_FIELDS = ("kind", "start", "end", "complete")
+
+
+def _flatten(dataset: dict, *, texts: bool = True) -> dict[tuple[str, str, str], Any]:
+    """Every recomputable cell of a dataset by (period, jurisdiction, name); ``texts``: also its method,
+    definitions, jurisdiction names and checkpoint fields (the CSV carries figures alone)."""
     cells: dict[tuple[str, str, str], Any] = {}
+    if texts:
+        cells |= {("", "", name): dataset[name] for name in TEXT_FIELDS}
+        cells |= {("", "", f"checkpoint.{name}"): dataset["checkpoint"][name] for name in CHECKPOINT_FIELDS}
+        cells |= {("", "", f"definitions.{name}"): text for name, text in dataset["definitions"].items()}
     for period in dataset["periods"]:
+        cells |= {(period["period"], "", name): period[name] for name in PERIOD_FIELDS}
         for row in [*period["jurisdictions"], {"jurisdiction": TOTAL, **period["total"]}]:
+            if texts and row["jurisdiction"] != TOTAL:
+                cells[(period["period"], row["jurisdiction"], "name")] = row["name"]
             for figure in FIGURES:
                 if figure == "by_process_type":
                     for process_type, count in row[figure].items():
@@ -278,9 +305,10 @@ def _flatten(dataset: dict) -> dict[tuple[str, str, str], Any]:
     return cells
 
 
-def dataset_differences(published: dict, recomputed: dict) -> list[Difference]:
-    """Every cell that differs, including those present on one side only."""
-    mine, theirs = _flatten(published), _flatten(recomputed)
+def dataset_differences(published: dict, recomputed: dict, *, texts: bool = True) -> list[Difference]:
+    """Every cell that differs, including those present on one side only; ``texts``: the published
+    texts too (see ``_flatten``)."""
+    mine, theirs = _flatten(published, texts=texts), _flatten(recomputed, texts=texts)
     differences = []
     for key in sorted(set(mine) | set(theirs)):
         if mine.get(key) != theirs.get(key):
@@ -288,18 +316,113 @@ def dataset_differences(published: dict, recomputed: dict) -> list[Difference]:
     return differences
 
 
+def is_csv_dataset(data: bytes) -> bool:
+    """data.csv rather than data.json: a JSON dataset is an object."""
+    return not data.lstrip().startswith(b"{")
+
+
 def dataset_parse(data: bytes) -> dict:
+    """data.json, or data.csv read back into the same shape (figures only: no texts); InvalidInput
+    naming what is wrong."""
     try:
+        if is_csv_dataset(data):
+            return _csv_dataset(data)
         dataset = orjson.loads(data)
         if not isinstance(dataset, dict) or dataset.get("format") != FORMAT:
             raise ValueError("its format is not " + FORMAT)
         checkpoint = dataset["checkpoint"]
-        int(checkpoint["tree_size"])
+        try:
+            int(checkpoint["tree_size"])
+        except ValueError:
+            raise ValueError("checkpoint.tree_size is not a number")
         str(checkpoint["root_hash"])
         _flatten(dataset)
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InvalidInput(ERR_DATASET.format(problem=exc or type(exc).__name__), field="dataset")
+    except KeyError as exc:
+        raise InvalidInput(ERR_DATASET.format(problem=f"the field {exc.args[0]!r} is missing"), field="dataset")
+    except (TypeError, AttributeError):
+        raise InvalidInput(ERR_DATASET.format(problem=ERR_DATASET_SHAPE), field="dataset")
+    except (orjson.JSONDecodeError, ValueError) as exc:
+        raise InvalidInput(ERR_DATASET.format(problem=exc), field="dataset")
     return dataset
+
+
+def _csv_number(text: str, *, whole: bool) -> int | float | None:
+    text = text.removeprefix("'")  # a cell escaped against spreadsheet formulas
+    if text == "":
+        return None
+    return int(text) if whole else float(text)
+
+
+def _csv_dataset(data: bytes) -> dict:
+    """data.csv (``dataset_csv``) back into the dataset's shape; a figure it lacks is None (absent)."""
+    try:
+        reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    except UnicodeDecodeError:
+        raise ValueError(ERR_CSV_HEADER)
+    if tuple(next(reader, ())) != CSV_HEADER:
+        raise ValueError(ERR_CSV_HEADER)
+    checkpoints: set[tuple[int, str]] = set()
+    periods: dict[str, dict] = {}
+    times: dict[tuple, dict] = {}
+    for line, cells in enumerate(reader, start=2):
+        if len(cells) != len(CSV_HEADER):
+            raise ValueError(ERR_CSV_LINE.format(line=line, problem=f"{len(cells)} cells, not {len(CSV_HEADER)}"))
+        record = dict(zip(CSV_HEADER, cells, strict=True))
+        try:
+            checkpoints.add((int(record["checkpoint_tree_size"]), record["checkpoint_root_hash"]))
+            period = periods.setdefault(
+                record["period"],
+                {
+                    "period": record["period"],
+                    "kind": record["kind"],
+                    "start": record["start"],
+                    "end": record["end"],
+                    "complete": record["complete"] == "true",
+                    "rows": {},
+                },
+            )
+            code, figure = record["jurisdiction"], record["figure"]
+            if record["table"] == "figures":
+                row = period["rows"].setdefault(code, _csv_row())
+                if figure == "by_process_type":
+                    row[figure][record["process_type"]] = _csv_number(record["value"], whole=True)
+                elif figure in row:
+                    row[figure] = _csv_number(record["value"], whole=True)
+                else:
+                    raise ValueError(f"no figure is named {figure!r}")
+            elif record["table"] == RESPONSE_TIMES and figure in ("answered", "median_hours", "p90_hours"):
+                key = (record["period"], code, record["process_type"], record["emergency"] == "true")
+                row = times.setdefault(key, dict.fromkeys(("answered", "median_hours", "p90_hours")))
+                row[figure] = _csv_number(record["value"], whole=figure == "answered")
+            else:
+                raise ValueError(f"the table {record['table']!r} has no figure {figure!r}")
+        except ValueError as exc:
+            raise ValueError(ERR_CSV_LINE.format(line=line, problem=exc))
+    if len(checkpoints) != 1:
+        raise ValueError(ERR_CSV_CHECKPOINT)
+    (tree_size, root_hash), *_ = checkpoints
+    return {
+        "format": FORMAT,
+        "checkpoint": {"tree_size": tree_size, "root_hash": root_hash},
+        "periods": [
+            {
+                **{name: value for name, value in period.items() if name != "rows"},
+                "jurisdictions": [
+                    {"jurisdiction": code, **row} for code, row in sorted(period["rows"].items()) if code != TOTAL
+                ],
+                "total": period["rows"].get(TOTAL) or _csv_row(),
+            }
+            for period in periods.values()
+        ],
+        RESPONSE_TIMES: [
+            {"period": period, "jurisdiction": code, "process_type": process_type, "emergency": emergency, **row}
+            for (period, code, process_type, emergency), row in times.items()
+        ],
+    }
+
+
+def _csv_row() -> dict:
+    return {figure: {} if figure == "by_process_type" else None for figure in FIGURES}
 
 
 @dataclass
@@ -366,7 +489,8 @@ def transparency_check(
     if not chain.ok:
         return CheckResult([PROBLEM_TRAIL.format(problem=chain.problem)], [], chain.first_bad_seq, checkpoint)
     recomputed = transparency_dataset_build(checkpoint=checkpoint)
-    return CheckResult([], dataset_differences(dataset, recomputed), None, checkpoint)
+    differences = dataset_differences(dataset, recomputed, texts=not is_csv_dataset(data))
+    return CheckResult([], differences, None, checkpoint)
 
 
 # Proving one figure
@@ -432,9 +556,18 @@ def figure_proofs(
     }
 
 
-def proofs_verify(document: dict, *, checkpoint: Checkpoint) -> list[str]:
+@dataclass
+class ProofsResult:
+    problems: list[str]
+    value: Any = None  # the figure the proven entries give
+    entries: int = 0
+
+
+def proofs_verify(document: dict, *, checkpoint: Checkpoint, published: dict | None = None) -> ProofsResult:
     """Offline (no database): every entry's hash, its inclusion in the checkpoint's tree, and the figure
-    recomputed from the proven entries. An empty list: the figure is proven."""
+    recomputed from the proven entries. Inclusion proofs cannot show that no entry was left out, so a
+    figure is proven only against the ``published`` dataset: the value the entries give must be the one
+    it publishes. No problems: the entries are in the checkpointed trail and give ``value``."""
     try:
         if document.get("format") != PROOFS_FORMAT:
             raise ValueError
@@ -445,7 +578,7 @@ def proofs_verify(document: dict, *, checkpoint: Checkpoint) -> list[str]:
     except (KeyError, TypeError, ValueError, AttributeError, InvalidInput):
         raise InvalidInput(PROBLEM_PROOFS_FILE, field="proofs")
     if stated != (checkpoint.tree_size, checkpoint.merkle_root):
-        return [PROBLEM_PROOFS_CHECKPOINT.format(size=stated[0], root=stated[1])]
+        return ProofsResult([PROBLEM_PROOFS_CHECKPOINT.format(size=stated[0], root=stated[1])])
     problems, events = [], []
     root = bytes.fromhex(checkpoint.merkle_root)
     for item in entries:
@@ -467,10 +600,18 @@ def proofs_verify(document: dict, *, checkpoint: Checkpoint) -> list[str]:
             problems.append(PROBLEM_ENTRY_PROOF.format(seq=seq))
             continue
         created_at = dt.datetime.fromisoformat(fields["created_at"].replace("Z", "+00:00"))
-        events.append(TrailEvent(seq, created_at, fields["action"], fields["request_ref"], fields["details"]))
+        events.append(
+            TrailEvent(seq, created_at, fields["action"], fields["request_ref"], fields["details"], fields["role"])
+        )
     events.sort(key=lambda event: event.seq)
     proven = figures_document(compute_figures(events, as_of=checkpoint.signed_at), names={})
     recomputed = cell_value(proven, period, jurisdiction, figure)
     if recomputed != document.get("value"):
         problems.append(PROBLEM_PROOFS_VALUE.format(recomputed=recomputed, stated=document.get("value")))
-    return problems
+    if published is not None:
+        named = published["checkpoint"]
+        if (named["tree_size"], named["root_hash"]) != stated:
+            problems.append(PROBLEM_PROOFS_OTHER_DATASET.format(size=named["tree_size"]))
+        elif (value := cell_value(published, period, jurisdiction, figure)) != recomputed:
+            problems.append(PROBLEM_PROOFS_PUBLISHED.format(published=value, recomputed=recomputed))
+    return ProofsResult(problems, recomputed, len(events))

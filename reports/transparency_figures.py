@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit.actions import AuditAction
+from lawreq.roles import Role
 
 # The counted figures of a jurisdiction's row (by_process_type, a dict, comes after received).
 COUNTED_FIGURES = (
@@ -51,6 +52,10 @@ EVENT_ACTIONS = (
     AuditAction.FOLLOWUP_RECEIVED,
 )
 PERCENTILE = 90
+# Who pushes back for "contested": the legal team. The checks (role "system") sending a request back
+# for information are not the legal team contesting it; a legal-team member who is also an
+# administrator is recorded by the higher role, admin.
+PUSHBACK_ROLES = frozenset({Role.ANALYST.value, Role.REVIEWER.value, Role.ADMIN.value})
 
 DEFINITIONS = {
     "received": "Requests received for the first time in the period (a request sent back for information and "
@@ -68,7 +73,8 @@ DEFINITIONS = {
     "counted).",
     "contested": "Requests answered (disclosed, partly disclosed, no records or refused) in the period that the "
     "legal team pushed back on before its answer: sent back to the authority for information or correction at "
-    "least once.",
+    "least once by a member of the legal team (a request only the automatic checks sent back for missing "
+    "information is not counted as contested).",
     "emergency": "Requests received in the period as emergencies (danger of death or serious injury), without "
     "prior legal process.",
     "emergency_not_followed_up": "Emergency disclosures whose follow-up legal process was asked for in the period "
@@ -90,7 +96,9 @@ METHOD = (
     "half-years (YYYY-Hn) in UTC; a period is complete when it ended before the checkpoint was signed. "
     "Requests received, by process type, accounts specified, emergency, preservation, non-disclosure order and "
     "content are counted when a request is first received; outcomes, accounts affected, rejected, withdrawn and "
-    "contested when it is answered; emergencies not followed up when the follow-up was asked for. Entries "
+    "contested when it is answered (contested: a transition to needs_info whose entry's role is one of the legal "
+    "team's; the automatic checks write role system and are not counted); emergencies not followed up when the "
+    "follow-up was asked for. Entries "
     "written before these fields were recorded carry no accounts_specified, nondisclosure or content detail: "
     "they count as 0 accounts specified, no non-disclosure order and non-content. Counts are exact: no rounding, "
     "ranges or suppression of small numbers, since the figures count requests from authorities, not users, and "
@@ -108,6 +116,7 @@ class TrailEvent:
     action: str
     request_ref: str
     details: dict[str, Any]
+    role: str = ""  # the entry's role: who made the change (system for the automatic checks)
 
 
 @dataclass(frozen=True)
@@ -288,7 +297,7 @@ def compute_figures(events: Iterable[TrailEvent], *, as_of: dt.datetime, track: 
             content = _truthy(details.get("content"))
             figures.add(at, code, "content_requests" if content else "non_content_requests", 1, ref)
         elif to_state == "needs_info" and not seen.answered:
-            seen.pushed_back = True
+            seen.pushed_back = seen.pushed_back or event.role in PUSHBACK_ROLES
         elif to_state in (*ANSWER_STATES, "withdrawn") and not seen.answered:
             seen.answered = True
             if to_state == "withdrawn":

@@ -140,6 +140,37 @@ class TransparencyForm(forms.Form):
         return {"year": self.cleaned_data["year"], "half": int(self.cleaned_data["half"])}
 
 
+RESPONSE_TIME_PERIODS = [
+    ("Q1", "Q1: January to March"),
+    ("Q2", "Q2: April to June"),
+    ("Q3", "Q3: July to September"),
+    ("Q4", "Q4: October to December"),
+    ("H1", "H1: January to June"),
+    ("H2", "H2: July to December"),
+]
+
+
+class ResponseTimesForm(forms.Form):
+    """A quarter or a half-year of a year; by default the current quarter."""
+
+    year = forms.IntegerField(min_value=2000, max_value=2100, label="Year")
+    period = forms.ChoiceField(choices=RESPONSE_TIME_PERIODS, label="Quarter or half-year")
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data or self.current(), **kwargs)
+
+    @staticmethod
+    def current() -> dict[str, Any]:
+        today = timezone.now().date()
+        return {"year": today.year, "period": f"Q{(today.month - 1) // 3 + 1}"}
+
+    def report_arguments(self) -> dict[str, Any] | None:
+        if not self.is_valid():
+            return None
+        kind, number = self.cleaned_data["period"][0], int(self.cleaned_data["period"][1])
+        return {"year": self.cleaned_data["year"], "half" if kind == "H" else "quarter": number}
+
+
 def export_parameters(arguments: dict[str, Any]) -> dict[str, str]:
     """A report's arguments as its API reads them in a query string."""
     return {

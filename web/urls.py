@@ -4,7 +4,19 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from lawreq.converters import REF
-from web.views import account, audit, common, conversation, e_evidence, officers, portal, public, retention, staff
+from web.views import (
+    account,
+    audit,
+    common,
+    conversation,
+    e_evidence,
+    officers,
+    portal,
+    public,
+    retention,
+    staff,
+    transparency,
+)
 
 app_name = "web"
 
@@ -64,4 +76,6 @@ urlpatterns = [
     path("audit/reports/<slug:slug>/", audit.report_page, name="audit-report"),
     # Anyone
     path("verify/", public.verify, name="verify"),
+    path("transparency/", transparency.transparency_page, name="transparency"),
+    path("transparency/<str:name>", transparency.transparency_file, name="transparency-file"),
 ]

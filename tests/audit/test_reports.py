@@ -150,6 +150,29 @@ def test_transparency_report_counts_requests_moved_by_the_request_services(offic
     assert us.by_process_type == {LegalRequest.objects.get(pk=disclosed.pk).process_type: 2}
 
 
+def test_contested_counts_the_legal_teams_pushback_not_the_checks_questions(
+    officer_a, analyst, reviewer, draft_factory
+):
+    by_checks, by_legal_team = draft_factory(officer_a), draft_factory(officer_a, emergency=False)
+    for legal_request in (by_checks, by_legal_team):
+        do_submit(legal_request=legal_request, actor=officer_a)
+    # the rule engine sends one back (no actor: role system); an analyst sends the other back
+    request_services.legal_request_ask_for_info(legal_request=by_checks, question="An identifier is missing.")
+    request_services.legal_request_start_review(legal_request=by_legal_team, actor=analyst)
+    request_services.legal_request_ask_for_info(legal_request=by_legal_team, question="Which account?", actor=analyst)
+    for legal_request in (by_checks, by_legal_team):
+        legal_request.refresh_from_db()
+        do_submit(legal_request=legal_request, actor=officer_a)
+        request_services.legal_request_start_review(legal_request=legal_request, actor=analyst)
+        request_services.legal_request_await_approval(legal_request=legal_request, actor=analyst)
+        request_services.legal_request_reject(legal_request=legal_request, actor=reviewer, reasons=["no legal basis"])
+    now = timezone.now()
+
+    report = transparency_report(year=now.year, half=1 if now.month <= 6 else 2)
+
+    assert (report.totals.rejected, report.totals.contested) == (2, 1)
+
+
 @pytest.mark.parametrize(("year", "half"), [(1999, 1), (2026, 3), (2026, 0)])
 def test_transparency_report_refuses_periods_that_are_not_half_years(year, half):
     with pytest.raises(InvalidInput):

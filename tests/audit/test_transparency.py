@@ -223,13 +223,13 @@ def test_a_draft_withdrawn_before_submission_is_not_counted_and_pushed_back_requ
     at = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
     base = {"jurisdiction": "DE", "process_type": "court_order", "emergency": False}
 
-    def transition(seq, ref, from_state, to_state, hours, **extra):
+    def transition(seq, ref, from_state, to_state, hours, role="analyst", **extra):
         details = {"from": from_state, "to": to_state, **base, **extra}
-        return TrailEvent(seq, at + dt.timedelta(hours=hours), AuditAction.REQUEST_TRANSITIONED, ref, details)
+        return TrailEvent(seq, at + dt.timedelta(hours=hours), AuditAction.REQUEST_TRANSITIONED, ref, details, role)
 
     events = [
-        transition(1, "A", "draft", "withdrawn", 0),
-        transition(2, "B", "draft", "received", 0),
+        transition(1, "A", "draft", "withdrawn", 0, role="officer"),
+        transition(2, "B", "draft", "received", 0, role="officer"),
         transition(3, "B", "received", "needs_info", 1),
         transition(4, "B", "needs_info", "received", 2),
         transition(5, "B", "pending_approval", "rejected", 10),
@@ -243,6 +243,32 @@ def test_a_draft_withdrawn_before_submission_is_not_counted_and_pushed_back_requ
     assert (row["received"], row["withdrawn"], row["rejected"], row["no_records"], row["contested"]) == (2, 0, 1, 1, 1)
     hours = {(r["process_type"], r["answered"], r["median_hours"], r["p90_hours"]) for r in document["response_times"]}
     assert hours == {("court_order", 2, 7.0, 10.0), ("all", 2, 7.0, 10.0)}
+
+
+def test_a_request_only_the_automatic_checks_sent_back_is_not_contested():
+    at = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    base = {"jurisdiction": "DE", "process_type": "court_order", "emergency": False}
+    steps = [
+        ("A", "draft", "received", "officer"),
+        ("A", "received", "needs_info", "system"),  # the checks: an identifier is missing
+        ("A", "needs_info", "received", "officer"),
+        ("A", "pending_approval", "rejected", "reviewer"),
+        ("B", "draft", "received", "officer"),
+        ("B", "in_review", "needs_info", "reviewer"),
+        ("B", "needs_info", "received", "officer"),
+        ("B", "pending_approval", "rejected", "reviewer"),
+    ]
+    events = [
+        TrailEvent(
+            seq, at + dt.timedelta(hours=seq), AuditAction.REQUEST_TRANSITIONED, ref, {"from": a, "to": b, **base}, role
+        )
+        for seq, (ref, a, b, role) in enumerate(steps, start=1)
+    ]
+
+    document = figures_document(compute_figures(events, as_of=at + dt.timedelta(days=1), track=True), names={})
+
+    assert (document["periods"][0]["total"]["rejected"], document["periods"][0]["total"]["contested"]) == (2, 1)
+    assert compute_figures(events, as_of=at, track=True).counted[("2026-Q1", "total", "contested")] == {"B"}
 
 
 def test_a_request_received_through_the_services_carries_what_the_dataset_counts(officer_a, draft_factory):
@@ -378,6 +404,81 @@ def test_a_file_that_is_not_a_dataset_is_bad_input(tmp_path, content):
     assert run_check(tmp_path / "missing.json")[0] == 2
 
 
+@pytest.mark.parametrize(
+    ("remove", "named"),
+    [(("checkpoint",), "'checkpoint'"), (("checkpoint", "root_hash"), "'root_hash'"), (("method",), "'method'")],
+)
+def test_a_dataset_missing_a_field_is_bad_input_naming_it(published, tmp_path, remove, named):
+    _, _, files = published
+    dataset = orjson.loads(files["json"].read_bytes())
+    *path, last = remove
+    container = dataset
+    for key in path:
+        container = container[key]
+    del container[last]
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(dataset_json(dataset))
+
+    code, output = run_check(broken)
+
+    assert code == 2 and f"the field {named} is missing" in output and "KeyError" not in output
+
+
+def test_the_csv_dataset_is_checked_like_the_json(published, tmp_path):
+    _, _, files = published
+    code, output = run_check(files["csv"], "--signature", files["csv.sig"])
+    assert code == 0, output
+    assert "verified" in output and "signature valid" in output
+
+    lines = files["csv"].read_bytes().decode().split("\r\n")
+    index = next(i for i, line in enumerate(lines) if ",total,,,received," in line)
+    cells = lines[index].split(",")
+    cells[10] = str(int(cells[10]) + 1)
+    lines[index] = ",".join(cells)
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes("\r\n".join(lines).encode())
+
+    code, output = run_check(changed)
+    assert code == 1
+    assert f"{cells[1]}\ttotal\treceived\tpublished {cells[10]}\trecomputed {int(cells[10]) - 1}" in output
+
+
+def test_a_csv_with_an_unknown_figure_is_bad_input_naming_its_line(published, tmp_path):
+    _, _, files = published
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes(files["csv"].read_bytes().replace(b",received,", b",recieved,", 1))
+
+    code, output = run_check(changed)
+
+    assert code == 2 and "line 2: no figure is named 'recieved'" in output
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda dataset: dataset["periods"][0]["jurisdictions"][0].update(name="Atlantis"), "name"),
+        (
+            lambda dataset: dataset["definitions"].update(contested="Requests we lost in court."),
+            "definitions.contested",
+        ),
+        (lambda dataset: dataset.update(method="Figures estimated by hand."), "method"),
+        (lambda dataset: dataset["periods"][0].update(complete=False), "complete"),
+    ],
+)
+def test_changed_names_definitions_or_method_are_named_and_no_signature_is_warned(published, tmp_path, change, named):
+    _, _, files = published
+    dataset = orjson.loads(files["json"].read_bytes())
+    change(dataset)
+    changed = tmp_path / "changed.json"
+    changed.write_bytes(dataset_json(dataset))
+
+    code, output = run_check(changed)
+
+    assert code == 1 and f"\t{named}\tpublished " in output
+    assert "WARNING: NO SIGNATURE CHECKED" in output
+    assert "NO SIGNATURE" not in run_check(files["json"], "--signature", files["json.sig"])[1]
+
+
 def test_a_dataset_naming_an_unknown_checkpoint_fails(published, tmp_path):
     _, _, files = published
     dataset = orjson.loads(files["json"].read_bytes())
@@ -415,7 +516,17 @@ def test_a_figure_is_proven_offline_and_a_tampered_proof_is_not(published, tmp_p
         raise AssertionError("the offline check touched the database")
 
     monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", no_database)
-    code, output = run_check("--verify-proofs", proofs, "--checkpoint", checkpoint, "--public-key", files["key"])
+    code, output = run_check(
+        files["json"],
+        "--signature",
+        files["json.sig"],
+        "--verify-proofs",
+        proofs,
+        "--checkpoint",
+        checkpoint,
+        "--public-key",
+        files["key"],
+    )
     assert code == 0, output
     assert "Figure proven" in output
 
@@ -453,6 +564,27 @@ def test_an_altered_entry_in_the_proofs_does_not_verify(published, tmp_path):
     code, output = run_check("--verify-proofs", proofs, "--checkpoint", checkpoint_file(tmp_path))
 
     assert code == 1 and f"entry #{entry['fields']['seq']}: its content does not match its hash" in output
+
+
+def test_proofs_leaving_out_a_request_never_say_proven_and_fail_against_the_dataset(published, tmp_path):
+    _, _, files = published
+    proofs = tmp_path / "proofs.json"
+    assert run_check(files["json"], "--prove", "2026-H2", "BR", "received", "--out", proofs)[0] == 0
+    document = orjson.loads(proofs.read_bytes())
+    published_value = document["value"]
+    left_out = document["entries"][0]["fields"]["request_ref"]
+    document["entries"] = [item for item in document["entries"] if item["fields"]["request_ref"] != left_out]
+    document["value"] = published_value - 1
+    proofs.write_bytes(orjson.dumps(document))
+    checkpoint = checkpoint_file(tmp_path)
+
+    code, alone = run_check("--verify-proofs", proofs, "--checkpoint", checkpoint)
+    assert code == 0 and "Figure proven" not in alone
+    assert f"count 2026-H2 BR received = {published_value - 1}" in alone and "NOT proven" in alone
+
+    code, against_dataset = run_check(files["json"], "--verify-proofs", proofs, "--checkpoint", checkpoint)
+    assert code == 1 and "Figure proven" not in against_dataset
+    assert f"the dataset publishes {published_value}, the proven entries give {published_value - 1}" in against_dataset
 
 
 @pytest.mark.parametrize(

@@ -127,6 +127,7 @@ def desk_pages(ref: str) -> dict[str, str]:
         "permission-denials": "/audit/reports/permission-denials/",
         "sla": "/audit/reports/sla/",
         "transparency": "/audit/reports/transparency/",
+        "response-times": "/audit/reports/response-times/",
     }
 
 

@@ -88,6 +88,9 @@ NO_PERSONAL_DATA = {
     "report-sla",
     # Response times: hours per jurisdiction and process type, counted from the trail.
     "report-response-times",
+    # The public transparency page and its signed files: counts only, from the published dataset.
+    "transparency",
+    "transparency-file",
     "audit-status",
     "audit-verify-now",
     "audit-checkpoint",

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import orjson
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from audit.models import AuditEntry
 from disclosure.models import CannedText, CannedTextKind
+from reports.models import TransparencyPublication
 from requests_app.models import Agency, LegalRequest
 from requests_app.states import State
 from rules.models import RuleSetVersion
@@ -43,5 +45,12 @@ def test_demo_setup_creates_the_cast_and_is_idempotent(settings, tmp_path, capsy
         AuditEntry.objects.count(),
         CannedText.objects.count(),
     ) == counts
+    # the public transparency page has figures: a dataset published once, counting the demo requests
+    (publication,) = TransparencyPublication.objects.all()
+    dataset = orjson.loads(bytes(publication.data_json))
+    assert sum(period["total"]["received"] for period in dataset["periods"] if period["kind"] == "half") == (
+        LegalRequest.objects.count()
+    )
+    assert "Transparency dataset published" in first and "Transparency dataset published" not in second
     # the analyst's "Insert a standard text" lists are not empty: every kind has active texts
     assert set(CannedText.objects.filter(active=True).values_list("kind", flat=True)) == set(CannedTextKind.values)

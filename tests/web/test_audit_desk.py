@@ -35,6 +35,7 @@ DESK_PAGES = [
     "/audit/reports/permission-denials/",
     "/audit/reports/sla/",
     "/audit/reports/transparency/",
+    "/audit/reports/response-times/",
 ]
 
 
@@ -278,7 +279,7 @@ def test_a_tampered_entry_is_never_hidden_in_a_fold(client_for, auditor, viewed_
 
 def test_each_report_page_has_a_chart_and_csv_and_pdf_downloads_that_work(client_for, auditor, viewed_request):
     client = client_for(auditor)
-    for slug in ("activity", "personal-data-access", "permission-denials", "sla", "transparency"):
+    for slug in ("activity", "personal-data-access", "permission-denials", "sla", "transparency", "response-times"):
         page = text_of(client.get(f"/audit/reports/{slug}/"))
         assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in page
         links = dict(re.findall(r'<a class="button[^"]*" href="([^"]+)" download>Download (CSV|PDF)</a>', page))
@@ -487,3 +488,46 @@ def test_the_transparency_pdf_table_fits_the_page(tmp_path):
     # The France row of the figures: its last column is the emergencies not followed up.
     figures = [line.split() for line in layout.stdout.splitlines() if line.strip().startswith("France ")]
     assert ["France", "3", "2", "2", "0", "0", "0", "0", "0", "7"] in figures
+
+
+NEW_FIGURES = ("Accounts specified", "Contested", "Preservation", "Non-disclosure order", "Content", "Non-content")
+
+
+def test_the_transparency_page_has_the_datasets_figures(client_for, auditor, viewed_request):
+    page = text_of(client_for(auditor).get("/audit/reports/transparency/"))
+
+    for label in NEW_FIGURES:
+        assert f'<th scope="col" class="num">{label}</th>' in page
+        assert page.count(f'data-label="{label}"') >= 2, label  # a jurisdiction and the total
+
+
+def test_the_transparency_pdf_has_the_datasets_figures(tmp_path):
+    import subprocess
+
+    report = TransparencyReport(
+        2026,
+        2,
+        dt.datetime(2026, 7, 1, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        [
+            JurisdictionFigures(
+                "FR",
+                received=3,
+                accounts_specified=11,
+                contested=2,
+                preservation=1,
+                nondisclosure_order=4,
+                content_requests=5,
+                non_content_requests=6,
+            )
+        ],
+        names={"FR": "France"},
+    )
+    pdf = tmp_path / "transparency.pdf"
+    pdf.write_bytes(rendering.transparency_pdf(report, platform="Example"))
+
+    layout = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    for label in ("Accounts specified", "Contested", "Preservation", "Non-content"):
+        assert label in " ".join(layout.stdout.split()), label
+    rows = [line.split() for line in layout.stdout.splitlines() if line.strip().startswith(("France ", "Total "))]
+    assert ["France", "11", "2", "1", "4", "5", "6"] in rows and ["Total", "11", "2", "1", "4", "5", "6"] in rows

@@ -30,6 +30,7 @@ from web.audit_forms import (
     AuditRequestFilterForm,
     AuditTrailFilterForm,
     ReportWindowForm,
+    ResponseTimesForm,
     TransparencyForm,
     export_parameters,
 )
@@ -158,12 +159,23 @@ REPORTS = {
         "report-transparency",
         "Requests received and answered per jurisdiction and half-year: what is published.",
     ),
+    "response-times": (
+        "Response times",
+        "report-response-times",
+        "Median and 90th percentile of the hours from receipt to answer, per jurisdiction and process type, "
+        "emergencies apart.",
+    ),
 }
 PAGE_BUILDERS = {
     "activity": pages.activity_page,
     "personal-data-access": pages.personal_data_access_page,
     "permission-denials": pages.permission_denials_page,
     "sla": pages.sla_page,
+}
+# Reports over a named period (a half-year, a quarter) rather than a window of days.
+PERIOD_REPORTS = {
+    "transparency": (TransparencyForm, pages.transparency_page),
+    "response-times": (ResponseTimesForm, pages.response_times_page),
 }
 
 
@@ -185,8 +197,9 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
     if slug not in REPORTS:
         raise Http404("no such report")
     title, url_name, _ = REPORTS[slug]
-    if slug == "transparency":
-        form, build = TransparencyForm(request.GET or None), pages.transparency_page
+    if slug in PERIOD_REPORTS:
+        form_class, build = PERIOD_REPORTS[slug]
+        form = form_class(request.GET or None)
     else:
         form, build = ReportWindowForm(request.GET or None, with_period=slug == "activity"), PAGE_BUILDERS[slug]
     arguments = form.report_arguments()

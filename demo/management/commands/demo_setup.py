@@ -6,13 +6,17 @@ from django.core.management.base import BaseCommand, CommandError
 
 from demo.canned_texts import demo_canned_texts_create
 from demo.cast import demo_cast_create, demo_requests_create, demo_subscribers_create
+from demo.publication import demo_transparency_publish
 from demo.signed_orders import demo_trust_root_create
 from letters.keys import signing_key_init
 from rules.services import rules_load_shipped
 
 
 class Command(BaseCommand):
-    help = "Create the demo agencies, users, rule sets, signing key, standard texts and subscribers (idempotent)."
+    help = (
+        "Create the demo agencies, users, rule sets, signing key, standard texts and subscribers, and publish the "
+        "transparency dataset (idempotent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Password for every demo user (default: generated, printed once)")
@@ -44,3 +48,8 @@ class Command(BaseCommand):
         refs = demo_requests_create()
         if refs:
             self.stdout.write(f"Demo requests submitted: {', '.join(refs)}")
+        publication = demo_transparency_publish()
+        if publication is not None:
+            self.stdout.write(
+                f"Transparency dataset published (/transparency/) at the checkpoint of {publication.tree_size} entries"
+            )

@@ -14,11 +14,16 @@ from reports.transparency import (
     dataset_parse,
     figure_proofs,
     proofs_verify,
+    signature_verifies,
     stored_checkpoint_named,
     transparency_check,
 )
 
 BAD_INPUT, DIFFERS = 2, 1
+WARNING_NO_SIGNATURE = (
+    "WARNING: NO SIGNATURE CHECKED. Without --signature nothing shows this file is the one published; the "
+    "figures, names, definitions and method are compared with what the trail gives, the publication date is not."
+)
 
 
 class Command(BaseCommand):
@@ -27,11 +32,12 @@ class Command(BaseCommand):
         "checkpoint key, and the audit trail's first tree_size entries give its root), then every figure and "
         "response time recomputed from the trail; each difference is printed. Exit 0 all match, 1 a difference "
         "or a bad signature, 2 bad input. --prove writes a figure's entries with their inclusion proofs; "
-        "--verify-proofs checks such a file offline against a checkpoint file."
+        "--verify-proofs checks such a file offline against a checkpoint file; with DATASET, the figure it "
+        "publishes must be the one the proven entries give. DATASET may be data.json or data.csv."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("dataset", nargs="?", metavar="DATASET", help="data.json as published")
+        parser.add_argument("dataset", nargs="?", metavar="DATASET", help="data.json or data.csv as published")
         parser.add_argument("--signature", metavar="SIG", help="the detached signature of DATASET (raw 64 bytes)")
         parser.add_argument(
             "--public-key", metavar="PEM", help="the trusted checkpoint key (default: this installation's key)"
@@ -76,9 +82,11 @@ class Command(BaseCommand):
             self.stdout.write(self.style.ERROR(problem))
         if result.bad_seq is not None:
             self.stdout.write(self.style.ERROR(f"first bad entry: #{result.bad_seq}"))
+        if signature is None:
+            self.stdout.write(self.style.WARNING(WARNING_NO_SIGNATURE))
         for item in result.differences:
             self.stdout.write(
-                f"{item.period}\t{item.jurisdiction}\t{item.figure}\tpublished {_show(item.published)}"
+                f"{item.period or '-'}\t{item.jurisdiction or '-'}\t{item.figure}\tpublished {_show(item.published)}"
                 f"\trecomputed {_show(item.recomputed)}"
             )
         if not result.ok:
@@ -146,20 +154,40 @@ class Command(BaseCommand):
         if not options["checkpoint"]:
             raise CommandError("--verify-proofs needs --checkpoint FILE.", returncode=BAD_INPUT)
         checkpoint = self._checkpoint(options["checkpoint"], trusted_key)
+        published = None
         try:
+            if options["dataset"]:
+                data = self._read(options["dataset"])
+                if options["signature"] and not signature_verifies(data, self._read(options["signature"]), trusted_key):
+                    raise CommandError(f"{options['dataset']}: its signature does not verify.", returncode=DIFFERS)
+                published = dataset_parse(data)
             document = orjson.loads(self._read(options["verify_proofs"]))
-            problems = proofs_verify(document, checkpoint=checkpoint)
+            result = proofs_verify(document, checkpoint=checkpoint, published=published)
         except (orjson.JSONDecodeError, InvalidInput) as exc:
             raise CommandError(f"Proofs refused: {exc}", returncode=BAD_INPUT)
-        for problem in problems:
+        for problem in result.problems:
             self.stdout.write(self.style.ERROR(problem))
-        if problems:
-            raise CommandError(f"The figure is NOT proven: {len(problems)} problem(s)", returncode=DIFFERS)
+        if result.problems:
+            raise CommandError(f"The figure is NOT proven: {len(result.problems)} problem(s)", returncode=DIFFERS)
+        cell = f"{document['period']} {document['jurisdiction']} {document['figure']} = {_show(result.value)}"
+        trail = f"the checkpoint of {checkpoint.tree_size} entries signed {checkpoint.created_at}"
+        if published is not None:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Figure proven: {cell}, as {options['dataset']} publishes it, from {result.entries} entries "
+                    f"included in {trail}"
+                )
+            )
+            return
         self.stdout.write(
             self.style.SUCCESS(
-                f"Figure proven: {document['period']} {document['jurisdiction']} {document['figure']} = "
-                f"{_show(document['value'])} from {len(document['entries'])} entries included in the checkpoint "
-                f"of {checkpoint.tree_size} entries signed {checkpoint.created_at}"
+                f"Entries included: these {result.entries} entries are in the trail of {trail}, and they count {cell}."
+            )
+        )
+        self.stdout.write(
+            self.style.WARNING(
+                "The published figure is NOT proven: inclusion proofs cannot show that no entry was left out. Give "
+                "the dataset (transparency_check DATASET --verify-proofs ...) to compare with the figure it publishes."
             )
         )
 
