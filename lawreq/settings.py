@@ -41,8 +41,20 @@ DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 private_path(DATA_DIR)
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+    return os.environ.get(name, str(default)).strip().lower() in TRUE_WORDS
+
+
+def env_strict_bool(name: str, default: bool | None) -> bool | None:
+    """True or false as said, ``default`` when unset, None when set to anything else (a check reports it)."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return True if value in TRUE_WORDS else False if value in FALSE_WORDS else None
 
 
 def env_int(name: str, default: int) -> int:
@@ -525,11 +537,20 @@ LAWREQ_SUBSCRIBER_PROVIDER = os.environ.get("LAWREQ_SUBSCRIBER_PROVIDER", "subsc
 LAWREQ_PLATFORM_NAME = os.environ.get("LAWREQ_PLATFORM_NAME", "Example Messaging Platform")
 # The function that signs letters: a letter names it, never the people who prepared or approved it.
 LAWREQ_SIGNING_FUNCTION = os.environ.get("LAWREQ_SIGNING_FUNCTION", "Law Enforcement Response Team")
-# The custodian of records a certificate of authenticity (FRE 902(11), 902(13)) names: a function, never a
-# person. Production mode requires it set (letters.checks).
+# The custodian of records a certificate of authenticity (FRE 902(11), 902(13)) names: a function (a person
+# only as LAWREQ_RECORDS_CUSTODIAN_NAME, below). Production mode requires it set (letters.checks).
 LAWREQ_RECORDS_CUSTODIAN = os.environ.get(
     "LAWREQ_RECORDS_CUSTODIAN", "" if LAWREQ_PRODUCTION else "Custodian of Records, Law Enforcement Response Team"
 )
+# Where the custodian's declaration is executed, which chooses its form under 28 U.S.C. § 1746: within the
+# United States (true: paragraph (2)) or outside (false: paragraph (1), "under the laws of the United States of
+# America"). None (unset in production mode, or neither true nor false) is refused by letters.E005; outside by
+# default otherwise.
+LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US = env_strict_bool(
+    "LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US", None if LAWREQ_PRODUCTION else False
+)
+# Optional: the person who signs the declaration as the custodian, printed with the function.
+LAWREQ_RECORDS_CUSTODIAN_NAME = os.environ.get("LAWREQ_RECORDS_CUSTODIAN_NAME", "")
 # A second factor (TOTP) for the legal team, auditors and operators; on in production.
 LAWREQ_REQUIRE_STAFF_OTP = env_bool("LAWREQ_REQUIRE_STAFF_OTP", LAWREQ_PRODUCTION)
 

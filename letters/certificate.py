@@ -4,13 +4,16 @@ US courts admit business records without a live witness when a certification of 
 shows the elements of Federal Rule of Evidence 803(6)(A)-(C) (Rule 902(11)), and records generated
 by an electronic process or system when the certification also describes that process and shows it
 produces an accurate result (Rule 902(13)). The declaration is made under penalty of perjury in the
-form 28 U.S.C. § 1746(1) gives for one executed outside the United States.
+form 28 U.S.C. § 1746 gives for where it is executed (``LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US``):
+paragraph (2) within the United States, paragraph (1), "under the laws of the United States of
+America", outside.
 
-The certificate names the custodian's function (``LAWREQ_RECORDS_CUSTODIAN``), never a person, and
-lists each record file attached to the letter with its SHA-256, computed from the very bytes
-embedded: the exports are made before the letter is laid out. The facts are recorded on the
-response when it is issued, and the public verification page compares them with the attachments
-of an uploaded letter.
+The certificate names the custodian's function (``LAWREQ_RECORDS_CUSTODIAN``) and, when the operator
+names one (``LAWREQ_RECORDS_CUSTODIAN_NAME``), the person qualified to sign it; never the staff who
+prepared or approved the answer. It lists each record file attached to the letter with its SHA-256,
+computed from the very bytes embedded: the exports are made before the letter is laid out. The facts
+are recorded on the response when it is issued, and the public verification page compares them with
+the attachments of an uploaded letter.
 """
 
 from __future__ import annotations
@@ -39,6 +42,18 @@ WHY_NO_CERTIFICATE = {
     LetterKind.PRESERVATION: "A preservation letter discloses no records, so it carries no certificate of "
     "authenticity.",
 }
+ERR_EXECUTION_PLACE = (
+    "The letter carries a certificate of authenticity but LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US (whether the "
+    "declaration is executed within the United States: true or false) is not set."
+)
+# 28 U.S.C. § 1746: the declaration's words, by where it is executed.
+DECLARATION_WITHIN_US = "I declare under penalty of perjury that the foregoing is true and correct."
+DECLARATION_OUTSIDE_US = (
+    "I declare under penalty of perjury under the laws of the United States of America that the foregoing is true "
+    "and correct."
+)
+CITATION_WITHIN_US = "28 U.S.C. § 1746(2)"
+CITATION_OUTSIDE_US = "28 U.S.C. § 1746(1)"
 MATCH = "match"
 DIFFERS = "differs"
 MISSING = "missing"
@@ -58,6 +73,16 @@ class AuthenticityCertificate:
     ref: str
     executed_on: dt.date
     files: tuple[CertifiedFile, ...]
+    executed_in_us: bool = False
+    declarant: str = ""  # the person signing as the custodian; '' when only the function is named
+
+    @property
+    def declaration(self) -> str:
+        return DECLARATION_WITHIN_US if self.executed_in_us else DECLARATION_OUTSIDE_US
+
+    @property
+    def declaration_citation(self) -> str:
+        return CITATION_WITHIN_US if self.executed_in_us else CITATION_OUTSIDE_US
 
     def as_record(self) -> dict:
         """What the response keeps of it (JSON)."""
@@ -92,17 +117,30 @@ def certificate_for(content: LetterContent, files: Iterable[CertifiedFile]) -> A
     custodian = content.records_custodian.strip()
     if not custodian:
         raise ImproperlyConfigured(ERR_NO_CUSTODIAN)
+    if content.records_custodian_executed_in_us is None:
+        raise ImproperlyConfigured(ERR_EXECUTION_PLACE)
     return AuthenticityCertificate(
         custodian=custodian,
         platform_name=content.platform_name,
         ref=content.ref,
         executed_on=content.responded_at.astimezone(dt.UTC).date(),
         files=tuple(files),
+        executed_in_us=content.records_custodian_executed_in_us,
+        declarant=content.records_custodian_name.strip(),
     )
 
 
 def records_custodian() -> str:
     return getattr(settings, "LAWREQ_RECORDS_CUSTODIAN", "") or ""
+
+
+def records_custodian_name() -> str:
+    return getattr(settings, "LAWREQ_RECORDS_CUSTODIAN_NAME", "") or ""
+
+
+def records_custodian_executed_in_us() -> bool | None:
+    """Whether the custodian's declaration is executed within the United States; None when not (validly) set."""
+    return getattr(settings, "LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US", False)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,13 @@ ERR_NO_CUSTODIAN = (
     "Production mode without LAWREQ_RECORDS_CUSTODIAN: certificates of authenticity must name the custodian's function."
 )
 HINT_CUSTODIAN = 'Set LAWREQ_RECORDS_CUSTODIAN, e.g. "Custodian of Records, Law Enforcement Response Team".'
+ERR_EXECUTION_PLACE_UNSET = (
+    "LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US is not set to true or false: a certificate of authenticity's "
+    "declaration takes the form of 28 U.S.C. § 1746(2) within the United States and of § 1746(1) outside."
+)
+HINT_EXECUTION_PLACE = (
+    "Set LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US=true if the custodian signs within the United States, false otherwise."
+)
 KEYS = {PURPOSE_RESPONSE: "letter signing", PURPOSE_REPORT: "report signing"}
 
 
@@ -53,4 +60,12 @@ def signing_keys_check(app_configs=None, **kwargs) -> list[Error]:
 def records_custodian_check(app_configs=None, **kwargs) -> list[Error]:
     if production_mode() and not settings.LAWREQ_RECORDS_CUSTODIAN.strip():
         return [Error(ERR_NO_CUSTODIAN, hint=HINT_CUSTODIAN, id="letters.E004")]
+    return []
+
+
+@register(Tags.security)
+def records_custodian_execution_place_check(app_configs=None, **kwargs) -> list[Error]:
+    """Unset in production mode, or set to a word that is neither true nor false in any mode (None)."""
+    if settings.LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US is None:
+        return [Error(ERR_EXECUTION_PLACE_UNSET, hint=HINT_EXECUTION_PLACE, id="letters.E005")]
     return []

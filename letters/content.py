@@ -83,9 +83,12 @@ class LetterContent:
     # The requesting agency's language (settings.LANGUAGES): the letter's; an English copy rides along.
     language: str = "en"
     # The officer asked for a certificate of authenticity of the records (letters.certificate), which
-    # names the custodian's function (a setting).
+    # names the custodian's function and, optionally, the person signing as custodian (settings); the
+    # declaration's form follows where it is executed (None: not set, the certificate is refused).
     authenticity_certificate: bool = False
     records_custodian: str = ""
+    records_custodian_name: str = ""
+    records_custodian_executed_in_us: bool | None = False
     european_order: EuropeanOrder | None = None
     # A preservation letter: when the holds placed for it end (None: no hold in force).
     preserved_until: dt.datetime | None = None

@@ -620,6 +620,9 @@ def _certificate_context(certificate: AuthenticityCertificate) -> dict:
     and is written in English only (templates/letters/_certificate.html)."""
     return {
         "custodian": certificate.custodian,
+        "declarant": certificate.declarant,
+        "declaration": certificate.declaration,
+        "declaration_citation": certificate.declaration_citation,
         "platform_name": certificate.platform_name,
         "ref": certificate.ref,
         "executed_on": certificate.executed_on.isoformat(),

@@ -13,7 +13,12 @@ from disclosure.annex_iii import certificate_of
 from disclosure.records import ApprovedDecision
 from lawreq.errors import NotFound, NotPermitted
 from lawreq.roles import is_legal_staff
-from letters.certificate import certificate_check, records_custodian
+from letters.certificate import (
+    certificate_check,
+    records_custodian,
+    records_custodian_executed_in_us,
+    records_custodian_name,
+)
 from letters.content import AskedTarget, DocumentDigest, EuropeanOrder, LetterContent, LetterKind, letter_kind_for
 from letters.models import Response, ResponseStatus
 from letters.verification import PROBLEM_NOT_ISSUED, Verification, pdf_signature_check
@@ -73,6 +78,8 @@ def letter_content_for(
         language=legal_request.agency.language,
         authenticity_certificate=legal_request.authenticity_certificate,
         records_custodian=records_custodian(),
+        records_custodian_name=records_custodian_name(),
+        records_custodian_executed_in_us=records_custodian_executed_in_us(),
         european_order=european_order_of(legal_request),
         preserved_until=preserved_until(legal_request) if kind == LetterKind.PRESERVATION else None,
     )

@@ -331,6 +331,7 @@ def response_store(*, response_id: int, letter: SignedLetter) -> tuple[Response,
     if certificate:
         details["authenticity_certificate"] = {
             "custodian": certificate.custodian,
+            "declaration": certificate.declaration_citation,
             "files": {f.name: f.sha256 for f in certificate.files},
         }
     audit_record(action=AuditAction.RESPONSE_ISSUED, obj=response, request_ref=legal_request.ref, details=details)

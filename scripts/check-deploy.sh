@@ -12,7 +12,7 @@ LAWREQ_DATA_DIR="$folder/data" "$VENV/bin/python" manage.py production_keys "$fo
   set -a
   . "$folder/keys/production.env"
   LAWREQ_PRODUCTION=true LAWREQ_DATA_DIR="$folder/data" ALLOWED_HOSTS=lawreq.example LAWREQ_PUBLIC_URL=https://lawreq.example \
-    LAWREQ_RECORDS_CUSTODIAN="Custodian of Records" \
+    LAWREQ_RECORDS_CUSTODIAN="Custodian of Records" LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US=false \
     DATABASE_URL=postgres://lawreq_app@127.0.0.1:5432/lawreq \
     "$VENV/bin/python" manage.py check --deploy --fail-level WARNING
 )

@@ -50,6 +50,7 @@ def production_environment(data_dir: Path, **overrides: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "lawreq.example",
         "LAWREQ_PUBLIC_URL": "https://lawreq.example",
         "LAWREQ_RECORDS_CUSTODIAN": "Custodian of Records, Law Enforcement Response Team",
+        "LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US": "false",
     }
     environment.update(overrides)
     return {name: value for name, value in environment.items() if value is not None}

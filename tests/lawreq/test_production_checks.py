@@ -26,6 +26,8 @@ pytestmark = pytest.mark.django_db
         ({"LAWREQ_SIGNING_PASSPHRASE": "not-the-passphrase"}, "letters.E003"),
         ({"LAWREQ_SIGNING_P12": "/nonexistent/signing.p12"}, "letters.E003"),
         ({"LAWREQ_RECORDS_CUSTODIAN": None}, "letters.E004"),
+        ({"LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US": None}, "letters.E005"),
+        ({"LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US": "abroad"}, "letters.E005"),
     ],
     ids=[
         "audit-hmac-key",
@@ -39,6 +41,8 @@ pytestmark = pytest.mark.django_db
         "wrong-passphrase",
         "no-signing-key",
         "no-records-custodian",
+        "no-declaration-place",
+        "declaration-place-neither-true-nor-false",
     ],
 )
 def test_production_mode_refuses_an_insecure_configuration(tmp_path, overrides, refusal):

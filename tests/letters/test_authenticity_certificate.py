@@ -14,7 +14,17 @@ from django.urls import reverse
 from pypdf import PdfReader, PdfWriter
 
 from demo.letter_samples import sample_letter_content, sample_rejection_content
-from letters.certificate import DIFFERS, ERR_NO_CUSTODIAN, MATCH, MISSING, WHY_NO_CERTIFICATE, certificate_check
+from letters.certificate import (
+    DECLARATION_OUTSIDE_US,
+    DECLARATION_WITHIN_US,
+    DIFFERS,
+    ERR_EXECUTION_PLACE,
+    ERR_NO_CUSTODIAN,
+    MATCH,
+    MISSING,
+    WHY_NO_CERTIFICATE,
+    certificate_check,
+)
 from letters.content import LetterKind
 from letters.exports import IP_EVENTS_CSV, PHONE_NUMBERS_CSV, RECORDS_JSON
 from letters.models import Response
@@ -27,6 +37,8 @@ from workflow.services import do_issue_response
 pytestmark = pytest.mark.django_db
 
 CUSTODIAN = "Custodian of Records, Trust and Safety Legal Response"
+DECLARANT = "Jordan Q. Declarant"
+OUTSIDE_US = "under the laws of the United States of America"
 TITLE = "Certificate of authenticity of business records"
 RECORD_FILES = {IP_EVENTS_CSV, PHONE_NUMBERS_CSV, RECORDS_JSON}
 SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
@@ -88,6 +100,67 @@ def test_the_certificate_hashes_are_those_of_the_embedded_files_and_recorded(cer
     assert "Signature is Valid." in report and "Total document signed" in report
 
 
+def single_spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_a_declaration_executed_outside_the_united_states_takes_the_form_of_1746_1(settings, certified_request):
+    settings.LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US = False
+
+    response, pdf = issue(certified_request)
+
+    text = single_spaced(certificate_page(pdf)[1])
+    assert f"{DECLARATION_OUTSIDE_US} Executed on" in text
+    assert "28 U.S.C. § 1746(1)" in text and "1746(2)" not in text
+    assert response.certificate["executed_in_us"] is False
+
+
+def test_a_declaration_executed_within_the_united_states_takes_the_form_of_1746_2(
+    settings, certified_request, tmp_path
+):
+    settings.LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US = True
+
+    response, pdf = issue(certified_request)
+
+    text = single_spaced(certificate_page(pdf)[1])
+    assert f"{DECLARATION_WITHIN_US} Executed on" in text
+    assert OUTSIDE_US not in text
+    assert "28 U.S.C. § 1746(2)" in text and "1746(1)" not in text
+    assert response.certificate["executed_in_us"] is True
+    report = pdfsig(pdf, tmp_path)
+    assert "Signature is Valid." in report and "Total document signed" in report
+
+
+def test_a_named_declarant_signs_with_the_custodians_function(settings, certified_request):
+    settings.LAWREQ_RECORDS_CUSTODIAN_NAME = DECLARANT
+
+    response, pdf = issue(certified_request)
+
+    text = single_spaced(certificate_page(pdf)[1])
+    assert f"The undersigned, {DECLARANT}, acting as {CUSTODIAN} of Example Messaging Platform" in text
+    assert f"{DECLARANT}, {CUSTODIAN}, for Example Messaging Platform" in text
+    assert response.certificate["declarant"] == DECLARANT and response.certificate["custodian"] == CUSTODIAN
+
+
+def test_without_a_named_declarant_the_certificate_names_the_function_only(settings, certified_request):
+    settings.LAWREQ_RECORDS_CUSTODIAN_NAME = ""
+
+    response, pdf = issue(certified_request)
+
+    text = single_spaced(certificate_page(pdf)[1])
+    assert f"The undersigned, acting as {CUSTODIAN}" in text and "Declarant" not in text
+    assert response.certificate["declarant"] == ""
+
+
+def test_the_rendering_refuses_a_certificate_without_a_place_of_execution():
+    content = sample_letter_content(
+        authenticity_certificate=True, records_custodian=CUSTODIAN, records_custodian_executed_in_us=None
+    )
+
+    with pytest.raises(ImproperlyConfigured, match=re.escape(ERR_EXECUTION_PLACE)):
+        letter_render(content)
+
+
 def test_the_certificate_never_names_a_member_of_staff(certified_request, analyst, reviewer):
     _response, pdf = issue(certified_request)
 
@@ -106,6 +179,7 @@ def test_the_issuance_is_audited_with_the_certified_hashes(certified_request):
     assert entry.details["authenticity_certificate"]["files"] == {
         f["name"]: f["sha256"] for f in response.certificate["files"]
     }
+    assert entry.details["authenticity_certificate"]["declaration"] == "28 U.S.C. § 1746(1)"
 
 
 def test_a_streamed_letter_certifies_the_streamed_attachments(settings, certified_request, tmp_path):
