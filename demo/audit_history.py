@@ -188,6 +188,9 @@ def synthetic_requests(
         if fate != "open":
             answered_at = received_at + dt.timedelta(hours=rng.uniform(1, 8 if emergency else 24 * 20))
         process_type = "emergency_disclosure" if emergency else rng.choice(PROCESS_TYPES[:5])
+        if process_type == "preservation_order" and outcome in ("disclosed", "partially_disclosed"):
+            # A preservation order is answered by preserving: nothing disclosed, no account affected.
+            outcome, accounts = "preserved", 0
         followup = {}
         if emergency and fate == "responded" and outcome != "no_records":
             asked_at = answered_at + dt.timedelta(minutes=5)

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from requests_app.choices import Outcome
 from subscribers.records import IpEvent, PhonePeriod
 
 
@@ -54,7 +55,7 @@ class AnnexIIIAnswer:
 @dataclass(frozen=True)
 class ApprovedDecision:
     decision: str  # disclose | reject
-    outcome: str  # disclosed | partially_disclosed | no_records | rejected
+    outcome: str  # disclosed | partially_disclosed | no_records | rejected | preserved
     proposed_by_role: str
     approved_by_role: str
     proposed_by_name: str
@@ -68,5 +69,8 @@ class ApprovedDecision:
 
     @property
     def accounts_affected(self) -> int:
-        """Distinct accounts: a username and a phone number of the same person count once."""
+        """Distinct accounts whose data went out: a username and a phone number of the same person count
+        once; a preservation discloses nothing, so affects none."""
+        if self.outcome == Outcome.PRESERVED:
+            return 0
         return len({t.account_id for t in self.targets if t.found})

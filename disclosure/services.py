@@ -33,7 +33,15 @@ from disclosure.models import (
 )
 from lawreq.errors import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
 from lawreq.roles import Role, has_role
-from requests_app.choices import Category, EnforcingDecision, Outcome, Resolution, TargetType, label_of
+from requests_app.choices import (
+    Category,
+    EnforcingDecision,
+    Outcome,
+    ProcessType,
+    Resolution,
+    TargetType,
+    label_of,
+)
 from requests_app.e_evidence import ERR_GROUNDS_RAISED, disclosure_hold_check
 from requests_app.models import Agency, LegalRequest, Target
 from requests_app.selectors import require_legal_staff_on
@@ -609,6 +617,14 @@ def refused_items(*, proposal: Proposal, scopes: Sequence[ProposalTarget]) -> li
     return refused
 
 
+def answers_by_preserving(legal_request: LegalRequest) -> bool:
+    """A preservation order (EU EPOC-PR, Regulation (EU) 2023/1543 Art. 11; US 18 U.S.C. 2703(f)) is
+    answered by keeping the data, never by handing it over: that takes a production order. Its
+    "disclose" decision preserves the accounts found (the holds) and the letter confirms it, without
+    records."""
+    return legal_request.process_type == ProcessType.PRESERVATION_ORDER
+
+
 def account_for(target: Target, provider) -> str | None:
     if target.resolution == Resolution.FOUND and target.account_id:
         return target.account_id
@@ -661,6 +677,7 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
         snapshot.failing_rules = rule_findings
     else:
         provider = get_provider()
+        preserving = answers_by_preserving(legal_request)
         scopes = list(proposal.targets.select_related("target").order_by("target_id"))
         for scope in scopes:
             account_id = account_for(scope.target, provider)
@@ -672,15 +689,21 @@ def snapshot_freeze(*, proposal: Proposal, approval: Approval, actor) -> Disclos
                 date_from=scope.date_from,
                 date_to=scope.date_to,
             )
-            if account_id is not None:
+            if account_id is None:
+                continue
+            accounts += 1
+            # A preservation order keeps the data where it is (the holds): no record is read nor sealed.
+            if not preserving:
                 _seal_target(entry, account_id=account_id, provider=provider)
-                accounts += 1
                 events += entry.ip_event_count
         snapshot.refused = refused_items(proposal=proposal, scopes=scopes)
         if any(item["reason"] == REASON_NOT_ALLOWED for item in snapshot.refused):
             snapshot.failing_rules = rule_findings
         if accounts == 0:
             snapshot.outcome = Outcome.NO_RECORDS
+        elif preserving:
+            snapshot.outcome = Outcome.PRESERVED
+            accounts = 0  # found and preserved, not affected by a disclosure
         elif snapshot.refused:
             snapshot.outcome = Outcome.PARTIALLY_DISCLOSED
         else:
@@ -731,7 +754,8 @@ def _freeze_annex_iii(snapshot: DisclosureSnapshot, *, proposal: Proposal) -> No
         return
     due_at = legal_request.due_at
     snapshot.annex_iii_late = bool(due_at and legal_request.clock_paused_at is None and snapshot.frozen_at > due_at)
-    snapshot.annex_iii = snapshot.outcome != Outcome.DISCLOSED or snapshot.annex_iii_late
+    complied = snapshot.outcome == Outcome.DISCLOSED or (snapshot.outcome == Outcome.PRESERVED and not snapshot.refused)
+    snapshot.annex_iii = not complied or snapshot.annex_iii_late
     if not snapshot.annex_iii:
         return
     if not proposal.annex_iii_grounds:

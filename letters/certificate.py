@@ -39,6 +39,8 @@ WHY_NO_CERTIFICATE = {
     LetterKind.REJECTION: "A rejection letter discloses no records, so it carries no certificate of authenticity.",
     LetterKind.NO_RECORDS: "A letter without records carries no certificate of authenticity: there is nothing to "
     "certify.",
+    LetterKind.PRESERVATION: "A preservation letter discloses no records, so it carries no certificate of "
+    "authenticity.",
 }
 ERR_EXECUTION_PLACE = (
     "The letter carries a certificate of authenticity but LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US (whether the "

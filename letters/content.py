@@ -21,6 +21,8 @@ class LetterKind(models.TextChoices):
     DISCLOSURE = "disclosure", "Disclosure"
     NO_RECORDS = "no_records", "No records"
     REJECTION = "rejection", "Rejection"
+    # A preservation order answered: what is preserved and until when, never a record.
+    PRESERVATION = "preservation", "Preservation"
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class LetterContent:
     records_custodian_name: str = ""
     records_custodian_executed_in_us: bool | None = False
     european_order: EuropeanOrder | None = None
+    # A preservation letter: when the holds placed for it end (None: no hold in force).
+    preserved_until: dt.datetime | None = None
 
     @property
     def annex_iii(self) -> AnnexIIIAnswer | None:
@@ -106,4 +110,6 @@ def letter_kind_for(*, outcome: str | None, decision: str | None = None) -> Lett
         return LetterKind.REJECTION
     if outcome == Outcome.NO_RECORDS:
         return LetterKind.NO_RECORDS
+    if outcome == Outcome.PRESERVED:
+        return LetterKind.PRESERVATION
     return LetterKind.DISCLOSURE

@@ -72,11 +72,13 @@ TEMPLATES = {
     LetterKind.DISCLOSURE: "letters/disclosure.html",
     LetterKind.NO_RECORDS: "letters/no_records.html",
     LetterKind.REJECTION: "letters/rejection.html",
+    LetterKind.PRESERVATION: "letters/preservation.html",
 }
 TITLES = {
     LetterKind.DISCLOSURE: gettext_lazy("Response to a request for user data: records disclosed"),
     LetterKind.NO_RECORDS: gettext_lazy("Response to a request for user data: no records"),
     LetterKind.REJECTION: gettext_lazy("Response to a request for user data: request rejected"),
+    LetterKind.PRESERVATION: gettext_lazy("Response to a preservation request: data preserved, nothing disclosed"),
 }
 PARTIAL_TITLE = gettext_lazy("Response to a request for user data: records partially disclosed")
 # Section D(a)'s opening, by how the answer falls short.
@@ -454,7 +456,7 @@ def target_numbers(content: LetterContent) -> dict[int, int]:
 
 
 def _title(content: LetterContent) -> str:
-    if content.annex_iii is not None and content.kind != LetterKind.DISCLOSURE:
+    if content.annex_iii is not None and content.kind not in (LetterKind.DISCLOSURE, LetterKind.PRESERVATION):
         return _(ANNEX_III_TITLE)
     if content.kind == LetterKind.DISCLOSURE and content.decision and content.decision.outcome == "partially_disclosed":
         return str(PARTIAL_TITLE)
@@ -609,6 +611,7 @@ def letter_context(
         "summarised": summaries is not None,
         "certificate": _certificate_context(certificate) if certificate else None,
         "annex_iii": _annex_iii_context(content),
+        "preserved_until": _datetime(content.preserved_until),
     }
 
 
@@ -634,9 +637,9 @@ def _annex_iii_context(content: LetterContent) -> dict | None:
     if answer is None or order is None:
         return None
     outcome = content.decision.outcome if content.decision else ""
-    if content.kind != LetterKind.DISCLOSURE:
+    if content.kind not in (LetterKind.DISCLOSURE, LetterKind.PRESERVATION):
         lead = "not_executed"
-    elif outcome == "partially_disclosed":
+    elif outcome == "partially_disclosed" or (content.kind == LetterKind.PRESERVATION and content.decision.refused):
         lead = "not_in_full"
     else:
         lead = "not_in_time"

@@ -19,13 +19,14 @@ from letters.certificate import (
     records_custodian_executed_in_us,
     records_custodian_name,
 )
-from letters.content import AskedTarget, DocumentDigest, EuropeanOrder, LetterContent, letter_kind_for
+from letters.content import AskedTarget, DocumentDigest, EuropeanOrder, LetterContent, LetterKind, letter_kind_for
 from letters.models import Response, ResponseStatus
 from letters.verification import PROBLEM_NOT_ISSUED, Verification, pdf_signature_check
 from requests_app.choices import Outcome
 from requests_app.models import LegalRequest
 from requests_app.selectors import legal_request_get
 from requests_app.states import State
+from subscribers.selectors import preservation_holds_of
 
 ERR_NO_RESPONSE = "This request has no response yet."
 ERR_NOT_STAFF = "Only the legal team can preview responses."
@@ -80,7 +81,14 @@ def letter_content_for(
         records_custodian_name=records_custodian_name(),
         records_custodian_executed_in_us=records_custodian_executed_in_us(),
         european_order=european_order_of(legal_request),
+        preserved_until=preserved_until(legal_request) if kind == LetterKind.PRESERVATION else None,
     )
+
+
+def preserved_until(legal_request: LegalRequest) -> dt.datetime | None:
+    """When the preservation holds the request placed end, as they stand (an extension included)."""
+    ends = [hold.expires_at for hold in preservation_holds_of(legal_request=legal_request)]
+    return max(ends, default=None)
 
 
 def european_order_of(legal_request: LegalRequest) -> EuropeanOrder | None:

@@ -28,7 +28,7 @@ from audit.services import audit_record
 from disclosure.models import Decision
 from disclosure.records import AnnexIIIAnswer, ApprovedDecision, DisclosedTarget, RuleFinding
 from disclosure.selectors import approved_decision, proposal_preview
-from disclosure.services import REASON_NOT_ALLOWED
+from disclosure.services import REASON_NOT_ALLOWED, answers_by_preserving
 from lawreq.errors import Conflict, Gone, NotFound
 from letters import selectors
 from letters.content import LetterKind
@@ -423,10 +423,11 @@ def approval_letter_preview(*, legal_request: LegalRequest, actor) -> bytes:
     targets: list[DisclosedTarget] = []
     ip_event_counts: dict[int, int] = {}
     printed = (Category.PHONE_NUMBER, Category.SUBSCRIBER_PROFILE)
+    preserving = answers_by_preserving(legal_request)
     for item in preview.targets:
         if not item.included:
             continue
-        small = [category for category in item.categories if category in printed]
+        small = [category for category in item.categories if category in printed and not preserving]
         records = (
             provider.records(item.account_id, small, item.date_from, item.date_to) if item.found and small else None
         )
@@ -444,11 +445,13 @@ def approval_letter_preview(*, legal_request: LegalRequest, actor) -> bytes:
                 profile=records.profile if records else None,
             )
         )
-        ip_event_counts[item.target.pk] = item.counts.get(Category.IP_ADDRESSES, 0)
+        ip_event_counts[item.target.pk] = 0 if preserving else item.counts.get(Category.IP_ADDRESSES, 0)
     if proposal.decision == Decision.REJECT:
         outcome = Outcome.REJECTED
     elif not preview.accounts_found:
         outcome = Outcome.NO_RECORDS
+    elif preserving:
+        outcome = Outcome.PRESERVED
     else:
         outcome = Outcome.PARTIALLY_DISCLOSED if preview.refused else Outcome.DISCLOSED
     quotes_rules = outcome == Outcome.REJECTED or any(item.reason == REASON_NOT_ALLOWED for item in preview.refused)

@@ -249,6 +249,7 @@ def transparency_page(*, year: int, half: int) -> ReportPage:
         Column("disclosed", "Disclosed", numeric=True),
         Column("partially_disclosed", "Partially disclosed", numeric=True),
         Column("no_records", "No records", numeric=True),
+        Column("preserved", "Preserved (nothing disclosed)", numeric=True),
         Column("rejected", "Rejected", numeric=True),
         Column("withdrawn", "Withdrawn", numeric=True),
         Column("accounts_affected", "Accounts affected", numeric=True),

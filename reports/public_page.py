@@ -32,6 +32,7 @@ FIGURE_LABELS = {
     "disclosed": gettext_lazy("Answered with all the data asked for"),
     "partially_disclosed": gettext_lazy("Answered with part of the data"),
     "no_records": gettext_lazy("No data found"),
+    "preserved": gettext_lazy("Data preserved, nothing handed over"),
     "rejected": gettext_lazy("Refused"),
     "withdrawn": gettext_lazy("Withdrawn by the authority"),
     "contested": gettext_lazy("Questioned before answering"),
@@ -46,7 +47,16 @@ FIGURE_LABELS = {
     "by_process_type": gettext_lazy("Requests received by kind of legal process"),
     "response_times": gettext_lazy("How long answers take"),
 }
-ANSWER_FIGURES = ("received", "disclosed", "partially_disclosed", "no_records", "rejected", "withdrawn", "contested")
+ANSWER_FIGURES = (
+    "received",
+    "disclosed",
+    "partially_disclosed",
+    "no_records",
+    "preserved",
+    "rejected",
+    "withdrawn",
+    "contested",
+)
 KIND_FIGURES = (
     "emergency",
     "emergency_not_followed_up",

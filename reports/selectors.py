@@ -26,7 +26,7 @@ ERR_HALF = "half must be 1 (January to June) or 2 (July to December)"
 ERR_PERIOD = "period must be day, week or month"
 ERR_RANGE = "since must be before until"
 
-OUTCOMES = ("disclosed", "partially_disclosed", "no_records", "rejected")
+OUTCOMES = ("disclosed", "partially_disclosed", "no_records", "preserved", "rejected")
 # Reads of personal data: request pages (which show the targets), searches by target, legal document
 # downloads, snapshots, letter previews and downloads, look-ups.
 PERSONAL_DATA_READS = (
@@ -66,6 +66,8 @@ class JurisdictionFigures:
     disclosed: int = 0
     partially_disclosed: int = 0
     no_records: int = 0
+    # Preservation requests answered by preserving: nothing disclosed (Outcome.PRESERVED).
+    preserved: int = 0
     rejected: int = 0
     withdrawn: int = 0
     accounts_affected: int = 0
@@ -88,6 +90,7 @@ class JurisdictionFigures:
             "disclosed": self.disclosed,
             "partially_disclosed": self.partially_disclosed,
             "no_records": self.no_records,
+            "preserved": self.preserved,
             "rejected": self.rejected,
             "withdrawn": self.withdrawn,
             "accounts_affected": self.accounts_affected,
@@ -111,6 +114,7 @@ TRANSPARENCY_FIGURES = (
     "disclosed",
     "partially_disclosed",
     "no_records",
+    "preserved",
     "rejected",
     "withdrawn",
     "accounts_affected",

@@ -29,6 +29,7 @@ COUNTED_FIGURES = (
     "disclosed",
     "partially_disclosed",
     "no_records",
+    "preserved",
     "rejected",
     "withdrawn",
     "contested",
@@ -40,7 +41,7 @@ COUNTED_FIGURES = (
     "non_content_requests",
 )
 FIGURES = ("received", "by_process_type", *COUNTED_FIGURES[1:])
-OUTCOMES = ("disclosed", "partially_disclosed", "no_records")
+OUTCOMES = ("disclosed", "partially_disclosed", "no_records", "preserved")
 ANSWER_STATES = ("responded", "rejected")
 TOTAL = "total"
 ALL_PROCESS_TYPES = "all"
@@ -65,6 +66,8 @@ DEFINITIONS = {
     "disclosed": "Requests answered in the period with the data asked for, in full.",
     "partially_disclosed": "Requests answered in the period with part of the data asked for.",
     "no_records": "Requests answered in the period for which the platform held no data.",
+    "preserved": "Preservation requests answered in the period by preserving the data of the accounts found: "
+    "nothing is disclosed, and no account counts as affected.",
     "rejected": "Requests refused in the period (no data disclosed).",
     "withdrawn": "Requests received that the authority withdrew in the period (a draft it never submitted is not "
     "counted).",

@@ -34,6 +34,8 @@ class Outcome(models.TextChoices):
     PARTIALLY_DISCLOSED = "partially_disclosed", _("Partially disclosed")
     NO_RECORDS = "no_records", _("No records")
     REJECTED = "rejected", _("Rejected")
+    # A preservation order (EU EPOC-PR, US 2703(f)) answered: the data is kept, nothing is disclosed.
+    PRESERVED = "preserved", _("Preserved (nothing disclosed)")
 
 
 class AuthorityType(models.TextChoices):

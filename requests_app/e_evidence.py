@@ -22,7 +22,14 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.services import audit_record
 from lawreq.errors import Conflict, InvalidInput
-from requests_app.choices import Category, EnforcingDecision, ProcessType, RefusalGround, label_of
+from requests_app.choices import (
+    AuthorityType,
+    Category,
+    EnforcingDecision,
+    ProcessType,
+    RefusalGround,
+    label_of,
+)
 from requests_app.models import Jurisdiction, LegalRequest
 from requests_app.selectors import require_legal_staff_on
 
@@ -31,6 +38,8 @@ EU_REGION = "EU"
 # part in the Regulation's adoption, recital 98 (check)).
 STATES_NOT_BOUND = frozenset({"DK"})
 E_EVIDENCE_PROCESS_TYPES = frozenset({ProcessType.PRODUCTION_ORDER, ProcessType.PRESERVATION_ORDER})
+# Only a European Production Order is notified to the enforcing authority (Art. 8).
+NOTIFIED_PROCESS_TYPES = frozenset({ProcessType.PRODUCTION_ORDER})
 # The certificate's fields, as the request stores them, with their empty values.
 E_EVIDENCE_FIELDS: Mapping[str, Any] = {
     "certificate_reference": "",
@@ -54,8 +63,24 @@ ERR_NOTIFIED_PRESERVATION = (
     "A European Preservation Order is not notified to the enforcing authority: only a European Production Order "
     "is (Regulation (EU) 2023/1543 Art. 8)."
 )
+ERR_ENFORCING_FROZEN = (
+    "The enforcing authority ({state}) was notified of this order as first submitted, and may raise grounds for "
+    "refusal within its window (Regulation (EU) 2023/1543 Art. 8, 10(2)): the enforcing authority and whether "
+    "the order is an emergency can no longer be changed. Write to the legal team in the conversation if they "
+    "are wrong."
+)
+# Once a notified order was submitted, these say how long the enforcing state may object: an officer's edit
+# must not cut that time short (unticking the notification, or ticking emergency, would lift the hold).
+FROZEN_ONCE_NOTIFIED = ("enforcing_state", "enforcing_authority_name", "enforcing_authority_notified", "emergency")
 ERR_IP_PURPOSE_WITHOUT_IP = "The purpose of an IP request is given only when IP addresses are requested."
 ERR_VALIDATING_NAME_WITHOUT_TYPE = "Give the type of the validating authority with its name."
+# Who may validate an order issued by another authority: a judge (an investigating judge included), a court or a
+# prosecutor (Regulation (EU) 2023/1543 Art. 4(1)(b), 4(2)(b), 4(3)(b), 4(4)(b)); never the police.
+VALIDATING_AUTHORITIES = frozenset({AuthorityType.JUDGE, AuthorityType.COURT, AuthorityType.PROSECUTOR})
+ERR_VALIDATING_TYPE = (
+    "A European order is validated by a judge, an investigating judge, a court or a prosecutor (Regulation (EU) "
+    "2023/1543 Art. 4), not by '{type}'."
+)
 
 ERR_WINDOW_OPEN = (
     "The enforcing authority ({state}) may raise grounds for refusal until {ends} UTC (Regulation (EU) 2023/1543 "
@@ -66,7 +91,7 @@ ERR_GROUNDS_RAISED = (
     "The enforcing authority raised grounds for refusal (Regulation (EU) 2023/1543 Art. 12): the data cannot be "
     "disclosed."
 )
-ERR_NOT_NOTIFIED = "No enforcing authority was notified of this request: it has no decision to record."
+ERR_NOT_NOTIFIED = "The request does not say an enforcing authority was notified: it has no decision to record."
 ERR_DECISION_RECORDED = "The enforcing authority's decision is already recorded."
 ERR_WINDOW_ENDED = (
     "The enforcing authority's window ended at {ends} UTC: grounds for refusal can no longer be raised, and "
@@ -81,15 +106,17 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 
 def is_eu_order(*, jurisdiction: Jurisdiction, process_type: str) -> bool:
-    """A European Production or Preservation Order from a member state (or one of its subdivisions)."""
-    if process_type not in E_EVIDENCE_PROCESS_TYPES:
+    """A European Production or Preservation Order from a member state bound by the Regulation (or one of
+    its subdivisions): a Danish authority issues none."""
+    if process_type not in E_EVIDENCE_PROCESS_TYPES or jurisdiction.country_code in STATES_NOT_BOUND:
         return False
     return Jurisdiction.objects.filter(code=jurisdiction.country_code, parent__code=EU_REGION).exists()
 
 
 def member_state_codes() -> list[str]:
-    """The member states whose authorities issue European orders."""
-    return sorted(Jurisdiction.objects.filter(parent__code=EU_REGION, is_region=False).values_list("code", flat=True))
+    """The member states whose authorities issue European orders (those the Regulation binds)."""
+    codes = Jurisdiction.objects.filter(parent__code=EU_REGION, is_region=False).values_list("code", flat=True)
+    return sorted(code for code in codes if code not in STATES_NOT_BOUND)
 
 
 def member_state_bound(code: str) -> bool:
@@ -111,16 +138,30 @@ def e_evidence_fields_check(*, jurisdiction: Jurisdiction, process_type: str, va
         raise InvalidInput(ERR_IP_PURPOSE_WITHOUT_IP, field="ip_purpose")
     if values.get("validating_authority_name") and not values.get("validating_authority_type"):
         raise InvalidInput(ERR_VALIDATING_NAME_WITHOUT_TYPE, field="validating_authority")
+    validator = values.get("validating_authority_type") or ""
+    if validator and validator not in VALIDATING_AUTHORITIES:
+        raise InvalidInput(ERR_VALIDATING_TYPE.format(type=validator[:20]), field="validating_authority")
     state = values.get("enforcing_state") or ""
     if state and (state == jurisdiction.country_code or not member_state_bound(state)):
         raise InvalidInput(
             ERR_ENFORCING_STATE.format(issuing=jurisdiction.country_code, code=state[:10]), field="enforcing_authority"
         )
     if values.get("enforcing_authority_notified"):
-        if process_type != ProcessType.PRODUCTION_ORDER:
+        if process_type not in NOTIFIED_PROCESS_TYPES:
             raise InvalidInput(ERR_NOTIFIED_PRESERVATION, field="enforcing_authority")
         if not state:
             raise InvalidInput(ERR_ENFORCING_STATE_REQUIRED, field="enforcing_authority")
+
+
+def enforcing_fields_frozen_check(*, legal_request: LegalRequest, data: Mapping[str, Any]) -> None:
+    """Refuse (400, nothing changed) an edit of a submitted, notified order that would change the enforcing
+    authority or the emergency: its window was set at submission and is never shortened."""
+    if legal_request.received_at is None or not legal_request.enforcing_authority_notified:
+        return
+    changed = [name for name in FROZEN_ONCE_NOTIFIED if name in data and data[name] != getattr(legal_request, name)]
+    if changed:
+        field = "emergency" if changed[0] == "emergency" else "enforcing_authority"
+        raise InvalidInput(ERR_ENFORCING_FROZEN.format(state=legal_request.enforcing_state), field=field)
 
 
 def e_evidence_values(legal_request: LegalRequest | None, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -133,30 +174,58 @@ def e_evidence_values(legal_request: LegalRequest | None, data: Mapping[str, Any
     return values
 
 
-def enforcing_window_set(*, legal_request: LegalRequest, window: dt.timedelta | None) -> None:
+def enforcing_window_set(
+    *, legal_request: LegalRequest, window: dt.timedelta | None, transmit_after: dt.timedelta = dt.timedelta(0)
+) -> None:
     """Record when the enforcing authority's window ends, counted from the first receipt (``window`` from
     the rules; None: no window). Called inside the submission's transaction; a decision already recorded
-    keeps the window it was recorded in."""
+    keeps the window it was recorded in.
+
+    Once set, the window is never shortened nor cleared: the enforcing state was notified of it, and no later
+    edit of the request (its categories, its IP purpose) takes that time away. Outside an emergency the data
+    is transmitted at the end of the window (Art. 10(2)), so the request is due ``transmit_after`` later, not
+    before: the deadline moves to the window's end plus that time when it was earlier."""
     locked = LegalRequest.objects.select_for_update().get(pk=legal_request.pk)
     if locked.enforcing_decision or locked.received_at is None:
         return
     ends_at = locked.received_at + window if window is not None else None
-    if ends_at == locked.enforcing_window_ends_at:
+    current = locked.enforcing_window_ends_at
+    if current is not None and (ends_at is None or ends_at < current):
+        ends_at = current
+    due_at = locked.due_at
+    if ends_at is not None and not locked.is_emergency and (due_at is None or due_at < ends_at + transmit_after):
+        due_at = ends_at + transmit_after
+    if ends_at == current and due_at == locked.due_at:
         return
     locked.enforcing_window_ends_at = ends_at
-    locked.save(update_fields=["enforcing_window_ends_at", "updated_at"])
+    locked.due_at = due_at
+    locked.save(update_fields=["enforcing_window_ends_at", "due_at", "updated_at"])
     audit_record(
         action=AuditAction.ENFORCING_WINDOW_SET,
         obj=locked,
         request_ref=locked.ref,
-        details={"enforcing_state": locked.enforcing_state, "ends_at": _iso(ends_at), "emergency": locked.is_emergency},
+        details={
+            "enforcing_state": locked.enforcing_state,
+            "ends_at": _iso(ends_at),
+            "emergency": locked.is_emergency,
+            "due_at": _iso(due_at),
+        },
     )
     legal_request.enforcing_window_ends_at = ends_at
+    legal_request.due_at = due_at
 
 
 def enforcing_window_open(legal_request: LegalRequest, *, now: dt.datetime | None = None) -> bool:
     ends_at = legal_request.enforcing_window_ends_at
     return ends_at is not None and (now or timezone.now()) < ends_at
+
+
+def enforcing_decision_recordable(legal_request: LegalRequest, *, now: dt.datetime | None = None) -> bool:
+    """The notified enforcing authority's answer can still be recorded: none is yet, and its window (if the
+    rules set one) has not ended."""
+    if not legal_request.enforcing_authority_notified or legal_request.enforcing_decision:
+        return False
+    return legal_request.enforcing_window_ends_at is None or enforcing_window_open(legal_request, now=now)
 
 
 def disclosure_hold_reason(legal_request: LegalRequest, *, now: dt.datetime | None = None) -> str | None:
@@ -212,11 +281,13 @@ def enforcing_decision_record(
         raise InvalidInput(ERR_GROUNDS_REQUIRED, field="grounds")
     if decision == EnforcingDecision.NO_GROUNDS and grounds:
         raise InvalidInput(ERR_GROUNDS_WITHOUT_REFUSAL, field="grounds")
-    if not locked.enforcing_authority_notified or locked.enforcing_window_ends_at is None:
+    if not locked.enforcing_authority_notified:
         raise Conflict(ERR_NOT_NOTIFIED)
     if locked.enforcing_decision:
         raise Conflict(ERR_DECISION_RECORDED)
-    if not enforcing_window_open(locked, now=now):
+    # Without a window (the rules do not hold this order back, e.g. data asked solely to identify the user)
+    # the notified authority's answer is still recorded: grounds it raises refuse the disclosure all the same.
+    if locked.enforcing_window_ends_at is not None and not enforcing_window_open(locked, now=now):
         raise Conflict(
             ERR_WINDOW_ENDED.format(ends=f"{locked.enforcing_window_ends_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}")
         )

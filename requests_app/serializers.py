@@ -44,6 +44,9 @@ AUTHENTICITY_CERTIFICATE_HELP = (
     "one (not a rejection nor a no-records letter). Default false; settable on a draft and while the request waits "
     "for information (needs_info)"
 )
+ERR_NESTED_KEY_REQUIRED = (
+    "This field is required: a correction replaces the whole object, so send it with all its fields."
+)
 USER_NOTICE_SCHEMA = {
     "type": "object",
     "properties": {
@@ -150,14 +153,34 @@ class LegalRequestWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializ
         help_text="The judge, court or prosecutor who validated an order issued by another authority (Art. 4(1)(b), "
         "4(2)(b)); null clears it",
     )
-    enforcing_authority = EnforcingAuthoritySerializer(required=False, allow_null=True, help_text="null clears it")
+    enforcing_authority = EnforcingAuthoritySerializer(
+        required=False,
+        allow_null=True,
+        help_text="null clears it. A correction sends the whole object (a part of it is refused with a 400). Once "
+        "a notified order was submitted, the enforcing authority and `emergency` can no longer be changed (400): "
+        "the enforcing state's window is never shortened",
+    )
 
     def validate_categories(self, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
             raise serializers.ValidationError(ERR_DUPLICATE_CATEGORY)
         return sorted(value)
 
+    # A correction (PATCH) replaces a nested authority whole: its required keys are required there too, so a
+    # part of one is refused (400), never merged half-way nor taken as clearing it.
+    NESTED_REQUIRED = {"issuing_authority": "type", "validating_authority": "type", "enforcing_authority": "state"}
+
+    def _require_whole_authorities(self, attrs: dict) -> None:
+        errors = {
+            field: {key: [ERR_NESTED_KEY_REQUIRED.format(key=key)]}
+            for field, key in self.NESTED_REQUIRED.items()
+            if attrs.get(field) is not None and key not in attrs[field]
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+
     def validate(self, attrs: dict) -> dict:
+        self._require_whole_authorities(attrs)
         authority = attrs.pop("issuing_authority", None)
         if authority is not None:
             attrs["issuing_authority_type"] = authority["type"]
@@ -367,7 +390,13 @@ class LegalRequestSerializer(serializers.Serializer):
 
     ref = serializers.CharField()
     state = serializers.ChoiceField(choices=State.choices)
-    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_null=True)
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        allow_null=True,
+        help_text="Once answered. `preserved` (added December 2026): a preservation order (EU EPOC-PR, US 2703(f)) "
+        "answered by preserving the data of the accounts found; nothing is disclosed and no account counts as "
+        "affected",
+    )
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     agency = serializers.CharField(source="agency.name")
     process_type = serializers.ChoiceField(choices=ProcessType.choices)

@@ -34,7 +34,7 @@ from lawreq.roles import is_legal_staff
 from requests_app.choices import Outcome, ProcessType
 from requests_app.deadlines import clock_pause, clock_resume
 from requests_app.documents import inspect_pdf, sanitize_filename
-from requests_app.e_evidence import e_evidence_fields_check, e_evidence_values
+from requests_app.e_evidence import e_evidence_fields_check, e_evidence_values, enforcing_fields_frozen_check
 from requests_app.models import (
     Agency,
     AgencyDomainChange,
@@ -588,6 +588,7 @@ def legal_request_update(*, legal_request: LegalRequest, actor, data: dict[str, 
         raise TransitionNotAllowed(ERR_UPDATE_STATE)
     data = dict(data)
     targets = data.pop("targets", None)
+    enforcing_fields_frozen_check(legal_request=locked, data=data)
     merged_jurisdiction = data.get("jurisdiction", locked.jurisdiction)
     merged = {"date_from": locked.date_from, "date_to": locked.date_to, **data}
     _check_request_fields(jurisdiction=merged_jurisdiction, data=merged, targets=targets)

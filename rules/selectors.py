@@ -446,6 +446,22 @@ def enforcing_window(*, legal_request: LegalRequest) -> dt.timedelta | None:
     return window
 
 
+# Where the rule does not say: a day to transmit the data once the window ended (Art. 10(2)).
+DEFAULT_TRANSMIT_HOURS_AFTER_WINDOW = 24
+
+
+def enforcing_transmit_after(*, legal_request: LegalRequest) -> dt.timedelta:
+    """How long after the enforcing authority's window ends the data is due: Art. 10(2) of Regulation (EU)
+    2023/1543 has it transmitted "at the end of that 10-day period", so the answer is not late then; the
+    applicable ``enforcing_notification`` rule's ``transmit_hours_after_window`` gives the time to send it."""
+    facts = facts_from_request(legal_request)
+    hours = DEFAULT_TRANSMIT_HOURS_AFTER_WINDOW
+    for rule, _ in merged_rules(rulesets_in_force(jurisdiction_code=facts.jurisdiction, at=facts.received_at)):
+        if rule.check.name == "enforcing_notification" and (rule.when is None or rule.when.matches(facts)):
+            hours = rule.params.get("transmit_hours_after_window", DEFAULT_TRANSMIT_HOURS_AFTER_WINDOW)
+    return dt.timedelta(hours=hours)
+
+
 @dataclass(frozen=True)
 class NoticeRule:
     """What the rules in force say of telling the affected users after a disclosure."""

@@ -35,6 +35,7 @@ from requests_app.choices import (
 from requests_app.e_evidence import (
     E_EVIDENCE_FIELDS,
     E_EVIDENCE_PROCESS_TYPES,
+    NOTIFIED_PROCESS_TYPES,
     is_eu_order,
     member_state_codes,
     refusal_reasons,
@@ -283,6 +284,9 @@ class LegalRequestForm(forms.Form):
             "shown": self.jurisdiction_code in member_state_codes() and process in E_EVIDENCE_PROCESS_TYPES,
             "jurisdictions": member_state_codes(),
             "process_types": sorted(E_EVIDENCE_PROCESS_TYPES),
+            # Only a European Production Order is notified to the enforcing authority (Art. 8), never an EPOC-PR.
+            "notified_shown": process in NOTIFIED_PROCESS_TYPES,
+            "notified_process_types": sorted(NOTIFIED_PROCESS_TYPES),
         }
 
     def _offer_recognised_processes(self, jurisdiction: str) -> None:
@@ -327,6 +331,8 @@ class LegalRequestForm(forms.Form):
         jurisdiction = data.get("jurisdiction")
         if jurisdiction is None or not is_eu_order(jurisdiction=jurisdiction, process_type=data.get("process_type")):
             data.update(E_EVIDENCE_FIELDS)
+        elif data.get("process_type") not in NOTIFIED_PROCESS_TYPES:
+            data["enforcing_authority_notified"] = False  # the box is hidden for a preservation order
         return data
 
     @classmethod

@@ -78,7 +78,13 @@ from requests_app.services import (
 )
 from requests_app.states import State
 from rules.engine import NEEDS_INFO
-from rules.selectors import checks_missing_text, enforcing_window, latest_check_run, response_deadline
+from rules.selectors import (
+    checks_missing_text,
+    enforcing_transmit_after,
+    enforcing_window,
+    latest_check_run,
+    response_deadline,
+)
 from rules.services import legal_request_check
 from subscribers.services import legal_request_resolve_targets
 from workflow import tasks
@@ -116,7 +122,11 @@ def do_submit(*, legal_request: LegalRequest, actor) -> LegalRequest:
         legal_request_submit(legal_request=legal_request, actor=actor, received_at=received_at, due_at=due_at)
         legal_request.refresh_from_db()
         if legal_request.enforcing_authority_notified or legal_request.enforcing_window_ends_at:
-            enforcing_window_set(legal_request=legal_request, window=enforcing_window(legal_request=legal_request))
+            enforcing_window_set(
+                legal_request=legal_request,
+                window=enforcing_window(legal_request=legal_request),
+                transmit_after=enforcing_transmit_after(legal_request=legal_request),
+            )
         revision = revision_record(legal_request=legal_request, actor=actor)
         # An unchanged resubmission has no revision: the submission's time tells it apart.
         occurrence = f"revision:{revision.pk}" if revision else f"resubmission:{received_at.isoformat()}"

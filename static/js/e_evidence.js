@@ -9,6 +9,8 @@
     return;
   }
   var data = JSON.parse(scope.textContent || "{}");
+  // The "enforcing authority was notified" box: a European Production Order only (never an EPOC-PR).
+  var notified = document.getElementById("enforcing-notified");
 
   function update() {
     var jurisdiction = form.elements.jurisdiction ? form.elements.jurisdiction.value : "";
@@ -16,6 +18,9 @@
     fieldset.hidden = !(
       (data.jurisdictions || []).indexOf(jurisdiction) !== -1 && (data.process_types || []).indexOf(process) !== -1
     );
+    if (notified) {
+      notified.hidden = (data.notified_process_types || []).indexOf(process) === -1;
+    }
   }
 
   form.addEventListener("change", update);

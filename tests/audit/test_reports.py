@@ -36,6 +36,7 @@ FIGURES = (
     "disclosed",
     "partially_disclosed",
     "no_records",
+    "preserved",
     "rejected",
     "withdrawn",
     "accounts_affected",
@@ -113,6 +114,8 @@ def test_generated_history_is_a_valid_chain_and_the_report_is_not_empty(history)
     report = transparency_report(year=2026, half=1)
     assert report.totals.received > 500
     assert report.totals.disclosed > 0 and report.totals.rejected > 0 and report.totals.emergency > 0
+    # preservation orders are answered by preserving: never counted as disclosed
+    assert report.totals.preserved > 0
     assert sum(report.totals.by_process_type.values()) == report.totals.received
 
 

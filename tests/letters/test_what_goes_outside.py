@@ -91,6 +91,16 @@ def _letter_of_kind(kind: str, *, officer, analyst, reviewer, account) -> tuple[
             decision=Decision.DISCLOSE,
             categories=["ip_addresses", "phone_number"],
         )
+    elif kind == LetterKind.PRESERVATION:
+        account()
+        legal_request = in_review_create(officer, process_type="preservation_order")
+        _decide(
+            legal_request,
+            analyst=analyst,
+            reviewer=reviewer,
+            decision=Decision.DISCLOSE,
+            categories=["ip_addresses", "phone_number"],
+        )
     else:
         legal_request = in_review_create(officer)
         _decide(legal_request, analyst=analyst, reviewer=reviewer, decision=Decision.REJECT, reasons=[REJECTED_BECAUSE])

@@ -153,3 +153,49 @@ def test_blank_enforcing_state_is_refused_with_a_clear_message(officer_b):
 
     assert response.status_code == 400
     assert "two-letter member-state code" in str(response.json())
+
+
+# A correction (PATCH) with a part of a nested authority: 400 with the missing key, never a 500, never a silent
+# clearing; nothing changed.
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "key"),
+    [
+        ({"enforcing_authority": {"notified": True}}, "enforcing_authority", "state"),
+        ({"enforcing_authority": {}}, "enforcing_authority", "state"),
+        ({"validating_authority": {"name": "x"}}, "validating_authority", "type"),
+        ({"issuing_authority": {"name": "x"}}, "issuing_authority", "type"),
+    ],
+)
+def test_a_correction_with_part_of_an_authority_is_refused(officer_b, body, field, key):
+    created = api_client(officer_b).post("/api/v1/requests/", epoc_payload(), format="json").json()
+
+    response = api_client(officer_b).patch(f"/api/v1/requests/{created['ref']}/", body, format="json")
+
+    assert response.status_code == 400, response.content[:300]
+    assert key in response.json()[field]
+    stored = LegalRequest.objects.get(ref=created["ref"])
+    assert (stored.enforcing_state, stored.enforcing_authority_notified) == ("IE", True)
+    assert (stored.validating_authority_type, stored.issuing_authority_type) == ("judge", "judge")
+
+
+def test_denmark_issues_no_european_order(officer_b):
+    payload = epoc_payload(jurisdiction="DK", enforcing_authority=None)
+
+    response = api_client(officer_b).post("/api/v1/requests/", payload, format="json")
+
+    assert response.status_code == 400
+    assert "only a European Production or Preservation Order from an EU member state" in str(response.json())
+    assert not LegalRequest.objects.exists()
+
+
+@pytest.mark.parametrize("validator", ["police", "other"])
+def test_the_police_do_not_validate_a_european_order(officer_b, validator):
+    payload = epoc_payload(validating_authority={"type": validator, "name": "Brigade criminelle"})
+
+    response = api_client(officer_b).post("/api/v1/requests/", payload, format="json")
+
+    assert response.status_code == 400
+    assert "validated by a judge, an investigating judge, a court or a prosecutor" in str(response.json())
+    assert not LegalRequest.objects.exists()

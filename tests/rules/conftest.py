@@ -24,6 +24,7 @@ CHAINS = {
     "FR": ["EU", "FR"],
     "DE": ["EU", "DE"],
     "IT": ["EU", "IT"],
+    "DK": ["EU", "DK"],
     "GB": ["GB"],
     "BR": ["BR"],
     "JP": ["JP"],

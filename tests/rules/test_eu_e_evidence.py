@@ -158,3 +158,21 @@ def test_a_prosecutor_still_reaches_subscriber_data_when_traffic_data_is_refused
 
     assert evaluation.outcome_of("eu.authority.traffic") == "fail"
     assert evaluation.allowed_categories == ("subscriber_profile",)
+
+
+def test_a_danish_european_order_fails_denmark_is_not_bound(shipped_timelines):
+    facts = _it_epoc(
+        jurisdiction="DK",
+        agency_country="DK",
+        ip_purpose="identification",
+        enforcing_authority_notified=False,
+        certificate_reference="EPOC-DK-2026-0001",
+    )
+
+    evaluation = judge(facts, shipped_timelines)
+
+    assert not_passed(evaluation).get("eu.process_types") == "fail"
+    assert evaluation.recommendation == REJECT
+    assert "Denmark" in evaluation.result_of("eu.process_types").citation
+    mlat = _it_epoc(jurisdiction="DK", agency_country="DK", process_type="mlat_request", ip_purpose="identification")
+    assert judge(mlat, shipped_timelines).result_of("eu.process_types").outcome == "pass"

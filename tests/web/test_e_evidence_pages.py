@@ -134,3 +134,41 @@ def test_the_grounds_raised_are_the_first_reasons_offered_for_a_rejection(client
     assert reasons is not None
     assert "The enforcing authority (IE) raised a ground for refusal under Article 12" in reasons.group(1)
     assert "Not an offence under the law of the enforcing state" in reasons.group(1)
+
+
+def test_once_decided_the_page_shows_the_decision_not_the_countdown(client_for, analyst, officer_b, epoc):
+    with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
+        client_for(analyst).post(f"/queue/{epoc.ref}/enforcing-decision/", {"decision": "no_grounds"})
+        page = client_for(analyst).get(f"/queue/{epoc.ref}/").content.decode()
+        portal = client_for(officer_b).get(f"/portal/{epoc.ref}/").content.decode()
+
+    assert "May raise grounds until" not in page
+    assert "No grounds for refusal raised" in page
+    assert 'id="enforcing-decision-form"' not in page
+    assert "may raise grounds for refusal until" not in portal
+
+
+def notified_box_hidden(page: str) -> bool:
+    return bool(re.search(r'<div id="enforcing-notified" hidden>', page))
+
+
+def test_the_notified_box_shows_for_an_epoc_only(client_for, draft_factory, officer_b, shipped_rules):
+    epoc = draft_factory(officer_b, **EPOC)
+    unnotified = {"enforcing_state": "", "enforcing_authority_name": "", "enforcing_authority_notified": False}
+    epoc_pr = draft_factory(officer_b, **{**EPOC, "process_type": "preservation_order", **unnotified})
+    client = client_for(officer_b)
+    epoc = client.get(f"/portal/{epoc.ref}/edit/").content.decode()
+    epoc_pr = client.get(f"/portal/{epoc_pr.ref}/edit/").content.decode()
+
+    assert not notified_box_hidden(epoc) and 'name="enforcing_authority_notified"' in epoc
+    assert notified_box_hidden(epoc_pr)
+    assert '"notified_process_types": ["production_order"]' in epoc_pr
+
+
+def test_a_ticked_hidden_notified_box_does_not_refuse_an_epoc_pr(client_for, officer_b, shipped_rules):
+    form = {**EPOC_FORM, "process_type": "preservation_order", "enforcing_state": "", "enforcing_authority_name": ""}
+
+    response = client_for(officer_b).post(NEW, form_data(**form))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert LegalRequest.objects.get().enforcing_authority_notified is False

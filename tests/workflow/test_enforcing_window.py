@@ -215,3 +215,108 @@ def test_the_legal_team_is_told_once_when_the_window_ends(epoc, analyst):
 
     told = Notification.objects.filter(event=Event.ENFORCING_WINDOW_ENDED, legal_request=epoc)
     assert list(told.values_list("recipient__username", flat=True)) == [analyst.username]
+
+
+# The window once set is the enforcing state's: the officer's later edits never cut it short.
+
+EMERGENCY = {"emergency": True, "emergency_justification": "Kidnapping in progress: life at risk."}
+
+
+def sent_back_for_information(legal_request, analyst):
+    do_propose(
+        legal_request=legal_request,
+        actor=analyst,
+        decision=Decision.NEED_INFO,
+        reason="Please attach the certificate's Section B.",
+    )
+    legal_request.refresh_from_db()
+    assert legal_request.state == State.NEEDS_INFO
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"enforcing_authority": None},
+        {"enforcing_authority": {"state": "IE", "name": "An Garda Síochána, Mutual Assistance", "notified": False}},
+        {"enforcing_authority": {"state": "DE", "name": "Landgericht Berlin", "notified": True}},
+        EMERGENCY,
+    ],
+    ids=["cleared", "unnotified", "another-state", "emergency"],
+)
+def test_the_officer_cannot_lift_the_enforcing_states_hold_by_editing_the_request(epoc, analyst, officer_b, body):
+    with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
+        sent_back_for_information(epoc, analyst)
+        before = AuditEntry.objects.filter(request_ref=epoc.ref).count()
+
+        response = api_client(officer_b).patch(f"/api/v1/requests/{epoc.ref}/", body, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert "can no longer be changed" in str(response.json())
+    stored = LegalRequest.objects.get(pk=epoc.pk)
+    assert (stored.enforcing_state, stored.enforcing_authority_notified, stored.emergency) == ("IE", True, False)
+    assert AuditEntry.objects.filter(request_ref=epoc.ref).count() == before
+
+
+def test_an_edit_that_drops_the_traffic_data_keeps_the_window(epoc, analyst, reviewer, officer_b):
+    with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
+        sent_back_for_information(epoc, analyst)
+        client = api_client(officer_b)
+        patched = client.patch(
+            f"/api/v1/requests/{epoc.ref}/",
+            {"categories": ["subscriber_profile"], "ip_purpose": ""},
+            format="json",
+        )
+        assert patched.status_code == 200, patched.json()
+        assert client.post(f"/api/v1/requests/{epoc.ref}/submit/").status_code == 200
+
+    epoc.refresh_from_db()
+    assert epoc.enforcing_window_ends_at == T0 + dt.timedelta(days=10)
+    assert disclosure_hold_reason(epoc, now=T0 + dt.timedelta(days=1)) is not None
+
+
+# Art. 10(2): with a notified enforcing authority the data is transmitted at the end of the 10 days, so the
+# answer given then is on time.
+
+
+def test_a_notified_epoc_is_due_a_day_after_the_window_and_answered_then_is_not_late(epoc, analyst, reviewer):
+    from disclosure.models import DisclosureSnapshot
+
+    assert epoc.due_at == T0 + dt.timedelta(days=11)
+    propose(epoc, analyst)
+
+    approve(epoc, reviewer, T0 + dt.timedelta(days=10, hours=1))
+
+    snapshot = DisclosureSnapshot.objects.get(legal_request=epoc)
+    assert snapshot.outcome == "disclosed"
+    assert not snapshot.annex_iii and not snapshot.annex_iii_late
+    entry = AuditEntry.objects.filter(action=AuditAction.ENFORCING_WINDOW_SET, request_ref=epoc.ref).latest("pk")
+    assert entry.details["due_at"] == "2026-12-12T09:00+00:00"
+
+
+def test_an_emergency_keeps_its_own_deadline(officer_b, in_review_factory):
+    with time_machine.travel(T0, tick=False):
+        legal_request = in_review_factory(officer_b, **EPOC, **EMERGENCY)
+
+    assert legal_request.due_at == T0 + dt.timedelta(hours=8)
+
+
+# A notified authority's answer is recorded even where the rules set no window (identification data).
+
+
+def test_grounds_raised_without_a_window_are_recorded_and_block_the_disclosure(officer_b, in_review_factory, analyst):
+    legal_request = in_review_factory(
+        officer_b,
+        **{**EPOC, "ip_purpose": "identification"},
+        issuing_authority={"type": "prosecutor", "name": "Parquet de Paris"},
+    )
+    assert legal_request.enforcing_authority_notified and legal_request.enforcing_window_ends_at is None
+
+    response = api_client(analyst).post(
+        f"/api/v1/requests/{legal_request.ref}/enforcing-decision/",
+        {"decision": "grounds_raised", "grounds": ["fundamental_rights"]},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    with pytest.raises(Conflict, match="raised grounds for refusal"):
+        propose(legal_request, analyst)

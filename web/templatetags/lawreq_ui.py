@@ -16,7 +16,7 @@ from disclosure.annex_iii import AnnexIIIGround, grounds_of
 from lawreq.roles import Role, has_role, is_legal_staff, primary_role
 from notifications.selectors import unread_count
 from requests_app.choices import Category, EnforcingDecision, IpPurpose, RefusalGround, label_of
-from requests_app.e_evidence import disclosure_hold_reason, enforcing_window_open
+from requests_app.e_evidence import disclosure_hold_reason, enforcing_decision_recordable, enforcing_window_open
 from requests_app.middleware import session_seconds_left
 from requests_app.officers import officers_pending_count
 from requests_app.states import OPEN_STATES
@@ -86,6 +86,7 @@ def e_evidence_panel(legal_request) -> dict:
         else "",
         "ip_purpose": label_of(IpPurpose, legal_request.ip_purpose) if legal_request.ip_purpose else "",
         "open": enforcing_window_open(legal_request),
+        "recordable": enforcing_decision_recordable(legal_request),
     }
 
 
