@@ -94,7 +94,8 @@ def test_a_task_enqueued_by_a_request_logs_with_the_request_id(celery_redis_work
     finally:
         request_id_var.reset(token)
 
-    for _ in range(100):
+    # A worker on a loaded two-core machine may take a while to pick the task up: wait up to 60 s.
+    for _ in range(600):
         lines = [line for line in json_lines() if line["logger"] == "tests.lawreq.task"]
         if lines:
             break
