@@ -65,6 +65,15 @@ class CertificateCheckSerializer(serializers.Serializer):
     custodian = serializers.CharField(help_text="The custodian of records' function (never a person)")
     ref = serializers.CharField()
     executed_on = serializers.DateField()
+    declarant = serializers.CharField(
+        allow_blank=True,
+        help_text="The person who signed the declaration as the custodian; empty when only the function is named",
+    )
+    declaration = serializers.CharField(
+        allow_blank=True,
+        help_text="The paragraph of 28 U.S.C. § 1746 the declaration follows: (1) executed outside the United States, "
+        "(2) within",
+    )
     files = CertifiedFileCheckSerializer(many=True)
 
 

@@ -163,6 +163,10 @@ class CertificateCheck:
     ref: str
     executed_on: str
     files: tuple[FileCheck, ...]
+    declarant: str = ""
+    # The paragraph of 28 U.S.C. § 1746 the declaration follows; '' for a certificate recorded before
+    # the place of execution was.
+    declaration: str = ""
 
     @property
     def all_match(self) -> bool:
@@ -175,6 +179,12 @@ def embedded_file_digests(pdf: bytes) -> dict[str, str]:
     return {name: hashlib.sha256(contents[0]).hexdigest() for name, contents in reader.attachments.items() if contents}
 
 
+def _declaration_cited(executed_in_us: bool | None) -> str:
+    if executed_in_us is None:
+        return ""
+    return CITATION_WITHIN_US if executed_in_us else CITATION_OUTSIDE_US
+
+
 def certificate_check(record: dict, pdf: bytes) -> CertificateCheck:
     """The recorded certificate, each file's stated SHA-256 beside the one recomputed from ``pdf``."""
     embedded = embedded_file_digests(pdf)
@@ -182,6 +192,8 @@ def certificate_check(record: dict, pdf: bytes) -> CertificateCheck:
         custodian=record["custodian"],
         ref=record["ref"],
         executed_on=record["executed_on"],
+        declarant=record.get("declarant", ""),
+        declaration=_declaration_cited(record.get("executed_in_us")),
         files=tuple(
             FileCheck(
                 name=f["name"], size=f["size"], stated_sha256=f["sha256"], embedded_sha256=embedded.get(f["name"], "")

@@ -276,6 +276,23 @@ def test_verify_shows_the_certificate_and_a_match_for_each_hash(client, certifie
     assert code == 0 and CUSTODIAN in out and out.count(": match") == len(RECORD_FILES)
 
 
+def test_verify_names_the_declarant_and_the_paragraph_of_the_declaration(settings, client, certified_request, tmp_path):
+    settings.LAWREQ_RECORDS_CUSTODIAN_NAME = DECLARANT
+    settings.LAWREQ_RECORDS_CUSTODIAN_EXECUTED_IN_US = True
+    _response, pdf = issue(certified_request)
+
+    html = client.post("/verify/", upload(pdf)).content.decode()
+    body = client.post("/api/v1/responses/verify/", upload(pdf)).json()
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf)
+    code, out = verify_command(path)
+
+    assert f"Declared by {DECLARANT}." in html and "in the form of 28 U.S.C. § 1746(2)." in html
+    assert body["certificate"]["declarant"] == DECLARANT
+    assert body["certificate"]["declaration"] == "28 U.S.C. § 1746(2)"
+    assert code == 0 and f"by {DECLARANT}, {CUSTODIAN}" in out and "(declaration: 28 U.S.C. § 1746(2))" in out
+
+
 def test_verify_reports_a_letter_whose_attachment_was_swapped_as_invalid(client, certified_request):
     _response, pdf = issue(certified_request)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))

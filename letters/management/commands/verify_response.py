@@ -29,9 +29,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Signed by: {result.signer_subject}")
             certificate = result.certificate
             if certificate is not None:
+                declarant = f"{certificate.declarant}, " if certificate.declarant else ""
+                declaration = f" (declaration: {certificate.declaration})" if certificate.declaration else ""
                 self.stdout.write(
-                    f"Certificate of authenticity (FRE 902(11), 902(13)) by {certificate.custodian}, "
-                    f"request {certificate.ref}, executed {certificate.executed_on}:"
+                    f"Certificate of authenticity (FRE 902(11), 902(13)) by {declarant}{certificate.custodian}, "
+                    f"request {certificate.ref}, executed {certificate.executed_on}{declaration}:"
                 )
                 for file in certificate.files:
                     self.stdout.write(
