@@ -18,7 +18,7 @@ from django.utils import timezone
 from audit.actions import AuditAction
 from audit.models import AuditEntry
 from lawreq.errors import InvalidInput
-from reports.transparency_figures import PUSHBACK_ROLES
+from reports.transparency_figures import PUSHBACK_ROLES, json_truthy
 from requests_app.models import Jurisdiction, LegalRequest
 
 ERR_YEAR = "year must be a whole number between 2000 and 2100"
@@ -50,11 +50,6 @@ def half_year_bounds(year: int, half: int) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime(year, 1 if half == 1 else 7, 1, tzinfo=dt.UTC)
     end = dt.datetime(year, 7, 1, tzinfo=dt.UTC) if half == 1 else dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC)
     return start, end
-
-
-def _truthy(value) -> bool:
-    # jsonb ->> gives 'true'; SQLite's json_extract gives 1.
-    return value in (True, 1, "true", "1")
 
 
 @dataclass
@@ -199,14 +194,14 @@ def transparency_report(*, year: int, half: int) -> TransparencyReport:
         if row["to_state"] == "received":
             target.received += count
             target.by_process_type[row["process_type"]] = target.by_process_type.get(row["process_type"], 0) + count
-            if _truthy(row["emergency"]):
+            if json_truthy(row["emergency"]):
                 target.emergency += count
             target.accounts_specified += row["specified"] or 0
             if row["process_type"] == "preservation_order":
                 target.preservation += count
-            if _truthy(row["nondisclosure"]):
+            if json_truthy(row["nondisclosure"]):
                 target.nondisclosure_order += count
-            if _truthy(row["content"]):
+            if json_truthy(row["content"]):
                 target.content_requests += count
             else:
                 target.non_content_requests += count

@@ -197,7 +197,8 @@ def nearest_rank(hours: Sequence[float], percentile: int = PERCENTILE) -> float 
     return round(ordered[rank - 1], 2)
 
 
-def _truthy(value: Any) -> bool:
+def json_truthy(value: Any) -> bool:
+    """A JSON boolean as the database hands it back: jsonb ->> gives 'true'; SQLite's json_extract gives 1."""
     return value in (True, 1, "true", "1")
 
 
@@ -280,7 +281,7 @@ def compute_figures(events: Iterable[TrailEvent], *, as_of: dt.datetime, track: 
         seen = requests.get(ref)
         if seen is None:
             seen = requests[ref] = _RequestSeen(
-                code, details.get("process_type") or UNKNOWN, _truthy(details.get("emergency"))
+                code, details.get("process_type") or UNKNOWN, json_truthy(details.get("emergency"))
             )
         at = event.created_at
         if (from_state, to_state) == ("draft", "received") and seen.received_at is None:
@@ -292,9 +293,9 @@ def compute_figures(events: Iterable[TrailEvent], *, as_of: dt.datetime, track: 
                 figures.add(at, code, "emergency", 1, ref)
             if seen.process_type == "preservation_order":
                 figures.add(at, code, "preservation", 1, ref)
-            if _truthy(details.get("nondisclosure")):
+            if json_truthy(details.get("nondisclosure")):
                 figures.add(at, code, "nondisclosure_order", 1, ref)
-            content = _truthy(details.get("content"))
+            content = json_truthy(details.get("content"))
             figures.add(at, code, "content_requests" if content else "non_content_requests", 1, ref)
         elif to_state == "needs_info" and not seen.answered:
             seen.pushed_back = seen.pushed_back or event.role in PUSHBACK_ROLES
